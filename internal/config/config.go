@@ -1,0 +1,337 @@
+// Package config reads the server's settings from environment variables,
+// applies defaults, validates them and renders them for the start-up log with
+// secrets masked. It is the only place that knows the variable names.
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the resolved configuration.
+type Config struct {
+	DatabaseURL string        // HOSO_DATABASE_URL
+	DBPoolSize  int           // HOSO_DB_POOL_SIZE
+	Addr        string        // HOSO_ADDR
+	BaseURL     string        // HOSO_BASE_URL
+	LogLevel    slog.Level    // HOSO_LOG_LEVEL
+	Demo        bool          // set by `hoso demo`, never by a variable
+	Keys        Keys          // HOSO_DATA_KEY, HOSO_HASH_KEY, HOSO_SESSION_KEY, HOSO_RECEIPT_KEY
+	S10         S10           // HOSO_S10_PICKUP, HOSO_S10_RETURN, HOSO_S10_COUNTRY
+	Service     ServiceHours  // HOSO_SERVICE_HOURS, HOSO_SERVICE_DAYS
+	PublicRate  int           // HOSO_PUBLIC_RATE_PER_MIN
+	LoginRate   int           // HOSO_LOGIN_RATE_PER_MIN
+	Proxies     []string      // HOSO_TRUSTED_PROXIES
+	SessionTTL  time.Duration // HOSO_SESSION_TTL
+	TokenTTL    time.Duration // HOSO_COURIER_TOKEN_TTL
+	SMS         SMS           // HOSO_SMS_*
+}
+
+// Keys are the secrets. Each is 32 bytes.
+type Keys struct {
+	Data    []byte // AES-256-GCM key for phones and portal secrets at rest
+	Hash    []byte // HMAC key for CCCD and phone lookup hashes
+	Session []byte // HMAC key for CSRF tokens and session ids
+	Receipt []byte // Ed25519 seed for signing receipts
+}
+
+// S10 holds the service letters per leg and the country code.
+type S10 struct {
+	Pickup  string
+	Return  string
+	Country string
+}
+
+// ServiceHours is the part of the day when couriers visit citizens, in
+// Vietnam time.
+type ServiceHours struct {
+	Start time.Duration // offset from midnight
+	End   time.Duration
+	Days  [7]bool // indexed by time.Weekday
+}
+
+// SMS selects the SMS provider.
+type SMS struct {
+	Provider string // demo | http
+	URL      string
+	Token    string
+}
+
+// Vietnam is the zone all local times are in (no daylight saving).
+var Vietnam = time.FixedZone("ICT", 7*3600)
+
+// demoKey derives the published demo secrets; a server that is not the demo
+// refuses them.
+func demoKey(name string) []byte {
+	h := sha256.Sum256([]byte("hoso-demo-key:" + name))
+	return h[:]
+}
+
+// DemoKeys are the fixed, public keys of the demo.
+func DemoKeys() Keys {
+	return Keys{Data: demoKey("data"), Hash: demoKey("hash"), Session: demoKey("session"), Receipt: demoKey("receipt")}
+}
+
+// Load resolves the configuration from env. demo marks `hoso demo`, which may
+// run with the public demo keys.
+func Load(env func(string) string, demo bool) (Config, error) {
+	c := Config{
+		DatabaseURL: "postgres://postgres@127.0.0.1:5432/hoso?sslmode=disable",
+		DBPoolSize:  20,
+		Addr:        ":8080",
+		LogLevel:    slog.LevelInfo,
+		Demo:        demo,
+		S10:         S10{Pickup: "EA", Return: "EB", Country: "VN"},
+		PublicRate:  60,
+		LoginRate:   10,
+		SessionTTL:  12 * time.Hour,
+		TokenTTL:    7 * 24 * time.Hour,
+		SMS:         SMS{Provider: "demo"},
+	}
+	c.Service = ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute}
+	for d := time.Monday; d <= time.Saturday; d++ {
+		c.Service.Days[d] = true
+	}
+	var problems []string
+	bad := func(name, format string, args ...any) {
+		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
+	}
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(env(name)); v != "" {
+			*dst = v
+		}
+	}
+	num := func(name string, dst *int, min int) {
+		if v := strings.TrimSpace(env(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < min {
+				bad(name, "want a whole number ≥ %d, got %q", min, v)
+				return
+			}
+			*dst = n
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v := strings.TrimSpace(env(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				bad(name, "want a positive duration such as 12h, got %q", v)
+				return
+			}
+			*dst = d
+		}
+	}
+
+	str("HOSO_DATABASE_URL", &c.DatabaseURL)
+	num("HOSO_DB_POOL_SIZE", &c.DBPoolSize, 1)
+	str("HOSO_ADDR", &c.Addr)
+	str("HOSO_BASE_URL", &c.BaseURL)
+	num("HOSO_PUBLIC_RATE_PER_MIN", &c.PublicRate, 1)
+	num("HOSO_LOGIN_RATE_PER_MIN", &c.LoginRate, 1)
+	dur("HOSO_SESSION_TTL", &c.SessionTTL)
+	dur("HOSO_COURIER_TOKEN_TTL", &c.TokenTTL)
+	str("HOSO_S10_PICKUP", &c.S10.Pickup)
+	str("HOSO_S10_RETURN", &c.S10.Return)
+	str("HOSO_S10_COUNTRY", &c.S10.Country)
+	str("HOSO_SMS_PROVIDER", &c.SMS.Provider)
+	str("HOSO_SMS_URL", &c.SMS.URL)
+	str("HOSO_SMS_TOKEN", &c.SMS.Token)
+
+	if v := strings.TrimSpace(env("HOSO_LOG_LEVEL")); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			bad("HOSO_LOG_LEVEL", "want debug, info, warn or error, got %q", v)
+		}
+	}
+	if v := strings.TrimSpace(env("HOSO_TRUSTED_PROXIES")); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.Proxies = append(c.Proxies, p)
+			}
+		}
+	}
+	if v := strings.TrimSpace(env("HOSO_SERVICE_HOURS")); v != "" {
+		s, e, err := parseHours(v)
+		if err != nil {
+			bad("HOSO_SERVICE_HOURS", "%v", err)
+		} else {
+			c.Service.Start, c.Service.End = s, e
+		}
+	}
+	if v := strings.TrimSpace(env("HOSO_SERVICE_DAYS")); v != "" {
+		days, err := parseDays(v)
+		if err != nil {
+			bad("HOSO_SERVICE_DAYS", "%v", err)
+		} else {
+			c.Service.Days = days
+		}
+	}
+	for _, l := range []struct{ name, v string }{{"HOSO_S10_PICKUP", c.S10.Pickup}, {"HOSO_S10_RETURN", c.S10.Return}, {"HOSO_S10_COUNTRY", c.S10.Country}} {
+		if len(l.v) != 2 || l.v[0] < 'A' || l.v[0] > 'Z' || l.v[1] < 'A' || l.v[1] > 'Z' {
+			bad(l.name, "want two capital letters, got %q", l.v)
+		}
+	}
+	if c.S10.Pickup == c.S10.Return {
+		bad("HOSO_S10_RETURN", "must differ from HOSO_S10_PICKUP so the legs never share a serial range")
+	}
+	if c.SMS.Provider != "demo" && c.SMS.Provider != "http" {
+		bad("HOSO_SMS_PROVIDER", "want demo or http, got %q", c.SMS.Provider)
+	}
+	if c.SMS.Provider == "http" && c.SMS.URL == "" {
+		bad("HOSO_SMS_URL", "required when HOSO_SMS_PROVIDER=http")
+	}
+	if _, err := url.Parse(c.DatabaseURL); err != nil {
+		bad("HOSO_DATABASE_URL", "not a URL")
+	}
+	if c.BaseURL == "" {
+		host := c.Addr
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
+		c.BaseURL = "http://" + host
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("HOSO_BASE_URL", "want an absolute http(s) URL, got %q", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+
+	demoKeys := DemoKeys()
+	key := func(name string, dst *[]byte, demoValue []byte) {
+		v := strings.TrimSpace(env(name))
+		if v == "" {
+			if demo {
+				*dst = demoValue
+				return
+			}
+			bad(name, "missing: set 32 random bytes, hex or base64 (for example `openssl rand -hex 32`)")
+			return
+		}
+		b, err := decodeKey(v)
+		if err != nil {
+			bad(name, "%v", err)
+			return
+		}
+		if bytes.Equal(b, demoValue) && !demo {
+			bad(name, "is the public demo key; set a secret of your own")
+			return
+		}
+		*dst = b
+	}
+	key("HOSO_DATA_KEY", &c.Keys.Data, demoKeys.Data)
+	key("HOSO_HASH_KEY", &c.Keys.Hash, demoKeys.Hash)
+	key("HOSO_SESSION_KEY", &c.Keys.Session, demoKeys.Session)
+	key("HOSO_RECEIPT_KEY", &c.Keys.Receipt, demoKeys.Receipt)
+	if len(problems) > 0 {
+		return Config{}, errors.New("configuration: " + strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+// Secure reports whether the public URL is HTTPS (cookies get Secure).
+func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+func decodeKey(v string) ([]byte, error) {
+	if b, err := hex.DecodeString(v); err == nil {
+		if len(b) != 32 {
+			return nil, fmt.Errorf("hex key is %d bytes, want 32", len(b))
+		}
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(v); err == nil {
+			if len(b) != 32 {
+				return nil, fmt.Errorf("base64 key is %d bytes, want 32", len(b))
+			}
+			return b, nil
+		}
+	}
+	return nil, errors.New("want 32 bytes as 64 hex digits or base64")
+}
+
+func parseHours(v string) (start, end time.Duration, err error) {
+	a, b, ok := strings.Cut(v, "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("want HH:MM-HH:MM, got %q", v)
+	}
+	if start, err = parseClock(a); err != nil {
+		return 0, 0, err
+	}
+	if end, err = parseClock(b); err != nil {
+		return 0, 0, err
+	}
+	if end <= start {
+		return 0, 0, fmt.Errorf("end %s is not after start %s", b, a)
+	}
+	return start, end, nil
+}
+
+func parseClock(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("want HH:MM, got %q", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+func parseDays(v string) ([7]bool, error) {
+	var days [7]bool
+	names := map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+	for _, p := range strings.Split(strings.ToLower(v), ",") {
+		d, ok := names[strings.TrimSpace(p)]
+		if !ok {
+			return days, fmt.Errorf("unknown day %q (want mon,tue,…,sun)", p)
+		}
+		days[d] = true
+	}
+	return days, nil
+}
+
+// LogValue renders the configuration for the start-up log: every setting,
+// secrets replaced by a short fingerprint, the database password hidden.
+func (c Config) LogValue() slog.Value {
+	db := c.DatabaseURL
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		db = u.String()
+	}
+	fp := func(b []byte) string {
+		if c.Demo {
+			return "demo"
+		}
+		h := sha256.Sum256(b)
+		return "set (sha256 " + hex.EncodeToString(h[:3]) + "…)"
+	}
+	return slog.GroupValue(
+		slog.String("database_url", db),
+		slog.Int("db_pool_size", c.DBPoolSize),
+		slog.String("addr", c.Addr),
+		slog.String("base_url", c.BaseURL),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.Bool("demo", c.Demo),
+		slog.String("data_key", fp(c.Keys.Data)),
+		slog.String("hash_key", fp(c.Keys.Hash)),
+		slog.String("session_key", fp(c.Keys.Session)),
+		slog.String("receipt_key", fp(c.Keys.Receipt)),
+		slog.String("s10", c.S10.Pickup+"/"+c.S10.Return+" "+c.S10.Country),
+		slog.String("service_hours", fmt.Sprintf("%s-%s", clock(c.Service.Start), clock(c.Service.End))),
+		slog.Int("public_rate_per_min", c.PublicRate),
+		slog.Int("login_rate_per_min", c.LoginRate),
+		slog.Any("trusted_proxies", c.Proxies),
+		slog.String("sms_provider", c.SMS.Provider),
+		slog.Bool("sms_token_set", c.SMS.Token != ""),
+	)
+}
+
+func clock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
+}

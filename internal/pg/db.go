@@ -1,0 +1,186 @@
+// Package pg is the PostgreSQL adapter, the only importer of go-pg: the
+// connection pool, embedded numbered migrations, and the stores the
+// application's services need, with driver errors translated to errs kinds.
+package pg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/go-pg/pg/v10"
+	"github.com/go-pg/pg/v10/orm"
+
+	"hoso/internal/errs"
+)
+
+// DB is the pool.
+type DB struct {
+	db *pg.DB
+}
+
+// Options tune the pool.
+type Options struct {
+	PoolSize int
+}
+
+// Open connects to url and checks the server answers.
+func Open(ctx context.Context, url string, o Options) (*DB, error) {
+	opt, err := pg.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("pg: parse database URL: %w", err)
+	}
+	if o.PoolSize > 0 {
+		opt.PoolSize = o.PoolSize
+	}
+	opt.PoolTimeout = 5 * time.Second
+	opt.IdleTimeout = 5 * time.Minute
+	opt.DialTimeout = 3 * time.Second
+	opt.ApplicationName = "hoso"
+	db := pg.Connect(opt)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.Ping(pctx); err != nil {
+		db.Close()
+		return nil, errs.Wrapf(errs.Unavailable, err, "cơ sở dữ liệu không trả lời")
+	}
+	return &DB{db: db}, nil
+}
+
+// Close closes the pool.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Ping checks the server answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.db.Ping(ctx); err != nil {
+		return errs.Wrapf(errs.Unavailable, err, "cơ sở dữ liệu không trả lời")
+	}
+	return nil
+}
+
+// PoolStats reports the pool's connections for metrics.
+type PoolStats struct {
+	Hits, Misses, Timeouts uint32
+	Total, Idle, Stale     uint32
+}
+
+// Stats returns the pool's counters.
+func (d *DB) Stats() PoolStats {
+	s := d.db.PoolStats()
+	return PoolStats{Hits: s.Hits, Misses: s.Misses, Timeouts: s.Timeouts, Total: s.TotalConns, Idle: s.IdleConns, Stale: s.StaleConns}
+}
+
+type txKey struct{}
+
+// InTx runs fn in a transaction carried in its context; stores called with
+// that context use it. A nested call joins the outer transaction (go-pg's own
+// nesting would commit early). Serialization failures and deadlocks are
+// retried a few times.
+func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*pg.Tx); ok {
+		return fn(ctx)
+	}
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		err = d.db.RunInTransaction(ctx, func(tx *pg.Tx) error {
+			return fn(context.WithValue(ctx, txKey{}, tx))
+		})
+		if !retryable(err) {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+	}
+	return translate(err)
+}
+
+// conn returns the transaction in ctx, or the pool.
+func (d *DB) conn(ctx context.Context) orm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*pg.Tx); ok {
+		return tx
+	}
+	return d.db.WithContext(ctx)
+}
+
+func retryable(err error) bool {
+	var pe pg.Error
+	if errors.As(err, &pe) {
+		code := pe.Field('C')
+		return code == "40001" || code == "40P01"
+	}
+	return false
+}
+
+// translate maps driver errors to application kinds. Errors that are already
+// application errors pass through.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *errs.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, pg.ErrNoRows) {
+		return errs.Wrapf(errs.NotFound, err, "không tìm thấy")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return errs.Wrapf(errs.Unavailable, err, "hết thời gian chờ cơ sở dữ liệu")
+	}
+	var pe pg.Error
+	if errors.As(err, &pe) {
+		switch code := pe.Field('C'); {
+		case code == "23505":
+			return errs.Wrapf(errs.Conflict, err, "trùng dữ liệu (%s)", pe.Field('n'))
+		case code == "23503":
+			return errs.Wrapf(errs.Invalid, err, "tham chiếu không tồn tại (%s)", pe.Field('n'))
+		case code == "23514" || code == "23502" || code == "22P02" || code == "22001":
+			return errs.Wrapf(errs.Invalid, err, "dữ liệu không hợp lệ (%s)", pe.Field('n'))
+		case code == "55P03" || code == "57014":
+			return errs.Wrapf(errs.Unavailable, err, "cơ sở dữ liệu đang bận")
+		case strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03":
+			return errs.Wrapf(errs.Unavailable, err, "mất kết nối cơ sở dữ liệu")
+		}
+		return err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, pg.ErrTxDone) || strings.Contains(err.Error(), "connection refused") ||
+		strings.Contains(err.Error(), "pg: database is closed") || strings.Contains(err.Error(), "EOF") {
+		return errs.Wrapf(errs.Unavailable, err, "mất kết nối cơ sở dữ liệu")
+	}
+	return err
+}
+
+// exec runs a statement and translates its error.
+func (d *DB) exec(ctx context.Context, query string, params ...any) (orm.Result, error) {
+	res, err := d.conn(ctx).ExecContext(ctx, query, params...)
+	return res, translate(err)
+}
+
+// query scans rows into model and translates its error.
+func (d *DB) query(ctx context.Context, model any, query string, params ...any) error {
+	_, err := d.conn(ctx).QueryContext(ctx, model, query, params...)
+	return translate(err)
+}
+
+// queryOne scans one row; no row is NotFound.
+func (d *DB) queryOne(ctx context.Context, model any, query string, params ...any) error {
+	_, err := d.conn(ctx).QueryOneContext(ctx, model, query, params...)
+	return translate(err)
+}
+
+// ExecForTest runs raw SQL; tests use it to tamper with rows and to count
+// them. It is not for application code.
+func (d *DB) ExecForTest(ctx context.Context, query string, params ...any) error {
+	_, err := d.exec(ctx, query, params...)
+	return err
+}
+
+// CountForTest returns the result of a counting query.
+func (d *DB) CountForTest(ctx context.Context, query string, params ...any) (int, error) {
+	var n int
+	err := d.queryOne(ctx, pg.Scan(&n), query, params...)
+	return n, err
+}
