@@ -33,9 +33,9 @@ type Province struct {
 type Commune struct {
 	Code         string // five digits
 	ProvinceCode string
-	Name         string // "Phan Đình Phùng"
-	FullName     string // "Phường Phan Đình Phùng"
-	Type         string // Xã, Phường, Đặc khu
+	Name         string  // "Phan Đình Phùng"
+	FullName     string  // "Phường Phan Đình Phùng"
+	Type         string  // Xã, Phường, Đặc khu
 	Lat, Lng     float64 // a point inside the unit
 	key          string  // folded full name
 	nameKey      string  // folded name
