@@ -1,0 +1,255 @@
+package vrptw
+
+import (
+	"math"
+	"sort"
+)
+
+// noWindow stands for "any time" in segments; large but finite so that
+// sums stay well defined.
+const noWindow = 1e15
+
+// inst is the solver's flattened, read-only view of a Problem.
+type inst struct {
+	p       *Problem
+	n       int // jobs
+	nv      int // vehicles
+	L       int // locations
+	loc     []int32
+	demand  []int
+	service []float64
+	wins    [][]TimeWindow // at least one per job
+	allow   [][]bool       // per job, nil = every vehicle
+	prev    []int
+	// per vehicle
+	vdist, vtime [][]float64
+	// transposed matrices: vdistT[k][b*L+a] = distance a→b
+	vdistT, vtimeT [][]float64
+	vcap, vmax   []int
+	vfix         []float64
+	vcd, vct     []float64
+	vclass       []int
+	vstart, vend []seg
+	reassign     float64
+	penalty      float64 // cost of leaving a job unassigned
+	neigh        [][]int32
+	reason       []Reason // fixed reasons for jobs that can never be served
+	active       []int32  // jobs the search places
+	order        orderKeys
+}
+
+type orderKeys struct {
+	far, tws, twe []float64
+}
+
+func newInst(p *Problem) *inst {
+	in := &inst{p: p, n: len(p.Jobs), nv: len(p.Vehicles), L: p.NumLocations, reassign: p.ReassignCost}
+	n, nv, L := in.n, in.nv, in.L
+	in.loc = make([]int32, n)
+	in.demand = make([]int, n)
+	in.service = make([]float64, n)
+	in.wins = make([][]TimeWindow, n)
+	in.allow = make([][]bool, n)
+	in.prev = make([]int, n)
+	for i := range p.Jobs {
+		j := &p.Jobs[i]
+		in.loc[i] = int32(j.Location)
+		in.demand[i] = j.Demand
+		in.service[i] = j.Service
+		if len(j.Windows) == 0 {
+			in.wins[i] = []TimeWindow{{-noWindow, noWindow}}
+		} else {
+			in.wins[i] = j.Windows
+		}
+		if j.Allowed != nil {
+			a := make([]bool, nv)
+			for _, k := range j.Allowed {
+				a[k] = true
+			}
+			in.allow[i] = a
+		}
+		in.prev[i] = j.PrevVehicle
+		if j.PrevVehicle < 0 {
+			in.prev[i] = -1
+		}
+	}
+	in.vdist = make([][]float64, nv)
+	in.vtime = make([][]float64, nv)
+	in.vdistT = make([][]float64, nv)
+	in.vtimeT = make([][]float64, nv)
+	transposed := make(map[int][2][]float64) // by profile
+	in.vcap = make([]int, nv)
+	in.vmax = make([]int, nv)
+	in.vfix = make([]float64, nv)
+	in.vcd = make([]float64, nv)
+	in.vct = make([]float64, nv)
+	in.vclass = make([]int, nv)
+	in.vstart = make([]seg, nv)
+	in.vend = make([]seg, nv)
+	maxFix := 0.0
+	maxEdge := 0.0
+	for k := range p.Vehicles {
+		v := &p.Vehicles[k]
+		pr := &p.Profiles[v.Profile]
+		in.vdist[k], in.vtime[k] = pr.Distance, pr.Time
+		tr, ok := transposed[v.Profile]
+		if !ok {
+			tr = [2][]float64{transpose(pr.Distance, L), transpose(pr.Time, L)}
+			transposed[v.Profile] = tr
+		}
+		in.vdistT[k], in.vtimeT[k] = tr[0], tr[1]
+		in.vcap[k] = v.Capacity
+		in.vmax[k] = v.MaxStops
+		if in.vmax[k] == 0 {
+			in.vmax[k] = math.MaxInt32
+		}
+		in.vfix[k] = v.FixedCost
+		in.vcd[k], in.vct[k] = v.CostPerDistance, v.CostPerTime
+		if in.vcd[k] == 0 && in.vct[k] == 0 {
+			in.vcd[k] = 1
+		}
+		in.vstart[k] = seg{early: v.ShiftStart, late: v.ShiftEnd, first: int32(v.Start), last: int32(v.Start)}
+		in.vend[k] = seg{early: v.ShiftStart, late: v.ShiftEnd, first: int32(v.End), last: int32(v.End)}
+		in.vclass[k] = k
+		for q := 0; q < k; q++ {
+			w := &p.Vehicles[q]
+			if in.vclass[q] == q && w.Start == v.Start && w.End == v.End && w.ShiftStart == v.ShiftStart &&
+				w.ShiftEnd == v.ShiftEnd && w.Capacity == v.Capacity && in.vmax[q] == in.vmax[k] &&
+				w.FixedCost == v.FixedCost && in.vcd[q] == in.vcd[k] && in.vct[q] == in.vct[k] && w.Profile == v.Profile {
+				in.vclass[k] = q
+				break
+			}
+		}
+		if v.FixedCost > maxFix {
+			maxFix = v.FixedCost
+		}
+	}
+	for _, pr := range p.Profiles {
+		for _, d := range pr.Distance {
+			if d > maxEdge {
+				maxEdge = d
+			}
+		}
+		for _, d := range pr.Time {
+			if d > maxEdge {
+				maxEdge = d
+			}
+		}
+	}
+	maxUnit := 0.0
+	for k := range nv {
+		maxUnit = math.Max(maxUnit, in.vcd[k]+in.vct[k])
+	}
+	in.penalty = 10*(maxFix+p.ReassignCost) + 1000*(2*maxEdge*maxUnit+1) + 1e6
+
+	// Which jobs can be served at all, and by which vehicles alone.
+	in.reason = make([]Reason, n)
+	for i := range n {
+		in.reason[i] = in.screen(i)
+		if in.reason[i] == "" {
+			in.active = append(in.active, int32(i))
+		}
+	}
+	// Neighbours by symmetric distance in the first vehicle's profile.
+	d0 := in.vdist[0]
+	dd := func(a, b int32) float64 {
+		la, lb := int(in.loc[a]), int(in.loc[b])
+		return d0[la*L+lb] + d0[lb*L+la]
+	}
+	in.neigh = make([][]int32, n)
+	maxNeigh := 100
+	for _, a := range in.active {
+		lst := make([]int32, 0, len(in.active)-1)
+		for _, b := range in.active {
+			if b != a {
+				lst = append(lst, b)
+			}
+		}
+		sort.Slice(lst, func(x, y int) bool {
+			dx, dy := dd(a, lst[x]), dd(a, lst[y])
+			if dx != dy {
+				return dx < dy
+			}
+			return lst[x] < lst[y]
+		})
+		if len(lst) > maxNeigh {
+			lst = lst[:maxNeigh:maxNeigh]
+		}
+		in.neigh[a] = lst
+	}
+	// Keys for the recreate orders.
+	in.order.far = make([]float64, n)
+	in.order.tws = make([]float64, n)
+	in.order.twe = make([]float64, n)
+	s0 := int(in.vstart[0].first)
+	for i := range n {
+		in.order.far[i] = d0[s0*L+int(in.loc[i])]
+		w := in.wins[i][0]
+		in.order.tws[i] = w.End - w.Start
+		in.order.twe[i] = w.End
+	}
+	return in
+}
+
+// screen tells why job i can never be served, or "" when some allowed vehicle
+// could serve it alone.
+func (in *inst) screen(i int) Reason {
+	anyVeh, anyCap := false, false
+	for k := range in.nv {
+		if in.allow[i] != nil && !in.allow[i][k] {
+			continue
+		}
+		anyVeh = true
+		if in.demand[i] > in.vcap[k] {
+			continue
+		}
+		anyCap = true
+		for w := range in.wins[i] {
+			s := in.single(k, int32(i), int8(w))
+			if s.feasible() {
+				return ""
+			}
+		}
+	}
+	switch {
+	case !anyVeh:
+		return ReasonNoVehicle
+	case !anyCap:
+		return ReasonCapacity
+	default:
+		return ReasonWindowImpossible
+	}
+}
+
+func (in *inst) jobSeg(j int32, w int8) seg {
+	tw := in.wins[j][w]
+	return seg{dur: in.service[j], early: tw.Start, late: tw.End, load: in.demand[j], first: in.loc[j], last: in.loc[j]}
+}
+
+// join concatenates a and b for vehicle k.
+func (in *inst) join(k int, a, b *seg) seg {
+	x := int(a.last)*in.L + int(b.first)
+	return concat(a, b, in.vtime[k][x], in.vdist[k][x])
+}
+
+// single is the route start → job i (window w) → end for vehicle k.
+func (in *inst) single(k int, i int32, w int8) seg {
+	js := in.jobSeg(i, w)
+	s := in.join(k, &in.vstart[k], &js)
+	return in.join(k, &s, &in.vend[k])
+}
+
+func (in *inst) allowed(j int32, k int) bool {
+	a := in.allow[j]
+	return a == nil || a[k]
+}
+
+func transpose(m []float64, L int) []float64 {
+	t := make([]float64, len(m))
+	for a := range L {
+		for b := range L {
+			t[b*L+a] = m[a*L+b]
+		}
+	}
+	return t
+}

@@ -1,0 +1,174 @@
+package vrptw
+
+import "sort"
+
+// insertion is the best place found for one job.
+type insertion struct {
+	veh   int
+	pos   int // insert after node pos
+	win   int8
+	delta float64
+}
+
+// bestInsertion finds the cheapest feasible insertion of job j into s, each
+// position being skipped with probability blink. When allowNew is false only
+// non-empty routes are considered.
+func (in *inst) bestInsertion(s *state, j int32, blink float64, r *rng, allowNew bool) (insertion, bool) {
+	best := insertion{veh: -1, delta: 1e300}
+	var triedClass [64]int // classes of empty routes already tried (small fleets)
+	nTried := 0
+	var triedMap []bool
+	if in.nv > len(triedClass) {
+		triedMap = make([]bool, in.nv)
+	}
+	lj := int(in.loc[j])
+	L := in.L
+	dem := in.demand[j]
+	nw := len(in.wins[j])
+	skip := 0
+	if blink > 0 {
+		skip = r.geometric(blink)
+	}
+	for k := 0; k < in.nv; k++ {
+		rt := &s.routes[k]
+		m := len(rt.jobs)
+		if in.allow[j] != nil && !in.allow[j][k] {
+			continue
+		}
+		if m == 0 {
+			if !allowNew {
+				continue
+			}
+			c := in.vclass[k]
+			seen := false
+			if triedMap != nil {
+				seen = triedMap[c]
+				triedMap[c] = true
+			} else {
+				for q := 0; q < nTried; q++ {
+					if triedClass[q] == c {
+						seen = true
+						break
+					}
+				}
+				if !seen {
+					triedClass[nTried] = c
+					nTried++
+				}
+			}
+			if seen {
+				continue
+			}
+		}
+		if rt.fwd[m+1].load+dem > in.vcap[k] || m+1 > in.vmax[k] {
+			continue
+		}
+		base := 0.0
+		if m == 0 {
+			base = in.vfix[k]
+		}
+		if in.prev[j] >= 0 && in.prev[j] != k {
+			base += in.reassign
+		}
+		if base >= best.delta {
+			continue
+		}
+		dT := in.vdistT[k][lj*L : lj*L+L]
+		dF := in.vdist[k][lj*L : lj*L+L]
+		tT := in.vtimeT[k][lj*L : lj*L+L]
+		tF := in.vtime[k][lj*L : lj*L+L]
+		cd, ct := in.vcd[k], in.vct[k]
+		oldDur := rt.fwd[m+1].dur
+		locs, edge := rt.locs[:m+2], rt.edge[:m+1]
+		for w := 0; w < nw; w++ {
+			js := in.jobSeg(j, int8(w))
+			lateJ := js.late + twEps
+			for i := 0; i <= m; i++ {
+				if blink > 0 {
+					if skip == 0 {
+						skip = r.geometric(blink)
+						continue
+					}
+					skip--
+				}
+				la, lb := locs[i], locs[i+1]
+				delta := base + cd*(dT[la]+dF[lb]-edge[i])
+				if delta >= best.delta && ct == 0 {
+					continue
+				}
+				a := &rt.fwd[i]
+				ta := tT[la]
+				// Quick time check: earliest arrival at j.
+				if a.early+a.dur-a.tw+ta > lateJ {
+					continue
+				}
+				s1 := concat(a, &js, ta, 0)
+				s2 := concat(&s1, &rt.bwd[i+1], tF[lb], 0)
+				if s2.tw > twEps {
+					continue
+				}
+				if ct != 0 {
+					delta += ct * (s2.dur - oldDur)
+					if delta >= best.delta {
+						continue
+					}
+				}
+				best = insertion{veh: k, pos: i, win: int8(w), delta: delta}
+			}
+		}
+	}
+	return best, best.veh >= 0
+}
+
+// insert applies an insertion found by bestInsertion.
+func (in *inst) insert(s *state, j int32, ins insertion) {
+	rt := &s.routes[ins.veh]
+	rt.jobs = append(rt.jobs, 0)
+	copy(rt.jobs[ins.pos+1:], rt.jobs[ins.pos:])
+	rt.jobs[ins.pos] = j
+	s.where[j] = int32(ins.veh)
+	s.win[j] = ins.win
+	in.rebuildFrom(s, ins.veh, ins.pos)
+}
+
+// recreate inserts the jobs in list (and any already unassigned) in the given
+// order, leaving unplaceable ones unassigned.
+func (in *inst) recreate(s *state, list []int32, blink float64, r *rng, allowNew bool) {
+	still := s.unassigned[:0]
+	for _, j := range list {
+		ins, ok := in.bestInsertion(s, j, blink, r, allowNew)
+		if !ok {
+			still = append(still, j)
+			continue
+		}
+		in.insert(s, j, ins)
+	}
+	s.unassigned = still
+	in.recost(s)
+}
+
+// sortRemoved orders removed jobs with one of the SISR orders (random,
+// demand, far, close) or by window (width, end).
+func (in *inst) sortRemoved(list []int32, r *rng) {
+	for i := len(list) - 1; i > 0; i-- {
+		k := r.intn(i + 1)
+		list[i], list[k] = list[k], list[i]
+	}
+	x := r.intn(14)
+	var key func(j int32) float64
+	switch {
+	case x < 4:
+		return
+	case x < 8:
+		key = func(j int32) float64 { return -float64(in.demand[j]) }
+	case x < 10:
+		key = func(j int32) float64 { return -in.order.far[j] }
+	case x < 11:
+		key = func(j int32) float64 { return in.order.far[j] }
+	case x < 13:
+		key = func(j int32) float64 { return in.order.tws[j] }
+	default:
+		key = func(j int32) float64 { return in.order.twe[j] }
+	}
+	sort.SliceStable(list, func(a, b int) bool { return key(list[a]) < key(list[b]) })
+}
