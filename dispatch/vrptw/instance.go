@@ -25,17 +25,17 @@ type inst struct {
 	vdist, vtime [][]float64
 	// transposed matrices: vdistT[k][b*L+a] = distance a→b
 	vdistT, vtimeT [][]float64
-	vcap, vmax   []int
-	vfix         []float64
-	vcd, vct     []float64
-	vclass       []int
-	vstart, vend []seg
-	reassign     float64
-	penalty      float64 // cost of leaving a job unassigned
-	neigh        [][]int32
-	reason       []Reason // fixed reasons for jobs that can never be served
-	active       []int32  // jobs the search places
-	order        orderKeys
+	vcap, vmax     []int
+	vfix           []float64
+	vcd, vct       []float64
+	vclass         []int
+	vstart, vend   []seg
+	reassign       float64
+	penalty        float64 // cost of leaving a job unassigned
+	neigh          [][]int32
+	reason         []Reason // fixed reasons for jobs that can never be served
+	active         []int32  // jobs the search places
+	order          orderKeys
 }
 
 type orderKeys struct {
@@ -157,25 +157,13 @@ func newInst(p *Problem) *inst {
 		return d0[la*L+lb] + d0[lb*L+la]
 	}
 	in.neigh = make([][]int32, n)
-	maxNeigh := 100
+	const maxNeigh = 100
+	buf := make([]float64, n)
 	for _, a := range in.active {
-		lst := make([]int32, 0, len(in.active)-1)
 		for _, b := range in.active {
-			if b != a {
-				lst = append(lst, b)
-			}
+			buf[b] = dd(a, b)
 		}
-		sort.Slice(lst, func(x, y int) bool {
-			dx, dy := dd(a, lst[x]), dd(a, lst[y])
-			if dx != dy {
-				return dx < dy
-			}
-			return lst[x] < lst[y]
-		})
-		if len(lst) > maxNeigh {
-			lst = lst[:maxNeigh:maxNeigh]
-		}
-		in.neigh[a] = lst
+		in.neigh[a] = nearest(in.active, a, buf, maxNeigh)
 	}
 	// Keys for the recreate orders.
 	in.order.far = make([]float64, n)
@@ -252,4 +240,56 @@ func transpose(m []float64, L int) []float64 {
 		}
 	}
 	return t
+}
+
+// nearest returns up to k jobs of cands other than a, closest first by
+// key (ties by index), using a bounded max-heap: O(n log k).
+func nearest(cands []int32, a int32, key []float64, k int) []int32 {
+	less := func(x, y int32) bool { // x closer than y
+		if key[x] != key[y] {
+			return key[x] < key[y]
+		}
+		return x < y
+	}
+	h := make([]int32, 0, k)
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			m := l
+			if r := l + 1; r < len(h) && less(h[l], h[r]) {
+				m = r
+			}
+			if !less(h[i], h[m]) {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for _, b := range cands {
+		if b == a {
+			continue
+		}
+		if len(h) < k {
+			h = append(h, b)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !less(h[p], h[i]) {
+					break
+				}
+				h[p], h[i] = h[i], h[p]
+				i = p
+			}
+			continue
+		}
+		if less(b, h[0]) {
+			h[0] = b
+			down(0)
+		}
+	}
+	sort.Slice(h, func(x, y int) bool { return less(h[x], h[y]) })
+	return h
 }

@@ -131,10 +131,10 @@ func (in *inst) insert(s *state, j int32, ins insertion) {
 	in.rebuildFrom(s, ins.veh, ins.pos)
 }
 
-// recreate inserts the jobs in list (and any already unassigned) in the given
-// order, leaving unplaceable ones unassigned.
+// recreate inserts the jobs in list in the given order, adding unplaceable
+// ones to s.unassigned; list must not alias s.unassigned.
 func (in *inst) recreate(s *state, list []int32, blink float64, r *rng, allowNew bool) {
-	still := s.unassigned[:0]
+	still := s.unassigned
 	for _, j := range list {
 		ins, ok := in.bestInsertion(s, j, blink, r, allowNew)
 		if !ok {

@@ -32,6 +32,7 @@ type solver struct {
 // returns an error only for an invalid problem or options; a cancelled
 // context or a deadline ends the search and returns the best plan so far.
 func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
+	start := time.Now()
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -42,7 +43,7 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 		opt.RuinSize = 10
 	}
 	in := newInst(p)
-	sv := &solver{in: in, opt: opt, r: newRNG(opt.Seed), start: time.Now(), ctx: ctx}
+	sv := &solver{in: in, opt: opt, r: newRNG(opt.Seed), start: start, ctx: ctx}
 	if opt.TimeLimit > 0 {
 		sv.deadline = sv.start.Add(opt.TimeLimit)
 	}
@@ -51,6 +52,7 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	// Construction: every job not placed yet, by window end.
 	list := append([]int32(nil), cur.unassigned...)
 	sortBy(list, func(j int32) float64 { return in.order.twe[j] })
+	cur.unassigned = cur.unassigned[:0]
 	in.recreate(cur, list, 0, sv.r, true)
 	sv.best = newState(in)
 	sv.best.copyAll(cur)
@@ -221,7 +223,7 @@ func (sv *solver) annealPhase(cur *state) {
 		temp := t0 * math.Pow(t1/t0, f)
 		work.syncFrom(cur)
 		sv.buf = in.ruin(work, sv.r, sv.opt.RuinSize, sv.buf[:0])
-		sv.buf = append(sv.buf, work.unassigned...)
+		sv.buf = sv.retry(work, sv.buf)
 		in.sortRemoved(sv.buf, sv.r)
 		in.recreate(work, sv.buf, 0.01, sv.r, true)
 		if work.cost < cur.cost-temp*sv.r.logU() {
@@ -229,6 +231,28 @@ func (sv *solver) annealPhase(cur *state) {
 			sv.improve(cur)
 		}
 	}
+}
+
+// maxRetry bounds how many unassigned jobs one iteration tries to place, so
+// an overloaded day does not spend every iteration on hopeless jobs.
+const maxRetry = 8
+
+// retry appends the unassigned jobs of s to list (a random sample of them
+// when there are many) and keeps the others in s.unassigned.
+func (sv *solver) retry(s *state, list []int32) []int32 {
+	u := s.unassigned
+	if len(u) <= maxRetry {
+		list = append(list, u...)
+		s.unassigned = u[:0]
+		return list
+	}
+	for i := 0; i < maxRetry; i++ {
+		k := i + sv.r.intn(len(u)-i)
+		u[i], u[k] = u[k], u[i]
+	}
+	list = append(list, u[:maxRetry]...)
+	s.unassigned = append(u[:0], u[maxRetry:]...)
+	return list
 }
 
 // fleetPhase removes routes one at a time and tries to place their jobs in
@@ -273,6 +297,7 @@ func (sv *solver) fleetPhase(cur *state, share float64) {
 			work.syncFrom(cur)
 			sv.buf = in.ruin(work, sv.r, sv.opt.RuinSize, sv.buf[:0])
 			sv.buf = append(sv.buf, work.unassigned...)
+			work.unassigned = work.unassigned[:0]
 			in.sortRemoved(sv.buf, sv.r)
 			in.recreate(work, sv.buf, 0.01, sv.r, false)
 			if len(work.unassigned) < len(cur.unassigned) || sumAbs(work) < sumAbs(cur) {
