@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"hoso/internal/config"
+	"hoso/internal/units"
+)
+
+func cmdServe(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(env, false)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, stdout, nil)
+}
+
+// serve runs the server until ctx ends. ready, when not nil, receives the
+// bound address once the listener is up.
+func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(addr string)) error {
+	log := newLogger(stdout, cfg.LogLevel)
+	log.Info("starting", "config", cfg)
+	sys, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer sys.db.Close()
+	if err := sys.prepare(ctx); err != nil {
+		return err
+	}
+	srv, err := sys.webServer()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.App().Listener(ln) }()
+	go sys.housekeeping(ctx)
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	if err := srv.App().ShutdownWithTimeout(15 * time.Second); err != nil {
+		log.Error("shutdown", "err", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// housekeeping prunes nonces, idempotency keys and sessions now and then.
+func (s *system) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		now := s.now()
+		if err := s.db.PruneNonces(ctx, now.Add(-11*time.Minute)); err != nil && ctx.Err() == nil {
+			s.log.Warn("prune nonces", "err", err)
+		}
+		if err := s.db.PruneIdem(ctx, now.Add(-48*time.Hour)); err != nil && ctx.Err() == nil {
+			s.log.Warn("prune idempotency keys", "err", err)
+		}
+		if err := s.db.PruneSessions(ctx, now); err != nil && ctx.Err() == nil {
+			s.log.Warn("prune sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func cmdMigrate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	create := fs.Bool("create-db", false, "create the database first if it does not exist")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	// Migrating needs no secrets; load with demo keys allowed but unused.
+	cfg, err := config.Load(env, true)
+	if err != nil {
+		return err
+	}
+	return migrate(ctx, cfg, *create, stdout)
+}
+
+func migrate(ctx context.Context, cfg config.Config, create bool, stdout io.Writer) error {
+	if create {
+		made, err := pgCreateDatabase(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		if made {
+			fmt.Fprintln(stdout, "created database")
+		}
+	}
+	log := newLogger(io.Discard, cfg.LogLevel)
+	sys, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer sys.db.Close()
+	applied, err := sys.db.Migrate(ctx)
+	for _, a := range applied {
+		fmt.Fprintln(stdout, "applied", a)
+	}
+	if err != nil {
+		return err
+	}
+	set, err := units.Load()
+	if err != nil {
+		return err
+	}
+	if err := sys.db.SyncUnits(ctx, set); err != nil {
+		return err
+	}
+	for _, l := range []string{cfg.S10.Pickup, cfg.S10.Return} {
+		if err := sys.db.EnsureS10Service(ctx, l); err != nil {
+			return err
+		}
+	}
+	cur, _, err := sys.db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema at version %d; %d provinces and %d communes loaded\n", cur, len(set.Provinces()), len(set.Communes()))
+	return nil
+}

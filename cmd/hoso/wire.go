@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"hoso/internal/app"
+	"hoso/internal/config"
+	"hoso/internal/pg"
+	"hoso/internal/secret"
+	"hoso/internal/units"
+	"hoso/internal/web"
+	"hoso/tracking"
+)
+
+// system is every service wired together over one database pool.
+type system struct {
+	cfg     config.Config
+	log     *slog.Logger
+	db      *pg.DB
+	units   *units.Set
+	box     *secret.Box
+	hasher  *secret.Hasher
+	intake  *app.Intake
+	auth    *app.Auth
+	portal  *app.Portal
+	idem    *app.Idempotency
+	ledger  *app.Ledger
+	citizen *app.CitizenFlow
+	now     func() time.Time
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// open connects and wires the services; the caller closes sys.db.
+func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, error) {
+	db, err := pg.Open(ctx, cfg.DatabaseURL, pg.Options{PoolSize: cfg.DBPoolSize})
+	if err != nil {
+		return nil, err
+	}
+	sys, err := wire(cfg, log, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sys, nil
+}
+
+func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
+	set, err := units.Load()
+	if err != nil {
+		return nil, err
+	}
+	box, err := secret.NewBox(cfg.Keys.Data)
+	if err != nil {
+		return nil, err
+	}
+	hasher, err := secret.NewHasher(cfg.Keys.Hash)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now
+	newID := uuid.NewString
+	s := &system{cfg: cfg, log: log, db: db, units: set, box: box, hasher: hasher, now: now}
+	s.ledger = &app.Ledger{Store: db, Tx: db, Policy: tracking.DefaultPolicy, Now: now, NewID: newID}
+	s.intake = &app.Intake{Store: db, Tx: db, Ledger: s.ledger, Units: set, Box: box, Hasher: hasher,
+		S10:   app.S10Config{Pickup: cfg.S10.Pickup, Return: cfg.S10.Return, Country: cfg.S10.Country},
+		Hours: tracking.ServiceHours{Start: cfg.Service.Start, End: cfg.Service.End, Days: cfg.Service.Days, Zone: config.Vietnam},
+		Now:   now, NewID: newID, Demo: cfg.Demo}
+	s.auth = &app.Auth{Store: db, Now: now, SessionTTL: cfg.SessionTTL, TokenTTL: cfg.TokenTTL, Key: cfg.Keys.Session}
+	s.portal = &app.Portal{Store: db, Box: box, Now: now}
+	s.idem = &app.Idempotency{Store: db, Tx: db, Now: now}
+	var sms app.SMSSender = &app.DemoSMS{Store: db, Box: box, Now: now, NewID: newID}
+	if cfg.SMS.Provider != "demo" {
+		return nil, fmt.Errorf("SMS provider %q is not built yet; use demo", cfg.SMS.Provider)
+	}
+	s.citizen = &app.CitizenFlow{Store: db, Intake: s.intake, SMS: sms, Now: now}
+	return s, nil
+}
+
+// prepare readies the database for serving: the schema must be current and
+// the S10 sequences of the configured letters must exist.
+func (s *system) prepare(ctx context.Context) error {
+	if err := s.db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	for _, l := range []string{s.cfg.S10.Pickup, s.cfg.S10.Return} {
+		if err := s.db.EnsureS10Service(ctx, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *system) webServer() (*web.Server, error) {
+	return web.New(web.Deps{
+		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
+		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
+		Queries: s.db,
+		Ready:   s.db.CheckSchema,
+		PoolStats: func() (uint32, uint32, uint32) {
+			st := s.db.Stats()
+			return st.Total, st.Idle, st.Timeouts
+		},
+		PublicRate: s.cfg.PublicRate, LoginRate: s.cfg.LoginRate, TrustedProxies: s.cfg.Proxies,
+	})
+}

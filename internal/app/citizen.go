@@ -1,0 +1,231 @@
+package app
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"hoso/internal/errs"
+	"hoso/internal/secret"
+	"hoso/internal/vntext"
+	"hoso/tracking"
+)
+
+// SMSSender hands a text message to a provider.
+type SMSSender interface {
+	Send(ctx context.Context, phone, body string) error
+}
+
+// SMSMessage is a message as the demo provider keeps it.
+type SMSMessage struct {
+	ID         string
+	PhoneLast3 string
+	Body       string
+	Provider   string
+	Status     string
+	CreatedAt  time.Time
+}
+
+// Flow is a citizen's request in progress, proven by a one-time code.
+type Flow struct {
+	DossierCode string
+	PhoneEnc    []byte
+	PhoneHash   []byte
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	VerifiedAt  *time.Time
+	Attempts    int
+	ParcelID    string
+	CodeHash    []byte
+}
+
+// CitizenStore is what the citizen's flow needs.
+type CitizenStore interface {
+	CreateFlow(ctx context.Context, tokenHash []byte, f Flow) error
+	FindFlow(ctx context.Context, tokenHash []byte, now time.Time) (Flow, error)
+	CountFlows(ctx context.Context, phoneHash []byte, since time.Time) (int, error)
+	FailFlowAttempt(ctx context.Context, tokenHash []byte) error
+	VerifyFlow(ctx context.Context, tokenHash []byte, at time.Time) error
+	FinishFlow(ctx context.Context, tokenHash []byte, parcelID string) error
+}
+
+// CitizenFlow lets a citizen ask for a pickup themselves: dossier code and
+// phone, a one-time code by SMS, then the request.
+type CitizenFlow struct {
+	Store   CitizenStore
+	Intake  *Intake
+	SMS     SMSSender
+	Now     func() time.Time
+	TTL     time.Duration // default 30 min
+	PerHour int           // flows per phone per hour, default 3
+}
+
+// Limits of the citizen's flow.
+const (
+	OTPLength      = 6
+	OTPMaxAttempts = 5
+)
+
+// Start checks the inputs, sends a code and returns the flow token to keep
+// in a cookie. The code is never stored in clear.
+func (c *CitizenFlow) Start(ctx context.Context, dossierCode, phone string) (token string, err error) {
+	f := errs.Fields{}
+	dossierCode = vntext.NFC(dossierCode)
+	if dossierCode == "" || len([]rune(dossierCode)) > tracking.MaxCode || vntext.HasControl(dossierCode) {
+		f.Add("dossier_code", "Nhập mã hồ sơ in trên giấy biên nhận của cổng dịch vụ công")
+	}
+	p, ok := vntext.NormalizePhone(phone)
+	if !ok {
+		f.Add("phone", "Số điện thoại phải có 10 chữ số, bắt đầu bằng 0")
+	}
+	if err := f.Err(errs.Invalid, "Thông tin chưa hợp lệ"); err != nil {
+		return "", err
+	}
+	now := c.Now()
+	phoneHash := c.Intake.PhoneHash(p)
+	limit := c.PerHour
+	if limit <= 0 {
+		limit = 3
+	}
+	n, err := c.Store.CountFlows(ctx, phoneHash, now.Add(-time.Hour))
+	if err != nil {
+		return "", err
+	}
+	if n >= limit {
+		return "", errs.E(errs.RateLimited, "Số điện thoại này đã nhận %d mã trong một giờ qua. Vui lòng thử lại sau.", n)
+	}
+	ttl := c.TTL
+	if ttl <= 0 {
+		ttl = 30 * time.Minute
+	}
+	token = secret.Token(32)
+	code := secret.Digits(OTPLength)
+	fl := Flow{DossierCode: dossierCode, PhoneEnc: c.Intake.Box.Seal([]byte(p), []byte("citizen_flows.phone")),
+		PhoneHash: phoneHash, CreatedAt: now, ExpiresAt: now.Add(ttl), CodeHash: c.codeHash(token, code)}
+	if err := c.Store.CreateFlow(ctx, secret.TokenHash(token), fl); err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("Ma xac nhan yeu cau thu gom ho so %s: %s. Ma co hieu luc 30 phut. Khong chia se ma nay.", asciiCode(dossierCode), code)
+	if err := c.SMS.Send(ctx, p, msg); err != nil {
+		return "", errs.Wrapf(errs.Unavailable, err, "Chưa gửi được tin nhắn. Vui lòng thử lại sau ít phút.")
+	}
+	return token, nil
+}
+
+func asciiCode(s string) string {
+	s = vntext.Fold(s)
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return strings.ToUpper(s)
+}
+
+func (c *CitizenFlow) codeHash(token, code string) []byte {
+	return c.Intake.Hasher.Sum("otp", token+":"+code)
+}
+
+// Flow returns the flow of a token.
+func (c *CitizenFlow) Flow(ctx context.Context, token string) (Flow, error) {
+	if token == "" {
+		return Flow{}, errs.E(errs.NotFound, "Phiên yêu cầu đã hết hạn. Vui lòng bắt đầu lại.")
+	}
+	f, err := c.Store.FindFlow(ctx, secret.TokenHash(token), c.Now())
+	if errs.Is(err, errs.NotFound) {
+		return Flow{}, errs.E(errs.NotFound, "Phiên yêu cầu đã hết hạn. Vui lòng bắt đầu lại.")
+	}
+	return f, err
+}
+
+// Verify checks the code the citizen typed; after OTPMaxAttempts wrong codes
+// the flow is dead.
+func (c *CitizenFlow) Verify(ctx context.Context, token, code string) error {
+	f, err := c.Flow(ctx, token)
+	if err != nil {
+		return err
+	}
+	if f.VerifiedAt != nil {
+		return nil
+	}
+	if f.Attempts >= OTPMaxAttempts {
+		return errs.E(errs.RateLimited, "Đã nhập sai mã quá %d lần. Vui lòng bắt đầu lại.", OTPMaxAttempts)
+	}
+	code = strings.TrimSpace(code)
+	if !secret.Equal(c.codeHash(token, code), f.CodeHash) {
+		if err := c.Store.FailFlowAttempt(ctx, secret.TokenHash(token)); err != nil {
+			return err
+		}
+		left := OTPMaxAttempts - f.Attempts - 1
+		return errs.E(errs.Invalid, "Mã xác nhận không đúng").WithFields(map[string]string{"code": fmt.Sprintf("Mã không đúng, còn %d lần thử", left)})
+	}
+	return c.Store.VerifyFlow(ctx, secret.TokenHash(token), c.Now())
+}
+
+// Phone opens the flow's phone.
+func (c *CitizenFlow) Phone(f Flow) (string, error) {
+	b, err := c.Intake.Box.Open(f.PhoneEnc, []byte("citizen_flows.phone"))
+	if err != nil {
+		return "", errs.Wrapf(errs.Internal, err, "mở số điện thoại")
+	}
+	return string(b), nil
+}
+
+// Submit creates the pickup of a verified flow. The request's dossier code
+// and phone come from the flow, never from the form.
+func (c *CitizenFlow) Submit(ctx context.Context, token string, req tracking.PickupRequest) (Parcel, error) {
+	f, err := c.Flow(ctx, token)
+	if err != nil {
+		return Parcel{}, err
+	}
+	if f.VerifiedAt == nil {
+		return Parcel{}, errs.E(errs.Forbidden, "Cần nhập mã xác nhận trước")
+	}
+	if f.ParcelID != "" {
+		return c.Intake.Store.FindParcel(ctx, f.ParcelID)
+	}
+	phone, err := c.Phone(f)
+	if err != nil {
+		return Parcel{}, err
+	}
+	req.Dossier.Code = f.DossierCode
+	req.Citizen.Phone = phone
+	req.Channel = tracking.ChannelCitizen
+	req.PortalClient = ""
+	p, err := c.Intake.Create(ctx, req)
+	if err != nil {
+		return Parcel{}, err
+	}
+	if err := c.Store.FinishFlow(ctx, secret.TokenHash(token), p.ID); err != nil {
+		return Parcel{}, err
+	}
+	return p, nil
+}
+
+// DemoSMS is the demo provider: it keeps every message so staff can read it
+// on a page. The phone is sealed like everywhere else.
+type DemoSMS struct {
+	Store interface {
+		InsertSMS(ctx context.Context, id string, phoneEnc []byte, last3, body, provider, status string, at time.Time) error
+	}
+	Box   *secret.Box
+	Now   func() time.Time
+	NewID func() string
+}
+
+// Send stores the message.
+func (s *DemoSMS) Send(ctx context.Context, phone, body string) error {
+	last3 := ""
+	if len(phone) >= 3 {
+		last3 = phone[len(phone)-3:]
+	}
+	return s.Store.InsertSMS(ctx, s.NewID(), s.Box.Seal([]byte(phone), []byte("sms_messages.phone")), last3, body, "demo", "stored", s.Now())
+}
+
+// hexShort is used in logs to name a hash without revealing it.
+func hexShort(b []byte) string {
+	if len(b) > 4 {
+		b = b[:4]
+	}
+	return hex.EncodeToString(b)
+}

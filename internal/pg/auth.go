@@ -1,0 +1,241 @@
+package pg
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-pg/pg/v10"
+
+	"hoso/internal/app"
+	"hoso/internal/errs"
+)
+
+const userCols = `id, username, password_hash, role, full_name, staff_code, coalesce(province_code, '') AS province_code,
+	coalesce(office_code, '') AS office_code, coalesce(desk_code, '') AS desk_code, active, demo, created_at`
+
+type userRow struct {
+	ID           int64
+	Username     string
+	PasswordHash string
+	Role         string
+	FullName     string
+	StaffCode    string
+	ProvinceCode string
+	OfficeCode   string
+	DeskCode     string
+	Active       bool
+	Demo         bool
+	CreatedAt    time.Time
+}
+
+func toUser(r userRow) app.User {
+	return app.User{ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash, Role: app.Role(r.Role), FullName: r.FullName,
+		StaffCode: r.StaffCode, ProvinceCode: r.ProvinceCode, OfficeCode: r.OfficeCode, DeskCode: r.DeskCode,
+		Active: r.Active, Demo: r.Demo, CreatedAt: r.CreatedAt}
+}
+
+// CreateUser stores a new staff account.
+func (d *DB) CreateUser(ctx context.Context, u app.User) (app.User, error) {
+	var r userRow
+	err := d.queryOne(ctx, &r, `INSERT INTO users (username, password_hash, role, full_name, staff_code, province_code, office_code, desk_code, active, demo, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+userCols,
+		u.Username, u.PasswordHash, string(u.Role), u.FullName, u.StaffCode, nullable(u.ProvinceCode), nullable(u.OfficeCode),
+		nullable(u.DeskCode), u.Active, u.Demo, u.CreatedAt)
+	if errs.Is(err, errs.Conflict) {
+		return app.User{}, errs.E(errs.Conflict, "tên đăng nhập %q hoặc mã nhân viên đã tồn tại", u.Username)
+	}
+	if errs.Is(err, errs.Invalid) {
+		return app.User{}, errs.Wrapf(errs.Invalid, err, "tài khoản không hợp lệ: kiểm tra vai trò, bưu cục, bộ phận một cửa và tỉnh")
+	}
+	return toUser(r), err
+}
+
+// FindUserByUsername finds an account by username.
+func (d *DB) FindUserByUsername(ctx context.Context, username string) (app.User, error) {
+	var r userRow
+	err := d.queryOne(ctx, &r, `SELECT `+userCols+` FROM users WHERE username = ?`, username)
+	return toUser(r), err
+}
+
+// FindUserByID finds an account by id.
+func (d *DB) FindUserByID(ctx context.Context, id int64) (app.User, error) {
+	var r userRow
+	err := d.queryOne(ctx, &r, `SELECT `+userCols+` FROM users WHERE id = ?`, id)
+	return toUser(r), err
+}
+
+// FindUserByStaffCode finds an account by staff code.
+func (d *DB) FindUserByStaffCode(ctx context.Context, code string) (app.User, error) {
+	var r userRow
+	err := d.queryOne(ctx, &r, `SELECT `+userCols+` FROM users WHERE staff_code = ?`, code)
+	return toUser(r), err
+}
+
+// FindUsers lists accounts of a role ("" for all) and office ("" for all).
+func (d *DB) FindUsers(ctx context.Context, role app.Role, office string) ([]app.User, error) {
+	var rows []userRow
+	err := d.query(ctx, &rows, `SELECT `+userCols+` FROM users WHERE (? = '' OR role = ?) AND (? = '' OR office_code = ?) ORDER BY username`,
+		string(role), string(role), office, office)
+	out := make([]app.User, len(rows))
+	for i, r := range rows {
+		out[i] = toUser(r)
+	}
+	return out, err
+}
+
+// CreateSession stores a session by the hash of its token.
+func (d *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, now, expires time.Time) error {
+	_, err := d.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
+		tokenHash, userID, now, expires, now)
+	return err
+}
+
+// FindSession returns the user of a live session and touches it.
+func (d *DB) FindSession(ctx context.Context, tokenHash []byte, now time.Time) (app.User, error) {
+	var r userRow
+	err := d.queryOne(ctx, &r, `UPDATE sessions s SET last_seen_at = ? FROM users u
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.id = s.user_id AND u.active
+		RETURNING u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code, coalesce(u.province_code, '') AS province_code,
+		coalesce(u.office_code, '') AS office_code, coalesce(u.desk_code, '') AS desk_code, u.active, u.demo, u.created_at`,
+		now, tokenHash, now)
+	if errs.Is(err, errs.NotFound) {
+		return app.User{}, errs.E(errs.Unauthorized, "phiên đăng nhập đã hết hạn")
+	}
+	return toUser(r), err
+}
+
+// DeleteSession ends a session.
+func (d *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	_, err := d.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	return err
+}
+
+// CreateAPIToken stores a bearer token by its hash.
+func (d *DB) CreateAPIToken(ctx context.Context, tokenHash []byte, userID int64, deviceID string, now, expires time.Time) error {
+	_, err := d.exec(ctx, `INSERT INTO api_tokens (token_hash, user_id, device_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		tokenHash, userID, deviceID, now, expires)
+	return err
+}
+
+// FindAPIToken returns the user and device of a live bearer token.
+func (d *DB) FindAPIToken(ctx context.Context, tokenHash []byte, now time.Time) (app.User, string, error) {
+	var r struct {
+		userRow
+		DeviceID string
+	}
+	err := d.queryOne(ctx, &r, `SELECT u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code,
+		coalesce(u.province_code, '') AS province_code, coalesce(u.office_code, '') AS office_code, coalesce(u.desk_code, '') AS desk_code,
+		u.active, u.demo, u.created_at, t.device_id
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = ? AND t.expires_at > ? AND t.revoked_at IS NULL AND u.active`, tokenHash, now)
+	if errs.Is(err, errs.NotFound) {
+		return app.User{}, "", errs.E(errs.Unauthorized, "mã truy cập không hợp lệ hoặc đã hết hạn")
+	}
+	return toUser(r.userRow), r.DeviceID, err
+}
+
+// PruneSessions deletes expired sessions and tokens.
+func (d *DB) PruneSessions(ctx context.Context, now time.Time) error {
+	if _, err := d.exec(ctx, `DELETE FROM sessions WHERE expires_at < ?`, now); err != nil {
+		return err
+	}
+	_, err := d.exec(ctx, `DELETE FROM api_tokens WHERE expires_at < ?`, now.Add(-30*24*time.Hour))
+	return err
+}
+
+type portalRow struct {
+	ID           string
+	Name         string
+	ProvinceCode string
+	SecretEnc    []byte
+	CallbackURL  string
+	Active       bool
+	Demo         bool
+	CreatedAt    time.Time
+}
+
+// CreatePortalClient stores a portal client.
+func (d *DB) CreatePortalClient(ctx context.Context, c app.PortalClient) error {
+	_, err := d.exec(ctx, `INSERT INTO portal_clients (id, name, province_code, secret_enc, callback_url, active, demo, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.ProvinceCode, c.SecretEnc, c.CallbackURL, c.Active, c.Demo, c.CreatedAt)
+	if errs.Is(err, errs.Conflict) {
+		return errs.E(errs.Conflict, "cổng %q đã được đăng ký", c.ID)
+	}
+	return err
+}
+
+// FindPortalClient finds a portal client by id.
+func (d *DB) FindPortalClient(ctx context.Context, id string) (app.PortalClient, error) {
+	var r portalRow
+	err := d.queryOne(ctx, &r, `SELECT id, name, province_code, secret_enc, callback_url, active, demo, created_at FROM portal_clients WHERE id = ?`, id)
+	return app.PortalClient(r), err
+}
+
+// FindPortalClients lists the portal clients.
+func (d *DB) FindPortalClients(ctx context.Context) ([]app.PortalClient, error) {
+	var rows []portalRow
+	err := d.query(ctx, &rows, `SELECT id, name, province_code, secret_enc, callback_url, active, demo, created_at FROM portal_clients ORDER BY id`)
+	out := make([]app.PortalClient, len(rows))
+	for i, r := range rows {
+		out[i] = app.PortalClient(r)
+	}
+	return out, err
+}
+
+// RememberNonce records a nonce of a client; fresh is false when it was seen
+// within the window. Old nonces are pruned now and then by PruneNonces.
+func (d *DB) RememberNonce(ctx context.Context, clientID, nonce string, now time.Time, window time.Duration) (fresh bool, err error) {
+	res, err := d.exec(ctx, `INSERT INTO portal_nonces (client_id, nonce, seen_at) VALUES (?, ?, ?)
+		ON CONFLICT (client_id, nonce) DO UPDATE SET seen_at = EXCLUDED.seen_at WHERE portal_nonces.seen_at < ?`,
+		clientID, nonce, now, now.Add(-window))
+	if err != nil {
+		return false, err
+	}
+	return res.RowsAffected() == 1, nil
+}
+
+// PruneNonces forgets nonces older than the window.
+func (d *DB) PruneNonces(ctx context.Context, before time.Time) error {
+	_, err := d.exec(ctx, `DELETE FROM portal_nonces WHERE seen_at < ?`, before)
+	return err
+}
+
+// TryLockKey takes a transaction-scoped advisory lock on an idempotency key;
+// false means another request holds it now.
+func (d *DB) TryLockKey(ctx context.Context, scope, key string) (bool, error) {
+	var ok bool
+	err := d.queryOne(ctx, pg.Scan(&ok), `SELECT pg_try_advisory_xact_lock(hashtextextended(? || E'\n' || ?, 7238))`, scope, key)
+	return ok, err
+}
+
+// FindIdem returns the stored response of a key.
+func (d *DB) FindIdem(ctx context.Context, scope, key string) (app.IdemRecord, bool, error) {
+	var r struct {
+		RequestHash []byte
+		Status      int
+		ContentType string
+		Body        []byte
+		CreatedAt   time.Time
+	}
+	err := d.queryOne(ctx, &r, `SELECT request_hash, status, content_type, body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`, scope, key)
+	if errs.Is(err, errs.NotFound) {
+		return app.IdemRecord{}, false, nil
+	}
+	if err != nil {
+		return app.IdemRecord{}, false, err
+	}
+	return app.IdemRecord{Scope: scope, Key: key, RequestHash: r.RequestHash, Status: r.Status, ContentType: r.ContentType, Body: r.Body, CreatedAt: r.CreatedAt}, true, nil
+}
+
+// SaveIdem stores the first response of a key.
+func (d *DB) SaveIdem(ctx context.Context, r app.IdemRecord) error {
+	_, err := d.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		r.Scope, r.Key, r.RequestHash, r.Status, r.ContentType, r.Body, r.CreatedAt)
+	return err
+}
+
+// PruneIdem deletes keys older than before.
+func (d *DB) PruneIdem(ctx context.Context, before time.Time) error {
+	_, err := d.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, before)
+	return err
+}

@@ -1,0 +1,97 @@
+package pg
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-pg/pg/v10"
+	"github.com/google/uuid"
+
+	"hoso/internal/app"
+)
+
+// CreateFlow stores a citizen flow and its code hash.
+func (d *DB) CreateFlow(ctx context.Context, tokenHash []byte, f app.Flow) error {
+	return d.InTx(ctx, func(ctx context.Context) error {
+		if _, err := d.exec(ctx, `INSERT INTO citizen_flows (token_hash, dossier_code, phone_enc, phone_hash, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, tokenHash, f.DossierCode, f.PhoneEnc, f.PhoneHash, f.CreatedAt, f.ExpiresAt); err != nil {
+			return err
+		}
+		_, err := d.exec(ctx, `INSERT INTO otp_codes (id, purpose, subject, code_hash, created_at, expires_at) VALUES (?, 'citizen_flow', encode(?::bytea, 'hex'), ?, ?, ?)`,
+			uuid.NewString(), tokenHash, f.CodeHash, f.CreatedAt, f.ExpiresAt)
+		return err
+	})
+}
+
+// FindFlow returns a live flow.
+func (d *DB) FindFlow(ctx context.Context, tokenHash []byte, now time.Time) (app.Flow, error) {
+	var r struct {
+		DossierCode string
+		PhoneEnc    []byte
+		PhoneHash   []byte
+		CreatedAt   time.Time
+		ExpiresAt   time.Time
+		VerifiedAt  *time.Time
+		Attempts    int
+		ParcelID    string
+		CodeHash    []byte
+	}
+	err := d.queryOne(ctx, &r, `SELECT f.dossier_code, f.phone_enc, f.phone_hash, f.created_at, f.expires_at, f.verified_at, f.attempts,
+		coalesce(f.parcel_id::text, '') AS parcel_id, o.code_hash
+		FROM citizen_flows f JOIN otp_codes o ON o.purpose = 'citizen_flow' AND o.subject = encode(f.token_hash, 'hex')
+		WHERE f.token_hash = ? AND f.expires_at > ?`, tokenHash, now)
+	return app.Flow(r), err
+}
+
+// CountFlows counts flows started for a phone since a time.
+func (d *DB) CountFlows(ctx context.Context, phoneHash []byte, since time.Time) (int, error) {
+	var n int
+	err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM citizen_flows WHERE phone_hash = ? AND created_at > ?`, phoneHash, since)
+	return n, err
+}
+
+// FailFlowAttempt counts a wrong code.
+func (d *DB) FailFlowAttempt(ctx context.Context, tokenHash []byte) error {
+	_, err := d.exec(ctx, `UPDATE citizen_flows SET attempts = attempts + 1 WHERE token_hash = ?`, tokenHash)
+	return err
+}
+
+// VerifyFlow marks a flow proven.
+func (d *DB) VerifyFlow(ctx context.Context, tokenHash []byte, at time.Time) error {
+	_, err := d.exec(ctx, `UPDATE citizen_flows SET verified_at = ? WHERE token_hash = ? AND verified_at IS NULL`, at, tokenHash)
+	if err == nil {
+		_, err = d.exec(ctx, `UPDATE otp_codes SET used_at = ? WHERE purpose = 'citizen_flow' AND subject = encode(?::bytea, 'hex')`, at, tokenHash)
+	}
+	return err
+}
+
+// FinishFlow links a flow to the pickup it created.
+func (d *DB) FinishFlow(ctx context.Context, tokenHash []byte, parcelID string) error {
+	_, err := d.exec(ctx, `UPDATE citizen_flows SET parcel_id = ? WHERE token_hash = ?`, parcelID, tokenHash)
+	return err
+}
+
+// InsertSMS stores a message of the demo provider.
+func (d *DB) InsertSMS(ctx context.Context, id string, phoneEnc []byte, last3, body, provider, status string, at time.Time) error {
+	_, err := d.exec(ctx, `INSERT INTO sms_messages (id, phone_enc, phone_last3, body, provider, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, phoneEnc, last3, body, provider, status, at)
+	return err
+}
+
+// FindSMS lists the latest messages.
+func (d *DB) FindSMS(ctx context.Context, limit int) ([]app.SMSMessage, error) {
+	var rows []struct {
+		ID         string
+		PhoneLast3 string
+		Body       string
+		Provider   string
+		Status     string
+		CreatedAt  time.Time
+	}
+	err := d.query(ctx, &rows, `SELECT id, phone_last3, body, provider, status, created_at FROM sms_messages ORDER BY created_at DESC LIMIT ?`, limit)
+	out := make([]app.SMSMessage, len(rows))
+	for i, r := range rows {
+		out[i] = app.SMSMessage(r)
+	}
+	return out, err
+}

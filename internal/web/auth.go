@@ -1,0 +1,235 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hoso/internal/app"
+	"hoso/internal/errs"
+	"hoso/internal/secret"
+)
+
+const (
+	localUser   = "user"
+	localPortal = "portal"
+	localDevice = "device"
+	localToken  = "session_token"
+)
+
+func (s *Server) cookieName(base string) string {
+	if s.d.Secure {
+		return "__Host-hoso_" + base
+	}
+	return "hoso_" + base
+}
+
+func (s *Server) setCookie(c *fiber.Ctx, base, value string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(base), Value: value, Path: "/", Expires: expires,
+		Secure: s.d.Secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+func (s *Server) clearCookie(c *fiber.Ctx, base string) {
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(base), Value: "", Path: "/", Expires: time.Unix(1, 0), MaxAge: -1,
+		Secure: s.d.Secure, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// loadSession puts the session's user in Locals when the cookie is valid. It
+// never refuses: guards decide.
+func (s *Server) loadSession(c *fiber.Ctx) error {
+	tok := c.Cookies(s.cookieName("s"))
+	if tok == "" {
+		return c.Next()
+	}
+	u, err := s.d.Auth.SessionUser(c.UserContext(), tok)
+	switch {
+	case err == nil:
+		c.Locals(localUser, u)
+		c.Locals(localToken, tok)
+	case errs.Is(err, errs.Unauthorized):
+		s.clearCookie(c, "s")
+	default:
+		return err
+	}
+	return c.Next()
+}
+
+// requireRole lets only signed-in staff of the given roles through (all
+// roles when none is given): 401 without a session, 403 with another role.
+func (s *Server) requireRole(roles ...app.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u, ok := c.Locals(localUser).(app.User)
+		if !ok {
+			return errs.E(errs.Unauthorized, "Cần đăng nhập")
+		}
+		if len(roles) == 0 {
+			return c.Next()
+		}
+		for _, r := range roles {
+			if u.Role == r {
+				return c.Next()
+			}
+		}
+		return errs.E(errs.Forbidden, "Tài khoản %s không có quyền vào trang này", u.Role.Label())
+	}
+}
+
+func currentUser(c *fiber.Ctx) app.User {
+	u, _ := c.Locals(localUser).(app.User)
+	return u
+}
+
+// csrfBinding is what the form token is bound to: the session, or for
+// visitors a random cookie set on first sight.
+func (s *Server) csrfBinding(c *fiber.Ctx, create bool) string {
+	if tok, ok := c.Locals(localToken).(string); ok && tok != "" {
+		return "s:" + tok
+	}
+	v := c.Cookies(s.cookieName("v"))
+	if v == "" {
+		if fresh, ok := c.Locals("visitor").(string); ok {
+			v = fresh
+		}
+	}
+	if v == "" && create {
+		v = secret.Token(24)
+		c.Locals("visitor", v)
+		s.setCookie(c, "v", v, time.Now().Add(24*time.Hour))
+	}
+	if v == "" {
+		return ""
+	}
+	return "v:" + v
+}
+
+func (s *Server) csrfToken(c *fiber.Ctx) string {
+	b := s.csrfBinding(c, true)
+	if b == "" {
+		return ""
+	}
+	return s.d.Auth.CSRFToken(b)
+}
+
+// checkCSRF refuses a form post whose token does not match the session or
+// visitor cookie.
+func (s *Server) checkCSRF(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		return c.Next()
+	}
+	tok := c.FormValue("_csrf")
+	if tok == "" {
+		tok = c.Get("X-CSRF-Token")
+	}
+	if !s.d.Auth.CheckCSRF(s.csrfBinding(c, false), tok) {
+		return errs.E(errs.Forbidden, "Phiên biểu mẫu đã hết hạn. Vui lòng tải lại trang và gửi lại.")
+	}
+	return c.Next()
+}
+
+type loginPage struct {
+	Username string
+	Next     string
+	Error    string
+}
+
+func (s *Server) loginForm(c *fiber.Ctx) error {
+	if _, ok := c.Locals(localUser).(app.User); ok {
+		return c.Redirect(safeNext(c.Query("tiep", "/nhan-vien")), fiber.StatusSeeOther)
+	}
+	return s.page(c, "login", "Đăng nhập nhân viên", loginPage{Next: safeNext(c.Query("tiep", "/nhan-vien"))})
+}
+
+func (s *Server) loginSubmit(c *fiber.Ctx) error {
+	username := strings.ToLower(strings.TrimSpace(c.FormValue("username")))
+	next := safeNext(c.FormValue("next", "/nhan-vien"))
+	if ok, wait := s.login.allow(c.IP() + "|" + username); !ok {
+		c.Set(fiber.HeaderRetryAfter, itoa(int(wait.Seconds())+1))
+		return s.pageStatus(c, fiber.StatusTooManyRequests, "login", s.viewFor(c, "Đăng nhập nhân viên",
+			loginPage{Username: username, Next: next, Error: "Đăng nhập sai quá nhiều lần. Vui lòng chờ một phút rồi thử lại."}))
+	}
+	u, err := s.d.Auth.Login(c.UserContext(), username, c.FormValue("password"))
+	if errs.Is(err, errs.Unauthorized) {
+		return s.pageStatus(c, fiber.StatusUnauthorized, "login", s.viewFor(c, "Đăng nhập nhân viên",
+			loginPage{Username: username, Next: next, Error: "Sai tên đăng nhập hoặc mật khẩu."}))
+	}
+	if err != nil {
+		return err
+	}
+	// A new session id on every login (no fixation); the old one ends.
+	if old := c.Cookies(s.cookieName("s")); old != "" {
+		_ = s.d.Auth.EndSession(c.UserContext(), old)
+	}
+	tok, exp, err := s.d.Auth.StartSession(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	s.setCookie(c, "s", tok, exp)
+	Logger(c.UserContext()).Info("login", "user_id", u.ID, "role", u.Role)
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	if tok := c.Cookies(s.cookieName("s")); tok != "" {
+		if err := s.d.Auth.EndSession(c.UserContext(), tok); err != nil {
+			return err
+		}
+	}
+	s.clearCookie(c, "s")
+	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+// bearer authenticates the courier app.
+func (s *Server) bearer(c *fiber.Ctx) error {
+	h := c.Get(fiber.HeaderAuthorization)
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || tok == "" {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="hoso"`)
+		return errs.E(errs.Unauthorized, "thiếu mã truy cập Bearer")
+	}
+	u, device, err := s.d.Auth.TokenUser(c.UserContext(), strings.TrimSpace(tok))
+	if err != nil {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="hoso", error="invalid_token"`)
+		return err
+	}
+	if u.Role != app.RoleCourier {
+		return errs.E(errs.Forbidden, "chỉ tài khoản bưu tá dùng được ứng dụng")
+	}
+	c.Locals(localUser, u)
+	c.Locals(localDevice, device)
+	return c.Next()
+}
+
+type tokenRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	DeviceID string `json:"device_id"`
+}
+
+type courierJSON struct {
+	Username   string `json:"username"`
+	StaffCode  string `json:"staff_code"`
+	FullName   string `json:"full_name"`
+	OfficeCode string `json:"office_code"`
+}
+
+func (s *Server) issueToken(c *fiber.Ctx) error {
+	var req tokenRequest
+	if err := decodeJSON(c.Body(), &req); err != nil {
+		return err
+	}
+	if ok, wait := s.login.allow(c.IP() + "|" + strings.ToLower(req.Username)); !ok {
+		c.Set(fiber.HeaderRetryAfter, itoa(int(wait.Seconds())+1))
+		return errs.E(errs.RateLimited, "Đăng nhập sai quá nhiều lần, thử lại sau")
+	}
+	u, tok, exp, err := s.d.Auth.IssueToken(c.UserContext(), req.Username, req.Password, req.DeviceID)
+	if err != nil {
+		return err
+	}
+	if u.Role != app.RoleCourier {
+		return errs.E(errs.Forbidden, "chỉ tài khoản bưu tá dùng được ứng dụng")
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"token": tok, "expires_at": exp.In(vietnam).Format(time.RFC3339),
+		"courier": courierJSON{Username: u.Username, StaffCode: u.StaffCode, FullName: u.FullName, OfficeCode: u.OfficeCode}})
+}

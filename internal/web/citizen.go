@@ -1,0 +1,320 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hoso/internal/app"
+	"hoso/internal/errs"
+	"hoso/internal/vntext"
+	"hoso/tracking"
+)
+
+type startPage struct {
+	DossierCode string
+	Phone       string
+	Errors      map[string]string
+	Summary     []fieldError
+}
+
+func (s *Server) citizenStart(c *fiber.Ctx) error {
+	return s.page(c, "citizen_start", "Yêu cầu thu gom hồ sơ tại nhà", startPage{DossierCode: c.Query("ma_ho_so")})
+}
+
+func fieldPage(err error, ids ...string) (map[string]string, []fieldError) {
+	m := map[string]string{}
+	var sum []fieldError
+	fs := errs.FieldsOf(err)
+	for _, id := range ids {
+		if msg, ok := fs[id]; ok {
+			m[id] = msg
+			sum = append(sum, fieldError{ID: id, Message: msg})
+		}
+	}
+	if len(sum) == 0 {
+		sum = append(sum, fieldError{Message: errMessage(err)})
+	}
+	return m, sum
+}
+
+func (s *Server) citizenStartSubmit(c *fiber.Ctx) error {
+	p := startPage{DossierCode: vntext.NFC(c.FormValue("dossier_code")), Phone: strings.TrimSpace(c.FormValue("phone"))}
+	tok, err := s.d.Citizen.Start(c.UserContext(), p.DossierCode, p.Phone)
+	if err != nil {
+		k := errs.KindOf(err)
+		if k != errs.Invalid && k != errs.RateLimited && k != errs.Unavailable {
+			return err
+		}
+		p.Errors, p.Summary = fieldPage(err, "dossier_code", "phone")
+		status := fiber.StatusUnprocessableEntity
+		if k == errs.RateLimited {
+			status = fiber.StatusTooManyRequests
+		} else if k == errs.Unavailable {
+			status = fiber.StatusServiceUnavailable
+		}
+		return s.pageStatus(c, status, "citizen_start", s.viewFor(c, "Yêu cầu thu gom hồ sơ tại nhà", p))
+	}
+	s.setCookie(c, "f", tok, time.Now().Add(30*time.Minute))
+	return c.Redirect("/yeu-cau/xac-minh", fiber.StatusSeeOther)
+}
+
+type verifyPage struct {
+	PhoneMasked string
+	DossierCode string
+	Errors      map[string]string
+	Summary     []fieldError
+	Demo        bool
+}
+
+func (s *Server) flow(c *fiber.Ctx) (app.Flow, string, error) {
+	tok := c.Cookies(s.cookieName("f"))
+	f, err := s.d.Citizen.Flow(c.UserContext(), tok)
+	return f, tok, err
+}
+
+func (s *Server) flowExpired(c *fiber.Ctx, err error) error {
+	if errs.Is(err, errs.NotFound) {
+		s.clearCookie(c, "f")
+		return s.pageStatus(c, fiber.StatusGone, "citizen_start", s.viewFor(c, "Yêu cầu thu gom hồ sơ tại nhà",
+			startPage{Summary: []fieldError{{Message: "Phiên yêu cầu đã hết hạn hoặc chưa bắt đầu. Vui lòng nhập lại mã hồ sơ và số điện thoại."}}}))
+	}
+	return err
+}
+
+func (s *Server) verifyPageFor(f app.Flow) verifyPage {
+	p := verifyPage{DossierCode: f.DossierCode, Demo: s.d.Demo}
+	if phone, err := s.d.Citizen.Phone(f); err == nil {
+		p.PhoneMasked = vntext.MaskPhone(phone)
+	}
+	return p
+}
+
+func (s *Server) citizenVerify(c *fiber.Ctx) error {
+	f, _, err := s.flow(c)
+	if err != nil {
+		return s.flowExpired(c, err)
+	}
+	if f.VerifiedAt != nil {
+		return c.Redirect("/yeu-cau/thong-tin", fiber.StatusSeeOther)
+	}
+	return s.page(c, "citizen_verify", "Nhập mã xác nhận", s.verifyPageFor(f))
+}
+
+func (s *Server) citizenVerifySubmit(c *fiber.Ctx) error {
+	f, tok, err := s.flow(c)
+	if err != nil {
+		return s.flowExpired(c, err)
+	}
+	err = s.d.Citizen.Verify(c.UserContext(), tok, c.FormValue("code"))
+	if err != nil {
+		k := errs.KindOf(err)
+		if k != errs.Invalid && k != errs.RateLimited {
+			return err
+		}
+		p := s.verifyPageFor(f)
+		p.Errors, p.Summary = fieldPage(err, "code")
+		status := fiber.StatusUnprocessableEntity
+		if k == errs.RateLimited {
+			status = fiber.StatusTooManyRequests
+		}
+		return s.pageStatus(c, status, "citizen_verify", s.viewFor(c, "Nhập mã xác nhận", p))
+	}
+	return c.Redirect("/yeu-cau/thong-tin", fiber.StatusSeeOther)
+}
+
+// citizenForm starts the details form of a verified flow, pre-filled from
+// what the portal already sent for the dossier.
+func (s *Server) citizenForm(c *fiber.Ctx, f app.Flow) (pickupForm, error) {
+	form := pickupForm{Mode: "citizen", Action: "/yeu-cau/thong-tin", DossierCode: f.DossierCode}
+	if phone, err := s.d.Citizen.Phone(f); err == nil {
+		form.PhoneMasked = vntext.MaskPhone(phone)
+		form.Phone = phone
+	}
+	d, docs, ok, err := s.d.Intake.Store.LastDossierDocuments(c.UserContext(), f.DossierCode)
+	if err != nil {
+		return form, err
+	}
+	if ok {
+		form.Prefilled = true
+		form.Desk = d.DeskCode
+		form.ProcedureName = d.ProcedureName
+		for i, doc := range docs {
+			if i >= formDocRows {
+				break
+			}
+			form.Docs = append(form.Docs, docRow{Idx: i, Name: doc.Name, Kind: string(doc.Kind), Count: itoa(doc.Count)})
+		}
+	}
+	return form, nil
+}
+
+func (s *Server) citizenDetails(c *fiber.Ctx) error {
+	f, _, err := s.flow(c)
+	if err != nil {
+		return s.flowExpired(c, err)
+	}
+	if f.VerifiedAt == nil {
+		return c.Redirect("/yeu-cau/xac-minh", fiber.StatusSeeOther)
+	}
+	if f.ParcelID != "" {
+		p, err := s.d.Intake.Store.FindParcel(c.UserContext(), f.ParcelID)
+		if err == nil {
+			return c.Redirect("/yeu-cau/xong/"+p.Number, fiber.StatusSeeOther)
+		}
+	}
+	form, err := s.citizenForm(c, f)
+	if err != nil {
+		return err
+	}
+	form.Query = vntext.NFC(c.Query("tim"))
+	form.Commune = strings.TrimSpace(c.Query("xa"))
+	if err := s.fillPickupForm(c.UserContext(), &form); err != nil {
+		return err
+	}
+	return s.page(c, "citizen_details", "Thông tin thu gom", form)
+}
+
+func (s *Server) citizenDetailsSubmit(c *fiber.Ctx) error {
+	f, tok, err := s.flow(c)
+	if err != nil {
+		return s.flowExpired(c, err)
+	}
+	if f.VerifiedAt == nil {
+		return c.Redirect("/yeu-cau/xac-minh", fiber.StatusSeeOther)
+	}
+	form, err := s.citizenForm(c, f)
+	if err != nil {
+		return err
+	}
+	req, docIdx, rerr := readPickupForm(c, &form)
+	s.provinceOf(&req)
+	var p app.Parcel
+	if rerr == nil {
+		p, err = s.d.Citizen.Submit(c.UserContext(), tok, req)
+	} else {
+		req.Normalize()
+		err = mergeFieldErrors(rerr, req.Validate(s.d.Now(), s.d.Intake.Hours))
+	}
+	if err != nil {
+		k := errs.KindOf(err)
+		if k != errs.Invalid && k != errs.Unprocessable && k != errs.Conflict {
+			return err
+		}
+		form.setErrors(err, docIdx)
+		if ferr := s.fillPickupForm(c.UserContext(), &form); ferr != nil {
+			return ferr
+		}
+		return s.pageStatus(c, fiber.StatusUnprocessableEntity, "citizen_details", s.viewFor(c, "Thông tin thu gom", form))
+	}
+	return c.Redirect("/yeu-cau/xong/"+p.Number, fiber.StatusSeeOther)
+}
+
+type donePage struct {
+	Number    string
+	Window    *tracking.Window
+	Documents string
+	Desk      string
+}
+
+func (s *Server) citizenDone(c *fiber.Ctx) error {
+	p, err := s.publicParcel(c, c.Params("number"))
+	if err != nil {
+		return err
+	}
+	// Only the flow that made the request sees this page; anyone else is
+	// sent to the public timeline.
+	f, _, ferr := s.flow(c)
+	if ferr != nil || f.ParcelID != p.ID {
+		return c.Redirect("/tra-cuu/"+p.Number, fiber.StatusSeeOther)
+	}
+	d := donePage{Number: p.Number, Documents: tracking.DocumentSummary(p.Documents)}
+	if len(p.Windows) > 0 {
+		d.Window = &p.Windows[0]
+	}
+	if k, err := s.d.Queries.FindDesk(c.UserContext(), p.DeskCode); err == nil {
+		d.Desk = k.Name
+	}
+	return s.page(c, "citizen_done", "Đã gửi yêu cầu", d)
+}
+
+// clerkForm is the same request made by a clerk on a citizen's behalf.
+func (s *Server) clerkForm(c *fiber.Ctx) error {
+	u := currentUser(c)
+	form := pickupForm{Mode: "clerk", Action: "/nhan-vien/yeu-cau", Desk: u.DeskCode,
+		DossierCode: vntext.NFC(c.Query("ma_ho_so")), Phone: strings.TrimSpace(c.Query("dt")),
+		Query: vntext.NFC(c.Query("tim")), Commune: strings.TrimSpace(c.Query("xa"))}
+	if form.DossierCode != "" {
+		if d, docs, ok, err := s.d.Intake.Store.LastDossierDocuments(c.UserContext(), form.DossierCode); err == nil && ok {
+			form.Prefilled = true
+			form.Desk, form.ProcedureName = d.DeskCode, d.ProcedureName
+			for i, doc := range docs {
+				if i < formDocRows {
+					form.Docs = append(form.Docs, docRow{Idx: i, Name: doc.Name, Kind: string(doc.Kind), Count: itoa(doc.Count)})
+				}
+			}
+		}
+	}
+	if err := s.fillPickupForm(c.UserContext(), &form); err != nil {
+		return err
+	}
+	return s.page(c, "clerk_request", "Tạo yêu cầu thay công dân", form)
+}
+
+type clerkDone struct {
+	Number string
+}
+
+func (s *Server) clerkSubmit(c *fiber.Ctx) error {
+	u := currentUser(c)
+	form := pickupForm{Mode: "clerk", Action: "/nhan-vien/yeu-cau",
+		DossierCode: vntext.NFC(c.FormValue("dossier_code")), Phone: strings.TrimSpace(c.FormValue("phone"))}
+	if p, ok := vntext.NormalizePhone(form.Phone); ok {
+		form.Phone = p
+	}
+	req, docIdx, rerr := readPickupForm(c, &form)
+	s.provinceOf(&req)
+	req.Channel, req.CreatedBy = tracking.ChannelClerk, u.ID
+	var p app.Parcel
+	var err error
+	if rerr == nil {
+		p, err = s.d.Intake.Create(c.UserContext(), req)
+	} else {
+		req.Normalize()
+		err = mergeFieldErrors(rerr, req.Validate(s.d.Now(), s.d.Intake.Hours))
+	}
+	if err != nil {
+		k := errs.KindOf(err)
+		if k != errs.Invalid && k != errs.Unprocessable && k != errs.Conflict {
+			return err
+		}
+		form.setErrors(err, docIdx)
+		if ferr := s.fillPickupForm(c.UserContext(), &form); ferr != nil {
+			return ferr
+		}
+		return s.pageStatus(c, fiber.StatusUnprocessableEntity, "clerk_request", s.viewFor(c, "Tạo yêu cầu thay công dân", form))
+	}
+	Logger(c.UserContext()).Info("clerk request", "user_id", u.ID, "tracking_number", p.Number)
+	return c.Redirect("/tra-cuu/"+p.Number+"?moi=1", fiber.StatusSeeOther)
+}
+
+type staffHomePage struct {
+	User app.User
+}
+
+func (s *Server) staffHome(c *fiber.Ctx) error {
+	return s.page(c, "staff_home", "Trang nhân viên", staffHomePage{User: currentUser(c)})
+}
+
+type smsPage struct {
+	Messages []app.SMSMessage
+}
+
+func (s *Server) smsPage(c *fiber.Ctx) error {
+	ms, err := s.d.Queries.FindSMS(c.UserContext(), 100)
+	if err != nil {
+		return err
+	}
+	return s.page(c, "sms", "Tin nhắn đã gửi", smsPage{Messages: ms})
+}

@@ -1,0 +1,275 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hoso/internal/app"
+	"hoso/internal/errs"
+	"hoso/internal/units"
+	"hoso/internal/vntext"
+	"hoso/tracking"
+)
+
+const formDocRows = 8
+
+// pickupForm is the request form shared by the citizen's and the clerk's
+// pages.
+type pickupForm struct {
+	Mode          string // citizen | clerk
+	Action        string
+	DossierCode   string
+	Phone         string
+	PhoneMasked   string
+	FullName      string
+	IDNumber      string
+	ProcedureName string
+	Province      string
+	Commune       string
+	CommuneName   string
+	Query         string
+	Matches       []units.Commune
+	Line          string
+	Lat, Lng      string
+	Desk          string
+	Desks         []app.Desk
+	Slot          string
+	Days          []slotDay
+	Docs          []docRow
+	Prefilled     bool
+	Errors        map[string]string
+	Summary       []fieldError
+}
+
+type docRow struct {
+	Idx   int
+	Name  string
+	Kind  string
+	Count string
+}
+
+type slotDay struct {
+	Label string
+	Slots []slotOpt
+}
+
+type slotOpt struct {
+	Value   string
+	Label   string
+	Free    bool
+	Checked bool
+}
+
+type fieldError struct {
+	ID      string
+	Message string
+}
+
+// formField maps a contract field name to the form's input id.
+func formField(name string, docIdx []int) string {
+	switch {
+	case name == "citizen.full_name":
+		return "full_name"
+	case name == "citizen.phone":
+		return "phone"
+	case name == "citizen.id_number":
+		return "id_number"
+	case name == "dossier.code":
+		return "dossier_code"
+	case name == "dossier.desk_code":
+		return "desk"
+	case strings.HasPrefix(name, "address.commune"), strings.HasPrefix(name, "address.province"):
+		return "commune"
+	case name == "address.line":
+		return "line"
+	case strings.HasPrefix(name, "address.la"), strings.HasPrefix(name, "address.ln"):
+		return "line"
+	case strings.HasPrefix(name, "windows"):
+		return "slot"
+	case name == "documents":
+		return "doc_name_0"
+	case strings.HasPrefix(name, "documents["):
+		rest := strings.TrimPrefix(name, "documents[")
+		num, field, _ := strings.Cut(rest, "].")
+		i, err := strconv.Atoi(num)
+		if err != nil || i >= len(docIdx) {
+			return "doc_name_0"
+		}
+		return "doc_" + field + "_" + strconv.Itoa(docIdx[i])
+	}
+	return name
+}
+
+// setErrors records field errors for the template, in form order.
+func (f *pickupForm) setErrors(err error, docIdx []int) {
+	f.Errors = map[string]string{}
+	for name, msg := range errs.FieldsOf(err) {
+		id := formField(name, docIdx)
+		if _, ok := f.Errors[id]; !ok {
+			f.Errors[id] = msg
+		}
+	}
+	order := []string{"dossier_code", "phone", "full_name", "id_number", "commune", "line", "desk", "slot"}
+	for i := 0; i < formDocRows; i++ {
+		order = append(order, "doc_name_"+itoa(i), "doc_kind_"+itoa(i), "doc_count_"+itoa(i))
+	}
+	seen := map[string]bool{}
+	for _, id := range order {
+		if m, ok := f.Errors[id]; ok {
+			f.Summary = append(f.Summary, fieldError{ID: id, Message: m})
+			seen[id] = true
+		}
+	}
+	var rest []string
+	for id := range f.Errors {
+		if !seen[id] {
+			rest = append(rest, id)
+		}
+	}
+	sort.Strings(rest)
+	for _, id := range rest {
+		f.Summary = append(f.Summary, fieldError{ID: id, Message: f.Errors[id]})
+	}
+	if len(f.Summary) == 0 {
+		if m := errs.MessageOf(err); m != "" {
+			f.Summary = append(f.Summary, fieldError{ID: "", Message: m})
+		}
+	}
+}
+
+// fill loads the choices of the form: matching communes, desks, slots.
+func (s *Server) fillPickupForm(ctx context.Context, f *pickupForm) error {
+	if f.Commune != "" {
+		if c, ok := s.d.Units.Commune(f.Commune); ok {
+			p, _ := s.d.Units.Province(c.ProvinceCode)
+			f.CommuneName = c.FullName + ", " + p.FullName
+			f.Province = c.ProvinceCode
+		} else {
+			f.Commune = ""
+		}
+	}
+	if f.Commune == "" && f.Query != "" {
+		f.Matches = s.d.Units.Search(f.Query, "", 12)
+	}
+	desks, err := s.d.Queries.FindDesks(ctx, f.Province)
+	if err != nil {
+		return err
+	}
+	f.Desks = desks
+	if f.Commune != "" {
+		slots, err := s.d.Intake.Slots(ctx, f.Commune, 5)
+		if err != nil {
+			return err
+		}
+		var cur *slotDay
+		lastDay := ""
+		for _, sl := range slots {
+			day := sl.Window.Start.In(vietnam).Format("02/01")
+			if day != lastDay {
+				f.Days = append(f.Days, slotDay{Label: weekdayVN(sl.Window.Start) + ", " + sl.Window.Start.In(vietnam).Format("02/01/2006")})
+				cur = &f.Days[len(f.Days)-1]
+				lastDay = day
+			}
+			v := fmt.Sprintf("%d-%d", sl.Window.Start.Unix(), sl.Window.End.Unix())
+			label := sl.Window.Start.In(vietnam).Format("15:04") + "–" + sl.Window.End.In(vietnam).Format("15:04")
+			if !sl.Free {
+				label += " (đã kín)"
+			}
+			cur.Slots = append(cur.Slots, slotOpt{Value: v, Label: label, Free: sl.Free, Checked: v == f.Slot})
+		}
+	}
+	for len(f.Docs) < formDocRows {
+		f.Docs = append(f.Docs, docRow{Idx: len(f.Docs), Kind: "original", Count: "1"})
+	}
+	return nil
+}
+
+// readPickupForm reads a posted form into the form (for re-display) and a
+// request. docIdx maps the request's document index to the form row.
+func readPickupForm(c *fiber.Ctx, f *pickupForm) (tracking.PickupRequest, []int, error) {
+	fe := errs.Fields{}
+	f.FullName = vntext.NFC(c.FormValue("full_name"))
+	f.IDNumber = strings.TrimSpace(c.FormValue("id_number"))
+	f.Commune = strings.TrimSpace(c.FormValue("commune"))
+	f.Line = vntext.NFC(c.FormValue("line"))
+	f.Lat, f.Lng = strings.TrimSpace(c.FormValue("lat")), strings.TrimSpace(c.FormValue("lng"))
+	f.Desk = strings.TrimSpace(c.FormValue("desk"))
+	f.Slot = strings.TrimSpace(c.FormValue("slot"))
+	f.ProcedureName = vntext.NFC(c.FormValue("procedure_name"))
+	req := tracking.PickupRequest{
+		Dossier: tracking.Dossier{Code: f.DossierCode, DeskCode: f.Desk, ProcedureName: f.ProcedureName, ReturnByPost: true},
+		Citizen: tracking.Citizen{FullName: f.FullName, Phone: f.Phone, IDNumber: f.IDNumber},
+		Address: tracking.Address{CommuneCode: f.Commune, Line: f.Line},
+	}
+	if f.Lat != "" || f.Lng != "" {
+		la, err1 := strconv.ParseFloat(f.Lat, 64)
+		ln, err2 := strconv.ParseFloat(f.Lng, 64)
+		if err1 != nil || err2 != nil {
+			fe.Add("line", "Vị trí không đọc được; bỏ chọn “dùng vị trí của tôi” và thử lại")
+		} else {
+			req.Address.Lat, req.Address.Lng = &la, &ln
+		}
+	}
+	if f.Slot == "" {
+		fe.Add("slot", "Chọn một khung giờ bưu tá đến nhà")
+	} else {
+		a, b, ok := strings.Cut(f.Slot, "-")
+		sa, err1 := strconv.ParseInt(a, 10, 64)
+		sb, err2 := strconv.ParseInt(b, 10, 64)
+		if !ok || err1 != nil || err2 != nil {
+			fe.Add("slot", "Khung giờ không hợp lệ")
+		} else {
+			req.Windows = []tracking.Window{{Start: time.Unix(sa, 0), End: time.Unix(sb, 0)}}
+		}
+	}
+	var docIdx []int
+	f.Docs = nil
+	for i := 0; i < formDocRows; i++ {
+		row := docRow{Idx: i, Name: vntext.NFC(c.FormValue("doc_name_" + itoa(i))), Kind: c.FormValue("doc_kind_" + itoa(i)), Count: strings.TrimSpace(c.FormValue("doc_count_" + itoa(i)))}
+		f.Docs = append(f.Docs, row)
+		if row.Name == "" {
+			continue
+		}
+		n, err := strconv.Atoi(row.Count)
+		if err != nil {
+			fe.Add("doc_count_"+itoa(i), "Số bản là một số từ 1 đến 99")
+		}
+		req.Documents = append(req.Documents, tracking.Document{Name: row.Name, Kind: tracking.DocKind(row.Kind), Count: n})
+		docIdx = append(docIdx, i)
+	}
+	if len(fe) > 0 {
+		return req, docIdx, fe.Err(errs.Invalid, "Thông tin chưa hợp lệ")
+	}
+	return req, docIdx, nil
+}
+
+// provinceOf completes a request's province from its commune.
+func (s *Server) provinceOf(req *tracking.PickupRequest) {
+	if c, ok := s.d.Units.Commune(req.Address.CommuneCode); ok {
+		req.Address.ProvinceCode = c.ProvinceCode
+	}
+}
+
+// mergeFieldErrors joins form reading errors with the service's.
+func mergeFieldErrors(a error, b error) error {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	fs := map[string]string{}
+	for k, v := range errs.FieldsOf(b) {
+		fs[k] = v
+	}
+	for k, v := range errs.FieldsOf(a) {
+		fs[k] = v
+	}
+	return errs.E(errs.Unprocessable, "Thông tin chưa hợp lệ").WithFields(fs)
+}

@@ -1,0 +1,114 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"hoso/internal/app"
+)
+
+// staffNav lists the pages of a role, for the header.
+func staffNav(r app.Role) []navItem {
+	var n []navItem
+	add := func(href, label string) { n = append(n, navItem{Href: href, Label: label}) }
+	switch r {
+	case app.RoleAdmin:
+		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
+		add("/nhan-vien/tin-nhan", "Tin nhắn")
+	case app.RoleDispatcher:
+		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
+		add("/nhan-vien/tin-nhan", "Tin nhắn")
+	case app.RoleDesk:
+		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
+		add("/nhan-vien/tin-nhan", "Tin nhắn")
+	case app.RoleOffice, app.RoleCourier:
+		add("/nhan-vien/tin-nhan", "Tin nhắn")
+	}
+	return n
+}
+
+func (s *Server) routes() {
+	a := s.app
+	a.Use(s.base, s.recoverPanics, s.securityHeaders)
+
+	// Operations.
+	a.Get("/healthz", s.healthz)
+	a.Get("/readyz", s.readyz)
+	a.Get("/metrics", s.metricsHandler())
+	a.Get("/static/*", s.static)
+
+	// Machine APIs: no cookies, no CSRF.
+	api := a.Group("/api/v1", noStore)
+	api.Get("/openapi.json", s.openapi)
+	api.Get("/states", s.states)
+	api.Post("/auth/token", s.issueToken)
+	api.Get("/public/track/:number", s.rateLimit(s.public), s.trackJSON)
+	api.Get("/communes", s.rateLimit(s.public), s.communesJSON)
+
+	portal := api.Group("/portal", s.portalAuth)
+	portal.Get("/desks", s.portalDesks)
+	portal.Post("/pickups", s.portalCreate)
+	portal.Get("/pickups", s.portalList)
+	portal.Get("/pickups/:id", s.portalGet)
+	portal.Post("/pickups/:id/cancel", s.portalCancel)
+
+	// Pages: sessions and CSRF.
+	pg := a.Group("", s.loadSession, s.checkCSRF)
+	pg.Get("/", s.home)
+	pg.Get("/tra-cuu", s.rateLimit(s.public), s.trackSearch)
+	pg.Get("/tra-cuu/:number", s.rateLimit(s.public), s.trackPage)
+	pg.Get("/dang-nhap", s.loginForm)
+	pg.Post("/dang-nhap", s.loginSubmit)
+	pg.Post("/dang-xuat", s.logout)
+
+	cit := pg.Group("/yeu-cau", noStore, s.rateLimit(s.public))
+	cit.Get("", s.citizenStart)
+	cit.Post("", s.citizenStartSubmit)
+	cit.Get("/xac-minh", s.citizenVerify)
+	cit.Post("/xac-minh", s.citizenVerifySubmit)
+	cit.Get("/thong-tin", s.citizenDetails)
+	cit.Post("/thong-tin", s.citizenDetailsSubmit)
+	cit.Get("/xong/:number", s.citizenDone)
+
+	staff := pg.Group("/nhan-vien", noStore)
+	staff.Get("", s.requireRole(), s.staffHome)
+	staff.Get("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkForm)
+	staff.Post("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkSubmit)
+	staff.Get("/tin-nhan", s.requireRole(), s.smsPage)
+}
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString("ok")
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if s.d.Ready != nil {
+		if err := s.d.Ready(c.UserContext()); err != nil {
+			Logger(c.UserContext()).Warn("not ready", "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "reason": errMessage(err)})
+		}
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) static(c *fiber.Ctx) error {
+	body, ctype, immutable, ok := s.assets.Open(c.OriginalURL())
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, ctype)
+	if immutable {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		if sum, ok := s.assets.Sum(c.Params("*")); ok {
+			etag := `"` + sum + `"`
+			c.Set(fiber.HeaderETag, etag)
+			if c.Get(fiber.HeaderIfNoneMatch) == etag {
+				return c.SendStatus(fiber.StatusNotModified)
+			}
+		}
+	}
+	return c.Send(body)
+}

@@ -1,0 +1,126 @@
+// Package web is the HTTP adapter, the only importer of Fiber: the portal
+// API, the courier sync API, the public tracking pages, the citizen's and
+// staff pages, their templates and static files, and the middleware that
+// every request passes (request id, logs, metrics, security headers, rate
+// limits, sessions, CSRF).
+package web
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hoso/internal/app"
+	"hoso/internal/units"
+	"hoso/internal/web/assets"
+)
+
+// Deps are the services the adapter calls. cmd/hoso builds them.
+type Deps struct {
+	Log            *slog.Logger
+	BaseURL        string
+	Secure         bool // the public URL is HTTPS: cookies get Secure and the __Host- prefix
+	Demo           bool
+	Now            func() time.Time
+	Units          *units.Set
+	Intake         *app.Intake
+	Auth           *app.Auth
+	Portal         *app.Portal
+	Idem           *app.Idempotency
+	Ledger         *app.Ledger
+	Citizen        *app.CitizenFlow
+	Queries        Queries
+	Ready          func(ctx context.Context) error
+	PoolStats      func() (total, idle, timeouts uint32)
+	PublicRate     int // requests per minute per IP on public pages
+	LoginRate      int // login attempts per minute per IP and username
+	TrustedProxies []string
+	RequestTimeout time.Duration
+}
+
+// Queries are read-only lookups the pages need.
+type Queries interface {
+	FindDesks(ctx context.Context, province string) ([]app.Desk, error)
+	FindDesk(ctx context.Context, code string) (app.Desk, error)
+	FindOffice(ctx context.Context, code string) (app.PostOffice, error)
+	FindOffices(ctx context.Context, province string) ([]app.PostOffice, error)
+	FindSMS(ctx context.Context, limit int) ([]app.SMSMessage, error)
+	FindUserByStaffCode(ctx context.Context, code string) (app.User, error)
+}
+
+// Server holds the parsed templates, assets and limiters of one app.
+type Server struct {
+	d       Deps
+	assets  *assets.Assets
+	pages   *pages
+	metrics *metrics
+	public  *limiter
+	login   *limiter
+	app     *fiber.App
+}
+
+// New builds the Fiber app with every route. It fails when a template does
+// not parse or names a missing asset.
+func New(d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.RequestTimeout == 0 {
+		d.RequestTimeout = 30 * time.Second
+	}
+	if d.PublicRate <= 0 {
+		d.PublicRate = 60
+	}
+	if d.LoginRate <= 0 {
+		d.LoginRate = 10
+	}
+	a, err := assets.New()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{d: d, assets: a, metrics: newMetrics(d.PoolStats),
+		public: newLimiter(d.PublicRate, time.Minute, d.Now), login: newLimiter(d.LoginRate, time.Minute, d.Now)}
+	if s.pages, err = parsePages(a); err != nil {
+		return nil, err
+	}
+	cfg := fiber.Config{
+		AppName:               "hoso",
+		Immutable:             true,
+		BodyLimit:             8 << 20,
+		ReadTimeout:           20 * time.Second,
+		WriteTimeout:          40 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadBufferSize:        16 << 10,
+	}
+	if len(d.TrustedProxies) > 0 {
+		cfg.EnableTrustedProxyCheck = true
+		cfg.TrustedProxies = d.TrustedProxies
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	s.app = fiber.New(cfg)
+	s.routes()
+	return s, nil
+}
+
+// App returns the Fiber app to listen or to test with.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Routes lists every registered route (method and path), for the access
+// matrix and the OpenAPI check.
+func (s *Server) Routes() []fiber.Route {
+	var out []fiber.Route
+	for _, r := range s.app.GetRoutes(true) {
+		if r.Method == fiber.MethodHead {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}

@@ -1,0 +1,233 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hoso/internal/app"
+	"hoso/internal/vntext"
+	"hoso/tracking"
+)
+
+type pickupJSON struct {
+	ID             string         `json:"id"`
+	TrackingNumber string         `json:"tracking_number"`
+	Status         string         `json:"status"`
+	StatusLabel    string         `json:"status_label"`
+	Leg            string         `json:"leg"`
+	Channel        string         `json:"channel"`
+	Dossier        dossierJSON    `json:"dossier"`
+	Citizen        citizenJSON    `json:"citizen"`
+	Address        addressJSON    `json:"address"`
+	Documents      []docJSON      `json:"documents"`
+	Windows        []windowJSON   `json:"windows"`
+	Schedule       *windowJSON    `json:"schedule"`
+	Custodian      custodianJSON  `json:"custodian"`
+	Next           nextJSON       `json:"next"`
+	TrackingURL    string         `json:"tracking_url"`
+	CreatedAt      string         `json:"created_at"`
+	UpdatedAt      string         `json:"updated_at"`
+	Timeline       []timelineJSON `json:"timeline"`
+}
+
+type dossierJSON struct {
+	Code          string `json:"code"`
+	ProcedureCode string `json:"procedure_code"`
+	ProcedureName string `json:"procedure_name"`
+	DeskCode      string `json:"desk_code"`
+	LegalDeadline string `json:"legal_deadline,omitempty"`
+	ReturnByPost  bool   `json:"return_by_post"`
+}
+
+type citizenJSON struct {
+	Initials string `json:"initials"`
+	Phone    string `json:"phone"`
+}
+
+type addressJSON struct {
+	ProvinceCode   string `json:"province_code"`
+	CommuneCode    string `json:"commune_code"`
+	LocationApprox bool   `json:"location_approx"`
+}
+
+type docJSON struct {
+	Line           int    `json:"line"`
+	Name           string `json:"name"`
+	Kind           string `json:"kind"`
+	Count          int    `json:"count"`
+	CollectedCount *int   `json:"collected_count,omitempty"`
+}
+
+type windowJSON struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+type custodianJSON struct {
+	Kind  string `json:"kind"`
+	Label string `json:"label"`
+}
+
+type nextJSON struct {
+	What string `json:"what,omitempty"`
+	When string `json:"when,omitempty"`
+}
+
+type timelineJSON struct {
+	EventID  string `json:"event_id,omitempty"`
+	Type     string `json:"type"`
+	UPUCode  string `json:"upu_code,omitempty"`
+	At       string `json:"at"`
+	DeviceAt string `json:"device_at,omitempty"`
+	Text     string `json:"text"`
+	Detail   string `json:"detail,omitempty"`
+	Problem  bool   `json:"problem,omitempty"`
+}
+
+func rfc(t time.Time) string { return t.In(vietnam).Format(time.RFC3339) }
+
+// namer names parties for the public: role and office, never a person.
+func (s *Server) namer(ctx context.Context) tracking.Namer {
+	cache := map[tracking.Party]string{}
+	return func(p tracking.Party) string {
+		if n, ok := cache[p]; ok {
+			return n
+		}
+		n := p.Kind.Label()
+		switch p.Kind {
+		case tracking.PartyOffice:
+			if o, err := s.d.Queries.FindOffice(ctx, p.Ref); err == nil {
+				n = o.Name
+			}
+		case tracking.PartyDesk:
+			if d, err := s.d.Queries.FindDesk(ctx, p.Ref); err == nil {
+				n = d.Name
+			}
+		case tracking.PartyCourier:
+			if u, err := s.d.Queries.FindUserByStaffCode(ctx, p.Ref); err == nil && u.OfficeCode != "" {
+				if o, err := s.d.Queries.FindOffice(ctx, u.OfficeCode); err == nil {
+					n = "Bưu tá " + o.Name
+				}
+			}
+		}
+		cache[p] = n
+		return n
+	}
+}
+
+// publicTimeline is what anyone with the number may see.
+type publicTimeline struct {
+	Number      string
+	Leg         string
+	Status      string
+	StatusLabel string
+	Dossier     string
+	Procedure   string
+	Desk        string
+	Deadline    *time.Time
+	Citizen     string // initials
+	Phone       string // masked
+	Documents   string
+	Holder      string
+	Next        tracking.Next
+	Lines       []tracking.Line
+	Pending     string
+	Return      string // tracking number of the return leg, if any
+}
+
+func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []tracking.Event, error) {
+	evs, err := s.d.Intake.Store.FindEvents(ctx, p.ID)
+	if err != nil {
+		return publicTimeline{}, nil, err
+	}
+	name := s.namer(ctx)
+	t := publicTimeline{Number: p.Number, Leg: p.Leg, Status: p.Status, StatusLabel: tracking.Status(p.Status).Label(),
+		Dossier: p.Dossier.Code, Procedure: p.Dossier.ProcedureName, Deadline: p.Dossier.LegalDeadline,
+		Citizen: vntext.Initials(p.CitizenName), Phone: vntext.MaskLast3(p.PhoneLast3),
+		Documents: tracking.DocumentSummary(p.Documents)}
+	t.Desk = name(tracking.Party{Kind: tracking.PartyDesk, Ref: p.DeskCode})
+	if p.Custodian.Kind != "" {
+		t.Holder = name(p.Custodian)
+		if p.Custodian.Kind == tracking.PartyCitizen {
+			t.Holder = "Công dân (hồ sơ còn ở nhà)"
+			if p.Leg == string(tracking.LegReturn) {
+				t.Holder = "Người nhận"
+			}
+		}
+	}
+	for _, e := range evs {
+		t.Lines = append(t.Lines, tracking.Describe(e, p.Documents, name))
+	}
+	// The last event with a pending release names the receiver.
+	pending := ""
+	if n := len(evs); n > 0 && evs[n-1].Type == tracking.HandoffReleased {
+		var d tracking.Released
+		if err := jsonUnmarshal(evs[n-1].Data, &d); err == nil {
+			if to, err := tracking.ParseParty(d.To); err == nil {
+				pending = name(to)
+			}
+		}
+	}
+	t.Pending = pending
+	var w *tracking.Window
+	if p.WindowStart != nil && p.WindowEnd != nil {
+		w = &tracking.Window{Start: *p.WindowStart, End: *p.WindowEnd}
+	} else if len(p.Windows) > 0 {
+		w = &p.Windows[0]
+	}
+	t.Next = tracking.NextStep(tracking.Leg(p.Leg), tracking.Status(p.Status), pending, w, t.Desk, p.Dossier.LegalDeadline)
+	return t, evs, nil
+}
+
+func (s *Server) pickupView(c *fiber.Ctx, p app.Parcel) (pickupJSON, error) {
+	return s.pickupViewCtx(c.UserContext(), p)
+}
+
+func (s *Server) pickupViewCtx(ctx context.Context, p app.Parcel) (pickupJSON, error) {
+	t, evs, err := s.timeline(ctx, p)
+	if err != nil {
+		return pickupJSON{}, err
+	}
+	v := pickupJSON{ID: p.ID, TrackingNumber: p.Number, Status: p.Status, StatusLabel: t.StatusLabel, Leg: p.Leg, Channel: string(p.Channel),
+		Dossier: dossierJSON{Code: p.Dossier.Code, ProcedureCode: p.Dossier.ProcedureCode, ProcedureName: p.Dossier.ProcedureName,
+			DeskCode: p.DeskCode, ReturnByPost: p.Dossier.ReturnByPost},
+		Citizen:     citizenJSON{Initials: t.Citizen, Phone: t.Phone},
+		Address:     addressJSON{ProvinceCode: p.ProvinceCode, CommuneCode: p.CommuneCode, LocationApprox: p.LocationApprox},
+		Custodian:   custodianJSON{Kind: string(p.Custodian.Kind), Label: t.Holder},
+		Next:        nextJSON{What: t.Next.What, When: t.Next.When},
+		TrackingURL: s.d.BaseURL + "/tra-cuu/" + p.Number,
+		CreatedAt:   rfc(p.CreatedAt), UpdatedAt: rfc(p.UpdatedAt),
+		Documents:   []docJSON{}, Windows: []windowJSON{}, Timeline: []timelineJSON{},
+	}
+	if p.Dossier.LegalDeadline != nil {
+		v.Dossier.LegalDeadline = p.Dossier.LegalDeadline.In(vietnam).Format("2006-01-02")
+	}
+	collected := map[int]int{}
+	for _, c := range p.Collected {
+		collected[c.Line] = c.Count
+	}
+	for i, d := range p.Documents {
+		dj := docJSON{Line: i + 1, Name: d.Name, Kind: string(d.Kind), Count: d.Count}
+		if n, ok := collected[i+1]; ok {
+			dj.CollectedCount = &n
+		}
+		v.Documents = append(v.Documents, dj)
+	}
+	for _, w := range p.Windows {
+		v.Windows = append(v.Windows, windowJSON{Start: rfc(w.Start), End: rfc(w.End)})
+	}
+	if p.WindowStart != nil && p.WindowEnd != nil {
+		v.Schedule = &windowJSON{Start: rfc(*p.WindowStart), End: rfc(*p.WindowEnd)}
+	}
+	for i, e := range evs {
+		l := t.Lines[i]
+		tj := timelineJSON{EventID: e.ID, Type: string(e.Type), UPUCode: e.UPU, At: rfc(e.ServerAt), Text: l.Title, Detail: l.Detail, Problem: l.Problem}
+		if e.DeviceAt != nil {
+			tj.DeviceAt = rfc(*e.DeviceAt)
+		}
+		v.Timeline = append(v.Timeline, tj)
+	}
+	return v, nil
+}

@@ -1,0 +1,194 @@
+package tracking
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"hoso/internal/errs"
+)
+
+// Reason codes of a failed pickup attempt.
+var PickupFailReasons = map[string]string{
+	"not_home":          "Công dân không có nhà",
+	"documents_missing": "Thiếu giấy tờ",
+	"refused":           "Công dân từ chối",
+	"address_not_found": "Không tìm thấy địa chỉ",
+	"other":             "Lý do khác",
+}
+
+// Cause codes of a failed delivery attempt (VNPost carries a cause and a
+// solution code on every failed attempt; ours do too).
+var DeliveryCauses = map[string]string{
+	"not_home":          "Người nhận vắng nhà",
+	"wrong_address":     "Sai địa chỉ",
+	"refused":           "Người nhận từ chối",
+	"id_mismatch":       "Không xác minh được người nhận",
+	"no_fee":            "Người nhận chưa thanh toán phí",
+	"unreachable_phone": "Không liên lạc được",
+	"other":             "Lý do khác",
+}
+
+// Action codes: what happens after a failed delivery attempt.
+var DeliveryActions = map[string]string{
+	"retry_next_day": "Giao lại ngày hôm sau",
+	"retry_same_day": "Giao lại trong ngày",
+	"hold_at_office": "Lưu tại bưu cục, chờ người nhận đến lấy",
+	"call_recipient": "Gọi điện hẹn lại",
+	"return_to_desk": "Trả về nơi tiếp nhận",
+}
+
+// Reasons a desk returns a dossier as incomplete.
+var IncompleteReasons = map[string]string{
+	"missing_documents": "Thiếu thành phần hồ sơ",
+	"invalid_documents": "Giấy tờ không hợp lệ",
+	"wrong_procedure":   "Sai thủ tục",
+	"wrong_desk":        "Không đúng nơi tiếp nhận",
+	"other":             "Lý do khác",
+}
+
+// Dispute problems at a hand-off.
+var DisputeProblems = map[string]string{
+	"missing_parcel":   "Thiếu bưu gửi",
+	"seal_broken":      "Niêm phong bị rách",
+	"seal_mismatch":    "Mã niêm phong không khớp",
+	"document_missing": "Thiếu giấy tờ",
+	"count_mismatch":   "Số bản không khớp",
+	"damaged":          "Giấy tờ hư hỏng",
+}
+
+// Conditions of a document as counted.
+var Conditions = map[string]string{
+	"good":    "Nguyên vẹn",
+	"damaged": "Hư hỏng",
+	"missing": "Không có",
+}
+
+// DocCount is one document line as counted at a step.
+type DocCount struct {
+	Line      int    `json:"line"`
+	Kind      string `json:"kind,omitempty"`
+	Count     int    `json:"count"`
+	Condition string `json:"condition,omitempty"`
+}
+
+// Scheduled is pickup.scheduled data.
+type Scheduled struct {
+	Courier     string `json:"courier"`
+	Office      string `json:"office,omitempty"`
+	Date        string `json:"date"`
+	WindowStart string `json:"window_start"`
+	WindowEnd   string `json:"window_end"`
+	Stop        int    `json:"stop,omitempty"`
+	ETA         string `json:"eta,omitempty"`
+}
+
+// PickupFailed is pickup.attempt_failed data.
+type PickupFailed struct {
+	Reason string `json:"reason"`
+	Note   string `json:"note,omitempty"`
+}
+
+// Collected is pickup.collected data.
+type Collected struct {
+	Documents     []DocCount `json:"documents"`
+	SealID        string     `json:"seal_id"`
+	Method        string     `json:"method"`                     // signature | otp
+	SignatureSHA  string     `json:"signature_sha256,omitempty"` // hash of the stored signature image
+	OTPVerified   bool       `json:"otp_verified,omitempty"`
+	Partial       bool       `json:"partial,omitempty"`
+	PartialReason string     `json:"partial_reason,omitempty"`
+	ReceiptCode   string     `json:"receipt_code,omitempty"`
+}
+
+// Released is handoff.released data.
+type Released struct {
+	To       string `json:"to"` // party kind:ref
+	Manifest string `json:"manifest,omitempty"`
+	Handoff  string `json:"handoff,omitempty"` // set by the server
+}
+
+// Confirmed is handoff.confirmed data (and, with Problem, handoff.disputed).
+type Confirmed struct {
+	Handoff    string     `json:"handoff,omitempty"`
+	SealIntact *bool      `json:"seal_intact,omitempty"`
+	SealID     string     `json:"seal_id,omitempty"`
+	Documents  []DocCount `json:"documents,omitempty"`
+	Problem    string     `json:"problem,omitempty"`
+	Note       string     `json:"note,omitempty"`
+}
+
+// DeskDecision is desk.accepted / desk.returned_incomplete data.
+type DeskDecision struct {
+	Reason          string `json:"reason,omitempty"`
+	MissingLines    []int  `json:"missing_lines,omitempty"`
+	Note            string `json:"note,omitempty"`
+	AppointmentDate string `json:"appointment_date,omitempty"`
+}
+
+// DeliveryFailed is delivery.attempt_failed data.
+type DeliveryFailed struct {
+	Cause  string `json:"cause"`
+	Action string `json:"action"`
+	Note   string `json:"note,omitempty"`
+}
+
+// Delivered is delivery.completed data.
+type Delivered struct {
+	Verification  string `json:"verification"` // otp | id_last3 | proxy
+	ProxyName     string `json:"proxy_name,omitempty"`
+	Authorisation string `json:"authorisation,omitempty"`
+	IDLast3       string `json:"id_last3,omitempty"`
+	SignatureSHA  string `json:"signature_sha256,omitempty"`
+	PhotoSHA      string `json:"photo_sha256,omitempty"`
+	FeeCollected  int64  `json:"fee_collected"`
+}
+
+// Cancelled is parcel.cancelled data.
+type Cancelled struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// decodeStrict decodes JSON data into v refusing unknown fields.
+func decodeStrict(raw []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errs.Wrapf(errs.Invalid, err, "dữ liệu sự kiện không hợp lệ: %v", err)
+	}
+	return nil
+}
+
+func shortText(field, s string, max int, f errs.Fields) {
+	if utf8.RuneCountInString(s) > max {
+		f.Add(field, fmt.Sprintf("dài quá %d ký tự", max))
+	}
+}
+
+// checkDocCounts validates counted lines against the expected documents.
+func checkDocCounts(field string, counts []DocCount, docs []Document, f errs.Fields) {
+	seen := map[int]bool{}
+	for i, c := range counts {
+		p := fmt.Sprintf("%s[%d]", field, i)
+		if c.Line < 1 || c.Line > len(docs) {
+			f.Add(p+".line", "không có dòng giấy tờ này")
+			continue
+		}
+		if seen[c.Line] {
+			f.Add(p+".line", "dòng giấy tờ bị lặp")
+		}
+		seen[c.Line] = true
+		if c.Count < 0 || c.Count > MaxDocumentCopy {
+			f.Add(p+".count", "số bản không hợp lệ")
+		}
+		if c.Condition != "" {
+			if _, ok := Conditions[c.Condition]; !ok {
+				f.Add(p+".condition", "tình trạng phải là good, damaged hoặc missing")
+			}
+		}
+		if c.Kind != "" && c.Kind != string(docs[c.Line-1].Kind) {
+			f.Add(p+".kind", "loại giấy tờ khác với danh sách của hồ sơ")
+		}
+	}
+}

@@ -1,0 +1,446 @@
+package tracking
+
+import (
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"time"
+
+	"hoso/internal/errs"
+)
+
+// Handoff is a pending or closed two-party hand-off: one giver, one intended
+// receiver.
+type Handoff struct {
+	ID         string
+	Giver      Party
+	Receiver   Party
+	ReleasedAt time.Time
+	Deadline   time.Time
+	Manifest   string
+}
+
+// Incident is opened by a dispute: it names the last confirmed custodian of
+// what is missing.
+type Incident struct {
+	Problem       string
+	LastCustodian Party
+	MissingLines  []int
+	Note          string
+}
+
+// State is what the rules need to know of a parcel: its projection.
+type State struct {
+	Leg       Leg
+	Status    Status
+	Custodian Party // zero before the parcel exists
+	Pending   *Handoff
+	Attempts  int
+	SealID    string
+	Documents []Document // the dossier's list, line i+1 = Documents[i]
+	Collected []DocCount // counts taken at collection; nil before
+}
+
+// Policy holds the configurable limits of the rules.
+type Policy struct {
+	ConfirmWithin time.Duration // a release must be confirmed within this
+	MaxAttempts   int           // delivery attempts before the return to the desk
+}
+
+// DefaultPolicy is the policy when nothing is configured.
+var DefaultPolicy = Policy{ConfirmWithin: 30 * time.Minute, MaxAttempts: 3}
+
+// Outcome is what recording an event does.
+type Outcome struct {
+	Type      EventType // the event actually recorded (a confirmation with a difference becomes a dispute)
+	Status    Status
+	UPU       string
+	Custodian *Party // new custodian when custody moves
+	Open      *Handoff
+	Close     string // "confirmed" or "disputed" when the pending hand-off closes
+	Incident  *Incident
+	Attempt   bool // a delivery attempt is counted
+	SealID    string
+	Collected []DocCount
+	Data      []byte // the canonical data to store
+}
+
+var sealPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{2,39}$`)
+
+// ValidSealID reports whether s looks like a seal id (3–40 capitals, digits
+// and dashes).
+func ValidSealID(s string) bool { return sealPattern.MatchString(s) }
+
+func conflict(format string, args ...any) error { return errs.E(errs.Conflict, format, args...) }
+
+// Decide applies the rules to one event against the parcel's state. It does
+// not change st. newID makes hand-off ids. ev.Data must be canonical JSON.
+func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error) {
+	if pol.ConfirmWithin <= 0 {
+		pol.ConfirmWithin = DefaultPolicy.ConfirmWithin
+	}
+	if pol.MaxAttempts <= 0 {
+		pol.MaxAttempts = DefaultPolicy.MaxAttempts
+	}
+	rule, ok := FindRule(st.Leg, st.Status, ev.Type)
+	if !ok {
+		if st.Status == "" {
+			return Outcome{}, conflict("bưu gửi chưa được tạo")
+		}
+		return Outcome{}, conflict("không thể ghi “%s” khi bưu gửi đang ở trạng thái “%s”", ev.Type, st.Status.Label())
+	}
+	if !rule.ActorAllowed(ev.Actor.Kind) {
+		return Outcome{}, errs.E(errs.Forbidden, "%s không được ghi sự kiện “%s”", ev.Actor.Kind.Label(), ev.Type)
+	}
+	if st.Pending != nil && ev.Type != HandoffConfirmed && ev.Type != HandoffDisputed && ev.Type != DeliveryReturnedToDesk {
+		return Outcome{}, conflict("bưu gửi đang chờ %s xác nhận bàn giao", st.Pending.Receiver.Kind.Label())
+	}
+	out := Outcome{Type: ev.Type, Status: rule.To, UPU: rule.UPU, Data: ev.Data}
+	if out.Status == "" {
+		out.Status = st.Status
+	}
+	holderActs := func() error {
+		if ev.Actor != st.Custodian {
+			return errs.E(errs.Forbidden, "chỉ bên đang giữ bưu gửi (%s) mới được ghi sự kiện này", st.Custodian.Kind.Label())
+		}
+		return nil
+	}
+	f := errs.Fields{}
+	switch ev.Type {
+	case PickupRequested, ResultRegistered:
+		// The service builds these; custody opens with the citizen or the desk.
+		if ev.Type == PickupRequested {
+			out.Custodian = &Party{Kind: PartyCitizen}
+		} else {
+			c := ev.Actor
+			if c.Kind != PartyDesk {
+				c = Party{} // the service sets the desk when the portal registers the result
+			}
+			out.Custodian = &c
+		}
+	case PickupScheduled:
+		var d Scheduled
+		if err := decodeStrict(ev.Data, &d); err != nil {
+			return Outcome{}, err
+		}
+		if d.Courier == "" {
+			f.Add("data.courier", "thiếu bưu tá")
+		}
+		if _, err := time.Parse("2006-01-02", d.Date); err != nil {
+			f.Add("data.date", "ngày không hợp lệ")
+		}
+	case PickupAttemptFailed:
+		var d PickupFailed
+		if err := decodeStrict(ev.Data, &d); err != nil {
+			return Outcome{}, err
+		}
+		if _, ok := PickupFailReasons[d.Reason]; !ok {
+			f.Add("data.reason", "lý do phải là not_home, documents_missing, refused, address_not_found hoặc other")
+		}
+		shortText("data.note", d.Note, 500, f)
+	case PickupCollected:
+		var d Collected
+		if err := decodeStrict(ev.Data, &d); err != nil {
+			return Outcome{}, err
+		}
+		if !ValidSealID(d.SealID) {
+			f.Add("data.seal_id", "mã niêm phong gồm 3–40 chữ in hoa, số hoặc dấu gạch")
+		}
+		switch d.Method {
+		case "signature":
+			if b, err := hex.DecodeString(d.SignatureSHA); err != nil || len(b) != 32 {
+				f.Add("data.signature_sha256", "thiếu chữ ký của công dân")
+			}
+		case "otp":
+			if !d.OTPVerified {
+				f.Add("data.otp", "mã xác nhận của công dân chưa được kiểm tra")
+			}
+		default:
+			f.Add("data.method", "công dân xác nhận bằng chữ ký (signature) hoặc mã một lần (otp)")
+		}
+		checkDocCounts("data.documents", d.Documents, st.Documents, f)
+		counts := make([]DocCount, len(st.Documents))
+		for i, doc := range st.Documents {
+			counts[i] = DocCount{Line: i + 1, Kind: string(doc.Kind), Count: 0, Condition: "missing"}
+		}
+		total, short := 0, false
+		for _, c := range d.Documents {
+			if c.Line >= 1 && c.Line <= len(counts) {
+				cond := c.Condition
+				if cond == "" {
+					cond = "good"
+				}
+				counts[c.Line-1].Count, counts[c.Line-1].Condition = c.Count, cond
+			}
+		}
+		for i, c := range counts {
+			total += c.Count
+			if c.Count < st.Documents[i].Count {
+				short = true
+			}
+		}
+		if len(f) == 0 && total == 0 {
+			f.Add("data.documents", "không nhận được giấy tờ nào: ghi lần thu gom không thành công")
+		}
+		if short && !d.Partial {
+			f.Add("data.partial", "thiếu giấy tờ so với danh sách: đánh dấu thu gom một phần và ghi lý do")
+		}
+		if d.Partial && d.PartialReason == "" {
+			f.Add("data.partial_reason", "ghi lý do thu gom một phần")
+		}
+		shortText("data.partial_reason", d.PartialReason, 500, f)
+		out.Custodian = &ev.Actor
+		out.SealID = d.SealID
+		out.Collected = counts
+	case ParcelCancelled:
+		var d Cancelled
+		if err := decodeStrict(ev.Data, &d); err != nil {
+			return Outcome{}, err
+		}
+		shortText("data.reason", d.Reason, 500, f)
+	case HandoffReleased:
+		if err := holderActs(); err != nil {
+			return Outcome{}, err
+		}
+		var d Released
+		if err := decodeStrict(ev.Data, &d); err != nil {
+			return Outcome{}, err
+		}
+		to, err := ParseParty(d.To)
+		if err != nil || !to.Kind.CanHold() || to.Kind == PartyCitizen || to.Ref == "" {
+			f.Add("data.to", "bên nhận phải là bưu tá, bưu cục hoặc bộ phận một cửa, có mã")
+			break
+		}
+		if to == st.Custodian {
+			f.Add("data.to", "không thể bàn giao cho chính mình")
+			break
+		}
+		if _, _, err := HandoffStatus(st.Leg, st.Status, st.Custodian.Kind, to.Kind); err != nil {
+			f.Add("data.to", err.Error())
+			break
+		}
+		if st.Leg == LegReturn && to.Kind == PartyDesk && st.Attempts < pol.MaxAttempts {
+			f.Add("data.to", fmt.Sprintf("chỉ trả về nơi tiếp nhận sau %d lần giao không thành công", pol.MaxAttempts))
+			break
+		}
+		h := &Handoff{ID: newID(), Giver: st.Custodian, Receiver: to, ReleasedAt: ev.ServerAt,
+			Deadline: ev.ServerAt.Add(pol.ConfirmWithin), Manifest: d.Manifest}
+		d.Handoff = h.ID
+		data, err := MarshalData(d)
+		if err != nil {
+			return Outcome{}, err
+		}
+		out.Data = data
+		out.Open = h
+	case HandoffConfirmed, HandoffDisputed:
+		if st.Pending == nil {
+			return Outcome{}, conflict("không có bàn giao nào đang chờ xác nhận")
+		}
+		if ev.Actor != st.Pending.Receiver {
+			return Outcome{}, errs.E(errs.Forbidden, "chỉ bên nhận được chỉ định (%s %s) mới xác nhận được", st.Pending.Receiver.Kind.Label(), st.Pending.Receiver.Ref)
+		}
+		var d Confirmed
+		if err := decodeStrict(ev.Data, &d); err != nil {
+			return Outcome{}, err
+		}
+		if d.Handoff != "" && d.Handoff != st.Pending.ID {
+			return Outcome{}, conflict("bàn giao này đã được đóng hoặc không tồn tại")
+		}
+		d.Handoff = st.Pending.ID
+		checkDocCounts("data.documents", d.Documents, st.Documents, f)
+		if len(f) > 0 {
+			break
+		}
+		if ev.Type == HandoffConfirmed && st.Pending.Receiver.Kind == PartyDesk && st.Leg == LegPickup && len(d.Documents) == 0 {
+			f.Add("data.documents", "bộ phận một cửa kiểm đếm từng giấy tờ khi nhận")
+			break
+		}
+		problem, missing := d.Problem, []int(nil)
+		if problem != "" {
+			if _, ok := DisputeProblems[problem]; !ok {
+				f.Add("data.problem", "vấn đề không hợp lệ")
+				break
+			}
+		}
+		if problem == "" {
+			problem, missing = compareCounts(st, d)
+		} else {
+			_, missing = compareCounts(st, d)
+		}
+		if ev.Type == HandoffDisputed && problem == "" {
+			f.Add("data.problem", "ghi vấn đề: thiếu bưu gửi, niêm phong rách, thiếu giấy tờ…")
+			break
+		}
+		shortText("data.note", d.Note, 500, f)
+		if problem != "" {
+			d.Problem = problem
+			out.Type = HandoffDisputed
+			out.Status = st.Status
+			out.UPU = ""
+			out.Close = "disputed"
+			out.Incident = &Incident{Problem: problem, LastCustodian: st.Pending.Giver, MissingLines: missing, Note: d.Note}
+		} else {
+			status, upu, err := HandoffStatus(st.Leg, st.Status, st.Pending.Giver.Kind, st.Pending.Receiver.Kind)
+			if err != nil {
+				return Outcome{}, conflict("%v", err)
+			}
+			out.Type = HandoffConfirmed
+			if st.Leg == LegReturn && st.Pending.Receiver.Kind == PartyDesk {
+				// The courier's return to the desk after the last attempt is
+				// this two-party hand-off.
+				out.Type = DeliveryReturnedToDesk
+			}
+			out.Status, out.UPU, out.Close = status, upu, "confirmed"
+			r := st.Pending.Receiver
+			out.Custodian = &r
+		}
+		data, err := MarshalData(d)
+		if err != nil {
+			return Outcome{}, err
+		}
+		out.Data = data
+	case DeskAccepted, DeskReturnedIncomplete:
+		if err := holderActs(); err != nil {
+			return Outcome{}, err
+		}
+		var d DeskDecision
+		if err := decodeStrict(ev.Data, &d); err != nil {
+			return Outcome{}, err
+		}
+		if ev.Type == DeskReturnedIncomplete {
+			if _, ok := IncompleteReasons[d.Reason]; !ok {
+				f.Add("data.reason", "chọn lý do trả hồ sơ")
+			}
+			if d.Reason == "missing_documents" && len(d.MissingLines) == 0 {
+				f.Add("data.missing_lines", "nêu giấy tờ còn thiếu")
+			}
+			for _, l := range d.MissingLines {
+				if l < 1 || l > len(st.Documents) {
+					f.Add("data.missing_lines", "không có dòng giấy tờ này")
+				}
+			}
+		}
+		if d.AppointmentDate != "" {
+			if _, err := time.Parse("2006-01-02", d.AppointmentDate); err != nil {
+				f.Add("data.appointment_date", "ngày hẹn trả kết quả không hợp lệ")
+			}
+		}
+		shortText("data.note", d.Note, 500, f)
+	case DeliveryArrivedOffice, DeliveryHeld, DeliveryOut:
+		if err := holderActs(); err != nil {
+			return Outcome{}, err
+		}
+		if err := decodeStrict(ev.Data, &struct {
+			Note string `json:"note,omitempty"`
+		}{}); err != nil {
+			return Outcome{}, err
+		}
+		if ev.Type == DeliveryHeld && st.Attempts == 0 {
+			return Outcome{}, conflict("chỉ lưu tại bưu cục sau một lần giao không thành công")
+		}
+	case DeliveryAttemptFailed:
+		if err := holderActs(); err != nil {
+			return Outcome{}, err
+		}
+		var d DeliveryFailed
+		if err := decodeStrict(ev.Data, &d); err != nil {
+			return Outcome{}, err
+		}
+		if _, ok := DeliveryCauses[d.Cause]; !ok {
+			f.Add("data.cause", "mã nguyên nhân không hợp lệ")
+		}
+		if _, ok := DeliveryActions[d.Action]; !ok {
+			f.Add("data.action", "mã hướng xử lý không hợp lệ")
+		}
+		shortText("data.note", d.Note, 500, f)
+		out.Attempt = true
+	case DeliveryCompleted:
+		if err := holderActs(); err != nil {
+			return Outcome{}, err
+		}
+		var d Delivered
+		if err := decodeStrict(ev.Data, &d); err != nil {
+			return Outcome{}, err
+		}
+		switch d.Verification {
+		case "otp", "id_number":
+		case "proxy":
+			if d.ProxyName == "" || d.Authorisation == "" {
+				f.Add("data.authorisation", "người nhận thay cần họ tên và số giấy ủy quyền")
+			}
+		default:
+			f.Add("data.verification", "xác minh người nhận bằng mã OTP, số CCCD hoặc giấy ủy quyền")
+		}
+		if d.SignatureSHA == "" && d.PhotoSHA == "" {
+			f.Add("data.signature_sha256", "cần chữ ký hoặc ảnh người nhận")
+		}
+		if d.FeeCollected < 0 {
+			f.Add("data.fee_collected", "số tiền không hợp lệ")
+		}
+		out.Custodian = &Party{Kind: PartyCitizen}
+		out.Attempt = true
+	case DeliveryReturnedToDesk:
+		return Outcome{}, conflict("trả về nơi tiếp nhận được ghi khi bộ phận một cửa xác nhận bàn giao từ bưu tá")
+	}
+	if err := f.Err(errs.Unprocessable, "Dữ liệu sự kiện chưa hợp lệ"); err != nil {
+		return Outcome{}, err
+	}
+	return out, nil
+}
+
+// compareCounts compares a confirmation with what was collected (or, before
+// collection counts exist, with the dossier's list) and the seal. It returns
+// the problem ("" when everything matches) and the lines that are short.
+func compareCounts(st State, d Confirmed) (string, []int) {
+	if d.SealIntact != nil && !*d.SealIntact {
+		return "seal_broken", nil
+	}
+	if st.SealID != "" && d.SealID != "" && d.SealID != st.SealID {
+		return "seal_mismatch", nil
+	}
+	if len(d.Documents) == 0 {
+		return "", nil
+	}
+	expected := make([]int, len(st.Documents))
+	for i, doc := range st.Documents {
+		expected[i] = doc.Count
+	}
+	if st.Collected != nil {
+		for _, c := range st.Collected {
+			if c.Line >= 1 && c.Line <= len(expected) {
+				expected[c.Line-1] = c.Count
+			}
+		}
+	}
+	got := make([]int, len(expected))
+	damaged := false
+	for _, c := range d.Documents {
+		if c.Line >= 1 && c.Line <= len(got) {
+			got[c.Line-1] = c.Count
+			if c.Condition == "damaged" {
+				damaged = true
+			}
+			if c.Condition == "missing" {
+				got[c.Line-1] = 0
+			}
+		}
+	}
+	var short []int
+	over := false
+	for i := range expected {
+		if got[i] < expected[i] {
+			short = append(short, i+1)
+		} else if got[i] > expected[i] {
+			over = true
+		}
+	}
+	switch {
+	case len(short) > 0:
+		return "document_missing", short
+	case over:
+		return "count_mismatch", nil
+	case damaged:
+		return "damaged", nil
+	}
+	return "", nil
+}
