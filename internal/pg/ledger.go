@@ -177,21 +177,21 @@ func (d *DB) AppendEvent(ctx context.Context, in app.AppendInput) error {
 }
 
 type eventRow struct {
-	ID         string
-	ParcelID   string
-	Number     string
-	ParcelSeq  int
-	Type       string
-	UpuCode    string
-	ActorKind  string
-	ActorRef   string
-	DeviceAt   *time.Time
-	ServerAt   time.Time
-	Lat, Lng   *float64
-	Data       string
-	PrevHash   []byte
-	Hash       []byte
-	Seq        int64
+	ID        string
+	ParcelID  string
+	Number    string
+	ParcelSeq int
+	Type      string
+	UpuCode   string
+	ActorKind string
+	ActorRef  string
+	DeviceAt  *time.Time
+	ServerAt  time.Time
+	Lat, Lng  *float64
+	Data      string
+	PrevHash  []byte
+	Hash      []byte
+	Seq       int64
 }
 
 func toEvent(r eventRow) tracking.Event {

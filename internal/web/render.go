@@ -72,9 +72,9 @@ func templateFuncs(a *assets.Assets) template.FuncMap {
 		"field": func(fields map[string]string, name string) string {
 			return fields[name]
 		},
-		"add": func(a, b int) int { return a + b },
+		"add":  func(a, b int) int { return a + b },
 		"join": strings.Join,
-		"eq1": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"eq1":  func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 	}
 }
 

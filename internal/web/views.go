@@ -199,7 +199,7 @@ func (s *Server) pickupViewCtx(ctx context.Context, p app.Parcel) (pickupJSON, e
 		Next:        nextJSON{What: t.Next.What, When: t.Next.When},
 		TrackingURL: s.d.BaseURL + "/tra-cuu/" + p.Number,
 		CreatedAt:   rfc(p.CreatedAt), UpdatedAt: rfc(p.UpdatedAt),
-		Documents:   []docJSON{}, Windows: []windowJSON{}, Timeline: []timelineJSON{},
+		Documents: []docJSON{}, Windows: []windowJSON{}, Timeline: []timelineJSON{},
 	}
 	if p.Dossier.LegalDeadline != nil {
 		v.Dossier.LegalDeadline = p.Dossier.LegalDeadline.In(vietnam).Format("2006-01-02")
