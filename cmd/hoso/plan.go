@@ -68,6 +68,11 @@ func cmdPlan(ctx context.Context, args []string, env func(string) string, stdout
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
+	if *algo == "naive" && inst.Vehicles < len(inst.Customers) {
+		// The baseline may open as many routes as it needs, so that it
+		// serves every customer; its vehicle count shows the price.
+		inst.Vehicles = len(inst.Customers)
+	}
 	p, err := inst.Problem(c, obj)
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
@@ -78,9 +83,10 @@ func cmdPlan(ctx context.Context, args []string, env func(string) string, stdout
 	} else {
 		opt := vrptw.Options{TimeLimit: *limit, MaxIterations: *iters, Seed: *seed,
 			MinimiseVehicles: obj == solomon.MinVehicles}
-		// Tuning knobs, undocumented on purpose: HOSO_PLAN_T0, HOSO_PLAN_T1.
+		// Tuning knobs, undocumented on purpose: HOSO_PLAN_T0, HOSO_PLAN_T1, HOSO_PLAN_RUIN.
 		fmt.Sscan(env("HOSO_PLAN_T0"), &opt.StartTemperature)
 		fmt.Sscan(env("HOSO_PLAN_T1"), &opt.EndTemperature)
+		fmt.Sscan(env("HOSO_PLAN_RUIN"), &opt.RuinSize)
 		sol, err = vrptw.Solve(ctx, p, opt)
 	}
 	if err != nil {

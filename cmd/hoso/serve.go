@@ -28,7 +28,7 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 
 // serve runs the server until ctx ends. ready, when not nil, receives the
 // bound address once the listener is up.
-func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(addr string)) error {
+func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(addr string, sys *system)) error {
 	log := newLogger(stdout, cfg.LogLevel)
 	log.Info("starting", "config", cfg)
 	sys, err := open(ctx, cfg, log)
@@ -39,20 +39,31 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(
 	if err := sys.prepare(ctx); err != nil {
 		return err
 	}
-	srv, err := sys.webServer()
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
+	if cfg.BaseURLDerived {
+		// With port 0 (tests) the public URL is known only now.
+		host, port, _ := net.SplitHostPort(ln.Addr().String())
+		if h, _, _ := net.SplitHostPort(cfg.Addr); h == "" {
+			host = "localhost"
+		}
+		cfg.BaseURL = "http://" + net.JoinHostPort(host, port)
+		sys.cfg.BaseURL = cfg.BaseURL
+	}
+	srv, err := sys.webServer()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	sys.web = srv
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listener(ln) }()
 	go sys.housekeeping(ctx)
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	if ready != nil {
-		ready(ln.Addr().String())
+		ready(ln.Addr().String(), sys)
 	}
 	select {
 	case err := <-errc:

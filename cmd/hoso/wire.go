@@ -33,6 +33,7 @@ type system struct {
 	ledger  *app.Ledger
 	citizen *app.CitizenFlow
 	now     func() time.Time
+	web     *web.Server // set by serve
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {

@@ -107,7 +107,7 @@ func (c *CitizenFlow) Start(ctx context.Context, dossierCode, phone string) (tok
 	if err := c.Store.CreateFlow(ctx, secret.TokenHash(token), fl); err != nil {
 		return "", err
 	}
-	msg := fmt.Sprintf("Ma xac nhan yeu cau thu gom ho so %s: %s. Ma co hieu luc 30 phut. Khong chia se ma nay.", asciiCode(dossierCode), code)
+	msg := fmt.Sprintf("Ma xac nhan %s cho yeu cau thu gom ho so %s. Hieu luc 30 phut. Khong chia se ma nay.", code, asciiCode(dossierCode))
 	if err := c.SMS.Send(ctx, p, msg); err != nil {
 		return "", errs.Wrapf(errs.Unavailable, err, "Chưa gửi được tin nhắn. Vui lòng thử lại sau ít phút.")
 	}

@@ -19,21 +19,24 @@ import (
 
 // Config is the resolved configuration.
 type Config struct {
-	DatabaseURL string        // HOSO_DATABASE_URL
-	DBPoolSize  int           // HOSO_DB_POOL_SIZE
-	Addr        string        // HOSO_ADDR
-	BaseURL     string        // HOSO_BASE_URL
-	LogLevel    slog.Level    // HOSO_LOG_LEVEL
-	Demo        bool          // set by `hoso demo`, never by a variable
-	Keys        Keys          // HOSO_DATA_KEY, HOSO_HASH_KEY, HOSO_SESSION_KEY, HOSO_RECEIPT_KEY
-	S10         S10           // HOSO_S10_PICKUP, HOSO_S10_RETURN, HOSO_S10_COUNTRY
-	Service     ServiceHours  // HOSO_SERVICE_HOURS, HOSO_SERVICE_DAYS
-	PublicRate  int           // HOSO_PUBLIC_RATE_PER_MIN
-	LoginRate   int           // HOSO_LOGIN_RATE_PER_MIN
-	Proxies     []string      // HOSO_TRUSTED_PROXIES
-	SessionTTL  time.Duration // HOSO_SESSION_TTL
-	TokenTTL    time.Duration // HOSO_COURIER_TOKEN_TTL
-	SMS         SMS           // HOSO_SMS_*
+	DatabaseURL string // HOSO_DATABASE_URL
+	DBPoolSize  int    // HOSO_DB_POOL_SIZE
+	Addr        string // HOSO_ADDR
+	BaseURL     string // HOSO_BASE_URL
+	// BaseURLDerived is set when HOSO_BASE_URL was not given and the base
+	// URL was made from HOSO_ADDR (the server then fills in the bound port).
+	BaseURLDerived bool
+	LogLevel       slog.Level    // HOSO_LOG_LEVEL
+	Demo           bool          // set by `hoso demo`, never by a variable
+	Keys           Keys          // HOSO_DATA_KEY, HOSO_HASH_KEY, HOSO_SESSION_KEY, HOSO_RECEIPT_KEY
+	S10            S10           // HOSO_S10_PICKUP, HOSO_S10_RETURN, HOSO_S10_COUNTRY
+	Service        ServiceHours  // HOSO_SERVICE_HOURS, HOSO_SERVICE_DAYS
+	PublicRate     int           // HOSO_PUBLIC_RATE_PER_MIN
+	LoginRate      int           // HOSO_LOGIN_RATE_PER_MIN
+	Proxies        []string      // HOSO_TRUSTED_PROXIES
+	SessionTTL     time.Duration // HOSO_SESSION_TTL
+	TokenTTL       time.Duration // HOSO_COURIER_TOKEN_TTL
+	SMS            SMS           // HOSO_SMS_*
 }
 
 // Keys are the secrets. Each is 32 bytes.
@@ -197,6 +200,7 @@ func Load(env func(string) string, demo bool) (Config, error) {
 			host = "localhost" + host
 		}
 		c.BaseURL = "http://" + host
+		c.BaseURLDerived = true
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("HOSO_BASE_URL", "want an absolute http(s) URL, got %q", c.BaseURL)

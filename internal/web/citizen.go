@@ -194,6 +194,7 @@ func (s *Server) citizenDetailsSubmit(c *fiber.Ctx) error {
 	if rerr == nil {
 		p, err = s.d.Citizen.Submit(c.UserContext(), tok, req)
 	} else {
+		req.Channel = tracking.ChannelCitizen
 		req.Normalize()
 		err = mergeFieldErrors(rerr, req.Validate(s.d.Now(), s.d.Intake.Hours))
 	}

@@ -112,7 +112,7 @@ func (f *pickupForm) setErrors(err error, docIdx []int) {
 	for name, msg := range errs.FieldsOf(err) {
 		id := formField(name, docIdx)
 		if _, ok := f.Errors[id]; !ok {
-			f.Errors[id] = msg
+			f.Errors[id] = capitalize(msg)
 		}
 	}
 	order := []string{"dossier_code", "phone", "full_name", "id_number", "commune", "line", "desk", "slot"}
@@ -184,7 +184,25 @@ func (s *Server) fillPickupForm(ctx context.Context, f *pickupForm) error {
 			cur.Slots = append(cur.Slots, slotOpt{Value: v, Label: label, Free: sl.Free, Checked: v == f.Slot})
 		}
 	}
-	for len(f.Docs) < formDocRows {
+	// Show the filled rows and two blank ones (at least four), so the page
+	// stays short on a phone.
+	last := 0
+	for i, d := range f.Docs {
+		if d.Name != "" {
+			last = i + 1
+		}
+	}
+	want := last + 2
+	if want < 4 {
+		want = 4
+	}
+	if want > formDocRows {
+		want = formDocRows
+	}
+	if len(f.Docs) > want {
+		f.Docs = f.Docs[:want]
+	}
+	for len(f.Docs) < want {
 		f.Docs = append(f.Docs, docRow{Idx: len(f.Docs), Kind: "original", Count: "1"})
 	}
 	return nil
@@ -272,4 +290,13 @@ func mergeFieldErrors(a error, b error) error {
 		fs[k] = v
 	}
 	return errs.E(errs.Unprocessable, "Thông tin chưa hợp lệ").WithFields(fs)
+}
+
+// capitalize starts a field message with a capital, as a sentence on a page.
+func capitalize(s string) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return s
+	}
+	return strings.ToUpper(string(r[0])) + string(r[1:])
 }

@@ -127,7 +127,7 @@ type trackJSONBody struct {
 }
 
 func (s *Server) trackJSON(c *fiber.Ctx) error {
-	p, err := s.publicParcel(c, c.Params("number"))
+	p, err := s.publicParcel(c, c.Params("tracking_number"))
 	if err != nil {
 		return err
 	}

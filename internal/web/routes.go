@@ -41,7 +41,7 @@ func (s *Server) routes() {
 	api.Get("/openapi.json", s.openapi)
 	api.Get("/states", s.states)
 	api.Post("/auth/token", s.issueToken)
-	api.Get("/public/track/:number", s.rateLimit(s.public), s.trackJSON)
+	api.Get("/public/track/:tracking_number", s.rateLimit(s.public), s.trackJSON)
 	api.Get("/communes", s.rateLimit(s.public), s.communesJSON)
 
 	portal := api.Group("/portal", s.portalAuth)
