@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -220,12 +219,4 @@ func (s *DemoSMS) Send(ctx context.Context, phone, body string) error {
 		last3 = phone[len(phone)-3:]
 	}
 	return s.Store.InsertSMS(ctx, s.NewID(), s.Box.Seal([]byte(phone), []byte("sms_messages.phone")), last3, body, "demo", "stored", s.Now())
-}
-
-// hexShort is used in logs to name a hash without revealing it.
-func hexShort(b []byte) string {
-	if len(b) > 4 {
-		b = b[:4]
-	}
-	return hex.EncodeToString(b)
 }

@@ -2,7 +2,6 @@ package pg
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -215,13 +214,4 @@ func (d *DB) FindEvents(ctx context.Context, parcelID string) ([]tracking.Event,
 		out[i] = toEvent(r)
 	}
 	return out, nil
-}
-
-// jsonOrEmpty marshals v, or returns {}.
-func jsonOrEmpty(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "{}"
-	}
-	return string(b)
 }

@@ -13,14 +13,13 @@ import (
 )
 
 type deskRow struct {
-	tableName    struct{} `pg:"desks"`
-	Code         string   `pg:"code,pk"`
-	Name         string   `pg:"name,use_zero"`
-	Level        string   `pg:"level,use_zero"`
-	CommuneCode  string   `pg:"commune_code,use_zero"`
-	ProvinceCode string   `pg:"province_code,use_zero"`
-	Address      string   `pg:"address,use_zero"`
-	Demo         bool     `pg:"demo,use_zero"`
+	Code         string `pg:"code,pk"`
+	Name         string `pg:"name,use_zero"`
+	Level        string `pg:"level,use_zero"`
+	CommuneCode  string `pg:"commune_code,use_zero"`
+	ProvinceCode string `pg:"province_code,use_zero"`
+	Address      string `pg:"address,use_zero"`
+	Demo         bool   `pg:"demo,use_zero"`
 }
 
 func toDesk(r deskRow) app.Desk {
@@ -58,14 +57,13 @@ func (d *DB) UpsertDesk(ctx context.Context, k app.Desk) error {
 }
 
 type officeRow struct {
-	tableName    struct{} `pg:"post_offices"`
-	Code         string   `pg:"code,pk"`
-	Name         string   `pg:"name,use_zero"`
-	CommuneCode  string   `pg:"commune_code,use_zero"`
-	ProvinceCode string   `pg:"province_code,use_zero"`
-	Lat          float64  `pg:"lat,use_zero"`
-	Lng          float64  `pg:"lng,use_zero"`
-	Demo         bool     `pg:"demo,use_zero"`
+	Code         string  `pg:"code,pk"`
+	Name         string  `pg:"name,use_zero"`
+	CommuneCode  string  `pg:"commune_code,use_zero"`
+	ProvinceCode string  `pg:"province_code,use_zero"`
+	Lat          float64 `pg:"lat,use_zero"`
+	Lng          float64 `pg:"lng,use_zero"`
+	Demo         bool    `pg:"demo,use_zero"`
 }
 
 func toOffice(r officeRow) app.PostOffice {

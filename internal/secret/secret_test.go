@@ -90,7 +90,7 @@ func TestDigitsAndToken(t *testing.T) {
 			t.Fatalf("Digits = %q", d)
 		}
 	}
-	if secret.Token(32) == secret.Token(32) {
+	if a, b := secret.Token(32), secret.Token(32); a == b {
 		t.Error("tokens repeat")
 	}
 }

@@ -263,10 +263,6 @@ func (s *Server) clerkForm(c *fiber.Ctx) error {
 	return s.page(c, "clerk_request", "Tạo yêu cầu thay công dân", form)
 }
 
-type clerkDone struct {
-	Number string
-}
-
 func (s *Server) clerkSubmit(c *fiber.Ctx) error {
 	u := currentUser(c)
 	form := pickupForm{Mode: "clerk", Action: "/nhan-vien/yeu-cau",
