@@ -20,20 +20,21 @@ import (
 
 // system is every service wired together over one database pool.
 type system struct {
-	cfg     config.Config
-	log     *slog.Logger
-	db      *pg.DB
-	units   *units.Set
-	box     *secret.Box
-	hasher  *secret.Hasher
-	intake  *app.Intake
-	auth    *app.Auth
-	portal  *app.Portal
-	idem    *app.Idempotency
-	ledger  *app.Ledger
-	citizen *app.CitizenFlow
-	now     func() time.Time
-	web     *web.Server // set by serve
+	cfg      config.Config
+	log      *slog.Logger
+	db       *pg.DB
+	units    *units.Set
+	box      *secret.Box
+	hasher   *secret.Hasher
+	intake   *app.Intake
+	auth     *app.Auth
+	portal   *app.Portal
+	idem     *app.Idempotency
+	ledger   *app.Ledger
+	citizen  *app.CitizenFlow
+	dispatch *app.Dispatch
+	now      func() time.Time
+	web      *web.Server // set by serve
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
@@ -83,6 +84,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 		return nil, fmt.Errorf("SMS provider %q is not built yet; use demo", cfg.SMS.Provider)
 	}
 	s.citizen = &app.CitizenFlow{Store: db, Intake: s.intake, SMS: sms, Now: now}
+	s.dispatch = &app.Dispatch{}
 	return s, nil
 }
 
@@ -104,8 +106,9 @@ func (s *system) webServer() (*web.Server, error) {
 	return web.New(web.Deps{
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
-		Queries: s.db,
-		Ready:   s.db.CheckSchema,
+		Dispatch: s.dispatch,
+		Queries:  s.db,
+		Ready:    s.db.CheckSchema,
 		PoolStats: func() (uint32, uint32, uint32) {
 			st := s.db.Stats()
 			return st.Total, st.Idle, st.Timeouts

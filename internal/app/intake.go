@@ -48,6 +48,15 @@ type Intake struct {
 	NewID        func() string
 	SlotCapacity int // requests per commune per window before the slot is full
 	Demo         bool
+	// Zoner, when set, places the address in a post office's zone. An
+	// address outside every zone keeps no office and waits in the
+	// dispatcher's queue (the alarm sweep raises it).
+	Zoner Zoner
+}
+
+// Zoner finds the post office whose zone holds a point.
+type Zoner interface {
+	OfficeFor(ctx context.Context, lat, lng float64) (office string, cell int64, ok bool, err error)
 }
 
 // Purposes of keyed hashes and sealed values; each keeps its data apart.
@@ -105,6 +114,15 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 		p.Lat, p.Lng = *req.Address.Lat, *req.Address.Lng
 	} else {
 		p.Lat, p.Lng, p.LocationApprox = com.Lat, com.Lng, true
+	}
+	if s.Zoner != nil {
+		office, _, ok, err := s.Zoner.OfficeFor(ctx, p.Lat, p.Lng)
+		if err != nil {
+			return Parcel{}, err
+		}
+		if ok {
+			p.OfficeCode = office
+		}
 	}
 	var idHash []byte
 	if req.Citizen.IDNumber != "" {

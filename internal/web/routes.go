@@ -74,6 +74,8 @@ func (s *Server) routes() {
 	staff.Get("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkForm)
 	staff.Post("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkSubmit)
 	staff.Get("/tin-nhan", s.requireRole(), s.smsPage)
+
+	s.dispatchRoutes(pg)
 }
 
 func (s *Server) healthz(c *fiber.Ctx) error {

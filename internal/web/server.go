@@ -31,6 +31,7 @@ type Deps struct {
 	Idem           *app.Idempotency
 	Ledger         *app.Ledger
 	Citizen        *app.CitizenFlow
+	Dispatch       *app.Dispatch
 	Queries        Queries
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
