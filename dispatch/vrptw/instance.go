@@ -5,6 +5,10 @@ import (
 	"sort"
 )
 
+// granularSize is how many nearest neighbours decide which routes an
+// insertion tries.
+const granularSize = 30
+
 // noWindow stands for "any time" in segments; large but finite so that
 // sums stay well defined.
 const noWindow = 1e15
@@ -33,6 +37,7 @@ type inst struct {
 	reassign       float64
 	penalty        float64 // cost of leaving a job unassigned
 	neigh          [][]int32
+	granular       int      // neighbours whose routes an insertion tries; 0 = all routes
 	reason         []Reason // fixed reasons for jobs that can never be served
 	active         []int32  // jobs the search places
 	order          orderKeys
@@ -156,6 +161,7 @@ func newInst(p *Problem) *inst {
 		la, lb := int(in.loc[a]), int(in.loc[b])
 		return d0[la*L+lb] + d0[lb*L+la]
 	}
+	in.granular = granularSize
 	in.neigh = make([][]int32, n)
 	const maxNeigh = 100
 	buf := make([]float64, n)

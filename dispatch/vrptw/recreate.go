@@ -11,9 +11,9 @@ type insertion struct {
 }
 
 // bestInsertion finds the cheapest feasible insertion of job j into s, each
-// position being skipped with probability blink. When allowNew is false only
-// non-empty routes are considered.
-func (in *inst) bestInsertion(s *state, j int32, blink float64, r *rng, allowNew bool) (insertion, bool) {
+// position being skipped with probability blink. When open is not nil only
+// the vehicles it marks are considered (the fleet-minimisation phase).
+func (in *inst) bestInsertion(s *state, j int32, blink float64, r *rng, open []bool) (insertion, bool) {
 	best := insertion{veh: -1, delta: 1e300}
 	var triedClass [64]int // classes of empty routes already tried (small fleets)
 	nTried := 0
@@ -29,14 +29,33 @@ func (in *inst) bestInsertion(s *state, j int32, blink float64, r *rng, allowNew
 	if blink > 0 {
 		skip = r.geometric(blink)
 	}
+	// Granular filter: only routes that hold one of j's nearest neighbours
+	// (and empty ones) are tried.
+	near := s.near
+	gran := in.granular > 0 && len(in.neigh[j]) > 0
+	if gran {
+		s.nearMark++
+		g := in.neigh[j]
+		if len(g) > in.granular {
+			g = g[:in.granular]
+		}
+		for _, c := range g {
+			if v := s.where[c]; v >= 0 {
+				near[v] = s.nearMark
+			}
+		}
+	}
 	for k := 0; k < in.nv; k++ {
 		rt := &s.routes[k]
 		m := len(rt.jobs)
 		if in.allow[j] != nil && !in.allow[j][k] {
 			continue
 		}
+		if gran && m > 0 && near[k] != s.nearMark {
+			continue
+		}
 		if m == 0 {
-			if !allowNew {
+			if open != nil && !open[k] {
 				continue
 			}
 			c := in.vclass[k]
@@ -98,8 +117,23 @@ func (in *inst) bestInsertion(s *state, j int32, blink float64, r *rng, allowNew
 				}
 				a := &rt.fwd[i]
 				ta := tT[la]
-				// Quick time check: earliest arrival at j.
-				if a.early+a.dur-a.tw+ta > lateJ {
+				// Earliest arrival at j; routes in the search have no time
+				// warp, so the earliest completion of a is early+dur.
+				t := a.early + a.dur - a.tw + ta
+				if t > lateJ {
+					continue
+				}
+				if ct == 0 {
+					// Feasible iff the earliest arrival at the rest of the
+					// route is within its latest start.
+					if t < js.early {
+						t = js.early
+					}
+					b := &rt.bwd[i+1]
+					if t+js.dur+tF[lb] > b.late+twEps || a.tw > twEps || b.tw > twEps {
+						continue
+					}
+					best = insertion{veh: k, pos: i, win: int8(w), delta: delta}
 					continue
 				}
 				s1 := concat(a, &js, ta, 0)
@@ -133,10 +167,10 @@ func (in *inst) insert(s *state, j int32, ins insertion) {
 
 // recreate inserts the jobs in list in the given order, adding unplaceable
 // ones to s.unassigned; list must not alias s.unassigned.
-func (in *inst) recreate(s *state, list []int32, blink float64, r *rng, allowNew bool) {
+func (in *inst) recreate(s *state, list []int32, blink float64, r *rng, open []bool) {
 	still := s.unassigned
 	for _, j := range list {
-		ins, ok := in.bestInsertion(s, j, blink, r, allowNew)
+		ins, ok := in.bestInsertion(s, j, blink, r, open)
 		if !ok {
 			still = append(still, j)
 			continue

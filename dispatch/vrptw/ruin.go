@@ -3,6 +3,13 @@ package vrptw
 // ruin removes strings of consecutive jobs from routes near a random seed job
 // (SISR's adjacent string removal) and appends the removed jobs to out.
 func (in *inst) ruin(s *state, r *rng, cbar int, out []int32) []int32 {
+	return in.ruinAround(s, r, cbar, -1, out)
+}
+
+// ruinAround is ruin with a given seed job (which may be unassigned: then the
+// routes of its neighbours are ruined to make room for it), or a random
+// routed seed when seed < 0.
+func (in *inst) ruinAround(s *state, r *rng, cbar int, seed int32, out []int32) []int32 {
 	const lmax = 10
 	// Average route cardinality.
 	tot, used := 0, 0
@@ -25,7 +32,6 @@ func (in *inst) ruin(s *state, r *rng, cbar int, out []int32) []int32 {
 	}
 	ks := int(1 + r.float()*ksmax)
 	// Random routed seed.
-	var seed int32 = -1
 	for tries := 0; tries < 64 && seed < 0; tries++ {
 		j := in.active[r.intn(len(in.active))]
 		if s.where[j] >= 0 {

@@ -100,7 +100,7 @@ func TestRebuildFromMatchesRebuild(t *testing.T) {
 	s := newState(in)
 	list := append([]int32(nil), s.unassigned...)
 	s.unassigned = s.unassigned[:0]
-	in.recreate(s, list, 0.05, r, true) // uses rebuildFrom on every insertion
+	in.recreate(s, list, 0.05, r, nil) // uses rebuildFrom on every insertion
 	for k := range s.routes {
 		got := s.routes[k]
 		got = rt{jobs: got.jobs, fwd: append([]seg(nil), got.fwd...), bwd: append([]seg(nil), got.bwd...),

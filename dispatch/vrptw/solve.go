@@ -53,7 +53,7 @@ func Solve(ctx context.Context, p *Problem, opt Options) (*Solution, error) {
 	list := append([]int32(nil), cur.unassigned...)
 	sortBy(list, func(j int32) float64 { return in.order.twe[j] })
 	cur.unassigned = cur.unassigned[:0]
-	in.recreate(cur, list, 0, sv.r, true)
+	in.recreate(cur, list, 0, sv.r, nil)
 	sv.best = newState(in)
 	sv.best.copyAll(cur)
 	sv.report()
@@ -225,13 +225,19 @@ func (sv *solver) annealPhase(cur *state) {
 		sv.buf = in.ruin(work, sv.r, sv.opt.RuinSize, sv.buf[:0])
 		sv.buf = sv.retry(work, sv.buf)
 		in.sortRemoved(sv.buf, sv.r)
-		in.recreate(work, sv.buf, 0.01, sv.r, true)
+		in.recreate(work, sv.buf, 0.01, sv.r, nil)
 		if work.cost < cur.cost-temp*sv.r.logU() {
 			cur, work = work, cur
 			sv.improve(cur)
 		}
 	}
 }
+
+const debugFleet = false
+
+// maxEjectPool: the ejection move is tried only when at most that many jobs
+// are absent, one random absent job per iteration.
+const maxEjectPool = 4
 
 // maxRetry bounds how many unassigned jobs one iteration tries to place, so
 // an overloaded day does not spend every iteration on hopeless jobs.
@@ -276,6 +282,10 @@ func (sv *solver) fleetPhase(cur *state, share float64) {
 				kmin = k
 			}
 		}
+		open := make([]bool, in.nv)
+		for k := range cur.routes {
+			open[k] = len(cur.routes[k].jobs) > 0 && k != kmin
+		}
 		for _, j := range cur.routes[kmin].jobs {
 			cur.where[j] = -1
 			cur.unassigned = append(cur.unassigned, j)
@@ -295,15 +305,26 @@ func (sv *solver) fleetPhase(cur *state, share float64) {
 		for len(cur.unassigned) > 0 && !sv.done() && sv.progress() < share {
 			sv.iter++
 			work.syncFrom(cur)
-			sv.buf = in.ruin(work, sv.r, sv.opt.RuinSize, sv.buf[:0])
+			var seed int32 = -1
+			if sv.r.float() < 0.5 {
+				seed = work.unassigned[sv.r.intn(len(work.unassigned))]
+			}
+			sv.buf = in.ruinAround(work, sv.r, sv.opt.RuinSize, seed, sv.buf[:0])
 			sv.buf = append(sv.buf, work.unassigned...)
 			work.unassigned = work.unassigned[:0]
 			in.sortRemoved(sv.buf, sv.r)
-			in.recreate(work, sv.buf, 0.01, sv.r, false)
+			in.recreate(work, sv.buf, 0.01, sv.r, open)
+			if n := len(work.unassigned); n > 0 && n <= maxEjectPool {
+				in.ejectInsert(work, sv.r.intn(n), absent)
+			}
+			in.recost(work)
+			if debugFleet && sv.iter%5000 == 0 {
+				println("fleet", sv.iter, cur.used(), len(cur.unassigned), sumAbs(cur))
+			}
 			if len(work.unassigned) < len(cur.unassigned) || sumAbs(work) < sumAbs(cur) {
 				cur, work = work, cur
 			}
-			for _, j := range work.unassigned {
+			for _, j := range cur.unassigned {
 				absent[j]++
 			}
 		}

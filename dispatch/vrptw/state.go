@@ -21,6 +21,8 @@ type state struct {
 	cost       float64
 	dirty      []bool
 	dirtyList  []int
+	near       []uint32 // scratch for the granular filter
+	nearMark   uint32
 }
 
 func newState(in *inst) *state {
@@ -29,6 +31,7 @@ func newState(in *inst) *state {
 		where:  make([]int32, in.n),
 		win:    make([]int8, in.n),
 		dirty:  make([]bool, in.nv),
+		near:   make([]uint32, in.nv),
 	}
 	for i := range s.where {
 		s.where[i] = -1

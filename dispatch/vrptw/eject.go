@@ -1,0 +1,116 @@
+package vrptw
+
+// ejectInsert tries to place the unassigned job s.unassigned[idx] by ejecting
+// one routed job whose absence count is lower than its own (the ejection
+// pool idea of Nagata & Bräysy's route minimisation, with one ejection). The
+// ejected job takes its place in the unassigned list. Every insertion
+// position and ejected job is tried, with segment data extended step by step
+// so that a route of m jobs costs O(m²).
+func (in *inst) ejectInsert(s *state, idx int, absent []int) bool {
+	j := s.unassigned[idx]
+	type cand struct {
+		k, i, q int // route, insert after node i, remove node q
+		w       int8
+		score   int
+		dist    float64
+	}
+	best := cand{k: -1}
+	better := func(c cand) bool {
+		return best.k < 0 || c.score < best.score || (c.score == best.score && c.dist < best.dist)
+	}
+	limit := absent[j]
+	for k := 0; k < in.nv; k++ {
+		rt := &s.routes[k]
+		m := len(rt.jobs)
+		if m == 0 || !in.allowed(j, k) {
+			continue
+		}
+		load := rt.fwd[m+1].load
+		ok := func(q int) (int, bool) {
+			e := rt.jobs[q-1]
+			a := absent[e]
+			return a, a < limit && load-in.demand[e]+in.demand[j] <= in.vcap[k]
+		}
+		node := func(q int) seg {
+			e := rt.jobs[q-1]
+			return in.jobSeg(e, s.win[e])
+		}
+		for w := range in.wins[j] {
+			js := in.jobSeg(j, int8(w))
+			// Insert after node i, remove a later node q.
+			for i := 0; i < m; i++ {
+				mid := in.join(k, &rt.fwd[i], &js)
+				if !mid.feasible() {
+					continue
+				}
+				for q := i + 1; q <= m; q++ {
+					if sc, fine := ok(q); fine {
+						c := in.join(k, &mid, &rt.bwd[q+1])
+						if c.feasible() {
+							cd := cand{k: k, i: i, q: q, w: int8(w), score: sc, dist: c.dist - rt.fwd[m+1].dist}
+							if better(cd) {
+								best = cd
+							}
+						}
+					}
+					ns := node(q)
+					mid = in.join(k, &mid, &ns)
+					if !mid.feasible() {
+						break
+					}
+				}
+			}
+			// Remove node q, insert after a later node i.
+			for q := 1; q <= m; q++ {
+				sc, fine := ok(q)
+				if !fine {
+					continue
+				}
+				pre := rt.fwd[q-1]
+				for i := q + 1; i <= m; i++ {
+					ns := node(i)
+					pre = in.join(k, &pre, &ns)
+					if !pre.feasible() {
+						break
+					}
+					a := in.join(k, &pre, &js)
+					if !a.feasible() {
+						continue
+					}
+					c := in.join(k, &a, &rt.bwd[i+1])
+					if c.feasible() {
+						cd := cand{k: k, i: i, q: q, w: int8(w), score: sc, dist: c.dist - rt.fwd[m+1].dist}
+						if better(cd) {
+							best = cd
+						}
+					}
+				}
+			}
+		}
+	}
+	if best.k < 0 {
+		return false
+	}
+	rt := &s.routes[best.k]
+	ej := rt.jobs[best.q-1]
+	// Build the new job order: nodes are 1-based in the route.
+	old := append([]int32(nil), rt.jobs...)
+	rt.jobs = rt.jobs[:0]
+	if best.i == 0 {
+		rt.jobs = append(rt.jobs, j)
+	}
+	for n := 1; n <= len(old); n++ {
+		if n != best.q {
+			rt.jobs = append(rt.jobs, old[n-1])
+		}
+		if n == best.i {
+			rt.jobs = append(rt.jobs, j)
+		}
+	}
+	s.where[j] = int32(best.k)
+	s.win[j] = best.w
+	s.where[ej] = -1
+	s.unassigned[idx] = ej
+	in.rebuild(s, best.k)
+	return true
+}
