@@ -444,3 +444,39 @@ func compareCounts(st State, d Confirmed) (string, []int) {
 	}
 	return "", nil
 }
+
+// Apply returns the state after an outcome: what the projection becomes when
+// the event is recorded. The store writes the same; tests and the simulator
+// use Apply to follow a parcel without a database.
+func (st State) Apply(out Outcome) State {
+	n := st
+	n.Status = out.Status
+	if out.Custodian != nil {
+		n.Custodian = *out.Custodian
+	}
+	if out.Close != "" {
+		n.Pending = nil
+	}
+	if out.Open != nil {
+		h := *out.Open
+		n.Pending = &h
+	}
+	if out.Attempt {
+		n.Attempts++
+	}
+	if out.SealID != "" {
+		n.SealID = out.SealID
+	}
+	if out.Collected != nil {
+		n.Collected = append([]DocCount(nil), out.Collected...)
+	}
+	if out.Type == PickupRequested || out.Type == ResultRegistered {
+		if n.Leg == "" {
+			n.Leg = LegPickup
+			if out.Type == ResultRegistered {
+				n.Leg = LegReturn
+			}
+		}
+	}
+	return n
+}

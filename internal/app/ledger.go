@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,15 +25,26 @@ type Schedule struct {
 	WindowEnd   time.Time
 }
 
-// AppendInput is everything one ledger write changes, for the store to apply
+// AppendInput is one ledger write: the event, what it decided, and the
+// parcel's projection after it. The store applies a list of them, in order,
 // atomically.
 type AppendInput struct {
-	Parcel      Parcel
-	Event       tracking.Event
-	Outcome     tracking.Outcome
-	Outbox      []OutboxItem
-	Schedule    *Schedule
-	ReceiptCode string
+	Parcel        Parcel // the projection after the event
+	Event         tracking.Event
+	Outcome       tracking.Outcome
+	ClosedHandoff string // id of the pending hand-off the event closed
+	Outbox        []OutboxItem
+	Schedule      *Schedule
+	ReceiptCode   string
+	Device        *DeviceRecord // the courier's submission, when it came from the app
+}
+
+// DeviceRecord is a courier event as received, kept with its verdict.
+type DeviceRecord struct {
+	UserID    int64
+	DeviceID  string
+	Raw       []byte // the event as the device sent it
+	Signature []byte
 }
 
 // OutboxItem is a side effect to deliver after commit.
@@ -43,13 +55,20 @@ type OutboxItem struct {
 	Payload  []byte // JSON
 }
 
-// LedgerStore is what the ledger needs from persistence. LockParcel takes the
-// parcel's row lock for the rest of the transaction.
+// LockedParcel is a parcel under its row lock with its state.
+type LockedParcel struct {
+	Parcel Parcel
+	State  tracking.State
+}
+
+// LedgerStore is what the ledger needs from persistence. LockParcels takes
+// the parcels' row locks (in a fixed order, so batches cannot deadlock) for
+// the rest of the transaction.
 type LedgerStore interface {
-	LockParcel(ctx context.Context, id string) (Parcel, tracking.State, error)
-	ParcelIDByNumber(ctx context.Context, number string) (string, error)
-	EventExists(ctx context.Context, id string) (bool, error)
-	AppendEvent(ctx context.Context, in AppendInput) error
+	LockParcels(ctx context.Context, numbers []string) (map[string]LockedParcel, error)
+	ParcelNumberByID(ctx context.Context, id string) (string, error)
+	ExistingEvents(ctx context.Context, ids []string) (map[string]bool, error)
+	AppendEvents(ctx context.Context, writes []AppendInput) error
 }
 
 // ErrDuplicate is returned by Record when an event with the same id is
@@ -58,13 +77,29 @@ var ErrDuplicate = errors.New("event already recorded")
 
 // EventInput is an event as someone reports it.
 type EventInput struct {
-	ID       string // UUID; empty makes one
-	Type     tracking.EventType
-	Actor    tracking.Party
-	DeviceAt *time.Time
-	Lat, Lng *float64
-	Data     []byte // JSON object
-	Schedule *Schedule
+	ID          string // UUID; empty makes one
+	Type        tracking.EventType
+	Actor       tracking.Party
+	DeviceAt    *time.Time
+	Lat, Lng    *float64
+	Data        []byte // JSON object
+	Schedule    *Schedule
+	ReceiptCode string
+	Device      *DeviceRecord
+}
+
+// Item is one event of a batch, for the parcel with a tracking number.
+type Item struct {
+	Number string
+	In     EventInput
+}
+
+// Result is what became of one item.
+type Result struct {
+	Event     tracking.Event
+	Outcome   tracking.Outcome
+	Duplicate bool
+	Err       error // the item was rejected; nothing of it was written
 }
 
 // Ledger records events: it decides with the tracking rules, chains the
@@ -83,63 +118,216 @@ type Ledger struct {
 // Record appends one event to a parcel. It joins the caller's transaction
 // if there is one. A repeated event id returns ErrDuplicate and changes
 // nothing.
-func (l *Ledger) Record(ctx context.Context, parcelID string, in EventInput) (ev tracking.Event, out tracking.Outcome, err error) {
-	defer errs.Wrap(&err, "Record(%s, %s)", in.Type, parcelID)
-	data, err := tracking.CanonicalJSON(in.Data)
+func (l *Ledger) Record(ctx context.Context, parcelID string, in EventInput) (tracking.Event, tracking.Outcome, error) {
+	n, err := l.Store.ParcelNumberByID(ctx, parcelID)
 	if err != nil {
-		return ev, out, errs.Wrapf(errs.Invalid, err, "dữ liệu sự kiện không phải một đối tượng JSON")
+		return tracking.Event{}, tracking.Outcome{}, err
 	}
-	if in.ID == "" {
-		in.ID = l.NewID()
-	}
-	in.ID = strings.ToLower(in.ID)
-	err = l.Tx.InTx(ctx, func(ctx context.Context) error {
-		dup, err := l.Store.EventExists(ctx, in.ID)
-		if err != nil {
-			return err
-		}
-		if dup {
-			return ErrDuplicate
-		}
-		p, st, err := l.Store.LockParcel(ctx, parcelID)
-		if err != nil {
-			return err
-		}
-		ev = tracking.Event{ID: in.ID, ParcelID: p.ID, Number: p.Number, Type: in.Type, Actor: in.Actor,
-			DeviceAt: in.DeviceAt, ServerAt: l.Now(), Lat: in.Lat, Lng: in.Lng, Data: data}
-		out, err = tracking.Decide(st, ev, l.Policy, l.NewID)
-		if err != nil {
-			return err
-		}
-		ev.Type, ev.UPU, ev.Data = out.Type, out.UPU, out.Data
-		ev.Seal(p.EventCount, p.LastHash)
-		ai := AppendInput{Parcel: p, Event: ev, Outcome: out, Schedule: in.Schedule}
-		if l.Effects != nil {
-			ai.Outbox = l.Effects(p, ev, out)
-		}
-		return l.Store.AppendEvent(ctx, ai)
-	})
-	return ev, out, err
+	return l.RecordByNumber(ctx, n, in)
 }
 
 // RecordByNumber is Record for a tracking number.
 func (l *Ledger) RecordByNumber(ctx context.Context, number string, in EventInput) (tracking.Event, tracking.Outcome, error) {
-	id, err := l.Store.ParcelIDByNumber(ctx, number)
+	var res []Result
+	err := l.Tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		res, err = l.batch(ctx, []Item{{Number: number, In: in}})
+		if err != nil {
+			return err
+		}
+		if res[0].Err != nil {
+			return res[0].Err
+		}
+		if res[0].Duplicate {
+			return ErrDuplicate
+		}
+		return nil
+	})
 	if err != nil {
-		return tracking.Event{}, tracking.Outcome{}, err
+		return tracking.Event{}, tracking.Outcome{}, errWrap(err, in.Type, number)
 	}
-	return l.Record(ctx, id, in)
+	return res[0].Event, res[0].Outcome, nil
 }
 
-// first seals the first event of a new parcel (pickup.requested or
-// result.registered) in the caller's transaction.
+func errWrap(err error, t tracking.EventType, n string) error {
+	if errors.Is(err, ErrDuplicate) {
+		return err
+	}
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return errs.Wrapf(errs.Internal, err, "ghi %s cho %s", t, n)
+}
+
+// RecordBatch records many events, each decided against the state the
+// earlier ones left, in one transaction. A rejected item writes nothing and
+// does not stop the others. If the batch as a whole cannot be written (a
+// constraint the rules did not foresee), each item is tried on its own.
+func (l *Ledger) RecordBatch(ctx context.Context, items []Item) ([]Result, error) {
+	var res []Result
+	err := l.Tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		res, err = l.batch(ctx, items)
+		return err
+	})
+	if err == nil {
+		return res, nil
+	}
+	if errs.Is(err, errs.Unavailable) {
+		return nil, err
+	}
+	// One item at a time, so one bad item cannot sink the rest.
+	res = make([]Result, len(items))
+	for i, it := range items {
+		ev, out, err := l.RecordByNumber(ctx, it.Number, it.In)
+		switch {
+		case errors.Is(err, ErrDuplicate):
+			res[i] = Result{Duplicate: true}
+		case err != nil:
+			if errs.Is(err, errs.Unavailable) {
+				return nil, err
+			}
+			res[i] = Result{Err: err}
+		default:
+			res[i] = Result{Event: ev, Outcome: out}
+		}
+	}
+	return res, nil
+}
+
+// batch decides and writes items inside the caller's transaction.
+func (l *Ledger) batch(ctx context.Context, items []Item) ([]Result, error) {
+	res := make([]Result, len(items))
+	ids := make([]string, 0, len(items))
+	numbers := make([]string, 0, len(items))
+	seenNum := map[string]bool{}
+	data := make([][]byte, len(items))
+	for i := range items {
+		in := &items[i].In
+		if in.ID == "" {
+			in.ID = l.NewID()
+		}
+		in.ID = strings.ToLower(in.ID)
+		ids = append(ids, in.ID)
+		d, err := tracking.CanonicalJSON(in.Data)
+		if err != nil {
+			res[i].Err = errs.Wrapf(errs.Invalid, err, "dữ liệu sự kiện không phải một đối tượng JSON")
+			continue
+		}
+		data[i] = d
+		if !seenNum[items[i].Number] {
+			seenNum[items[i].Number] = true
+			numbers = append(numbers, items[i].Number)
+		}
+	}
+	existing, err := l.Store.ExistingEvents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(numbers)
+	locked, err := l.Store.LockParcels(ctx, numbers)
+	if err != nil {
+		return nil, err
+	}
+	now := l.Now()
+	inBatch := map[string]bool{}
+	var writes []AppendInput
+	for i, it := range items {
+		if res[i].Err != nil {
+			continue
+		}
+		in := it.In
+		if existing[in.ID] || inBatch[in.ID] {
+			res[i].Duplicate = true
+			continue
+		}
+		lp, ok := locked[it.Number]
+		if !ok {
+			res[i].Err = errs.E(errs.NotFound, "không có bưu gửi số %s", it.Number)
+			continue
+		}
+		ev := tracking.Event{ID: in.ID, ParcelID: lp.Parcel.ID, Number: lp.Parcel.Number, Type: in.Type, Actor: in.Actor,
+			DeviceAt: in.DeviceAt, ServerAt: now, Lat: in.Lat, Lng: in.Lng, Data: data[i]}
+		out, err := tracking.Decide(lp.State, ev, l.Policy, l.NewID)
+		if err != nil {
+			res[i].Err = err
+			continue
+		}
+		w := l.seal(lp, ev, out, in)
+		writes = append(writes, w)
+		inBatch[in.ID] = true
+		// The next event of this parcel sees the new state.
+		lp.State = lp.State.Apply(out)
+		lp.Parcel = w.Parcel
+		locked[it.Number] = lp
+		res[i].Event, res[i].Outcome = w.Event, out
+	}
+	if len(writes) == 0 {
+		return res, nil
+	}
+	if err := l.Store.AppendEvents(ctx, writes); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// seal chains the event after the parcel's last and computes the projection
+// after it.
+func (l *Ledger) seal(lp LockedParcel, ev tracking.Event, out tracking.Outcome, in EventInput) AppendInput {
+	ev.Type, ev.UPU, ev.Data = out.Type, out.UPU, out.Data
+	ev.Seal(lp.Parcel.EventCount, lp.Parcel.LastHash)
+	p := lp.Parcel
+	p.EventCount, p.LastHash, p.UpdatedAt = ev.Seq, ev.Hash, ev.ServerAt
+	if string(out.Status) != p.Status || p.StatusSince.IsZero() {
+		p.StatusSince = ev.ServerAt
+	}
+	p.Status = string(out.Status)
+	if out.Custodian != nil {
+		p.Custodian = *out.Custodian
+	}
+	if out.Attempt {
+		p.Attempts++
+	}
+	if out.SealID != "" {
+		p.SealID = out.SealID
+	}
+	if out.Collected != nil {
+		p.Collected = out.Collected
+	}
+	if in.ReceiptCode != "" {
+		p.ReceiptCode = in.ReceiptCode
+	}
+	if s := in.Schedule; s != nil {
+		p.CourierRef, p.OfficeCode = s.Courier, orElse(s.Office, p.OfficeCode)
+		d, ws, we := s.Date, s.WindowStart, s.WindowEnd
+		p.PlannedDate, p.WindowStart, p.WindowEnd = &d, &ws, &we
+	}
+	w := AppendInput{Parcel: p, Event: ev, Outcome: out, Schedule: in.Schedule, ReceiptCode: in.ReceiptCode, Device: in.Device}
+	if out.Close != "" && lp.State.Pending != nil {
+		w.ClosedHandoff = lp.State.Pending.ID
+	}
+	if l.Effects != nil {
+		w.Outbox = l.Effects(p, ev, out)
+	}
+	return w
+}
+
+func orElse(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// first records the first event of a new parcel (pickup.requested or
+// result.registered) in the caller's transaction, after the parcel row.
 func (l *Ledger) first(ctx context.Context, p Parcel, in EventInput) (tracking.Event, error) {
 	data, err := tracking.CanonicalJSON(in.Data)
 	if err != nil {
 		return tracking.Event{}, err
 	}
-	leg := tracking.Leg(p.Leg)
-	st := tracking.State{Leg: leg, Documents: p.Documents}
+	st := tracking.State{Leg: tracking.Leg(p.Leg), Documents: p.Documents}
 	ev := tracking.Event{ID: l.NewID(), ParcelID: p.ID, Number: p.Number, Type: in.Type, Actor: in.Actor,
 		ServerAt: l.Now(), Data: data}
 	out, err := tracking.Decide(st, ev, l.Policy, l.NewID)
@@ -150,11 +338,7 @@ func (l *Ledger) first(ctx context.Context, p Parcel, in EventInput) (tracking.E
 		// The portal registers results held by the dossier's desk.
 		out.Custodian = &tracking.Party{Kind: tracking.PartyDesk, Ref: p.DeskCode}
 	}
-	ev.UPU, ev.Data = out.UPU, out.Data
-	ev.Seal(0, nil)
-	ai := AppendInput{Parcel: p, Event: ev, Outcome: out}
-	if l.Effects != nil {
-		ai.Outbox = l.Effects(p, ev, out)
-	}
-	return ev, l.Store.AppendEvent(ctx, ai)
+	p.Status = ""
+	w := l.seal(LockedParcel{Parcel: p, State: st}, ev, out, in)
+	return w.Event, l.Store.AppendEvents(ctx, []AppendInput{w})
 }

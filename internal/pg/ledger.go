@@ -1,37 +1,58 @@
 package pg
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-pg/pg/v10"
+	"github.com/google/uuid"
 
 	"hoso/internal/app"
 	"hoso/internal/errs"
 	"hoso/tracking"
 )
 
-// LockParcel takes the parcel's row lock for the rest of the transaction and
-// returns it with the state the rules need. It must run inside InTx.
-func (d *DB) LockParcel(ctx context.Context, id string) (app.Parcel, tracking.State, error) {
-	if _, ok := ctx.Value(txKey{}).(*pg.Tx); !ok {
-		return app.Parcel{}, tracking.State{}, errs.E(errs.Internal, "LockParcel outside a transaction")
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+func mustTx(ctx context.Context, op string) (*pg.Tx, error) {
+	tx, ok := ctx.Value(txKey{}).(*pg.Tx)
+	if !ok {
+		return nil, errs.E(errs.Internal, "%s outside a transaction", op)
 	}
-	var locked string
-	if err := d.queryOne(ctx, pg.Scan(&locked), `SELECT id FROM parcels WHERE id = ? FOR UPDATE`, id); err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return app.Parcel{}, tracking.State{}, errs.E(errs.NotFound, "không tìm thấy bưu gửi")
-		}
-		return app.Parcel{}, tracking.State{}, err
+	return tx, nil
+}
+
+// LockParcels takes the row locks of parcels by tracking number, in number
+// order, and returns them with the state the rules need. It must run inside
+// InTx.
+func (d *DB) LockParcels(ctx context.Context, numbers []string) (map[string]app.LockedParcel, error) {
+	if _, err := mustTx(ctx, "LockParcels"); err != nil {
+		return nil, err
 	}
-	p, err := d.FindParcel(ctx, id)
+	out := map[string]app.LockedParcel{}
+	if len(numbers) == 0 {
+		return out, nil
+	}
+	var ids []string
+	if err := d.query(ctx, &ids, `SELECT id FROM parcels WHERE tracking_number IN (?) ORDER BY tracking_number FOR UPDATE`, pg.In(numbers)); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ps, err := d.loadParcels(ctx, `WHERE p.id IN (?)`, pg.In(ids))
 	if err != nil {
-		return app.Parcel{}, tracking.State{}, err
+		return nil, err
 	}
-	st := tracking.State{Leg: tracking.Leg(p.Leg), Status: tracking.Status(p.Status), Custodian: p.Custodian,
-		Attempts: p.Attempts, SealID: p.SealID, Documents: p.Documents, Collected: p.Collected}
-	var h []struct {
+	var hs []struct {
 		ID           string
+		ParcelID     string
 		GiverKind    string
 		GiverRef     string
 		ReceiverKind string
@@ -40,136 +61,383 @@ func (d *DB) LockParcel(ctx context.Context, id string) (app.Parcel, tracking.St
 		Deadline     time.Time
 		Manifest     string
 	}
-	if err := d.query(ctx, &h, `SELECT h.id, h.giver_kind, h.giver_ref, h.receiver_kind, h.receiver_ref, h.released_at, h.deadline,
+	if err := d.query(ctx, &hs, `SELECT h.id, h.parcel_id, h.giver_kind, h.giver_ref, h.receiver_kind, h.receiver_ref, h.released_at, h.deadline,
 		coalesce(m.code, '') AS manifest FROM handoffs h LEFT JOIN manifests m ON m.id = h.manifest_id
-		WHERE h.parcel_id = ? AND h.status = 'pending'`, id); err != nil {
-		return app.Parcel{}, tracking.State{}, err
+		WHERE h.parcel_id IN (?) AND h.status = 'pending'`, pg.In(ids)); err != nil {
+		return nil, err
 	}
-	if len(h) == 1 {
-		st.Pending = &tracking.Handoff{ID: h[0].ID,
-			Giver:      tracking.Party{Kind: tracking.PartyKind(h[0].GiverKind), Ref: h[0].GiverRef},
-			Receiver:   tracking.Party{Kind: tracking.PartyKind(h[0].ReceiverKind), Ref: h[0].ReceiverRef},
-			ReleasedAt: h[0].ReleasedAt, Deadline: h[0].Deadline, Manifest: h[0].Manifest}
+	pending := map[string]*tracking.Handoff{}
+	for _, h := range hs {
+		pending[h.ParcelID] = &tracking.Handoff{ID: h.ID,
+			Giver:      tracking.Party{Kind: tracking.PartyKind(h.GiverKind), Ref: h.GiverRef},
+			Receiver:   tracking.Party{Kind: tracking.PartyKind(h.ReceiverKind), Ref: h.ReceiverRef},
+			ReleasedAt: h.ReleasedAt, Deadline: h.Deadline, Manifest: h.Manifest}
 	}
-	return p, st, nil
+	for _, p := range ps {
+		st := tracking.State{Leg: tracking.Leg(p.Leg), Status: tracking.Status(p.Status), Custodian: p.Custodian,
+			Attempts: p.Attempts, SealID: p.SealID, Documents: p.Documents, Collected: p.Collected, Pending: pending[p.ID]}
+		out[p.Number] = app.LockedParcel{Parcel: p, State: st}
+	}
+	return out, nil
+}
+
+// ParcelNumberByID resolves a parcel id.
+func (d *DB) ParcelNumberByID(ctx context.Context, id string) (string, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return "", errs.E(errs.NotFound, "không tìm thấy bưu gửi")
+	}
+	var n string
+	err := d.queryOne(ctx, pg.Scan(&n), `SELECT tracking_number FROM parcels WHERE id = ?`, id)
+	if errs.Is(err, errs.NotFound) {
+		return "", errs.E(errs.NotFound, "không tìm thấy bưu gửi")
+	}
+	return n, err
+}
+
+// ExistingEvents reports which of ids are already in the ledger.
+func (d *DB) ExistingEvents(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	var valid []string
+	for _, id := range ids {
+		if _, err := uuid.Parse(id); err == nil {
+			valid = append(valid, id)
+		}
+	}
+	if len(valid) == 0 {
+		return out, nil
+	}
+	var found []string
+	if err := d.query(ctx, &found, `SELECT id::text FROM events WHERE id IN (?)`, pg.In(valid)); err != nil {
+		return nil, err
+	}
+	for _, f := range found {
+		out[f] = true
+	}
+	return out, nil
 }
 
 // EventExists reports whether an event id is in the ledger.
 func (d *DB) EventExists(ctx context.Context, id string) (bool, error) {
-	var ok bool
-	err := d.queryOne(ctx, pg.Scan(&ok), `SELECT EXISTS (SELECT 1 FROM events WHERE id = ?)`, id)
-	return ok, err
+	m, err := d.ExistingEvents(ctx, []string{id})
+	return m[id], err
 }
 
-func nullable(s string) any {
-	if s == "" {
+// csvNull marks NULL in the COPY streams below; an empty field is ”.
+const csvNull = `\N`
+
+type copyBuf struct {
+	buf bytes.Buffer
+	w   *csv.Writer
+}
+
+func newCopy() *copyBuf {
+	c := &copyBuf{}
+	c.w = csv.NewWriter(&c.buf)
+	return c
+}
+
+func (c *copyBuf) row(fields ...string) { _ = c.w.Write(fields) }
+
+func (c *copyBuf) flush(tx *pg.Tx, query string) error {
+	c.w.Flush()
+	if err := c.w.Error(); err != nil {
+		return err
+	}
+	_, err := tx.CopyFrom(&c.buf, query)
+	return err
+}
+
+func ts(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.999999Z07:00") }
+
+func tsp(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return csvNull
+	}
+	return ts(*t)
+}
+
+func fp(f *float64) string {
+	if f == nil {
+		return csvNull
+	}
+	return strconv.FormatFloat(*f, 'f', -1, 64)
+}
+
+func bx(b []byte) string { return `\x` + hex.EncodeToString(b) }
+
+// values builds "(?, ?, …), (…)" for n rows of k placeholders with casts.
+func values(n int, casts []string) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j, c := range casts {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("?::" + c)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// AppendEvents writes a batch of ledger writes, in order, with set-based
+// statements: COPY for events and outbox rows, one UPDATE … FROM VALUES for
+// the parcels' projections, and a handful of multi-row statements for
+// custody, hand-offs, incidents and documents. It must run inside InTx after
+// LockParcels.
+func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
+	tx, err := mustTx(ctx, "AppendEvents")
+	if err != nil {
+		return err
+	}
+	if len(writes) == 0 {
 		return nil
 	}
-	return s
-}
+	// Events.
+	ev := newCopy()
+	for _, w := range writes {
+		e := w.Event
+		ev.row(e.ID, e.ParcelID, strconv.Itoa(e.Seq), string(e.Type), e.UPU, string(e.Actor.Kind), e.Actor.Ref,
+			tsp(e.DeviceAt), ts(e.ServerAt), fp(e.Lat), fp(e.Lng), string(e.Data), bx(e.PrevHash), bx(e.Hash))
+	}
+	if err := ev.flush(tx, `COPY events (id, parcel_id, parcel_seq, type, upu_code, actor_kind, actor_ref, device_at, server_at,
+		lat, lng, data, prev_hash, hash) FROM STDIN WITH (FORMAT csv, NULL '\N')`); err != nil {
+		return translate(fmt.Errorf("copy events: %w", err))
+	}
 
-// AppendEvent applies one ledger write: the event, the parcel's projection,
-// custody, hand-off, incident, collected counts and outbox rows. It must run
-// inside InTx after LockParcel.
-func (d *DB) AppendEvent(ctx context.Context, in app.AppendInput) error {
-	if _, ok := ctx.Value(txKey{}).(*pg.Tx); !ok {
-		return errs.E(errs.Internal, "AppendEvent outside a transaction")
-	}
-	ev, out, p := in.Event, in.Outcome, in.Parcel
-	_, err := d.exec(ctx, `INSERT INTO events (id, parcel_id, parcel_seq, type, upu_code, actor_kind, actor_ref, device_at, server_at,
-		lat, lng, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.ID, ev.ParcelID, ev.Seq, string(ev.Type), ev.UPU, string(ev.Actor.Kind), ev.Actor.Ref, ev.DeviceAt, ev.ServerAt,
-		ev.Lat, ev.Lng, string(ev.Data), ev.PrevHash, ev.Hash)
-	if err != nil {
-		return err
-	}
-	var custKind, custRef any
-	if out.Custodian != nil {
-		custKind, custRef = string(out.Custodian.Kind), out.Custodian.Ref
-	}
-	attempts := 0
-	if out.Attempt {
-		attempts = 1
-	}
-	var courier, office, planned, ws, we any
-	if s := in.Schedule; s != nil {
-		courier, office, planned, ws, we = s.Courier, nullable(s.Office), s.Date.Format("2006-01-02"), s.WindowStart, s.WindowEnd
-	}
-	_, err = d.exec(ctx, `UPDATE parcels SET
-			status = ?, status_since = CASE WHEN status <> ? THEN ? ELSE status_since END,
-			event_count = ?, last_hash = ?, updated_at = ?,
-			custodian_kind = coalesce(?, custodian_kind), custodian_ref = coalesce(?, custodian_ref),
-			attempts = attempts + ?, seal_id = coalesce(?, seal_id), receipt_code = coalesce(?, receipt_code),
-			courier_ref = coalesce(?, courier_ref), office_code = coalesce(?, office_code),
-			planned_date = coalesce(?::date, planned_date), window_start = coalesce(?, window_start), window_end = coalesce(?, window_end)
-		WHERE id = ?`,
-		string(out.Status), string(out.Status), ev.ServerAt, ev.Seq, ev.Hash, ev.ServerAt,
-		custKind, custRef, attempts, nullable(out.SealID), nullable(in.ReceiptCode),
-		courier, office, planned, ws, we, p.ID)
-	if err != nil {
-		return err
-	}
-	if out.Custodian != nil {
-		if _, err := d.exec(ctx, `UPDATE custody SET to_event = ?, to_at = ? WHERE parcel_id = ? AND to_event IS NULL`, ev.ID, ev.ServerAt, p.ID); err != nil {
-			return err
+	// Parcels: the projection after each parcel's last event.
+	last := map[string]int{}
+	var order []string
+	for i, w := range writes {
+		if _, ok := last[w.Parcel.ID]; !ok {
+			order = append(order, w.Parcel.ID)
 		}
-		if _, err := d.exec(ctx, `INSERT INTO custody (parcel_id, holder_kind, holder_ref, from_event, from_at) VALUES (?, ?, ?, ?, ?)`,
-			p.ID, string(out.Custodian.Kind), out.Custodian.Ref, ev.ID, ev.ServerAt); err != nil {
-			return err
+		last[w.Parcel.ID] = i
+	}
+	var params []any
+	for _, id := range order {
+		p := writes[last[id]].Parcel
+		var planned any
+		if p.PlannedDate != nil {
+			planned = p.PlannedDate.In(vietnam).Format("2006-01-02")
+		}
+		params = append(params, p.ID, p.Status, p.StatusSince, p.EventCount, p.LastHash, p.UpdatedAt,
+			nullable(string(p.Custodian.Kind)), nullable(p.Custodian.Ref), p.Attempts, nullable(p.SealID), nullable(p.ReceiptCode),
+			nullable(p.CourierRef), nullable(p.OfficeCode), planned, p.WindowStart, p.WindowEnd)
+	}
+	casts := []string{"uuid", "text", "timestamptz", "int", "bytea", "timestamptz", "text", "text", "int", "text", "text", "text", "text", "date", "timestamptz", "timestamptz"}
+	if _, err := tx.ExecContext(ctx, `UPDATE parcels p SET status = v.status, status_since = v.status_since, event_count = v.event_count,
+			last_hash = v.last_hash, updated_at = v.updated_at, custodian_kind = v.ck, custodian_ref = v.cr, attempts = v.attempts,
+			seal_id = v.seal_id, receipt_code = v.receipt_code, courier_ref = v.courier_ref, office_code = v.office_code,
+			planned_date = v.planned_date, window_start = v.ws, window_end = v.we
+		FROM (VALUES `+values(len(order), casts)+`) AS v(id, status, status_since, event_count, last_hash, updated_at, ck, cr, attempts,
+			seal_id, receipt_code, courier_ref, office_code, planned_date, ws, we)
+		WHERE p.id = v.id`, params...); err != nil {
+		return translate(fmt.Errorf("update parcels: %w", err))
+	}
+
+	// Custody: close the open period of each parcel whose custodian moved,
+	// then add the new periods (all but the last closed by the next move).
+	type move struct {
+		holder tracking.Party
+		ev     string
+		at     time.Time
+	}
+	moves := map[string][]move{}
+	var moved []string
+	for _, w := range writes {
+		if c := w.Outcome.Custodian; c != nil {
+			if _, ok := moves[w.Parcel.ID]; !ok {
+				moved = append(moved, w.Parcel.ID)
+			}
+			moves[w.Parcel.ID] = append(moves[w.Parcel.ID], move{*c, w.Event.ID, w.Event.ServerAt})
 		}
 	}
-	if out.Close != "" {
-		if _, err := d.exec(ctx, `UPDATE handoffs SET status = ?, closed_event = ?, closed_at = ? WHERE parcel_id = ? AND status = 'pending'`,
-			out.Close, ev.ID, ev.ServerAt, p.ID); err != nil {
-			return err
+	if len(moved) > 0 {
+		params = params[:0]
+		for _, id := range moved {
+			m := moves[id][0]
+			params = append(params, id, m.ev, m.at)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE custody c SET to_event = v.ev, to_at = v.at
+			FROM (VALUES `+values(len(moved), []string{"uuid", "uuid", "timestamptz"})+`) AS v(parcel, ev, at)
+			WHERE c.parcel_id = v.parcel AND c.to_event IS NULL`, params...); err != nil {
+			return translate(fmt.Errorf("close custody: %w", err))
+		}
+		params = params[:0]
+		n := 0
+		for _, id := range moved {
+			ms := moves[id]
+			for i, m := range ms {
+				var toEv, toAt any
+				if i+1 < len(ms) {
+					toEv, toAt = ms[i+1].ev, ms[i+1].at
+				}
+				params = append(params, id, string(m.holder.Kind), m.holder.Ref, m.ev, m.at, toEv, toAt)
+				n++
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO custody (parcel_id, holder_kind, holder_ref, from_event, from_at, to_event, to_at)
+			VALUES `+values(n, []string{"uuid", "text", "text", "uuid", "timestamptz", "uuid", "timestamptz"}), params...); err != nil {
+			if errs.Is(translate(err), errs.Conflict) {
+				return errs.E(errs.Conflict, "bưu gửi đã có người giữ khác")
+			}
+			return translate(fmt.Errorf("open custody: %w", err))
 		}
 	}
-	if h := out.Open; h != nil {
-		if _, err := d.exec(ctx, `INSERT INTO handoffs (id, parcel_id, manifest_id, giver_kind, giver_ref, receiver_kind, receiver_ref,
-			status, released_event, released_at, deadline)
-			VALUES (?, ?, (SELECT id FROM manifests WHERE code = ?), ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-			h.ID, p.ID, h.Manifest, string(h.Giver.Kind), h.Giver.Ref, string(h.Receiver.Kind), h.Receiver.Ref,
-			ev.ID, h.ReleasedAt, h.Deadline); err != nil {
-			if errs.Is(err, errs.Conflict) {
+
+	// Hand-offs opened in this batch (with their final state) and pending
+	// ones it closed.
+	type handoff struct {
+		h      *tracking.Handoff
+		parcel string
+		ev     string
+		status string
+		closed string
+		at     *time.Time
+	}
+	var opened []*handoff
+	openByID := map[string]*handoff{}
+	type closure struct {
+		id, status, ev string
+		at             time.Time
+	}
+	var closures []closure
+	for _, w := range writes {
+		if w.Outcome.Close != "" && w.ClosedHandoff != "" {
+			if h, ok := openByID[w.ClosedHandoff]; ok {
+				at := w.Event.ServerAt
+				h.status, h.closed, h.at = w.Outcome.Close, w.Event.ID, &at
+			} else {
+				closures = append(closures, closure{w.ClosedHandoff, w.Outcome.Close, w.Event.ID, w.Event.ServerAt})
+			}
+		}
+		if o := w.Outcome.Open; o != nil {
+			h := &handoff{h: o, parcel: w.Parcel.ID, ev: w.Event.ID, status: "pending"}
+			opened = append(opened, h)
+			openByID[o.ID] = h
+		}
+	}
+	for _, c := range closures {
+		res, err := tx.ExecContext(ctx, `UPDATE handoffs SET status = ?, closed_event = ?, closed_at = ? WHERE id = ? AND status = 'pending'`,
+			c.status, c.ev, c.at, c.id)
+		if err != nil {
+			return translate(fmt.Errorf("close hand-off: %w", err))
+		}
+		if res.RowsAffected() != 1 {
+			return errs.E(errs.Conflict, "bàn giao đã được đóng")
+		}
+	}
+	if len(opened) > 0 {
+		params = params[:0]
+		var b strings.Builder
+		for i, h := range opened {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?::uuid, ?::uuid, (SELECT id FROM manifests WHERE code = ?), ?, ?, ?, ?, ?, ?::uuid, ?::timestamptz, ?::timestamptz, ?::uuid, ?::timestamptz)")
+			var closed any
+			if h.closed != "" {
+				closed = h.closed
+			}
+			params = append(params, h.h.ID, h.parcel, h.h.Manifest, string(h.h.Giver.Kind), h.h.Giver.Ref, string(h.h.Receiver.Kind), h.h.Receiver.Ref,
+				h.status, h.ev, h.h.ReleasedAt, h.h.Deadline, closed, h.at)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO handoffs (id, parcel_id, manifest_id, giver_kind, giver_ref, receiver_kind, receiver_ref,
+			status, released_event, released_at, deadline, closed_event, closed_at) VALUES `+b.String(), params...); err != nil {
+			if errs.Is(translate(err), errs.Conflict) {
 				return errs.E(errs.Conflict, "bưu gửi đã có một bàn giao đang chờ xác nhận")
 			}
-			return err
+			return translate(fmt.Errorf("open hand-offs: %w", err))
 		}
 	}
-	if inc := out.Incident; inc != nil {
-		var handoff any
-		if in.Outcome.Close == "disputed" {
-			var hid string
-			if err := d.queryOne(ctx, pg.Scan(&hid), `SELECT id FROM handoffs WHERE closed_event = ?`, ev.ID); err == nil {
-				handoff = hid
-			}
+
+	// Incidents and what they say of documents.
+	for _, w := range writes {
+		inc := w.Outcome.Incident
+		if inc == nil {
+			continue
+		}
+		var handoffID any
+		if w.ClosedHandoff != "" {
+			handoffID = w.ClosedHandoff
 		}
 		lines := inc.MissingLines
 		if lines == nil {
 			lines = []int{}
 		}
-		if _, err := d.exec(ctx, `INSERT INTO incidents (id, parcel_id, handoff_id, event_id, problem, missing_lines,
-			last_custodian_kind, last_custodian_ref, note, created_at) VALUES (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, handoff, ev.ID, inc.Problem, pg.Array(lines), string(inc.LastCustodian.Kind), inc.LastCustodian.Ref, inc.Note, ev.ServerAt); err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO incidents (id, parcel_id, handoff_id, event_id, problem, missing_lines,
+			last_custodian_kind, last_custodian_ref, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			uuid.NewString(), w.Parcel.ID, handoffID, w.Event.ID, inc.Problem, pg.Array(lines), string(inc.LastCustodian.Kind),
+			inc.LastCustodian.Ref, inc.Note, w.Event.ServerAt); err != nil {
+			return translate(fmt.Errorf("incident: %w", err))
 		}
 		for _, l := range inc.MissingLines {
-			if _, err := d.exec(ctx, `UPDATE parcel_documents SET missing_since = ?, last_custodian = ?
-				WHERE parcel_id = ? AND line = ? AND missing_since IS NULL`, ev.ID, inc.LastCustodian.String(), p.ID, l); err != nil {
-				return err
+			if _, err := tx.ExecContext(ctx, `UPDATE parcel_documents SET missing_since = ?, last_custodian = ?
+				WHERE parcel_id = ? AND line = ? AND missing_since IS NULL`, w.Event.ID, inc.LastCustodian.String(), w.Parcel.ID, l); err != nil {
+				return translate(err)
 			}
 		}
 	}
-	for _, c := range out.Collected {
-		if _, err := d.exec(ctx, `UPDATE parcel_documents SET collected_count = ?, condition = ? WHERE parcel_id = ? AND line = ?`,
-			c.Count, c.Condition, p.ID, c.Line); err != nil {
-			return err
+	// Counts taken at collection.
+	params = params[:0]
+	n := 0
+	for _, w := range writes {
+		for _, c := range w.Outcome.Collected {
+			params = append(params, w.Parcel.ID, c.Line, c.Count, c.Condition)
+			n++
 		}
 	}
-	for _, o := range in.Outbox {
-		if _, err := d.exec(ctx, `INSERT INTO outbox (topic, event_id, parcel_id, order_key, target, payload, created_at, next_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, o.Topic, ev.ID, p.ID, o.OrderKey, o.Target, string(o.Payload), ev.ServerAt, ev.ServerAt); err != nil {
-			return err
+	if n > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE parcel_documents d SET collected_count = v.cnt, condition = v.cond
+			FROM (VALUES `+values(n, []string{"uuid", "int", "int", "text"})+`) AS v(parcel, line, cnt, cond)
+			WHERE d.parcel_id = v.parcel AND d.line = v.line`, params...); err != nil {
+			return translate(fmt.Errorf("collected counts: %w", err))
+		}
+	}
+
+	// Outbox rows.
+	ob := newCopy()
+	rows := 0
+	for _, w := range writes {
+		for _, o := range w.Outbox {
+			ob.row(o.Topic, w.Event.ID, w.Parcel.ID, o.OrderKey, o.Target, string(o.Payload), ts(w.Event.ServerAt), ts(w.Event.ServerAt))
+			rows++
+		}
+	}
+	if rows > 0 {
+		if err := ob.flush(tx, `COPY outbox (topic, event_id, parcel_id, order_key, target, payload, created_at, next_at)
+			FROM STDIN WITH (FORMAT csv, NULL '\N')`); err != nil {
+			return translate(fmt.Errorf("copy outbox: %w", err))
+		}
+	}
+
+	// Courier submissions, accepted.
+	params = params[:0]
+	n = 0
+	for _, w := range writes {
+		dv := w.Device
+		if dv == nil {
+			continue
+		}
+		var sig any
+		if len(dv.Signature) > 0 {
+			sig = dv.Signature
+		}
+		params = append(params, w.Event.ID, dv.UserID, dv.DeviceID, string(w.Event.Type), w.Parcel.Number, string(dv.Raw), sig, w.Event.ServerAt)
+		n++
+	}
+	if n > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO device_events (id, user_id, device_id, type, tracking_number, raw, signature, status, received_at)
+			SELECT v.id, v.uid, v.dev, v.type, v.num, v.raw, v.sig, 'accepted', v.at
+			FROM (VALUES `+values(n, []string{"uuid", "bigint", "text", "text", "text", "json", "bytea", "timestamptz"})+`) AS v(id, uid, dev, type, num, raw, sig, at)
+			ON CONFLICT (id) DO UPDATE SET status = 'accepted', error_code = '', error_message = '', tries = device_events.tries + 1,
+				received_at = EXCLUDED.received_at`, params...); err != nil {
+			return translate(fmt.Errorf("device events: %w", err))
 		}
 	}
 	return nil
@@ -214,4 +482,19 @@ func (d *DB) FindEvents(ctx context.Context, parcelID string) ([]tracking.Event,
 		out[i] = toEvent(r)
 	}
 	return out, nil
+}
+
+// RejectDeviceEvent keeps a courier event the ledger refused, for the
+// dispatcher; a later resubmission of the same id updates it.
+func (d *DB) RejectDeviceEvent(ctx context.Context, id string, userID int64, deviceID, typ, number string, raw, sig []byte, code, msg string, at time.Time) error {
+	var s any
+	if len(sig) > 0 {
+		s = sig
+	}
+	_, err := d.exec(ctx, `INSERT INTO device_events (id, user_id, device_id, type, tracking_number, raw, signature, status, error_code, error_message, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'rejected', ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET tries = device_events.tries + 1, error_code = EXCLUDED.error_code,
+			error_message = EXCLUDED.error_message, received_at = EXCLUDED.received_at
+		WHERE device_events.status = 'rejected'`, id, userID, deviceID, typ, number, string(raw), s, code, msg, at)
+	return err
 }
