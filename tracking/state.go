@@ -134,7 +134,7 @@ var (
 var Rules = []Rule{
 	{LegPickup, PickupRequested, []Status{""}, StatusRequested, requesters, CustodyOpen, "", "the papers are still at home: the citizen holds them"},
 	{LegPickup, PickupScheduled, pickupActive, StatusScheduled, schedulers, CustodyNone, "", "plan or re-plan: courier and window"},
-	{LegPickup, PickupAttemptFailed, []Status{StatusScheduled}, StatusPickupFailed, courierOnly, CustodyNone, "", "reason: not_home, documents_missing, refused, address_not_found, other"},
+	{LegPickup, PickupAttemptFailed, pickupActive, StatusPickupFailed, courierOnly, CustodyNone, "", "reason: not_home, documents_missing, refused, address_not_found, other"},
 	{LegPickup, PickupCollected, pickupActive, StatusCollected, courierOnly, CustodyCollect, "EMA", "documents ticked one by one, seal id, citizen signature or one-time code"},
 	{LegPickup, ParcelCancelled, pickupActive, StatusCancelled, cancellers, CustodyNone, "", "only before collection"},
 	{LegPickup, HandoffReleased, pickupMoving, "", anyStaff, CustodyPending, "", "the custodian names one receiver"},

@@ -33,6 +33,7 @@ type system struct {
 	ledger   *app.Ledger
 	citizen  *app.CitizenFlow
 	dispatch *app.Dispatch
+	sync     *app.Sync
 	now      func() time.Time
 	web      *web.Server // set by serve
 }
@@ -85,6 +86,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	}
 	s.citizen = &app.CitizenFlow{Store: db, Intake: s.intake, SMS: sms, Now: now}
 	s.dispatch = &app.Dispatch{}
+	s.sync = &app.Sync{Ledger: s.ledger, Store: db, Now: now}
 	return s, nil
 }
 
@@ -106,9 +108,9 @@ func (s *system) webServer() (*web.Server, error) {
 	return web.New(web.Deps{
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
-		Dispatch: s.dispatch,
-		Queries:  s.db,
-		Ready:    s.db.CheckSchema,
+		Dispatch: s.dispatch, Sync: s.sync,
+		Queries: s.db,
+		Ready:   s.db.CheckSchema,
 		PoolStats: func() (uint32, uint32, uint32) {
 			st := s.db.Stats()
 			return st.Total, st.Idle, st.Timeouts

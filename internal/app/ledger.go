@@ -92,6 +92,9 @@ type EventInput struct {
 type Item struct {
 	Number string
 	In     EventInput
+	// Check, when set, may refuse the item after the parcel is locked (for
+	// example a courier acting outside their office).
+	Check func(LockedParcel) error
 }
 
 // Result is what became of one item.
@@ -246,6 +249,12 @@ func (l *Ledger) batch(ctx context.Context, items []Item) ([]Result, error) {
 		if !ok {
 			res[i].Err = errs.E(errs.NotFound, "không có bưu gửi số %s", it.Number)
 			continue
+		}
+		if it.Check != nil {
+			if err := it.Check(lp); err != nil {
+				res[i].Err = err
+				continue
+			}
 		}
 		ev := tracking.Event{ID: in.ID, ParcelID: lp.Parcel.ID, Number: lp.Parcel.Number, Type: in.Type, Actor: in.Actor,
 			DeviceAt: in.DeviceAt, ServerAt: now, Lat: in.Lat, Lng: in.Lng, Data: data[i]}

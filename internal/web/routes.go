@@ -44,6 +44,10 @@ func (s *Server) routes() {
 	api.Get("/public/track/:tracking_number", s.rateLimit(s.public), s.trackJSON)
 	api.Get("/communes", s.rateLimit(s.public), s.communesJSON)
 
+	courier := api.Group("/courier", s.bearer)
+	courier.Post("/events", s.courierEvents)
+	api.Post("/staff/events", s.loadSession, s.staffAPI, s.checkCSRF, s.courierEvents)
+
 	portal := api.Group("/portal", s.portalAuth)
 	portal.Get("/desks", s.portalDesks)
 	portal.Post("/pickups", s.portalCreate)

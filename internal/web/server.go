@@ -32,6 +32,7 @@ type Deps struct {
 	Ledger         *app.Ledger
 	Citizen        *app.CitizenFlow
 	Dispatch       *app.Dispatch
+	Sync           *app.Sync
 	Queries        Queries
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
