@@ -32,6 +32,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"plan":    {"solve a Solomon/Gehring-Homberger VRPTW file and print the solution as JSON", cmdPlan},
+		"verify":  {"recompute every hash chain and daily root; exits non-zero at the first broken link (--from DAY, --seal)", cmdVerify},
 		"serve":   {"serve the API and pages (HOSO_* variables configure it)", cmdServe},
 		"migrate": {"apply database migrations and load the administrative units", cmdMigrate},
 		"demo":    {"migrate, seed the demo province and serve (--seed-only to stop after seeding)", cmdDemo},

@@ -9,6 +9,7 @@ import (
 	"net"
 	"time"
 
+	"hoso/internal/app"
 	"hoso/internal/config"
 	"hoso/internal/units"
 )
@@ -95,6 +96,12 @@ func (s *system) housekeeping(ctx context.Context) {
 		}
 		if err := s.db.PruneSessions(ctx, now); err != nil && ctx.Err() == nil {
 			s.log.Warn("prune sessions", "err", err)
+		}
+		v := &app.Verifier{Store: s.db, Now: s.now, Zone: config.Vietnam}
+		if n, err := v.SealDays(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("seal daily roots", "err", err)
+		} else if n > 0 {
+			s.log.Info("sealed daily roots", "days", n)
 		}
 		select {
 		case <-ctx.Done():

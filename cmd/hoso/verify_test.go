@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"hoso/internal/app"
+	"hoso/internal/config"
+)
+
+// tamperFixture makes three parcels with a few events each.
+func tamperFixture(t *testing.T) (*testEnv, []string) {
+	e := startServer(t, nil)
+	portal := e.portal()
+	c := e.courier("buuta1")
+	var ns []string
+	for i := 0; i < 3; i++ {
+		r := portal.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody(fmt.Sprintf("000.00.19.TAMPER-%d", i))), fmt.Sprintf("tamper-%d", i))
+		var created map[string]string
+		r.json(t, &created)
+		n := created["tracking_number"]
+		ns = append(ns, n)
+		_, res := c.send(ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"}),
+			ev("pickup.collected", n, map[string]any{"documents": []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}},
+				"seal_id": "NP-10" + fmt.Sprint(i), "method": "signature", "signature_sha256": strings.Repeat("cd", 32)}),
+			ev("handoff.released", n, map[string]any{"to": "post_office:BC-05443"}))
+		wantStatuses(t, "fixture", res, "accepted", "accepted", "accepted")
+	}
+	return e, ns
+}
+
+func runVerify(t *testing.T, e *testEnv, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := envFunc(map[string]string{"HOSO_DATABASE_URL": e.url})
+	err := run(context.Background(), append([]string{"verify"}, args...), env, &out, &errb)
+	return out.String(), err
+}
+
+func TestVerifyDetectsTampering(t *testing.T) {
+	tests := []struct {
+		name  string
+		sql   string
+		want  string
+		seal  bool
+		check func(t *testing.T, e *testEnv, ns []string) string
+	}{
+		{name: "edit data", sql: `UPDATE events SET data = '{"reason":"refused"}' WHERE type = 'pickup.attempt_failed' AND parcel_id = (SELECT id FROM parcels WHERE tracking_number = '%s')`,
+			want: "content does not match its hash"},
+		{name: "edit time", sql: `UPDATE events SET server_at = server_at - interval '1 hour' WHERE type = 'handoff.released' AND parcel_id = (SELECT id FROM parcels WHERE tracking_number = '%s')`,
+			want: "content does not match its hash"},
+		{name: "delete a middle event", sql: `DELETE FROM events WHERE type = 'pickup.attempt_failed' AND parcel_id = (SELECT id FROM parcels WHERE tracking_number = '%s')`,
+			want: "position out of order or missing"},
+		{name: "delete the last event", sql: `DELETE FROM handoffs WHERE parcel_id = (SELECT id FROM parcels WHERE tracking_number = '%[1]s');
+			DELETE FROM events WHERE type = 'handoff.released' AND parcel_id = (SELECT id FROM parcels WHERE tracking_number = '%[1]s')`,
+			want: "event count differs"},
+		{name: "reorder two events", sql: `UPDATE events SET parcel_seq = 1000 WHERE parcel_seq = 2 AND parcel_id = (SELECT id FROM parcels WHERE tracking_number = '%[1]s');
+			UPDATE events SET parcel_seq = 2 WHERE parcel_seq = 3 AND parcel_id = (SELECT id FROM parcels WHERE tracking_number = '%[1]s');
+			UPDATE events SET parcel_seq = 3 WHERE parcel_seq = 1000 AND parcel_id = (SELECT id FROM parcels WHERE tracking_number = '%[1]s')`,
+			want: "previous hash does not match"},
+		{name: "rewrite a whole chain", seal: true, want: "stored root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, ns := tamperFixture(t)
+			if out, err := runVerify(t, e); err != nil || !strings.Contains(out, "OK") {
+				t.Fatalf("clean ledger: %v\n%s", err, out)
+			}
+			ctx := context.Background()
+			if tt.seal {
+				// Seal today as if it were over, then rewrite one parcel's
+				// chain consistently (new data, recomputed hashes and head):
+				// only the daily root can tell.
+				v := &app.Verifier{Store: e.db, Now: func() time.Time { return time.Now().AddDate(0, 0, 1) }, Zone: config.Vietnam}
+				if n, err := v.SealDays(ctx); err != nil || n < 1 {
+					t.Fatalf("SealDays = %d, %v", n, err)
+				}
+				rewriteChain(t, e, ns[1])
+			} else {
+				tamper(t, e, fmt.Sprintf(tt.sql, ns[1]))
+			}
+			out, err := runVerify(t, e)
+			if err == nil || !strings.Contains(out, "BROKEN") || !strings.Contains(out, tt.want) {
+				t.Fatalf("verify after %s = %v\n%s", tt.name, err, out)
+			}
+			if !tt.seal && !strings.Contains(out, ns[1]) {
+				t.Errorf("report does not name parcel %s:\n%s", ns[1], out)
+			}
+			t.Logf("%s → %s", tt.name, strings.TrimSpace(out))
+		})
+	}
+}
+
+// tamper runs SQL with the append-only triggers off, as an attacker with
+// database rights could.
+func tamper(t *testing.T, e *testEnv, sql string) {
+	t.Helper()
+	if err := e.db.ExecForTest(context.Background(), "SET session_replication_role = replica; "+sql+"; SET session_replication_role = DEFAULT"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rewriteChain changes one event's data and recomputes that parcel's whole
+// chain and head, so only the roots can expose it.
+func rewriteChain(t *testing.T, e *testEnv, number string) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := e.db.FindParcelByNumber(ctx, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := e.db.FindEvents(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := []byte(nil)
+	var sql strings.Builder
+	sql.WriteString("SET session_replication_role = replica;")
+	for i := range evs {
+		if evs[i].Type == "pickup.attempt_failed" {
+			evs[i].Data = []byte(`{"reason":"refused"}`)
+		}
+		evs[i].Seal(i, prev)
+		prev = evs[i].Hash
+		fmt.Fprintf(&sql, "UPDATE events SET data = '%s', prev_hash = '\\x%x', hash = '\\x%x' WHERE id = '%s';", evs[i].Data, evs[i].PrevHash, evs[i].Hash, evs[i].ID)
+	}
+	fmt.Fprintf(&sql, "UPDATE parcels SET last_hash = '\\x%x' WHERE id = '%s';", prev, p.ID)
+	sql.WriteString("SET session_replication_role = DEFAULT")
+	if err := e.db.ExecForTest(ctx, sql.String()); err != nil {
+		t.Fatal(err)
+	}
+	// The chains alone now look fine.
+	v := &app.Verifier{Store: e.db, Now: time.Now, Zone: config.Vietnam}
+	rep, err := v.Verify(ctx, time.Now().AddDate(0, 0, 5), nil)
+	if err != nil || rep.Break != nil {
+		t.Fatalf("rewritten chain should pass the chain check: %+v %v", rep.Break, err)
+	}
+}
+
+func TestAppendOnlyAndOneCustodianInTheSchema(t *testing.T) {
+	e, ns := tamperFixture(t)
+	ctx := context.Background()
+	if err := e.db.ExecForTest(ctx, `UPDATE events SET data = '{}' WHERE id = (SELECT id FROM events LIMIT 1)`); err == nil {
+		t.Error("UPDATE of an event allowed")
+	}
+	if err := e.db.ExecForTest(ctx, `DELETE FROM events WHERE id = (SELECT id FROM events LIMIT 1)`); err == nil {
+		t.Error("DELETE of an event allowed")
+	}
+	// A second open custody period is refused by the unique partial index.
+	err := e.db.ExecForTest(ctx, fmt.Sprintf(`INSERT INTO custody (parcel_id, holder_kind, holder_ref, from_event, from_at)
+		SELECT p.id, 'courier', 'BUUTA2', (SELECT id FROM events WHERE parcel_id = p.id LIMIT 1), now() FROM parcels p WHERE tracking_number = '%s'`, ns[0]))
+	if err == nil {
+		t.Error("second open custodian allowed by the schema")
+	}
+	// A second pending hand-off likewise.
+	err = e.db.ExecForTest(ctx, fmt.Sprintf(`INSERT INTO handoffs (id, parcel_id, giver_kind, giver_ref, receiver_kind, receiver_ref, status, released_event, released_at, deadline)
+		SELECT gen_random_uuid(), p.id, 'courier', 'BUUTA1', 'desk', 'TN-TTPVHCC', 'pending', (SELECT id FROM events WHERE parcel_id = p.id LIMIT 1), now(), now()
+		FROM parcels p WHERE tracking_number = '%s'`, ns[0]))
+	if err == nil {
+		t.Error("second pending hand-off allowed by the schema")
+	}
+}

@@ -1,0 +1,188 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"hoso/tracking"
+)
+
+// ChainHead is a parcel's recorded chain head.
+type ChainHead struct {
+	ParcelID   string
+	Number     string
+	Hash       []byte
+	EventCount int
+}
+
+// DayRoot is the stored root of one day.
+type DayRoot struct {
+	Day     time.Time
+	Root    []byte
+	Parcels int
+	MaxSeq  int64
+}
+
+// VerifyStore is what verification needs.
+type VerifyStore interface {
+	ParcelHeads(ctx context.Context, afterID string, since time.Time, limit int) ([]ChainHead, error)
+	EventsOf(ctx context.Context, ids []string) (map[string][]tracking.Event, error)
+	HeadsAsOf(ctx context.Context, afterID string, cutoff time.Time, limit int) ([]tracking.Head, string, error)
+	Roots(ctx context.Context, from time.Time) ([]DayRoot, error)
+	LastRootDay(ctx context.Context) (time.Time, bool, error)
+	FirstEventAt(ctx context.Context) (time.Time, bool, error)
+	InsertRoot(ctx context.Context, r DayRoot, at time.Time) error
+	MaxSeqBefore(ctx context.Context, cutoff time.Time) (int64, error)
+}
+
+// Verifier recomputes the ledger's hash chains and daily roots.
+type Verifier struct {
+	Store VerifyStore
+	Now   func() time.Time
+	Zone  *time.Location
+}
+
+// Report is what a verification found.
+type Report struct {
+	Parcels, Events, Roots int
+	Break                  *tracking.Break // first broken chain link
+	RootBreak              string          // first day whose root differs
+}
+
+// OK reports whether nothing was broken.
+func (r Report) OK() bool { return r.Break == nil && r.RootBreak == "" }
+
+const verifyPage = 500
+
+// Verify checks every parcel with activity since from (all when zero) and
+// every daily root from that day on. It stops at the first broken link.
+func (v *Verifier) Verify(ctx context.Context, from time.Time, progress func(parcels, events int)) (Report, error) {
+	var rep Report
+	after := ""
+	for {
+		heads, err := v.Store.ParcelHeads(ctx, after, from, verifyPage)
+		if err != nil {
+			return rep, err
+		}
+		if len(heads) == 0 {
+			break
+		}
+		ids := make([]string, len(heads))
+		for i, h := range heads {
+			ids[i] = h.ParcelID
+		}
+		evs, err := v.Store.EventsOf(ctx, ids)
+		if err != nil {
+			return rep, err
+		}
+		for _, h := range heads {
+			chain := evs[h.ParcelID]
+			rep.Parcels++
+			rep.Events += len(chain)
+			if b := tracking.VerifyChain(h.Number, chain, h.Hash, h.EventCount); b != nil {
+				rep.Break = b
+				return rep, nil
+			}
+		}
+		if progress != nil {
+			progress(rep.Parcels, rep.Events)
+		}
+		after = heads[len(heads)-1].ParcelID
+	}
+	roots, err := v.Store.Roots(ctx, v.dayOf(from))
+	if err != nil {
+		return rep, err
+	}
+	for _, r := range roots {
+		got, n, err := v.rootOf(ctx, r.Day)
+		if err != nil {
+			return rep, err
+		}
+		rep.Roots++
+		if !bytes.Equal(got, r.Root) || n != r.Parcels {
+			rep.RootBreak = fmt.Sprintf("day %s: stored root %s over %d parcels, recomputed %s over %d",
+				r.Day.Format("2006-01-02"), hex.EncodeToString(r.Root), r.Parcels, hex.EncodeToString(got), n)
+			return rep, nil
+		}
+	}
+	return rep, nil
+}
+
+func (v *Verifier) zone() *time.Location {
+	if v.Zone != nil {
+		return v.Zone
+	}
+	return time.UTC
+}
+
+// dayOf is the local midnight of t (zero stays zero).
+func (v *Verifier) dayOf(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	l := t.In(v.zone())
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, v.zone())
+}
+
+// rootOf recomputes the root over every parcel's head at the end of day.
+func (v *Verifier) rootOf(ctx context.Context, day time.Time) ([]byte, int, error) {
+	d := day.In(v.zone())
+	cutoff := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, v.zone()).AddDate(0, 0, 1)
+	rh := tracking.NewRootHasher()
+	after := ""
+	for {
+		heads, last, err := v.Store.HeadsAsOf(ctx, after, cutoff, 5000)
+		if err != nil {
+			return nil, 0, err
+		}
+		if last == "" {
+			break
+		}
+		for _, h := range heads {
+			if err := rh.Add(h.ParcelID, h.Hash); err != nil {
+				return nil, 0, err
+			}
+		}
+		after = last
+	}
+	sum, n := rh.Sum()
+	return sum, n, nil
+}
+
+// SealDays stores the root of every finished day that has none yet, up to
+// yesterday (local time). It returns the days sealed.
+func (v *Verifier) SealDays(ctx context.Context) (int, error) {
+	now := v.Now()
+	today := v.dayOf(now)
+	var next time.Time
+	if last, ok, err := v.Store.LastRootDay(ctx); err != nil {
+		return 0, err
+	} else if ok {
+		next = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, v.zone()).AddDate(0, 0, 1)
+	} else if first, ok, err := v.Store.FirstEventAt(ctx); err != nil {
+		return 0, err
+	} else if ok {
+		next = v.dayOf(first)
+	} else {
+		return 0, nil
+	}
+	sealed := 0
+	for d := next; d.Before(today); d = d.AddDate(0, 0, 1) {
+		root, n, err := v.rootOf(ctx, d)
+		if err != nil {
+			return sealed, err
+		}
+		maxSeq, err := v.Store.MaxSeqBefore(ctx, d.AddDate(0, 0, 1))
+		if err != nil {
+			return sealed, err
+		}
+		if err := v.Store.InsertRoot(ctx, DayRoot{Day: d, Root: root, Parcels: n, MaxSeq: maxSeq}, now); err != nil {
+			return sealed, err
+		}
+		sealed++
+	}
+	return sealed, nil
+}
