@@ -62,6 +62,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listener(ln) }()
 	go sys.housekeeping(ctx)
+	go sys.sweepAlarms(ctx, 30*time.Second)
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	if ready != nil {
 		ready(ln.Addr().String(), sys)
@@ -167,4 +168,24 @@ func migrate(ctx context.Context, cfg config.Config, create bool, stdout io.Writ
 	}
 	fmt.Fprintf(stdout, "schema at version %d; %d provinces and %d communes loaded\n", cur, len(set.Provinces()), len(set.Communes()))
 	return nil
+}
+
+// sweepAlarms runs the alarm sweep every interval until ctx ends.
+func (s *system) sweepAlarms(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		st, err := s.alarms.Sweep(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Warn("alarm sweep", "err", err)
+		case st.Raised+st.Cleared+st.Escalated > 0:
+			s.log.Info("alarm sweep", "raised", st.Raised, "cleared", st.Cleared, "escalated", st.Escalated, "ms", st.Took.Milliseconds())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

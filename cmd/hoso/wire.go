@@ -34,6 +34,7 @@ type system struct {
 	citizen  *app.CitizenFlow
 	dispatch *app.Dispatch
 	sync     *app.Sync
+	alarms   *app.Alarms
 	now      func() time.Time
 	web      *web.Server // set by serve
 }
@@ -87,6 +88,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.citizen = &app.CitizenFlow{Store: db, Intake: s.intake, SMS: sms, Now: now}
 	s.dispatch = &app.Dispatch{}
 	s.sync = &app.Sync{Ledger: s.ledger, Store: db, Now: now}
+	s.alarms = &app.Alarms{Store: db, Now: now, Policy: app.DefaultAlarmPolicy()}
 	return s, nil
 }
 
@@ -108,7 +110,7 @@ func (s *system) webServer() (*web.Server, error) {
 	return web.New(web.Deps{
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
-		Dispatch: s.dispatch, Sync: s.sync,
+		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms,
 		Queries: s.db,
 		Ready:   s.db.CheckSchema,
 		PoolStats: func() (uint32, uint32, uint32) {

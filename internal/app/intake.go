@@ -47,7 +47,10 @@ type Intake struct {
 	Now          func() time.Time
 	NewID        func() string
 	SlotCapacity int // requests per commune per window before the slot is full
-	Demo         bool
+	// RiskShare is the share of the time to the legal deadline the postal
+	// legs may use before the dossier is at risk (default 0.5).
+	RiskShare float64
+	Demo      bool
 	// Zoner, when set, places the address in a post office's zone. An
 	// address outside every zone keeps no office and waits in the
 	// dispatcher's queue (the alarm sweep raises it).
@@ -109,6 +112,24 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 		ProvinceCode: req.Address.ProvinceCode, CommuneCode: req.Address.CommuneCode, AddressLine: req.Address.Line,
 		DeskCode: desk.Code, Documents: req.Documents, Windows: req.Windows, Demo: s.Demo,
 		CreatedAt: now, UpdatedAt: now,
+	}
+	ws, we := req.Windows[0].Start, req.Windows[0].End
+	for _, w := range req.Windows[1:] {
+		if w.Start.Before(ws) {
+			ws = w.Start
+		}
+		if w.End.After(we) {
+			we = w.End
+		}
+	}
+	p.WindowStart, p.WindowEnd = &ws, &we
+	if d := req.Dossier.LegalDeadline; d != nil && d.After(now) {
+		share := s.RiskShare
+		if share <= 0 || share >= 1 {
+			share = 0.5
+		}
+		r := now.Add(time.Duration(float64(d.Sub(now)) * share))
+		p.RiskAt = &r
 	}
 	if req.Address.Lat != nil {
 		p.Lat, p.Lng = *req.Address.Lat, *req.Address.Lng

@@ -233,7 +233,9 @@ func (l *Ledger) batch(ctx context.Context, items []Item) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := l.Now()
+	// PostgreSQL keeps microseconds: every time derived from now (hand-off
+	// deadlines) must agree with what is stored.
+	now := l.Now().UTC().Truncate(time.Microsecond)
 	inBatch := map[string]bool{}
 	var writes []AppendInput
 	for i, it := range items {
@@ -338,7 +340,7 @@ func (l *Ledger) first(ctx context.Context, p Parcel, in EventInput) (tracking.E
 	}
 	st := tracking.State{Leg: tracking.Leg(p.Leg), Documents: p.Documents}
 	ev := tracking.Event{ID: l.NewID(), ParcelID: p.ID, Number: p.Number, Type: in.Type, Actor: in.Actor,
-		ServerAt: l.Now(), Data: data}
+		ServerAt: l.Now().UTC().Truncate(time.Microsecond), Data: data}
 	out, err := tracking.Decide(st, ev, l.Policy, l.NewID)
 	if err != nil {
 		return tracking.Event{}, err

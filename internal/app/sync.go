@@ -215,3 +215,16 @@ func Scope(u User, lp LockedParcel) error {
 	}
 	return nil
 }
+
+// RejectedEvent is a courier event the ledger refused, kept for review.
+type RejectedEvent struct {
+	ID             string
+	StaffCode      string
+	OfficeCode     string
+	Type           string
+	TrackingNumber string
+	ErrorCode      string
+	ErrorMessage   string
+	Tries          int
+	ReceivedAt     time.Time
+}

@@ -157,6 +157,7 @@ type Parcel struct {
 	PlannedDate    *time.Time
 	WindowStart    *time.Time
 	WindowEnd      *time.Time
+	RiskAt         *time.Time
 	Collected      []tracking.DocCount
 }
 

@@ -498,3 +498,15 @@ func (d *DB) RejectDeviceEvent(ctx context.Context, id string, userID int64, dev
 		WHERE device_events.status = 'rejected'`, id, userID, deviceID, typ, number, string(raw), s, code, msg, at)
 	return err
 }
+
+// FindRejectedEvents lists kept rejected courier events not yet resolved,
+// of one office's couriers ("" for all).
+func (d *DB) FindRejectedEvents(ctx context.Context, office string, limit int) ([]app.RejectedEvent, error) {
+	var rows []app.RejectedEvent
+	err := d.query(ctx, &rows, `SELECT de.id::text AS id, coalesce(u.staff_code, '') AS staff_code, coalesce(u.office_code, '') AS office_code,
+			de.type, de.tracking_number, de.error_code, de.error_message, de.tries, de.received_at
+		FROM device_events de LEFT JOIN users u ON u.id = de.user_id
+		WHERE de.status = 'rejected' AND de.resolved_at IS NULL AND (? = '' OR u.office_code = ?)
+		ORDER BY de.received_at DESC LIMIT ?`, office, office, limit)
+	return rows, err
+}

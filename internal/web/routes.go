@@ -12,15 +12,21 @@ func staffNav(r app.Role) []navItem {
 	add := func(href, label string) { n = append(n, navItem{Href: href, Label: label}) }
 	switch r {
 	case app.RoleAdmin:
+		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleDispatcher:
+		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleDesk:
+		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
-	case app.RoleOffice, app.RoleCourier:
+	case app.RoleOffice:
+		add("/nhan-vien/canh-bao", "Cảnh báo")
+		add("/nhan-vien/tin-nhan", "Tin nhắn")
+	case app.RoleCourier:
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	}
 	return n
@@ -47,6 +53,7 @@ func (s *Server) routes() {
 	courier := api.Group("/courier", s.bearer)
 	courier.Post("/events", s.courierEvents)
 	api.Post("/staff/events", s.loadSession, s.staffAPI, s.checkCSRF, s.courierEvents)
+	api.Get("/alarms", s.loadSession, s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmsJSON)
 
 	portal := api.Group("/portal", s.portalAuth)
 	portal.Get("/desks", s.portalDesks)
@@ -78,6 +85,8 @@ func (s *Server) routes() {
 	staff.Get("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkForm)
 	staff.Post("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkSubmit)
 	staff.Get("/tin-nhan", s.requireRole(), s.smsPage)
+	staff.Get("/canh-bao", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmsPage)
+	staff.Post("/canh-bao/:id/xac-nhan", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmAck)
 
 	s.dispatchRoutes(pg)
 }

@@ -33,6 +33,7 @@ type Deps struct {
 	Citizen        *app.CitizenFlow
 	Dispatch       *app.Dispatch
 	Sync           *app.Sync
+	Alarms         *app.Alarms
 	Queries        Queries
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
@@ -50,6 +51,7 @@ type Queries interface {
 	FindOffices(ctx context.Context, province string) ([]app.PostOffice, error)
 	FindSMS(ctx context.Context, limit int) ([]app.SMSMessage, error)
 	FindUserByStaffCode(ctx context.Context, code string) (app.User, error)
+	FindRejectedEvents(ctx context.Context, office string, limit int) ([]app.RejectedEvent, error)
 }
 
 // Server holds the parsed templates, assets and limiters of one app.

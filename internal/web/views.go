@@ -172,7 +172,7 @@ func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []
 	}
 	t.Pending = pending
 	var w *tracking.Window
-	if p.WindowStart != nil && p.WindowEnd != nil {
+	if p.PlannedDate != nil && p.WindowStart != nil && p.WindowEnd != nil {
 		w = &tracking.Window{Start: *p.WindowStart, End: *p.WindowEnd}
 	} else if len(p.Windows) > 0 {
 		w = &p.Windows[0]
@@ -218,7 +218,7 @@ func (s *Server) pickupViewCtx(ctx context.Context, p app.Parcel) (pickupJSON, e
 	for _, w := range p.Windows {
 		v.Windows = append(v.Windows, windowJSON{Start: rfc(w.Start), End: rfc(w.End)})
 	}
-	if p.WindowStart != nil && p.WindowEnd != nil {
+	if p.PlannedDate != nil && p.WindowStart != nil && p.WindowEnd != nil {
 		v.Schedule = &windowJSON{Start: rfc(*p.WindowStart), End: rfc(*p.WindowEnd)}
 	}
 	for i, e := range evs {

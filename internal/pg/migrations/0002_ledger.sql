@@ -236,3 +236,10 @@ CREATE TABLE meta (
     value text NOT NULL,
     updated_at timestamptz NOT NULL
 );
+
+-- When the postal legs will have used the set share of the time between the
+-- request and the dossier's legal deadline (set at intake).
+ALTER TABLE parcels ADD COLUMN risk_at timestamptz;
+CREATE INDEX parcels_risk_idx ON parcels (risk_at)
+    WHERE leg = 'pickup' AND status IN ('requested', 'scheduled', 'pickup_failed', 'collected', 'at_office', 'to_desk');
+CREATE INDEX parcels_unzoned_idx ON parcels (created_at) WHERE office_code IS NULL AND status = 'requested';

@@ -1,0 +1,159 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"hoso/internal/errs"
+	"hoso/tracking"
+)
+
+// Alarm kinds.
+const (
+	AlarmHandoff  = "handoff_unconfirmed"
+	AlarmQuiet    = "parcel_quiet"
+	AlarmWindow   = "window_missed"
+	AlarmDeadline = "deadline_risk"
+	AlarmUnzoned  = "outside_zone"
+	AlarmIncident = "incident_open"
+)
+
+// AlarmLabel is a kind's Vietnamese name.
+func AlarmLabel(kind string) string {
+	switch kind {
+	case AlarmHandoff:
+		return "Bàn giao chưa được bên nhận xác nhận"
+	case AlarmQuiet:
+		return "Bưu gửi nằm yên quá thời hạn"
+	case AlarmWindow:
+		return "Quá khung giờ thu gom mà chưa có lần đến"
+	case AlarmDeadline:
+		return "Nguy cơ trễ hạn giải quyết hồ sơ"
+	case AlarmUnzoned:
+		return "Địa chỉ ngoài vùng phục vụ của mọi bưu cục"
+	case AlarmIncident:
+		return "Sai lệch khi bàn giao, chưa xử lý"
+	}
+	return kind
+}
+
+// Alarm is a raised alarm.
+type Alarm struct {
+	ID             int64
+	Kind           string
+	Subject        string
+	ParcelID       string
+	Number         string
+	ProvinceCode   string
+	OfficeCode     string
+	DeskCode       string
+	Level          int
+	Detail         []byte
+	DueAt          time.Time
+	RaisedAt       time.Time
+	EscalatedAt    *time.Time
+	AcknowledgedAt *time.Time
+	ClearedAt      *time.Time
+}
+
+// Label is the alarm's kind in Vietnamese.
+func (a Alarm) Label() string { return AlarmLabel(a.Kind) }
+
+// QuietRule says how long parcels may sit in some statuses.
+type QuietRule struct {
+	Statuses []tracking.Status
+	Limit    time.Duration
+}
+
+// AlarmPolicy holds the alarm deadlines.
+type AlarmPolicy struct {
+	EscalateAfter time.Duration // a level goes up when nobody acknowledges for this long
+	MaxLevel      int
+	Quiet         []QuietRule
+}
+
+// DefaultAlarmPolicy: escalate every 30 minutes up to level 3; a courier
+// holds a parcel at most 10 h (past the end of a shift), an office 24 h, a
+// request waits 24 h for a schedule, a result 48 h at the desk, a dossier
+// 72 h for the desk's decision.
+func DefaultAlarmPolicy() AlarmPolicy {
+	return AlarmPolicy{
+		EscalateAfter: 30 * time.Minute,
+		MaxLevel:      3,
+		Quiet: []QuietRule{
+			{[]tracking.Status{tracking.StatusCollected, tracking.StatusToDesk, tracking.StatusWithCourier, tracking.StatusOutForDelivery, tracking.StatusDeliveryFailed}, 10 * time.Hour},
+			{[]tracking.Status{tracking.StatusAtOffice, tracking.StatusHeld}, 24 * time.Hour},
+			{[]tracking.Status{tracking.StatusRequested, tracking.StatusPickupFailed}, 24 * time.Hour},
+			{[]tracking.Status{tracking.StatusReady}, 48 * time.Hour},
+			{[]tracking.Status{tracking.StatusAtDesk}, 72 * time.Hour},
+		},
+	}
+}
+
+// SweepStats counts what a sweep did.
+type SweepStats struct {
+	Raised, Cleared, Escalated int
+	Took                       time.Duration
+}
+
+// AlarmFilter selects alarms.
+type AlarmFilter struct {
+	Province, Office, Desk string
+	Open                   bool
+	Limit                  int
+}
+
+// AlarmStore runs the set-based sweep and lists alarms.
+type AlarmStore interface {
+	SweepAlarms(ctx context.Context, now time.Time, p AlarmPolicy) (SweepStats, error)
+	FindAlarms(ctx context.Context, f AlarmFilter) ([]Alarm, error)
+	FindAlarm(ctx context.Context, id int64) (Alarm, error)
+	AckAlarm(ctx context.Context, id, userID int64, at time.Time) error
+}
+
+// Alarms raises an alarm once per cause, escalates it while nobody
+// acknowledges it, and clears it when the cause ends.
+type Alarms struct {
+	Store  AlarmStore
+	Now    func() time.Time
+	Policy AlarmPolicy
+}
+
+// Sweep runs one pass at the current time.
+func (a *Alarms) Sweep(ctx context.Context) (SweepStats, error) { return a.SweepAt(ctx, a.Now()) }
+
+// SweepAt runs one pass as of now (tests freeze the clock this way).
+func (a *Alarms) SweepAt(ctx context.Context, now time.Time) (SweepStats, error) {
+	start := time.Now()
+	st, err := a.Store.SweepAlarms(ctx, now, a.Policy)
+	st.Took = time.Since(start)
+	return st, err
+}
+
+// ScopeFilter limits the alarms a user sees to their scope.
+func ScopeFilter(u User, f AlarmFilter) AlarmFilter {
+	switch u.Role {
+	case RoleAdmin:
+	case RoleDispatcher:
+		f.Province = u.ProvinceCode
+	case RoleOffice, RoleCourier:
+		f.Office = u.OfficeCode
+	case RoleDesk:
+		f.Desk = u.DeskCode
+	}
+	return f
+}
+
+// Acknowledge records that a user has seen an alarm in their scope; it stops
+// escalating.
+func (a *Alarms) Acknowledge(ctx context.Context, u User, id int64) error {
+	al, err := a.Store.FindAlarm(ctx, id)
+	if err != nil {
+		return err
+	}
+	f := ScopeFilter(u, AlarmFilter{})
+	if (f.Province != "" && al.ProvinceCode != f.Province) || (f.Office != "" && al.OfficeCode != f.Office) || (f.Desk != "" && al.DeskCode != f.Desk) {
+		return errs.E(errs.NotFound, "không tìm thấy cảnh báo")
+	}
+	return a.Store.AckAlarm(ctx, id, u.ID, a.Now())
+}

@@ -1,0 +1,191 @@
+package pg
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/go-pg/pg/v10"
+
+	"hoso/internal/app"
+	"hoso/internal/errs"
+)
+
+const alarmInsert = `INSERT INTO alarms (kind, subject, parcel_id, province_code, office_code, desk_code, level, detail, due_at, raised_at) `
+const alarmConflict = ` ON CONFLICT (kind, subject) WHERE cleared_at IS NULL DO NOTHING`
+
+// SweepAlarms raises, clears and escalates alarms with set-based statements
+// that each walk an index of their cause.
+func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy) (app.SweepStats, error) {
+	var st app.SweepStats
+	err := d.InTx(ctx, func(ctx context.Context) error {
+		raise := func(q string, params ...any) error {
+			res, err := d.exec(ctx, alarmInsert+q+alarmConflict, params...)
+			if err != nil {
+				return err
+			}
+			st.Raised += res.RowsAffected()
+			return nil
+		}
+		clear := func(q string, params ...any) error {
+			res, err := d.exec(ctx, q, params...)
+			if err != nil {
+				return err
+			}
+			st.Cleared += res.RowsAffected()
+			return nil
+		}
+		// A release nobody confirmed by its deadline.
+		if err := raise(`SELECT 'handoff_unconfirmed', h.id::text, h.parcel_id, p.province_code, p.office_code, p.desk_code, 1,
+				json_build_object('number', p.tracking_number, 'giver', h.giver_kind || ':' || h.giver_ref, 'receiver', h.receiver_kind || ':' || h.receiver_ref),
+				h.deadline, ?0
+			FROM handoffs h JOIN parcels p ON p.id = h.parcel_id
+			WHERE h.status = 'pending' AND h.deadline <= ?0`, now); err != nil {
+			return fmt.Errorf("raise hand-off alarms: %w", err)
+		}
+		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM handoffs h
+			WHERE a.kind = 'handoff_unconfirmed' AND a.cleared_at IS NULL AND h.id = a.subject::uuid AND h.status <> 'pending'`, now); err != nil {
+			return err
+		}
+		// Parcels quiet in a status beyond its limit.
+		for _, r := range p.Quiet {
+			sts := make([]string, len(r.Statuses))
+			for i, s := range r.Statuses {
+				sts[i] = string(s)
+			}
+			if err := raise(`SELECT 'parcel_quiet', p.id::text || ':' || p.status, p.id, p.province_code, p.office_code, p.desk_code, 1,
+					json_build_object('number', p.tracking_number, 'status', p.status, 'since', p.status_since,
+						'holder', coalesce(p.custodian_kind, '') || ':' || coalesce(p.custodian_ref, ''), 'limit_minutes', ?2::int),
+					p.status_since + (?2::int * interval '1 minute'), ?0
+				FROM parcels p WHERE p.status = ANY(?1) AND p.status_since <= ?0::timestamptz - (?2::int * interval '1 minute')`,
+				now, pg.Array(sts), int(r.Limit/time.Minute)); err != nil {
+				return fmt.Errorf("raise quiet alarms: %w", err)
+			}
+		}
+		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM parcels p
+			WHERE a.kind = 'parcel_quiet' AND a.cleared_at IS NULL AND p.id = a.parcel_id AND a.subject <> p.id::text || ':' || p.status`, now); err != nil {
+			return err
+		}
+		// A pickup window passed with no attempt.
+		if err := raise(`SELECT 'window_missed', p.id::text, p.id, p.province_code, p.office_code, p.desk_code, 1,
+				json_build_object('number', p.tracking_number, 'window_end', p.window_end, 'courier', coalesce(p.courier_ref, '')),
+				p.window_end, ?0
+			FROM parcels p WHERE p.status IN ('requested', 'scheduled') AND p.window_end <= ?0`, now); err != nil {
+			return fmt.Errorf("raise window alarms: %w", err)
+		}
+		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM parcels p
+			WHERE a.kind = 'window_missed' AND a.cleared_at IS NULL AND p.id = a.parcel_id
+			  AND (p.status NOT IN ('requested', 'scheduled') OR p.window_end > ?)`, now, now); err != nil {
+			return err
+		}
+		// A legal deadline at risk: the postal legs used their share of it.
+		if err := raise(`SELECT 'deadline_risk', p.id::text, p.id, p.province_code, p.office_code, p.desk_code, 1,
+				json_build_object('number', p.tracking_number, 'deadline', d.legal_deadline, 'status', p.status),
+				p.risk_at, ?0
+			FROM parcels p JOIN dossiers d ON d.id = p.dossier_id
+			WHERE p.leg = 'pickup' AND p.status IN ('requested', 'scheduled', 'pickup_failed', 'collected', 'at_office', 'to_desk')
+			  AND p.risk_at <= ?0`, now); err != nil {
+			return fmt.Errorf("raise deadline alarms: %w", err)
+		}
+		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM parcels p
+			WHERE a.kind = 'deadline_risk' AND a.cleared_at IS NULL AND p.id = a.parcel_id
+			  AND p.status NOT IN ('requested', 'scheduled', 'pickup_failed', 'collected', 'at_office', 'to_desk')`, now); err != nil {
+			return err
+		}
+		// An address outside every zone.
+		if err := raise(`SELECT 'outside_zone', p.id::text, p.id, p.province_code, NULL, p.desk_code, 1,
+				json_build_object('number', p.tracking_number, 'commune', p.commune_code), p.created_at, ?0
+			FROM parcels p WHERE p.office_code IS NULL AND p.status = 'requested'`, now); err != nil {
+			return fmt.Errorf("raise zone alarms: %w", err)
+		}
+		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM parcels p
+			WHERE a.kind = 'outside_zone' AND a.cleared_at IS NULL AND p.id = a.parcel_id AND (p.office_code IS NOT NULL OR p.status <> 'requested')`, now); err != nil {
+			return err
+		}
+		// A dispute not yet resolved.
+		if err := raise(`SELECT 'incident_open', i.id::text, i.parcel_id, p.province_code, p.office_code, p.desk_code, 2,
+				json_build_object('number', p.tracking_number, 'problem', i.problem, 'last_custodian', i.last_custodian_kind || ':' || i.last_custodian_ref),
+				i.created_at, ?0
+			FROM incidents i JOIN parcels p ON p.id = i.parcel_id WHERE i.status = 'open'`, now); err != nil {
+			return fmt.Errorf("raise incident alarms: %w", err)
+		}
+		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM incidents i
+			WHERE a.kind = 'incident_open' AND a.cleared_at IS NULL AND i.id = a.subject::uuid AND i.status <> 'open'`, now); err != nil {
+			return err
+		}
+		// Escalate what nobody acknowledged.
+		res, err := d.exec(ctx, `UPDATE alarms SET level = level + 1, escalated_at = ?0
+			WHERE cleared_at IS NULL AND acknowledged_at IS NULL AND level < ?1
+			  AND coalesce(escalated_at, raised_at) <= ?0::timestamptz - (?2::int * interval '1 second')`,
+			now, p.MaxLevel, int(p.EscalateAfter/time.Second))
+		if err != nil {
+			return err
+		}
+		st.Escalated = res.RowsAffected()
+		return nil
+	})
+	return st, err
+}
+
+type alarmRow struct {
+	ID             int64
+	Kind           string
+	Subject        string
+	ParcelID       string
+	Number         string
+	ProvinceCode   string
+	OfficeCode     string
+	DeskCode       string
+	Level          int
+	Detail         string
+	DueAt          time.Time
+	RaisedAt       time.Time
+	EscalatedAt    *time.Time
+	AcknowledgedAt *time.Time
+	ClearedAt      *time.Time
+}
+
+func toAlarm(r alarmRow) app.Alarm {
+	return app.Alarm{ID: r.ID, Kind: r.Kind, Subject: r.Subject, ParcelID: r.ParcelID, Number: r.Number, ProvinceCode: r.ProvinceCode,
+		OfficeCode: r.OfficeCode, DeskCode: r.DeskCode, Level: r.Level, Detail: []byte(r.Detail), DueAt: r.DueAt, RaisedAt: r.RaisedAt,
+		EscalatedAt: r.EscalatedAt, AcknowledgedAt: r.AcknowledgedAt, ClearedAt: r.ClearedAt}
+}
+
+const alarmCols = `a.id, a.kind, a.subject, coalesce(a.parcel_id::text, '') AS parcel_id, coalesce(p.tracking_number, '') AS number,
+	coalesce(a.province_code, '') AS province_code, coalesce(a.office_code, '') AS office_code, coalesce(a.desk_code, '') AS desk_code,
+	a.level, a.detail::text AS detail, a.due_at, a.raised_at, a.escalated_at, a.acknowledged_at, a.cleared_at`
+
+// FindAlarms lists alarms, open ones first by level and age.
+func (d *DB) FindAlarms(ctx context.Context, f app.AlarmFilter) ([]app.Alarm, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	var rows []alarmRow
+	err := d.query(ctx, &rows, `SELECT `+alarmCols+` FROM alarms a LEFT JOIN parcels p ON p.id = a.parcel_id
+		WHERE (? = '' OR a.province_code = ?) AND (? = '' OR a.office_code = ?) AND (? = '' OR a.desk_code = ?)
+		  AND (NOT ? OR a.cleared_at IS NULL)
+		ORDER BY a.cleared_at IS NOT NULL, a.level DESC, a.raised_at LIMIT ?`,
+		f.Province, f.Province, f.Office, f.Office, f.Desk, f.Desk, f.Open, limit)
+	out := make([]app.Alarm, len(rows))
+	for i, r := range rows {
+		out[i] = toAlarm(r)
+	}
+	return out, err
+}
+
+// FindAlarm finds one alarm.
+func (d *DB) FindAlarm(ctx context.Context, id int64) (app.Alarm, error) {
+	var r alarmRow
+	err := d.queryOne(ctx, &r, `SELECT `+alarmCols+` FROM alarms a LEFT JOIN parcels p ON p.id = a.parcel_id WHERE a.id = ?`, id)
+	if errs.Is(err, errs.NotFound) {
+		return app.Alarm{}, errs.E(errs.NotFound, "không tìm thấy cảnh báo")
+	}
+	return toAlarm(r), err
+}
+
+// AckAlarm records an acknowledgement.
+func (d *DB) AckAlarm(ctx context.Context, id, userID int64, at time.Time) error {
+	_, err := d.exec(ctx, `UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL`, at, userID, id)
+	return err
+}
