@@ -111,7 +111,7 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 		PhoneLast3:   req.Citizen.Phone[len(req.Citizen.Phone)-3:],
 		ProvinceCode: req.Address.ProvinceCode, CommuneCode: req.Address.CommuneCode, AddressLine: req.Address.Line,
 		DeskCode: desk.Code, Documents: req.Documents, Windows: req.Windows, Demo: s.Demo,
-		CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now, ReceiptCode: NewReceiptCode(),
 	}
 	ws, we := req.Windows[0].Start, req.Windows[0].End
 	for _, w := range req.Windows[1:] {
@@ -293,4 +293,15 @@ func (s *Intake) Slots(ctx context.Context, commune string, days int) ([]Slot, e
 		out[i].Free = out[i].Booked < capacity && out[i].Window.Start.Sub(now) >= 2*time.Hour
 	}
 	return out, nil
+}
+
+// receiptAlphabet is Crockford's base32 without I, L, O and U: easy to read
+// out and type from paper.
+const receiptAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// NewReceiptCode makes the short code printed on the citizen's receipt, in
+// two groups of five (about 50 bits).
+func NewReceiptCode() string {
+	c := secret.Code(10, receiptAlphabet)
+	return c[:5] + "-" + c[5:]
 }

@@ -116,6 +116,10 @@ type Ledger struct {
 	// Effects turns a recorded event into outbox rows (callbacks to the
 	// portal, notifications to the citizen). Optional.
 	Effects func(p Parcel, ev tracking.Event, out tracking.Outcome) []OutboxItem
+	// After, when set, runs inside the same transaction once a batch is
+	// written (for example to sign the citizen's receipt of a collection).
+	// An error rolls the batch back.
+	After func(ctx context.Context, writes []AppendInput) error
 }
 
 // Record appends one event to a parcel. It joins the caller's transaction
@@ -280,6 +284,11 @@ func (l *Ledger) batch(ctx context.Context, items []Item) ([]Result, error) {
 	if err := l.Store.AppendEvents(ctx, writes); err != nil {
 		return nil, err
 	}
+	if l.After != nil {
+		if err := l.After(ctx, writes); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -351,5 +360,13 @@ func (l *Ledger) first(ctx context.Context, p Parcel, in EventInput) (tracking.E
 	}
 	p.Status = ""
 	w := l.seal(LockedParcel{Parcel: p, State: st}, ev, out, in)
-	return w.Event, l.Store.AppendEvents(ctx, []AppendInput{w})
+	if err := l.Store.AppendEvents(ctx, []AppendInput{w}); err != nil {
+		return tracking.Event{}, err
+	}
+	if l.After != nil {
+		if err := l.After(ctx, []AppendInput{w}); err != nil {
+			return tracking.Event{}, err
+		}
+	}
+	return w.Event, nil
 }

@@ -124,6 +124,23 @@ func Digits(n int) string {
 	return string(out)
 }
 
+// Code returns n characters drawn uniformly from alphabet (at most 256
+// characters) with crypto/rand.
+func Code(n int, alphabet string) string {
+	limit := 256 - 256%len(alphabet)
+	out := make([]byte, 0, n)
+	buf := make([]byte, 1)
+	for len(out) < n {
+		if _, err := rand.Read(buf); err != nil {
+			panic("secret: crypto/rand failed: " + err.Error())
+		}
+		if int(buf[0]) < limit {
+			out = append(out, alphabet[int(buf[0])%len(alphabet)])
+		}
+	}
+	return string(out)
+}
+
 // TokenHash is the SHA-256 of a bearer token or session id: the database keeps
 // only this, so a leaked table grants nothing.
 func TokenHash(token string) []byte {
