@@ -35,6 +35,7 @@ type system struct {
 	dispatch *app.Dispatch
 	sync     *app.Sync
 	alarms   *app.Alarms
+	cases    *app.Cases
 	now      func() time.Time
 	web      *web.Server // set by serve
 }
@@ -89,6 +90,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.dispatch = &app.Dispatch{}
 	s.sync = &app.Sync{Ledger: s.ledger, Store: db, Now: now}
 	s.alarms = &app.Alarms{Store: db, Now: now, Policy: app.DefaultAlarmPolicy()}
+	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}
 	return s, nil
 }
 
@@ -110,7 +112,7 @@ func (s *system) webServer() (*web.Server, error) {
 	return web.New(web.Deps{
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
-		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms,
+		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases,
 		Queries: s.db,
 		Ready:   s.db.CheckSchema,
 		PoolStats: func() (uint32, uint32, uint32) {
@@ -119,4 +121,26 @@ func (s *system) webServer() (*web.Server, error) {
 		},
 		PublicRate: s.cfg.PublicRate, LoginRate: s.cfg.LoginRate, TrustedProxies: s.cfg.Proxies,
 	})
+}
+
+// unitName names a party by its unit for letters and reports: offices and
+// desks by name, couriers by staff code and office.
+func (s *system) unitName(ctx context.Context, p tracking.Party) string {
+	switch p.Kind {
+	case tracking.PartyOffice:
+		if o, err := s.db.FindOffice(ctx, p.Ref); err == nil {
+			return o.Name
+		}
+	case tracking.PartyDesk:
+		if d, err := s.db.FindDesk(ctx, p.Ref); err == nil {
+			return d.Name
+		}
+	case tracking.PartyCourier:
+		if u, err := s.db.FindUserByStaffCode(ctx, p.Ref); err == nil {
+			if o, err := s.db.FindOffice(ctx, u.OfficeCode); err == nil {
+				return o.Name + " (bưu tá mã " + p.Ref + ")"
+			}
+		}
+	}
+	return p.Kind.Label() + " " + p.Ref
 }

@@ -13,10 +13,12 @@ func staffNav(r app.Role) []navItem {
 	switch r {
 	case app.RoleAdmin:
 		add("/nhan-vien/canh-bao", "Cảnh báo")
+		add("/nhan-vien/su-co", "Sự cố")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleDispatcher:
 		add("/nhan-vien/canh-bao", "Cảnh báo")
+		add("/nhan-vien/su-co", "Sự cố")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleDesk:
@@ -87,6 +89,9 @@ func (s *Server) routes() {
 	staff.Get("/tin-nhan", s.requireRole(), s.smsPage)
 	staff.Get("/canh-bao", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmsPage)
 	staff.Post("/canh-bao/:id/xac-nhan", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmAck)
+	staff.Get("/su-co", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.incidentsPage)
+	staff.Get("/su-co/:id", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.incidentPage)
+	staff.Post("/su-co/:id", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.incidentAction)
 
 	s.dispatchRoutes(pg)
 }

@@ -34,6 +34,7 @@ type Deps struct {
 	Dispatch       *app.Dispatch
 	Sync           *app.Sync
 	Alarms         *app.Alarms
+	Cases          *app.Cases
 	Queries        Queries
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
