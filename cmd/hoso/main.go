@@ -31,13 +31,14 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"plan":    {"solve a Solomon/Gehring-Homberger VRPTW file and print the solution as JSON", cmdPlan},
-		"verify":  {"recompute every hash chain and daily root; exits non-zero at the first broken link (--from DAY, --seal)", cmdVerify},
-		"serve":   {"serve the API and pages (HOSO_* variables configure it)", cmdServe},
-		"migrate": {"apply database migrations and load the administrative units", cmdMigrate},
-		"demo":    {"migrate, seed the demo province and serve (--seed-only to stop after seeding)", cmdDemo},
-		"portal":  {"portal add <id> --province <code> [--callback URL]: register a portal client", cmdPortal},
-		"user":    {"user add <username> --role <role> [--office|--desk|--province] --password <pw>", cmdUser},
+		"plan":          {"solve a Solomon/Gehring-Homberger VRPTW file and print the solution as JSON", cmdPlan},
+		"export-events": {"write events as UPU EMSEVT-shaped records (--from DAY [--to DAY] --format csv|json)", cmdExportEvents},
+		"verify":        {"recompute every hash chain and daily root; exits non-zero at the first broken link (--from DAY, --seal)", cmdVerify},
+		"serve":         {"serve the API and pages (HOSO_* variables configure it)", cmdServe},
+		"migrate":       {"apply database migrations and load the administrative units", cmdMigrate},
+		"demo":          {"migrate, seed the demo province and serve (--seed-only to stop after seeding)", cmdDemo},
+		"portal":        {"portal add <id> --province <code> [--callback URL]: register a portal client", cmdPortal},
+		"user":          {"user add <username> --role <role> [--office|--desk|--province] --password <pw>", cmdUser},
 	}
 }
 

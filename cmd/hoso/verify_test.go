@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -162,5 +163,34 @@ func TestAppendOnlyAndOneCustodianInTheSchema(t *testing.T) {
 		FROM parcels p WHERE tracking_number = '%s'`, ns[0]))
 	if err == nil {
 		t.Error("second pending hand-off allowed by the schema")
+	}
+}
+
+func TestExportEvents(t *testing.T) {
+	e, ns := tamperFixture(t)
+	day := time.Now().In(config.Vietnam).Format("2006-01-02")
+	var out, errb bytes.Buffer
+	env := envFunc(map[string]string{"HOSO_DATABASE_URL": e.url})
+	if err := run(context.Background(), []string{"export-events", "--from", day, "--format", "csv"}, env, &out, &errb); err != nil {
+		t.Fatal(err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	// Three collections (EMA) have UPU codes; requests and releases do not.
+	if len(lines) != 1+3 || !strings.HasPrefix(lines[0], "mailitm_fid,event_cd,event_office_cd,event_date_time") {
+		t.Fatalf("csv:\n%s", out.String())
+	}
+	if !strings.Contains(lines[1], ns[0]+",EMA,BC-05443,") {
+		t.Errorf("first record %q", lines[1])
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"export-events", "--from", day, "--format", "json", "--all"}, env, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	var recs []map[string]any
+	if err := json.Unmarshal(out.Bytes(), &recs); err != nil || len(recs) != 12 {
+		t.Fatalf("json: %v (%d records)\n%s", err, len(recs), out.String())
+	}
+	if err := run(context.Background(), []string{"export-events", "--from", "yesterday"}, env, &out, &errb); err == nil {
+		t.Error("bad date accepted")
 	}
 }
