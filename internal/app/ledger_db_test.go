@@ -1,0 +1,290 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"hoso/internal/app"
+	"hoso/internal/errs"
+	"hoso/internal/pg"
+	"hoso/internal/pg/pgtest"
+	"hoso/internal/secret"
+	"hoso/internal/units"
+	"hoso/tracking"
+)
+
+type fixture struct {
+	t      *testing.T
+	db     *pg.DB
+	ledger *app.Ledger
+	intake *app.Intake
+}
+
+var vn = time.FixedZone("ICT", 7*3600)
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	db, _ := pgtest.New(t)
+	ctx := context.Background()
+	set, err := units.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _ := secret.NewBox(bytes.Repeat([]byte{1}, 32))
+	hasher, _ := secret.NewHasher(bytes.Repeat([]byte{2}, 32))
+	l := &app.Ledger{Store: db, Tx: db, Policy: tracking.DefaultPolicy, Now: time.Now, NewID: uuid.NewString}
+	all := [7]bool{true, true, true, true, true, true, true}
+	in := &app.Intake{Store: db, Tx: db, Ledger: l, Units: set, Box: box, Hasher: hasher,
+		S10:   app.S10Config{Pickup: "EA", Return: "EB", Country: "VN"},
+		Hours: tracking.ServiceHours{Start: 0, End: 24 * time.Hour, Days: all, Zone: vn}, Now: time.Now, NewID: uuid.NewString}
+	if err := db.UpsertDesk(ctx, app.Desk{Code: "MC1", Name: "Bộ phận một cửa", Level: "commune", CommuneCode: "05443", ProvinceCode: "19"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpsertOffice(ctx, app.PostOffice{Code: "BC1", Name: "Bưu cục", CommuneCode: "05443", ProvinceCode: "19", Lat: 21.5, Lng: 105.8}); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{t: t, db: db, ledger: l, intake: in}
+}
+
+func (f *fixture) parcel(i int) app.Parcel {
+	f.t.Helper()
+	start := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
+	p, err := f.intake.Create(context.Background(), tracking.PickupRequest{
+		Dossier:   tracking.Dossier{Code: fmt.Sprintf("HS-%d-%s", i, uuid.NewString()[:8]), DeskCode: "MC1"},
+		Citizen:   tracking.Citizen{FullName: "Nguyễn Văn A", Phone: "0912345678"},
+		Address:   tracking.Address{ProvinceCode: "19", CommuneCode: "05443", Line: "Số 1"},
+		Documents: []tracking.Document{{Name: "Tờ khai", Kind: tracking.Original, Count: 1}, {Name: "CCCD", Kind: tracking.CertifiedCopy, Count: 2}},
+		Windows:   []tracking.Window{{Start: start, End: start.Add(2 * time.Hour)}},
+		Channel:   tracking.ChannelCitizen,
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+var (
+	bt1  = tracking.Party{Kind: tracking.PartyCourier, Ref: "BT1"}
+	bt2  = tracking.Party{Kind: tracking.PartyCourier, Ref: "BT2"}
+	bc1  = tracking.Party{Kind: tracking.PartyOffice, Ref: "BC1"}
+	mc1  = tracking.Party{Kind: tracking.PartyDesk, Ref: "MC1"}
+	prtl = tracking.Party{Kind: tracking.PartyPortal, Ref: "P"}
+)
+
+func data(v any) []byte { b, _ := json.Marshal(v); return b }
+
+func collectIn(actor tracking.Party) app.EventInput {
+	return app.EventInput{Type: tracking.PickupCollected, Actor: actor, Data: data(tracking.Collected{
+		Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}}, SealID: "NP-1", Method: "signature", SignatureSHA: strings.Repeat("ab", 32)})}
+}
+
+// invariants checks the schema-visible promises for every parcel.
+func (f *fixture) invariants(step string) {
+	f.t.Helper()
+	ctx := context.Background()
+	for q, want := range map[string]int{
+		`SELECT count(*) FROM parcels p WHERE (SELECT count(*) FROM custody c WHERE c.parcel_id = p.id AND c.to_event IS NULL) <> 1`: 0,
+		`SELECT count(*) FROM parcels p WHERE (SELECT count(*) FROM handoffs h WHERE h.parcel_id = p.id AND h.status = 'pending') > 1`: 0,
+		`SELECT count(*) FROM custody c JOIN events e ON e.id = c.from_event WHERE e.type NOT IN
+			('pickup.requested', 'pickup.collected', 'handoff.confirmed', 'delivery.completed', 'delivery.returned_to_desk', 'result.registered')`: 0,
+		`SELECT count(*) FROM parcels p JOIN custody c ON c.parcel_id = p.id AND c.to_event IS NULL
+			WHERE c.holder_kind <> p.custodian_kind OR c.holder_ref <> p.custodian_ref`: 0,
+		`SELECT count(*) FROM parcels p WHERE p.event_count <> (SELECT count(*) FROM events e WHERE e.parcel_id = p.id)`: 0,
+	} {
+		n, err := f.db.CountForTest(ctx, q)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if n != want {
+			f.t.Fatalf("%s: invariant broken (%d): %s", step, n, q)
+		}
+	}
+	v := &app.Verifier{Store: f.db, Now: time.Now, Zone: vn}
+	rep, err := v.Verify(ctx, time.Time{}, nil)
+	if err != nil || rep.Break != nil {
+		f.t.Fatalf("%s: chain: %v %v", step, rep.Break, err)
+	}
+}
+
+// race runs two operations at once from two connections, released by a
+// barrier, and returns their errors.
+func race(a, b func() error) (error, error) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	var ea, eb error
+	wg.Add(2)
+	go func() { defer wg.Done(); <-start; ea = a() }()
+	go func() { defer wg.Done(); <-start; eb = b() }()
+	close(start)
+	wg.Wait()
+	return ea, eb
+}
+
+func oneWins(t *testing.T, name string, ea, eb error) {
+	t.Helper()
+	if (ea == nil) == (eb == nil) {
+		t.Fatalf("%s: exactly one must win, got %v and %v", name, ea, eb)
+	}
+	loser := ea
+	if loser == nil {
+		loser = eb
+	}
+	if k := errs.KindOf(loser); k != errs.Conflict && k != errs.Forbidden && k != errs.Unprocessable {
+		t.Fatalf("%s: loser failed with %v (kind %s), want a refusal", name, loser, k)
+	}
+}
+
+// TestInterleavings: the critical pairs on real PostgreSQL, concurrently
+// many times and in both serial orders; after each, the invariants hold.
+func TestInterleavings(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	trials := 12
+	if testing.Short() {
+		trials = 3
+	}
+	rec := func(id string, in app.EventInput) func() error {
+		return func() error { _, _, err := f.ledger.Record(ctx, id, in); return err }
+	}
+	released := func() app.Parcel {
+		p := f.parcel(0)
+		if _, _, err := f.ledger.Record(ctx, p.ID, collectIn(bt1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.ledger.Record(ctx, p.ID, app.EventInput{Type: tracking.HandoffReleased, Actor: bt1, Data: data(tracking.Released{To: bc1.String()})}); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	confirm := app.EventInput{Type: tracking.HandoffConfirmed, Actor: bc1, Data: data(map[string]any{"seal_intact": true})}
+	dispute := app.EventInput{Type: tracking.HandoffDisputed, Actor: bc1, Data: data(tracking.Confirmed{Problem: "seal_broken"})}
+	cancel := app.EventInput{Type: tracking.ParcelCancelled, Actor: prtl, Data: data(tracking.Cancelled{})}
+	pairs := []struct {
+		name  string
+		setup func() app.Parcel
+		a, b  app.EventInput
+	}{
+		{"two confirmations of one hand-off", released, confirm, confirm},
+		{"confirmation against dispute", released, confirm, dispute},
+		{"collection against cancellation", func() app.Parcel { return f.parcel(0) }, collectIn(bt1), cancel},
+		{"two collections by two couriers", func() app.Parcel { return f.parcel(0) }, collectIn(bt1), collectIn(bt2)},
+		{"two releases of one parcel", func() app.Parcel {
+			p := f.parcel(0)
+			if _, _, err := f.ledger.Record(ctx, p.ID, collectIn(bt1)); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, app.EventInput{Type: tracking.HandoffReleased, Actor: bt1, Data: data(tracking.Released{To: bc1.String()})},
+			app.EventInput{Type: tracking.HandoffReleased, Actor: bt1, Data: data(tracking.Released{To: mc1.String()})}},
+	}
+	for _, pr := range pairs {
+		t.Run(pr.name, func(t *testing.T) {
+			for i := 0; i < trials; i++ {
+				p := pr.setup()
+				ea, eb := race(rec(p.ID, pr.a), rec(p.ID, pr.b))
+				oneWins(t, fmt.Sprintf("concurrent trial %d", i), ea, eb)
+				f.invariants(pr.name)
+			}
+			for _, order := range [][2]app.EventInput{{pr.a, pr.b}, {pr.b, pr.a}} {
+				p := pr.setup()
+				ea := rec(p.ID, order[0])()
+				f.invariants(pr.name + " (first step)")
+				eb := rec(p.ID, order[1])()
+				oneWins(t, "serial", ea, eb)
+				f.invariants(pr.name + " (second step)")
+			}
+		})
+	}
+}
+
+// TestRandomBatchesEqualApplyingEachOnce sends random events in random
+// batches with repeats and reorders; the ledger ends where applying each
+// accepted event once, in order, leads.
+func TestRandomBatchesEqualApplyingEachOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	seeds := 6
+	if testing.Short() {
+		seeds = 2
+	}
+	for seed := 0; seed < seeds; seed++ {
+		r := rand.New(rand.NewPCG(uint64(seed), 99))
+		var ps []app.Parcel
+		for i := 0; i < 6; i++ {
+			ps = append(ps, f.parcel(i))
+		}
+		var sent []app.Item
+		parties := []tracking.Party{bt1, bt2, bc1, mc1}
+		for round := 0; round < 12; round++ {
+			var batch []app.Item
+			for k := 0; k < 1+r.IntN(15); k++ {
+				if len(sent) > 0 && r.IntN(4) == 0 {
+					batch = append(batch, sent[r.IntN(len(sent))]) // a repeat, same id
+					continue
+				}
+				p := ps[r.IntN(len(ps))]
+				actor := parties[r.IntN(len(parties))]
+				var in app.EventInput
+				switch r.IntN(4) {
+				case 0:
+					in = collectIn(actor)
+				case 1:
+					in = app.EventInput{Type: tracking.HandoffReleased, Actor: actor, Data: data(tracking.Released{To: parties[r.IntN(len(parties))].String()})}
+				case 2:
+					in = app.EventInput{Type: tracking.HandoffConfirmed, Actor: actor, Data: data(map[string]any{"seal_intact": true})}
+				case 3:
+					in = app.EventInput{Type: tracking.HandoffDisputed, Actor: actor, Data: data(tracking.Confirmed{Problem: "seal_broken"})}
+				}
+				in.ID = uuid.NewString()
+				it := app.Item{Number: p.Number, In: in}
+				batch = append(batch, it)
+				sent = append(sent, it)
+			}
+			r.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
+			res, err := f.ledger.RecordBatch(ctx, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, x := range res {
+				if x.Err != nil && errs.KindOf(x.Err) == errs.Internal {
+					t.Fatalf("item %d: %v", i, x.Err)
+				}
+			}
+			f.invariants(fmt.Sprintf("seed %d round %d", seed, round))
+		}
+		// Replay the stored events of each parcel through the rules.
+		for _, p := range ps {
+			evs, err := f.db.FindEvents(ctx, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := tracking.State{Leg: tracking.LegPickup, Documents: p.Documents}
+			for _, e := range evs {
+				out, err := tracking.Decide(st, e, tracking.DefaultPolicy, uuid.NewString)
+				if err != nil {
+					t.Fatalf("replaying %s of %s: %v", e.Type, p.Number, err)
+				}
+				if out.Type != e.Type {
+					t.Fatalf("replay decided %s, stored %s", out.Type, e.Type)
+				}
+				st = st.Apply(out)
+			}
+			got, err := f.db.FindParcel(ctx, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(st.Status) != got.Status || st.Custodian != got.Custodian {
+				t.Fatalf("seed %d %s: replay gives %s %+v, ledger has %s %+v", seed, p.Number, st.Status, st.Custodian, got.Status, got.Custodian)
+			}
+		}
+	}
+}
