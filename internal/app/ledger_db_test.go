@@ -92,7 +92,7 @@ func (f *fixture) invariants(step string) {
 	f.t.Helper()
 	ctx := context.Background()
 	for q, want := range map[string]int{
-		`SELECT count(*) FROM parcels p WHERE (SELECT count(*) FROM custody c WHERE c.parcel_id = p.id AND c.to_event IS NULL) <> 1`: 0,
+		`SELECT count(*) FROM parcels p WHERE (SELECT count(*) FROM custody c WHERE c.parcel_id = p.id AND c.to_event IS NULL) <> 1`:   0,
 		`SELECT count(*) FROM parcels p WHERE (SELECT count(*) FROM handoffs h WHERE h.parcel_id = p.id AND h.status = 'pending') > 1`: 0,
 		`SELECT count(*) FROM custody c JOIN events e ON e.id = c.from_event WHERE e.type NOT IN
 			('pickup.requested', 'pickup.collected', 'handoff.confirmed', 'delivery.completed', 'delivery.returned_to_desk', 'result.registered')`: 0,
