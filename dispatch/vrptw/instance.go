@@ -156,20 +156,19 @@ func newInst(p *Problem) *inst {
 		}
 	}
 	// Neighbours by symmetric distance in the first vehicle's profile.
-	d0 := in.vdist[0]
-	dd := func(a, b int32) float64 {
-		la, lb := int(in.loc[a]), int(in.loc[b])
-		return d0[la*L+lb] + d0[lb*L+la]
-	}
+	d0, d0T := in.vdist[0], in.vdistT[0]
 	in.granular = granularSize
 	in.neigh = make([][]int32, n)
-	const maxNeigh = 100
-	buf := make([]float64, n)
+	const maxNeigh = 60
+	key := make([]float64, n)
 	for _, a := range in.active {
+		la := int(in.loc[a]) * L
+		row, col := d0[la:la+L], d0T[la:la+L]
 		for _, b := range in.active {
-			buf[b] = dd(a, b)
+			lb := in.loc[b]
+			key[b] = row[lb] + col[lb]
 		}
-		in.neigh[a] = nearest(in.active, a, buf, maxNeigh)
+		in.neigh[a] = nearest(in.active, a, key, maxNeigh)
 	}
 	// Keys for the recreate orders.
 	in.order.far = make([]float64, n)
@@ -291,10 +290,11 @@ func nearest(cands []int32, a int32, key []float64, k int) []int32 {
 			}
 			continue
 		}
-		if less(b, h[0]) {
-			h[0] = b
-			down(0)
+		if t := h[0]; key[b] > key[t] || (key[b] == key[t] && b > t) {
+			continue
 		}
+		h[0] = b
+		down(0)
 	}
 	sort.Slice(h, func(x, y int) bool { return less(h[x], h[y]) })
 	return h

@@ -1,14 +1,9 @@
 package vrptw
 
-// ruin removes strings of consecutive jobs from routes near a random seed job
-// (SISR's adjacent string removal) and appends the removed jobs to out.
-func (in *inst) ruin(s *state, r *rng, cbar int, out []int32) []int32 {
-	return in.ruinAround(s, r, cbar, -1, out)
-}
-
-// ruinAround is ruin with a given seed job (which may be unassigned: then the
-// routes of its neighbours are ruined to make room for it), or a random
-// routed seed when seed < 0.
+// ruinAround removes strings of consecutive jobs from routes near a seed job
+// (SISR's adjacent string removal) and appends the removed jobs to out. The
+// seed may be unassigned (then the routes of its neighbours are ruined to make
+// room for it); seed < 0 picks a random routed job.
 func (in *inst) ruinAround(s *state, r *rng, cbar int, seed int32, out []int32) []int32 {
 	const lmax = 10
 	// Average route cardinality.

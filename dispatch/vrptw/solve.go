@@ -222,7 +222,13 @@ func (sv *solver) annealPhase(cur *state) {
 		}
 		temp := t0 * math.Pow(t1/t0, f)
 		work.syncFrom(cur)
-		sv.buf = in.ruin(work, sv.r, sv.opt.RuinSize, sv.buf[:0])
+		// Make room next to unplaced jobs now and then (a new request in a
+		// full day); otherwise ruin around a random routed job.
+		var seed int32 = -1
+		if n := len(work.unassigned); n > 0 && sv.r.float() < 0.3 {
+			seed = work.unassigned[sv.r.intn(n)]
+		}
+		sv.buf = in.ruinAround(work, sv.r, sv.opt.RuinSize, seed, sv.buf[:0])
 		sv.buf = sv.retry(work, sv.buf)
 		in.sortRemoved(sv.buf, sv.r)
 		in.recreate(work, sv.buf, 0.01, sv.r, nil)
@@ -232,8 +238,6 @@ func (sv *solver) annealPhase(cur *state) {
 		}
 	}
 }
-
-const debugFleet = false
 
 // maxEjectPool: the ejection move is tried only when at most that many jobs
 // are absent, one random absent job per iteration.
@@ -318,9 +322,6 @@ func (sv *solver) fleetPhase(cur *state, share float64) {
 				in.ejectInsert(work, sv.r.intn(n), absent)
 			}
 			in.recost(work)
-			if debugFleet && sv.iter%5000 == 0 {
-				println("fleet", sv.iter, cur.used(), len(cur.unassigned), sumAbs(cur))
-			}
 			if len(work.unassigned) < len(cur.unassigned) || sumAbs(work) < sumAbs(cur) {
 				cur, work = work, cur
 			}

@@ -20,6 +20,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"time"
@@ -114,6 +115,7 @@ func run(args []string, out io.Writer) error {
 	replanTime := fs.Duration("replan-time", 120*time.Millisecond, "budget of one incremental re-plan, set-up included")
 	scratch := fs.Int("scratch", 2, "new requests also re-planned from scratch (costly)")
 	seed := fs.Uint64("seed", 1, "seed of the generated day")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the re-plans to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -136,6 +138,17 @@ func run(args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Initial plan: %v, %d couriers used, %.1f km, %d unassigned, %d iterations.\n",
 		time.Since(t0).Round(time.Millisecond), base.Vehicles, base.Distance/1000, len(base.Unassigned), base.Iterations)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var times []float64
 	var shares []float64
 	var deltaKm []float64
@@ -163,9 +176,9 @@ func run(args []string, out io.Writer) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "request %d: incremental %.0f ms, %.1f %% changed courier, %+.2f km; from scratch %v: %.1f %% changed courier, %+.2f km\n",
-				q+1, times[q], 100*shares[q], deltaKm[q], time.Since(t).Round(time.Millisecond),
-				100*changedShare(base, fresh, len(d.prob.Jobs)), (fresh.Distance-base.Distance)/1000)
+			fmt.Fprintf(out, "request %d: incremental %.0f ms, %.1f %% changed courier, %+.2f km, placed %v; from scratch %v: %.1f %% changed courier, %+.2f km, placed %v\n",
+				q+1, times[q], 100*shares[q], deltaKm[q], routed(sol, len(p2.Jobs)-1), time.Since(t).Round(time.Millisecond),
+				100*changedShare(base, fresh, len(d.prob.Jobs)), (fresh.Distance-base.Distance)/1000, routed(fresh, len(p2.Jobs)-1))
 		}
 	}
 	fmt.Fprintf(out, "Incremental re-plan over %d new requests (budget %v, one core): time median %.0f ms, p95 %.0f ms, max %.0f ms; stops that changed courier median %.2f %%, max %.2f %%; new request placed %d/%d; distance change median %+.2f km.\n",
@@ -209,9 +222,47 @@ func generate(comm []commune, model travel.Model, nStops, nCour, nOff int, seed 
 		d.pts = append(d.pts, comm[o].pt)
 	}
 	d.offices = nOff
+	// Couriers per office in proportion to the communes it is nearest to
+	// (largest remainders), at least one each.
+	share := make([]int, nOff)
+	for _, c := range comm {
+		bo := 0
+		for o := range off {
+			if travel.GreatCircle(c.pt, comm[off[o]].pt) < travel.GreatCircle(c.pt, comm[off[bo]].pt) {
+				bo = o
+			}
+		}
+		share[bo]++
+	}
+	count := make([]int, nOff)
+	rem := make([]float64, nOff)
+	given := 0
+	for o := range nOff {
+		x := float64(nCour-nOff) * float64(share[o]) / float64(len(comm))
+		count[o] = 1 + int(x)
+		rem[o] = x - math.Floor(x)
+		given += count[o]
+	}
+	for given < nCour {
+		bo := 0
+		for o := range nOff {
+			if rem[o] > rem[bo] {
+				bo = o
+			}
+		}
+		count[bo]++
+		rem[bo] = -1
+		given++
+	}
+	var courierOffice []int
+	for o := range nOff {
+		for range count[o] {
+			courierOffice = append(courierOffice, o)
+		}
+	}
 	p := &vrptw.Problem{ReassignCost: 2000} // metres: moving a stop costs like a 2 km detour
 	for k := range nCour {
-		o := k % nOff
+		o := courierOffice[k]
 		p.Vehicles = append(p.Vehicles, vrptw.Vehicle{
 			ID: fmt.Sprintf("bưu tá %02d", k+1), Start: o, End: o, ShiftStart: dayStart, ShiftEnd: dayEnd,
 			Capacity: 60, FixedCost: 0, CostPerDistance: 1,
