@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"hoso/dispatch"
 	"hoso/internal/app"
 	"hoso/internal/config"
 	"hoso/internal/pg"
@@ -87,7 +88,9 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 		return nil, fmt.Errorf("SMS provider %q is not built yet; use demo", cfg.SMS.Provider)
 	}
 	s.citizen = &app.CitizenFlow{Store: db, Intake: s.intake, SMS: sms, Now: now}
-	s.dispatch = &app.Dispatch{}
+	s.dispatch = &app.Dispatch{Store: db, Tx: db, Ledger: s.ledger, Units: set, Outlines: units.NewOutlines(), Now: now, Log: log,
+		Hours: dispatch.HoursFrom(cfg.Service.Start, cfg.Service.End), Demo: cfg.Demo}
+	s.intake.Zoner = s.dispatch
 	s.sync = &app.Sync{Ledger: s.ledger, Store: db, Now: now}
 	s.alarms = &app.Alarms{Store: db, Now: now, Policy: app.DefaultAlarmPolicy()}
 	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}
