@@ -33,6 +33,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"plan":          {"solve a Solomon/Gehring-Homberger VRPTW file and print the solution as JSON", cmdPlan},
 		"export-events": {"write events as UPU EMSEVT-shaped records (--from DAY [--to DAY] --format csv|json)", cmdExportEvents},
+		"bench":         {"run a benchmark against a fresh database: intake, ledger, …", cmdBench},
 		"verify":        {"recompute every hash chain and daily root; exits non-zero at the first broken link (--from DAY, --seal)", cmdVerify},
 		"serve":         {"serve the API and pages (HOSO_* variables configure it)", cmdServe},
 		"migrate":       {"apply database migrations and load the administrative units", cmdMigrate},

@@ -18,7 +18,7 @@ type IntakeStore interface {
 	FindDesks(ctx context.Context, province string) ([]Desk, error)
 	NextSerial(ctx context.Context, letters string) (uint32, error)
 	UpsertDossier(ctx context.Context, portalClient string, d tracking.Dossier, demo bool, now time.Time) (id string, err error)
-	ActivePickup(ctx context.Context, dossierID string) (Parcel, bool, error)
+	ActivePickup(ctx context.Context, dossierID string) (string, bool, error)
 	InsertParcel(ctx context.Context, p Parcel, phoneHash, idHash []byte) error
 	FindParcel(ctx context.Context, id string) (Parcel, error)
 	FindParcelByNumber(ctx context.Context, number string) (Parcel, error)
@@ -165,8 +165,8 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 		if active, ok, err := s.Store.ActivePickup(ctx, dossierID); err != nil {
 			return err
 		} else if ok {
-			return errs.E(errs.Conflict, "hồ sơ %s đã có yêu cầu thu gom %s đang xử lý", req.Dossier.Code, active.Number).
-				WithFields(map[string]string{"dossier.code": "đã có yêu cầu thu gom " + active.Number})
+			return errs.E(errs.Conflict, "hồ sơ %s đã có yêu cầu thu gom %s đang xử lý", req.Dossier.Code, active).
+				WithFields(map[string]string{"dossier.code": "đã có yêu cầu thu gom " + active})
 		}
 		p.DossierID = dossierID
 		serial, err := s.Store.NextSerial(ctx, s.S10.Pickup)
@@ -188,13 +188,18 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 		if err != nil {
 			return err
 		}
-		_, err = s.Ledger.first(ctx, p, EventInput{Type: tracking.PickupRequested, Actor: actor, Data: data})
-		return err
+		ev, err := s.Ledger.first(ctx, p, EventInput{Type: tracking.PickupRequested, Actor: actor, Data: data})
+		if err != nil {
+			return err
+		}
+		p.Status, p.StatusSince, p.EventCount, p.LastHash = string(tracking.StatusRequested), ev.ServerAt, ev.Seq, ev.Hash
+		p.Custodian = tracking.Party{Kind: tracking.PartyCitizen}
+		return nil
 	})
 	if err != nil {
 		return Parcel{}, err
 	}
-	return s.Store.FindParcel(ctx, p.ID)
+	return p, nil
 }
 
 // Cancel cancels a pickup that has not been collected. Cancelling a cancelled

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -19,7 +20,8 @@ import (
 
 // DB is the pool.
 type DB struct {
-	db *pg.DB
+	db        *pg.DB
+	sequences sync.Map // S10 letters → sequence name (never changes once made)
 }
 
 // Options tune the pool.

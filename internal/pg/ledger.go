@@ -46,7 +46,7 @@ func (d *DB) LockParcels(ctx context.Context, numbers []string) (map[string]app.
 	if len(ids) == 0 {
 		return out, nil
 	}
-	ps, err := d.loadParcels(ctx, `WHERE p.id IN (?)`, pg.In(ids))
+	ps, err := d.loadParcelsWith(ctx, false, `WHERE p.id IN (?)`, pg.In(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -416,28 +416,50 @@ func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
 		}
 	}
 
-	// Courier submissions, accepted.
-	params = params[:0]
-	n = 0
+	// Courier submissions, accepted: new ones by COPY, resubmissions of
+	// events kept as rejected by an update.
+	var devIDs []string
 	for _, w := range writes {
-		dv := w.Device
-		if dv == nil {
+		if w.Device != nil {
+			devIDs = append(devIDs, w.Event.ID)
+		}
+	}
+	if len(devIDs) == 0 {
+		return nil
+	}
+	var again []string
+	if _, err := tx.QueryContext(ctx, &again, `SELECT id::text FROM device_events WHERE id IN (?)`, pg.In(devIDs)); err != nil {
+		return translate(err)
+	}
+	seen := map[string]bool{}
+	for _, id := range again {
+		seen[id] = true
+	}
+	dv := newCopy()
+	rows = 0
+	for _, w := range writes {
+		d := w.Device
+		if d == nil {
 			continue
 		}
-		var sig any
-		if len(dv.Signature) > 0 {
-			sig = dv.Signature
+		if seen[w.Event.ID] {
+			if _, err := tx.ExecContext(ctx, `UPDATE device_events SET status = 'accepted', error_code = '', error_message = '',
+				tries = tries + 1, received_at = ? WHERE id = ?`, w.Event.ServerAt, w.Event.ID); err != nil {
+				return translate(err)
+			}
+			continue
 		}
-		params = append(params, w.Event.ID, dv.UserID, dv.DeviceID, string(w.Event.Type), w.Parcel.Number, string(dv.Raw), sig, w.Event.ServerAt)
-		n++
+		sig := csvNull
+		if len(d.Signature) > 0 {
+			sig = bx(d.Signature)
+		}
+		dv.row(w.Event.ID, strconv.FormatInt(d.UserID, 10), d.DeviceID, string(w.Event.Type), w.Parcel.Number, string(d.Raw), sig, "accepted", ts(w.Event.ServerAt))
+		rows++
 	}
-	if n > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO device_events (id, user_id, device_id, type, tracking_number, raw, signature, status, received_at)
-			SELECT v.id, v.uid, v.dev, v.type, v.num, v.raw, v.sig, 'accepted', v.at
-			FROM (VALUES `+values(n, []string{"uuid", "bigint", "text", "text", "text", "json", "bytea", "timestamptz"})+`) AS v(id, uid, dev, type, num, raw, sig, at)
-			ON CONFLICT (id) DO UPDATE SET status = 'accepted', error_code = '', error_message = '', tries = device_events.tries + 1,
-				received_at = EXCLUDED.received_at`, params...); err != nil {
-			return translate(fmt.Errorf("device events: %w", err))
+	if rows > 0 {
+		if err := dv.flush(tx, `COPY device_events (id, user_id, device_id, type, tracking_number, raw, signature, status, received_at)
+			FROM STDIN WITH (FORMAT csv, NULL '\N')`); err != nil {
+			return translate(fmt.Errorf("copy device events: %w", err))
 		}
 	}
 	return nil

@@ -224,15 +224,23 @@ func (d *DB) InsertParcel(ctx context.Context, p app.Parcel, phoneHash, idHash [
 		if err != nil {
 			return err
 		}
-		for i, doc := range p.Documents {
-			if _, err := d.exec(ctx, `INSERT INTO parcel_documents (parcel_id, line, name, kind, count) VALUES (?, ?, ?, ?, ?)`,
-				p.ID, i+1, doc.Name, string(doc.Kind), doc.Count); err != nil {
+		if len(p.Documents) > 0 {
+			var params []any
+			for i, doc := range p.Documents {
+				params = append(params, p.ID, i+1, doc.Name, string(doc.Kind), doc.Count)
+			}
+			if _, err := d.exec(ctx, `INSERT INTO parcel_documents (parcel_id, line, name, kind, count) VALUES `+
+				values(len(p.Documents), []string{"uuid", "int", "text", "text", "int"}), params...); err != nil {
 				return err
 			}
 		}
-		for i, w := range p.Windows {
-			if _, err := d.exec(ctx, `INSERT INTO pickup_windows (parcel_id, idx, starts_at, ends_at) VALUES (?, ?, ?, ?)`,
-				p.ID, i+1, w.Start, w.End); err != nil {
+		if len(p.Windows) > 0 {
+			var params []any
+			for i, w := range p.Windows {
+				params = append(params, p.ID, i+1, w.Start, w.End)
+			}
+			if _, err := d.exec(ctx, `INSERT INTO pickup_windows (parcel_id, idx, starts_at, ends_at) VALUES `+
+				values(len(p.Windows), []string{"uuid", "int", "timestamptz", "timestamptz"}), params...); err != nil {
 				return err
 			}
 		}
@@ -241,6 +249,12 @@ func (d *DB) InsertParcel(ctx context.Context, p app.Parcel, phoneHash, idHash [
 }
 
 func (d *DB) loadParcels(ctx context.Context, where string, params ...any) ([]app.Parcel, error) {
+	return d.loadParcelsWith(ctx, true, where, params...)
+}
+
+// loadParcelsWith loads parcels with their documents, and their windows when
+// withWindows (the ledger does not need them).
+func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string, params ...any) ([]app.Parcel, error) {
 	var rows []parcelRow
 	if err := d.query(ctx, &rows, `SELECT `+parcelCols+` FROM parcels p JOIN dossiers d ON d.id = p.dossier_id `+where, params...); err != nil {
 		return nil, err
@@ -275,6 +289,9 @@ func (d *DB) loadParcels(ctx context.Context, where string, params ...any) ([]ap
 		if r.CollectedCount != nil {
 			p.Collected = append(p.Collected, tracking.DocCount{Line: r.Line, Kind: r.Kind, Count: *r.CollectedCount, Condition: r.Condition})
 		}
+	}
+	if !withWindows {
+		return out, nil
 	}
 	var wins []struct {
 		ParcelID string
@@ -350,14 +367,16 @@ func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) ([]app.Parcel,
 		f.OfficeCode, f.OfficeCode, f.Status, f.Status, phone, phone, f.Leg, f.Leg, limit)
 }
 
-// ActivePickup returns the dossier's pickup that is neither cancelled nor
-// finished, if any.
-func (d *DB) ActivePickup(ctx context.Context, dossierID string) (app.Parcel, bool, error) {
-	ps, err := d.loadParcels(ctx, `WHERE p.dossier_id = ? AND p.leg = 'pickup' AND p.status NOT IN ('cancelled', 'accepted', 'returned_incomplete') LIMIT 1`, dossierID)
-	if err != nil || len(ps) == 0 {
-		return app.Parcel{}, false, err
+// ActivePickup returns the number of the dossier's pickup that is neither
+// cancelled nor finished, if any.
+func (d *DB) ActivePickup(ctx context.Context, dossierID string) (string, bool, error) {
+	var ns []string
+	err := d.query(ctx, &ns, `SELECT tracking_number FROM parcels WHERE dossier_id = ? AND leg = 'pickup'
+		AND status NOT IN ('cancelled', 'accepted', 'returned_incomplete') LIMIT 1`, dossierID)
+	if err != nil || len(ns) == 0 {
+		return "", false, err
 	}
-	return ps[0], true, nil
+	return ns[0], true, nil
 }
 
 // LastDossierDocuments returns the dossier and document list of the latest

@@ -85,12 +85,17 @@ func (d *DB) EnsureS10Service(ctx context.Context, letters string) error {
 // roll back, so a serial is never handed out twice even when the transaction
 // that took it fails.
 func (d *DB) NextSerial(ctx context.Context, letters string) (uint32, error) {
-	var seq string
-	if err := d.queryOne(ctx, pg.Scan(&seq), `SELECT sequence FROM s10_services WHERE letters = ?`, letters); err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return 0, errs.E(errs.Unavailable, "chưa khởi tạo dãy số S10 cho %s: chạy `hoso migrate`", letters)
+	seq, ok := d.sequences.Load(letters)
+	if !ok {
+		var name string
+		if err := d.queryOne(ctx, pg.Scan(&name), `SELECT sequence FROM s10_services WHERE letters = ?`, letters); err != nil {
+			if errs.Is(err, errs.NotFound) {
+				return 0, errs.E(errs.Unavailable, "chưa khởi tạo dãy số S10 cho %s: chạy `hoso migrate`", letters)
+			}
+			return 0, err
 		}
-		return 0, err
+		d.sequences.Store(letters, name)
+		seq = name
 	}
 	var n int64
 	if err := d.queryOne(ctx, pg.Scan(&n), `SELECT nextval(?)`, seq); err != nil {

@@ -243,3 +243,8 @@ ALTER TABLE parcels ADD COLUMN risk_at timestamptz;
 CREATE INDEX parcels_risk_idx ON parcels (risk_at)
     WHERE leg = 'pickup' AND status IN ('requested', 'scheduled', 'pickup_failed', 'collected', 'at_office', 'to_desk');
 CREATE INDEX parcels_unzoned_idx ON parcels (created_at) WHERE office_code IS NULL AND status = 'requested';
+
+-- Ledger writes update a parcel's projection on every event; room on each
+-- page lets most of those updates stay HOT (no index entries when no indexed
+-- column changes).
+ALTER TABLE parcels SET (fillfactor = 70);

@@ -1,0 +1,171 @@
+package pg
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-pg/pg/v10"
+
+	"hoso/internal/app"
+	"hoso/internal/errs"
+	"hoso/tracking"
+)
+
+// FindCourierDay lists the parcels planned for a courier on a day (by the
+// projection's courier_ref and planned_date), cancelled ones left out, in
+// window order, with the plan's arrival time from the last pickup.scheduled.
+func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time) ([]app.PlannedStop, error) {
+	ps, err := d.loadParcels(ctx, `WHERE p.courier_ref = ? AND p.planned_date = ? AND p.status <> 'cancelled'
+		ORDER BY p.window_start NULLS LAST, p.tracking_number`, staffCode, day.Format("2006-01-02"))
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	var etas []struct {
+		ParcelID string
+		ETA      string `pg:"eta"`
+	}
+	if err := d.query(ctx, &etas, `SELECT DISTINCT ON (parcel_id) parcel_id, coalesce(data->>'eta', '') AS eta
+		FROM events WHERE parcel_id IN (?) AND type = 'pickup.scheduled' ORDER BY parcel_id, parcel_seq DESC`, pg.In(ids)); err != nil {
+		return nil, err
+	}
+	eta := map[string]*time.Time{}
+	for _, e := range etas {
+		if t, err := time.Parse(time.RFC3339, e.ETA); err == nil {
+			eta[e.ParcelID] = &t
+		}
+	}
+	out := make([]app.PlannedStop, len(ps))
+	for i, p := range ps {
+		out[i] = app.PlannedStop{Parcel: p, ETA: eta[p.ID]}
+	}
+	return out, nil
+}
+
+// FindManifestPaper loads a manifest with the parcels released under it
+// (each parcel once, its latest hand-off) and the problem of any disputed
+// one.
+func (d *DB) FindManifestPaper(ctx context.Context, code string) (app.ManifestPaper, error) {
+	var m struct {
+		ID           string
+		Code         string
+		GiverKind    string
+		GiverRef     string
+		ReceiverKind string
+		ReceiverRef  string
+		CreatedAt    time.Time
+	}
+	if err := d.queryOne(ctx, &m, `SELECT id, code, giver_kind, giver_ref, receiver_kind, receiver_ref, created_at
+		FROM manifests WHERE code = ?`, code); err != nil {
+		return app.ManifestPaper{}, err
+	}
+	var items []struct {
+		Number       string
+		DossierCode  string
+		ProvinceCode string
+		Documents    int
+		SealID       string
+		Status       string
+		Problem      string
+		Note         string
+		Demo         bool
+	}
+	if err := d.query(ctx, &items, `SELECT * FROM (
+			SELECT DISTINCT ON (p.tracking_number) p.tracking_number AS number, d.code AS dossier_code, p.province_code,
+				coalesce((SELECT sum(coalesce(pd.collected_count, pd.count)) FROM parcel_documents pd WHERE pd.parcel_id = p.id), 0) AS documents,
+				coalesce(p.seal_id, '') AS seal_id, h.status, coalesce(i.problem, '') AS problem, coalesce(i.note, '') AS note, p.demo
+			FROM handoffs h JOIN parcels p ON p.id = h.parcel_id JOIN dossiers d ON d.id = p.dossier_id
+			LEFT JOIN incidents i ON i.handoff_id = h.id
+			WHERE h.manifest_id = ?
+			ORDER BY p.tracking_number, h.released_at DESC, i.created_at DESC) x
+		ORDER BY number`, m.ID); err != nil {
+		return app.ManifestPaper{}, err
+	}
+	out := app.ManifestPaper{Code: m.Code, CreatedAt: m.CreatedAt,
+		Giver:    tracking.Party{Kind: tracking.PartyKind(m.GiverKind), Ref: m.GiverRef},
+		Receiver: tracking.Party{Kind: tracking.PartyKind(m.ReceiverKind), Ref: m.ReceiverRef}}
+	for _, it := range items {
+		out.Items = append(out.Items, app.ManifestItem{Number: it.Number, DossierCode: it.DossierCode, ProvinceCode: it.ProvinceCode,
+			Documents: it.Documents, SealID: it.SealID, Status: it.Status, Problem: it.Problem, Note: it.Note, Demo: it.Demo})
+	}
+	return out, nil
+}
+
+// FindCourierFees lists the fees a courier collected on delivering results
+// between from and to (by the time of the hand-over at the door), from the
+// fee_collected of each delivery.completed.
+func (d *DB) FindCourierFees(ctx context.Context, staffCode string, from, to time.Time) ([]app.FeeCollection, error) {
+	var rows []struct {
+		Number      string
+		DossierCode string
+		Fee         int64
+		At          time.Time
+	}
+	err := d.query(ctx, &rows, `SELECT p.tracking_number AS number, d.code AS dossier_code,
+			(e.data->>'fee_collected')::bigint AS fee, coalesce(e.device_at, e.server_at) AS at
+		FROM events e JOIN parcels p ON p.id = e.parcel_id JOIN dossiers d ON d.id = p.dossier_id
+		WHERE e.type = 'delivery.completed' AND e.actor_kind = 'courier' AND e.actor_ref = ?
+			AND coalesce(e.device_at, e.server_at) >= ? AND coalesce(e.device_at, e.server_at) < ?
+			AND coalesce((e.data->>'fee_collected')::bigint, 0) > 0
+		ORDER BY at, p.tracking_number`, staffCode, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]app.FeeCollection, len(rows))
+	for i, r := range rows {
+		out[i] = app.FeeCollection{Number: r.Number, DossierCode: r.DossierCode, Fee: r.Fee, At: r.At}
+	}
+	return out, nil
+}
+
+// FindPaperSamples picks one real row for each kind of paper, demo rows
+// first, for `hoso print demo`.
+func (d *DB) FindPaperSamples(ctx context.Context) (app.PaperSamples, error) {
+	var s app.PaperSamples
+	one := func(dst any, query string) error {
+		err := d.queryOne(ctx, dst, query)
+		if errs.Is(err, errs.NotFound) {
+			return nil
+		}
+		return err
+	}
+	if err := one(pg.Scan(&s.LabelNumber), `SELECT tracking_number FROM parcels
+		WHERE leg = 'pickup' AND status <> 'cancelled' ORDER BY demo DESC, created_at LIMIT 1`); err != nil {
+		return s, err
+	}
+	if err := one(pg.Scan(&s.ReceiptNumber), `SELECT p.tracking_number FROM receipts r JOIN parcels p ON p.id = r.parcel_id
+		WHERE r.kind = 'pickup' ORDER BY p.demo DESC, r.signed_at LIMIT 1`); err != nil {
+		return s, err
+	}
+	if err := one(pg.Scan(&s.ManifestCode), `SELECT m.code FROM manifests m
+		WHERE EXISTS (SELECT 1 FROM handoffs h WHERE h.manifest_id = m.id) ORDER BY m.created_at DESC LIMIT 1`); err != nil {
+		return s, err
+	}
+	if err := one(pg.Scan(&s.DeliveryNumber), `SELECT p.tracking_number FROM receipts r JOIN parcels p ON p.id = r.parcel_id
+		WHERE r.kind = 'delivery' ORDER BY p.demo DESC, r.signed_at LIMIT 1`); err != nil {
+		return s, err
+	}
+	var day time.Time
+	if err := one(pg.Scan(&s.RouteCourier, &day), `SELECT courier_ref, planned_date FROM parcels
+		WHERE courier_ref IS NOT NULL AND planned_date IS NOT NULL AND status <> 'cancelled' AND receipt_code IS NOT NULL
+		GROUP BY courier_ref, planned_date ORDER BY count(*) DESC, planned_date, courier_ref LIMIT 1`); err != nil {
+		return s, err
+	}
+	if s.RouteCourier != "" {
+		s.RouteDay = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, vietnam)
+	}
+	var at time.Time
+	if err := one(pg.Scan(&s.FeeCourier, &at), `SELECT actor_ref, coalesce(device_at, server_at) FROM events
+		WHERE type = 'delivery.completed' AND actor_kind = 'courier' AND coalesce((data->>'fee_collected')::bigint, 0) > 0
+		ORDER BY server_at DESC LIMIT 1`); err != nil {
+		return s, err
+	}
+	if s.FeeCourier != "" {
+		a := at.In(vietnam)
+		s.FeeDay = time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, vietnam)
+	}
+	return s, nil
+}
