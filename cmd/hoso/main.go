@@ -40,6 +40,10 @@ func commands() map[string]command {
 		"demo":          {"migrate, seed the demo province and serve (--seed-only to stop after seeding)", cmdDemo},
 		"portal":        {"portal add <id> --province <code> [--callback URL]: register a portal client", cmdPortal},
 		"user":          {"user add <username> --role <role> [--office|--desk|--province] --password <pw>", cmdUser},
+
+		"verify-receipt": {"check a receipt JSON (/bien-nhan/CODE.json) offline with the public key; exits non-zero when not genuine (--key, --demo)", cmdVerifyReceipt},
+		"receipt-key":    {"print the public key receipts are checked with (from HOSO_RECEIPT_KEY; --demo for the demo's)", cmdReceiptKey},
+		"print":          {"print demo DIR: write one of each paper (label, receipt, manifest, …) as PDF from the demo database or samples", cmdPrint},
 	}
 }
 

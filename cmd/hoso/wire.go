@@ -36,6 +36,8 @@ type system struct {
 	dispatch *app.Dispatch
 	sync     *app.Sync
 	alarms   *app.Alarms
+	devices  *app.Devices
+	receipts *app.Receipts // signs receipts in the ledger hook; see receipts.go
 	cases    *app.Cases
 	now      func() time.Time
 	web      *web.Server // set by serve
@@ -91,9 +93,13 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.dispatch = &app.Dispatch{Store: db, Tx: db, Ledger: s.ledger, Units: set, Outlines: units.NewOutlines(), Now: now, Log: log,
 		Hours: dispatch.HoursFrom(cfg.Service.Start, cfg.Service.End), Demo: cfg.Demo}
 	s.intake.Zoner = s.dispatch
-	s.sync = &app.Sync{Ledger: s.ledger, Store: db, Now: now}
+	s.devices = &app.Devices{Store: db, Hasher: hasher, Box: box, SMS: sms, Now: now}
+	s.sync = &app.Sync{Ledger: s.ledger, Store: db, Now: now, Verify: s.devices.Verify}
 	s.alarms = &app.Alarms{Store: db, Now: now, Policy: app.DefaultAlarmPolicy()}
 	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}
+	if err := s.wireReceipts(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -115,7 +121,7 @@ func (s *system) webServer() (*web.Server, error) {
 	return web.New(web.Deps{
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
-		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases,
+		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices,
 		Queries: s.db,
 		Ready:   s.db.CheckSchema,
 		PoolStats: func() (uint32, uint32, uint32) {

@@ -1,0 +1,318 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"hoso/internal/errs"
+	"hoso/internal/vntext"
+	"hoso/tracking"
+)
+
+// receiptZone is the zone receipt times are written in.
+var receiptZone = time.FixedZone("ICT", 7*3600)
+
+// StoredReceipt is a signed receipt as kept: the content exactly as signed
+// (tracking.Receipt's JSON) and the signature over its canonical text.
+type StoredReceipt struct {
+	Code      string
+	Kind      tracking.ReceiptKind
+	ParcelID  string
+	EventID   string
+	Content   []byte
+	Signature []byte
+	KeyID     string
+	SignedAt  time.Time
+}
+
+// ReceiptSigner signs and checks receipts with the server's key
+// (internal/receipts.Key).
+type ReceiptSigner interface {
+	Sign(r tracking.Receipt) ([]byte, error)
+	Verify(r tracking.Receipt, sig []byte) bool
+	KeyID() string
+}
+
+// ReceiptStore is what receipts need from persistence.
+type ReceiptStore interface {
+	InsertReceipt(ctx context.Context, r StoredReceipt) error
+	FindReceipt(ctx context.Context, code string) (StoredReceipt, error)
+	FindParcelReceipt(ctx context.Context, parcelID string, kind tracking.ReceiptKind) (StoredReceipt, error)
+	FindParcelByReceiptCode(ctx context.Context, code string) (Parcel, error)
+	FindParcel(ctx context.Context, id string) (Parcel, error)
+	EventHash(ctx context.Context, eventID string) ([]byte, error)
+	FindUserByStaffCode(ctx context.Context, code string) (User, error)
+	FindOffice(ctx context.Context, code string) (PostOffice, error)
+	FindDesk(ctx context.Context, code string) (Desk, error)
+}
+
+// Receipts signs the citizen's receipt when the papers are collected and
+// the delivery receipt when a result is handed over, inside the ledger's
+// transaction, and checks them again whenever someone looks.
+type Receipts struct {
+	Store  ReceiptStore
+	Signer ReceiptSigner
+	// PublicKey is the text form of the key that checks the signatures
+	// ("ed25519:…"), shown to citizens for checking offline.
+	PublicKey string
+	Now       func() time.Time
+	// NewCode makes a receipt code for a parcel that has none (a return leg,
+	// or a pickup registered before codes were given at intake).
+	NewCode func() string
+}
+
+// ChainAfter runs ledger hooks one after the other, skipping nil ones, so
+// several parts of the system can act inside the ledger's transaction.
+func ChainAfter(hooks ...func(ctx context.Context, writes []AppendInput) error) func(ctx context.Context, writes []AppendInput) error {
+	var hs []func(ctx context.Context, writes []AppendInput) error
+	for _, h := range hooks {
+		if h != nil {
+			hs = append(hs, h)
+		}
+	}
+	return func(ctx context.Context, writes []AppendInput) error {
+		for _, h := range hs {
+			if err := h(ctx, writes); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// After is the ledger hook: for every pickup.collected and
+// delivery.completed in a written batch it builds the receipt, signs it and
+// stores it, in the batch's transaction (an error rolls the batch back, so
+// there is never a collection without its receipt).
+func (s *Receipts) After(ctx context.Context, writes []AppendInput) error {
+	for _, w := range writes {
+		var (
+			r   tracking.Receipt
+			err error
+		)
+		switch w.Event.Type {
+		case tracking.PickupCollected:
+			r, err = s.pickupReceipt(ctx, w)
+		case tracking.DeliveryCompleted:
+			r, err = s.deliveryReceipt(ctx, w)
+		default:
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		sig, err := s.Signer.Sign(r)
+		if err != nil {
+			return errs.Wrapf(errs.Internal, err, "ký biên nhận %s", r.Code)
+		}
+		if err := s.Store.InsertReceipt(ctx, StoredReceipt{Code: r.Code, Kind: r.Kind, ParcelID: w.Parcel.ID, EventID: w.Event.ID,
+			Content: r.JSON(), Signature: sig, KeyID: s.Signer.KeyID(), SignedAt: s.Now().UTC().Truncate(time.Microsecond)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clip cuts s to at most n characters: a receipt never fails for a long
+// free-text field.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+func (s *Receipts) newCode() string {
+	if s.NewCode != nil {
+		return s.NewCode()
+	}
+	return NewReceiptCode()
+}
+
+// handedAt is when the papers changed hands: the device's time when the
+// courier's phone recorded it, else the server's.
+func handedAt(ev tracking.Event) time.Time {
+	if ev.DeviceAt != nil && !ev.DeviceAt.IsZero() {
+		return ev.DeviceAt.In(receiptZone)
+	}
+	return ev.ServerAt.In(receiptZone)
+}
+
+// base fills what both receipts share from the parcel and the event.
+func (s *Receipts) base(ctx context.Context, kind tracking.ReceiptKind, w AppendInput) (tracking.Receipt, error) {
+	p, ev := w.Parcel, w.Event
+	code := p.ReceiptCode
+	if !tracking.ValidReceiptCode(code) {
+		code = s.newCode()
+	}
+	r := tracking.Receipt{
+		Kind: kind, Code: code, TrackingNumber: p.Number, DossierCode: p.Dossier.Code,
+		ProcedureCode: p.Dossier.ProcedureCode, Procedure: p.Dossier.ProcedureName, DeskCode: p.DeskCode,
+		At: handedAt(ev), RecordedAt: ev.ServerAt.In(receiptZone), CourierCode: ev.Actor.Ref,
+		Initials: vntext.Initials(p.CitizenName), EventID: ev.ID, EventHash: hex.EncodeToString(ev.Hash),
+	}
+	if d, err := s.Store.FindDesk(ctx, p.DeskCode); err == nil {
+		r.DeskName = d.Name
+	} else if !errs.Is(err, errs.NotFound) {
+		return r, err
+	}
+	// The courier's own office; the parcel's zone office if the courier
+	// has none on record.
+	r.OfficeCode = p.OfficeCode
+	if u, err := s.Store.FindUserByStaffCode(ctx, ev.Actor.Ref); err == nil && u.OfficeCode != "" {
+		r.OfficeCode = u.OfficeCode
+	} else if err != nil && !errs.Is(err, errs.NotFound) {
+		return r, err
+	}
+	if r.OfficeCode != "" {
+		if o, err := s.Store.FindOffice(ctx, r.OfficeCode); err == nil {
+			r.OfficeName = o.Name
+		} else if !errs.Is(err, errs.NotFound) {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+func (s *Receipts) pickupReceipt(ctx context.Context, w AppendInput) (tracking.Receipt, error) {
+	r, err := s.base(ctx, tracking.ReceiptPickup, w)
+	if err != nil {
+		return r, err
+	}
+	var d tracking.Collected
+	if err := json.Unmarshal(w.Event.Data, &d); err != nil {
+		return r, errs.Wrapf(errs.Internal, err, "đọc dữ liệu thu gom %s", w.Parcel.Number)
+	}
+	got := map[int]int{}
+	for _, c := range w.Outcome.Collected {
+		got[c.Line] = c.Count
+	}
+	for i, doc := range w.Parcel.Documents {
+		r.Documents = append(r.Documents, tracking.ReceiptLine{Line: i + 1, Name: doc.Name, Kind: doc.Kind, Listed: doc.Count, Count: got[i+1]})
+	}
+	r.SealID = w.Outcome.SealID
+	if r.SealID == "" {
+		r.SealID = d.SealID
+	}
+	r.Partial, r.Note = d.Partial, clip(vntext.NFC(d.PartialReason), 500)
+	return r, nil
+}
+
+func (s *Receipts) deliveryReceipt(ctx context.Context, w AppendInput) (tracking.Receipt, error) {
+	r, err := s.base(ctx, tracking.ReceiptDelivery, w)
+	if err != nil {
+		return r, err
+	}
+	var d tracking.Delivered
+	if err := json.Unmarshal(w.Event.Data, &d); err != nil {
+		return r, errs.Wrapf(errs.Internal, err, "đọc dữ liệu giao kết quả %s", w.Parcel.Number)
+	}
+	for i, doc := range w.Parcel.Documents {
+		r.Documents = append(r.Documents, tracking.ReceiptLine{Line: i + 1, Name: doc.Name, Kind: doc.Kind, Listed: doc.Count, Count: doc.Count})
+	}
+	r.Verification, r.Fee = d.Verification, d.FeeCollected
+	if d.Verification == "proxy" {
+		if in := vntext.Initials(d.ProxyName); in != "" {
+			r.Initials = in
+		}
+		r.Authorisation = clip(vntext.NFC(d.Authorisation), 300)
+	}
+	return r, nil
+}
+
+// ReceiptCheck is what the verification page shows: the receipt as stored,
+// whether it is genuine, and, for a code given at intake whose papers are not
+// yet collected, the parcel.
+type ReceiptCheck struct {
+	Code    string
+	Signed  bool   // a signed receipt exists
+	Parcel  Parcel // the parcel the code belongs to
+	Receipt tracking.Receipt
+	Stored  StoredReceipt
+	// Genuine is true only when the stored content parses, is complete, its
+	// signature is the server's, and the ledger event it names still has
+	// the hash it names. Problem says in Vietnamese what failed.
+	Genuine bool
+	Problem string
+}
+
+// Check looks a receipt code up (any form a person types) and re-verifies
+// the signature against the stored content. Unknown and malformed codes
+// are the same NotFound.
+func (s *Receipts) Check(ctx context.Context, raw string) (ReceiptCheck, error) {
+	code, ok := tracking.ParseReceiptCode(raw)
+	if !ok {
+		return ReceiptCheck{}, errReceiptNotFound()
+	}
+	st, err := s.Store.FindReceipt(ctx, code)
+	switch {
+	case errs.Is(err, errs.NotFound):
+		p, err := s.Store.FindParcelByReceiptCode(ctx, code)
+		if errs.Is(err, errs.NotFound) {
+			return ReceiptCheck{}, errReceiptNotFound()
+		}
+		if err != nil {
+			return ReceiptCheck{}, err
+		}
+		return ReceiptCheck{Code: code, Parcel: p}, nil
+	case err != nil:
+		return ReceiptCheck{}, err
+	}
+	c := ReceiptCheck{Code: code, Signed: true, Stored: st}
+	if p, err := s.Store.FindParcel(ctx, st.ParcelID); err == nil {
+		c.Parcel = p
+	}
+	c.Receipt, c.Genuine, c.Problem = s.verify(ctx, st)
+	return c, nil
+}
+
+func errReceiptNotFound() error {
+	return errs.E(errs.NotFound, "Không tìm thấy biên nhận với mã này. Kiểm tra lại mã in trên giấy biên nhận (10 ký tự, ví dụ 7Q3MX-K2D9P).")
+}
+
+// verify re-checks a stored receipt: its content must parse and be
+// complete, be the receipt stored under its code, carry the server's
+// signature, and agree with the ledger.
+func (s *Receipts) verify(ctx context.Context, st StoredReceipt) (tracking.Receipt, bool, string) {
+	r, err := tracking.ParseReceipt(st.Content)
+	if err != nil {
+		return r, false, "Nội dung biên nhận đã lưu không đọc được."
+	}
+	if err := r.Validate(); err != nil {
+		return r, false, "Nội dung biên nhận đã lưu không đầy đủ."
+	}
+	if r.Code != st.Code || r.Kind != st.Kind || r.EventID != st.EventID {
+		return r, false, "Nội dung biên nhận không khớp với mã biên nhận."
+	}
+	if !s.Signer.Verify(r, st.Signature) {
+		return r, false, "Chữ ký số không khớp với nội dung: biên nhận đã bị sửa sau khi ký."
+	}
+	h, err := s.Store.EventHash(ctx, r.EventID)
+	if err != nil || !bytes.Equal(h, hexBytes(r.EventHash)) {
+		return r, false, "Biên nhận không khớp với sổ theo dõi bưu gửi."
+	}
+	return r, true, ""
+}
+
+func hexBytes(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// Find returns a parcel's signed receipt of one kind, re-verified; NotFound
+// when there is none yet.
+func (s *Receipts) Find(ctx context.Context, parcelID string, kind tracking.ReceiptKind) (ReceiptCheck, error) {
+	st, err := s.Store.FindParcelReceipt(ctx, parcelID, kind)
+	if err != nil {
+		return ReceiptCheck{}, err
+	}
+	c := ReceiptCheck{Code: st.Code, Signed: true, Stored: st}
+	c.Receipt, c.Genuine, c.Problem = s.verify(ctx, st)
+	return c, nil
+}
