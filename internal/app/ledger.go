@@ -23,6 +23,7 @@ type Schedule struct {
 	Date        time.Time
 	WindowStart time.Time
 	WindowEnd   time.Time
+	Stop        int // position in the courier's route, from 1
 }
 
 // AppendInput is one ledger write: the event, what it decided, and the
@@ -322,6 +323,7 @@ func (l *Ledger) seal(lp LockedParcel, ev tracking.Event, out tracking.Outcome, 
 		p.CourierRef, p.OfficeCode = s.Courier, orElse(s.Office, p.OfficeCode)
 		d, ws, we := s.Date, s.WindowStart, s.WindowEnd
 		p.PlannedDate, p.WindowStart, p.WindowEnd = &d, &ws, &we
+		p.RouteStop = s.Stop
 	}
 	w := AppendInput{Parcel: p, Event: ev, Outcome: out, Schedule: in.Schedule, ReceiptCode: in.ReceiptCode, Device: in.Device}
 	if out.Close != "" && lp.State.Pending != nil {

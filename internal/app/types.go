@@ -158,6 +158,7 @@ type Parcel struct {
 	WindowStart    *time.Time
 	WindowEnd      *time.Time
 	RiskAt         *time.Time
+	RouteStop      int
 	Collected      []tracking.DocCount
 }
 

@@ -225,17 +225,21 @@ func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
 		if p.PlannedDate != nil {
 			planned = p.PlannedDate.In(vietnam).Format("2006-01-02")
 		}
+		var stop any
+		if p.RouteStop > 0 {
+			stop = p.RouteStop
+		}
 		params = append(params, p.ID, p.Status, p.StatusSince, p.EventCount, p.LastHash, p.UpdatedAt,
 			nullable(string(p.Custodian.Kind)), nullable(p.Custodian.Ref), p.Attempts, nullable(p.SealID), nullable(p.ReceiptCode),
-			nullable(p.CourierRef), nullable(p.OfficeCode), planned, p.WindowStart, p.WindowEnd)
+			nullable(p.CourierRef), nullable(p.OfficeCode), planned, p.WindowStart, p.WindowEnd, stop)
 	}
-	casts := []string{"uuid", "text", "timestamptz", "int", "bytea", "timestamptz", "text", "text", "int", "text", "text", "text", "text", "date", "timestamptz", "timestamptz"}
+	casts := []string{"uuid", "text", "timestamptz", "int", "bytea", "timestamptz", "text", "text", "int", "text", "text", "text", "text", "date", "timestamptz", "timestamptz", "int"}
 	if _, err := tx.ExecContext(ctx, `UPDATE parcels p SET status = v.status, status_since = v.status_since, event_count = v.event_count,
 			last_hash = v.last_hash, updated_at = v.updated_at, custodian_kind = v.ck, custodian_ref = v.cr, attempts = v.attempts,
 			seal_id = v.seal_id, receipt_code = v.receipt_code, courier_ref = v.courier_ref, office_code = v.office_code,
-			planned_date = v.planned_date, window_start = v.ws, window_end = v.we
+			planned_date = v.planned_date, window_start = v.ws, window_end = v.we, route_stop = v.stop
 		FROM (VALUES `+values(len(order), casts)+`) AS v(id, status, status_since, event_count, last_hash, updated_at, ck, cr, attempts,
-			seal_id, receipt_code, courier_ref, office_code, planned_date, ws, we)
+			seal_id, receipt_code, courier_ref, office_code, planned_date, ws, we, stop)
 		WHERE p.id = v.id`, params...); err != nil {
 		return translate(fmt.Errorf("update parcels: %w", err))
 	}

@@ -125,7 +125,7 @@ const parcelCols = `p.id, p.tracking_number, p.leg, p.status, p.channel, coalesc
 	p.event_count, p.last_hash, p.demo, p.created_at, p.updated_at, p.status_since,
 	coalesce(p.custodian_kind, '') AS custodian_kind, coalesce(p.custodian_ref, '') AS custodian_ref, p.attempts,
 	coalesce(p.seal_id, '') AS seal_id, coalesce(p.receipt_code, '') AS receipt_code, coalesce(p.courier_ref, '') AS courier_ref,
-	p.planned_date, p.window_start, p.window_end`
+	p.planned_date, p.window_start, p.window_end, coalesce(p.route_stop, 0) AS route_stop`
 
 type parcelRow struct {
 	ID              string
@@ -170,6 +170,7 @@ type parcelRow struct {
 	PlannedDate     *time.Time
 	WindowStart     *time.Time
 	WindowEnd       *time.Time
+	RouteStop       int
 }
 
 func toParcel(r parcelRow) app.Parcel {
@@ -185,7 +186,7 @@ func toParcel(r parcelRow) app.Parcel {
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StatusSince: r.StatusSince,
 		Custodian: tracking.Party{Kind: tracking.PartyKind(r.CustodianKind), Ref: r.CustodianRef},
 		Attempts:  r.Attempts, SealID: r.SealID, ReceiptCode: r.ReceiptCode, CourierRef: r.CourierRef,
-		PlannedDate: r.PlannedDate, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd,
+		PlannedDate: r.PlannedDate, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd, RouteStop: r.RouteStop,
 	}
 }
 

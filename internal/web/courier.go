@@ -2,11 +2,13 @@ package web
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"hoso/internal/app"
 	"hoso/internal/errs"
+	"hoso/tracking"
 )
 
 type eventBatch struct {
@@ -52,4 +54,176 @@ func (s *Server) staffAPI(c *fiber.Ctx) error {
 		return errs.E(errs.Forbidden, "chỉ bưu cục và bộ phận một cửa dùng được API này")
 	}
 	return c.Next()
+}
+
+type stopJSON struct {
+	Stop           int            `json:"stop"`
+	TrackingNumber string         `json:"tracking_number"`
+	Kind           string         `json:"kind"` // pickup | delivery | handoff
+	Leg            string         `json:"leg"`
+	Status         string         `json:"status"`
+	StatusLabel    string         `json:"status_label"`
+	Window         *windowJSON    `json:"window,omitempty"`
+	Windows        []windowJSON   `json:"windows"`
+	Address        stopAddress    `json:"address"`
+	Contact        citizenJSON    `json:"contact"`
+	DossierCode    string         `json:"dossier_code"`
+	Procedure      string         `json:"procedure"`
+	Desk           string         `json:"desk"`
+	Documents      []docJSON      `json:"documents"`
+	SealID         string         `json:"seal_id,omitempty"`
+	ReceiptCode    string         `json:"receipt_code,omitempty"`
+	Fee            int64          `json:"fee"`
+	Attempts       int            `json:"attempts"`
+	Holder         string         `json:"holder"`
+	Pending        *pendingJSON   `json:"pending_handoff,omitempty"`
+	Extra          map[string]any `json:"-"`
+}
+
+type stopAddress struct {
+	Commune string  `json:"commune"`
+	Line    string  `json:"line"`
+	Lat     float64 `json:"lat"`
+	Lng     float64 `json:"lng"`
+	Approx  bool    `json:"approx"`
+}
+
+type pendingJSON struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Mine bool   `json:"to_me"`
+}
+
+// courierRoute lists the courier's stops for a day, in order: planned
+// pickups, results to deliver, parcels to hand over and releases waiting for
+// them. Contacts are masked; the phone of a stop is revealed on its own.
+func (s *Server) courierRoute(c *fiber.Ctx) error {
+	u := currentUser(c)
+	day := time.Now().In(vietnam)
+	if q := c.Query("date"); q != "" {
+		d, err := time.ParseInLocation("2006-01-02", q, vietnam)
+		if err != nil {
+			return errs.E(errs.Invalid, "Ngày theo dạng YYYY-MM-DD").WithFields(map[string]string{"date": "YYYY-MM-DD"})
+		}
+		day = d
+	}
+	ps, err := s.d.Queries.CourierRoute(c.UserContext(), u.StaffCode, day)
+	if err != nil {
+		return err
+	}
+	name := s.namer(c.UserContext())
+	me := u.Party()
+	out := make([]stopJSON, 0, len(ps))
+	pend, err := s.d.Queries.PendingHandoffs(c.UserContext(), parcelIDs(ps))
+	if err != nil {
+		return err
+	}
+	for i, p := range ps {
+		st := stopJSON{Stop: i + 1, TrackingNumber: p.Number, Leg: p.Leg, Status: p.Status, StatusLabel: statusLabel(p.Status),
+			DossierCode: p.Dossier.Code, Procedure: p.Dossier.ProcedureName, Desk: name(partyDesk(p.DeskCode)),
+			Contact: citizenJSON{Initials: initials(p.CitizenName), Phone: maskLast3(p.PhoneLast3)},
+			Address: stopAddress{Commune: s.communeName(p.CommuneCode), Line: p.AddressLine, Lat: p.Lat, Lng: p.Lng, Approx: p.LocationApprox},
+			SealID:  p.SealID, ReceiptCode: p.ReceiptCode, Fee: p.FeeAmount, Attempts: p.Attempts, Windows: []windowJSON{}, Documents: []docJSON{}}
+		if p.RouteStop > 0 {
+			st.Stop = p.RouteStop
+		}
+		switch {
+		case p.Leg == "return":
+			st.Kind = "delivery"
+		case p.Custodian == me:
+			st.Kind = "handoff"
+		default:
+			st.Kind = "pickup"
+		}
+		if h, ok := pend[p.ID]; ok {
+			st.Pending = &pendingJSON{From: h.Giver.String(), To: h.Receiver.String(), Mine: h.Receiver == me}
+			if h.Receiver == me {
+				st.Kind = "receive"
+			}
+		}
+		st.Holder = name(p.Custodian)
+		if p.PlannedDate != nil && p.WindowStart != nil && p.WindowEnd != nil {
+			st.Window = &windowJSON{Start: rfc(*p.WindowStart), End: rfc(*p.WindowEnd)}
+		}
+		for _, w := range p.Windows {
+			st.Windows = append(st.Windows, windowJSON{Start: rfc(w.Start), End: rfc(w.End)})
+		}
+		counted := map[int]int{}
+		for _, cd := range p.Collected {
+			counted[cd.Line] = cd.Count
+		}
+		for j, d := range p.Documents {
+			dj := docJSON{Line: j + 1, Name: d.Name, Kind: string(d.Kind), Count: d.Count}
+			if n, ok := counted[j+1]; ok {
+				dj.CollectedCount = &n
+			}
+			st.Documents = append(st.Documents, dj)
+		}
+		out = append(out, st)
+	}
+	return c.JSON(fiber.Map{"date": day.Format("2006-01-02"), "courier": courierJSON{Username: u.Username, StaffCode: u.StaffCode,
+		FullName: u.FullName, OfficeCode: u.OfficeCode}, "stops": out})
+}
+
+func parcelIDs(ps []app.Parcel) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.ID
+	}
+	return out
+}
+
+func partyDesk(code string) tracking.Party {
+	return tracking.Party{Kind: tracking.PartyDesk, Ref: code}
+}
+
+func (s *Server) communeName(code string) string {
+	if c, ok := s.d.Units.Commune(code); ok {
+		return c.FullName
+	}
+	return code
+}
+
+type keyRequest struct {
+	Alg       string `json:"alg"`
+	PublicKey string `json:"public_key"`
+}
+
+// courierKey registers the device's public key for signing events.
+func (s *Server) courierKey(c *fiber.Ctx) error {
+	var req keyRequest
+	if err := decodeJSON(c.Body(), &req); err != nil {
+		return err
+	}
+	device, _ := c.Locals(localDevice).(string)
+	if err := s.d.Devices.RegisterKey(c.UserContext(), currentUser(c), device, req.Alg, req.PublicKey); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"device_id": device, "alg": req.Alg})
+}
+
+// courierDoorCode asks for a one-time code to be sent to the citizen.
+func (s *Server) courierDoorCode(c *fiber.Ctx) error {
+	if err := s.d.Devices.IssueDoorCode(c.UserContext(), currentUser(c), c.Params("number")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// courierReveal shows the courier the phone and full name of a stop they
+// hold or are scheduled for; every reveal is audited.
+func (s *Server) courierReveal(c *fiber.Ctx) error {
+	u := currentUser(c)
+	p, err := s.d.Intake.Store.FindParcelByNumber(c.UserContext(), c.Params("number"))
+	if err != nil {
+		return err
+	}
+	if p.Custodian != u.Party() && p.CourierRef != u.StaffCode {
+		return errs.E(errs.Forbidden, "chỉ xem được số điện thoại của điểm dừng trong tuyến của mình")
+	}
+	phone, err := s.d.Intake.RevealPhone(c.UserContext(), u, p, "courier stop")
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"tracking_number": p.Number, "full_name": p.CitizenName, "phone": phone})
 }

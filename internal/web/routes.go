@@ -54,6 +54,10 @@ func (s *Server) routes() {
 
 	courier := api.Group("/courier", s.bearer)
 	courier.Post("/events", s.courierEvents)
+	courier.Get("/route", s.courierRoute)
+	courier.Post("/device-key", s.courierKey)
+	courier.Post("/stops/:number/code", s.courierDoorCode)
+	courier.Post("/stops/:number/reveal", s.courierReveal)
 	api.Post("/staff/events", s.loadSession, s.staffAPI, s.checkCSRF, s.courierEvents)
 	api.Get("/alarms", s.loadSession, s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmsJSON)
 

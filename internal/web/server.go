@@ -15,6 +15,7 @@ import (
 	"hoso/internal/app"
 	"hoso/internal/units"
 	"hoso/internal/web/assets"
+	"hoso/tracking"
 )
 
 // Deps are the services the adapter calls. cmd/hoso builds them.
@@ -35,6 +36,7 @@ type Deps struct {
 	Sync           *app.Sync
 	Alarms         *app.Alarms
 	Cases          *app.Cases
+	Devices        *app.Devices
 	Queries        Queries
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
@@ -53,6 +55,8 @@ type Queries interface {
 	FindSMS(ctx context.Context, limit int) ([]app.SMSMessage, error)
 	FindUserByStaffCode(ctx context.Context, code string) (app.User, error)
 	FindRejectedEvents(ctx context.Context, office string, limit int) ([]app.RejectedEvent, error)
+	CourierRoute(ctx context.Context, staffCode string, day time.Time) ([]app.Parcel, error)
+	PendingHandoffs(ctx context.Context, parcelIDs []string) (map[string]tracking.Handoff, error)
 }
 
 // Server holds the parsed templates, assets and limiters of one app.

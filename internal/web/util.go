@@ -3,9 +3,16 @@ package web
 import (
 	"encoding/json"
 
+	"hoso/internal/vntext"
 	"hoso/tracking"
 )
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func parseParty(s string) (tracking.Party, error) { return tracking.ParseParty(s) }
+
+func statusLabel(s string) string { return tracking.Status(s).Label() }
+
+func initials(s string) string { return vntext.Initials(s) }
+
+func maskLast3(s string) string { return vntext.MaskLast3(s) }

@@ -248,3 +248,32 @@ CREATE INDEX parcels_unzoned_idx ON parcels (created_at) WHERE office_code IS NU
 -- page lets most of those updates stay HOT (no index entries when no indexed
 -- column changes).
 ALTER TABLE parcels SET (fillfactor = 70);
+
+-- The courier app's device keys: each event recorded on the device is
+-- signed with the key registered at login, so what was recorded offline
+-- cannot be edited before it syncs.
+CREATE TABLE device_keys (
+    id          bigserial PRIMARY KEY,
+    user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    device_id   text NOT NULL,
+    alg         text NOT NULL CHECK (alg IN ('ES256', 'Ed25519')),
+    public_key  bytea NOT NULL,
+    created_at  timestamptz NOT NULL,
+    revoked_at  timestamptz
+);
+CREATE UNIQUE INDEX device_keys_one_live ON device_keys (user_id, device_id) WHERE revoked_at IS NULL;
+
+-- One-time codes a citizen reads out at the door (collection or delivery);
+-- only the keyed hash is kept.
+CREATE TABLE door_codes (
+    parcel_id  uuid NOT NULL REFERENCES parcels (id),
+    purpose    text NOT NULL CHECK (purpose IN ('collect', 'deliver')),
+    code_hash  bytea NOT NULL,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    attempts   integer NOT NULL DEFAULT 0,
+    used_at    timestamptz,
+    PRIMARY KEY (parcel_id, purpose)
+);
+
+ALTER TABLE parcels ADD COLUMN route_stop integer;
