@@ -298,3 +298,52 @@ func (d *Devices) IssueDoorCode(ctx context.Context, u User, number string) erro
 	}
 	return d.SMS.Send(ctx, string(phone), fmt.Sprintf("Ma xac nhan %s de %s %s. Chi doc ma cho buu ta khi gap truc tiep.", code, what, number))
 }
+
+// EvidenceStore keeps signature and photo images.
+type EvidenceStore interface {
+	SaveEvidence(ctx context.Context, sha []byte, parcelID, kind, contentType string, body []byte, at time.Time) error
+}
+
+// StoreEvidence keeps a signature or photo (PNG or JPEG, base64) for a
+// parcel on the courier's route and returns its SHA-256 in hex, which the
+// event then names. Only the image is kept, never stroke timing.
+func (d *Devices) StoreEvidence(ctx context.Context, u User, number, kind, contentType, b64 string) (string, error) {
+	f := errs.Fields{}
+	if kind != "signature" && kind != "photo" {
+		f.Add("kind", "signature hoặc photo")
+	}
+	if contentType != "image/png" && contentType != "image/jpeg" {
+		f.Add("content_type", "image/png hoặc image/jpeg")
+	}
+	body, err := base64.StdEncoding.DecodeString(b64)
+	switch {
+	case err != nil:
+		f.Add("data", "ảnh mã hóa base64")
+	case len(body) == 0 || len(body) > 2<<20:
+		f.Add("data", "ảnh từ 1 byte đến 2 MiB")
+	case contentType == "image/png" && !bytes.HasPrefix(body, []byte("\x89PNG\r\n\x1a\n")):
+		f.Add("data", "không phải ảnh PNG")
+	case contentType == "image/jpeg" && !bytes.HasPrefix(body, []byte{0xff, 0xd8, 0xff}):
+		f.Add("data", "không phải ảnh JPEG")
+	}
+	if err := f.Err(errs.Invalid, "Ảnh không hợp lệ"); err != nil {
+		return "", err
+	}
+	p, err := d.Store.ParcelSecret(ctx, strings.TrimSpace(number))
+	if err != nil {
+		return "", err
+	}
+	me := u.Party()
+	if p.Holder != me && p.Courier != u.StaffCode && !(p.Holder.Kind == tracking.PartyCitizen && (p.Office == "" || p.Office == u.OfficeCode)) {
+		return "", errs.E(errs.Forbidden, "bưu gửi %s không thuộc tuyến của bạn", number)
+	}
+	es, ok := d.Store.(EvidenceStore)
+	if !ok {
+		return "", errs.E(errs.Internal, "no evidence store")
+	}
+	sum := sha256.Sum256(body)
+	if err := es.SaveEvidence(ctx, sum[:], p.ID, kind, contentType, body, d.Now()); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%x", sum), nil
+}

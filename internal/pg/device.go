@@ -138,3 +138,10 @@ func (d *DB) PendingHandoffs(ctx context.Context, ids []string) (map[string]trac
 	}
 	return out, nil
 }
+
+// SaveEvidence stores an image once by its hash.
+func (d *DB) SaveEvidence(ctx context.Context, sha []byte, parcelID, kind, contentType string, body []byte, at time.Time) error {
+	_, err := d.exec(ctx, `INSERT INTO evidence (sha256, parcel_id, kind, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (sha256) DO NOTHING`, sha, parcelID, kind, contentType, body, at)
+	return err
+}

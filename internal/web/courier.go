@@ -227,3 +227,27 @@ func (s *Server) courierReveal(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"tracking_number": p.Number, "full_name": p.CitizenName, "phone": phone})
 }
+
+type evidenceRequest struct {
+	TrackingNumber string `json:"tracking_number"`
+	Kind           string `json:"kind"`
+	ContentType    string `json:"content_type"`
+	Data           string `json:"data"`
+}
+
+// MaxEvidence is the largest signature or photo accepted.
+const MaxEvidence = 2 << 20
+
+// courierEvidence stores a signature or photo taken at the door; events
+// refer to it by its SHA-256. Sending it twice changes nothing.
+func (s *Server) courierEvidence(c *fiber.Ctx) error {
+	var req evidenceRequest
+	if err := decodeJSON(c.Body(), &req); err != nil {
+		return err
+	}
+	sum, err := s.d.Devices.StoreEvidence(c.UserContext(), currentUser(c), req.TrackingNumber, req.Kind, req.ContentType, req.Data)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"sha256": sum})
+}

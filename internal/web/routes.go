@@ -12,11 +12,13 @@ func staffNav(r app.Role) []navItem {
 	add := func(href, label string) { n = append(n, navItem{Href: href, Label: label}) }
 	switch r {
 	case app.RoleAdmin:
+		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/su-co", "Sự cố")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleDispatcher:
+		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/su-co", "Sự cố")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
@@ -58,6 +60,7 @@ func (s *Server) routes() {
 	courier.Post("/device-key", s.courierKey)
 	courier.Post("/stops/:number/code", s.courierDoorCode)
 	courier.Post("/stops/:number/reveal", s.courierReveal)
+	courier.Post("/evidence", s.courierEvidence)
 	api.Post("/staff/events", s.loadSession, s.staffAPI, s.checkCSRF, s.courierEvents)
 	api.Get("/alarms", s.loadSession, s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmsJSON)
 
