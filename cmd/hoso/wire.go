@@ -41,6 +41,7 @@ type system struct {
 	cases    *app.Cases
 	now      func() time.Time
 	web      *web.Server // set by serve
+	outbox   *outboxSystem
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
@@ -100,6 +101,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	if err := s.wireReceipts(); err != nil {
 		return nil, err
 	}
+	s.ledger.Effects = s.wireOutbox()
 	return s, nil
 }
 

@@ -1,0 +1,537 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"hoso/internal/errs"
+	"hoso/tracking"
+)
+
+// Outbox topics.
+const (
+	TopicPortal = "portal" // a status callback to the portal that created the pickup
+	TopicNotify = "notify" // a message to the citizen
+)
+
+// Notification kinds: one per step a citizen cares about. The notify
+// package has a Vietnamese template for each (a test checks).
+const (
+	NotifyPickupScheduled = "pickup_scheduled"  // a pickup date and window
+	NotifyPickupOnTheWay  = "pickup_on_the_way" // today's visit with the planned time (time-critical)
+	NotifyPickupFailed    = "pickup_failed"     // not collected: why and what happens next
+	NotifyCollected       = "collected"         // documents taken, with the e-receipt link
+	NotifyAtDesk          = "at_desk"           // handed to the one-stop desk
+	NotifyAccepted        = "accepted"          // the desk accepted the dossier
+	NotifyReturned        = "returned"          // the desk returned it as incomplete, with the reason
+	NotifyResultReady     = "result_ready"      // the result is at the desk, the post will bring it
+	NotifyResultOut       = "result_out"        // the courier is bringing the result today (time-critical)
+	NotifyDeliveryFailed  = "delivery_failed"   // a failed delivery attempt and what to do
+	NotifyHeld            = "held"              // waiting at the post office
+	NotifyDelivered       = "delivered"         // the result was handed over
+	NotifyReturnedToDesk  = "returned_to_desk"  // back at the desk after the last attempt
+	NotifyCancelled       = "cancelled"         // the request was cancelled (not by the citizen)
+)
+
+// NotifyKinds lists every kind Effects can produce.
+var NotifyKinds = []string{NotifyPickupScheduled, NotifyPickupOnTheWay, NotifyPickupFailed, NotifyCollected, NotifyAtDesk,
+	NotifyAccepted, NotifyReturned, NotifyResultReady, NotifyResultOut, NotifyDeliveryFailed, NotifyHeld, NotifyDelivered,
+	NotifyReturnedToDesk, NotifyCancelled}
+
+// CallbackBody is what a portal's callback URL receives (contracts/api.md,
+// "Callbacks"). It is stored as the outbox row's payload and POSTed byte for
+// byte on every attempt.
+type CallbackBody struct {
+	EventID        string         `json:"event_id"`
+	DossierCode    string         `json:"dossier_code"`
+	PickupID       string         `json:"pickup_id"`
+	TrackingNumber string         `json:"tracking_number"`
+	Status         string         `json:"status"`
+	UPUCode        string         `json:"upu_code"`
+	At             string         `json:"at"`
+	Detail         map[string]any `json:"detail"`
+}
+
+// NotifyPayload is a notification row's payload: which parcel, which
+// template, and the non-personal facts of the event the template needs.
+// The phone is not here: the sender opens the parcel's sealed phone at send
+// time.
+type NotifyPayload struct {
+	ParcelID  string            `json:"parcel_id"`
+	EventID   string            `json:"event_id"`
+	Kind      string            `json:"kind"`
+	At        time.Time         `json:"at"`
+	ExpiresAt *time.Time        `json:"expires_at,omitempty"` // stale after this: skipped, not sent
+	Params    map[string]string `json:"params,omitempty"`
+}
+
+// Effects turns recorded events into outbox rows: a callback for the portal
+// that created the pickup (when it has a callback URL) and a message to the
+// citizen for the steps they care about. Its For method is the Ledger's
+// Effects hook; it runs inside the ledger's transaction and must not block.
+type Effects struct {
+	// Callbacks knows which portal clients have a callback URL.
+	Callbacks *CallbackSet
+	// Notify turns citizen notifications on.
+	Notify bool
+	// BaseURL returns the public URL, for links in callback details (a func:
+	// the server knows it only once it listens).
+	BaseURL func() string
+}
+
+// For returns the outbox rows of one event. p is the parcel's projection
+// after the event. Portal rows and notification rows are both ordered by the
+// dossier id: a later event of a dossier waits for an earlier one.
+func (e *Effects) For(p Parcel, ev tracking.Event, out tracking.Outcome) []OutboxItem {
+	var items []OutboxItem
+	if it, ok := e.callback(p, ev, out); ok {
+		items = append(items, it)
+	}
+	if e.Notify {
+		if it, ok := e.notification(p, ev, out); ok {
+			items = append(items, it)
+		}
+	}
+	return items
+}
+
+func (e *Effects) baseURL() string {
+	if e.BaseURL == nil {
+		return ""
+	}
+	return strings.TrimRight(e.BaseURL(), "/")
+}
+
+// vnZone is the zone of the times in callbacks and messages.
+var vnZone = time.FixedZone("ICT", 7*3600)
+
+func eventAt(ev tracking.Event) time.Time {
+	if ev.DeviceAt != nil && !ev.DeviceAt.IsZero() {
+		return *ev.DeviceAt
+	}
+	return ev.ServerAt
+}
+
+// callbackWorthy reports whether the portal hears of an event: every status
+// change and every postal milestone (an event with a UPU code). A release
+// (custody is still pending) and a dispute (status unchanged, an internal
+// incident) are not status changes.
+func callbackWorthy(p Parcel, ev tracking.Event) bool {
+	switch ev.Type {
+	case tracking.HandoffReleased, tracking.HandoffDisputed:
+		return false
+	}
+	return p.StatusSince.Equal(ev.ServerAt) || ev.UPU != ""
+}
+
+func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (OutboxItem, bool) {
+	if p.PortalClient == "" || !callbackWorthy(p, ev) {
+		return OutboxItem{}, false
+	}
+	if e.Callbacks != nil && !e.Callbacks.Has(p.PortalClient) {
+		return OutboxItem{}, false
+	}
+	body := CallbackBody{EventID: ev.ID, DossierCode: p.Dossier.Code, PickupID: p.ID, TrackingNumber: p.Number,
+		Status: string(out.Status), UPUCode: ev.UPU, At: eventAt(ev).In(vnZone).Format(time.RFC3339),
+		Detail: e.callbackDetail(p, ev, out)}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return OutboxItem{}, false
+	}
+	return OutboxItem{Topic: TopicPortal, OrderKey: p.DossierID, Target: p.PortalClient, Payload: b}, true
+}
+
+// callbackDetail is the event's facts a portal can use: no names, phones,
+// identity numbers or addresses, and couriers by role only.
+func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outcome) map[string]any {
+	d := map[string]any{
+		"event":        string(ev.Type),
+		"leg":          p.Leg,
+		"status_label": tracking.Status(out.Status).Label(),
+		"recorded_at":  ev.ServerAt.In(vnZone).Format(time.RFC3339),
+	}
+	if c := p.Custodian; c.Kind != "" {
+		cust := map[string]any{"kind": string(c.Kind), "label": c.Kind.Label()}
+		if c.Kind == tracking.PartyOffice || c.Kind == tracking.PartyDesk {
+			cust["code"] = c.Ref
+		}
+		d["custodian"] = cust
+	}
+	switch ev.Type {
+	case tracking.PickupScheduled:
+		var s tracking.Scheduled
+		if json.Unmarshal(ev.Data, &s) == nil {
+			d["date"], d["window_start"], d["window_end"] = s.Date, s.WindowStart, s.WindowEnd
+			if s.ETA != "" {
+				d["eta"] = s.ETA
+			}
+			if s.Office != "" {
+				d["office_code"] = s.Office
+			}
+		}
+	case tracking.PickupAttemptFailed:
+		var f tracking.PickupFailed
+		if json.Unmarshal(ev.Data, &f) == nil {
+			d["reason"], d["reason_label"] = f.Reason, tracking.PickupFailReasons[f.Reason]
+		}
+	case tracking.PickupCollected:
+		var c tracking.Collected
+		if json.Unmarshal(ev.Data, &c) == nil {
+			docs := make([]map[string]any, 0, len(out.Collected))
+			for _, dc := range out.Collected {
+				docs = append(docs, map[string]any{"line": dc.Line, "kind": dc.Kind, "count": dc.Count, "condition": dc.Condition})
+			}
+			d["documents"], d["seal_id"], d["method"] = docs, c.SealID, c.Method
+			if c.Partial {
+				d["partial"], d["partial_reason"] = true, c.PartialReason
+			}
+		}
+		if base := e.baseURL(); p.ReceiptCode != "" && base != "" {
+			d["receipt_url"] = base + "/bien-nhan/" + p.ReceiptCode
+		}
+	case tracking.DeskAccepted, tracking.DeskReturnedIncomplete:
+		var dd tracking.DeskDecision
+		if json.Unmarshal(ev.Data, &dd) == nil {
+			if dd.AppointmentDate != "" {
+				d["appointment_date"] = dd.AppointmentDate
+			}
+			if dd.Reason != "" {
+				d["reason"], d["reason_label"] = dd.Reason, tracking.IncompleteReasons[dd.Reason]
+			}
+			if len(dd.MissingLines) > 0 {
+				d["missing_lines"] = dd.MissingLines
+			}
+			if dd.Note != "" {
+				d["note"] = dd.Note
+			}
+		}
+	case tracking.ResultRegistered:
+		d["fee"] = p.FeeAmount
+	case tracking.DeliveryAttemptFailed:
+		var f tracking.DeliveryFailed
+		if json.Unmarshal(ev.Data, &f) == nil {
+			d["cause"], d["cause_label"] = f.Cause, tracking.DeliveryCauses[f.Cause]
+			d["action"], d["action_label"] = f.Action, tracking.DeliveryActions[f.Action]
+		}
+		d["attempts"] = p.Attempts
+	case tracking.DeliveryCompleted:
+		var dv tracking.Delivered
+		if json.Unmarshal(ev.Data, &dv) == nil {
+			d["verification"], d["fee_collected"] = dv.Verification, dv.FeeCollected
+		}
+		d["attempts"] = p.Attempts
+	case tracking.DeliveryReturnedToDesk:
+		d["attempts"] = p.Attempts
+	case tracking.ParcelCancelled:
+		var c tracking.Cancelled
+		if json.Unmarshal(ev.Data, &c) == nil && c.Reason != "" {
+			d["reason"] = c.Reason
+		}
+	}
+	return d
+}
+
+// endOfDay is 23:59:59 Vietnam time of t's day.
+func endOfDay(t time.Time) time.Time {
+	y, m, dd := t.In(vnZone).Date()
+	return time.Date(y, m, dd, 23, 59, 59, 0, vnZone)
+}
+
+func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome) (OutboxItem, bool) {
+	at := eventAt(ev)
+	n := NotifyPayload{ParcelID: p.ID, EventID: ev.ID, At: at.UTC(), Params: map[string]string{}}
+	expires := func(t time.Time) { t = t.UTC(); n.ExpiresAt = &t }
+	switch ev.Type {
+	case tracking.PickupScheduled:
+		var s tracking.Scheduled
+		_ = json.Unmarshal(ev.Data, &s)
+		ws, err1 := time.Parse(time.RFC3339, s.WindowStart)
+		we, err2 := time.Parse(time.RFC3339, s.WindowEnd)
+		if (err1 != nil || err2 != nil) && p.WindowStart != nil && p.WindowEnd != nil {
+			ws, we, err1, err2 = *p.WindowStart, *p.WindowEnd, nil, nil
+		}
+		if err1 != nil || err2 != nil {
+			return OutboxItem{}, false
+		}
+		n.Params["window_start"], n.Params["window_end"] = ws.UTC().Format(time.RFC3339), we.UTC().Format(time.RFC3339)
+		n.Kind = NotifyPickupScheduled
+		// A plan for the same day with a planned time is "the courier is
+		// coming today": time-critical, and pointless after the window.
+		if s.ETA != "" && ws.In(vnZone).Format("2006-01-02") == ev.ServerAt.In(vnZone).Format("2006-01-02") {
+			if eta, err := time.Parse(time.RFC3339, s.ETA); err == nil {
+				n.Kind = NotifyPickupOnTheWay
+				n.Params["eta"] = eta.UTC().Format(time.RFC3339)
+			}
+		}
+		expires(we)
+	case tracking.PickupAttemptFailed:
+		var f tracking.PickupFailed
+		_ = json.Unmarshal(ev.Data, &f)
+		n.Kind, n.Params["reason"] = NotifyPickupFailed, f.Reason
+	case tracking.PickupCollected:
+		total := 0
+		for _, c := range out.Collected {
+			total += c.Count
+		}
+		n.Kind, n.Params["count"] = NotifyCollected, strconv.Itoa(total)
+		if p.ReceiptCode != "" {
+			n.Params["receipt_code"] = p.ReceiptCode
+		}
+		var c tracking.Collected
+		if json.Unmarshal(ev.Data, &c) == nil && c.Partial {
+			n.Params["partial"] = "1"
+		}
+	case tracking.HandoffConfirmed:
+		if out.Status != tracking.StatusAtDesk {
+			return OutboxItem{}, false
+		}
+		n.Kind = NotifyAtDesk
+	case tracking.DeskAccepted:
+		var dd tracking.DeskDecision
+		_ = json.Unmarshal(ev.Data, &dd)
+		n.Kind = NotifyAccepted
+		if dd.AppointmentDate != "" {
+			n.Params["appointment_date"] = dd.AppointmentDate
+		}
+	case tracking.DeskReturnedIncomplete:
+		var dd tracking.DeskDecision
+		_ = json.Unmarshal(ev.Data, &dd)
+		n.Kind, n.Params["reason"] = NotifyReturned, dd.Reason
+		var names []string
+		for _, l := range dd.MissingLines {
+			if l >= 1 && l <= len(p.Documents) {
+				names = append(names, p.Documents[l-1].Name)
+			}
+		}
+		if len(names) > 0 {
+			n.Params["missing"] = strings.Join(names, "; ")
+		}
+	case tracking.ResultRegistered:
+		n.Kind = NotifyResultReady
+		if p.FeeAmount > 0 {
+			n.Params["fee"] = strconv.FormatInt(p.FeeAmount, 10)
+		}
+	case tracking.DeliveryOut:
+		n.Kind = NotifyResultOut
+		if p.FeeAmount > 0 {
+			n.Params["fee"] = strconv.FormatInt(p.FeeAmount, 10)
+		}
+		expires(endOfDay(at))
+	case tracking.DeliveryAttemptFailed:
+		var f tracking.DeliveryFailed
+		_ = json.Unmarshal(ev.Data, &f)
+		n.Kind, n.Params["cause"], n.Params["action"] = NotifyDeliveryFailed, f.Cause, f.Action
+		n.Params["attempts"] = strconv.Itoa(p.Attempts)
+	case tracking.DeliveryHeld:
+		n.Kind = NotifyHeld
+		if p.Custodian.Kind == tracking.PartyOffice {
+			n.Params["office"] = p.Custodian.Ref
+		}
+	case tracking.DeliveryCompleted:
+		n.Kind = NotifyDelivered
+	case tracking.DeliveryReturnedToDesk:
+		n.Kind = NotifyReturnedToDesk
+		n.Params["attempts"] = strconv.Itoa(p.Attempts)
+	case tracking.ParcelCancelled:
+		if ev.Actor.Kind == tracking.PartyCitizen {
+			return OutboxItem{}, false // they know
+		}
+		n.Kind = NotifyCancelled
+	default:
+		return OutboxItem{}, false
+	}
+	if len(n.Params) == 0 {
+		n.Params = nil
+	}
+	b, err := json.Marshal(n)
+	if err != nil {
+		return OutboxItem{}, false
+	}
+	return OutboxItem{Topic: TopicNotify, OrderKey: p.DossierID, Target: n.Kind, Payload: b}, true
+}
+
+// CallbackSet remembers which portal clients have a callback URL, so the
+// ledger's hook can decide without a query inside its transaction. It errs
+// toward writing rows: a client it has not seen (or anything before the
+// first load) counts as having one, and the relay discards a row whose
+// client turns out to have no URL. A miss asks for a refresh.
+type CallbackSet struct {
+	mu     sync.RWMutex
+	loaded bool
+	has    map[string]bool
+	miss   chan struct{}
+}
+
+// NewCallbackSet returns an empty set that answers true until loaded.
+func NewCallbackSet() *CallbackSet {
+	return &CallbackSet{has: map[string]bool{}, miss: make(chan struct{}, 1)}
+}
+
+// Has reports whether client has (or may have) a callback URL.
+func (c *CallbackSet) Has(client string) bool {
+	c.mu.RLock()
+	v, ok := c.has[client]
+	loaded := c.loaded
+	c.mu.RUnlock()
+	if !loaded || !ok {
+		select {
+		case c.miss <- struct{}{}:
+		default:
+		}
+		return true
+	}
+	return v
+}
+
+// Replace installs a fresh view: client id → has an active callback URL.
+func (c *CallbackSet) Replace(m map[string]bool) {
+	c.mu.Lock()
+	c.has, c.loaded = m, true
+	c.mu.Unlock()
+}
+
+// Misses signals when Has met a client it did not know.
+func (c *CallbackSet) Misses() <-chan struct{} { return c.miss }
+
+// CallbackTarget returns where and with which secret a client's callbacks
+// go. An empty URL means the client has none (or is inactive).
+func (p *Portal) CallbackTarget(ctx context.Context, client string) (url string, secret []byte, err error) {
+	c, err := p.Store.FindPortalClient(ctx, client)
+	if errs.Is(err, errs.NotFound) {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if c.CallbackURL == "" || !c.Active {
+		return "", nil, nil
+	}
+	sec, err := p.Secret(c)
+	if err != nil {
+		return "", nil, err
+	}
+	return c.CallbackURL, sec, nil
+}
+
+// OutboxRow is a claimed outbox row as the relay sees it.
+type OutboxRow struct {
+	ID             int64
+	Topic          string
+	OrderKey       string
+	Target         string
+	EventID        string
+	ParcelID       string
+	Payload        []byte
+	CreatedAt      time.Time
+	Attempts       int // including the attempt this claim is for
+	FirstAttemptAt time.Time
+	Token          string // the claim's fencing token
+	Later          bool   // a later row of the same topic and order key exists
+}
+
+// ClaimSpec asks for due rows of one topic.
+type ClaimSpec struct {
+	Topic      string
+	Limit      int
+	Now        time.Time
+	LeaseUntil time.Time // claimed rows are not due again before this
+	Token      string
+	// BlockOnDead: a dead row holds back the later rows of its order key
+	// until staff retry or discard it (strict order, the portal topic).
+	BlockOnDead bool
+}
+
+// Settlement outcomes.
+const (
+	SettleSent    = "sent"    // delivered (or skipped on purpose: Note says why)
+	SettleRetry   = "retry"   // failed; due again at Next
+	SettleDead    = "dead"    // failed for good; on the dead-letter list
+	SettleDefer   = "defer"   // not attempted (quiet hours, rate cap); due at Next
+	SettleDiscard = "discard" // dropped by the system (Note says why)
+)
+
+// Settlement is what became of one claimed row.
+type Settlement struct {
+	ID       int64
+	Token    string
+	Topic    string
+	OrderKey string
+	Outcome  string
+	At       time.Time
+	Next     time.Time // SettleRetry, SettleDefer
+	Error    string    // last error, never a response body, never a phone
+	Note     string    // what happened (channel, segments, skip reason)
+	// BlockOnDead mirrors the claim: a dead row holds its followers.
+	BlockOnDead bool
+}
+
+// OutboxStat is the queue of one topic.
+type OutboxStat struct {
+	Topic   string
+	Pending int        // not yet sent, not dead, not discarded
+	Dead    int        // on the dead-letter list
+	Oldest  *time.Time // creation of the oldest pending row
+}
+
+// Outbox states for the staff pages.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	OutboxDead    = "dead"
+)
+
+// OutboxFilter selects rows for the staff pages.
+type OutboxFilter struct {
+	Topic    string // "" for both
+	State    string // OutboxPending, OutboxSent, OutboxDead
+	Province string // "" for every province
+	Limit    int
+}
+
+// OutboxEntry is one row as staff see it: no phone beyond its last three
+// digits, no payload beyond the status or template.
+type OutboxEntry struct {
+	ID            int64
+	Topic         string
+	Target        string // portal client id or notification kind
+	Status        string // the callback's status (portal rows)
+	Number        string
+	DossierCode   string
+	PhoneLast3    string
+	CreatedAt     time.Time
+	NextAt        time.Time
+	SentAt        *time.Time
+	DeadAt        *time.Time
+	Attempts      int
+	ManualRetries int
+	LastError     string
+	Result        string
+	Held          int // later rows of the same order key waiting behind it
+}
+
+// NotifyTarget is what a notification sender needs of a parcel at send
+// time. The phone stays sealed until the sender opens it in memory.
+type NotifyTarget struct {
+	ParcelID    string
+	Number      string
+	Leg         string
+	DossierCode string
+	PhoneEnc    []byte
+	PhoneHash   []byte
+	PhoneLast3  string
+	DeskName    string
+	OfficeName  string // of the office named in the payload, when any
+	ReceiptCode string
+	Demo        bool
+}
+
+// OptOutLink is the state of a citizen's opt-out link.
+type OptOutLink struct {
+	ParcelID   string
+	PhoneLast3 string
+	OptedOut   bool
+}
