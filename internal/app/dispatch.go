@@ -210,6 +210,9 @@ type ZoneSummary struct {
 	AreaKm2 float64
 }
 
+// ZoneRes is the H3 resolution of every office's zone cells.
+const ZoneRes = h3cell.ZoneRes
+
 // zoneCellKm2 is the mean area of a res-7 cell in Vietnam (libraries notes:
 // 5.65 km² at Hanoi, 5.92 km² at Ho Chi Minh City).
 const zoneCellKm2 = 5.8
@@ -240,7 +243,9 @@ func (d *Dispatch) Zones(ctx context.Context, u User) ([]ZoneSummary, error) {
 type CoverRequest struct {
 	Office   string
 	Communes []string
-	Mode     h3cell.Containment
+	// Mode is center (default), full or overlapping: which cells along a
+	// commune's border count as the commune's.
+	Mode string
 	// Replace drops the office's other cells; otherwise the cover is added.
 	Replace bool
 	// SkipTaken leaves out cells another office already has, instead of
@@ -280,6 +285,13 @@ func (d *Dispatch) CoverCommunes(ctx context.Context, u User, req CoverRequest) 
 	if len(req.Communes) == 0 {
 		f.Add("communes", "Chọn ít nhất một xã, phường")
 	}
+	if req.Mode == "" {
+		req.Mode = h3cell.Center.String()
+	}
+	mode, err := h3cell.ParseContainment(req.Mode)
+	if err != nil {
+		f.Add("mode", "Cách phủ phải là center, full hoặc overlapping")
+	}
 	fromCommune := map[h3cell.Cell]string{}
 	var cover []h3cell.Cell
 	for _, code := range req.Communes {
@@ -298,7 +310,7 @@ func (d *Dispatch) CoverCommunes(ctx context.Context, u User, req CoverRequest) 
 		}
 		var cells []h3cell.Cell
 		if ok {
-			cells, err = h3cell.Cover(toH3Polygons(out.Polygons), h3cell.ZoneRes, req.Mode)
+			cells, err = h3cell.Cover(toH3Polygons(out.Polygons), h3cell.ZoneRes, mode)
 			if err != nil {
 				return ZoneResult{}, errs.Wrapf(errs.Internal, err, "phủ ô cho %s", c.FullName)
 			}
@@ -536,6 +548,29 @@ func pts(ls []h3cell.LatLng) []dispatch.Point {
 		out[i] = dispatch.Point{Lat: p.Lat, Lng: p.Lng}
 	}
 	return out
+}
+
+// CommuneOwners tells, for each commune of a province, which office's zone
+// holds the commune's point ("" for none), for the zone form.
+func (d *Dispatch) CommuneOwners(ctx context.Context, u User, province string) (map[string]string, error) {
+	if err := mayDispatch(u); err != nil {
+		return nil, err
+	}
+	zones, err := d.Store.FindZones(ctx, province)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := dispatch.NewZoneIndex(zones)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, c := range d.Units.CommunesOf(province) {
+		if o, _, ok, err := ix.OfficeFor(dispatch.Point{Lat: c.Lat, Lng: c.Lng}); err == nil && ok {
+			out[c.Code] = o
+		}
+	}
+	return out, nil
 }
 
 // Unzoned lists the live pickup requests of the user's province that no
@@ -1188,7 +1223,7 @@ func (d *Dispatch) courierOf(ctx context.Context, u User, office, courier string
 		}
 	}
 	return errs.E(errs.Unprocessable, "Bưu tá %s không thuộc bưu cục %s", courier, office).
-		WithFields(map[string]string{"courier": "Chọn bưu tá của bưu cục"})
+		WithFields(map[string]string{"courier": fmt.Sprintf("Bưu tá %s không thuộc bưu cục %s", courier, office)})
 }
 
 // Assign moves a request to a courier's route: a short re-plan that keeps

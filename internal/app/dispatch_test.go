@@ -15,7 +15,6 @@ import (
 	"hoso/dispatch"
 	"hoso/internal/app"
 	"hoso/internal/errs"
-	"hoso/internal/h3cell"
 	"hoso/internal/pg"
 	"hoso/internal/pg/pgtest"
 	"hoso/internal/secret"
@@ -119,7 +118,7 @@ func (e *dispatchEnv) request(lat, lng float64, from, to dispatch.Clock) app.Par
 
 func (e *dispatchEnv) cover(office string, communes ...string) app.ZoneResult {
 	e.t.Helper()
-	res, err := e.d.CoverCommunes(context.Background(), e.disp, app.CoverRequest{Office: office, Communes: communes, Mode: h3cell.Center})
+	res, err := e.d.CoverCommunes(context.Background(), e.disp, app.CoverRequest{Office: office, Communes: communes, Mode: "center"})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -152,7 +151,7 @@ func TestZonesPlaceNewRequests(t *testing.T) {
 	// Another office may not take the same commune: the error names the
 	// commune, the other office, and nothing changes.
 	before := e.count(`SELECT count(*) FROM zone_cells`)
-	_, err = e.d.CoverCommunes(ctx, e.disp, app.CoverRequest{Office: "BC-05488", Communes: []string{"05488", "05443"}, Mode: h3cell.Center})
+	_, err = e.d.CoverCommunes(ctx, e.disp, app.CoverRequest{Office: "BC-05488", Communes: []string{"05488", "05443"}, Mode: "center"})
 	if !errs.Is(err, errs.Unprocessable) {
 		t.Fatalf("overlap: %v", err)
 	}
@@ -166,7 +165,7 @@ func TestZonesPlaceNewRequests(t *testing.T) {
 		t.Errorf("refused cover changed zone_cells: %d → %d", before, n)
 	}
 	// Skipping taken cells: the neighbour gets only what is free.
-	res2, err := e.d.CoverCommunes(ctx, e.disp, app.CoverRequest{Office: "BC-05488", Communes: []string{"05488", "05443"}, Mode: h3cell.Overlapping, SkipTaken: true})
+	res2, err := e.d.CoverCommunes(ctx, e.disp, app.CoverRequest{Office: "BC-05488", Communes: []string{"05488", "05443"}, Mode: "overlapping", SkipTaken: true})
 	if err != nil || res2.Skipped == 0 {
 		t.Fatalf("skip taken: %+v, %v", res2, err)
 	}
