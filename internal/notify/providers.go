@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"strings"
 )
 
@@ -88,22 +87,22 @@ func ReasonOf(err error) string {
 // transportError describes a failed HTTP exchange without the URL (which
 // may carry a key) or anything the server said.
 func transportError(provider string, ctx context.Context, err error) *ProviderError {
-	reason := "network"
 	var ne net.Error
-	var ue *url.Error
-	switch {
-	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		reason = "timeout"
-	case errors.As(err, &ue):
-		err = ue.Err
+	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &ProviderError{Provider: provider, Reason: "timeout", Msg: "hết thời gian chờ"}
 	}
-	msg := err.Error()
-	if reason == "timeout" {
-		msg = "hết thời gian chờ"
-	} else if i := strings.Index(msg, "://"); i >= 0 {
-		msg = "không kết nối được"
+	msg := "không kết nối được"
+	switch s := err.Error(); {
+	case strings.Contains(s, "connection refused"):
+		msg = "máy chủ từ chối kết nối"
+	case strings.Contains(s, "no such host"):
+		msg = "không tìm thấy máy chủ"
+	case strings.Contains(s, "tls:") || strings.Contains(s, "x509:"):
+		msg = "lỗi TLS"
+	case strings.Contains(s, "connection reset") || strings.Contains(s, "EOF"):
+		msg = "kết nối bị ngắt"
 	}
-	return &ProviderError{Provider: provider, Reason: reason, Msg: msg}
+	return &ProviderError{Provider: provider, Reason: "network", Msg: msg}
 }
 
 // httpError classifies a non-success HTTP status.

@@ -96,7 +96,7 @@ type Message struct {
 }
 
 // Text joins the full sentences.
-func (m Message) Text() string { return join(m.Parts, false, len(m.Parts)) }
+func (m Message) Text() string { return join(m.Parts, false, 0) }
 
 func join(parts []Part, short bool, dropOptional int) string {
 	var b strings.Builder

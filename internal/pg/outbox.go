@@ -530,8 +530,12 @@ func (d *DB) DiscardOutbox(ctx context.Context, id, userID int64, province, reas
 		if err != nil {
 			return err
 		}
-		if _, err := d.exec(ctx, `UPDATE outbox SET discarded_at = ?, discarded_by = ?, claim_token = NULL WHERE id = ?`,
-			at, userID, id); err != nil {
+		var by any
+		if userID != 0 {
+			by = userID
+		}
+		if _, err := d.exec(ctx, `UPDATE outbox SET discarded_at = ?, discarded_by = ?, result = ?, claim_token = NULL WHERE id = ?`,
+			at, by, "bỏ: "+reason, id); err != nil {
 			return err
 		}
 		if err := d.releaseFollowers(ctx, app.Settlement{ID: id, Topic: topic, OrderKey: key}, at); err != nil {
