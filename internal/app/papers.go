@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -121,6 +122,9 @@ func (s *Papers) render(ctx context.Context, file string, demo bool, draw func(w
 	var buf bytes.Buffer
 	opts := labels.Options{Created: s.Now().UTC().Truncate(time.Second), Demo: demo, Location: receiptZone}
 	if err := draw(&buf, opts); err != nil {
+		if errors.Is(err, labels.ErrInvalidInput) {
+			return Paper{}, errs.Wrapf(errs.Conflict, err, "Dữ liệu chưa đủ để in %s. Báo quản trị kèm số hiệu bưu gửi.", file)
+		}
 		return Paper{}, errs.Wrapf(errs.Internal, err, "in %s", file)
 	}
 	return Paper{File: file, Body: buf.Bytes()}, nil

@@ -88,6 +88,7 @@ func ChainAfter(hooks ...func(ctx context.Context, writes []AppendInput) error) 
 // stores it, in the batch's transaction (an error rolls the batch back, so
 // there is never a collection without its receipt).
 func (s *Receipts) After(ctx context.Context, writes []AppendInput) error {
+	names := &receiptNames{store: s.Store, desks: map[string]string{}, offices: map[string]string{}, courierOffices: map[string]string{}}
 	for _, w := range writes {
 		var (
 			r   tracking.Receipt
@@ -95,9 +96,9 @@ func (s *Receipts) After(ctx context.Context, writes []AppendInput) error {
 		)
 		switch w.Event.Type {
 		case tracking.PickupCollected:
-			r, err = s.pickupReceipt(ctx, w)
+			r, err = s.pickupReceipt(ctx, names, w)
 		case tracking.DeliveryCompleted:
-			r, err = s.deliveryReceipt(ctx, w)
+			r, err = s.deliveryReceipt(ctx, names, w)
 		default:
 			continue
 		}
@@ -141,8 +142,52 @@ func handedAt(ev tracking.Event) time.Time {
 	return ev.ServerAt.In(receiptZone)
 }
 
+// receiptNames looks up, once per batch, the names a receipt states.
+type receiptNames struct {
+	store          ReceiptStore
+	desks          map[string]string // desk code → name
+	offices        map[string]string // office code → name
+	courierOffices map[string]string // staff code → office code
+}
+
+func (n *receiptNames) desk(ctx context.Context, code string) (string, error) {
+	if v, ok := n.desks[code]; ok {
+		return v, nil
+	}
+	d, err := n.store.FindDesk(ctx, code)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return "", err
+	}
+	n.desks[code] = d.Name
+	return d.Name, nil
+}
+
+func (n *receiptNames) office(ctx context.Context, code string) (string, error) {
+	if v, ok := n.offices[code]; ok || code == "" {
+		return v, nil
+	}
+	o, err := n.store.FindOffice(ctx, code)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return "", err
+	}
+	n.offices[code] = o.Name
+	return o.Name, nil
+}
+
+func (n *receiptNames) courierOffice(ctx context.Context, staff string) (string, error) {
+	if v, ok := n.courierOffices[staff]; ok {
+		return v, nil
+	}
+	u, err := n.store.FindUserByStaffCode(ctx, staff)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return "", err
+	}
+	n.courierOffices[staff] = u.OfficeCode
+	return u.OfficeCode, nil
+}
+
 // base fills what both receipts share from the parcel and the event.
-func (s *Receipts) base(ctx context.Context, kind tracking.ReceiptKind, w AppendInput) (tracking.Receipt, error) {
+func (s *Receipts) base(ctx context.Context, names *receiptNames, kind tracking.ReceiptKind, w AppendInput) (tracking.Receipt, error) {
 	p, ev := w.Parcel, w.Event
 	code := p.ReceiptCode
 	if !tracking.ValidReceiptCode(code) {
@@ -154,31 +199,26 @@ func (s *Receipts) base(ctx context.Context, kind tracking.ReceiptKind, w Append
 		At: handedAt(ev), RecordedAt: ev.ServerAt.In(receiptZone), CourierCode: ev.Actor.Ref,
 		Initials: vntext.Initials(p.CitizenName), EventID: ev.ID, EventHash: hex.EncodeToString(ev.Hash),
 	}
-	if d, err := s.Store.FindDesk(ctx, p.DeskCode); err == nil {
-		r.DeskName = d.Name
-	} else if !errs.Is(err, errs.NotFound) {
+	var err error
+	if r.DeskName, err = names.desk(ctx, p.DeskCode); err != nil {
 		return r, err
 	}
 	// The courier's own office; the parcel's zone office if the courier
 	// has none on record.
-	r.OfficeCode = p.OfficeCode
-	if u, err := s.Store.FindUserByStaffCode(ctx, ev.Actor.Ref); err == nil && u.OfficeCode != "" {
-		r.OfficeCode = u.OfficeCode
-	} else if err != nil && !errs.Is(err, errs.NotFound) {
+	if r.OfficeCode, err = names.courierOffice(ctx, ev.Actor.Ref); err != nil {
 		return r, err
 	}
-	if r.OfficeCode != "" {
-		if o, err := s.Store.FindOffice(ctx, r.OfficeCode); err == nil {
-			r.OfficeName = o.Name
-		} else if !errs.Is(err, errs.NotFound) {
-			return r, err
-		}
+	if r.OfficeCode == "" {
+		r.OfficeCode = p.OfficeCode
+	}
+	if r.OfficeName, err = names.office(ctx, r.OfficeCode); err != nil {
+		return r, err
 	}
 	return r, nil
 }
 
-func (s *Receipts) pickupReceipt(ctx context.Context, w AppendInput) (tracking.Receipt, error) {
-	r, err := s.base(ctx, tracking.ReceiptPickup, w)
+func (s *Receipts) pickupReceipt(ctx context.Context, names *receiptNames, w AppendInput) (tracking.Receipt, error) {
+	r, err := s.base(ctx, names, tracking.ReceiptPickup, w)
 	if err != nil {
 		return r, err
 	}
@@ -201,8 +241,8 @@ func (s *Receipts) pickupReceipt(ctx context.Context, w AppendInput) (tracking.R
 	return r, nil
 }
 
-func (s *Receipts) deliveryReceipt(ctx context.Context, w AppendInput) (tracking.Receipt, error) {
-	r, err := s.base(ctx, tracking.ReceiptDelivery, w)
+func (s *Receipts) deliveryReceipt(ctx context.Context, names *receiptNames, w AppendInput) (tracking.Receipt, error) {
+	r, err := s.base(ctx, names, tracking.ReceiptDelivery, w)
 	if err != nil {
 		return r, err
 	}
