@@ -150,45 +150,12 @@ func (r *PickupRequest) Normalize() {
 // "documents[0].count", "windows[1].end".
 func (r *PickupRequest) Validate(now time.Time, hours ServiceHours) error {
 	f := errs.Fields{}
-	text := func(field, v string, min, max int, what string) {
-		n := utf8.RuneCountInString(v)
-		switch {
-		case n < min && min > 0:
-			f.Add(field, "bắt buộc: nhập "+what)
-		case n > max:
-			f.Add(field, fmt.Sprintf("dài quá %d ký tự", max))
-		case vntext.HasControl(v) || !utf8.ValidString(v):
-			f.Add(field, "chứa ký tự không hợp lệ")
-		}
-	}
+	text := textRule(f)
 	text("dossier.code", r.Dossier.Code, 1, MaxCode, "mã hồ sơ")
 	text("dossier.procedure_code", r.Dossier.ProcedureCode, 0, 50, "")
 	text("dossier.procedure_name", r.Dossier.ProcedureName, 0, MaxText, "")
 	text("dossier.desk_code", r.Dossier.DeskCode, 1, 40, "nơi tiếp nhận hồ sơ")
-	text("citizen.full_name", r.Citizen.FullName, 1, MaxName, "họ và tên")
-	if p, ok := vntext.NormalizePhone(r.Citizen.Phone); !ok || p != r.Citizen.Phone {
-		f.Add("citizen.phone", "phải có 10 chữ số, bắt đầu bằng 0")
-	}
-	if r.Citizen.IDNumber != "" && !vntext.ValidIDNumber(r.Citizen.IDNumber) {
-		f.Add("citizen.id_number", "số CCCD phải có đúng 12 chữ số")
-	}
-	if len(r.Address.ProvinceCode) != 2 {
-		f.Add("address.province_code", "mã tỉnh gồm 2 chữ số")
-	}
-	if len(r.Address.CommuneCode) != 5 {
-		f.Add("address.commune_code", "mã xã/phường gồm 5 chữ số")
-	}
-	text("address.line", r.Address.Line, 1, MaxText, "số nhà, đường hoặc thôn, tổ")
-	if (r.Address.Lat == nil) != (r.Address.Lng == nil) {
-		f.Add("address.lat", "cần cả vĩ độ và kinh độ, hoặc bỏ trống cả hai")
-	} else if r.Address.Lat != nil {
-		if la := *r.Address.Lat; la < 8 || la > 24 {
-			f.Add("address.lat", "vĩ độ nằm ngoài lãnh thổ Việt Nam")
-		}
-		if ln := *r.Address.Lng; ln < 102 || ln > 118 {
-			f.Add("address.lng", "kinh độ nằm ngoài lãnh thổ Việt Nam")
-		}
-	}
+	validateContact(f, text, r.Citizen, r.Address)
 	switch n := len(r.Documents); {
 	case n == 0:
 		f.Add("documents", "cần ít nhất một giấy tờ")
@@ -213,6 +180,55 @@ func (r *PickupRequest) Validate(now time.Time, hours ServiceHours) error {
 		f.Add("channel", "yêu cầu qua cổng phải có mã cổng")
 	}
 	return f.Err(errs.Unprocessable, "Yêu cầu thu gom chưa hợp lệ")
+}
+
+// ValidateContact checks a citizen and an address on their own (a result
+// returned to someone who filed at the counter has no pickup request).
+func ValidateContact(c Citizen, a Address) error {
+	f := errs.Fields{}
+	validateContact(f, textRule(f), c, a)
+	return f.Err(errs.Unprocessable, "Thông tin người nhận chưa hợp lệ")
+}
+
+func textRule(f errs.Fields) func(field, v string, min, max int, what string) {
+	return func(field, v string, min, max int, what string) {
+		n := utf8.RuneCountInString(v)
+		switch {
+		case n < min && min > 0:
+			f.Add(field, "bắt buộc: nhập "+what)
+		case n > max:
+			f.Add(field, fmt.Sprintf("dài quá %d ký tự", max))
+		case vntext.HasControl(v) || !utf8.ValidString(v):
+			f.Add(field, "chứa ký tự không hợp lệ")
+		}
+	}
+}
+
+func validateContact(f errs.Fields, text func(field, v string, min, max int, what string), c Citizen, a Address) {
+	text("citizen.full_name", c.FullName, 1, MaxName, "họ và tên")
+	if p, ok := vntext.NormalizePhone(c.Phone); !ok || p != c.Phone {
+		f.Add("citizen.phone", "phải có 10 chữ số, bắt đầu bằng 0")
+	}
+	if c.IDNumber != "" && !vntext.ValidIDNumber(c.IDNumber) {
+		f.Add("citizen.id_number", "số CCCD phải có đúng 12 chữ số")
+	}
+	if len(a.ProvinceCode) != 2 {
+		f.Add("address.province_code", "mã tỉnh gồm 2 chữ số")
+	}
+	if len(a.CommuneCode) != 5 {
+		f.Add("address.commune_code", "mã xã/phường gồm 5 chữ số")
+	}
+	text("address.line", a.Line, 1, MaxText, "số nhà, đường hoặc thôn, tổ")
+	if (a.Lat == nil) != (a.Lng == nil) {
+		f.Add("address.lat", "cần cả vĩ độ và kinh độ, hoặc bỏ trống cả hai")
+	} else if a.Lat != nil {
+		if la := *a.Lat; la < 8 || la > 24 {
+			f.Add("address.lat", "vĩ độ nằm ngoài lãnh thổ Việt Nam")
+		}
+		if ln := *a.Lng; ln < 102 || ln > 118 {
+			f.Add("address.lng", "kinh độ nằm ngoài lãnh thổ Việt Nam")
+		}
+	}
 }
 
 func validateWindows(f errs.Fields, ws []Window, now time.Time, h ServiceHours) {

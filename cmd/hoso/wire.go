@@ -37,6 +37,7 @@ type system struct {
 	sync     *app.Sync
 	alarms   *app.Alarms
 	devices  *app.Devices
+	hops     *app.Hops
 	receipts *app.Receipts // signs receipts in the ledger hook; see receipts.go
 	cases    *app.Cases
 	now      func() time.Time
@@ -97,6 +98,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.devices = &app.Devices{Store: db, Hasher: hasher, Box: box, SMS: sms, Now: now}
 	s.sync = &app.Sync{Ledger: s.ledger, Store: db, Now: now, Verify: s.devices.Verify}
 	s.alarms = &app.Alarms{Store: db, Now: now, Policy: app.DefaultAlarmPolicy()}
+	s.hops = &app.Hops{Store: db, Ledger: s.ledger, Intake: s.intake, Now: now, NewID: newID}
 	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}
 	if err := s.wireReceipts(); err != nil {
 		return nil, err
@@ -123,7 +125,7 @@ func (s *system) webServer() (*web.Server, error) {
 	return web.New(web.Deps{
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
-		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices,
+		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
 		Queries: s.db,
 		Ready:   s.db.CheckSchema,
 		PoolStats: func() (uint32, uint32, uint32) {

@@ -27,6 +27,7 @@ type IntakeStore interface {
 	LastDossierDocuments(ctx context.Context, code string) (tracking.Dossier, []tracking.Document, bool, error)
 	CountWindowBookings(ctx context.Context, commune string, from, to time.Time) (map[time.Time]int, error)
 	InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error
+	ParcelHashes(ctx context.Context, id string) (phone, cccd []byte, err error)
 }
 
 // S10Config is the service letters per leg.
@@ -81,38 +82,22 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 	if err := req.Validate(now, s.Hours); err != nil {
 		return Parcel{}, err
 	}
-	f := errs.Fields{}
-	prov, okProv := s.Units.Province(req.Address.ProvinceCode)
-	if !okProv {
-		f.Add("address.province_code", "không có tỉnh/thành phố mã "+req.Address.ProvinceCode)
-	}
-	com, okCom := s.Units.Commune(req.Address.CommuneCode)
-	switch {
-	case !okCom:
-		f.Add("address.commune_code", "không có xã/phường mã "+req.Address.CommuneCode)
-	case okProv && com.ProvinceCode != prov.Code:
-		f.Add("address.commune_code", fmt.Sprintf("%s không thuộc %s", com.FullName, prov.FullName))
-	}
 	desk, err := s.Store.FindDesk(ctx, req.Dossier.DeskCode)
+	deskErr := ""
 	switch {
 	case errs.Is(err, errs.NotFound):
-		f.Add("dossier.desk_code", "không có nơi tiếp nhận mã "+req.Dossier.DeskCode)
+		deskErr = "không có nơi tiếp nhận mã " + req.Dossier.DeskCode
 	case err != nil:
 		return Parcel{}, err
 	}
-	if err := f.Err(errs.Unprocessable, "Yêu cầu thu gom chưa hợp lệ"); err != nil {
+	p, phoneHash, idHash, err := s.contactWith(ctx, req, deskErr)
+	if err != nil {
 		return Parcel{}, err
 	}
-	p = Parcel{
-		ID: s.NewID(), Leg: string(tracking.LegPickup), Status: string(tracking.StatusRequested),
-		Channel: req.Channel, PortalClient: req.PortalClient, CreatedBy: req.CreatedBy,
-		Dossier: req.Dossier, CitizenName: req.Citizen.FullName,
-		PhoneEnc:     s.Box.Seal([]byte(req.Citizen.Phone), []byte(SealPhone)),
-		PhoneLast3:   req.Citizen.Phone[len(req.Citizen.Phone)-3:],
-		ProvinceCode: req.Address.ProvinceCode, CommuneCode: req.Address.CommuneCode, AddressLine: req.Address.Line,
-		DeskCode: desk.Code, Documents: req.Documents, Windows: req.Windows, Demo: s.Demo,
-		CreatedAt: now, UpdatedAt: now, ReceiptCode: NewReceiptCode(),
-	}
+	p.ID, p.Leg, p.Status = s.NewID(), string(tracking.LegPickup), string(tracking.StatusRequested)
+	p.Channel, p.PortalClient, p.CreatedBy, p.Dossier = req.Channel, req.PortalClient, req.CreatedBy, req.Dossier
+	p.DeskCode, p.Documents, p.Windows, p.Demo = desk.Code, req.Documents, req.Windows, s.Demo
+	p.CreatedAt, p.UpdatedAt, p.ReceiptCode = now, now, NewReceiptCode()
 	ws, we := req.Windows[0].Start, req.Windows[0].End
 	for _, w := range req.Windows[1:] {
 		if w.Start.Before(ws) {
@@ -130,25 +115,6 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 		}
 		r := now.Add(time.Duration(float64(d.Sub(now)) * share))
 		p.RiskAt = &r
-	}
-	if req.Address.Lat != nil {
-		p.Lat, p.Lng = *req.Address.Lat, *req.Address.Lng
-	} else {
-		p.Lat, p.Lng, p.LocationApprox = com.Lat, com.Lng, true
-	}
-	if s.Zoner != nil {
-		office, _, ok, err := s.Zoner.OfficeFor(ctx, p.Lat, p.Lng)
-		if err != nil {
-			return Parcel{}, err
-		}
-		if ok {
-			p.OfficeCode = office
-		}
-	}
-	var idHash []byte
-	if req.Citizen.IDNumber != "" {
-		idHash = s.Hasher.Sum(PurposeCCCD, req.Citizen.IDNumber)
-		p.IDLast3 = req.Citizen.IDNumber[9:]
 	}
 	actor := tracking.Party{Kind: tracking.PartyCitizen}
 	switch req.Channel {
@@ -178,7 +144,7 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 			return errs.Wrapf(errs.Internal, err, "cấp số hiệu")
 		}
 		p.Number = n.String()
-		if err := s.Store.InsertParcel(ctx, p, s.PhoneHash(req.Citizen.Phone), idHash); err != nil {
+		if err := s.Store.InsertParcel(ctx, p, phoneHash, idHash); err != nil {
 			return err
 		}
 		data, err := tracking.MarshalData(map[string]any{
@@ -309,4 +275,59 @@ const receiptAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 func NewReceiptCode() string {
 	c := secret.Code(10, receiptAlphabet)
 	return c[:5] + "-" + c[5:]
+}
+
+// contact checks a request's citizen and address against the units, places
+// the address (the commune's point when none is given, flagged approximate;
+// the office of its zone), seals the phone and hashes the CCCD.
+func (s *Intake) contact(ctx context.Context, req tracking.PickupRequest) (Parcel, []byte, []byte, error) {
+	if err := tracking.ValidateContact(req.Citizen, req.Address); err != nil {
+		return Parcel{}, nil, nil, err
+	}
+	return s.contactWith(ctx, req, "")
+}
+
+func (s *Intake) contactWith(ctx context.Context, req tracking.PickupRequest, deskErr string) (Parcel, []byte, []byte, error) {
+	f := errs.Fields{}
+	if deskErr != "" {
+		f.Add("dossier.desk_code", deskErr)
+	}
+	prov, okProv := s.Units.Province(req.Address.ProvinceCode)
+	if !okProv {
+		f.Add("address.province_code", "không có tỉnh/thành phố mã "+req.Address.ProvinceCode)
+	}
+	com, okCom := s.Units.Commune(req.Address.CommuneCode)
+	switch {
+	case !okCom:
+		f.Add("address.commune_code", "không có xã/phường mã "+req.Address.CommuneCode)
+	case okProv && com.ProvinceCode != prov.Code:
+		f.Add("address.commune_code", fmt.Sprintf("%s không thuộc %s", com.FullName, prov.FullName))
+	}
+	if err := f.Err(errs.Unprocessable, "Yêu cầu thu gom chưa hợp lệ"); err != nil {
+		return Parcel{}, nil, nil, err
+	}
+	p := Parcel{CitizenName: req.Citizen.FullName,
+		PhoneEnc:     s.Box.Seal([]byte(req.Citizen.Phone), []byte(SealPhone)),
+		PhoneLast3:   req.Citizen.Phone[len(req.Citizen.Phone)-3:],
+		ProvinceCode: req.Address.ProvinceCode, CommuneCode: req.Address.CommuneCode, AddressLine: req.Address.Line}
+	if req.Address.Lat != nil {
+		p.Lat, p.Lng = *req.Address.Lat, *req.Address.Lng
+	} else {
+		p.Lat, p.Lng, p.LocationApprox = com.Lat, com.Lng, true
+	}
+	if s.Zoner != nil {
+		office, _, ok, err := s.Zoner.OfficeFor(ctx, p.Lat, p.Lng)
+		if err != nil {
+			return Parcel{}, nil, nil, err
+		}
+		if ok {
+			p.OfficeCode = office
+		}
+	}
+	var idHash []byte
+	if req.Citizen.IDNumber != "" {
+		idHash = s.Hasher.Sum(PurposeCCCD, req.Citizen.IDNumber)
+		p.IDLast3 = req.Citizen.IDNumber[9:]
+	}
+	return p, s.PhoneHash(req.Citizen.Phone), idHash, nil
 }

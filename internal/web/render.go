@@ -72,7 +72,14 @@ func templateFuncs(a *assets.Assets) template.FuncMap {
 		"field": func(fields map[string]string, name string) string {
 			return fields[name]
 		},
-		"add":  func(a, b int) int { return a + b },
+		"add": func(a, b int) int { return a + b },
+		"seq": func(n int) []int {
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i
+			}
+			return out
+		},
 		"join": strings.Join,
 		"eq1":  func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 	}

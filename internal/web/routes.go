@@ -24,10 +24,12 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleDesk:
+		add("/mot-cua", "Nhận hồ sơ")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleOffice:
+		add("/buu-cuc", "Nhận và chuyển")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleCourier:
@@ -70,6 +72,7 @@ func (s *Server) routes() {
 	portal.Get("/pickups", s.portalList)
 	portal.Get("/pickups/:id", s.portalGet)
 	portal.Post("/pickups/:id/cancel", s.portalCancel)
+	portal.Post("/dossiers/:dossier_code/result", s.portalResult)
 
 	// Pages: sessions and CSRF.
 	pg := a.Group("", s.loadSession, s.checkCSRF)
@@ -99,6 +102,19 @@ func (s *Server) routes() {
 	staff.Get("/su-co", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.incidentsPage)
 	staff.Get("/su-co/:id", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.incidentPage)
 	staff.Post("/su-co/:id", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.incidentAction)
+
+	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
+	office.Get("", s.counterPage)
+	office.Post("/nhan", s.counterScan)
+	office.Post("/thieu", s.counterMissing)
+	office.Post("/chuyen", s.counterRelease)
+	desk := pg.Group("/mot-cua", noStore, s.requireRole(app.RoleDesk))
+	desk.Get("", s.counterPage)
+	desk.Post("/nhan", s.counterScan)
+	desk.Post("/thieu", s.counterMissing)
+	desk.Post("/chuyen", s.counterRelease)
+	desk.Post("/quyet-dinh/:number", s.deskDecide)
+	desk.Post("/ket-qua/:number", s.deskResult)
 
 	s.dispatchRoutes(pg)
 }

@@ -37,6 +37,7 @@ type Deps struct {
 	Alarms         *app.Alarms
 	Cases          *app.Cases
 	Devices        *app.Devices
+	Hops           *app.Hops
 	Queries        Queries
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
@@ -57,6 +58,7 @@ type Queries interface {
 	FindRejectedEvents(ctx context.Context, office string, limit int) ([]app.RejectedEvent, error)
 	CourierRoute(ctx context.Context, staffCode string, day time.Time) ([]app.Parcel, error)
 	PendingHandoffs(ctx context.Context, parcelIDs []string) (map[string]tracking.Handoff, error)
+	FindUsers(ctx context.Context, role app.Role, office string) ([]app.User, error)
 }
 
 // Server holds the parsed templates, assets and limiters of one app.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 
 	"hoso/internal/vntext"
@@ -10,6 +11,8 @@ import (
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func parseParty(s string) (tracking.Party, error) { return tracking.ParseParty(s) }
+
+type contextCtx = context.Context
 
 func statusLabel(s string) string { return tracking.Status(s).Label() }
 

@@ -277,3 +277,6 @@ CREATE TABLE door_codes (
 );
 
 ALTER TABLE parcels ADD COLUMN route_stop integer;
+
+CREATE SEQUENCE manifest_seq;
+CREATE INDEX parcels_return_of_idx ON parcels (return_of) WHERE return_of IS NOT NULL;

@@ -1,0 +1,65 @@
+// Counter pages (post office, desk): a keyboard-wedge scanner types the
+// number and presses Enter. The page keeps focus in the scan field, sends the
+// scan without leaving the page, and answers with a sound and a colour:
+// one high beep OK, two beeps already scanned, one low long tone unexpected.
+// Without this script the forms post and the page reloads the same way.
+(function () {
+  'use strict';
+  var audio = null;
+  function tone(freq, ms, at) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var o = audio.createOscillator();
+      var g = audio.createGain();
+      o.frequency.value = freq;
+      o.connect(g);
+      g.connect(audio.destination);
+      var t = audio.currentTime + (at || 0);
+      g.gain.setValueAtTime(0.2, t);
+      o.start(t);
+      o.stop(t + ms / 1000);
+    } catch (e) { /* no sound: the colour still tells */ }
+  }
+  function feedback(kind) {
+    if (kind === 'ok') tone(1200, 120);
+    else if (kind === 'duplicate') { tone(700, 90); tone(700, 90, 0.15); }
+    else if (kind === 'needs_count') tone(900, 200);
+    else if (kind) tone(220, 500);
+  }
+  function focusScan() {
+    var f = document.getElementById('so');
+    if (f) { f.focus(); f.select(); }
+  }
+  function bind() {
+    var form = document.querySelector('[data-scan-form]');
+    if (!form) return;
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var body = new URLSearchParams(new FormData(form));
+      var btn = form.querySelector('button');
+      btn.setAttribute('aria-busy', 'true');
+      fetch(form.action, { method: 'POST', body: body, credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Accept': 'text/html' } })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, 'text/html');
+          var main = doc.getElementById('noi-dung');
+          if (main) document.getElementById('noi-dung').replaceChildren.apply(document.getElementById('noi-dung'), Array.prototype.slice.call(main.childNodes));
+          var res = document.querySelector('[data-scan]');
+          feedback(res ? res.getAttribute('data-scan') : '');
+          bind();
+          if (!document.getElementById('kiem-dem')) focusScan();
+        })
+        .catch(function () {
+          btn.removeAttribute('aria-busy');
+          form.submit();
+        });
+    });
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    var res = document.querySelector('[data-scan]');
+    if (res) feedback(res.getAttribute('data-scan'));
+    bind();
+    focusScan();
+  });
+})();
