@@ -133,7 +133,7 @@ func (s Shift) Validate(h Hours) error {
 		}
 	}
 	if s.Capacity <= 0 {
-		f.Add("capacity", fmt.Sprintf("Bưu tá %s có sức chở %d bưu gửi trong %s: cần ít nhất 1", s.Courier, s.Capacity, name))
+		f.Add("capacity", fmt.Sprintf("Ca của %s ngày %s có sức chở %d bưu gửi: cần ít nhất 1", s.Courier, s.Day.Label(), s.Capacity))
 	} else if s.Capacity > MaxCapacity {
 		f.Add("capacity", fmt.Sprintf("Sức chở %d của %s quá lớn (tối đa %d)", s.Capacity, name, MaxCapacity))
 	}

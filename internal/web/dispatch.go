@@ -937,22 +937,23 @@ type communeOpt struct {
 }
 
 type zonesPage struct {
-	Tabs     []dispatchTab
-	Offices  []app.ZoneSummary
-	Office   app.PostOffice
-	Communes []communeOpt
-	Mode     string
-	Replace  bool
-	Skip     bool
-	Add      string
-	Remove   string
-	Errors   map[string]string
-	Summary  []fieldError
-	Flash    string
-	Unzoned  []app.Parcel
-	MapURL   string
-	Outlines string
-	Res      int
+	Tabs       []dispatchTab
+	Offices    []app.ZoneSummary
+	Office     app.PostOffice
+	Communes   []communeOpt
+	Mode       string
+	Replace    bool
+	Skip       bool
+	Add        string
+	Remove     string
+	Errors     map[string]string
+	Summary    []fieldError
+	Flash      string
+	Unzoned    []app.Parcel
+	MapURL     string
+	Outlines   string
+	Res        int
+	AnyChecked bool
 }
 
 func (s *Server) dispatchZonesPage(c *fiber.Ctx) error {
@@ -972,6 +973,7 @@ func (s *Server) renderZones(c *fiber.Ctx, status int, officeCode string, form *
 		p.Mode, p.Replace, p.Skip, p.Add, p.Remove = form.Mode, form.Replace, form.Skip, form.Add, form.Remove
 		for _, cm := range form.Communes {
 			checked[cm.Code] = cm.Checked
+			p.AnyChecked = p.AnyChecked || cm.Checked
 		}
 		p.Errors, p.Summary = formErrors(formErr, map[string]string{"communes": "xa-dau-tien", "cells": "xa-dau-tien", "mode": "cach-phu", "add": "o-them", "remove": "o-bot"})
 		p.Flash = ""

@@ -42,7 +42,9 @@
   }
 
   function draw(outlines, data) {
-    var bounds = L.latLngBounds([]);
+    var bounds = L.latLngBounds([]); // the office's own zone
+    var work = L.latLngBounds([]);   // the day's stops, when there are any
+    var zones = L.latLngBounds([]);  // every office's zone
     var province = null;
     L.geoJSON(outlines, {
       interactive: false,
@@ -67,6 +69,7 @@
         fillOpacity: z.own ? 0.14 : 0.08
       });
       tip(poly, "Vùng " + z.office + ": " + z.cells + " ô").addTo(map);
+      zones.extend(poly.getBounds());
       if (z.own) {
         bounds.extend(poly.getBounds());
       }
@@ -76,7 +79,7 @@
       var colour = colours[r.colour % colours.length];
       var line = L.polyline(r.path, { color: colour, weight: 3, opacity: 0.85 });
       tip(line, r.courier + (r.name ? " — " + r.name : "") + ": " + r.stops.length + " điểm").addTo(map);
-      bounds.extend(line.getBounds());
+      work.extend(line.getBounds());
       r.stops.forEach(function (s) {
         var m = L.circleMarker(s.at, {
           radius: 6, color: colour, weight: 2,
@@ -90,7 +93,7 @@
     (data.unplaced || []).forEach(function (u) {
       var m = L.circleMarker(u.at, { radius: 7, color: "#b42318", weight: 3, fillColor: "#ffffff", fillOpacity: 1, dashArray: "3 2" });
       tip(m, u.number + ": " + u.reason).addTo(map);
-      bounds.extend(m.getLatLng());
+      work.extend(m.getLatLng());
     });
 
     (data.offices || []).forEach(function (o) {
@@ -100,10 +103,19 @@
       tip(m, o.name + " (" + o.code + ")").addTo(map);
       if (o.code === data.office.code) {
         bounds.extend(m.getLatLng());
+        if (work.isValid()) {
+          work.extend(m.getLatLng());
+        }
       }
     });
 
-    if (bounds.isValid() && (data.routes.length > 0 || data.zones.some(function (z) { return z.own; }))) {
+    // Show the day's work if there is any; on the zone page every zone,
+    // the office's among its neighbours; else the province.
+    if (work.isValid()) {
+      map.fitBounds(work.pad(0.15), { maxZoom: 15 });
+    } else if (el.hasAttribute("data-all-zones") && zones.isValid()) {
+      map.fitBounds(zones.pad(0.05));
+    } else if (bounds.isValid() && data.zones.some(function (z) { return z.own; })) {
       map.fitBounds(bounds.pad(0.08));
     } else if (province) {
       map.fitBounds(province);
