@@ -30,6 +30,12 @@ type heldGroup struct {
 	Parcels    []heldItem
 }
 
+type outgoing struct {
+	app.Parcel
+	To       string
+	Deadline time.Time
+}
+
 type heldItem struct {
 	app.Parcel
 	Hours int
@@ -39,6 +45,8 @@ type heldItem struct {
 type counterPage struct {
 	Role      string
 	Base      string // /buu-cuc or /mot-cua
+	InboxN    int
+	Outgoing  []outgoing
 	Scan      *app.ScanResult
 	Count     *app.Parcel // a pickup the desk must count now
 	Groups    []giverGroup
@@ -78,6 +86,7 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 			p.Groups = append(p.Groups, giverGroup{Giver: name(it.Handoff.Giver), GiverRef: it.Handoff.Giver.String(), Manifest: it.Manifest})
 		}
 		p.Groups[i].Items = append(p.Groups[i].Items, it)
+		p.InboxN++
 	}
 	held, err := s.d.Hops.Held(ctx, u)
 	if err != nil {
@@ -85,7 +94,19 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 	}
 	now := s.d.Now()
 	hidx := map[string]int{}
+	ids := make([]string, len(held))
+	for i, h := range held {
+		ids[i] = h.ID
+	}
+	out, err := s.d.Queries.PendingHandoffs(ctx, ids)
+	if err != nil {
+		return p, err
+	}
 	for _, h := range held {
+		if ho, ok := out[h.ID]; ok {
+			p.Outgoing = append(p.Outgoing, outgoing{Parcel: h, To: name(ho.Receiver), Deadline: ho.Deadline})
+			continue
+		}
 		if u.Role == app.RoleDesk {
 			switch tracking.Status(h.Status) {
 			case tracking.StatusAtDesk:
