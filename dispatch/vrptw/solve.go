@@ -214,6 +214,7 @@ func (sv *solver) annealPhase(cur *state) {
 	t0 *= scale
 	t1 *= scale
 	p0 := sv.progress()
+	prio := make([]int, in.n) // scratch priorities for the ejection move
 	for !sv.done() {
 		sv.iter++
 		f := (sv.progress() - p0) / (1 - p0 + 1e-12)
@@ -229,6 +230,15 @@ func (sv *solver) annealPhase(cur *state) {
 			seed = work.unassigned[sv.r.intn(n)]
 		}
 		sv.buf = in.ruinAround(work, sv.r, sv.opt.RuinSize, seed, sv.buf[:0])
+		if n := len(work.unassigned); n > 0 && sv.r.float() < 0.1 {
+			// Place an unplaced job by ejecting a routed one, which the
+			// recreate below then tries to put elsewhere.
+			i := sv.r.intn(n)
+			j := work.unassigned[i]
+			prio[j] = 1
+			in.ejectInsert(work, i, prio)
+			prio[j] = 0
+		}
 		sv.buf = sv.retry(work, sv.buf)
 		in.sortRemoved(sv.buf, sv.r)
 		in.recreate(work, sv.buf, 0.01, sv.r, nil)

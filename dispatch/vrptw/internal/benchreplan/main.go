@@ -113,7 +113,7 @@ func run(args []string, out io.Writer) error {
 	requests := fs.Int("requests", 20, "new requests to re-plan one at a time")
 	planTime := fs.Duration("plan-time", 20*time.Second, "budget of the initial and from-scratch plans")
 	replanTime := fs.Duration("replan-time", 120*time.Millisecond, "budget of one incremental re-plan, set-up included")
-	scratch := fs.Int("scratch", 2, "new requests also re-planned from scratch (costly)")
+	scratch := fs.Int("scratch", 2, "first new requests also re-planned from scratch (costly); requests the incremental re-plan leaves out are always re-planned from scratch too")
 	seed := fs.Uint64("seed", 1, "seed of the generated day")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the re-plans to this file")
 	if err := fs.Parse(args); err != nil {
@@ -170,7 +170,7 @@ func run(args []string, out io.Writer) error {
 		if routed(sol, len(p2.Jobs)-1) {
 			placed++
 		}
-		if q < *scratch {
+		if q < *scratch || !routed(sol, len(p2.Jobs)-1) {
 			t := time.Now()
 			fresh, err := vrptw.Solve(ctx, p2, vrptw.Options{TimeLimit: *planTime, Seed: uint64(q + 1)})
 			if err != nil {
