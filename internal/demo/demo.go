@@ -147,6 +147,14 @@ func (s *Seeder) Run(ctx context.Context, pickups int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if err := s.SeedDispatch(ctx); err != nil {
+		return Result{}, err
+	}
+	j, err := s.journeys(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	n += j
 	// The marker last: a seed cut short runs again.
 	if err := s.Store.SetMeta(ctx, "demo.seeded", s.Now().UTC().Format(time.RFC3339), s.Now()); err != nil {
 		return Result{}, err
