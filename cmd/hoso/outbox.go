@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base32"
 	"net/http"
 	"strings"
@@ -119,6 +120,14 @@ func (s *system) runOutbox(ctx context.Context) {
 		if err != nil {
 			s.log.Warn("outbox metrics", "err", err)
 		}
+	}
+	var sum []byte
+	if o.cfg.InboundToken != "" {
+		h := sha256.Sum256([]byte(o.cfg.InboundToken))
+		sum = h[:]
+	}
+	if err := s.db.SetNotifyInboundToken(ctx, sum, s.now()); err != nil && ctx.Err() == nil {
+		s.log.Warn("SMS reply webhook token", "err", err)
 	}
 	go o.refreshCallbacks(ctx)
 	if o.cfg.Relay {

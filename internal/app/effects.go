@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hoso/internal/errs"
+	"hoso/internal/vntext"
 	"hoso/tracking"
 )
 
@@ -135,7 +136,13 @@ func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (O
 	if e.Callbacks != nil && !e.Callbacks.Has(p.PortalClient) {
 		return OutboxItem{}, false
 	}
-	body := CallbackBody{EventID: ev.ID, DossierCode: p.Dossier.Code, PickupID: p.ID, TrackingNumber: p.Number,
+	// A return leg belongs to the pickup request the portal knows: its id is
+	// the pickup's, the tracking number the return leg's own.
+	pickupID := p.ID
+	if p.ReturnOf != "" {
+		pickupID = p.ReturnOf
+	}
+	body := CallbackBody{EventID: ev.ID, DossierCode: p.Dossier.Code, PickupID: pickupID, TrackingNumber: p.Number,
 		Status: string(out.Status), UPUCode: ev.UPU, At: eventAt(ev).In(vnZone).Format(time.RFC3339),
 		Detail: e.callbackDetail(p, ev, out)}
 	b, err := json.Marshal(body)
@@ -151,6 +158,7 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 	d := map[string]any{
 		"event":        string(ev.Type),
 		"leg":          p.Leg,
+		"parcel_id":    p.ID,
 		"status_label": tracking.Status(out.Status).Label(),
 		"recorded_at":  ev.ServerAt.In(vnZone).Format(time.RFC3339),
 	}
@@ -534,4 +542,18 @@ type OptOutLink struct {
 	ParcelID   string
 	PhoneLast3 string
 	OptedOut   bool
+}
+
+// ParseOptOutReply reads a citizen's SMS reply: out for a stop keyword
+// ("TC", "Từ chối", "HUY", "STOP"…), in for a restart keyword ("DK",
+// "Đăng ký", "START"); neither for anything else. Case, accents and spacing
+// do not matter.
+func ParseOptOutReply(text string) (out, in bool) {
+	switch vntext.Fold(text) {
+	case "tc", "tu choi", "huy", "huy tin", "huy tin nhan", "stop", "dung", "khong nhan", "ngung":
+		return true, false
+	case "dk", "dang ky", "nhan tin", "start":
+		return false, true
+	}
+	return false, false
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"hoso/internal/app"
 	"hoso/internal/vntext"
 )
 
@@ -238,18 +239,10 @@ func (n *Notifier) send(ctx context.Context, r Request, msg Message) (Outcome, e
 
 // Reply opt-out: a citizen answers an SMS with a keyword.
 
-var optOutWords = map[string]bool{"tc": true, "tu choi": true, "huy": true, "huy tin": true, "huy tin nhan": true, "stop": true,
-	"dung": true, "khong nhan": true, "ngung": true}
-
-var optInWords = map[string]bool{"dk": true, "dang ky": true, "nhan tin": true, "start": true}
-
 // ParseReply reads a reply: out is true for an opt-out keyword ("TC",
 // "HUY", "STOP", "Từ chối"…), in for an opt-in ("DK", "START"); neither
-// for anything else.
-func ParseReply(text string) (out, in bool) {
-	k := vntext.Fold(text)
-	return optOutWords[k], optInWords[k]
-}
+// for anything else (app.ParseOptOutReply).
+func ParseReply(text string) (out, in bool) { return app.ParseOptOutReply(text) }
 
 // HandleReply records a citizen's reply keyword. It reports what it did
 // ("opt_out", "opt_in" or "" for an unrelated text). The phone is hashed and

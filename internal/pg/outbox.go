@@ -2,6 +2,7 @@ package pg
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -543,4 +544,28 @@ func (d *DB) DiscardOutbox(ctx context.Context, id, userID int64, province, reas
 		}
 		return d.InsertAudit(ctx, userID, "outbox.discard", "outbox:"+strconv.FormatInt(id, 10), reason, at)
 	})
+}
+
+const inboundTokenKey = "notify.inbound_token_sha256"
+
+// SetNotifyInboundToken records the SHA-256 of the SMS gateway's webhook
+// token (nil removes it: the webhook answers 404).
+func (d *DB) SetNotifyInboundToken(ctx context.Context, sum []byte, at time.Time) error {
+	if len(sum) == 0 {
+		_, err := d.exec(ctx, `DELETE FROM meta WHERE key = ?`, inboundTokenKey)
+		return err
+	}
+	_, err := d.exec(ctx, `INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`, inboundTokenKey, hex.EncodeToString(sum), at)
+	return err
+}
+
+// NotifyInboundTokenHash returns the webhook token's SHA-256 (NotFound when
+// none is set).
+func (d *DB) NotifyInboundTokenHash(ctx context.Context) ([]byte, error) {
+	var v string
+	if err := d.queryOne(ctx, pg.Scan(&v), `SELECT value FROM meta WHERE key = ?`, inboundTokenKey); err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(v)
 }

@@ -17,12 +17,14 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/su-co", "Sự cố")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
+		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
 	case app.RoleDispatcher:
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/su-co", "Sự cố")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
+		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
 	case app.RoleDesk:
 		add("/mot-cua", "Nhận hồ sơ")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
