@@ -41,13 +41,28 @@ export default async function dispatch({ browser, baseURL, data, lib }) {
   await lib.checkA11y(page, "dispatch-plan-1280");
   await lib.shot(page, "dispatch-plan-1280");
 
+  // Hold the first answers of the progress endpoint so the page can be
+  // looked at while "running"; then let the real answers through.
+  let held = 0;
+  await page.route(/\/tien-do\/[^/]+\/json$/, (route) => {
+    if (held < 3) {
+      held++;
+      return route.fulfill({ json: { done: false, percent: 20 * held, message: `Đang tìm phương án tốt hơn… ${20 * held}%.` } });
+    }
+    return route.continue();
+  });
   await page.selectOption("#thoi-gian", "2");
   await page.getByRole("button", { name: "Lập lại kế hoạch" }).click();
   await lib.expectURL(page, /\/nhan-vien\/dieu-phoi\/(tien-do|ke-hoach)/);
+  let sawProgress = false;
   if (page.url().includes("/tien-do/")) {
+    sawProgress = true;
     await lib.expectVisible(page, "progress#tien-do");
+    await lib.expectText(page, "#tien-do-chu", "Đang tìm phương án");
     await lib.checkA11y(page, "dispatch-progress-1280");
     await lib.shot(page, "dispatch-progress-1280");
+  } else {
+    lib.log("the re-plan finished before its progress page was served");
   }
   await lib.expectURL(page, /\/ke-hoach\?.*tb=da-lap/, { timeout: 30_000 });
   await lib.expectText(page, ".alert--success", "Đã lập kế hoạch phiên bản 2");
@@ -115,5 +130,5 @@ export default async function dispatch({ browser, baseURL, data, lib }) {
   await lib.shot(p, "dispatch-shift-error-360");
   perr.check();
   await phone.close();
-  return { stops, published };
+  return { stops, published, sawProgress };
 }

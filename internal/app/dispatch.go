@@ -963,7 +963,11 @@ func (d *Dispatch) PlanDay(ctx context.Context, u User, officeCode string, day d
 	if seed == 0 {
 		seed = uint64(d.now().UnixNano())
 	}
-	plan, err := x.Solve(ctx, vrptw.Options{TimeLimit: limit, Seed: seed, Progress: opt.Progress})
+	// Small days converge long before the time limit: an iteration budget
+	// that grows with the stops ends them early; large days stay bound by
+	// time.
+	iters := 3000 + 300*len(x.Problem.Jobs)
+	plan, err := x.Solve(ctx, vrptw.Options{TimeLimit: limit, MaxIterations: iters, Seed: seed, Progress: opt.Progress})
 	if err != nil {
 		return dispatch.Plan{}, errs.Wrapf(errs.Internal, err, "lập kế hoạch ngày %s", day)
 	}

@@ -1,0 +1,202 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"hoso/dispatch"
+	"hoso/internal/app"
+	"hoso/internal/errs"
+	"hoso/internal/secret"
+	"hoso/internal/units"
+)
+
+// demoReach is how far from a demo office a commune's point may be for the
+// commune to join that office's zone; communes further out stay outside
+// every zone, so the demo also shows the queue of unzoned requests.
+const demoReach = 12_000 // metres
+
+// SeedDispatch gives the demo offices zones (the communes around each
+// office, each commune to its nearest office), places the pickups that were
+// filed before the zones existed, gives every demo office a courier (the
+// accounts' couriers, plus one made here for offices that have none), gives
+// the couriers shifts for today and the next service days, plans every day
+// that has requests and publishes today's and the next day's plans, so the
+// couriers' routes and the citizens' timelines show appointments. It is
+// safe to run again: what exists is kept.
+func (s *Seeder) SeedDispatch(ctx context.Context) error {
+	store, ok := s.Store.(app.DispatchStore)
+	if !ok {
+		return fmt.Errorf("demo: the store cannot dispatch")
+	}
+	h := dispatch.HoursFrom(s.Intake.Hours.Start, s.Intake.Hours.End)
+	d := &app.Dispatch{Store: store, Tx: s.Intake.Tx, Ledger: s.Intake.Ledger, Units: s.Units, Outlines: units.NewOutlines(),
+		Now: s.Now, Hours: h, Demo: true, PlanTime: time.Second, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	user, err := s.Store.FindUserByUsername(ctx, "dieuphoi")
+	if err != nil {
+		return fmt.Errorf("demo: dispatcher: %w", err)
+	}
+	offices, err := d.Offices(ctx, user)
+	if err != nil {
+		return err
+	}
+	var demoOffices []app.PostOffice
+	for _, o := range offices {
+		if o.Demo && o.ProvinceCode == Province {
+			demoOffices = append(demoOffices, o)
+		}
+	}
+	if len(demoOffices) == 0 {
+		return fmt.Errorf("demo: no demo offices")
+	}
+	if err := s.seedZones(ctx, d, user, demoOffices); err != nil {
+		return err
+	}
+	if _, err := d.PlaceUnzoned(ctx, user, Province); err != nil {
+		return fmt.Errorf("demo: place requests: %w", err)
+	}
+	if err := s.seedShifts(ctx, d, user, demoOffices); err != nil {
+		return err
+	}
+	return s.seedPlans(ctx, d, user, demoOffices)
+}
+
+func (s *Seeder) seedZones(ctx context.Context, d *app.Dispatch, user app.User, offices []app.PostOffice) error {
+	zones, err := d.Zones(ctx, user)
+	if err != nil {
+		return err
+	}
+	for _, z := range zones {
+		if z.Office.Demo && z.Cells > 0 {
+			return nil // already seeded
+		}
+	}
+	near := map[string][]string{}
+	for _, c := range s.Units.CommunesOf(Province) {
+		best, bestD := "", math.Inf(1)
+		for _, o := range offices {
+			if dist := metres(c.Lat, c.Lng, o.Lat, o.Lng); dist < bestD {
+				best, bestD = o.Code, dist
+			}
+		}
+		if bestD <= demoReach {
+			near[best] = append(near[best], c.Code)
+		}
+	}
+	for _, o := range offices {
+		if len(near[o.Code]) == 0 {
+			continue
+		}
+		if _, err := d.CoverCommunes(ctx, user, app.CoverRequest{Office: o.Code, Communes: near[o.Code], Mode: "center", SkipTaken: true}); err != nil {
+			return fmt.Errorf("demo: zone of %s: %w", o.Code, err)
+		}
+	}
+	return nil
+}
+
+// metres is the great-circle distance between two points.
+func metres(lat1, lng1, lat2, lng2 float64) float64 {
+	const r = 6371008.8
+	rad := math.Pi / 180
+	dLat, dLng := (lat2-lat1)*rad, (lng2-lng1)*rad
+	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
+	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
+}
+
+func (s *Seeder) seedShifts(ctx context.Context, d *app.Dispatch, user app.User, offices []app.PostOffice) error {
+	today := dispatch.DayOf(s.Now())
+	h := dispatch.HoursFrom(s.Intake.Hours.Start, s.Intake.Hours.End)
+	for i, o := range offices {
+		couriers, err := d.Couriers(ctx, user, o.Code)
+		if err != nil {
+			return err
+		}
+		if len(couriers) == 0 {
+			// An office with no demo account gets a courier of its own; its
+			// password is random: nobody logs in with it.
+			code := strings.TrimPrefix(o.Code, "BC-")
+			u, err := s.Auth.CreateUser(ctx, app.NewUser{Username: "buuta-" + code, Password: secret.Token(18), Role: app.RoleCourier,
+				OfficeCode: o.Code, FullName: "Bưu tá " + strings.TrimSuffix(strings.TrimPrefix(o.Name, "Bưu cục "), " (demo)"),
+				StaffCode: "BT-" + code, Demo: true})
+			if err != nil && !errs.Is(err, errs.Conflict) {
+				return fmt.Errorf("demo: courier of %s: %w", o.Code, err)
+			}
+			if err == nil {
+				couriers = append(couriers, dispatch.Courier{Ref: u.StaffCode, Name: u.FullName, Office: o.Code})
+			}
+		}
+		existing, err := d.Shifts(ctx, user, o.Code, today, today.AddDays(7))
+		if err != nil {
+			return err
+		}
+		has := map[string]bool{}
+		for _, sh := range existing {
+			has[sh.Courier] = true
+		}
+		for j, c := range couriers {
+			if has[c.Ref] {
+				continue
+			}
+			sh := dispatch.Shift{Courier: c.Ref, Office: o.Code, Day: today, Start: h.Start, End: h.End,
+				Capacity: 25, MaxStops: 0, Vehicle: dispatch.Motorbike, COD: (i+j)%2 == 0, Demo: true}
+			if j%3 == 2 {
+				sh.Vehicle, sh.Capacity = dispatch.Bicycle, 12
+			}
+			if _, err := d.CreateShifts(ctx, user, sh, 6, s.Intake.Hours.Days); err != nil {
+				return fmt.Errorf("demo: shifts of %s: %w", c.Ref, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Seeder) seedPlans(ctx context.Context, d *app.Dispatch, user app.User, offices []app.PostOffice) error {
+	today := dispatch.DayOf(s.Now())
+	sort.Slice(offices, func(i, j int) bool { return offices[i].Code < offices[j].Code })
+	published := 0
+	for k := 0; k < 6; k++ {
+		day := today.AddDays(k)
+		planned := false
+		for _, o := range offices {
+			if _, err := d.Plan(ctx, user, o.Code, day); err == nil {
+				continue // already planned
+			} else if !errs.Is(err, errs.NotFound) {
+				return err
+			}
+			shifts, err := d.Shifts(ctx, user, o.Code, day, day)
+			if err != nil {
+				return err
+			}
+			requests, err := d.Store.FindRequests(ctx, o.Code, day)
+			if err != nil {
+				return err
+			}
+			if len(shifts) == 0 || len(requests) == 0 {
+				continue
+			}
+			plan, err := d.PlanDay(ctx, user, o.Code, day, app.PlanOptions{Seed: 2026, Reason: "Kế hoạch demo"})
+			if err != nil {
+				return fmt.Errorf("demo: plan %s %s: %w", o.Code, day, err)
+			}
+			if plan.Stops() == 0 {
+				continue
+			}
+			planned = true
+			if published < 2 {
+				if _, err := d.Publish(ctx, user, plan.ID); err != nil {
+					return fmt.Errorf("demo: publish %s %s: %w", o.Code, day, err)
+				}
+			}
+		}
+		if planned {
+			published++
+		}
+	}
+	return nil
+}

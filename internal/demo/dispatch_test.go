@@ -1,0 +1,85 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"hoso/internal/app"
+	"hoso/internal/demo"
+	"hoso/internal/pg/pgtest"
+	"hoso/internal/secret"
+	"hoso/internal/units"
+	"hoso/tracking"
+)
+
+// TestSeedDispatch seeds a small demo, then its dispatch: zones around the
+// offices, shifts, plans, and published appointments on the timelines.
+func TestSeedDispatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds a demo province")
+	}
+	db, _ := pgtest.New(t)
+	ctx := context.Background()
+	set, err := units.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vn := time.FixedZone("ICT", 7*3600)
+	// Monday 07:00: the whole service day is ahead.
+	now := time.Date(2026, 11, 23, 7, 0, 0, 0, vn)
+	clock := func() time.Time { return now }
+	box, _ := secret.NewBox(bytes.Repeat([]byte{1}, 32))
+	hasher, _ := secret.NewHasher(bytes.Repeat([]byte{2}, 32))
+	ledger := &app.Ledger{Store: db, Tx: db, Policy: tracking.DefaultPolicy, Now: clock, NewID: uuid.NewString}
+	days := [7]bool{false, true, true, true, true, true, true}
+	intake := &app.Intake{Store: db, Tx: db, Ledger: ledger, Units: set, Box: box, Hasher: hasher,
+		S10:   app.S10Config{Pickup: "EA", Return: "EB", Country: "VN"},
+		Hours: tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: days, Zone: vn},
+		Now:   clock, NewID: uuid.NewString, Demo: true}
+	s := &demo.Seeder{Store: db, Units: set, Auth: &app.Auth{Store: db, Now: clock}, Portal: &app.Portal{Store: db, Box: box, Now: clock},
+		Intake: intake, Now: clock, Seed: 2026}
+	if _, err := s.Run(ctx, 80); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SeedDispatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int {
+		t.Helper()
+		n, err := db.CountForTest(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(`SELECT count(DISTINCT office_code) FROM zone_cells`); n < 4 {
+		t.Errorf("%d demo offices have a zone", n)
+	}
+	if n := count(`SELECT count(*) FROM parcels WHERE office_code IS NOT NULL`); n < 40 {
+		t.Errorf("only %d of 80 requests are in a zone", n)
+	}
+	if n := count(`SELECT count(DISTINCT courier_ref) FROM courier_shifts`); n < 5 {
+		t.Errorf("%d couriers have shifts", n)
+	}
+	if n := count(`SELECT count(*) FROM dispatch_plans WHERE status = 'published'`); n < 2 {
+		t.Errorf("%d published plans", n)
+	}
+	if n := count(`SELECT count(*) FROM events WHERE type = 'pickup.scheduled'`); n < 10 {
+		t.Errorf("%d appointments published", n)
+	}
+	if n := count(`SELECT count(*) FROM parcels WHERE status = 'scheduled' AND courier_ref IS NOT NULL AND planned_date IS NOT NULL`); n < 10 {
+		t.Errorf("%d parcels scheduled", n)
+	}
+	// Running again changes nothing.
+	before := count(`SELECT count(*) FROM dispatch_plans`) + count(`SELECT count(*) FROM courier_shifts`) + count(`SELECT count(*) FROM zone_cells`)
+	if err := s.SeedDispatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := count(`SELECT count(*) FROM dispatch_plans`) + count(`SELECT count(*) FROM courier_shifts`) + count(`SELECT count(*) FROM zone_cells`); after != before {
+		t.Errorf("second run changed rows: %d → %d", before, after)
+	}
+}
