@@ -108,7 +108,7 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 					Phone: fmt.Sprintf("0978%06d", 100000+made), IDNumber: fmt.Sprintf("019%09d", 555000000+made)},
 				Address:   tracking.Address{ProvinceCode: Province, CommuneCode: com.Code, Line: fmt.Sprintf("Số %d, %s", 3+made, streets[made%len(streets)])},
 				Documents: pr.Docs, Windows: []tracking.Window{{Start: ws, End: ws.Add(2 * time.Hour)}},
-				Channel:   tracking.ChannelPortal, PortalClient: PortalID,
+				Channel: tracking.ChannelPortal, PortalClient: PortalID,
 			}
 			pk, err := in.Create(ctx, req)
 			if err != nil {
