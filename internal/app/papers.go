@@ -135,9 +135,9 @@ func forbiddenPaper() error {
 }
 
 // parcelInScope: the courier who holds or is scheduled for the parcel (or
-// named on its receipt), the office of the parcel, the desk it is addressed
-// to, dispatchers of its province, admins.
-func parcelInScope(u User, p Parcel, courier string) bool {
+// named on its receipt), the office of the parcel (or of that courier), the
+// desk it is addressed to, dispatchers of its province, admins.
+func parcelInScope(u User, p Parcel, courier, courierOffice string) bool {
 	me := u.Party()
 	switch u.Role {
 	case RoleAdmin:
@@ -145,7 +145,7 @@ func parcelInScope(u User, p Parcel, courier string) bool {
 	case RoleDispatcher:
 		return u.ProvinceCode != "" && u.ProvinceCode == p.ProvinceCode
 	case RoleOffice:
-		return u.OfficeCode != "" && (u.OfficeCode == p.OfficeCode || p.Custodian == me)
+		return u.OfficeCode != "" && (u.OfficeCode == p.OfficeCode || u.OfficeCode == courierOffice || p.Custodian == me)
 	case RoleDesk:
 		return u.DeskCode != "" && (u.DeskCode == p.DeskCode || p.Custodian == me)
 	case RoleCourier:
@@ -507,7 +507,7 @@ func (s *Papers) Label(ctx context.Context, u User, number string) (Paper, error
 	if err != nil {
 		return Paper{}, err
 	}
-	if !parcelInScope(u, p, "") {
+	if !parcelInScope(u, p, "", "") {
 		return Paper{}, forbiddenPaper()
 	}
 	in := s.LabelInput(ctx, p)
@@ -520,18 +520,18 @@ func (s *Papers) Receipt(ctx context.Context, u User, number string) (Paper, err
 	if err != nil {
 		return Paper{}, err
 	}
-	courier := ""
+	courier, office := "", ""
 	if c, err := s.Receipts.Find(ctx, p.ID, tracking.ReceiptPickup); err == nil {
-		courier = c.Receipt.CourierCode
+		courier, office = c.Receipt.CourierCode, c.Receipt.OfficeCode
 	}
-	if !parcelInScope(u, p, courier) {
+	if !parcelInScope(u, p, courier, office) {
 		return Paper{}, forbiddenPaper()
 	}
-	office := p.OfficeCode
+	printOffice := p.OfficeCode
 	if u.Role == RoleCourier && u.OfficeCode != "" {
-		office = u.OfficeCode
+		printOffice = u.OfficeCode
 	}
-	in, err := s.ReceiptInput(ctx, p, office)
+	in, err := s.ReceiptInput(ctx, p, printOffice)
 	if err != nil {
 		return Paper{}, err
 	}
@@ -544,11 +544,11 @@ func (s *Papers) DeliveryReceipt(ctx context.Context, u User, number string) (Pa
 	if err != nil {
 		return Paper{}, err
 	}
-	courier := ""
+	courier, office := "", ""
 	if c, err := s.Receipts.Find(ctx, p.ID, tracking.ReceiptDelivery); err == nil {
-		courier = c.Receipt.CourierCode
+		courier, office = c.Receipt.CourierCode, c.Receipt.OfficeCode
 	}
-	if !parcelInScope(u, p, courier) {
+	if !parcelInScope(u, p, courier, office) {
 		return Paper{}, forbiddenPaper()
 	}
 	in, _, err := s.DeliveryInput(ctx, p)
