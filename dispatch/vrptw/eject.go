@@ -5,8 +5,10 @@ package vrptw
 // pool idea of Nagata & Bräysy's route minimisation, with one ejection). The
 // ejected job takes its place in the unassigned list. Every insertion
 // position and ejected job is tried, with segment data extended step by step
-// so that a route of m jobs costs O(m²).
-func (in *inst) ejectInsert(s *state, idx int, absent []int) bool {
+// so that a route of m jobs costs O(m²). With r nil the cheapest ejection of
+// the lowest count wins; otherwise one of the lowest-count ejections at
+// random, so that repeated tries explore different chains.
+func (in *inst) ejectInsert(s *state, idx int, absent []int, r *rng) bool {
 	j := s.unassigned[idx]
 	type cand struct {
 		k, i, q int // route, insert after node i, remove node q
@@ -15,8 +17,19 @@ func (in *inst) ejectInsert(s *state, idx int, absent []int) bool {
 		dist    float64
 	}
 	best := cand{k: -1}
+	ties := 0
 	better := func(c cand) bool {
-		return best.k < 0 || c.score < best.score || (c.score == best.score && c.dist < best.dist)
+		switch {
+		case best.k < 0 || c.score < best.score:
+			ties = 1
+			return true
+		case c.score > best.score:
+			return false
+		case r != nil:
+			ties++
+			return r.intn(ties) == 0
+		}
+		return c.dist < best.dist
 	}
 	limit := absent[j]
 	for k := 0; k < in.nv; k++ {

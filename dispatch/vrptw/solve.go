@@ -226,17 +226,17 @@ func (sv *solver) annealPhase(cur *state) {
 		// Make room next to unplaced jobs now and then (a new request in a
 		// full day); otherwise ruin around a random routed job.
 		var seed int32 = -1
-		if n := len(work.unassigned); n > 0 && sv.r.float() < 0.3 {
+		if n := len(work.unassigned); n > 0 && sv.r.float() < 0.6 {
 			seed = work.unassigned[sv.r.intn(n)]
 		}
 		sv.buf = in.ruinAround(work, sv.r, sv.opt.RuinSize, seed, sv.buf[:0])
-		if n := len(work.unassigned); n > 0 && sv.r.float() < 0.1 {
+		if n := len(work.unassigned); n > 0 && sv.r.float() < 0.3 {
 			// Place an unplaced job by ejecting a routed one, which the
 			// recreate below then tries to put elsewhere.
 			i := sv.r.intn(n)
 			j := work.unassigned[i]
 			prio[j] = 1
-			in.ejectInsert(work, i, prio)
+			in.ejectInsert(work, i, prio, sv.r)
 			prio[j] = 0
 		}
 		sv.buf = sv.retry(work, sv.buf)
@@ -329,7 +329,7 @@ func (sv *solver) fleetPhase(cur *state, share float64) {
 			in.sortRemoved(sv.buf, sv.r)
 			in.recreate(work, sv.buf, 0.01, sv.r, open)
 			if n := len(work.unassigned); n > 0 && n <= maxEjectPool {
-				in.ejectInsert(work, sv.r.intn(n), absent)
+				in.ejectInsert(work, sv.r.intn(n), absent, nil)
 			}
 			in.recost(work)
 			if len(work.unassigned) < len(cur.unassigned) || sumAbs(work) < sumAbs(cur) {

@@ -111,7 +111,8 @@ func run(args []string, out io.Writer) error {
 	couriers := fs.Int("couriers", 40, "couriers")
 	offices := fs.Int("offices", 10, "post offices")
 	requests := fs.Int("requests", 20, "new requests to re-plan one at a time")
-	planTime := fs.Duration("plan-time", 20*time.Second, "budget of the initial and from-scratch plans")
+	planTime := fs.Duration("plan-time", 60*time.Second, "time bound of the initial and from-scratch plans")
+	planIters := fs.Int("plan-iterations", 40000, "iteration budget of the initial and from-scratch plans (makes the day's plan reproducible)")
 	replanTime := fs.Duration("replan-time", 120*time.Millisecond, "budget of one incremental re-plan, set-up included")
 	scratch := fs.Int("scratch", 2, "first new requests also re-planned from scratch (costly); requests the incremental re-plan leaves out are always re-planned from scratch too")
 	seed := fs.Uint64("seed", 1, "seed of the generated day")
@@ -132,7 +133,7 @@ func run(args []string, out io.Writer) error {
 		len(comm), *stops, *couriers, *offices)
 	ctx := context.Background()
 	t0 := time.Now()
-	base, err := vrptw.Solve(ctx, d.prob, vrptw.Options{TimeLimit: *planTime, Seed: 1})
+	base, err := vrptw.Solve(ctx, d.prob, vrptw.Options{TimeLimit: *planTime, MaxIterations: *planIters, Seed: 1})
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func run(args []string, out io.Writer) error {
 		}
 		if q < *scratch || !routed(sol, len(p2.Jobs)-1) {
 			t := time.Now()
-			fresh, err := vrptw.Solve(ctx, p2, vrptw.Options{TimeLimit: *planTime, Seed: uint64(q + 1)})
+			fresh, err := vrptw.Solve(ctx, p2, vrptw.Options{TimeLimit: *planTime, MaxIterations: *planIters, Seed: uint64(q + 1)})
 			if err != nil {
 				return err
 			}
