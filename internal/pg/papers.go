@@ -2,6 +2,7 @@ package pg
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -13,7 +14,8 @@ import (
 
 // FindCourierDay lists the parcels planned for a courier on a day (by the
 // projection's courier_ref and planned_date), cancelled ones left out, in
-// window order, with the plan's arrival time from the last pickup.scheduled.
+// window order (then by the plan's arrival time), with the arrival time from
+// the last pickup.scheduled.
 func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time) ([]app.PlannedStop, error) {
 	ps, err := d.loadParcels(ctx, `WHERE p.courier_ref = ? AND p.planned_date = ? AND p.status <> 'cancelled'
 		ORDER BY p.window_start NULLS LAST, p.tracking_number`, staffCode, day.Format("2006-01-02"))
@@ -42,6 +44,18 @@ func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time
 	for i, p := range ps {
 		out[i] = app.PlannedStop{Parcel: p, ETA: eta[p.ID]}
 	}
+	// Within one window (many citizens choose the same slot) the plan's
+	// arrival times give the route order.
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if ws, wt := a.Parcel.WindowStart, b.Parcel.WindowStart; ws != nil && wt != nil && !ws.Equal(*wt) {
+			return ws.Before(*wt)
+		}
+		if a.ETA != nil && b.ETA != nil {
+			return a.ETA.Before(*b.ETA)
+		}
+		return a.ETA != nil && b.ETA == nil
+	})
 	return out, nil
 }
 
