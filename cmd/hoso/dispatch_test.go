@@ -224,6 +224,14 @@ func TestDispatchDayThroughTheServer(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM events WHERE type = 'pickup.scheduled' AND actor_kind = 'dispatcher'`); n != 6 {
 		t.Errorf("%d pickup.scheduled events", n)
 	}
+	// The courier's route follows the plan's order.
+	var planned []string
+	for _, st := range m.Routes[0].Stops {
+		planned = append(planned, st.Number)
+	}
+	if got := courierRoute(t, e, "buuta1", day); strings.Join(got, ",") != strings.Join(planned, ",") {
+		t.Errorf("courier's route %v, plan %v", got, planned)
+	}
 
 	// A new request: the page says so; the re-plan keeps the stops.
 	more := createRequests(t, e, "000.00.19.DQ", 1)
@@ -359,6 +367,29 @@ func TestDispatchPageInBrowser(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM events WHERE type = 'pickup.scheduled'`); n < 10 {
 		t.Errorf("%d pickup.scheduled events after publishing in the browser", n)
 	}
+}
+
+// courierRoute is the tracking numbers of a courier's pickups of a day, in
+// the order the courier app shows them.
+func courierRoute(t *testing.T, e *testEnv, username string, day dispatch.Day) []string {
+	t.Helper()
+	code, body := e.courier(username).get("/api/v1/courier/route?date=" + day.String())
+	var out struct {
+		Stops []struct {
+			TrackingNumber string `json:"tracking_number"`
+			Kind           string `json:"kind"`
+		} `json:"stops"`
+	}
+	if code != 200 || json.Unmarshal(body, &out) != nil {
+		t.Fatalf("courier route: %d %.300s", code, body)
+	}
+	var ns []string
+	for _, s := range out.Stops {
+		if s.Kind == "pickup" {
+			ns = append(ns, s.TrackingNumber)
+		}
+	}
+	return ns
 }
 
 func snippet(body, class string) string {

@@ -40,6 +40,7 @@ type DispatchStore interface {
 	ParcelStatuses(ctx context.Context, ids []string) (map[string]string, error)
 	UnzonedParcels(ctx context.Context, province string, limit int) ([]Parcel, error)
 	SetParcelOffice(ctx context.Context, parcelID, office string) (bool, error)
+	SetRouteStop(ctx context.Context, parcelID string, stop int) error
 	FindPlanVersions(ctx context.Context, office string, day dispatch.Day) ([]dispatch.Plan, error)
 }
 
@@ -1372,6 +1373,13 @@ func (d *Dispatch) Publish(ctx context.Context, u User, planID int64) (PublishRe
 					return err
 				}
 				if sameSchedule(parcel, r.Courier, p.Day, s.Window) {
+					// Same courier, day and window: nothing for the citizen,
+					// but the courier's list follows the new order.
+					if parcel.RouteStop != s.Seq {
+						if err := d.Store.SetRouteStop(ctx, s.Parcel, s.Seq); err != nil {
+							return err
+						}
+					}
 					res.Unchanged++
 					continue
 				}
@@ -1383,7 +1391,7 @@ func (d *Dispatch) Publish(ctx context.Context, u User, planID int64) (PublishRe
 				}
 				id := uuid.NewSHA1(planEvents, []byte(fmt.Sprintf("%d/%s", p.ID, s.Parcel))).String()
 				_, _, err = d.Ledger.Record(ctx, s.Parcel, EventInput{ID: id, Type: tracking.PickupScheduled, Actor: actor, Data: data,
-					Schedule: &Schedule{Courier: r.Courier, Office: p.Office, Date: p.Day.Start(), WindowStart: s.Window.Start, WindowEnd: s.Window.End}})
+					Schedule: &Schedule{Courier: r.Courier, Office: p.Office, Date: p.Day.Start(), WindowStart: s.Window.Start, WindowEnd: s.Window.End, Stop: s.Seq}})
 				switch {
 				case errors.Is(err, ErrDuplicate):
 					res.Unchanged++

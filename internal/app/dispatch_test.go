@@ -376,6 +376,11 @@ func TestPlanPublishReplan(t *testing.T) {
 	if p1, _ := e.db.FindPlanByID(ctx, v1.ID); p1.Status != dispatch.Superseded {
 		t.Errorf("v1 is %s", p1.Status)
 	}
+	// Every courier's list follows v2's order, changed appointment or not.
+	if n := e.count(`SELECT count(*) FROM plan_stops s JOIN parcels p ON p.id = s.parcel_id
+		WHERE s.plan_id = ? AND NOT s.visited AND (p.route_stop IS DISTINCT FROM s.seq OR p.courier_ref <> s.courier_ref)`, v2.ID); n != 0 {
+		t.Errorf("%d parcels out of v2's route order", n)
+	}
 
 	// A cancelled request leaves the next plan.
 	if _, err := e.intake.Cancel(ctx, parcels[1], tracking.Party{Kind: tracking.PartyCitizen}, "Không cần nữa"); err != nil {

@@ -373,6 +373,13 @@ func (d *DB) SetParcelOffice(ctx context.Context, parcelID, office string) (bool
 	return res.RowsAffected() == 1, nil
 }
 
+// SetRouteStop sets a scheduled parcel's position in its courier's route
+// (the route order changed, the appointment did not).
+func (d *DB) SetRouteStop(ctx context.Context, parcelID string, stop int) error {
+	_, err := d.exec(ctx, `UPDATE parcels SET route_stop = ? WHERE id = ? AND status = 'scheduled'`, stop, parcelID)
+	return err
+}
+
 // ---------- plans ----------
 
 type planRow struct {
