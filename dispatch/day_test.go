@@ -55,3 +55,24 @@ func TestParseDayAndClock(t *testing.T) {
 		t.Errorf("HoursFrom = %v", h)
 	}
 }
+
+func FuzzParseClockAndDay(f *testing.F) {
+	for _, s := range []string{"07:30", "0730", "24:00", "2026-11-24", "", "9:5", "-1:-1", "99999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if c, err := dispatch.ParseClock(s); err == nil {
+			if !c.Valid() {
+				t.Fatalf("ParseClock(%q) = %d, not a time of day", s, c)
+			}
+			if back, err := dispatch.ParseClock(c.String()); err != nil || back != c {
+				t.Fatalf("round trip of %q: %v %v", s, back, err)
+			}
+		}
+		if d, err := dispatch.ParseDay(s); err == nil {
+			if back, err := dispatch.ParseDay(d.String()); err != nil || !back.Equal(d) {
+				t.Fatalf("round trip of %q: %v %v", s, back, err)
+			}
+		}
+	})
+}

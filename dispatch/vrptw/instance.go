@@ -99,7 +99,7 @@ func newInst(p *Problem) *inst {
 		in.vdist[k], in.vtime[k] = pr.Distance, pr.Time
 		tr, ok := transposed[v.Profile]
 		if !ok {
-			tr = [2][]float64{transpose(pr.Distance, L), transpose(pr.Time, L)}
+			tr = [2][]float64{transposeOrSame(pr.Distance, L), transposeOrSame(pr.Time, L)}
 			transposed[v.Profile] = tr
 		}
 		in.vdistT[k], in.vtimeT[k] = tr[0], tr[1]
@@ -161,6 +161,7 @@ func newInst(p *Problem) *inst {
 	in.neigh = make([][]int32, n)
 	const maxNeigh = 60
 	key := make([]float64, n)
+	kvBuf := make([]kv, 0, len(in.active))
 	for _, a := range in.active {
 		la := int(in.loc[a]) * L
 		row, col := d0[la:la+L], d0T[la:la+L]
@@ -168,7 +169,7 @@ func newInst(p *Problem) *inst {
 			lb := in.loc[b]
 			key[b] = row[lb] + col[lb]
 		}
-		in.neigh[a] = nearest(in.active, a, key, maxNeigh)
+		in.neigh[a] = nearest(in.active, a, key, maxNeigh, kvBuf)
 	}
 	// Keys for the recreate orders.
 	in.order.far = make([]float64, n)
@@ -237,6 +238,20 @@ func (in *inst) allowed(j int32, k int) bool {
 	return a == nil || a[k]
 }
 
+// transposeOrSame returns m itself when it is symmetric (straight-line
+// models), else its transpose.
+func transposeOrSame(m []float64, L int) []float64 {
+	for a := range L {
+		row := m[a*L : a*L+L]
+		for b := a + 1; b < L; b++ {
+			if row[b] != m[b*L+a] {
+				return transpose(m, L)
+			}
+		}
+	}
+	return m
+}
+
 func transpose(m []float64, L int) []float64 {
 	t := make([]float64, len(m))
 	for a := range L {
@@ -247,55 +262,69 @@ func transpose(m []float64, L int) []float64 {
 	return t
 }
 
-// nearest returns up to k jobs of cands other than a, closest first by
-// key (ties by index), using a bounded max-heap: O(n log k).
-func nearest(cands []int32, a int32, key []float64, k int) []int32 {
-	less := func(x, y int32) bool { // x closer than y
-		if key[x] != key[y] {
-			return key[x] < key[y]
-		}
-		return x < y
-	}
-	h := make([]int32, 0, k)
-	down := func(i int) {
-		for {
-			l := 2*i + 1
-			if l >= len(h) {
-				return
-			}
-			m := l
-			if r := l + 1; r < len(h) && less(h[l], h[r]) {
-				m = r
-			}
-			if !less(h[i], h[m]) {
-				return
-			}
-			h[i], h[m] = h[m], h[i]
-			i = m
-		}
-	}
+// nearest returns up to k jobs of cands other than a, closest first by key
+// (ties by index): a quickselect of the k smallest, then a sort of those,
+// O(n + k log k) on average.
+func nearest(cands []int32, a int32, key []float64, k int, buf []kv) []int32 {
+	buf = buf[:0]
 	for _, b := range cands {
-		if b == a {
-			continue
+		if b != a {
+			buf = append(buf, kv{key[b], b})
 		}
-		if len(h) < k {
-			h = append(h, b)
-			for i := len(h) - 1; i > 0; {
-				p := (i - 1) / 2
-				if !less(h[p], h[i]) {
-					break
-				}
-				h[p], h[i] = h[i], h[p]
-				i = p
-			}
-			continue
-		}
-		if t := h[0]; key[b] > key[t] || (key[b] == key[t] && b > t) {
-			continue
-		}
-		h[0] = b
-		down(0)
 	}
-	sort.Slice(h, func(x, y int) bool { return less(h[x], h[y]) })
-	return h
+	if k > len(buf) {
+		k = len(buf)
+	}
+	lo, hi := 0, len(buf)-1
+	for lo < hi {
+		// Median of three as pivot.
+		mid := lo + (hi-lo)/2
+		if buf[mid].less(buf[lo]) {
+			buf[mid], buf[lo] = buf[lo], buf[mid]
+		}
+		if buf[hi].less(buf[lo]) {
+			buf[hi], buf[lo] = buf[lo], buf[hi]
+		}
+		if buf[hi].less(buf[mid]) {
+			buf[hi], buf[mid] = buf[mid], buf[hi]
+		}
+		p := buf[mid]
+		i, j := lo, hi
+		for i <= j {
+			for buf[i].less(p) {
+				i++
+			}
+			for p.less(buf[j]) {
+				j--
+			}
+			if i <= j {
+				buf[i], buf[j] = buf[j], buf[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k-1 <= j:
+			hi = j
+		case k-1 >= i:
+			lo = i
+		default:
+			lo = hi
+		}
+	}
+	top := buf[:k]
+	sort.Slice(top, func(x, y int) bool { return top[x].less(top[y]) })
+	out := make([]int32, k)
+	for i, e := range top {
+		out[i] = e.j
+	}
+	return out
 }
+
+// kv is a job with its sort key.
+type kv struct {
+	k float64
+	j int32
+}
+
+func (a kv) less(b kv) bool { return a.k < b.k || (a.k == b.k && a.j < b.j) }

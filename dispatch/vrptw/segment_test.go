@@ -3,6 +3,7 @@ package vrptw
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 	"testing"
 )
 
@@ -170,4 +171,43 @@ func randomProblem(r *rand.Rand, nJobs, nVeh int) *Problem {
 		p.Jobs = append(p.Jobs, j)
 	}
 	return p
+}
+
+func TestNearestMatchesSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for trial := 0; trial < 200; trial++ {
+		n := 1 + r.IntN(300)
+		cands := make([]int32, n)
+		key := make([]float64, n)
+		for i := range cands {
+			cands[i] = int32(i)
+			key[i] = float64(r.IntN(50)) // many ties
+		}
+		a := int32(r.IntN(n))
+		k := 1 + r.IntN(80)
+		got := nearest(cands, a, key, k, nil)
+		var want []int32
+		for _, b := range cands {
+			if b != a {
+				want = append(want, b)
+			}
+		}
+		sort.Slice(want, func(x, y int) bool {
+			if key[want[x]] != key[want[y]] {
+				return key[want[x]] < key[want[y]]
+			}
+			return want[x] < want[y]
+		})
+		if len(want) > k {
+			want = want[:k]
+		}
+		if len(got) != len(want) {
+			t.Fatalf("trial %d: %d neighbours, want %d", trial, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("trial %d: neighbour %d is %d, want %d", trial, i, got[i], want[i])
+			}
+		}
+	}
 }
