@@ -629,85 +629,13 @@ func (d *Dispatch) ImportOffices(ctx context.Context, u User, r io.Reader) (Impo
 	if err := mayDispatch(u); err != nil {
 		return ImportResult{}, err
 	}
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
+	province := ""
+	if u.Role == RoleDispatcher {
+		province = u.ProvinceCode
+	}
+	offices, err := ParseOffices(r, d.Units, province)
 	if err != nil {
-		return ImportResult{}, errs.E(errs.Unprocessable, "Tệp CSV trống hoặc hỏng: cần dòng tiêu đề code,name,commune_code,lat,lng")
-	}
-	want := []string{"code", "name", "commune_code", "lat", "lng"}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	for _, w := range want {
-		if _, ok := col[w]; !ok {
-			return ImportResult{}, errs.E(errs.Unprocessable, "Thiếu cột %q: tiêu đề phải là code,name,commune_code,lat,lng", w)
-		}
-	}
-	f := errs.Fields{}
-	var offices []PostOffice
-	seen := map[string]int{}
-	const maxRows = 5000
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		key := fmt.Sprintf("line %d", line)
-		if err != nil {
-			f.Add(key, "Dòng "+strconv.Itoa(line)+" không đọc được: "+err.Error())
-			continue
-		}
-		if len(offices) >= maxRows {
-			return ImportResult{}, errs.E(errs.Unprocessable, "Tệp có hơn %d bưu cục", maxRows)
-		}
-		get := func(name string) string {
-			i := col[name]
-			if i >= len(rec) {
-				return ""
-			}
-			return strings.TrimSpace(rec[i])
-		}
-		o := PostOffice{Code: get("code"), Name: vntext.NFC(get("name")), CommuneCode: get("commune_code"), Demo: false}
-		var problems []string
-		if !officeCode.MatchString(o.Code) {
-			problems = append(problems, fmt.Sprintf("mã “%s” phải gồm 2–40 chữ, số, dấu chấm, gạch", o.Code))
-		} else if prev, dup := seen[o.Code]; dup {
-			problems = append(problems, fmt.Sprintf("mã %s đã có ở dòng %d", o.Code, prev))
-		}
-		if o.Name == "" || len([]rune(o.Name)) > 200 {
-			problems = append(problems, "tên bưu cục trống hoặc dài quá 200 ký tự")
-		}
-		c, ok := d.Units.Commune(o.CommuneCode)
-		if !ok {
-			problems = append(problems, fmt.Sprintf("không có xã, phường mã “%s”", o.CommuneCode))
-		} else {
-			o.ProvinceCode = c.ProvinceCode
-			if u.Role == RoleDispatcher && c.ProvinceCode != u.ProvinceCode {
-				problems = append(problems, fmt.Sprintf("%s không thuộc tỉnh của bạn", c.FullName))
-			}
-		}
-		lat, err1 := strconv.ParseFloat(get("lat"), 64)
-		lng, err2 := strconv.ParseFloat(get("lng"), 64)
-		// Vietnam's mainland and islands lie within 8–24° N, 102–118° E.
-		if err1 != nil || err2 != nil || lat < 8 || lat > 24 || lng < 102 || lng > 118 {
-			problems = append(problems, fmt.Sprintf("toạ độ (%s, %s) không nằm ở Việt Nam", get("lat"), get("lng")))
-		}
-		o.Lat, o.Lng = lat, lng
-		if len(problems) > 0 {
-			f.Add(key, fmt.Sprintf("Dòng %d (%s): %s", line, o.Code, strings.Join(problems, "; ")))
-			continue
-		}
-		seen[o.Code] = line
-		offices = append(offices, o)
-	}
-	if err := f.Err(errs.Unprocessable, fmt.Sprintf("Tệp có %d dòng lỗi; chưa nhập bưu cục nào", len(f))); err != nil {
 		return ImportResult{}, err
-	}
-	if len(offices) == 0 {
-		return ImportResult{}, errs.E(errs.Unprocessable, "Tệp không có bưu cục nào")
 	}
 	var res ImportResult
 	err = d.Tx.InTx(ctx, func(ctx context.Context) error {
@@ -729,6 +657,101 @@ func (d *Dispatch) ImportOffices(ctx context.Context, u User, r io.Reader) (Impo
 		return nil
 	})
 	return res, err
+}
+
+// maxOfficeRows bounds an office list.
+const maxOfficeRows = 5000
+
+// ParseOffices reads post offices from CSV with the header
+// code,name,commune_code,lat,lng (any column order, a UTF-8 BOM allowed).
+// Every faulty line is reported as field "line N" of an Unprocessable
+// error; no office is returned then. province, when not empty, is the only
+// province the communes may be in.
+func ParseOffices(r io.Reader, set *units.Set, province string) ([]PostOffice, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, errs.E(errs.Unprocessable, "Tệp CSV trống hoặc hỏng: cần dòng tiêu đề code,name,commune_code,lat,lng")
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	for _, w := range []string{"code", "name", "commune_code", "lat", "lng"} {
+		if _, ok := col[w]; !ok {
+			return nil, errs.E(errs.Unprocessable, "Thiếu cột %q: tiêu đề phải là code,name,commune_code,lat,lng", w)
+		}
+	}
+	f := errs.Fields{}
+	var offices []PostOffice
+	seen := map[string]int{}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		key := fmt.Sprintf("line %d", line)
+		if err != nil {
+			f.Add(key, fmt.Sprintf("Dòng %d không đọc được: %v", line, err))
+			if len(f) > 100 {
+				break
+			}
+			continue
+		}
+		if line-1 > maxOfficeRows {
+			return nil, errs.E(errs.Unprocessable, "Tệp có hơn %d bưu cục", maxOfficeRows)
+		}
+		get := func(name string) string {
+			i := col[name]
+			if i >= len(rec) {
+				return ""
+			}
+			return strings.TrimSpace(rec[i])
+		}
+		o := PostOffice{Code: get("code"), Name: vntext.NFC(get("name")), CommuneCode: get("commune_code")}
+		var problems []string
+		if !officeCode.MatchString(o.Code) {
+			problems = append(problems, fmt.Sprintf("mã “%s” phải gồm 2–40 chữ, số, dấu chấm, gạch", o.Code))
+		} else if prev, dup := seen[o.Code]; dup {
+			problems = append(problems, fmt.Sprintf("mã %s đã có ở dòng %d", o.Code, prev))
+		}
+		if o.Name == "" || len([]rune(o.Name)) > 200 {
+			problems = append(problems, "tên bưu cục trống hoặc dài quá 200 ký tự")
+		}
+		if c, ok := set.Commune(o.CommuneCode); !ok {
+			problems = append(problems, fmt.Sprintf("không có xã, phường mã “%s”", o.CommuneCode))
+		} else {
+			o.ProvinceCode = c.ProvinceCode
+			if province != "" && c.ProvinceCode != province {
+				problems = append(problems, fmt.Sprintf("%s không thuộc tỉnh của bạn", c.FullName))
+			}
+		}
+		lat, err1 := strconv.ParseFloat(get("lat"), 64)
+		lng, err2 := strconv.ParseFloat(get("lng"), 64)
+		// Vietnam's mainland and islands lie within 8–24° N, 102–118° E.
+		if err1 != nil || err2 != nil || !(lat >= 8 && lat <= 24 && lng >= 102 && lng <= 118) {
+			problems = append(problems, fmt.Sprintf("toạ độ (%s, %s) không nằm ở Việt Nam", get("lat"), get("lng")))
+		}
+		o.Lat, o.Lng = lat, lng
+		if len(problems) > 0 {
+			f.Add(key, fmt.Sprintf("Dòng %d (%s): %s", line, o.Code, strings.Join(problems, "; ")))
+			if len(f) > 100 {
+				break
+			}
+			continue
+		}
+		seen[o.Code] = line
+		offices = append(offices, o)
+	}
+	if err := f.Err(errs.Unprocessable, fmt.Sprintf("Tệp có %d dòng lỗi; chưa nhập bưu cục nào", len(f))); err != nil {
+		return nil, err
+	}
+	if len(offices) == 0 {
+		return nil, errs.E(errs.Unprocessable, "Tệp không có bưu cục nào")
+	}
+	return offices, nil
 }
 
 // ---------- shifts and absences ----------
