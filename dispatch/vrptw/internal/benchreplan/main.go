@@ -111,7 +111,7 @@ func run(args []string, out io.Writer) error {
 	couriers := fs.Int("couriers", 40, "couriers")
 	offices := fs.Int("offices", 10, "post offices")
 	requests := fs.Int("requests", 20, "new requests to re-plan one at a time")
-	planTime := fs.Duration("plan-time", 60*time.Second, "time bound of the initial and from-scratch plans")
+	planTime := fs.Duration("plan-time", 0, "time bound of the initial and from-scratch plans (0: none, so that they depend on the seed only)")
 	planIters := fs.Int("plan-iterations", 40000, "iteration budget of the initial and from-scratch plans (makes the day's plan reproducible)")
 	replanTime := fs.Duration("replan-time", 120*time.Millisecond, "budget of one incremental re-plan, set-up included")
 	scratch := fs.Int("scratch", 2, "first new requests also re-planned from scratch (costly); requests the incremental re-plan leaves out are always re-planned from scratch too")
