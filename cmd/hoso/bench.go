@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	gopg "github.com/go-pg/pg/v10"
-
 	"hoso/internal/app"
 	"hoso/internal/config"
 	"hoso/internal/pg"
@@ -66,23 +64,10 @@ var benchKeys = map[string]string{
 // startBench drops and recreates database name on the server of adminURL,
 // migrates it, seeds the fixture and serves it on 127.0.0.1:0.
 func startBench(ctx context.Context, adminURL, name string, pool int) (*benchEnv, error) {
-	opt, err := gopg.ParseURL(adminURL)
+	url, err := pg.RecreateDatabase(ctx, adminURL, name)
 	if err != nil {
 		return nil, err
 	}
-	admin := gopg.Connect(opt)
-	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS ? WITH (FORCE)`, gopg.Ident(name)); err != nil {
-		return nil, err
-	}
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE ?`, gopg.Ident(name)); err != nil {
-		return nil, err
-	}
-	auth := opt.User
-	if opt.Password != "" {
-		auth += ":" + opt.Password
-	}
-	url := fmt.Sprintf("postgres://%s@%s/%s?sslmode=disable", auth, opt.Addr, name)
 	vars := map[string]string{"HOSO_DATABASE_URL": url, "HOSO_ADDR": "127.0.0.1:0", "HOSO_PUBLIC_RATE_PER_MIN": "100000000",
 		"HOSO_LOGIN_RATE_PER_MIN": "100000", "HOSO_DB_POOL_SIZE": strconv.Itoa(pool), "HOSO_LOG_LEVEL": "error"}
 	for k, v := range benchKeys {
@@ -187,5 +172,3 @@ func benchFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	admin := fs.String("admin-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (the benchmark creates its own database)")
 	return fs, admin
 }
-
-var _ = pg.LatestVersion

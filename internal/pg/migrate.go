@@ -190,3 +190,26 @@ func MigrationDigest() string {
 	}
 	return fmt.Sprintf("%x", sha256sum([]byte(b.String())))
 }
+
+// RecreateDatabase drops database name on the server of adminURL (ending
+// its connections) and creates it empty; it returns the URL of the new
+// database. Benchmarks use it for throw-away data.
+func RecreateDatabase(ctx context.Context, adminURL, name string) (string, error) {
+	opt, err := pg.ParseURL(adminURL)
+	if err != nil {
+		return "", fmt.Errorf("pg: parse database URL: %w", err)
+	}
+	admin := pg.Connect(opt)
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS ? WITH (FORCE)`, pg.Ident(name)); err != nil {
+		return "", translate(err)
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE ?`, pg.Ident(name)); err != nil {
+		return "", translate(err)
+	}
+	auth := opt.User
+	if opt.Password != "" {
+		auth += ":" + opt.Password
+	}
+	return fmt.Sprintf("postgres://%s@%s/%s?sslmode=disable", auth, opt.Addr, name), nil
+}
