@@ -148,6 +148,7 @@ func TestDispatchDayThroughTheServer(t *testing.T) {
 		"zero capacity":         {func(v url.Values) { v.Set("suc_cho", "0") }, "sức chở 0"},
 		"outside hours":         {func(v url.Values) { v.Set("ket_thuc", "21:00") }, "ngoài giờ phục vụ"},
 		"another office":        {func(v url.Values) { v.Set("buu_ta", "BUUTA2") }, "không thuộc bưu cục BC-05443"},
+		"bad start place":       {func(v url.Values) { v.Set("noi_di", "bưu cục") }, "Nơi xuất phát cần dạng"},
 	} {
 		code, _, body := s.post(base+"/ca", shift(tc.mod))
 		if code != 422 || !strings.Contains(body, tc.want) {

@@ -711,7 +711,27 @@ func (s *Server) dispatchPlaceUnzoned(c *fiber.Ctx) error {
 
 type shiftForm struct {
 	Courier, Day, Days, Start, End, Capacity, MaxStops, Vehicle string
+	From, To                                                    string // places "lat, lng"; empty: the office
 	COD                                                         bool
+}
+
+// parsePlace reads "21.5887, 105.8338"; empty is the zero point (the
+// office).
+func parsePlace(s string) (dispatch.Point, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return dispatch.Point{}, true
+	}
+	a, b, ok := strings.Cut(s, ",")
+	if !ok {
+		a, b, ok = strings.Cut(s, " ")
+	}
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	lng, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if !ok || err1 != nil || err2 != nil || lat < -90 || lat > 90 || lng < -180 || lng > 180 || lat == 0 && lng == 0 {
+		return dispatch.Point{}, false
+	}
+	return dispatch.Point{Lat: lat, Lng: lng}, true
 }
 
 type absenceForm struct {
@@ -771,7 +791,7 @@ func (s *Server) renderShifts(c *fiber.Ctx, status int, officeCode, dayStr strin
 		p.Form = *form
 		p.Errors, p.Summary = formErrors(formErr, map[string]string{"courier": "ca-buu-ta", "day": "ca-ngay", "days": "ca-so-ngay",
 			"start": "ca-bat-dau", "end": "ca-ket-thuc", "capacity": "ca-suc-cho", "max_stops": "ca-diem-toi-da", "vehicle": "ca-phuong-tien",
-			"office": "ca-buu-ta"})
+			"office": "ca-buu-ta", "start_place": "ca-noi-di", "end_place": "ca-noi-ve"})
 		p.Flash = ""
 	}
 	if abs != nil {
@@ -828,7 +848,7 @@ func (s *Server) dispatchShiftCreate(c *fiber.Ctx) error {
 	}
 	form := shiftForm{Courier: c.FormValue("buu_ta"), Day: c.FormValue("ngay"), Days: c.FormValue("so_ngay"), Start: c.FormValue("bat_dau"),
 		End: c.FormValue("ket_thuc"), Capacity: c.FormValue("suc_cho"), MaxStops: c.FormValue("diem_toi_da"), Vehicle: c.FormValue("phuong_tien"),
-		COD: c.FormValue("thu_ho") == "1"}
+		From: c.FormValue("noi_di"), To: c.FormValue("noi_ve"), COD: c.FormValue("thu_ho") == "1"}
 	f := errs.Fields{}
 	sh := dispatch.Shift{Courier: form.Courier, Office: office.Code, COD: form.COD, Vehicle: dispatch.VehicleKind(form.Vehicle)}
 	if sh.Day, err = dispatch.ParseDay(form.Day); err != nil {
@@ -848,6 +868,13 @@ func (s *Server) dispatchShiftCreate(c *fiber.Ctx) error {
 	}
 	if sh.MaxStops, err = strconv.Atoi(strings.TrimSpace(form.MaxStops)); err != nil {
 		f.Add("max_stops", "Số điểm dừng tối đa là một số (0: không giới hạn)")
+	}
+	var ok bool
+	if sh.StartPlace, ok = parsePlace(form.From); !ok {
+		f.Add("start_place", "Nơi xuất phát cần dạng “21.5887, 105.8338” (vĩ độ, kinh độ) hoặc để trống")
+	}
+	if sh.EndPlace, ok = parsePlace(form.To); !ok {
+		f.Add("end_place", "Nơi kết thúc cần dạng “21.5887, 105.8338” (vĩ độ, kinh độ) hoặc để trống")
 	}
 	days, err := strconv.Atoi(strings.TrimSpace(form.Days))
 	if err != nil {
