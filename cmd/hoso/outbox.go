@@ -36,14 +36,8 @@ type outboxSystem struct {
 	done   chan struct{}
 }
 
-// notifyConfig is the notification settings. Until config.Load reads them
-// into Config.Notify, the defaults apply with the SMS provider, URL and
-// token Load already reads.
-func notifyConfig(cfg config.Config) config.Notify {
-	var n config.Notify
-	n.Load(func(string) string { return "" }, cfg.SMS)
-	return n
-}
+// notifyConfig is the notification settings config.Load read.
+func notifyConfig(cfg config.Config) config.Notify { return cfg.Notify }
 
 // wireOutbox builds the outbox side and returns the ledger's Effects hook.
 func (s *system) wireOutbox() func(app.Parcel, tracking.Event, tracking.Outcome) []app.OutboxItem {
@@ -53,10 +47,7 @@ func (s *system) wireOutbox() func(app.Parcel, tracking.Event, tracking.Outcome)
 	o.portal = &outbox.PortalSender{Dir: s.portal, Client: outbox.NewPortalClient(cfg.CallbackTimeout, cfg.PortalWorkers), Now: s.now}
 	var sms notify.SMS = notify.Demo{Store: &app.DemoSMS{Store: s.db, Box: s.box, Now: s.now, NewID: uuid.NewString}}
 	if cfg.SMSProvider == "http" && !s.cfg.Demo {
-		sms = &notify.HTTPGateway{URL: cfg.SMSURL, Method: cfg.SMSMethod, ContentType: cfg.SMSContentType, Body: cfg.SMSBody,
-			Sender: cfg.SMSSender, Token: cfg.SMSToken, AuthHeader: cfg.SMSAuthHeader, User: cfg.SMSUser, Password: cfg.SMSPassword,
-			PhoneFormat: cfg.SMSPhoneFormat, OKField: cfg.SMSOKField, OKValue: cfg.SMSOKValue, Timeout: cfg.SMSTimeout,
-			Client: notify.NoRedirectClient()}
+		sms = httpGateway(cfg)
 	}
 	quiet := notify.QuietHours{Start: cfg.QuietStart, End: cfg.QuietEnd, Off: cfg.QuietOff, Zone: config.Vietnam}
 	o.notifier = &notify.Notifier{Store: s.db, SMS: sms, Policy: notify.Policy{UnicodeSegments: cfg.UnicodeSegments, MaxSegments: cfg.MaxSegments},
@@ -194,4 +185,12 @@ func (o *outboxSystem) refreshCallbacks(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// httpGateway is the configured SMS gateway.
+func httpGateway(cfg config.Notify) *notify.HTTPGateway {
+	return &notify.HTTPGateway{URL: cfg.SMSURL, Method: cfg.SMSMethod, ContentType: cfg.SMSContentType, Body: cfg.SMSBody,
+		Sender: cfg.SMSSender, Token: cfg.SMSToken, AuthHeader: cfg.SMSAuthHeader, User: cfg.SMSUser, Password: cfg.SMSPassword,
+		PhoneFormat: cfg.SMSPhoneFormat, OKField: cfg.SMSOKField, OKValue: cfg.SMSOKValue, Timeout: cfg.SMSTimeout,
+		Client: notify.NoRedirectClient()}
 }

@@ -37,6 +37,7 @@ type Config struct {
 	SessionTTL     time.Duration // HOSO_SESSION_TTL
 	TokenTTL       time.Duration // HOSO_COURIER_TOKEN_TTL
 	SMS            SMS           // HOSO_SMS_*
+	Notify         Notify        // the relay and notification providers (notify.go)
 }
 
 // Keys are the secrets. Each is 32 bytes.
@@ -191,6 +192,7 @@ func Load(env func(string) string, demo bool) (Config, error) {
 	if c.SMS.Provider == "http" && c.SMS.URL == "" {
 		bad("HOSO_SMS_URL", "required when HOSO_SMS_PROVIDER=http")
 	}
+	problems = append(problems, c.Notify.Load(env, c.SMS)...)
 	if _, err := url.Parse(c.DatabaseURL); err != nil {
 		bad("HOSO_DATABASE_URL", "not a URL")
 	}
@@ -333,6 +335,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("trusted_proxies", c.Proxies),
 		slog.String("sms_provider", c.SMS.Provider),
 		slog.Bool("sms_token_set", c.SMS.Token != ""),
+		slog.Any("notify", c.Notify),
 	)
 }
 
