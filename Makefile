@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BIN       := bin/hoso
 
-.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels deps postgres e2e-deps clean
+.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox deps postgres e2e-deps clean
 
 all: build
 
