@@ -1,0 +1,325 @@
+// courier: the courier app (/buu-ta/) on a 360 px phone, offline first.
+//
+// Sign in, load the day's route (the service worker precaches the app),
+// go offline, collect three pickups (documents one by one, one partial; the
+// first label read by the fake camera, the others typed, one with a wrong
+// check digit first; the seal; the citizen signs), record a not-at-home
+// attempt, reload while offline (the app and the pending counter are still
+// there), go back online and watch the outbox empty. Then replay the
+// outbox (all duplicate), hand the three parcels to the post office, let
+// the office confirm through its own API and see the confirmation arrive,
+// and finally alter an event in IndexedDB after it was signed: the server
+// refuses it and the app shows why.
+//
+// data: {username, password, office: {username, password, code}, numbers: [5 S10], video}
+// result: {offline: [{id, type, number}], replay: [status], scanned, seals, tampered, reason, released}
+
+export const launchOptions = (data) => ({ extraArgs: data.video ? lib_fakeCamera(data.video) : [] });
+
+function lib_fakeCamera(file) {
+  return ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${file}`];
+}
+
+const offlineNoise = [
+  /ERR_INTERNET_DISCONNECTED/,
+  /HTTP 401: .*\/api\/v1\/auth\/token/,
+  /status of 401/,
+  /net::ERR_FAILED.*\/api\//,
+  /Failed to fetch/,
+];
+
+async function count(page) {
+  return Number(await page.locator("#chua-dong-bo").getAttribute("data-count"));
+}
+
+async function waitCount(page, n, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const c = await count(page).catch(() => -1);
+    if (c === n) return;
+    if (Date.now() > deadline) throw new Error(`pending counter: want ${n}, got ${c}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+// The citizen signs. Mouse events become pointer events, which is what
+// signature_pad reads (a DevTools touch session would reset the offline
+// emulation's navigator.onLine).
+async function sign(page) {
+  const canvas = page.locator("canvas.sig__canvas");
+  // Centre it: the sticky button bar covers the bottom of the screen.
+  await canvas.evaluate((el) => el.scrollIntoView({ block: "center" }));
+  const box = await canvas.boundingBox();
+  const pt = (i) => [box.x + 20 + (i * (box.width - 40)) / 16, box.y + box.height * 0.6 - Math.sin(i / 2.2) * box.height * 0.3];
+  await page.mouse.move(...pt(0));
+  await page.mouse.down();
+  for (let i = 1; i <= 16; i++) await page.mouse.move(...pt(i), { steps: 2 });
+  await page.mouse.up();
+}
+
+async function openStop(page, number) {
+  await page.goto(`/buu-ta/#/diem/${number}`);
+  await page.locator("#main h1", { hasText: "Thu gom hồ sơ" }).waitFor();
+}
+
+async function choose(page, legend, label) {
+  await page.locator("fieldset", { has: page.locator("legend", { hasText: legend }) }).getByText(label, { exact: true }).click();
+}
+
+/**
+ * One pickup: arrive, documents one by one (counts[i] copies of line i, or
+ * the expected count when undefined), partial reason when short, the
+ * label's number (scanned or typed), the seal, the signature.
+ */
+async function collect(page, lib, number, { counts = [], partialReason = "", scan = false, typo = false, seal, shots = false }) {
+  await openStop(page, number);
+  if (shots === true) {
+    await lib.checkA11y(page, "courier-stop-360");
+    await lib.shot(page, "courier-stop-360");
+  }
+  await page.getByRole("button", { name: /Đã đến, kiểm giấy tờ|Tiếp tục kiểm giấy tờ/ }).click();
+  await page.locator("#main h1", { hasText: "Kiểm từng giấy tờ" }).waitFor();
+  for (let i = 0; ; i++) {
+    await lib.expectText(page, ".card--doc .card__label", `Giấy tờ ${i + 1}/`);
+    await choose(page, "Công dân có giấy tờ này không?", "Có");
+    if (counts[i] !== undefined) await page.locator(".stepper__input").fill(String(counts[i]));
+    if (shots === true && i === 0) {
+      await lib.checkA11y(page, "courier-document-360");
+      await lib.shot(page, "courier-document-360");
+    }
+    const next = page.getByRole("button", { name: /Giấy tờ tiếp theo|Xem lại/ });
+    const label = await next.textContent();
+    await next.click();
+    if (label.includes("Xem lại")) break;
+  }
+  await page.locator("#main h1", { hasText: "Xem lại giấy tờ" }).waitFor();
+  if (partialReason) {
+    await page.getByLabel(/Lý do thu gom một phần/).fill(partialReason);
+    if (shots) {
+      await lib.checkA11y(page, "courier-partial-360");
+      await lib.shot(page, "courier-partial-360");
+    }
+  }
+  await page.getByRole("button", { name: "Tiếp: nhãn, niêm phong" }).click();
+  await page.locator("#main h1", { hasText: "Nhãn và niêm phong" }).waitFor();
+  let scanned = "";
+  if (scan) {
+    await page.getByRole("button", { name: "Quét mã vạch trên nhãn" }).click();
+    await page.locator("video.scanner__video").waitFor();
+    await page.waitForFunction((n) => document.getElementById("so-hieu")?.value === n, number, { timeout: 30_000 });
+    scanned = await page.locator("#so-hieu").inputValue();
+    if (shots) await lib.shot(page, "courier-label-360");
+  } else if (typo) {
+    // A wrong check digit is refused on the device.
+    const wrong = number.slice(0, 10) + String((Number(number[10]) + 1) % 10) + number.slice(11);
+    await page.locator("#so-hieu").fill(wrong);
+    await page.locator("#niem-phong").fill(seal);
+    await page.getByRole("button", { name: "Tiếp: xác nhận" }).click();
+    await lib.expectText(page, ".field--error .field__error", "Sai số kiểm tra");
+    if (shots) {
+      await lib.checkA11y(page, "courier-label-error-360");
+      await lib.shot(page, "courier-label-error-360");
+    }
+    await page.locator("#so-hieu").fill(number.toLowerCase());
+  } else {
+    await page.locator("#so-hieu").fill(number);
+  }
+  await page.locator("#niem-phong").fill(seal.toLowerCase());
+  await page.getByRole("button", { name: "Tiếp: xác nhận" }).click();
+  await page.locator("#main h1", { hasText: "Công dân xác nhận" }).waitFor();
+  await sign(page);
+  if (shots === true) {
+    await lib.checkA11y(page, "courier-signature-360");
+    await lib.shot(page, "courier-signature-360");
+  }
+  await page.getByRole("button", { name: "Xác nhận đã nhận" }).click();
+  await page.locator("#main h1", { hasText: "Tuyến hôm nay" }).waitFor();
+  await lib.expectText(page, ".toast", `Đã nhận hồ sơ ${number}`);
+  return scanned;
+}
+
+const current = { page: null };
+
+export default async function courier(args) {
+  try {
+    return await day(args);
+  } catch (e) {
+    if (current.page) await args.lib.shot(current.page, "courier-failure").catch(() => {});
+    throw e;
+  }
+}
+
+async function day({ browser, baseURL, data, lib }) {
+  const [n1, n2, n3, n4, n5] = data.numbers;
+  const ctx = await lib.newPhoneContext(browser, {
+    baseURL,
+    permissions: ["camera", "geolocation"],
+    geolocation: { latitude: 21.5942, longitude: 105.8482, accuracy: 20 },
+  });
+  const page = await ctx.newPage();
+  current.page = page;
+  page.on("console", (m) => lib.log("console", m.type(), m.text()));
+  lib.guardOrigin(page, baseURL);
+  const errors = lib.watchErrors(page, { ignore: offlineNoise });
+  const out = { offline: [], replay: [], scanned: "", seals: {}, tampered: "", reason: "", released: [] };
+
+  // --- sign in; the route; the service worker takes control ---
+  await page.goto("/buu-ta");
+  await lib.expectURL(page, "/buu-ta/");
+  await lib.expectText(page, "#main h1", "Đăng nhập");
+  // The S10 check on the device, with the domain's test vectors.
+  const s10 = await page.evaluate(async () => {
+    const m = await import("/static/courier/s10.js");
+    return [m.checkDigit("47312482"), m.checkDigit("12345678"), m.valid("EA123456785VN"), m.valid("EA123456784VN"), m.find("https://x/tra-cuu/EA123456785VN")];
+  });
+  if (JSON.stringify(s10) !== JSON.stringify([9, 5, true, false, "EA123456785VN"])) throw new Error(`s10 in the app: ${JSON.stringify(s10)}`);
+  await lib.expectFontLoaded(page, "Be Vietnam Pro", "Đăng nhập");
+  await lib.checkA11y(page, "courier-login-360");
+  await lib.shot(page, "courier-login-360");
+  await page.locator("#ten-dang-nhap").fill(data.username);
+  await page.locator("#mat-khau").fill("sai-mat-khau");
+  await page.getByRole("button", { name: "Đăng nhập" }).click();
+  await lib.expectText(page, ".notice--error", "không đúng");
+  await page.locator("#mat-khau").fill(data.password);
+  await page.getByRole("button", { name: "Đăng nhập" }).click();
+  await page.locator("#main h1", { hasText: "Tuyến hôm nay" }).waitFor({ timeout: 15_000 });
+  await lib.expectCount(page, "li.stop", 5, { timeout: 10_000 });
+  await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await waitCount(page, 0);
+  await lib.expectNoOverflow(page);
+  await lib.checkA11y(page, "courier-route-360");
+  await lib.shot(page, "courier-route-360");
+
+  // --- offline: three collections and a failed attempt ---
+  await ctx.setOffline(true);
+  await lib.expectText(page, "#mat-mang", "Mất mạng");
+  out.seals[n1] = "NP-000101";
+  out.seals[n2] = "NP-000102";
+  out.seals[n3] = "NP-000103";
+  out.scanned = await collect(page, lib, n1, { scan: true, seal: out.seals[n1], shots: true });
+  await waitCount(page, 1);
+  await collect(page, lib, n2, { counts: [1, 1, 1], partialReason: "Công dân sẽ bổ sung bản sao chứng thực CCCD sau", seal: out.seals[n2], shots: "partial" });
+  await collect(page, lib, n3, { typo: true, seal: out.seals[n3], shots: "label" });
+  await openStop(page, n4);
+  await page.getByRole("button", { name: "Không thu gom được" }).click();
+  await choose(page, "Lý do", "Công dân không có nhà");
+  await page.getByLabel("Ghi chú").fill("Hàng xóm cho biết đi vắng đến chiều");
+  await lib.checkA11y(page, "courier-failed-360");
+  await lib.shot(page, "courier-failed-360");
+  await page.getByRole("button", { name: "Ghi không thành công" }).click();
+  await lib.expectText(page, ".toast", "không thành công");
+  await waitCount(page, 4);
+  await lib.expectText(page, "#chua-dong-bo", "Chưa đồng bộ 4");
+
+  // --- reload while offline: the app, the route and the counter are still there ---
+  await page.reload();
+  await page.locator("#main h1", { hasText: "Tuyến hôm nay" }).waitFor({ timeout: 15_000 });
+  await waitCount(page, 4);
+  await lib.expectCount(page, "li.stop--done", 3);
+  await lib.expectCount(page, "li.stop--failed", 1);
+  await lib.expectText(page, ".notice--warn", "Đang mất mạng");
+  await lib.expectNoOverflow(page);
+  await lib.checkA11y(page, "courier-offline-360");
+  await lib.shot(page, "courier-offline-360");
+  await page.goto("/buu-ta/#/dong-bo");
+  await lib.expectText(page, "#so-chua-dong-bo", "4");
+  await lib.checkA11y(page, "courier-outbox-360");
+  await lib.shot(page, "courier-outbox-360");
+  const snapshot = await page.evaluate(async () =>
+    (await HosoSync.listOutbox()).map((it) => ({ kind: it.kind, event: it.event || null })),
+  );
+  if (snapshot.filter((s) => s.kind === "evidence").length !== 3) throw new Error(`outbox ${JSON.stringify(snapshot.map((s) => s.kind))}`);
+  const events = snapshot.filter((s) => s.kind === "event").map((s) => s.event);
+  out.offline = events.map((e) => ({ id: e.id, type: e.type, number: e.tracking_number }));
+
+  // --- online: the outbox empties ---
+  await ctx.setOffline(false);
+  await waitCount(page, 0, 40_000);
+  await lib.expectText(page, "#chua-dong-bo", "Đã đồng bộ");
+  await page.goto("/buu-ta/#/");
+  await page.locator("#main h1", { hasText: "Tuyến hôm nay" }).waitFor();
+
+  // --- replaying the whole outbox changes nothing ---
+  out.replay = await page.evaluate(async (evs) => {
+    const s = await HosoSync.kvGet("session");
+    const res = await fetch("/api/v1/courier/events", {
+      method: "POST", headers: { Authorization: "Bearer " + s.token, "Content-Type": "application/json" }, body: JSON.stringify({ events: evs }),
+    });
+    return (await res.json()).results.map((r) => r.status);
+  }, events);
+
+  // --- hand the three parcels to the post office ---
+  await page.goto("/buu-ta/#/ban-giao");
+  await page.locator("#main h1", { hasText: "Bàn giao" }).waitFor();
+  await lib.expectCount(page, "fieldset .choice--check", 3, { timeout: 15_000 });
+  await page.locator("#them-so-hieu").fill(n1);
+  await page.getByRole("button", { name: "Thêm", exact: true }).click();
+  await page.locator("#them-so-hieu").fill("EA000000000VN");
+  await page.getByRole("button", { name: "Thêm", exact: true }).click();
+  await lib.expectText(page, ".field__error", "Sai số kiểm tra");
+  await page.locator("#them-so-hieu").fill("");
+  await page.locator(".choice--check", { hasText: n2 }).click();
+  await page.locator(".choice--check", { hasText: n3 }).click();
+  await lib.checkA11y(page, "courier-handoff-360");
+  await lib.shot(page, "courier-handoff-360");
+  await page.getByRole("button", { name: "Bàn giao 3 bưu gửi" }).click();
+  await lib.expectText(page, ".toast", "Đã ghi bàn giao 3 bưu gửi");
+  await waitCount(page, 0, 20_000);
+  out.released = [n1, n2, n3];
+  await lib.expectCount(page, 'li[data-state="waiting"]', 3, { timeout: 20_000 });
+
+  // The office confirms through its own API (a staff session and CSRF).
+  const office = await lib.newDesktopContext(browser, { baseURL });
+  const op = await office.newPage();
+  lib.guardOrigin(op, baseURL);
+  await op.goto("/dang-nhap");
+  await op.fill("#username", data.office.username);
+  await op.fill("#password", data.office.password);
+  await op.click("button[type=submit]");
+  await op.waitForURL((u) => !u.pathname.startsWith("/dang-nhap"));
+  await op.goto("/nhan-vien");
+  const csrf = await op.locator('input[name="_csrf"]').first().getAttribute("value");
+  const confirmed = await op.evaluate(async ({ csrf, list }) => {
+    const evs = list.map(([n, seal]) => ({
+      id: crypto.randomUUID(), type: "handoff.confirmed", tracking_number: n, at: new Date().toISOString(),
+      data: { seal_intact: true, seal_id: seal },
+    }));
+    const res = await fetch("/api/v1/staff/events", { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify({ events: evs }) });
+    return (await res.json()).results.map((r) => r.status + (r.error ? ": " + r.error.message : ""));
+  }, { csrf, list: [n1, n2, n3].map((n) => [n, out.seals[n]]) });
+  if (!confirmed.every((s) => s === "accepted")) throw new Error(`office confirmation: ${confirmed.join(", ")}`);
+  await office.close();
+  // The app polls the route and sees them confirmed.
+  await lib.expectCount(page, 'li[data-state="confirmed"]', 3, { timeout: 45_000 });
+  await lib.expectNoOverflow(page);
+  await lib.shot(page, "courier-handoff-confirmed-360");
+
+  // --- an event altered after it was signed is refused and shown ---
+  await ctx.setOffline(true);
+  await openStop(page, n5);
+  await page.getByRole("button", { name: "Không thu gom được" }).click();
+  await choose(page, "Lý do", "Không tìm thấy địa chỉ");
+  await page.getByRole("button", { name: "Ghi không thành công" }).click();
+  await waitCount(page, 1);
+  out.tampered = await page.evaluate(async () => {
+    const db = await HosoSync.db();
+    const items = await db.getAll("outbox");
+    const it = items.find((x) => x.kind === "event" && x.event.type === "pickup.attempt_failed");
+    it.event.data.reason = "refused"; // still a valid reason; the signature no longer matches
+    await db.put("outbox", it);
+    return it.event.id;
+  });
+  await ctx.setOffline(false);
+  await waitCount(page, 0, 40_000);
+  await page.goto("/buu-ta/#/dong-bo");
+  const row = page.locator(`li.list__row--rejected[data-id="${out.tampered}"]`);
+  await row.waitFor({ timeout: 10_000 });
+  out.reason = await row.locator(".reason").textContent();
+  await lib.expectText(page, "#chua-dong-bo", "1 bị từ chối");
+  await lib.expectNoOverflow(page);
+  await lib.checkA11y(page, "courier-rejected-360");
+  await lib.shot(page, "courier-rejected-360");
+
+  errors.check();
+  return out;
+}

@@ -1,0 +1,672 @@
+// stop.js: one stop of the route. At a pickup: arrive, check the dossier's
+// documents one by one, partial pickup with a reason or a failed attempt,
+// the label's S10 number and the seal, the citizen's signature or one-time
+// code, then pickup.collected. At a delivery: out for delivery, verify the
+// recipient (one-time code, CCCD number or its last 3 digits, or a proxy
+// with an authorisation), signature or photo, fee, then delivery.completed;
+// or a failed attempt with cause and action codes.
+
+import { html, useEffect, useRef, useState } from "../vendor/htm/standalone.module.js";
+import { etas, isVisit, visitState } from "./model.js";
+import { geoHref } from "./route.js";
+import * as s10 from "./s10.js";
+import { dropDraft, evidence, loadDraft, record, requestCode, reveal, saveDraft, setActive, state, toast } from "./store.js";
+import {
+  conditions, deliveryActions, deliveryCauses, docKinds, money, pickupFailReasons, time, windowText,
+} from "./text.js";
+import {
+  Check, Choices, dataURLBytes, PhotoField, Scanner, SignatureField, Stepper, TextArea, TextField, Title,
+} from "./widgets.js";
+
+function goRoute() {
+  location.hash = "#/";
+}
+
+function savedText() {
+  return navigator.onLine ? "Đã ghi, đang gửi lên máy chủ." : "Đã ghi trên máy, sẽ tự gửi khi có mạng.";
+}
+
+function phoneText(p) {
+  const d = String(p || "").replace(/\D/g, "");
+  return d.length === 10 ? `${d.slice(0, 4)} ${d.slice(4, 7)} ${d.slice(7)}` : p;
+}
+
+/** The contact of the stop: masked, or in clear on the active stop after "Xem số và gọi". */
+function Contact({ s }) {
+  const active = state.active === s.tracking_number;
+  const rev = state.revealed[s.tracking_number];
+  const [err, setErr] = useState("");
+  const [busy, setBusy] = useState(false);
+  const show = async () => {
+    setBusy(true);
+    setErr("");
+    try {
+      await reveal(s.tracking_number);
+    } catch (e) {
+      setErr(e.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (rev) {
+    return html`<div class="card">
+      <p class="card__label">Người liên hệ</p>
+      <p class="card__value">${rev.full_name}</p>
+      <a class="btn btn--primary btn--block" href=${"tel:" + rev.phone}>Gọi ${phoneText(rev.phone)}</a>
+    </div>`;
+  }
+  return html`<div class="card">
+    <p class="card__label">Người liên hệ</p>
+    <p class="card__value">${s.contact.initials} · ${s.contact.phone}</p>
+    ${active
+      ? html`<button type="button" class="btn btn--secondary btn--block" onClick=${show} disabled=${busy || !state.online}>
+          ${busy ? "Đang lấy số…" : "Xem số và gọi"}</button>
+          ${!state.online ? html`<p class="field__hint">Cần có mạng để xem số điện thoại.</p>` : null}
+          ${err ? html`<p class="field__error">${err}</p>` : null}`
+      : html`<p class="field__hint">Số điện thoại chỉ hiện ở điểm bạn đang đến.</p>`}
+  </div>`;
+}
+
+/** Address, window, way there. */
+function Where({ s }) {
+  const geo = geoHref(s.address);
+  const e = isVisit(s) && visitState(s) !== "done" ? etas([s], new Date(), state.position).get(s.tracking_number) : null;
+  return html`<div class="card">
+    <p class="card__label">Địa chỉ</p>
+    <p class="card__value">${s.address.line}</p>
+    <p>${s.address.commune}${s.address.approx ? " (vị trí gần đúng)" : ""}</p>
+    <p>Hẹn ${windowText(s.window || (s.windows || [])[0]) || "trong ngày"}${e ? ` · dự kiến ${time(e.eta)}` : ""}</p>
+    ${geo ? html`<a class="btn btn--secondary btn--block" href=${geo}>Chỉ đường</a>` : null}
+  </div>`;
+}
+
+function Dossier({ s }) {
+  return html`<div class="card">
+    <p class="card__label">Hồ sơ</p>
+    <p class="card__value">${s.procedure || "Hồ sơ hành chính"}</p>
+    <p>Mã hồ sơ ${s.dossier_code} · gửi ${s.desk}</p>
+    <p>Số hiệu bưu gửi <strong class="mono">${s.tracking_number}</strong></p>
+    ${s.documents && s.documents.length ? html`<ul class="docs">${s.documents.map((d) => html`<li key=${d.line}>
+        <span class="docs__name">${d.name}</span>
+        <span class="docs__meta">${docKinds[d.kind] || d.kind} · ${d.count} bản${d.collected_count != null ? ` · đã nhận ${d.collected_count}` : ""}</span>
+      </li>`)}</ul>` : null}
+    ${s.fee ? html`<p>Phí thu khi giao: <strong>${money(s.fee)}</strong></p>` : null}
+  </div>`;
+}
+
+function Steps({ n, of, label }) {
+  return html`<p class="steps">
+    <span class="visually-hidden">Bước ${n} trên ${of}: ${label}</span>
+    <span class="steps__n" aria-hidden="true">Bước ${n}/${of}</span>
+    <span class="steps__bar" aria-hidden="true">${Array.from({ length: of }, (_, i) => html`<span class=${"steps__dot" + (i < n ? " steps__dot--on" : "")}></span>`)}</span>
+  </p>`;
+}
+
+/** A fixed bottom bar with the screen's main button(s). */
+function Actions({ children }) {
+  return html`<div class="actions">${children}</div>`;
+}
+
+// ---------------------------------------------------------------- pickup
+
+function freshDocs(s) {
+  return (s.documents || []).map((d) => ({ present: null, kindOk: true, count: d.count, condition: "good" }));
+}
+
+function shortLines(s, docs) {
+  return (s.documents || []).filter((d, i) => !docs[i].present || !docs[i].kindOk || docs[i].count < d.count);
+}
+
+function PickupFailForm({ s, back }) {
+  const [reason, setReason] = useState("");
+  const [note, setNote] = useState("");
+  const [errors, setErrors] = useState({});
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const f = {};
+    if (!reason) f.reason = "Chọn lý do";
+    if (reason === "other" && !note.trim()) f.note = "Ghi rõ lý do";
+    setErrors(f);
+    if (Object.keys(f).length) return;
+    setBusy(true);
+    try {
+      const data = { reason };
+      if (note.trim()) data.note = note.trim().normalize("NFC");
+      await record("pickup.attempt_failed", s.tracking_number, data);
+      await dropDraft(s.tracking_number);
+      await setActive("");
+      toast(`Đã ghi lần thu gom không thành công (${s.tracking_number}). ${savedText()}`);
+      goRoute();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="stack">
+    <${Title} sub=${`Điểm ${s.stop} · ${s.tracking_number}`}>Không thu gom được</${Title}>
+    <${Choices} legend="Lý do" name="ly-do" options=${pickupFailReasons} value=${reason} onChange=${setReason} error=${errors.reason} />
+    <${TextArea} label="Ghi chú" hint="Ví dụ: hẹn lại buổi chiều, hàng xóm cho biết đi vắng" value=${note} onInput=${setNote} error=${errors.note} required=${reason === "other"} />
+    <${Actions}>
+      <button type="button" class="btn btn--secondary" onClick=${back}>Quay lại</button>
+      <button type="button" class="btn btn--danger" onClick=${submit} disabled=${busy}>Ghi không thành công</button>
+    </${Actions}>
+  </div>`;
+}
+
+function DocStep({ s, i, docs, setDoc, errors }) {
+  const d = s.documents[i];
+  const v = docs[i];
+  const kindName = docKinds[d.kind] || d.kind;
+  return html`<div class="stack">
+    <div class="card card--doc">
+      <p class="card__label">Giấy tờ ${i + 1}/${s.documents.length}</p>
+      <p class="card__value">${d.name}</p>
+      <p>Danh sách ghi: <strong>${kindName}, ${d.count} bản</strong></p>
+    </div>
+    <${Choices} legend="Công dân có giấy tờ này không?" name=${"co-" + i} value=${v.present === null ? "" : v.present ? "yes" : "no"}
+      options=${[["yes", "Có"], ["no", "Không có"]]} error=${errors.present}
+      onChange=${(x) => setDoc(i, { present: x === "yes" })} />
+    ${v.present ? html`
+      <${Choices} legend=${`Có đúng là ${kindName.toLowerCase()}?`} name=${"loai-" + i} value=${v.kindOk ? "ok" : "khac"}
+        options=${[["ok", `Đúng, ${kindName.toLowerCase()}`], ["khac", "Không, khác loại", "Không nhận giấy tờ này: ghi thu gom một phần"]]}
+        onChange=${(x) => setDoc(i, { kindOk: x === "ok" })} />
+      ${v.kindOk ? html`
+        <${Stepper} label="Số bản nhận" value=${v.count} min=${0} max=${Math.max(20, d.count)} onChange=${(n) => setDoc(i, { count: n })} />
+        <${Choices} legend="Tình trạng" name=${"tt-" + i} value=${v.condition}
+          options=${[["good", conditions.good], ["damaged", conditions.damaged, "Vẫn nhận, ghi rõ trên biên nhận"]]}
+          onChange=${(x) => setDoc(i, { condition: x })} />` : null}` : null}
+  </div>`;
+}
+
+function Review({ s, docs, partialReason, setPartialReason, errors }) {
+  const short = shortLines(s, docs);
+  const total = s.documents.reduce((a, d, i) => a + (docs[i].present && docs[i].kindOk ? docs[i].count : 0), 0);
+  return html`<div class="stack">
+    <ul class="review">${s.documents.map((d, i) => {
+      const v = docs[i];
+      const got = v.present && v.kindOk ? v.count : 0;
+      const ok = got >= d.count;
+      return html`<li class=${"review__row" + (ok ? "" : " review__row--short")} key=${d.line}>
+        <span class="review__mark" aria-hidden="true">${ok ? "✓" : "!"}</span>
+        <span><span class="review__name">${d.name}</span>
+        <span class="review__meta">${got}/${d.count} bản${!v.present ? " · không có" : !v.kindOk ? " · khác loại, không nhận" : v.condition === "damaged" ? " · hư hỏng" : ""}</span></span>
+      </li>`;
+    })}</ul>
+    ${total === 0
+      ? html`<p class="notice notice--error" role="alert">Không nhận được giấy tờ nào: hãy ghi lần thu gom không thành công (lý do thiếu giấy tờ).</p>`
+      : short.length
+        ? html`<p class="notice notice--warn">Thiếu ${short.length} giấy tờ so với danh sách: đây là thu gom một phần.</p>
+          <${TextArea} label="Lý do thu gom một phần" required=${true} value=${partialReason} onInput=${setPartialReason} error=${errors.partial}
+            hint="Ví dụ: công dân sẽ bổ sung bản sao chứng thực sau" />`
+        : html`<p class="notice notice--ok">Đủ giấy tờ theo danh sách.</p>`}
+  </div>`;
+}
+
+function LabelStep({ s, number, setNumber, seal, setSeal, errors }) {
+  const [scan, setScan] = useState(false);
+  return html`<div class="stack">
+    <p>Dán nhãn bưu gửi lên túi hồ sơ, niêm phong túi trước mặt công dân, rồi quét hoặc nhập số hiệu trên nhãn.</p>
+    ${scan
+      ? html`<${Scanner} title="Quét nhãn bưu gửi" onClose=${() => setScan(false)} onCode=${(n) => {
+          setNumber(n);
+          setScan(false);
+        }} />`
+      : html`<button type="button" class="btn btn--secondary btn--block" onClick=${() => setScan(true)}>Quét mã vạch trên nhãn</button>`}
+    <${TextField} id="so-hieu" label="Số hiệu trên nhãn" hint="13 ký tự, ví dụ EA123456785VN" value=${number} onInput=${setNumber}
+      error=${errors.number} upper=${true} big=${true} maxlength=${16} required=${true} />
+    <${TextField} id="niem-phong" label="Mã niêm phong" hint="In trên dây hoặc túi niêm phong" value=${seal} onInput=${setSeal}
+      error=${errors.seal} upper=${true} big=${true} maxlength=${40} required=${true} />
+  </div>`;
+}
+
+function ConfirmStep({ s, method, setMethod, otp, setOtp, padRef, signed, setSigned, errors, partial }) {
+  const [sent, setSent] = useState(false);
+  const [sendErr, setSendErr] = useState("");
+  const [busy, setBusy] = useState(false);
+  const send = async () => {
+    setBusy(true);
+    setSendErr("");
+    try {
+      await requestCode(s.tracking_number);
+      setSent(true);
+    } catch (e) {
+      setSendErr(e.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="stack">
+    <p>Công dân xác nhận đã giao ${partial ? "các giấy tờ đã kiểm (thu gom một phần)" : "đủ giấy tờ"} cho bưu tá.</p>
+    <${Choices} legend="Cách xác nhận" name="cach" value=${method} onChange=${setMethod} error=${errors.method}
+      options=${[["signature", "Ký trên màn hình"], ["otp", "Đọc mã gửi tới điện thoại", "Cần có mạng để gửi mã"]]} />
+    ${method === "signature" ? html`<${SignatureField} padRef=${padRef} onChange=${setSigned} label="Công dân ký vào khung dưới đây" />
+      ${errors.signature ? html`<p class="field__error" role="alert">${errors.signature}</p>` : null}` : null}
+    ${method === "otp" ? html`<div class="stack">
+      <button type="button" class="btn btn--secondary btn--block" onClick=${send} disabled=${busy || !state.online}>
+        ${sent ? "Gửi lại mã" : "Gửi mã tới điện thoại công dân"}</button>
+      ${!state.online ? html`<p class="field__hint">Đang mất mạng: không gửi được mã, hãy để công dân ký.</p>` : null}
+      ${sent ? html`<p class="notice notice--ok" role="status">Đã gửi mã tới số ${s.contact.phone}. Mã được kiểm tra khi đồng bộ.</p>` : null}
+      ${sendErr ? html`<p class="field__error" role="alert">${sendErr}</p>` : null}
+      <${TextField} id="ma-otp" label="Mã 6 số công dân đọc" value=${otp} onInput=${(v) => setOtp(v.replace(/\D/g, "").slice(0, 6))}
+        inputmode="numeric" autocomplete="one-time-code" maxlength=${6} big=${true} error=${errors.otp} />
+    </div>` : null}
+  </div>`;
+}
+
+function PickupFlow({ s }) {
+  const [step, setStep] = useState("info");
+  const [docIndex, setDocIndex] = useState(0);
+  const [docs, setDocs] = useState(() => freshDocs(s));
+  const [partialReason, setPartialReason] = useState("");
+  const [number, setNumber] = useState("");
+  const [seal, setSeal] = useState("");
+  const [method, setMethod] = useState("signature");
+  const [otp, setOtp] = useState("");
+  const [signed, setSigned] = useState(false);
+  const [errors, setErrors] = useState({});
+  const [busy, setBusy] = useState(false);
+  const [loaded, setLoaded] = useState(false);
+  const padRef = useRef(null);
+  const n = s.tracking_number;
+
+  // A pickup in progress survives a reload (not the signature).
+  useEffect(() => {
+    loadDraft(n).then((d) => {
+      if (d && d.docs && d.docs.length === docs.length) {
+        setStep(d.step === "confirm" ? "label" : d.step || "info");
+        setDocIndex(d.docIndex || 0);
+        setDocs(d.docs);
+        setPartialReason(d.partialReason || "");
+        setNumber(d.number || "");
+        setSeal(d.seal || "");
+      }
+      setLoaded(true);
+    });
+  }, [n]);
+  useEffect(() => {
+    if (loaded && step !== "info" && step !== "fail") saveDraft(n, { step, docIndex, docs, partialReason, number, seal });
+  }, [loaded, step, docIndex, docs, partialReason, number, seal]);
+  useEffect(() => {
+    window.scrollTo(0, 0);
+    const h = document.querySelector("#main h1");
+    if (h) h.focus({ preventScroll: true });
+  }, [step, docIndex]);
+
+  const setDoc = (i, patch) => setDocs(docs.map((d, j) => (j === i ? Object.assign({}, d, patch) : d)));
+  const st = visitState(s);
+
+  if (st === "done") {
+    return html`<div class="stack">
+      <${Title} sub=${`Điểm ${s.stop} · ${s.tracking_number}`}>Đã nhận hồ sơ</${Title}>
+      <p class="notice notice--ok">${s.status_label}${s.seal_id ? ` · niêm phong ${s.seal_id}` : ""}.</p>
+      <${Dossier} s=${s} />
+      <a class="btn btn--secondary btn--block" href="#/ban-giao">Bàn giao bưu gửi</a>
+      <a class="btn btn--ghost btn--block" href="#/">Về tuyến</a>
+    </div>`;
+  }
+  if (step === "fail") return html`<${PickupFailForm} s=${s} back=${() => setStep(state.active === n ? "docs" : "info")} />`;
+
+  const head = (k, label) => html`<${Title} sub=${`Điểm ${s.stop} · ${s.address.line}`}>${label}</${Title}><${Steps} n=${k} of=${4} label=${label} />`;
+
+  if (step === "info") {
+    const arrive = async () => {
+      await setActive(n);
+      setStep("docs");
+    };
+    return html`<div class="stack">
+      <${Title} sub=${`Điểm ${s.stop} · ${s.tracking_number}`}>Thu gom hồ sơ</${Title}>
+      ${s.status === "pickup_failed" ? html`<p class="notice notice--warn">Lần trước chưa thu gom được${s.failed_reason ? `: ${(pickupFailReasons.find((r) => r[0] === s.failed_reason) || [])[1]}` : ""}.</p>` : null}
+      <${Where} s=${s} />
+      <${Contact} s=${s} />
+      <${Dossier} s=${s} />
+      <${Actions}>
+        <button type="button" class="btn btn--secondary" onClick=${() => setStep("fail")}>Không thu gom được</button>
+        <button type="button" class="btn btn--primary" onClick=${arrive}>${state.active === n ? "Tiếp tục kiểm giấy tờ" : "Đã đến, kiểm giấy tờ"}</button>
+      </${Actions}>
+    </div>`;
+  }
+
+  if (step === "docs") {
+    const next = () => {
+      if (docs[docIndex].present === null) {
+        setErrors({ present: "Chọn Có hoặc Không có" });
+        return;
+      }
+      setErrors({});
+      if (docIndex + 1 < s.documents.length) setDocIndex(docIndex + 1);
+      else setStep("review");
+    };
+    const prev = () => {
+      setErrors({});
+      if (docIndex > 0) setDocIndex(docIndex - 1);
+      else setStep("info");
+    };
+    return html`<div class="stack">
+      ${head(1, "Kiểm từng giấy tờ")}
+      <${DocStep} s=${s} i=${docIndex} docs=${docs} setDoc=${setDoc} errors=${errors} />
+      <button type="button" class="btn btn--ghost btn--block" onClick=${() => setStep("fail")}>Không thu gom được</button>
+      <${Actions}>
+        <button type="button" class="btn btn--secondary" onClick=${prev}>Quay lại</button>
+        <button type="button" class="btn btn--primary" onClick=${next}>${docIndex + 1 < s.documents.length ? "Giấy tờ tiếp theo" : "Xem lại"}</button>
+      </${Actions}>
+    </div>`;
+  }
+
+  const short = shortLines(s, docs);
+  const total = s.documents.reduce((a, d, i) => a + (docs[i].present && docs[i].kindOk ? docs[i].count : 0), 0);
+
+  if (step === "review") {
+    const next = () => {
+      if (total === 0) return;
+      if (short.length && !partialReason.trim()) {
+        setErrors({ partial: "Ghi lý do thu gom một phần" });
+        return;
+      }
+      setErrors({});
+      setStep("label");
+    };
+    return html`<div class="stack">
+      ${head(2, "Xem lại giấy tờ")}
+      <${Review} s=${s} docs=${docs} partialReason=${partialReason} setPartialReason=${setPartialReason} errors=${errors} />
+      ${total === 0 ? html`<button type="button" class="btn btn--danger btn--block" onClick=${() => setStep("fail")}>Ghi không thành công</button>` : null}
+      <${Actions}>
+        <button type="button" class="btn btn--secondary" onClick=${() => { setDocIndex(s.documents.length - 1); setStep("docs"); }}>Sửa</button>
+        <button type="button" class="btn btn--primary" onClick=${next} disabled=${total === 0}>Tiếp: nhãn, niêm phong</button>
+      </${Actions}>
+    </div>`;
+  }
+
+  if (step === "label") {
+    const next = () => {
+      const f = {};
+      const num = s10.normalise(number);
+      const p = s10.problem(num);
+      if (p) f.number = p;
+      else if (num !== n) f.number = `Nhãn này là của bưu gửi khác (${num}). Hãy dán nhãn ${n}.`;
+      const sp = s10.sealProblem(seal);
+      if (sp) f.seal = sp;
+      setErrors(f);
+      if (Object.keys(f).length) return;
+      setNumber(num);
+      setSeal(seal.trim().toUpperCase());
+      setStep("confirm");
+    };
+    return html`<div class="stack">
+      ${head(3, "Nhãn và niêm phong")}
+      <${LabelStep} s=${s} number=${number} setNumber=${setNumber} seal=${seal} setSeal=${setSeal} errors=${errors} />
+      <${Actions}>
+        <button type="button" class="btn btn--secondary" onClick=${() => setStep("review")}>Quay lại</button>
+        <button type="button" class="btn btn--primary" onClick=${next}>Tiếp: xác nhận</button>
+      </${Actions}>
+    </div>`;
+  }
+
+  // confirm
+  const submit = async () => {
+    const f = {};
+    if (method === "signature" && (!padRef.current || padRef.current.isEmpty())) f.signature = "Công dân chưa ký";
+    if (method === "otp" && !/^\d{6}$/.test(otp)) f.otp = "Nhập đủ 6 chữ số";
+    setErrors(f);
+    if (Object.keys(f).length) return;
+    setBusy(true);
+    try {
+      const documents = s.documents.map((d, i) => {
+        const v = docs[i];
+        if (!v.present || !v.kindOk || v.count === 0) return { line: d.line, count: 0, condition: "missing" };
+        return { line: d.line, count: v.count, condition: v.condition, kind: d.kind };
+      });
+      const data = { documents, seal_id: seal.trim().toUpperCase(), method };
+      const images = [];
+      if (method === "signature") {
+        const im = await evidence("signature", "image/png", dataURLBytes(padRef.current.toDataURL("image/png")));
+        data.signature_sha256 = im.sha256;
+        images.push(im);
+      } else {
+        data.otp = otp;
+      }
+      if (short.length) {
+        data.partial = true;
+        data.partial_reason = partialReason.trim().normalize("NFC");
+      }
+      await record("pickup.collected", n, data, images);
+      await dropDraft(n);
+      await setActive("");
+      toast(`Đã nhận hồ sơ ${n}. ${savedText()}`);
+      goRoute();
+    } catch (e) {
+      setErrors({ method: "Không ghi được: " + e.message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="stack">
+    ${head(4, "Công dân xác nhận")}
+    <div class="card">
+      <p class="card__label">Tóm tắt</p>
+      <p>${total} bản giấy tờ${short.length ? ` · thu gom một phần (thiếu ${short.length})` : " · đủ theo danh sách"}</p>
+      <p>Nhãn <strong class="mono">${number}</strong> · niêm phong <strong class="mono">${seal}</strong></p>
+    </div>
+    <${ConfirmStep} s=${s} method=${method} setMethod=${setMethod} otp=${otp} setOtp=${setOtp} padRef=${padRef}
+      signed=${signed} setSigned=${setSigned} errors=${errors} partial=${short.length > 0} />
+    <${Actions}>
+      <button type="button" class="btn btn--secondary" onClick=${() => setStep("label")}>Quay lại</button>
+      <button type="button" class="btn btn--primary" onClick=${submit} disabled=${busy}>Xác nhận đã nhận</button>
+    </${Actions}>
+  </div>`;
+}
+
+// -------------------------------------------------------------- delivery
+
+function DeliveryFailForm({ s, back }) {
+  const [cause, setCause] = useState("");
+  const [action, setAction] = useState("");
+  const [note, setNote] = useState("");
+  const [errors, setErrors] = useState({});
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const f = {};
+    if (!cause) f.cause = "Chọn nguyên nhân";
+    if (!action) f.action = "Chọn hướng xử lý";
+    setErrors(f);
+    if (Object.keys(f).length) return;
+    setBusy(true);
+    try {
+      const data = { cause, action };
+      if (note.trim()) data.note = note.trim().normalize("NFC");
+      await record("delivery.attempt_failed", s.tracking_number, data);
+      await setActive("");
+      toast(`Đã ghi lần giao không thành công (${s.tracking_number}). ${savedText()}`);
+      goRoute();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="stack">
+    <${Title} sub=${`Điểm ${s.stop} · ${s.tracking_number} · lần giao thứ ${(s.attempts || 0) + 1}`}>Giao không thành công</${Title}>
+    <${Choices} legend="Nguyên nhân" name="nguyen-nhan" options=${deliveryCauses} value=${cause} onChange=${setCause} error=${errors.cause} />
+    <${Choices} legend="Hướng xử lý" name="xu-ly" options=${deliveryActions} value=${action} onChange=${setAction} error=${errors.action} />
+    <${TextArea} label="Ghi chú" value=${note} onInput=${setNote} />
+    <${Actions}>
+      <button type="button" class="btn btn--secondary" onClick=${back}>Quay lại</button>
+      <button type="button" class="btn btn--danger" onClick=${submit} disabled=${busy}>Ghi không thành công</button>
+    </${Actions}>
+  </div>`;
+}
+
+function DeliveryFlow({ s }) {
+  const [step, setStep] = useState("info");
+  const [verify, setVerify] = useState("");
+  const [otp, setOtp] = useState("");
+  const [idText, setIdText] = useState("");
+  const [proxyName, setProxyName] = useState("");
+  const [auth, setAuth] = useState("");
+  const [proof, setProof] = useState("signature");
+  const [photo, setPhoto] = useState(null);
+  const [signed, setSigned] = useState(false);
+  const [feeOk, setFeeOk] = useState(false);
+  const [errors, setErrors] = useState({});
+  const [busy, setBusy] = useState(false);
+  const [sent, setSent] = useState(false);
+  const padRef = useRef(null);
+  const n = s.tracking_number;
+  useEffect(() => {
+    window.scrollTo(0, 0);
+    const h = document.querySelector("#main h1");
+    if (h) h.focus({ preventScroll: true });
+  }, [step]);
+
+  if (s.status === "delivered") {
+    return html`<div class="stack">
+      <${Title} sub=${`Điểm ${s.stop} · ${n}`}>Đã giao kết quả</${Title}>
+      <p class="notice notice--ok">${s.status_label}.</p>
+      <a class="btn btn--secondary btn--block" href="#/">Về tuyến</a>
+    </div>`;
+  }
+  if (step === "fail") return html`<${DeliveryFailForm} s=${s} back=${() => setStep("info")} />`;
+
+  if (step === "info") {
+    const out = async () => {
+      setBusy(true);
+      try {
+        await record("delivery.out", n, {});
+        toast(`Đã ghi bắt đầu đi giao ${n}. ${savedText()}`);
+      } finally {
+        setBusy(false);
+      }
+    };
+    const arrive = async () => {
+      await setActive(n);
+      setStep("verify");
+    };
+    const canOut = s.status === "with_courier" || s.status === "delivery_failed";
+    return html`<div class="stack">
+      <${Title} sub=${`Điểm ${s.stop} · ${n}`}>Giao kết quả</${Title}>
+      ${s.status === "delivery_failed" ? html`<p class="notice notice--warn">Đã giao không thành công ${s.attempts || 1} lần.</p>` : null}
+      <${Where} s=${s} />
+      <${Contact} s=${s} />
+      <${Dossier} s=${s} />
+      <${Actions}>
+        <button type="button" class="btn btn--secondary" onClick=${() => setStep("fail")} disabled=${canOut}>Không giao được</button>
+        ${canOut
+          ? html`<button type="button" class="btn btn--primary" onClick=${out} disabled=${busy}>Bắt đầu đi giao</button>`
+          : html`<button type="button" class="btn btn--primary" onClick=${arrive}>Đã đến, xác minh</button>`}
+      </${Actions}>
+    </div>`;
+  }
+
+  if (step === "verify") {
+    const send = async () => {
+      try {
+        await requestCode(n);
+        setSent(true);
+        setErrors({});
+      } catch (e) {
+        setErrors({ otp: e.message });
+      }
+    };
+    const next = () => {
+      const f = {};
+      if (!verify) f.verify = "Chọn cách xác minh";
+      if (verify === "otp" && !/^\d{6}$/.test(otp)) f.otp = "Nhập đủ 6 chữ số";
+      if (verify === "cccd" && !/^(\d{12}|\d{3})$/.test(idText)) f.id = "Nhập đủ 12 số CCCD hoặc đúng 3 số cuối";
+      if (verify === "proxy") {
+        if (!proxyName.trim()) f.proxyName = "Nhập họ tên người nhận thay";
+        if (!auth.trim()) f.auth = "Nhập số giấy ủy quyền";
+      }
+      setErrors(f);
+      if (!Object.keys(f).length) setStep("proof");
+    };
+    return html`<div class="stack">
+      <${Title} sub=${`Điểm ${s.stop} · ${s.address.line}`}>Xác minh người nhận</${Title}>
+      <${Steps} n=${1} of=${2} label="Xác minh người nhận" />
+      <${Contact} s=${s} />
+      <${Choices} legend="Cách xác minh" name="xac-minh" value=${verify} onChange=${setVerify} error=${errors.verify}
+        options=${[["otp", "Mã gửi tới điện thoại người nhận"], ["cccd", "Số CCCD", "Đủ 12 số, hoặc 3 số cuối"], ["proxy", "Người nhận thay", "Có giấy ủy quyền"]]} />
+      ${verify === "otp" ? html`<div class="stack">
+        <button type="button" class="btn btn--secondary btn--block" onClick=${send} disabled=${!state.online}>${sent ? "Gửi lại mã" : "Gửi mã tới điện thoại"}</button>
+        ${sent ? html`<p class="notice notice--ok" role="status">Đã gửi mã tới số ${s.contact.phone}.</p>` : null}
+        <${TextField} id="ma-giao" label="Mã 6 số người nhận đọc" value=${otp} onInput=${(v) => setOtp(v.replace(/\D/g, "").slice(0, 6))}
+          inputmode="numeric" maxlength=${6} big=${true} error=${errors.otp} />
+      </div>` : null}
+      ${verify === "cccd" ? html`<${TextField} id="cccd" label="Số CCCD của người nhận" hint="12 số trên thẻ, hoặc 3 số cuối" value=${idText}
+          onInput=${(v) => setIdText(v.replace(/\D/g, "").slice(0, 12))} inputmode="numeric" maxlength=${12} big=${true} error=${errors.id} />` : null}
+      ${verify === "proxy" ? html`<div class="stack">
+        <${TextField} id="nguoi-nhan-thay" label="Họ tên người nhận thay" value=${proxyName} onInput=${setProxyName} error=${errors.proxyName} />
+        <${TextField} id="giay-uy-quyen" label="Số giấy ủy quyền" value=${auth} onInput=${setAuth} error=${errors.auth} />
+      </div>` : null}
+      <${Actions}>
+        <button type="button" class="btn btn--secondary" onClick=${() => setStep("fail")}>Không giao được</button>
+        <button type="button" class="btn btn--primary" onClick=${next}>Tiếp: ký nhận</button>
+      </${Actions}>
+    </div>`;
+  }
+
+  // proof
+  const submit = async () => {
+    const f = {};
+    if (proof === "signature" && (!padRef.current || padRef.current.isEmpty())) f.proof = "Người nhận chưa ký";
+    if (proof === "photo" && !photo) f.proof = "Chưa chụp ảnh";
+    if (s.fee > 0 && !feeOk) f.fee = `Thu ${money(s.fee)} trước khi giao, hoặc ghi giao không thành công`;
+    setErrors(f);
+    if (Object.keys(f).length) return;
+    setBusy(true);
+    try {
+      const data = {};
+      if (verify === "otp") Object.assign(data, { verification: "otp", otp });
+      else if (verify === "cccd") Object.assign(data, idText.length === 12 ? { verification: "id_number", id_number: idText } : { verification: "id_number", id_last3: idText });
+      else Object.assign(data, { verification: "proxy", proxy_name: proxyName.trim().normalize("NFC"), authorisation: auth.trim().normalize("NFC") });
+      const images = [];
+      if (proof === "signature") {
+        const im = await evidence("signature", "image/png", dataURLBytes(padRef.current.toDataURL("image/png")));
+        data.signature_sha256 = im.sha256;
+        images.push(im);
+      } else {
+        const im = await evidence("photo", "image/jpeg", photo);
+        data.photo_sha256 = im.sha256;
+        images.push(im);
+      }
+      data.fee_collected = s.fee > 0 ? s.fee : 0;
+      await record("delivery.completed", n, data, images);
+      await setActive("");
+      toast(`Đã giao kết quả ${n}. ${savedText()}`);
+      goRoute();
+    } catch (e) {
+      setErrors({ proof: "Không ghi được: " + e.message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="stack">
+    <${Title} sub=${`Điểm ${s.stop} · ${s.address.line}`}>Ký nhận kết quả</${Title}>
+    <${Steps} n=${2} of=${2} label="Ký nhận kết quả" />
+    <${Choices} legend="Bằng chứng đã giao" name="bang-chung" value=${proof} onChange=${setProof} error=${errors.proof}
+      options=${[["signature", "Người nhận ký trên màn hình"], ["photo", "Chụp ảnh người nhận với kết quả"]]} />
+    ${proof === "signature" ? html`<${SignatureField} padRef=${padRef} onChange=${setSigned} label="Người nhận ký vào khung dưới đây" />` : null}
+    ${proof === "photo" ? html`<${PhotoField} onPhoto=${setPhoto} />` : null}
+    ${s.fee > 0 ? html`<${Check} checked=${feeOk} onChange=${setFeeOk} name="da-thu">Đã thu đủ ${money(s.fee)}</${Check}>
+      ${errors.fee ? html`<p class="field__error" role="alert">${errors.fee}</p>` : null}` : html`<p class="muted">Không có phí thu khi giao.</p>`}
+    <${Actions}>
+      <button type="button" class="btn btn--secondary" onClick=${() => setStep("verify")}>Quay lại</button>
+      <button type="button" class="btn btn--primary" onClick=${submit} disabled=${busy}>Xác nhận đã giao</button>
+    </${Actions}>
+  </div>`;
+}
+
+/** The stop screen for a tracking number of today's route. */
+export function StopScreen({ number }) {
+  const r = state.route;
+  const s = r && r.stops.find((x) => x.tracking_number === number);
+  if (!s) {
+    return html`<div class="stack">
+      <${Title}>Không có điểm này</${Title}>
+      <p>Bưu gửi ${number} không có trong tuyến hôm nay của bạn (có thể đã được bàn giao hoặc điều phối lại).</p>
+      <a class="btn btn--secondary btn--block" href="#/">Về tuyến</a>
+    </div>`;
+  }
+  if (s.leg === "return" && isVisit(s)) return html`<${DeliveryFlow} key=${number} s=${s} />`;
+  if (isVisit(s)) return html`<${PickupFlow} key=${number} s=${s} />`;
+  return html`<div class="stack">
+    <${Title} sub=${number}>${s.status_label}</${Title}>
+    <${Dossier} s=${s} />
+    <a class="btn btn--primary btn--block" href="#/ban-giao">Mở bàn giao</a>
+  </div>`;
+}

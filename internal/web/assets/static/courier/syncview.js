@@ -1,0 +1,79 @@
+// syncview.js: what waits in the outbox, what the server refused and why,
+// the device's key and storage, sign-out.
+
+import { html, useEffect, useState } from "../vendor/htm/standalone.module.js";
+import { dismissRejected, keyFingerprint, logout, requestSync, state } from "./store.js";
+import { ago, eventLabels, time } from "./text.js";
+import { Title } from "./widgets.js";
+
+function itemText(it) {
+  if (it.kind === "evidence") return it.evidence.kind === "photo" ? "Ảnh người nhận" : "Ảnh chữ ký";
+  return eventLabels[it.event.type] || it.event.type;
+}
+
+export function SyncScreen() {
+  const [fp, setFp] = useState("");
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    keyFingerprint().then(setFp);
+  }, [state.device && state.device.publicKey]);
+  const events = state.outbox.filter((it) => it.kind === "event");
+  const images = state.outbox.length - events.length;
+  const sync = state.sync || {};
+  const now = async () => {
+    setBusy(true);
+    try {
+      await requestSync({ force: true });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const out = async () => {
+    if (state.outbox.length && !confirm(`Còn ${events.length} việc chưa gửi. Chúng vẫn được giữ trên máy và chỉ gửi khi bạn đăng nhập lại. Đăng xuất?`)) return;
+    await logout();
+    location.hash = "#/";
+  };
+  return html`<div class="stack">
+    <${Title} sub=${`Gửi lần cuối: ${ago(sync.lastOkAt)}`}>Đồng bộ</${Title}>
+    <div class=${"card card--sync" + (events.length ? " card--pending" : "")}>
+      <p class="big-number" id="so-chua-dong-bo">${events.length}</p>
+      <p>${events.length ? `việc chưa gửi lên máy chủ${images ? `, kèm ${images} ảnh` : ""}` : "Mọi việc đã được gửi lên máy chủ."}</p>
+      ${!state.online ? html`<p class="notice notice--warn">Đang mất mạng. Ứng dụng tự gửi khi có mạng trở lại.</p>` : null}
+      ${sync.lastError && events.length ? html`<p class="field__hint">Lần thử cuối: ${sync.lastError}${sync.nextAt > Date.now() ? ` · thử lại lúc ${time(new Date(sync.nextAt))}` : ""}</p>` : null}
+      <button type="button" class="btn btn--primary btn--block" onClick=${now} disabled=${busy || !state.online || !state.outbox.length}>
+        ${busy || state.syncing ? "Đang gửi…" : "Gửi ngay"}</button>
+    </div>
+
+    ${state.rejected.length ? html`<section class="stack" aria-labelledby="tu-choi-h">
+      <h2 id="tu-choi-h">Máy chủ từ chối (${state.rejected.length})</h2>
+      <p class="muted">Những việc này đã được lưu lại để điều phối viên xem xét. Báo điều phối viên nếu cần ghi lại.</p>
+      <ul class="list">${state.rejected.map((r) => html`<li class="list__row list__row--rejected" key=${r.id} data-id=${r.id}>
+          <span><strong>${r.kind === "evidence" ? "Ảnh" : eventLabels[r.event.type] || r.event.type}</strong> · <span class="mono">${r.kind === "evidence" ? r.number : r.event.tracking_number}</span></span>
+          <span class="reason">${r.error.message}</span>
+          ${r.error.fields ? html`<span class="muted small">${Object.entries(r.error.fields).map(([k, v]) => `${k}: ${v}`).join("; ")}</span>` : null}
+          <button type="button" class="btn btn--ghost" onClick=${() => dismissRejected(r.id)}>Đã biết, ẩn<span class="visually-hidden"> ${r.id}</span></button>
+        </li>`)}</ul>
+    </section>` : null}
+
+    ${state.outbox.length ? html`<section class="stack" aria-labelledby="cho-gui-h">
+      <h2 id="cho-gui-h">Chờ gửi</h2>
+      <ol class="list">${state.outbox.map((it) => html`<li class="list__row" key=${it.seq}>
+          <span><strong>${itemText(it)}</strong> · <span class="mono">${it.number}</span></span>
+          <span class="muted small">Ghi lúc ${time(new Date(it.created))}${it.lastError ? ` · ${it.lastError}` : ""}</span>
+        </li>`)}</ol>
+    </section>` : null}
+
+    <section class="stack" aria-labelledby="may-h">
+      <h2 id="may-h">Máy này</h2>
+      <dl class="facts">
+        <dt>Bưu tá</dt><dd>${state.session ? `${state.session.courier.full_name} (${state.session.courier.staff_code})` : "—"}</dd>
+        <dt>Bưu cục</dt><dd>${state.session ? state.session.courier.office_code : "—"}</dd>
+        <dt>Mã thiết bị</dt><dd class="mono small">${state.device ? state.device.id : "—"}</dd>
+        <dt>Khóa ký (ES256)</dt><dd class="mono small">${fp || "—"}</dd>
+        <dt>Lưu trữ</dt><dd>${state.persisted ? "Được giữ lâu dài" : "Trình duyệt có thể xóa khi máy đầy: hãy cài ứng dụng ra màn hình chính"}</dd>
+        <dt>Phiên bản</dt><dd class="mono small">${document.body.dataset.version}</dd>
+      </dl>
+      <button type="button" class="btn btn--secondary btn--block" onClick=${out}>Đăng xuất</button>
+    </section>
+  </div>`;
+}
