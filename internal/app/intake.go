@@ -316,10 +316,11 @@ func (s *Intake) contactWith(ctx context.Context, req tracking.PickupRequest, de
 		p.Lat, p.Lng, p.LocationApprox = com.Lat, com.Lng, true
 	}
 	if s.Zoner != nil {
-		office, _, ok, err := s.Zoner.OfficeFor(ctx, p.Lat, p.Lng)
+		office, cell, ok, err := s.Zoner.OfficeFor(ctx, p.Lat, p.Lng)
 		if err != nil {
 			return Parcel{}, nil, nil, err
 		}
+		p.Cell = cell
 		if ok {
 			p.OfficeCode = office
 		}

@@ -159,6 +159,7 @@ type Parcel struct {
 	WindowEnd      *time.Time
 	RiskAt         *time.Time
 	RouteStop      int
+	Cell           int64 // H3 cell of the address, resolution 9 (0 when unknown)
 	Collected      []tracking.DocCount
 }
 

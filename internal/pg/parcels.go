@@ -216,12 +216,12 @@ func (d *DB) InsertParcel(ctx context.Context, p app.Parcel, phoneHash, idHash [
 		_, err := d.exec(ctx, `INSERT INTO parcels (id, tracking_number, leg, dossier_id, status, channel, portal_client_id, created_by,
 			citizen_name, phone_enc, phone_hash, phone_last3, id_hash, id_last3, province_code, commune_code, address_line, lat, lng,
 			location_approx, desk_code, office_code, return_of, fee_amount, demo, created_at, updated_at, status_since,
-			window_start, window_end, risk_at, receipt_code)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			window_start, window_end, risk_at, receipt_code, cell)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, p.Number, p.Leg, p.DossierID, p.Status, string(p.Channel), client, createdBy,
 			p.CitizenName, p.PhoneEnc, phoneHash, p.PhoneLast3, idh, idLast3, p.ProvinceCode, p.CommuneCode, p.AddressLine, p.Lat, p.Lng,
 			p.LocationApprox, p.DeskCode, office, returnOf, p.FeeAmount, p.Demo, p.CreatedAt, p.UpdatedAt, p.CreatedAt,
-			p.WindowStart, p.WindowEnd, p.RiskAt, nullable(p.ReceiptCode))
+			p.WindowStart, p.WindowEnd, p.RiskAt, nullable(p.ReceiptCode), cellOrNull(p.Cell))
 		if err != nil {
 			return err
 		}

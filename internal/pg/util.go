@@ -11,3 +11,10 @@ func nullable(s string) any {
 	}
 	return s
 }
+
+func cellOrNull(c int64) any {
+	if c == 0 {
+		return nil
+	}
+	return c
+}

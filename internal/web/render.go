@@ -231,7 +231,7 @@ func (s *Server) viewFor(c *fiber.Ctx, title string, page any) view {
 	}
 	v.CSRF = s.csrfToken(c)
 	add := func(href, label string) {
-		cur := c.Path() == href || (href != "/" && strings.HasPrefix(c.Path(), href+"/"))
+		cur := c.Path() == href || (href != "/" && href != "/nhan-vien" && strings.HasPrefix(c.Path(), href+"/"))
 		v.Nav = append(v.Nav, navItem{Href: href, Label: label, Current: cur})
 	}
 	if v.User == nil {

@@ -280,3 +280,6 @@ ALTER TABLE parcels ADD COLUMN route_stop integer;
 
 CREATE SEQUENCE manifest_seq;
 CREATE INDEX parcels_return_of_idx ON parcels (return_of) WHERE return_of IS NOT NULL;
+
+-- The address's H3 cell at resolution 9 (about 0.1 km²), for zoning and maps.
+ALTER TABLE parcels ADD COLUMN cell bigint;

@@ -150,13 +150,8 @@ func ensureTemplate(ctx context.Context, admin *gopg.DB) (string, error) {
 	if _, err := conn.ExecContext(ctx, `ALTER DATABASE ? RENAME TO ?`, gopg.Ident(build), gopg.Ident(name)); err != nil {
 		return "", err
 	}
-	// Templates of older schemas are of no further use.
-	var old []string
-	if _, err := conn.QueryContext(ctx, &old, `SELECT datname FROM pg_database WHERE datname LIKE 'hoso_tmpl_%' AND datname <> ?`, name); err == nil {
-		for _, o := range old {
-			conn.ExecContext(ctx, `DROP DATABASE IF EXISTS ? WITH (FORCE)`, gopg.Ident(o)) //nolint:errcheck
-		}
-	}
+	// Templates of other schemas are left alone: another test run may be
+	// cloning them right now.
 	return name, nil
 }
 
