@@ -15,6 +15,7 @@ import (
 	"hoso/internal/config"
 	"hoso/internal/notify"
 	"hoso/internal/outbox"
+	"hoso/internal/pg"
 	"hoso/internal/secret"
 	"hoso/tracking"
 )
@@ -30,6 +31,7 @@ type outboxSystem struct {
 	notifier  *notify.Notifier
 	notify    *outbox.NotifySender
 	metrics   *outbox.Metrics
+	store     *pg.DB // the relay's own pool (synchronous_commit off)
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -69,6 +71,8 @@ func (s *system) wireOutbox() func(app.Parcel, tracking.Event, tracking.Outcome)
 			b, err := s.box.Open(sealed, []byte(app.SealPhone))
 			return string(b), err
 		}}
+	// Opened lazily by go-pg (no connection until used); closed by runOutbox.
+	o.store = s.db.RelayPool(cfg.PortalWorkers + cfg.NotifyWorkers + 2)
 	s.outbox = o
 	return o.effects.For
 }
@@ -83,7 +87,7 @@ func optOutToken(h *secret.Hasher, parcelID string) string {
 // newRelay builds a relay over the system's store and senders.
 func (o *outboxSystem) newRelay(wake <-chan struct{}) *outbox.Relay {
 	cfg := o.cfg
-	return &outbox.Relay{Store: o.sys.db, Wake: wake, Poll: cfg.Poll, Now: o.sys.now, Log: o.sys.log, Metrics: o.metrics,
+	return &outbox.Relay{Store: o.store, Wake: wake, Poll: cfg.Poll, Now: o.sys.now, Log: o.sys.log, Metrics: o.metrics,
 		Backoff: outbox.Backoff{Base: cfg.BackoffBase, Factor: 2, Cap: cfg.BackoffCap, Jitter: 0.2, MaxAge: cfg.MaxAge},
 		Topics: []outbox.Topic{
 			{Name: app.TopicPortal, Sender: o.portal, Workers: cfg.PortalWorkers, Timeout: cfg.CallbackTimeout, BlockOnDead: true},
@@ -126,6 +130,7 @@ func (s *system) runOutbox(ctx context.Context) {
 	}
 	<-ctx.Done()
 	o.stop()
+	o.store.Close()
 }
 
 // start runs a relay until stop or ctx ends.

@@ -32,6 +32,29 @@ type claimedRow struct {
 	Later          bool
 }
 
+// RelayPool opens a second, small pool for the relay's own bookkeeping
+// (claims, settlements, queue counts) with synchronous_commit off: a claim
+// or a mark lost in a crash of PostgreSQL only makes a row go out again,
+// which at-least-once delivery allows (the receiver deduplicates), and the
+// relay then does not wait for a WAL flush twice per row. The outbox rows
+// themselves are written by the ledger's transactions, with synchronous
+// commit on. WAL is still written in order, so a lost mark never outlives
+// a later one: a row is never marked sent while an earlier one of its
+// dossier comes back.
+func (d *DB) RelayPool(size int) *DB {
+	opt := *d.db.Options()
+	if size <= 0 {
+		size = 4
+	}
+	opt.PoolSize = size
+	opt.ApplicationName = "hoso-relay"
+	opt.OnConnect = func(ctx context.Context, cn *pg.Conn) error {
+		_, err := cn.ExecContext(ctx, `SET synchronous_commit = off`)
+		return err
+	}
+	return &DB{db: pg.Connect(&opt)}
+}
+
 // Claim takes up to spec.Limit due rows of a topic, each the earliest
 // unsettled row of its order key, and leases them: attempts + 1, next_at
 // pushed to the lease's end, the claim token recorded. The statement commits
@@ -40,7 +63,9 @@ type claimedRow struct {
 //
 // A row is held back while an earlier row of the same topic and order key is
 // neither sent nor discarded, and, with spec.BlockOnDead, also while that
-// earlier row is dead.
+// earlier row is dead: it must be the first such row of its key (one index
+// probe each, in the order of outbox_claim_idx, so a claim stops at the
+// first heads it meets instead of checking every due row).
 func (d *DB) Claim(ctx context.Context, spec app.ClaimSpec) ([]app.OutboxRow, error) {
 	if spec.Limit <= 0 {
 		return nil, nil
@@ -49,9 +74,10 @@ func (d *DB) Claim(ctx context.Context, spec app.ClaimSpec) ([]app.OutboxRow, er
 	err := d.query(ctx, &rows, `WITH c AS (
 			SELECT o.id FROM outbox o
 			WHERE o.topic = ? AND o.sent_at IS NULL AND o.dead_at IS NULL AND o.discarded_at IS NULL AND o.next_at <= ?
-			  AND NOT EXISTS (SELECT 1 FROM outbox e
-			      WHERE e.topic = o.topic AND e.order_key = o.order_key AND e.id < o.id
-			        AND e.sent_at IS NULL AND e.discarded_at IS NULL AND (? OR e.dead_at IS NULL))
+			  AND o.id = (SELECT e.id FROM outbox e
+			      WHERE e.topic = o.topic AND e.order_key = o.order_key
+			        AND e.sent_at IS NULL AND e.discarded_at IS NULL AND (? OR e.dead_at IS NULL)
+			      ORDER BY e.id LIMIT 1)
 			ORDER BY o.next_at, o.id
 			LIMIT ?
 			FOR UPDATE OF o SKIP LOCKED)
@@ -86,12 +112,20 @@ func sortRows(rs []app.OutboxRow) {
 	}
 }
 
-// Settle records what became of claimed rows, in one transaction. A
-// settlement whose claim token no longer matches (the lease ran out and
-// another relay took the row) changes nothing, except that a delivery is
-// always recorded: the row did reach its receiver.
+// Settle records what became of claimed rows. One settlement is one
+// statement (the row and the rows of its order key behind it, together);
+// several go in one transaction. A settlement whose claim token no longer
+// matches (the lease ran out and another relay took the row) changes
+// nothing, except that a delivery is always recorded: the row did reach its
+// receiver.
 func (d *DB) Settle(ctx context.Context, ss []app.Settlement) error {
-	if len(ss) == 0 {
+	switch len(ss) {
+	case 0:
+		return nil
+	case 1:
+		if err := d.settle(ctx, ss[0]); err != nil {
+			return fmt.Errorf("settle outbox %d: %w", ss[0].ID, err)
+		}
 		return nil
 	}
 	return d.InTx(ctx, func(ctx context.Context) error {
@@ -104,50 +138,51 @@ func (d *DB) Settle(ctx context.Context, ss []app.Settlement) error {
 	})
 }
 
+// followers selects the rows behind the settled one that were never
+// attempted (only they wait on it), by the settlement's own topic, order key
+// and id so the index (topic, order_key, id) answers; EXISTS (s) applies it
+// only when the settled row was updated.
+const followers = `WHERE f.topic = ? AND f.order_key = ? AND f.id > ?
+	AND f.sent_at IS NULL AND f.discarded_at IS NULL AND f.dead_at IS NULL AND f.attempts = 0 AND EXISTS (SELECT 1 FROM s)`
+
 func (d *DB) settle(ctx context.Context, s app.Settlement) error {
-	var res pg.Result
 	var err error
+	key := []any{s.Topic, s.OrderKey, s.ID}
+	args := func(a ...any) []any { return append(a, key...) }
 	switch s.Outcome {
 	case app.SettleSent:
-		res, err = d.exec(ctx, `UPDATE outbox SET sent_at = ?, last_error = '', result = ?, claim_token = NULL
-			WHERE id = ? AND sent_at IS NULL AND discarded_at IS NULL`, s.At, s.Note, s.ID)
-		if err == nil && res.RowsAffected() == 1 {
-			err = d.releaseFollowers(ctx, s, s.At)
-		}
+		// Delivered: the followers pushed while it waited are due now.
+		_, err = d.exec(ctx, `WITH s AS (UPDATE outbox SET sent_at = ?, last_error = '', result = ?, claim_token = NULL
+				WHERE id = ? AND sent_at IS NULL AND discarded_at IS NULL RETURNING id)
+			UPDATE outbox f SET next_at = ? `+followers+` AND f.next_at > ?`, append(args(s.At, s.Note, s.ID, s.At), s.At)...)
 	case app.SettleDiscard:
-		res, err = d.exec(ctx, `UPDATE outbox SET discarded_at = ?, last_error = ?, result = ?, claim_token = NULL
-			WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND discarded_at IS NULL`, s.At, s.Error, s.Note, s.ID, s.Token)
-		if err == nil && res.RowsAffected() == 1 {
-			err = d.releaseFollowers(ctx, s, s.At)
-		}
+		_, err = d.exec(ctx, `WITH s AS (UPDATE outbox SET discarded_at = ?, last_error = ?, result = ?, claim_token = NULL
+				WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND discarded_at IS NULL RETURNING id)
+			UPDATE outbox f SET next_at = ? `+followers+` AND f.next_at > ?`, append(args(s.At, s.Error, s.Note, s.ID, s.Token, s.At), s.At)...)
 	case app.SettleRetry:
-		res, err = d.exec(ctx, `UPDATE outbox SET next_at = ?, last_error = ?, result = ?, claim_token = NULL
-			WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND discarded_at IS NULL`, s.Next, s.Error, s.Note, s.ID, s.Token)
-		if err == nil && res.RowsAffected() == 1 {
-			err = d.pushFollowers(ctx, s, s.Next)
-		}
+		// The followers move with it, so the claim does not scan rows that
+		// cannot go yet.
+		_, err = d.exec(ctx, `WITH s AS (UPDATE outbox SET next_at = ?, last_error = ?, result = ?, claim_token = NULL
+				WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND discarded_at IS NULL RETURNING id)
+			UPDATE outbox f SET next_at = greatest(f.next_at, ?) `+followers, args(s.Next, s.Error, s.Note, s.ID, s.Token, s.Next)...)
 	case app.SettleDefer:
 		// Not an attempt: the claim's count is taken back, and a row never
 		// attempted starts its retry window afresh.
-		res, err = d.exec(ctx, `UPDATE outbox SET next_at = ?, result = ?, claim_token = NULL,
-				attempts = greatest(attempts - 1, 0),
-				first_attempt_at = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END
-			WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND discarded_at IS NULL`, s.Next, s.Note, s.ID, s.Token)
-		if err == nil && res.RowsAffected() == 1 {
-			err = d.pushFollowers(ctx, s, s.Next)
-		}
+		_, err = d.exec(ctx, `WITH s AS (UPDATE outbox SET next_at = ?, result = ?, claim_token = NULL,
+					attempts = greatest(attempts - 1, 0),
+					first_attempt_at = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END
+				WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND discarded_at IS NULL RETURNING id)
+			UPDATE outbox f SET next_at = greatest(f.next_at, ?) `+followers, args(s.Next, s.Note, s.ID, s.Token, s.Next)...)
 	case app.SettleDead:
-		res, err = d.exec(ctx, `UPDATE outbox SET dead_at = ?, last_error = ?, result = ?, claim_token = NULL
-			WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND discarded_at IS NULL`, s.At, s.Error, s.Note, s.ID, s.Token)
-		if err == nil && res.RowsAffected() == 1 {
-			if s.BlockOnDead {
-				// Held until staff act: out of the claim's scan meanwhile.
-				_, err = d.exec(ctx, `UPDATE outbox SET next_at = 'infinity'
-					WHERE topic = ? AND order_key = ? AND id > ? AND sent_at IS NULL AND discarded_at IS NULL
-					  AND dead_at IS NULL AND attempts = 0`, s.Topic, s.OrderKey, s.ID)
-			} else {
-				err = d.releaseFollowers(ctx, s, s.At)
-			}
+		// A dead portal row holds its followers until staff act: they leave
+		// the claim's scan meanwhile. A dead notification releases them.
+		q := `WITH s AS (UPDATE outbox SET dead_at = ?, last_error = ?, result = ?, claim_token = NULL
+				WHERE id = ? AND claim_token = ? AND sent_at IS NULL AND discarded_at IS NULL RETURNING id)
+			UPDATE outbox f SET next_at = `
+		if s.BlockOnDead {
+			_, err = d.exec(ctx, q+`'infinity' `+followers, args(s.At, s.Error, s.Note, s.ID, s.Token)...)
+		} else {
+			_, err = d.exec(ctx, q+`? `+followers+` AND f.next_at > ?`, append(args(s.At, s.Error, s.Note, s.ID, s.Token, s.At), s.At)...)
 		}
 	default:
 		return errs.E(errs.Internal, "unknown settlement %q", s.Outcome)
@@ -155,17 +190,8 @@ func (d *DB) settle(ctx context.Context, s app.Settlement) error {
 	return err
 }
 
-// pushFollowers moves the never-attempted rows behind a row that waits to
-// its next time, so the claim does not scan rows that cannot go yet.
-func (d *DB) pushFollowers(ctx context.Context, s app.Settlement, next time.Time) error {
-	_, err := d.exec(ctx, `UPDATE outbox SET next_at = greatest(next_at, ?)
-		WHERE topic = ? AND order_key = ? AND id > ? AND sent_at IS NULL AND discarded_at IS NULL
-		  AND dead_at IS NULL AND attempts = 0`, next, s.Topic, s.OrderKey, s.ID)
-	return err
-}
-
-// releaseFollowers makes the never-attempted rows behind a settled row due
-// now (they were pushed while it waited).
+// releaseFollowers makes the never-attempted rows behind a row due now
+// (they were pushed, or held, while it waited).
 func (d *DB) releaseFollowers(ctx context.Context, s app.Settlement, now time.Time) error {
 	_, err := d.exec(ctx, `UPDATE outbox SET next_at = ?
 		WHERE topic = ? AND order_key = ? AND id > ? AND sent_at IS NULL AND discarded_at IS NULL

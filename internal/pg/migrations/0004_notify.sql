@@ -8,6 +8,10 @@ ALTER TABLE outbox
     ADD COLUMN first_attempt_at timestamptz,
     ADD COLUMN manual_retries   integer NOT NULL DEFAULT 0 CHECK (manual_retries >= 0),
     ADD COLUMN result           text NOT NULL DEFAULT '';
+-- The relay's claim walks a topic's due rows in (next_at, id) order and
+-- stops at the first heads it finds.
+CREATE INDEX outbox_claim_idx ON outbox (topic, next_at, id)
+    WHERE sent_at IS NULL AND dead_at IS NULL AND discarded_at IS NULL;
 -- Recent deliveries for the staff page.
 CREATE INDEX outbox_sent_idx ON outbox (sent_at DESC) WHERE sent_at IS NOT NULL;
 CREATE INDEX outbox_parcel_idx ON outbox (parcel_id);
