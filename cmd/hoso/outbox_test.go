@@ -19,8 +19,11 @@ import (
 	"time"
 
 	"hoso/internal/app"
+	"hoso/internal/notify"
 	"hoso/internal/outbox"
 )
+
+func notifyQuietOff() notify.QuietHours { return notify.QuietHours{Off: true} }
 
 // callbackPortal is a portal's callback endpoint written from
 // contracts/api.md alone: its own HMAC check, deduplication by event_id.
@@ -541,4 +544,48 @@ func webhookWired(e *testEnv) bool {
 		}
 	}
 	return false
+}
+
+// The outbox pages and the opt-out page in Chromium at 360 px, with axe:
+// the admin retries one dead callback and discards another with a reason;
+// the citizen stops their messages from the link.
+func TestOutboxPagesInBrowser(t *testing.T) {
+	e := startServer(t, nil)
+	if !outboxWired(e) {
+		t.Skip("outboxRoutes is not registered in routes() yet")
+	}
+	p := newCallbackPortal(t, "dvc-dead", func(int) int { return 503 })
+	pc := callbackClient(t, e, "dvc-dead", p)
+	o := e.sys.outbox
+	o.stop()
+	o.notifier.Quiet, o.notifier.PerDay = notifyQuietOff(), 0
+	r := o.newRelay(nil)
+	r.Backoff.MaxAge = time.Nanosecond
+	for i := 0; i < 2; i++ {
+		if rr := pc.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody(fmt.Sprintf("000.00.19.WEB-%d", i))), fmt.Sprintf("web-%d", i)); rr.status != 201 {
+			t.Fatalf("create: %d", rr.status)
+		}
+	}
+	rr := e.portal().do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody("000.00.19.WEB-SMS")), "web-sms")
+	var created map[string]string
+	rr.json(t, &created)
+	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
+	_, res := e.courier("buuta1").send(ev("pickup.collected", created["tracking_number"], map[string]any{"documents": docs, "seal_id": "NP-4001", "method": "signature", "signature_sha256": strings.Repeat("12", 32)}))
+	wantStatuses(t, "collect", res, "accepted")
+	for i := 0; i < 4; i++ {
+		if _, err := r.Step(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM outbox WHERE target = 'dvc-dead' AND dead_at IS NOT NULL`); n != 2 {
+		t.Fatalf("%d dead rows", n)
+	}
+	if n := e.count(`SELECT count(*) FROM outbox WHERE topic = 'notify' AND sent_at IS NOT NULL AND result LIKE 'SMS%'`); n != 1 {
+		t.Fatalf("%d messages sent", n)
+	}
+	e.browser("outbox", map[string]any{"username": "quantri", "password": "mat-khau-quantri",
+		"retry": "000.00.19.WEB-0", "discard": "000.00.19.WEB-1", "token": optOutToken(e.sys.hasher, created["id"])})
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE action IN ('outbox.retry', 'outbox.discard', 'notify.opt_out')`); n != 3 {
+		t.Errorf("%d audit records, want 3", n)
+	}
 }
