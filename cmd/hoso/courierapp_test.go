@@ -8,8 +8,10 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"image/jpeg"
 	"image/png"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -323,5 +325,76 @@ func TestCourierAppOffline(t *testing.T) {
 	}
 	if !strings.Contains(out.Reason, "chữ ký") {
 		t.Errorf("the app showed %q as the reason", out.Reason)
+	}
+}
+
+// courierResults registers n results without a known pickup (the citizen
+// and address given by the portal) and has the desk hand them to buuta1.
+func (e *testEnv) courierResults(t *testing.T, n int) []string {
+	t.Helper()
+	portal := e.portal()
+	var out []string
+	for i := 0; i < n; i++ {
+		body := fmt.Sprintf(`{"documents":[{"name":"Giấy chứng nhận kết hôn","kind":"original","count":2}],"fee":30000,"desk_code":"TN-TTPVHCC",
+			"citizen":{"full_name":"Nguyễn Thị Bình","phone":"0987000%03d","id_number":"019090001234"},
+			"address":{"province_code":"19","commune_code":"05443","line":"Số %d, ngõ 5","lat":21.59,"lng":105.84}}`, i, 30+i)
+		r := portal.do("POST", fmt.Sprintf("/api/v1/portal/dossiers/000.00.19.KQ-%d/result", i+1), []byte(body), fmt.Sprintf("kq-%d", i))
+		if r.status != 201 {
+			t.Fatalf("result: %d %s", r.status, r.body)
+		}
+		var ret map[string]string
+		r.json(t, &ret)
+		out = append(out, ret["tracking_number"])
+	}
+	desk := e.login("motcua")
+	if code, page := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": out, "courier": {"BUUTA1"}}); code != 200 || !strings.Contains(page, "Đã lập bảng kê") {
+		t.Fatalf("desk release: %d", code)
+	}
+	return out
+}
+
+// TestCourierAppDelivery: results handed by the desk are confirmed in the
+// app, taken out for delivery, one delivered (last 3 digits of the CCCD, a
+// photo, the fee) and one not (cause and action codes).
+func TestCourierAppDelivery(t *testing.T) {
+	e := startServer(t, nil)
+	numbers := e.courierResults(t, 2)
+	photo := filepath.Join(t.TempDir(), "nguoi-nhan.jpg")
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.RGBA{40, 90, 160, 255}), image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(photo, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := e.browser("courier-delivery", map[string]any{"username": "buuta1", "password": "mat-khau-buuta1", "numbers": numbers, "photo": photo})
+	var out struct {
+		Delivered, Failed string
+	}
+	if err := json.Unmarshal(res, &out); err != nil {
+		t.Fatalf("result %s: %v", res, err)
+	}
+	if out.Delivered != numbers[0] || out.Failed != numbers[1] {
+		t.Fatalf("result %+v", out)
+	}
+	if n := e.count(`SELECT count(*) FROM parcels WHERE tracking_number = ? AND status = 'delivered'`, numbers[0]); n != 1 {
+		t.Error("first result not delivered")
+	}
+	if n := e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id JOIN evidence v ON encode(v.sha256, 'hex') = e.data->>'photo_sha256'
+		WHERE p.tracking_number = ? AND e.type = 'delivery.completed' AND e.data->>'verification' = 'id_number' AND (e.data->>'fee_collected')::int = 30000 AND v.kind = 'photo'`, numbers[0]); n != 1 {
+		t.Error("delivery.completed without the CCCD check, the photo or the fee")
+	}
+	if n := e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE p.tracking_number = ? AND e.type = 'delivery.attempt_failed'
+		AND e.data->>'cause' = 'not_home' AND e.data->>'action' = 'retry_next_day'`, numbers[1]); n != 1 {
+		t.Error("failed attempt not recorded with its codes")
+	}
+	if n := e.count(`SELECT count(*) FROM parcels WHERE tracking_number = ? AND status = 'delivery_failed' AND attempts = 1`, numbers[1]); n != 1 {
+		t.Error("second result not in delivery_failed after one attempt")
+	}
+	_, page := e.get("/tra-cuu/" + numbers[0])
+	if !strings.Contains(string(page), "Đã giao kết quả") {
+		t.Error("timeline lacks the delivery")
 	}
 }

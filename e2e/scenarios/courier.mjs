@@ -63,7 +63,9 @@ async function openStop(page, number) {
 }
 
 async function choose(page, legend, label) {
-  await page.locator("fieldset", { has: page.locator("legend", { hasText: legend }) }).getByText(label, { exact: true }).click();
+  const esc = label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  await page.locator("fieldset", { has: page.locator("legend", { hasText: legend }) })
+    .locator("label.choice", { hasText: new RegExp("^\\s*" + esc) }).click();
 }
 
 /**
@@ -316,6 +318,7 @@ async function day({ browser, baseURL, data, lib }) {
   await row.waitFor({ timeout: 10_000 });
   out.reason = await row.locator(".reason").textContent();
   await lib.expectText(page, "#chua-dong-bo", "1 bị từ chối");
+  if ((await page.locator("#chua-dong-bo").getAttribute("data-rejected")) !== "1") throw new Error("rejected count not in the header");
   await lib.expectNoOverflow(page);
   await lib.checkA11y(page, "courier-rejected-360");
   await lib.shot(page, "courier-rejected-360");

@@ -12,7 +12,7 @@ import { HandoffScreen } from "./handoff.js";
 import { Login } from "./login.js";
 import { RouteScreen } from "./route.js";
 import { StopScreen } from "./stop.js";
-import { init, setUpdateReady, state, subscribe } from "./store.js";
+import { clearToast, init, setUpdateReady, state, subscribe } from "./store.js";
 import { SyncScreen } from "./syncview.js";
 import { prepareScanner } from "./widgets.js";
 
@@ -25,7 +25,10 @@ function useStore() {
 function useHash() {
   const [h, setH] = useState(location.hash || "#/");
   useEffect(() => {
-    const on = () => setH(location.hash || "#/");
+    const on = () => {
+      setH(location.hash || "#/");
+      clearToast();
+    };
     window.addEventListener("hashchange", on);
     return () => window.removeEventListener("hashchange", on);
   }, []);
@@ -34,10 +37,10 @@ function useHash() {
 
 function SyncBadge() {
   const n = state.outbox.filter((it) => it.kind === "event").length;
-  const cls = "sync" + (n ? " sync--pending" : " sync--ok") + (state.syncing ? " sync--busy" : "");
-  return html`<a class=${cls} href="#/dong-bo" id="chua-dong-bo" data-count=${n} aria-live="polite">
-    ${n ? `Chưa đồng bộ ${n}` : "Đã đồng bộ"}${state.rejected.length ? html`<span class="sync__bad"> · ${state.rejected.length} bị từ chối</span>` : null}
-  </a>`;
+  const bad = state.rejected.length;
+  const cls = "sync" + (n ? " sync--pending" : bad ? " sync--bad" : " sync--ok") + (state.syncing ? " sync--busy" : "");
+  const text = n ? `Chưa đồng bộ ${n}` : bad ? `${bad} bị từ chối` : "Đã đồng bộ";
+  return html`<a class=${cls} href="#/dong-bo" id="chua-dong-bo" data-count=${n} data-rejected=${bad} aria-live="polite">${text}</a>`;
 }
 
 function Header() {
@@ -53,7 +56,7 @@ function Header() {
 
 function Tabs({ hash }) {
   const tab = (href, label, on) => html`<a class=${"tabs__tab" + (on ? " tabs__tab--on" : "")} href=${href} aria-current=${on ? "page" : undefined}>${label}</a>`;
-  const hold = state.route ? state.route.stops.filter((s) => !s.gone && (s.kind === "handoff" || (s.pending_handoff && s.pending_handoff.to_me))).length : 0;
+  const hold = state.route ? state.route.stops.filter((s) => !s.gone && !s.kept && (s.kind === "handoff" || (s.pending_handoff && s.pending_handoff.to_me))).length : 0;
   return html`<nav class="tabs" aria-label="Chuyển màn hình">
     ${tab("#/", "Tuyến", hash === "#/" || hash.startsWith("#/diem/"))}
     ${tab("#/ban-giao", hold ? `Bàn giao (${hold})` : "Bàn giao", hash === "#/ban-giao")}

@@ -12,7 +12,7 @@ import { disputeProblems, partyText, time } from "./text.js";
 import { Check, Choices, Scanner, TextArea, TextField, Title } from "./widgets.js";
 
 function savedText() {
-  return navigator.onLine ? "Đang gửi lên máy chủ." : "Sẽ tự gửi khi có mạng.";
+  return navigator.onLine ? "Đang gửi lên máy chủ." : "Đã lưu trên máy, sẽ tự gửi khi có mạng.";
 }
 
 /** Where a parcel may be released to: the courier's office, or its desk. */
@@ -103,7 +103,7 @@ function releaseState(rel) {
   const sentAt = state.sentAt.get(rel.eventId) || 0;
   if (!state.routeRaw || state.routeRaw.fetchedAt < sentAt) return ["waiting", "Đã gửi, chờ bên nhận xác nhận"];
   const raw = state.routeRaw.data.stops.find((s) => s.tracking_number === rel.number);
-  if (!raw) return ["confirmed", "Bên nhận đã xác nhận"];
+  if (!raw || raw.kept) return ["confirmed", "Bên nhận đã xác nhận"];
   if (raw.pending_handoff && !raw.pending_handoff.to_me) return ["waiting", "Chờ bên nhận xác nhận"];
   return ["problem", "Bên nhận chưa nhận hoặc báo có vấn đề: liên hệ bưu cục"];
 }
@@ -177,7 +177,7 @@ function ReceiveOne({ p }) {
   };
   return html`<li class="card" data-number=${n}>
     <p class="card__value mono">${n}</p>
-    <p>Từ ${partyText(p.pending_handoff.from)} · ${p.leg === "return" ? "kết quả để giao" : p.status_label}</p>
+    <p>Từ ${partyText(p.pending_handoff.from, p.desk)} · ${p.leg === "return" ? "kết quả để giao" : p.status_label}</p>
     <${TextField} id=${"np-" + n} label="Mã niêm phong trên túi" value=${seal} onInput=${setSeal} upper=${true} error=${err.seal}
       hint=${p.seal_id ? "Đọc mã trên túi và so với mã đã ghi" : "Túi không có mã niêm phong đã ghi"} />
     ${mode === "problem" ? html`<div class="stack">

@@ -17,7 +17,7 @@ export function overlay(route, events, me) {
   const byNumber = new Map(r.stops.map((s) => [s.tracking_number, s]));
   for (const ev of events) {
     const s = byNumber.get(ev.tracking_number);
-    if (!s) continue;
+    if (!s || s.kept) continue;
     const set = (st) => {
       s.status = st;
       s.status_label = statusLabels[st] || st;
@@ -72,6 +72,27 @@ export function overlay(route, events, me) {
   return r;
 }
 
+const finalStatus = { "pickup.collected": "collected", "delivery.completed": "delivered" };
+
+/**
+ * Keeps in today's list the stops the courier finished that have left the
+ * server's route (a delivered result, a pickup handed over and confirmed):
+ * prev are the stops of the route before, events the courier's own sent
+ * today. Kept stops are marked kept and count only as done visits.
+ */
+export function keepDone(prev, next, events) {
+  const have = new Set(next.map((s) => s.tracking_number));
+  const last = new Map();
+  for (const ev of events) if (finalStatus[ev.type]) last.set(ev.tracking_number, finalStatus[ev.type]);
+  const kept = [];
+  for (const s of prev || []) {
+    if (have.has(s.tracking_number) || !last.has(s.tracking_number)) continue;
+    const st = last.get(s.tracking_number);
+    kept.push(Object.assign({}, s, { kept: true, status: st, status_label: statusLabels[st], pending_handoff: null }));
+  }
+  return [...next, ...kept];
+}
+
 /** Pickup statuses shown as a visit in the list of stops. */
 const visitStatuses = new Set(["requested", "scheduled", "pickup_failed", "collected"]);
 const deliveryStatuses = new Set(["with_courier", "out_for_delivery", "delivery_failed", "delivered"]);
@@ -93,17 +114,17 @@ export function visitState(s) {
 
 /** Parcels the courier holds and may hand over (no release pending). */
 export function held(stops) {
-  return stops.filter((s) => !s.gone && s.kind === "handoff" && !s.pending_handoff);
+  return stops.filter((s) => !s.gone && !s.kept && s.kind === "handoff" && !s.pending_handoff);
 }
 
 /** Parcels released by the courier, waiting for the receiver. */
 export function waiting(stops) {
-  return stops.filter((s) => !s.gone && s.pending_handoff && !s.pending_handoff.to_me);
+  return stops.filter((s) => !s.gone && !s.kept && s.pending_handoff && !s.pending_handoff.to_me);
 }
 
 /** Parcels released to the courier, waiting for them to confirm. */
 export function toReceive(stops) {
-  return stops.filter((s) => !s.gone && s.pending_handoff && s.pending_handoff.to_me);
+  return stops.filter((s) => !s.gone && !s.kept && s.pending_handoff && s.pending_handoff.to_me);
 }
 
 /** Distance in metres between two {lat,lng}. */

@@ -23,7 +23,7 @@ function goRoute() {
 }
 
 function savedText() {
-  return navigator.onLine ? "Đã ghi, đang gửi lên máy chủ." : "Đã ghi trên máy, sẽ tự gửi khi có mạng.";
+  return navigator.onLine ? "Đang gửi lên máy chủ." : "Đã lưu trên máy, sẽ tự gửi khi có mạng.";
 }
 
 function phoneText(p) {
@@ -642,7 +642,7 @@ function DeliveryFlow({ s }) {
       options=${[["signature", "Người nhận ký trên màn hình"], ["photo", "Chụp ảnh người nhận với kết quả"]]} />
     ${proof === "signature" ? html`<${SignatureField} padRef=${padRef} onChange=${setSigned} label="Người nhận ký vào khung dưới đây" />` : null}
     ${proof === "photo" ? html`<${PhotoField} onPhoto=${setPhoto} />` : null}
-    ${s.fee > 0 ? html`<${Check} checked=${feeOk} onChange=${setFeeOk} name="da-thu">Đã thu đủ ${money(s.fee)}</${Check}>
+    ${s.fee > 0 ? html`<${Check} checked=${feeOk} onChange=${(v) => { setFeeOk(v); if (v) setErrors(Object.assign({}, errors, { fee: "" })); }} name="da-thu">Đã thu đủ ${money(s.fee)}</${Check}>
       ${errors.fee ? html`<p class="field__error" role="alert">${errors.fee}</p>` : null}` : html`<p class="muted">Không có phí thu khi giao.</p>`}
     <${Actions}>
       <button type="button" class="btn btn--secondary" onClick=${() => setStep("verify")}>Quay lại</button>

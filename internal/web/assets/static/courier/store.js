@@ -3,7 +3,7 @@
 // sent when the network allows: at start, on "online", every few seconds
 // while something waits, and by Background Sync where the browser has it.
 
-import { overlay } from "./model.js";
+import { keepDone, overlay } from "./model.js";
 
 const S = globalThis.HosoSync;
 
@@ -240,6 +240,14 @@ export async function loadRoute() {
   try {
     const date = today();
     const data = await api("GET", "/api/v1/courier/route?date=" + date);
+    if (state.routeRaw && state.routeRaw.date === date) {
+      const since = new Date(date + "T00:00:00").getTime();
+      const mine = (await S.listSent()).filter((x) => x.sentAt >= since && x.username === state.session.username).sort((a, b) => a.seq - b.seq);
+      // Events still in the outbox count too: another sender (the worker's
+      // Background Sync) may have had them accepted just before this fetch.
+      const waitingEvents = (await S.listOutbox()).filter((x) => x.kind === "event" && x.username === state.session.username).map((x) => x.event);
+      data.stops = keepDone(state.routeRaw.data.stops, data.stops || [], [...mine.map((x) => x.event), ...waitingEvents]);
+    }
     const rec = { date, fetchedAt: Date.now(), data };
     await (await S.db()).put("routes", rec);
     state.routeRaw = rec;
@@ -389,8 +397,16 @@ export function toast(text, kind = "ok") {
   toastTimer = setTimeout(() => {
     state.toast = null;
     emit();
-  }, 6000);
+  }, 5000);
   emit();
+}
+
+/** Hides the message when the courier moves on to another screen. */
+export function clearToast() {
+  if (state.toast && Date.now() - state.toast.at > 1500) {
+    state.toast = null;
+    emit();
+  }
 }
 
 /** Starts the app: reads the database, service worker, timers. */
