@@ -33,9 +33,10 @@ type outboxSystem struct {
 	metrics   *outbox.Metrics
 	store     *pg.DB // the relay's own pool (synchronous_commit off)
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	done    chan struct{}
+	started chan struct{} // closed once runOutbox has set up (and started the relay)
 }
 
 // notifyConfig is the notification settings config.Load read.
@@ -44,7 +45,7 @@ func notifyConfig(cfg config.Config) config.Notify { return cfg.Notify }
 // wireOutbox builds the outbox side and returns the ledger's Effects hook.
 func (s *system) wireOutbox() func(app.Parcel, tracking.Event, tracking.Outcome) []app.OutboxItem {
 	cfg := notifyConfig(s.cfg)
-	o := &outboxSystem{sys: s, cfg: cfg, callbacks: app.NewCallbackSet()}
+	o := &outboxSystem{sys: s, cfg: cfg, callbacks: app.NewCallbackSet(), started: make(chan struct{})}
 	o.effects = &app.Effects{Callbacks: o.callbacks, Notify: cfg.Enabled, BaseURL: func() string { return s.cfg.BaseURL }}
 	o.portal = &outbox.PortalSender{Dir: s.portal, Client: outbox.NewPortalClient(cfg.CallbackTimeout, cfg.PortalWorkers), Now: s.now}
 	var sms notify.SMS = notify.Demo{Store: &app.DemoSMS{Store: s.db, Box: s.box, Now: s.now, NewID: uuid.NewString}}
@@ -128,6 +129,7 @@ func (s *system) runOutbox(ctx context.Context) {
 	if o.cfg.Relay {
 		o.start(ctx, o.newRelay(s.db.ListenOutbox(ctx)))
 	}
+	close(o.started)
 	<-ctx.Done()
 	o.stop()
 	o.store.Close()
@@ -146,8 +148,11 @@ func (o *outboxSystem) start(ctx context.Context, r *outbox.Relay) {
 	}()
 }
 
-// stop stops the running relay and waits for it.
+// stop stops the running relay and waits for it. Called before runOutbox
+// has finished setting up, it waits for that first (a test replacing the
+// server's relay must not race its start).
 func (o *outboxSystem) stop() {
+	<-o.started
 	o.mu.Lock()
 	cancel, done := o.cancel, o.done
 	o.cancel, o.done = nil, nil
