@@ -31,7 +31,7 @@ type outboxSystem struct {
 	notifier  *notify.Notifier
 	notify    *outbox.NotifySender
 	metrics   *outbox.Metrics
-	store     *pg.DB // the relay's own pool (synchronous_commit off)
+	store     *pg.DB // the relay's own pool (synchronous_commit off), opened by runOutbox
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -72,8 +72,6 @@ func (s *system) wireOutbox() func(app.Parcel, tracking.Event, tracking.Outcome)
 			b, err := s.box.Open(sealed, []byte(app.SealPhone))
 			return string(b), err
 		}}
-	// Opened lazily by go-pg (no connection until used); closed by runOutbox.
-	o.store = s.db.RelayPool(cfg.PortalWorkers + cfg.NotifyWorkers + 2)
 	s.outbox = o
 	return o.effects.For
 }
@@ -88,7 +86,11 @@ func optOutToken(h *secret.Hasher, parcelID string) string {
 // newRelay builds a relay over the system's store and senders.
 func (o *outboxSystem) newRelay(wake <-chan struct{}) *outbox.Relay {
 	cfg := o.cfg
-	return &outbox.Relay{Store: o.store, Wake: wake, Poll: cfg.Poll, Now: o.sys.now, Log: o.sys.log, Metrics: o.metrics,
+	var store outbox.Store = o.sys.db
+	if o.store != nil {
+		store = o.store
+	}
+	return &outbox.Relay{Store: store, Wake: wake, Poll: cfg.Poll, Now: o.sys.now, Log: o.sys.log, Metrics: o.metrics,
 		Backoff: outbox.Backoff{Base: cfg.BackoffBase, Factor: 2, Cap: cfg.BackoffCap, Jitter: 0.2, MaxAge: cfg.MaxAge},
 		Topics: []outbox.Topic{
 			{Name: app.TopicPortal, Sender: o.portal, Workers: cfg.PortalWorkers, Timeout: cfg.CallbackTimeout, BlockOnDead: true},
@@ -125,6 +127,8 @@ func (s *system) runOutbox(ctx context.Context) {
 	if err := s.db.SetNotifyInboundToken(ctx, sum, s.now()); err != nil && ctx.Err() == nil {
 		s.log.Warn("SMS reply webhook token", "err", err)
 	}
+	o.store = s.db.RelayPool(o.cfg.PortalWorkers + o.cfg.NotifyWorkers + 2)
+	defer o.store.Close()
 	go o.refreshCallbacks(ctx)
 	if o.cfg.Relay {
 		o.start(ctx, o.newRelay(s.db.ListenOutbox(ctx)))
@@ -132,7 +136,6 @@ func (s *system) runOutbox(ctx context.Context) {
 	close(o.started)
 	<-ctx.Done()
 	o.stop()
-	o.store.Close()
 }
 
 // start runs a relay until stop or ctx ends.
