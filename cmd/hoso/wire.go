@@ -127,6 +127,7 @@ func (s *system) webServer() (*web.Server, error) {
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
+		Papers:  s.paperService(),
 		Queries: s.db,
 		Ready:   s.db.CheckSchema,
 		PoolStats: func() (uint32, uint32, uint32) {

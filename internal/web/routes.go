@@ -119,6 +119,7 @@ func (s *Server) routes() {
 	desk.Post("/ket-qua/:number", s.deskResult)
 
 	s.dispatchRoutes(pg)
+	s.papersRoutes(pg)
 }
 
 func (s *Server) healthz(c *fiber.Ctx) error {

@@ -38,6 +38,7 @@ type Deps struct {
 	Cases          *app.Cases
 	Devices        *app.Devices
 	Hops           *app.Hops
+	Papers         *app.Papers // printed papers and the public receipt check
 	Queries        Queries
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
