@@ -239,11 +239,12 @@ func TestCourierAppShell(t *testing.T) {
 // an event altered after it was signed.
 func TestCourierAppOffline(t *testing.T) {
 	e := startServer(t, nil)
-	numbers := e.courierDay(t, "APP", 5)
+	numbers := e.courierDay(t, "APP", 6)
 	video := labelVideo(t, numbers[0], e.base+"/tra-cuu/"+numbers[0])
 	res := e.browser("courier", map[string]any{
 		"username": "buuta1", "password": "mat-khau-buuta1",
 		"office":  map[string]string{"username": "buucuc", "password": "mat-khau-buucuc", "code": "BC-05443"},
+		"staff":   map[string]string{"username": "quantri", "password": "mat-khau-quantri"},
 		"numbers": numbers, "video": video,
 	})
 	var out struct {
@@ -254,6 +255,8 @@ func TestCourierAppOffline(t *testing.T) {
 		Tampered string                              `json:"tampered"`
 		Reason   string                              `json:"reason"`
 		Released []string                            `json:"released"`
+		Tel      string                              `json:"tel"`
+		OTP      string                              `json:"otp"`
 	}
 	if err := json.Unmarshal(res, &out); err != nil {
 		t.Fatalf("result %s: %v", res, err)
@@ -315,6 +318,15 @@ func TestCourierAppOffline(t *testing.T) {
 		if kind, ref := e.custodian(n); kind != "post_office" || ref != "BC-05443" {
 			t.Errorf("%s held by %s %s after the office confirmed", n, kind, ref)
 		}
+	}
+	// On the active stop the phone was revealed (audited) for the call, and
+	// the citizen's one-time code was checked when the event synced.
+	if out.Tel != "tel:0912345678" || e.count(`SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND subject = ?`, numbers[5]) != 1 {
+		t.Errorf("call link %q, reveals of %s: %d", out.Tel, numbers[5], e.count(`SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND subject = ?`, numbers[5]))
+	}
+	if out.OTP != numbers[5] || e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE p.tracking_number = ? AND e.type = 'pickup.collected'
+		AND e.data->>'method' = 'otp' AND e.data->>'otp_verified' = 'true' AND e.data->>'otp' IS NULL`, numbers[5]) != 1 {
+		t.Error("the pickup confirmed by one-time code is not in the ledger as verified")
 	}
 	// The event altered after signing was refused and kept.
 	if out.Tampered == "" || e.count(`SELECT count(*) FROM device_events WHERE id = ? AND status = 'rejected'`, out.Tampered) != 1 {

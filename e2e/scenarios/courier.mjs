@@ -11,8 +11,9 @@
 // and finally alter an event in IndexedDB after it was signed: the server
 // refuses it and the app shows why.
 //
-// data: {username, password, office: {username, password, code}, numbers: [5 S10], video}
-// result: {offline: [{id, type, number}], replay: [status], scanned, seals, tampered, reason, released}
+// data: {username, password, office: {username, password, code}, staff: {username, password}, numbers: [6 S10], video}
+// data.staff: an account that may read the demo SMS page (the citizen's phone)
+// result: {offline: [{id, type, number}], replay: [status], scanned, seals, tampered, reason, released, tel, otp}
 
 export const launchOptions = (data) => ({ extraArgs: data.video ? lib_fakeCamera(data.video) : [] });
 
@@ -142,6 +143,25 @@ async function collect(page, lib, number, { counts = [], partialReason = "", sca
 
 const current = { page: null };
 
+// Reads the one-time code the citizen got, from the staff SMS page (demo
+// gateway), as a person at the citizen's side would read their phone.
+async function readCode(lib, browser, baseURL, staff, number) {
+  const ctx = await lib.newDesktopContext(browser, { baseURL });
+  const page = await ctx.newPage();
+  lib.guardOrigin(page, baseURL);
+  await page.goto("/dang-nhap");
+  await page.fill("#username", staff.username);
+  await page.fill("#password", staff.password);
+  await page.click("button[type=submit]");
+  await page.waitForURL((u) => !u.pathname.startsWith("/dang-nhap"));
+  await page.goto("/nhan-vien/tin-nhan");
+  const text = await page.locator("tbody tr", { hasText: number }).filter({ hasText: "Ma xac nhan" }).first().innerText();
+  await ctx.close();
+  const m = text.match(/Ma xac nhan (\d{6})/);
+  if (!m) throw new Error(`no code in SMS row: ${text}`);
+  return m[1];
+}
+
 export default async function courier(args) {
   try {
     return await day(args);
@@ -152,7 +172,7 @@ export default async function courier(args) {
 }
 
 async function day({ browser, baseURL, data, lib }) {
-  const [n1, n2, n3, n4, n5] = data.numbers;
+  const [n1, n2, n3, n4, n5, n6] = data.numbers;
   const ctx = await lib.newPhoneContext(browser, {
     baseURL,
     permissions: ["camera", "geolocation"],
@@ -185,7 +205,7 @@ async function day({ browser, baseURL, data, lib }) {
   await page.locator("#mat-khau").fill(data.password);
   await page.getByRole("button", { name: "Đăng nhập" }).click();
   await page.locator("#main h1", { hasText: "Tuyến hôm nay" }).waitFor({ timeout: 15_000 });
-  await lib.expectCount(page, "li.stop", 5, { timeout: 10_000 });
+  await lib.expectCount(page, "li.stop", data.numbers.length, { timeout: 10_000 });
   await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
   await waitCount(page, 0);
   await lib.expectNoOverflow(page);
@@ -295,6 +315,41 @@ async function day({ browser, baseURL, data, lib }) {
   await lib.expectCount(page, 'li[data-state="confirmed"]', 3, { timeout: 45_000 });
   await lib.expectNoOverflow(page);
   await lib.shot(page, "courier-handoff-confirmed-360");
+
+  // --- online pickup at the active stop: call the citizen, one-time code ---
+  await openStop(page, n6);
+  await lib.expectText(page, "main", "chỉ hiện ở điểm bạn đang đến");
+  if (await page.locator('a[href^="tel:"]').count()) throw new Error("a call link on a stop the courier is not at");
+  await page.getByRole("button", { name: "Đã đến, kiểm giấy tờ" }).click();
+  await page.getByRole("button", { name: "Quay lại" }).click();
+  await page.getByRole("button", { name: "Xem số và gọi" }).click();
+  await page.locator('a[href^="tel:"]').waitFor();
+  out.tel = await page.locator('a[href^="tel:"]').getAttribute("href");
+  await lib.shot(page, "courier-call-360");
+  await page.getByRole("button", { name: "Tiếp tục kiểm giấy tờ" }).click();
+  for (;;) {
+    await choose(page, "Công dân có giấy tờ này không?", "Có");
+    const next = page.getByRole("button", { name: /Giấy tờ tiếp theo|Xem lại/ });
+    const label = await next.textContent();
+    await next.click();
+    if (label.includes("Xem lại")) break;
+  }
+  await page.getByRole("button", { name: "Tiếp: nhãn, niêm phong" }).click();
+  await page.locator("#so-hieu").fill(n6);
+  await page.locator("#niem-phong").fill("NP-000106");
+  await page.getByRole("button", { name: "Tiếp: xác nhận" }).click();
+  await choose(page, "Cách xác nhận", "Đọc mã gửi tới điện thoại");
+  await page.getByRole("button", { name: "Gửi mã tới điện thoại công dân" }).click();
+  await lib.expectText(page, ".notice--ok", "Đã gửi mã");
+  const code = await readCode(lib, browser, baseURL, data.staff, n6);
+  await page.locator("#ma-otp").fill(code);
+  await lib.checkA11y(page, "courier-otp-360");
+  await lib.shot(page, "courier-otp-360");
+  await page.getByRole("button", { name: "Xác nhận đã nhận" }).click();
+  await lib.expectText(page, ".toast", `Đã nhận hồ sơ ${n6}`);
+  await waitCount(page, 0, 20_000);
+  if ((await page.locator("#chua-dong-bo").getAttribute("data-rejected")) !== "0") throw new Error("the one-time code was refused");
+  out.otp = n6;
 
   // --- an event altered after it was signed is refused and shown ---
   await ctx.setOffline(true);

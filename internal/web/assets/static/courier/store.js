@@ -184,6 +184,13 @@ export async function login(username, password) {
 
 /** Signs out (the outbox, device key and rejected list stay). */
 export async function logout() {
+  // The route and drafts hold addresses and names: they go; the outbox,
+  // the device key and the rejected list stay.
+  const db = await S.db();
+  await db.clear("routes");
+  await db.clear("drafts");
+  state.routeRaw = null;
+  state.route = null;
   await S.kvDelete("session");
   state.session = null;
   state.revealed = {};
