@@ -35,6 +35,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleCourier:
+		add("/buu-ta", "Ứng dụng bưu tá")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	}
 	return n
@@ -49,6 +50,7 @@ func (s *Server) routes() {
 	a.Get("/readyz", s.readyz)
 	a.Get("/metrics", s.metricsHandler())
 	a.Get("/static/*", s.static)
+	s.courierAppRoutes(a)
 
 	// Machine APIs: no cookies, no CSRF.
 	api := a.Group("/api/v1", noStore)
