@@ -70,6 +70,7 @@ type stopJSON struct {
 	DossierCode    string         `json:"dossier_code"`
 	Procedure      string         `json:"procedure"`
 	Desk           string         `json:"desk"`
+	DeskCode       string         `json:"desk_code"`
 	Documents      []docJSON      `json:"documents"`
 	SealID         string         `json:"seal_id,omitempty"`
 	ReceiptCode    string         `json:"receipt_code,omitempty"`
@@ -120,7 +121,7 @@ func (s *Server) courierRoute(c *fiber.Ctx) error {
 	}
 	for i, p := range ps {
 		st := stopJSON{Stop: i + 1, TrackingNumber: p.Number, Leg: p.Leg, Status: p.Status, StatusLabel: statusLabel(p.Status),
-			DossierCode: p.Dossier.Code, Procedure: p.Dossier.ProcedureName, Desk: name(partyDesk(p.DeskCode)),
+			DossierCode: p.Dossier.Code, Procedure: p.Dossier.ProcedureName, Desk: name(partyDesk(p.DeskCode)), DeskCode: p.DeskCode,
 			Contact: citizenJSON{Initials: initials(p.CitizenName), Phone: maskLast3(p.PhoneLast3)},
 			Address: stopAddress{Commune: s.communeName(p.CommuneCode), Line: p.AddressLine, Lat: p.Lat, Lng: p.Lng, Approx: p.LocationApprox},
 			SealID:  p.SealID, ReceiptCode: p.ReceiptCode, Fee: p.FeeAmount, Attempts: p.Attempts, Windows: []windowJSON{}, Documents: []docJSON{}}
