@@ -222,10 +222,11 @@ func validateContact(f errs.Fields, text func(field, v string, min, max int, wha
 	if (a.Lat == nil) != (a.Lng == nil) {
 		f.Add("address.lat", "cần cả vĩ độ và kinh độ, hoặc bỏ trống cả hai")
 	} else if a.Lat != nil {
-		if la := *a.Lat; la < 8 || la > 24 {
+		// Written so that NaN, which fails every comparison, is refused.
+		if la := *a.Lat; !(la >= 8 && la <= 24) {
 			f.Add("address.lat", "vĩ độ nằm ngoài lãnh thổ Việt Nam")
 		}
-		if ln := *a.Lng; ln < 102 || ln > 118 {
+		if ln := *a.Lng; !(ln >= 102 && ln <= 118) {
 			f.Add("address.lng", "kinh độ nằm ngoài lãnh thổ Việt Nam")
 		}
 	}

@@ -107,6 +107,7 @@ func (s *Sync) Apply(ctx context.Context, u User, device string, evs []DeviceEve
 	actor := u.Party()
 	for i, e := range evs {
 		results[i].ID = e.ID
+		stored := RedactRaw(raws[i])
 		f := errs.Fields{}
 		id, err := uuid.Parse(e.ID)
 		if err != nil {
@@ -141,7 +142,7 @@ func (s *Sync) Apply(ctx context.Context, u User, device string, evs []DeviceEve
 				continue
 			}
 			reject(i, err)
-			s.keep(ctx, u, device, e, raws[i], nil, results[i].Error, now)
+			s.keep(ctx, u, device, e, stored, nil, results[i].Error, now)
 			continue
 		}
 		data := []byte(e.Data)
@@ -150,15 +151,15 @@ func (s *Sync) Apply(ctx context.Context, u User, device string, evs []DeviceEve
 			data, sig, err = s.Verify(ctx, u, device, e, raws[i])
 			if err != nil {
 				reject(i, err)
-				s.keep(ctx, u, device, e, raws[i], sig, results[i].Error, now)
+				s.keep(ctx, u, device, e, stored, sig, results[i].Error, now)
 				continue
 			}
 		}
 		atCopy := at
 		items = append(items, Item{Number: num.String(), In: EventInput{ID: id.String(), Type: t, Actor: actor, DeviceAt: &atCopy,
-			Lat: e.Lat, Lng: e.Lng, Data: data, Device: &DeviceRecord{UserID: u.ID, DeviceID: device, Raw: raws[i], Signature: sig}},
+			Lat: e.Lat, Lng: e.Lng, Data: data, Device: &DeviceRecord{UserID: u.ID, DeviceID: device, Raw: stored, Signature: sig}},
 			Check: func(lp LockedParcel) error { return Scope(u, lp) }})
-		idx = append(idx, pending{i: i, raw: raws[i], sig: sig})
+		idx = append(idx, pending{i: i, raw: stored, sig: sig})
 	}
 	if len(items) > 0 {
 		res, err := s.Ledger.RecordBatch(ctx, items)
@@ -182,6 +183,45 @@ func (s *Sync) Apply(ctx context.Context, u User, device string, evs []DeviceEve
 		}
 	}
 	return results, nil
+}
+
+// redactedFields are what a device may send in an event's data that must
+// not be kept in clear: the citizen's one-time code and CCCD number. The
+// event is checked against them on receipt; the ledger keeps the fact.
+var redactedFields = []string{"otp", "id_number"}
+
+// RedactRaw returns the event as the device sent it, for keeping, with the
+// values of redactedFields in its data replaced by "[redacted]". Input that
+// is not a JSON object with a data object is returned unchanged.
+func RedactRaw(raw []byte) []byte {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil || fields == nil {
+		return raw
+	}
+	var data map[string]json.RawMessage
+	if json.Unmarshal(fields["data"], &data) != nil || data == nil {
+		return raw
+	}
+	changed := false
+	for _, k := range redactedFields {
+		if _, ok := data[k]; ok {
+			data[k] = json.RawMessage(`"[redacted]"`)
+			changed = true
+		}
+	}
+	if !changed {
+		return raw
+	}
+	d, err := json.Marshal(data)
+	if err != nil {
+		return raw
+	}
+	fields["data"] = d
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 // keep stores a rejected event for the dispatcher. A failure to keep it is

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -728,7 +729,9 @@ func parsePlace(s string) (dispatch.Point, bool) {
 	}
 	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
 	lng, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
-	if !ok || err1 != nil || err2 != nil || lat < -90 || lat > 90 || lng < -180 || lng > 180 || lat == 0 && lng == 0 {
+	// NaN passes every comparison; strconv reads "NaN" and "Inf" as numbers.
+	finite := !math.IsNaN(lat) && !math.IsNaN(lng) && !math.IsInf(lat, 0) && !math.IsInf(lng, 0)
+	if !ok || err1 != nil || err2 != nil || !finite || lat < -90 || lat > 90 || lng < -180 || lng > 180 || lat == 0 && lng == 0 {
 		return dispatch.Point{}, false
 	}
 	return dispatch.Point{Lat: lat, Lng: lng}, true

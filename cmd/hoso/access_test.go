@@ -1,0 +1,660 @@
+package main
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The access matrix: every route the router registers, asked by every kind
+// of caller, gets the answer written here. A route the router has and the
+// matrix lacks fails the test, so a new route cannot ship without a decision
+// about who may call it.
+
+// caller is who asks.
+type caller int
+
+const (
+	anon       caller = iota // no session, no key (a visitor cookie and its CSRF token only)
+	asAdmin                  // session of role admin
+	asDispatch               // session of role dispatcher
+	asCourier                // session of role courier (the pages, not the app)
+	asOffice                 // session of role post_office
+	asDesk                   // session of role desk
+	asPortal                 // a signed portal request (HMAC), no cookie
+	asToken                  // the courier app's bearer token, no cookie
+	nCallers
+)
+
+var callerNames = [nCallers]string{"no session", "admin", "dispatcher", "courier", "post_office", "desk", "portal key", "courier token"}
+
+// answer is what a caller must get.
+type answer int
+
+const (
+	allow  answer = iota // past access control: anything but 401, 403, a 5xx or a redirect to the login page
+	unauth               // 401, or for a page GET a redirect to the login page
+	forbid               // 403
+	status               // exactly one of the entry's statuses
+)
+
+// access is one route's row of the matrix.
+type access struct {
+	ans      [nCallers]answer
+	statuses []int // for status cells
+	limited  bool  // behind the public per-IP rate limiter
+	optional bool  // declared in internal/web but not yet registered: may be absent
+}
+
+func everyone() access { return access{} }
+
+// staffOnly: signed-in staff of the roles (every role when none).
+func staffOnly(roles ...caller) access {
+	var a access
+	for c := range nCallers {
+		a.ans[c] = forbid
+	}
+	a.ans[anon], a.ans[asPortal], a.ans[asToken] = unauth, unauth, unauth
+	if len(roles) == 0 {
+		roles = []caller{asAdmin, asDispatch, asCourier, asOffice, asDesk}
+	}
+	for _, r := range roles {
+		a.ans[r] = allow
+	}
+	return a
+}
+
+func only(c caller) access {
+	var a access
+	for x := range nCallers {
+		a.ans[x] = unauth
+	}
+	a.ans[c] = allow
+	return a
+}
+
+func all(st ...int) access {
+	var a access
+	for c := range nCallers {
+		a.ans[c] = status
+	}
+	a.statuses = st
+	return a
+}
+
+func (a access) limit() access { a.limited = true; return a }
+func (a access) later() access { a.optional = true; return a }
+
+// accessMatrix is the decision for every route, by method and path as the
+// router names them.
+func accessMatrix() map[string]access {
+	dispatch := staffOnly(asAdmin, asDispatch)
+	alarms := staffOnly(asAdmin, asDispatch, asOffice, asDesk)
+	m := map[string]access{
+		// Operations and static files.
+		"GET /healthz":                     everyone(),
+		"GET /readyz":                      everyone(),
+		"GET /metrics":                     everyone(),
+		"GET /static/*":                    everyone(),
+		"GET /buu-ta":                      everyone().later(),
+		"GET /buu-ta/sw.js":                everyone().later(),
+		"GET /buu-ta/manifest.webmanifest": everyone().later(),
+
+		// Machine APIs.
+		"GET /api/v1/openapi.json":                          everyone(),
+		"GET /api/v1/states":                                everyone(),
+		"POST /api/v1/auth/token":                           all(401), // wrong password for everyone; the limiter is tested apart
+		"GET /api/v1/public/track/:tracking_number":         everyone().limit(),
+		"GET /api/v1/communes":                              everyone().limit(),
+		"POST /api/v1/courier/events":                       only(asToken),
+		"GET /api/v1/courier/route":                         only(asToken),
+		"POST /api/v1/courier/device-key":                   only(asToken),
+		"POST /api/v1/courier/stops/:number/code":           only(asToken),
+		"POST /api/v1/courier/stops/:number/reveal":         only(asToken),
+		"POST /api/v1/courier/evidence":                     only(asToken),
+		"POST /api/v1/staff/events":                         staffOnly(asOffice, asDesk),
+		"GET /api/v1/alarms":                                alarms,
+		"GET /api/v1/portal/desks":                          only(asPortal),
+		"POST /api/v1/portal/pickups":                       only(asPortal),
+		"GET /api/v1/portal/pickups":                        only(asPortal),
+		"GET /api/v1/portal/pickups/:id":                    only(asPortal),
+		"POST /api/v1/portal/pickups/:id/cancel":            only(asPortal),
+		"POST /api/v1/portal/dossiers/:dossier_code/result": only(asPortal),
+		"POST /api/v1/notify/sms-replies":                   all(404).later(), // 404 until an inbound token is configured
+
+		// Public pages.
+		"GET /":                     everyone(),
+		"GET /tra-cuu":              everyone().limit(),
+		"GET /tra-cuu/:number":      everyone().limit(),
+		"GET /dang-nhap":            everyone(),
+		"POST /dang-nhap":           all(401), // wrong password for everyone
+		"POST /dang-xuat":           everyone(),
+		"GET /yeu-cau":              everyone().limit(),
+		"POST /yeu-cau":             everyone().limit(),
+		"GET /yeu-cau/xac-minh":     everyone().limit(),
+		"POST /yeu-cau/xac-minh":    everyone().limit(),
+		"GET /yeu-cau/thong-tin":    everyone().limit(),
+		"POST /yeu-cau/thong-tin":   everyone().limit(),
+		"GET /yeu-cau/xong/:number": everyone().limit(),
+		"GET /huy-tin-nhan/:token":  everyone().limit().later(),
+		"POST /huy-tin-nhan/:token": everyone().limit().later(),
+
+		// Staff pages.
+		"GET /nhan-vien":                              staffOnly(),
+		"GET /nhan-vien/yeu-cau":                      staffOnly(asDesk, asAdmin, asDispatch),
+		"POST /nhan-vien/yeu-cau":                     staffOnly(asDesk, asAdmin, asDispatch),
+		"GET /nhan-vien/tin-nhan":                     staffOnly(),
+		"GET /nhan-vien/canh-bao":                     alarms,
+		"POST /nhan-vien/canh-bao/:id/xac-nhan":       alarms,
+		"GET /nhan-vien/su-co":                        alarms,
+		"GET /nhan-vien/su-co/:id":                    alarms,
+		"POST /nhan-vien/su-co/:id":                   dispatch,
+		"GET /nhan-vien/chi-so":                       alarms.later(),
+		"GET /nhan-vien/thu-ho":                       staffOnly(asAdmin, asDispatch, asOffice).later(),
+		"POST /nhan-vien/thu-ho/xac-nhan":             staffOnly(asOffice).later(),
+		"GET /nhan-vien/thu-ho/bang-ke/:courier/:day": staffOnly(asAdmin, asDispatch, asOffice).later(),
+		"GET /nhan-vien/hop-thu-di":                   dispatch.later(),
+		"GET /nhan-vien/hop-thu-di/loi":               dispatch.later(),
+		"POST /nhan-vien/hop-thu-di/:id/gui-lai":      dispatch.later(),
+		"POST /nhan-vien/hop-thu-di/:id/bo":           dispatch.later(),
+
+		// Counters.
+		"GET /buu-cuc":                     staffOnly(asOffice),
+		"POST /buu-cuc/nhan":               staffOnly(asOffice),
+		"POST /buu-cuc/thieu":              staffOnly(asOffice),
+		"POST /buu-cuc/chuyen":             staffOnly(asOffice),
+		"GET /mot-cua":                     staffOnly(asDesk),
+		"POST /mot-cua/nhan":               staffOnly(asDesk),
+		"POST /mot-cua/thieu":              staffOnly(asDesk),
+		"POST /mot-cua/chuyen":             staffOnly(asDesk),
+		"POST /mot-cua/quyet-dinh/:number": staffOnly(asDesk),
+		"POST /mot-cua/ket-qua/:number":    staffOnly(asDesk),
+	}
+	// The dispatcher's pages.
+	for _, r := range []string{
+		"GET ", "GET /ke-hoach", "GET /ban-do.json", "GET /ranh-gioi/:province", "POST /lap", "GET /tien-do/:id",
+		"GET /tien-do/:id/json", "POST /gan", "POST /ghim", "POST /bo-ghim", "POST /cong-bo", "POST /xep-vung",
+		"GET /ca", "POST /ca", "POST /ca/:id/xoa", "POST /vang", "POST /vang/:id/xoa", "GET /vung", "POST /vung/phu",
+		"POST /vung/o", "GET /buu-cuc", "POST /buu-cuc",
+	} {
+		method, path, _ := strings.Cut(r, " ")
+		m[method+" /nhan-vien/dieu-phoi"+path] = dispatch
+	}
+	return m
+}
+
+// isForm reports whether a route is a page form, behind the CSRF check.
+func isForm(method, path string) bool {
+	return method == http.MethodPost && !strings.HasPrefix(path, "/api/")
+}
+
+// accessWorld is a server with one client per caller.
+type accessWorld struct {
+	e        *testEnv
+	clients  [nCallers]*http.Client
+	csrf     [nCallers]string
+	portal   contractClient
+	token    string
+	parcelID string
+	number   string
+	dossier  string
+	static   string
+}
+
+var staticLink = regexp.MustCompile(`/static/[^"' )]+`)
+
+func newAccessWorld(t *testing.T) *accessWorld {
+	e := startServer(t, nil)
+	w := &accessWorld{e: e, portal: e.portal()}
+	w.dossier = "000.00.19.ACCESS-1"
+	r := w.portal.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody(w.dossier)), "access-1")
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	var created map[string]string
+	r.json(t, &created)
+	w.parcelID, w.number = created["id"], created["tracking_number"]
+	collect(t, e, w.parcelID, "buuta1")
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for c, user := range map[caller]string{asAdmin: "quantri", asDispatch: "dieuphoi", asCourier: "buuta1", asOffice: "buucuc", asDesk: "motcua"} {
+		s := e.login(user)
+		w.clients[c] = &http.Client{Jar: s.c.Jar, CheckRedirect: noRedirect, Timeout: 30 * time.Second}
+		w.csrf[c] = s.csrf
+	}
+	jar, _ := cookiejar.New(nil)
+	w.clients[anon] = &http.Client{Jar: jar, CheckRedirect: noRedirect, Timeout: 30 * time.Second}
+	resp, body := w.do(anon, "GET", "/dang-nhap", nil, "")
+	m := csrfPattern.FindSubmatch(body)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("visitor CSRF: %d", resp.StatusCode)
+	}
+	w.csrf[anon] = string(m[1])
+	w.clients[asPortal] = &http.Client{CheckRedirect: noRedirect, Timeout: 30 * time.Second}
+	w.clients[asToken] = &http.Client{CheckRedirect: noRedirect, Timeout: 30 * time.Second}
+	w.token = e.courier("buuta1").token
+	_, home := e.get("/")
+	w.static = staticLink.FindString(string(home))
+	if w.static == "" {
+		t.Fatal("no static link on the home page")
+	}
+	return w
+}
+
+// concrete fills a route's parameters with values of the fixture.
+func (w *accessWorld) concrete(path string) string {
+	if path == "/static/*" {
+		return w.static
+	}
+	r := strings.NewReplacer(":tracking_number", w.number, ":number", w.number, ":province", "19",
+		":dossier_code", url.PathEscape(w.dossier), ":courier", "BUUTA1", ":day", time.Now().Format("2006-01-02"),
+		":token", "abcdefghijklmnopqrst", ":id", w.parcelID)
+	return r.Replace(path)
+}
+
+// do sends one request as a caller. Forms carry the caller's CSRF token,
+// JSON APIs an empty object.
+func (w *accessWorld) do(c caller, method, path string, form url.Values, csrf string) (*http.Response, []byte) {
+	w.e.t.Helper()
+	var body []byte
+	ctype := ""
+	switch {
+	case method != http.MethodPost:
+	case isForm(method, path):
+		if form == nil {
+			form = url.Values{}
+		}
+		if csrf != "" {
+			form.Set("_csrf", csrf)
+		}
+		body, ctype = []byte(form.Encode()), "application/x-www-form-urlencoded"
+	default:
+		body, ctype = []byte(`{}`), "application/json"
+	}
+	if path == "/api/v1/auth/token" {
+		body = []byte(`{"username":"khong-co","password":"sai-mat-khau","device_id":"thiet-bi-1"}`)
+	}
+	req, err := http.NewRequest(method, w.e.base+path, bytes.NewReader(body))
+	if err != nil {
+		w.e.t.Fatal(err)
+	}
+	if c == asPortal {
+		signPortal(req, w.portal.id, w.portal.secret, body)
+		req.Header.Set("Idempotency-Key", "access-key-"+newNonce())
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if c == asToken {
+		req.Header.Set("Authorization", "Bearer "+w.token)
+	}
+	if path == "/api/v1/staff/events" && csrf != "" {
+		req.Header.Set("X-CSRF-Token", csrf)
+	}
+	resp, err := w.clients[c].Do(req)
+	if err != nil {
+		w.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// signPortal signs a request as contracts/api.md says: HMAC-SHA256 over
+// method, path and query, timestamp, nonce and the body's SHA-256.
+func signPortal(req *http.Request, id, secret string, body []byte) {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	nonce := newNonce()
+	sum := sha256.Sum256(body)
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(req.Method + "\n" + req.URL.RequestURI() + "\n" + ts + "\n" + nonce + "\n" + hex.EncodeToString(sum[:])))
+	req.Header.Set("X-Portal-Id", id)
+	req.Header.Set("X-Timestamp", ts)
+	req.Header.Set("X-Nonce", nonce)
+	req.Header.Set("X-Signature", hex.EncodeToString(m.Sum(nil)))
+}
+
+// judge says whether a response is the answer a cell wants.
+func judge(a access, want answer, resp *http.Response) bool {
+	st := resp.StatusCode
+	toLogin := st >= 300 && st < 400 && strings.HasPrefix(resp.Header.Get("Location"), "/dang-nhap")
+	switch want {
+	case allow:
+		return st != 401 && st != 403 && st < 500 && !toLogin
+	case unauth:
+		return st == 401 || (st == http.StatusSeeOther && toLogin)
+	case forbid:
+		return st == 403
+	case status:
+		for _, s := range a.statuses {
+			if st == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var wantNames = map[answer]string{allow: "allowed", unauth: "401", forbid: "403", status: "status"}
+
+// checkHeaders asserts the security headers and a CSP with no third-party
+// host on every response.
+func checkHeaders(t *testing.T, what string, h http.Header) {
+	t.Helper()
+	csp := h.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("%s: CSP %q lacks %s", what, csp, want)
+		}
+	}
+	for _, d := range strings.Split(csp, ";") {
+		for _, src := range strings.Fields(d)[1:] {
+			if !strings.HasPrefix(src, "'") && src != "data:" && src != "blob:" {
+				t.Errorf("%s: CSP names a host: %q in %q", what, src, d)
+			}
+		}
+	}
+	for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+		"Cross-Origin-Opener-Policy": "same-origin"} {
+		if h.Get(k) != v {
+			t.Errorf("%s: %s = %q, want %q", what, k, h.Get(k), v)
+		}
+	}
+}
+
+// TestAccessMatrix asks every route as every caller.
+func TestAccessMatrix(t *testing.T) {
+	w := newAccessWorld(t)
+	matrix := accessMatrix()
+	routes := map[string]bool{}
+	for _, r := range w.e.sys.web.Routes() {
+		routes[r.Method+" "+r.Path] = true
+	}
+	var keys []string
+	for k := range routes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, ok := matrix[k]; !ok {
+			t.Errorf("route %s has no entry in the access matrix (cmd/hoso/access_test.go): decide who may call it", k)
+		}
+	}
+	for k, a := range matrix {
+		if !routes[k] && !a.optional {
+			t.Errorf("the access matrix names %s, which the router does not have", k)
+		}
+	}
+	cells := 0
+	// Log-outs end the session: they go last.
+	sort.SliceStable(keys, func(i, j int) bool {
+		return !strings.HasSuffix(keys[i], "/dang-xuat") && strings.HasSuffix(keys[j], "/dang-xuat")
+	})
+	for _, k := range keys {
+		a, ok := matrix[k]
+		if !ok {
+			continue
+		}
+		method, path, _ := strings.Cut(k, " ")
+		for c := range nCallers {
+			want := a.ans[c]
+			if isForm(method, path) && (c == asPortal || c == asToken) {
+				want = forbid // no cookie, so no CSRF token: the form check refuses first
+			}
+			resp, body := w.do(c, method, w.concrete(path), nil, w.csrf[c])
+			cells++
+			if resp.StatusCode >= 500 {
+				t.Errorf("%s as %s: %d %.300s", k, callerNames[c], resp.StatusCode, body)
+				continue
+			}
+			if !judge(a, want, resp) {
+				t.Errorf("%s as %s: got %d (Location %q), want %s %v: %.200s", k, callerNames[c], resp.StatusCode,
+					resp.Header.Get("Location"), wantNames[want], a.statuses, body)
+			}
+			checkHeaders(t, k+" as "+callerNames[c], resp.Header)
+		}
+	}
+	// An unmatched path gets the headers too.
+	resp, _ := w.do(anon, "GET", "/khong-co-trang-nay", nil, "")
+	if resp.StatusCode != 404 {
+		t.Errorf("unmatched path: %d", resp.StatusCode)
+	}
+	checkHeaders(t, "404 page", resp.Header)
+	t.Logf("access matrix: %d routes × %d callers = %d cells", len(keys), nCallers, cells)
+}
+
+// tableCounts counts the rows of every table but alarms, which the
+// background sweep writes.
+func (e *testEnv) tableCounts() map[string]int {
+	e.t.Helper()
+	m := map[string]int{}
+	for _, line := range e.psql(`SELECT table_name || '=' || (xpath('/row/n/text()',
+			query_to_xml(format('SELECT count(*) AS n FROM public.%I', table_name), false, true, '')))[1]::text
+		FROM information_schema.tables
+		WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT IN ('alarms') ORDER BY 1`) {
+		k, v, _ := strings.Cut(line, "=")
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			e.t.Fatalf("count of %s: %q", k, v)
+		}
+		m[k] = n
+	}
+	if len(m) < 20 {
+		e.t.Fatalf("only %d tables counted", len(m))
+	}
+	return m
+}
+
+// TestFormsRefuseWithoutCSRF: every page form, posted by a caller the route
+// allows, without a token, with a wrong one and with another session's,
+// is refused with 403 and writes nothing.
+func TestFormsRefuseWithoutCSRF(t *testing.T) {
+	w := newAccessWorld(t)
+	matrix := accessMatrix()
+	forms := 0
+	for _, r := range w.e.sys.web.Routes() {
+		k := r.Method + " " + r.Path
+		a, ok := matrix[k]
+		if r.Method != http.MethodPost || (!isForm(r.Method, r.Path) && r.Path != "/api/v1/staff/events") || !ok {
+			continue
+		}
+		who := anon
+		for _, c := range []caller{asAdmin, asDispatch, asOffice, asDesk, asCourier} {
+			if a.ans[c] == allow {
+				who = c
+				break
+			}
+		}
+		other := asAdmin
+		if who == asAdmin {
+			other = asDesk
+		}
+		forms++
+		before := w.e.tableCounts()
+		for name, tok := range map[string]string{"no token": "", "wrong token": strings.Repeat("A", 43), "another session's token": w.csrf[other]} {
+			resp, body := w.do(who, "POST", w.concrete(r.Path), url.Values{"username": {"quantri"}, "password": {"mat-khau-quantri"}}, tok)
+			if resp.StatusCode != 403 {
+				t.Errorf("%s as %s with %s: %d, want 403: %.200s", k, callerNames[who], name, resp.StatusCode, body)
+			}
+		}
+		if after := w.e.tableCounts(); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("%s: a refused form changed rows: %v → %v", k, before, after)
+		}
+	}
+	// The sessions are still alive: a refused log-out did not end them.
+	for _, c := range []caller{asAdmin, asDesk} {
+		if resp, _ := w.do(c, "GET", "/nhan-vien", nil, ""); resp.StatusCode != 200 {
+			t.Errorf("session of %s after refused forms: %d", callerNames[c], resp.StatusCode)
+		}
+	}
+	if forms < 30 {
+		t.Errorf("only %d forms checked", forms)
+	}
+	t.Logf("CSRF: %d forms × 3 bad tokens", forms)
+}
+
+// TestPortalSignatureOnEveryRoute: every portal route refuses a bad
+// signature, a stale or future timestamp and a replayed nonce, and writes
+// nothing.
+func TestPortalSignatureOnEveryRoute(t *testing.T) {
+	w := newAccessWorld(t)
+	n := 0
+	for _, r := range w.e.sys.web.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/portal/") {
+			continue
+		}
+		n++
+		path := w.concrete(r.Path)
+		var body []byte
+		if r.Method == http.MethodPost {
+			body = []byte(`{}`)
+		}
+		before := w.e.tableCounts()
+		for name, mut := range map[string]func(c contractClient) contractClient{
+			"bad signature": func(c contractClient) contractClient { c.sig = strings.Repeat("ab", 32); return c },
+			"other secret":  func(c contractClient) contractClient { c.secret = "khong-phai-bi-mat"; return c },
+			"stale": func(c contractClient) contractClient {
+				c.ts = strconv.FormatInt(time.Now().Add(-10*time.Minute).Unix(), 10)
+				return c
+			},
+			"future": func(c contractClient) contractClient {
+				c.ts = strconv.FormatInt(time.Now().Add(10*time.Minute).Unix(), 10)
+				return c
+			},
+			"unknown portal": func(c contractClient) contractClient { c.id = "khong-co"; return c },
+		} {
+			c := mut(w.portal)
+			c.t = t
+			if rep := c.do(r.Method, path, body, "sig-"+newNonce()); rep.status != 401 {
+				t.Errorf("%s %s with %s: %d, want 401", r.Method, r.Path, name, rep.status)
+			}
+		}
+		// A replayed nonce: the first use passes the signature check, the
+		// second is refused.
+		c := w.portal
+		c.t, c.nonce = t, "replay-"+newNonce()
+		first := c.do(r.Method, path, body, "replay-"+newNonce())
+		second := c.do(r.Method, path, body, "replay-"+newNonce())
+		if first.status == 401 || second.status != 401 || !strings.Contains(string(second.body), "X-Nonce") {
+			t.Errorf("%s %s replayed nonce: first %d, second %d %s", r.Method, r.Path, first.status, second.status, second.body)
+		}
+		if first.status < 300 && r.Method == http.MethodPost {
+			continue // the first, genuine request may write
+		}
+		after := w.e.tableCounts()
+		delete(after, "portal_nonces")
+		delete(before, "portal_nonces")
+		if fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("%s %s: refused requests changed rows: %v → %v", r.Method, r.Path, before, after)
+		}
+	}
+	if n < 6 {
+		t.Errorf("only %d portal routes", n)
+	}
+}
+
+// TestRateLimits: the public pages answer 429 with Retry-After at the limit
+// plus one, for every route behind the public limiter and for none other;
+// logins the same, even with the right password.
+func TestRateLimits(t *testing.T) {
+	const public, login = 5, 3
+	e := startServer(t, map[string]string{"HOSO_PUBLIC_RATE_PER_MIN": strconv.Itoa(public), "HOSO_LOGIN_RATE_PER_MIN": strconv.Itoa(login)})
+	for i := 1; i <= public+1; i++ {
+		resp, _ := e.get("/tra-cuu/EA123456785VN")
+		if i <= public && resp.StatusCode == 429 {
+			t.Fatalf("request %d of %d refused", i, public)
+		}
+		if i == public+1 {
+			ra, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+			if resp.StatusCode != 429 || err != nil || ra < 1 || ra > 60 {
+				t.Fatalf("request %d: %d Retry-After %q", i, resp.StatusCode, resp.Header.Get("Retry-After"))
+			}
+			checkHeaders(t, "429 page", resp.Header)
+		}
+	}
+	// The budget is per IP across every public route: all limited routes
+	// now refuse, the others still answer.
+	w := &accessWorld{e: e, number: "EA123456785VN", parcelID: "00000000-0000-0000-0000-000000000000", dossier: "X", static: "/static/x"}
+	jar, _ := cookiejar.New(nil)
+	w.clients[anon] = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for k, a := range accessMatrix() {
+		method, path, _ := strings.Cut(k, " ")
+		if method != http.MethodGet || strings.Contains(path, "*") || a.optional {
+			continue
+		}
+		resp, _ := w.do(anon, method, w.concrete(path), nil, "")
+		switch {
+		case a.limited && resp.StatusCode != 429:
+			t.Errorf("%s: %d, want 429 once the public budget is spent", k, resp.StatusCode)
+		case !a.limited && resp.StatusCode == 429:
+			t.Errorf("%s is rate limited but the matrix says it is not", k)
+		case resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "":
+			t.Errorf("%s: 429 without Retry-After", k)
+		}
+	}
+	// Logins: limit attempts per IP and username, then 429 even for the
+	// right password; another username still gets through.
+	jar, _ = cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func() string {
+		resp, err := c.Get(e.base + "/dang-nhap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := csrfPattern.FindSubmatch(b)
+		if m == nil {
+			t.Fatal("no CSRF token")
+		}
+		return string(m[1])
+	}
+	tok := get()
+	post := func(user, pw string) *http.Response {
+		resp, err := c.PostForm(e.base+"/dang-nhap", url.Values{"username": {user}, "password": {pw}, "_csrf": {tok}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for i := 1; i <= login; i++ {
+		if resp := post("quantri", "sai-mat-khau"); resp.StatusCode != 401 {
+			t.Fatalf("wrong password %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp := post("quantri", "mat-khau-quantri")
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("login %d (right password): %d Retry-After %q, want 429", login+1, resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if resp := post("motcua", "mat-khau-motcua"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("another username: %d, want 303", resp.StatusCode)
+	}
+	// The courier app's token endpoint shares the login limiter.
+	for i := 1; i <= login+1; i++ {
+		b := fmt.Sprintf(`{"username":"buuta2","password":"sai-mat-khau","device_id":"d%d"}`, i)
+		r, err := http.Post(e.base+"/api/v1/auth/token", "application/json", strings.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		want := 401
+		if i == login+1 {
+			want = 429
+		}
+		if r.StatusCode != want || (want == 429 && r.Header.Get("Retry-After") == "") {
+			t.Errorf("token attempt %d: %d, want %d", i, r.StatusCode, want)
+		}
+	}
+}
