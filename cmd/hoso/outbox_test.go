@@ -274,7 +274,7 @@ func TestNotificationsQuietHoursCapAndOptOut(t *testing.T) {
 	}{t: night}
 	nowFn := func() time.Time { clk.Lock(); defer clk.Unlock(); return clk.t }
 	set := func(t time.Time) { clk.Lock(); clk.t = t; clk.Unlock() }
-	o.notifier.Now, o.notifier.Rand, o.notifier.PerDay = nowFn, func() float64 { return 0 }, 2
+	o.notifier.Now, o.notifier.Rand, o.notifier.PerDay, o.notifier.Quiet = nowFn, func() float64 { return 0 }, 2, notify.DefaultQuietHours
 	r := o.newRelay(nil)
 	r.Now = nowFn
 	ctx := context.Background()
