@@ -39,6 +39,8 @@ type system struct {
 	hops     *app.Hops
 	receipts *app.Receipts // signs receipts in the ledger hook; see receipts.go
 	cases    *app.Cases
+	money    *app.Money // fees collected on delivery and the cash handed to offices
+	kpis     *app.KPIs  // performance indicators
 	now      func() time.Time
 	web      *web.Server // set by serve
 	outbox   *outboxSystem
@@ -101,6 +103,8 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.alarms = &app.Alarms{Store: db, Now: now, Policy: app.DefaultAlarmPolicy()}
 	s.hops = &app.Hops{Store: db, Ledger: s.ledger, Intake: s.intake, Now: now, NewID: newID}
 	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}
+	s.money = &app.Money{Store: db, Tx: db, Units: set, Now: now}
+	s.kpis = &app.KPIs{Store: db, Units: set, Now: now}
 	if err := s.wireReceipts(); err != nil {
 		return nil, err
 	}
@@ -127,6 +131,7 @@ func (s *system) webServer() (*web.Server, error) {
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
+		Money: s.money, KPIs: s.kpis,
 		Papers:  s.paperService(),
 		Queries: s.db,
 		Ready:   s.db.CheckSchema,

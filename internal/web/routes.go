@@ -14,6 +14,8 @@ func staffNav(r app.Role) []navItem {
 	case app.RoleAdmin:
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
+		add("/nhan-vien/chi-so", "Chỉ số")
+		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/su-co", "Sự cố")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
@@ -21,6 +23,8 @@ func staffNav(r app.Role) []navItem {
 	case app.RoleDispatcher:
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
+		add("/nhan-vien/chi-so", "Chỉ số")
+		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/su-co", "Sự cố")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
@@ -28,11 +32,14 @@ func staffNav(r app.Role) []navItem {
 	case app.RoleDesk:
 		add("/mot-cua", "Nhận hồ sơ")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
+		add("/nhan-vien/chi-so", "Chỉ số")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleOffice:
 		add("/buu-cuc", "Nhận và chuyển")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
+		add("/nhan-vien/thu-ho", "Thu hộ")
+		add("/nhan-vien/chi-so", "Chỉ số")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleCourier:
 		add("/buu-ta", "Ứng dụng bưu tá")

@@ -39,6 +39,8 @@ type Deps struct {
 	Devices        *app.Devices
 	Hops           *app.Hops
 	Papers         *app.Papers // printed papers and the public receipt check
+	Money          *app.Money  // fees collected on delivery and the cash handed to offices
+	KPIs           *app.KPIs   // performance indicators of offices and desks
 	Queries        Queries
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
