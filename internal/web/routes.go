@@ -129,6 +129,7 @@ func (s *Server) routes() {
 
 	s.dispatchRoutes(pg)
 	s.papersRoutes(pg)
+	s.moneyKPIRoutes(pg)
 }
 
 func (s *Server) healthz(c *fiber.Ctx) error {
