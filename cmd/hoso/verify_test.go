@@ -76,7 +76,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 				// Seal today as if it were over, then rewrite one parcel's
 				// chain consistently (new data, recomputed hashes and head):
 				// only the daily root can tell.
-				v := &app.Verifier{Store: e.db, Now: func() time.Time { return time.Now().AddDate(0, 0, 1) }, Zone: config.Vietnam}
+				v := &app.Verifier{Store: e.db, Now: func() time.Time { return time.Now().AddDate(0, 0, 1).Add(app.SealGrace) }, Zone: config.Vietnam}
 				if n, err := v.SealDays(ctx); err != nil || n < 1 {
 					t.Fatalf("SealDays = %d, %v", n, err)
 				}

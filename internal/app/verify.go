@@ -152,11 +152,20 @@ func (v *Verifier) rootOf(ctx context.Context, day time.Time) ([]byte, int, erro
 	return sum, n, nil
 }
 
+// SealGrace is how long after midnight a day stays open for sealing. An
+// event takes its server time when its transaction starts and is seen only
+// when it commits; a root sealed in between would leave it out, and every
+// later verification would call the untouched ledger tampered. Requests
+// end within their 30 s timeout; an hour leaves room for slow commits and
+// small clock corrections.
+const SealGrace = time.Hour
+
 // SealDays stores the root of every finished day that has none yet, up to
-// yesterday (local time). It returns the days sealed.
+// yesterday (local time), once SealGrace has passed since the day ended. It
+// returns the days sealed.
 func (v *Verifier) SealDays(ctx context.Context) (int, error) {
 	now := v.Now()
-	today := v.dayOf(now)
+	today := v.dayOf(now.Add(-SealGrace))
 	var next time.Time
 	if last, ok, err := v.Store.LastRootDay(ctx); err != nil {
 		return 0, err
