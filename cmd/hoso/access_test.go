@@ -170,6 +170,23 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/hop-thu-di/:id/gui-lai":      dispatch.later(),
 		"POST /nhan-vien/hop-thu-di/:id/bo":           dispatch.later(),
 
+		// Printed papers: the public receipt check, and the staff downloads,
+		// each paper scoped to the staff who handle it. The fixture's parcel
+		// was collected by the signed-in courier for the signed-in desk; it is
+		// not yet at the signed-in office, which sees only the receipt its
+		// courier signed. A courier's route pack and fee statement are for
+		// the courier, their office, dispatchers and admins, not for a desk.
+		"GET /bien-nhan":                                 everyone().limit().later(),
+		"GET /bien-nhan/khoa-cong-khai":                  everyone().limit().later(),
+		"GET /bien-nhan/:code":                           everyone().limit().later(),
+		"GET /nhan-vien/in":                              staffOnly().later(),
+		"GET /nhan-vien/in/nhan/:number":                 staffOnly(asAdmin, asDispatch, asCourier, asDesk).later(),
+		"GET /nhan-vien/in/bien-nhan/:number":            staffOnly().later(),
+		"GET /nhan-vien/in/phieu-giao/:number":           staffOnly(asAdmin, asDispatch, asCourier, asDesk).later(),
+		"GET /nhan-vien/in/bien-ban/:code":               staffOnly().later(),
+		"GET /nhan-vien/in/tui-hanh-trinh/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice).later(),
+		"GET /nhan-vien/in/bang-ke-thu-ho/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice).later(),
+
 		// Counters.
 		"GET /buu-cuc":                     staffOnly(asOffice),
 		"POST /buu-cuc/nhan":               staffOnly(asOffice),

@@ -41,11 +41,6 @@ func (s *Server) outbox() (outboxStore, error) {
 
 const outboxBase = "/nhan-vien/hop-thu-di"
 
-// Registered from routes(): outboxRoutes on the pages group and
-// notifyAPIRoutes on the /api/v1 group. This reference keeps the linters
-// quiet until both calls are in place.
-var _ = []any{(*Server).outboxRoutes, (*Server).notifyAPIRoutes}
-
 // outboxRoutes registers the staff pages of the outbox (what went to the
 // portals and to citizens, the dead-letter list with retry and discard) and
 // the citizens' opt-out link.

@@ -84,6 +84,7 @@ func (s *Server) routes() {
 	portal.Get("/pickups/:id", s.portalGet)
 	portal.Post("/pickups/:id/cancel", s.portalCancel)
 	portal.Post("/dossiers/:dossier_code/result", s.portalResult)
+	s.notifyAPIRoutes(api)
 
 	// Pages: sessions and CSRF.
 	pg := a.Group("", s.loadSession, s.checkCSRF)
@@ -128,6 +129,7 @@ func (s *Server) routes() {
 	desk.Post("/ket-qua/:number", s.deskResult)
 
 	s.dispatchRoutes(pg)
+	s.outboxRoutes(pg)
 	s.papersRoutes(pg)
 	s.moneyKPIRoutes(pg)
 }
