@@ -207,8 +207,11 @@ func FuzzFit(f *testing.F) {
 	for _, s := range []string{"", "Đã giao", strings.Repeat("ư", 300), "€€€{{{", "a\u0301\u0301", "\xff\xfe", "漢字😀"} {
 		f.Add(s, 1, 2)
 	}
+	f.Add("0", 1, -34)
 	f.Fuzz(func(t *testing.T, s string, uni, max int) {
-		pol := notify.Policy{UnicodeSegments: uni%4 + 1, MaxSegments: max%4 + 1}
+		// 1–4 segments each (Go's % keeps the sign: negative inputs would
+		// make a policy Fit replaces by the default).
+		pol := notify.Policy{UnicodeSegments: (uni%4+4)%4 + 1, MaxSegments: (max%4+4)%4 + 1}
 		m := notify.Message{Parts: []notify.Part{{Text: s}, {Text: s, Optional: true}}}
 		r := pol.Fit(m)
 		n, unicode := notify.Segments(r.Text)
