@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BIN       := bin/hoso
 
-.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox deps postgres e2e-deps clean
+.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load deps postgres e2e-deps clean
 
 all: build
 
@@ -34,10 +34,44 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) tool staticcheck $(PKGS)
 
-bench: bench-intake bench-labels
+# Every benchmark prints its figures beside a baseline measured in the same
+# run. `make bench` runs the quick ones (about 10 minutes); the planner's
+# full Solomon and Gehring-Homberger run takes about 16 minutes on its own.
+bench: bench-intake bench-ledger-small bench-labels bench-outbox bench-load bench-replan
 
+# Portal pickups through the signed API, beside bare INSERTs.
 bench-intake: postgres build
 	$(BIN) bench intake
+
+# Courier events through the batch endpoint beside COPY; the alarm sweep and
+# the timeline at 10,000 and at 1,000,000 parcels (the large run takes long).
+bench-ledger: postgres build
+	$(BIN) bench ledger
+
+bench-ledger-small: postgres build
+	$(BIN) bench ledger -big 0
+
+# The planner against best-known solutions, checked by tools/vrptw-check.
+bench-planner: build
+	scripts/bench-planner.sh
+
+# Re-planning a Thái Nguyên day after a cancellation, an urgent pickup, a
+# courier off sick.
+bench-replan:
+	$(GO) run ./dispatch/vrptw/internal/benchreplan
+
+# Labels, receipts and manifests per CPU-second.
+bench-labels:
+	$(GO) test -run '^$$' -bench . -benchmem ./labels/
+
+# The outbox relay beside a bare loop of the same callbacks.
+bench-outbox: postgres build
+	$(BIN) bench outbox -n 500 -rows 5000 -dossiers 500 -workers 8
+
+# The public timeline and courier uploads under concurrent clients, beside
+# the server's static and health handlers.
+bench-load: postgres build
+	$(BIN) bench load
 
 clean:
 	rm -rf bin e2e/out
