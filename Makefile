@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BIN       := bin/hoso
 
-.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load deps postgres e2e-deps clean
+.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load faults sim fuzz load deps postgres e2e-deps clean
 
 all: build
 
@@ -72,6 +72,31 @@ bench-outbox: postgres build
 # the server's static and health handlers.
 bench-load: postgres build
 	$(BIN) bench load
+
+# The real binary on loopback: kill -9 during writes, a PostgreSQL restart under
+# load (restarts cluster 15/main: run it where the cluster is yours), two
+# instances on one database. Skipped by `make test` (HOSO_FAULTS unset).
+faults: postgres
+	HOSO_FAULTS=1 $(GO) test -count=1 -timeout 20m -v -run 'TestKillNineDuringWrites|TestPostgresRestartMidLoad|TestTwoInstancesConflictingHandoffs' ./cmd/hoso
+
+# The seeded day simulator (make test runs 200 seeds × 1 day); appends its
+# totals to docs/bench/sim.md. Replay one seed:
+#   SIM_SEED=… go test -run 'TestSim$$' -v ./internal/sim
+N        ?= 1000
+SIM_DAYS ?= 2
+sim: postgres
+	SIM_N=$(N) SIM_DAYS=$(SIM_DAYS) SIM_REPORT=$(CURDIR)/docs/bench/sim.md $(GO) test -count=1 -timeout 0 -v -run 'TestSim$$' ./internal/sim
+
+# Every fuzz target for FUZZTIME each (CI: 3s).
+FUZZTIME ?= 10s
+fuzz: postgres
+	@set -e; for dir in $$(grep -rl --include='*_test.go' --exclude-dir=node_modules '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	  for f in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+	    echo "fuzz $$dir $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$dir; \
+	  done; \
+	done
+
+load: bench-load
 
 clean:
 	rm -rf bin e2e/out
