@@ -27,23 +27,19 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/su-co", "Sự cố")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
-		add("/nhan-vien/tin-nhan", "Tin nhắn")
 		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
 	case app.RoleDesk:
 		add("/mot-cua", "Nhận hồ sơ")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/chi-so", "Chỉ số")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
-		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleOffice:
 		add("/buu-cuc", "Nhận và chuyển")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/chi-so", "Chỉ số")
-		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	case app.RoleCourier:
 		add("/buu-ta", "Ứng dụng bưu tá")
-		add("/nhan-vien/tin-nhan", "Tin nhắn")
 	}
 	return n
 }
@@ -55,7 +51,7 @@ func (s *Server) routes() {
 	// Operations.
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
-	a.Get("/metrics", s.metricsHandler())
+	a.Get("/metrics", s.metricsAccess, s.metricsHandler())
 	a.Get("/static/*", s.static)
 	s.courierAppRoutes(a)
 
@@ -108,7 +104,7 @@ func (s *Server) routes() {
 	staff.Get("", s.requireRole(), s.staffHome)
 	staff.Get("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkForm)
 	staff.Post("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkSubmit)
-	staff.Get("/tin-nhan", s.requireRole(), s.smsPage)
+	staff.Get("/tin-nhan", s.requireRole(app.RoleAdmin), s.smsPage)
 	staff.Get("/canh-bao", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmsPage)
 	staff.Post("/canh-bao/:id/xac-nhan", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmAck)
 	staff.Get("/su-co", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.incidentsPage)
