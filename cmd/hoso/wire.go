@@ -139,7 +139,7 @@ func (s *system) webServer() (*web.Server, error) {
 			st := s.db.Stats()
 			return st.Total, st.Idle, st.Timeouts
 		},
-		PublicRate: s.cfg.PublicRate, LoginRate: s.cfg.LoginRate, TrustedProxies: s.cfg.Proxies,
+		PublicRate: s.cfg.PublicRate, LoginRate: s.cfg.LoginRate, TrustedProxies: s.cfg.Proxies, MetricsToken: s.cfg.MetricsToken,
 	})
 }
 

@@ -36,6 +36,7 @@ type Config struct {
 	Proxies        []string      // HOSO_TRUSTED_PROXIES
 	SessionTTL     time.Duration // HOSO_SESSION_TTL
 	TokenTTL       time.Duration // HOSO_COURIER_TOKEN_TTL
+	MetricsToken   string        // HOSO_METRICS_TOKEN: bearer token of /metrics (unset: loopback only)
 	SMS            SMS           // HOSO_SMS_*
 	Notify         Notify        // the relay and notification providers (notify.go)
 }
@@ -149,6 +150,7 @@ func Load(env func(string) string, demo bool) (Config, error) {
 	str("HOSO_SMS_PROVIDER", &c.SMS.Provider)
 	str("HOSO_SMS_URL", &c.SMS.URL)
 	str("HOSO_SMS_TOKEN", &c.SMS.Token)
+	str("HOSO_METRICS_TOKEN", &c.MetricsToken)
 
 	if v := strings.TrimSpace(env("HOSO_LOG_LEVEL")); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
@@ -335,6 +337,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("trusted_proxies", c.Proxies),
 		slog.String("sms_provider", c.SMS.Provider),
 		slog.Bool("sms_token_set", c.SMS.Token != ""),
+		slog.Bool("metrics_token_set", c.MetricsToken != ""),
 		slog.Any("notify", c.Notify),
 	)
 }

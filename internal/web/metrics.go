@@ -1,7 +1,9 @@
 package web
 
 import (
+	"crypto/subtle"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -9,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"hoso/internal/errs"
 )
 
 // metrics is this server's Prometheus registry (not the global one).
@@ -53,4 +57,23 @@ func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
 
 func (s *Server) metricsHandler() fiber.Handler {
 	return adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+}
+
+// metricsAccess keeps /metrics (routes, pool sizes, queue lengths) from the
+// public: with a token configured the scraper sends it as a bearer token;
+// without one only a direct caller on the same machine is served (not one
+// relayed by a proxy there, which adds X-Forwarded-For or Forwarded).
+func (s *Server) metricsAccess(c *fiber.Ctx) error {
+	if want := s.d.MetricsToken; want != "" {
+		got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+		if ok && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1 {
+			return c.Next()
+		}
+		return errs.E(errs.Unauthorized, "Cần mã truy cập số liệu vận hành (HOSO_METRICS_TOKEN).")
+	}
+	direct := c.Get(fiber.HeaderXForwardedFor) == "" && c.Get("Forwarded") == ""
+	if ip := c.Context().RemoteIP(); direct && ip != nil && ip.IsLoopback() {
+		return c.Next()
+	}
+	return errs.E(errs.Forbidden, "Số liệu vận hành chỉ xem được từ chính máy chủ, hoặc với mã truy cập.")
 }

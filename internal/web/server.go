@@ -48,6 +48,8 @@ type Deps struct {
 	LoginRate      int // login attempts per minute per IP and username
 	TrustedProxies []string
 	RequestTimeout time.Duration
+	ReadTimeout    time.Duration // to read a request once a connection is open (20 s)
+	MetricsToken   string        // bearer token of /metrics; empty: direct loopback callers only
 }
 
 // Queries are read-only lookups the pages need.
@@ -87,6 +89,9 @@ func New(d Deps) (*Server, error) {
 	if d.RequestTimeout == 0 {
 		d.RequestTimeout = 30 * time.Second
 	}
+	if d.ReadTimeout <= 0 {
+		d.ReadTimeout = 20 * time.Second
+	}
 	if d.PublicRate <= 0 {
 		d.PublicRate = 60
 	}
@@ -106,7 +111,7 @@ func New(d Deps) (*Server, error) {
 		AppName:               "hoso",
 		Immutable:             true,
 		BodyLimit:             8 << 20,
-		ReadTimeout:           20 * time.Second,
+		ReadTimeout:           d.ReadTimeout,
 		WriteTimeout:          40 * time.Second,
 		IdleTimeout:           60 * time.Second,
 		ErrorHandler:          s.handleError,
@@ -119,6 +124,7 @@ func New(d Deps) (*Server, error) {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	s.app = fiber.New(cfg)
+	s.closeSilentlyOnReadTimeout()
 	s.routes()
 	return s, nil
 }
