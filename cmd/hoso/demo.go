@@ -67,6 +67,8 @@ func printDemo(w io.Writer, cfg config.Config, res demo.Result) {
 	fmt.Fprintf(w, "Citizen request: %s/yeu-cau\n", cfg.BaseURL)
 	fmt.Fprintf(w, "Tracking:        %s/tra-cuu\n", cfg.BaseURL)
 	fmt.Fprintf(w, "Staff login:     %s/dang-nhap\n", cfg.BaseURL)
+	fmt.Fprintf(w, "Courier app:     %s/buu-ta\n", cfg.BaseURL)
+	fmt.Fprintf(w, "Demo SMS inbox:  %s/nhan-vien/tin-nhan (signed in as quantri: the citizens' one-time codes)\n", cfg.BaseURL)
 	fmt.Fprintf(w, "API document:    %s/api/v1/openapi.json\n", cfg.BaseURL)
 	fmt.Fprintln(w, "Logins (username / password / role):")
 	for _, a := range demo.Accounts {
