@@ -66,6 +66,12 @@ var benchKeys = map[string]string{
 // startBench drops and recreates database name on the server of adminURL,
 // migrates it, seeds the fixture and serves it on 127.0.0.1:0.
 func startBench(ctx context.Context, adminURL, name string, pool int) (*benchEnv, error) {
+	return startBenchWith(ctx, adminURL, name, pool, nil)
+}
+
+// startBenchWith is startBench with extra configuration variables (for
+// example HOSO_RELAY=off), which override the benchmark's defaults.
+func startBenchWith(ctx context.Context, adminURL, name string, pool int, extra map[string]string) (*benchEnv, error) {
 	url, err := pg.RecreateDatabase(ctx, adminURL, name)
 	if err != nil {
 		return nil, err
@@ -73,6 +79,9 @@ func startBench(ctx context.Context, adminURL, name string, pool int) (*benchEnv
 	vars := map[string]string{"HOSO_DATABASE_URL": url, "HOSO_ADDR": "127.0.0.1:0", "HOSO_PUBLIC_RATE_PER_MIN": "100000000",
 		"HOSO_LOGIN_RATE_PER_MIN": "100000", "HOSO_DB_POOL_SIZE": strconv.Itoa(pool), "HOSO_LOG_LEVEL": "error"}
 	for k, v := range benchKeys {
+		vars[k] = v
+	}
+	for k, v := range extra {
 		vars[k] = v
 	}
 	cfg, err := config.Load(func(k string) string { return vars[k] }, false)
