@@ -77,18 +77,39 @@ func (d *DB) Stats() PoolStats {
 
 type txKey struct{}
 
+// Cancellation. go-pg cancels a statement whose context ends by sending
+// PostgreSQL a cancel request from another connection. The request is
+// asynchronous: when the statement it aims at has already finished, it
+// lands on whatever the backend runs next. Outside a transaction go-pg then
+// drops the connection, which is safe. Inside one it keeps the connection
+// when the statement had succeeded and hands it back to the pool at the end
+// of the transaction, where the late cancel kills the next statement of
+// someone else with SQLSTATE 57014 (go-pg/pg#1893; the day simulator found
+// it). So go-pg never sees a cancellable context inside a transaction: BEGIN,
+// COMMIT and every statement run with context.WithoutCancel, and the adapter
+// checks the caller's context itself before each statement and before the
+// commit. A statement already running finishes; the transaction then rolls
+// back and the caller gets Unavailable.
+
 // InTx runs fn in a transaction carried in its context; stores called with
 // that context use it. A nested call joins the outer transaction (go-pg's own
 // nesting would commit early). Serialization failures and deadlocks are
-// retried a few times.
+// retried a few times. If ctx ends, the next statement is not run and the
+// transaction rolls back.
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*pg.Tx); ok {
 		return fn(ctx)
 	}
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
-		err = d.db.RunInTransaction(ctx, func(tx *pg.Tx) error {
-			return fn(context.WithValue(ctx, txKey{}, tx))
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		err = d.db.RunInTransaction(context.WithoutCancel(ctx), func(tx *pg.Tx) error {
+			if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+				return err
+			}
+			return ctx.Err() // not committed for a caller who has gone
 		})
 		if !retryable(err) {
 			break
@@ -98,12 +119,17 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	return translate(err)
 }
 
-// conn returns the transaction in ctx, or the pool.
-func (d *DB) conn(ctx context.Context) orm.DB {
+// on returns where a statement runs (the transaction in ctx, or the pool)
+// and the context to hand go-pg: inside a transaction the caller's context
+// without its cancellation, after checking it has not ended.
+func (d *DB) on(ctx context.Context) (orm.DB, context.Context, error) {
 	if tx, ok := ctx.Value(txKey{}).(*pg.Tx); ok {
-		return tx
+		if err := ctx.Err(); err != nil {
+			return nil, nil, translate(err)
+		}
+		return tx, context.WithoutCancel(ctx), nil
 	}
-	return d.db.WithContext(ctx)
+	return d.db.WithContext(ctx), ctx, nil
 }
 
 func retryable(err error) bool {
@@ -157,20 +183,47 @@ func translate(err error) error {
 
 // exec runs a statement and translates its error.
 func (d *DB) exec(ctx context.Context, query string, params ...any) (orm.Result, error) {
-	res, err := d.conn(ctx).ExecContext(ctx, query, params...)
+	db, ctx, err := d.on(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := db.ExecContext(ctx, query, params...)
 	return res, translate(err)
 }
 
 // query scans rows into model and translates its error.
 func (d *DB) query(ctx context.Context, model any, query string, params ...any) error {
-	_, err := d.conn(ctx).QueryContext(ctx, model, query, params...)
+	db, ctx, err := d.on(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = db.QueryContext(ctx, model, query, params...)
 	return translate(err)
 }
 
 // queryOne scans one row; no row is NotFound.
 func (d *DB) queryOne(ctx context.Context, model any, query string, params ...any) error {
-	_, err := d.conn(ctx).QueryOneContext(ctx, model, query, params...)
+	db, ctx, err := d.on(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = db.QueryOneContext(ctx, model, query, params...)
 	return translate(err)
+}
+
+// insert inserts a model (a row or a slice of rows); with serialID the id
+// column is left to the database and read back.
+func (d *DB) insert(ctx context.Context, model any, serialID bool) (orm.Result, error) {
+	db, ctx, err := d.on(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := db.ModelContext(ctx, model)
+	if serialID {
+		q = q.ExcludeColumn("id").Returning("id")
+	}
+	res, err := q.Insert()
+	return res, translate(err)
 }
 
 // ExecForTest runs raw SQL; tests use it to tamper with rows and to count

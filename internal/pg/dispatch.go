@@ -170,7 +170,7 @@ func toShift(r shiftRow) dispatch.Shift {
 // Conflict; an unknown courier or office is Invalid.
 func (d *DB) CreateShift(ctx context.Context, s dispatch.Shift, at time.Time) (dispatch.Shift, error) {
 	r := fromShift(s, at)
-	_, err := d.conn(ctx).ModelContext(ctx, &r).ExcludeColumn("id").Returning("id").Insert()
+	_, err := d.insert(ctx, &r, true)
 	err = translate(err)
 	switch {
 	case errs.Is(err, errs.Conflict):
@@ -244,7 +244,7 @@ func toAbsence(r absenceRow) dispatch.Absence {
 // CreateAbsence stores an absence.
 func (d *DB) CreateAbsence(ctx context.Context, a dispatch.Absence, at time.Time) (dispatch.Absence, error) {
 	r := absenceRow{CourierRef: a.Courier, Day: a.Day.String(), FromMin: int(a.From), ToMin: int(a.To), Reason: a.Reason, CreatedAt: at}
-	_, err := d.conn(ctx).ModelContext(ctx, &r).ExcludeColumn("id").Returning("id").Insert()
+	_, err := d.insert(ctx, &r, true)
 	if err = translate(err); errs.Is(err, errs.Invalid) {
 		return dispatch.Absence{}, errs.Wrapf(errs.Unprocessable, err, "Không có bưu tá %s", a.Courier)
 	} else if err != nil {
@@ -487,7 +487,7 @@ func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (dispatch.Plan, erro
 		}
 		pr := planRow{OfficeCode: p.Office, Day: p.Day.String(), Version: version, Status: string(status), Reason: p.Reason,
 			DistanceM: p.Distance, Cost: p.Cost, CreatedAt: p.CreatedAt, CreatedBy: p.CreatedBy, PublishedAt: p.PublishedAt, Demo: p.Demo}
-		if _, err := d.conn(ctx).ModelContext(ctx, &pr).ExcludeColumn("id").Returning("id").Insert(); err != nil {
+		if _, err := d.insert(ctx, &pr, true); err != nil {
 			return translate(err)
 		}
 		id = pr.ID
@@ -508,12 +508,12 @@ func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (dispatch.Plan, erro
 			}
 		}
 		if len(routes) > 0 {
-			if _, err := d.conn(ctx).ModelContext(ctx, &routes).Insert(); err != nil {
+			if _, err := d.insert(ctx, &routes, false); err != nil {
 				return translate(err)
 			}
 		}
 		if len(stops) > 0 {
-			if _, err := d.conn(ctx).ModelContext(ctx, &stops).Insert(); err != nil {
+			if _, err := d.insert(ctx, &stops, false); err != nil {
 				return translate(err)
 			}
 		}
@@ -522,7 +522,7 @@ func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (dispatch.Plan, erro
 			for i, u := range p.Unplaced {
 				un[i] = unplacedRow{PlanID: id, ParcelID: u.Parcel, Reason: string(u.Reason)}
 			}
-			if _, err := d.conn(ctx).ModelContext(ctx, &un).Insert(); err != nil {
+			if _, err := d.insert(ctx, &un, false); err != nil {
 				return translate(err)
 			}
 		}

@@ -20,19 +20,24 @@ import (
 
 var vietnam = time.FixedZone("ICT", 7*3600)
 
-func mustTx(ctx context.Context, op string) (*pg.Tx, error) {
+// mustTx returns the transaction in ctx and the context its statements run
+// with (see InTx on cancellation).
+func mustTx(ctx context.Context, op string) (*pg.Tx, context.Context, error) {
 	tx, ok := ctx.Value(txKey{}).(*pg.Tx)
 	if !ok {
-		return nil, errs.E(errs.Internal, "%s outside a transaction", op)
+		return nil, nil, errs.E(errs.Internal, "%s outside a transaction", op)
 	}
-	return tx, nil
+	if err := ctx.Err(); err != nil {
+		return nil, nil, translate(err)
+	}
+	return tx, context.WithoutCancel(ctx), nil
 }
 
 // LockParcels takes the row locks of parcels by tracking number, in number
 // order, and returns them with the state the rules need. It must run inside
 // InTx.
 func (d *DB) LockParcels(ctx context.Context, numbers []string) (map[string]app.LockedParcel, error) {
-	if _, err := mustTx(ctx, "LockParcels"); err != nil {
+	if _, _, err := mustTx(ctx, "LockParcels"); err != nil {
 		return nil, err
 	}
 	out := map[string]app.LockedParcel{}
@@ -190,7 +195,7 @@ func values(n int, casts []string) string {
 // custody, hand-offs, incidents and documents. It must run inside InTx after
 // LockParcels.
 func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
-	tx, err := mustTx(ctx, "AppendEvents")
+	tx, ctx, err := mustTx(ctx, "AppendEvents")
 	if err != nil {
 		return err
 	}

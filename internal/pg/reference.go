@@ -34,7 +34,10 @@ func (d *DB) SyncUnits(ctx context.Context, set *units.Set) (err error) {
 	pw.Flush()
 	cw.Flush()
 	return d.InTx(ctx, func(ctx context.Context) error {
-		tx := ctx.Value(txKey{}).(*pg.Tx)
+		tx, ctx, err := mustTx(ctx, "LoadUnits")
+		if err != nil {
+			return err
+		}
 		steps := []string{
 			`CREATE TEMP TABLE tmp_provinces (LIKE provinces) ON COMMIT DROP`,
 			`CREATE TEMP TABLE tmp_communes (LIKE communes) ON COMMIT DROP`,
