@@ -39,9 +39,9 @@ type injected struct{}
 // faultStore is the ledger's store with one armed crash that fires once.
 type faultStore struct {
 	*pg.DB
-	armed     fault
-	fired     bool
-	cancel    context.CancelFunc
+	armed  fault
+	fired  bool
+	cancel context.CancelFunc
 }
 
 func (f *faultStore) fire(k fault) bool {
