@@ -64,6 +64,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(
 	go sys.housekeeping(ctx)
 	go sys.sweepAlarms(ctx, 30*time.Second)
 	go sys.runOutbox(ctx)
+	go sys.publicLn.Run(ctx, sys.views)
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	if ready != nil {
 		ready(ln.Addr().String(), sys)

@@ -14,6 +14,7 @@ import (
 	"hoso/internal/pg"
 	"hoso/internal/secret"
 	"hoso/internal/units"
+	"hoso/internal/viewcache"
 	"hoso/internal/web"
 	"hoso/tracking"
 )
@@ -42,7 +43,9 @@ type system struct {
 	money    *app.Money // fees collected on delivery and the cash handed to offices
 	kpis     *app.KPIs  // performance indicators
 	now      func() time.Time
-	web      *web.Server // set by serve
+	web      *web.Server        // set by serve
+	views    *viewcache.Cache   // public timelines, fed by publicLn while serving
+	publicLn *pg.PublicListener // the database's notifications of changes to them
 	outbox   *outboxSystem
 }
 
@@ -109,6 +112,8 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 		return nil, err
 	}
 	s.ledger.Effects = s.wireOutbox()
+	s.publicLn = db.NewPublicListener(log)
+	s.views = viewcache.New(viewcache.Options{TTL: time.Minute, Sync: s.publicLn.Sync})
 	return s, nil
 }
 
@@ -126,21 +131,26 @@ func (s *system) prepare(ctx context.Context) error {
 	return nil
 }
 
-func (s *system) webServer() (*web.Server, error) {
-	return web.New(web.Deps{
+func (s *system) webServer() (*web.Server, error) { return web.New(s.webDeps()) }
+
+// webDeps are the web adapter's services.
+func (s *system) webDeps() web.Deps {
+	return web.Deps{
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
 		Money: s.money, KPIs: s.kpis,
-		Papers:  s.paperService(),
-		Queries: s.db,
-		Ready:   s.db.CheckSchema,
+		Papers:      s.paperService(),
+		Queries:     s.db,
+		Public:      s.db,
+		PublicCache: s.views,
+		Ready:       s.db.CheckSchema,
 		PoolStats: func() (uint32, uint32, uint32) {
 			st := s.db.Stats()
 			return st.Total, st.Idle, st.Timeouts
 		},
 		PublicRate: s.cfg.PublicRate, LoginRate: s.cfg.LoginRate, TrustedProxies: s.cfg.Proxies, MetricsToken: s.cfg.MetricsToken,
-	})
+	}
 }
 
 // unitName names a party by its unit for letters and reports: offices and

@@ -63,7 +63,7 @@ func (s *Server) trackSearch(c *fiber.Ctx) error {
 	q := trackSearchPage{Number: strings.TrimSpace(c.Query("so")), Dossier: vntext.NFC(c.Query("ma_ho_so")), Last3: strings.TrimSpace(c.Query("so_cuoi"))}
 	switch {
 	case q.Number != "":
-		if _, err := s.publicParcel(c, q.Number); err != nil {
+		if _, err := s.publicView(c, q.Number); err != nil {
 			if !errs.Is(err, errs.NotFound) {
 				return err
 			}
@@ -98,16 +98,12 @@ func (s *Server) trackSearch(c *fiber.Ctx) error {
 }
 
 func (s *Server) trackPage(c *fiber.Ctx) error {
-	p, err := s.publicParcel(c, c.Params("number"))
-	if err != nil {
-		return err
-	}
-	t, _, err := s.timeline(c.UserContext(), p)
+	e, err := s.publicView(c, c.Params("number"))
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.page(c, "track", "Hồ sơ "+p.Number, t)
+	return s.page(c, "track", "Hồ sơ "+e.t.Number, e.t)
 }
 
 type trackJSONBody struct {
@@ -127,28 +123,15 @@ type trackJSONBody struct {
 }
 
 func (s *Server) trackJSON(c *fiber.Ctx) error {
-	p, err := s.publicParcel(c, c.Params("tracking_number"))
+	e, err := s.publicView(c, c.Params("tracking_number"))
 	if err != nil {
 		return err
 	}
-	t, evs, err := s.timeline(c.UserContext(), p)
-	if err != nil {
-		return err
-	}
-	out := trackJSONBody{TrackingNumber: t.Number, Leg: t.Leg, Status: t.Status, StatusLabel: t.StatusLabel, DossierCode: t.Dossier,
-		Procedure: t.Procedure, Desk: t.Desk, Citizen: citizenJSON{Initials: t.Citizen, Phone: t.Phone}, Documents: t.Documents,
-		Holder: t.Holder, Next: nextJSON{What: t.Next.What, When: t.Next.When}, Timeline: []timelineJSON{}}
-	if t.Deadline != nil {
-		out.LegalDeadline = t.Deadline.In(vietnam).Format("2006-01-02")
-	}
-	for i, l := range t.Lines {
-		tj := timelineJSON{Type: string(l.Type), UPUCode: l.UPU, At: rfc(evs[i].ServerAt), Text: l.Title, Detail: l.Detail, Problem: l.Problem}
-		if evs[i].DeviceAt != nil {
-			tj.DeviceAt = rfc(*evs[i].DeviceAt)
-		}
-		out.Timeline = append(out.Timeline, tj)
-	}
-	return c.JSON(out)
+	// The cached bytes are copied into the response: nothing after the
+	// handler may change the cache's copy.
+	c.Response().SetBody(e.json)
+	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
+	return nil
 }
 
 type communeJSON struct {

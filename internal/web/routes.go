@@ -46,7 +46,7 @@ func staffNav(r app.Role) []navItem {
 
 func (s *Server) routes() {
 	a := s.app
-	a.Use(s.base, s.recoverPanics, s.securityHeaders)
+	a.Use(s.base, s.recoverPanics, s.securityHeaders, s.notePublicWrites)
 
 	// Operations.
 	a.Get("/healthz", s.healthz)

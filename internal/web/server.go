@@ -14,6 +14,7 @@ import (
 
 	"hoso/internal/app"
 	"hoso/internal/units"
+	"hoso/internal/viewcache"
 	"hoso/internal/web/assets"
 	"hoso/tracking"
 )
@@ -42,6 +43,8 @@ type Deps struct {
 	Money          *app.Money  // fees collected on delivery and the cash handed to offices
 	KPIs           *app.KPIs   // performance indicators of offices and desks
 	Queries        Queries
+	Public         PublicStore      // the public timeline in one query; nil: the services' stores
+	PublicCache    *viewcache.Cache // public timelines between requests; nil: none
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
 	PublicRate     int // requests per minute per IP on public pages

@@ -142,7 +142,12 @@ func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []
 	if err != nil {
 		return publicTimeline{}, nil, err
 	}
-	name := s.namer(ctx)
+	return buildTimeline(p, evs, s.namer(ctx)), evs, nil
+}
+
+// buildTimeline tells a parcel's events for the public: masked citizen,
+// parties named by role and office.
+func buildTimeline(p app.Parcel, evs []tracking.Event, name tracking.Namer) publicTimeline {
 	t := publicTimeline{Number: p.Number, Leg: p.Leg, Status: p.Status, StatusLabel: tracking.Status(p.Status).Label(),
 		Dossier: p.Dossier.Code, Procedure: p.Dossier.ProcedureName, Deadline: p.Dossier.LegalDeadline,
 		Citizen: vntext.Initials(p.CitizenName), Phone: vntext.MaskLast3(p.PhoneLast3),
@@ -178,7 +183,7 @@ func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []
 		w = &p.Windows[0]
 	}
 	t.Next = tracking.NextStep(tracking.Leg(p.Leg), tracking.Status(p.Status), pending, w, t.Desk, p.Dossier.LegalDeadline)
-	return t, evs, nil
+	return t
 }
 
 func (s *Server) pickupView(c *fiber.Ctx, p app.Parcel) (pickupJSON, error) {

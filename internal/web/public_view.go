@@ -1,0 +1,141 @@
+package web
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hoso/internal/app"
+	"hoso/internal/errs"
+	"hoso/internal/viewcache"
+	"hoso/tracking"
+)
+
+// PublicStore loads what the public timeline shows of a parcel in one round
+// trip, personal data limited to the name and the phone's last digits.
+type PublicStore interface {
+	FindPublicTimeline(ctx context.Context, number string) (app.Parcel, []tracking.Event, error)
+}
+
+// publicEntry is a parcel's public timeline as cached: only what anyone
+// with the number sees (initials, masked phone, parties by role and
+// office), and its JSON answer. Nothing in it depends on the request: the
+// page's layout (navigation, user, CSRF token) is rendered per request.
+type publicEntry struct {
+	t    publicTimeline
+	json []byte
+	id   string // the parcel's id: changes are notified by id
+}
+
+// cost estimates an entry's memory: the JSON answer holds the same text as
+// the view model, plus maps and headers.
+func (e *publicEntry) cost() int64 { return int64(3*len(e.json)) + 512 }
+
+// publicView returns the public timeline of a number typed by anyone;
+// malformed and unknown numbers are the same not found, never cached.
+func (s *Server) publicView(c *fiber.Ctx, raw string) (*publicEntry, error) {
+	n, err := tracking.ParseNumber(strings.ToUpper(strings.TrimSpace(raw)))
+	if err != nil {
+		return nil, notFoundNumber()
+	}
+	key := n.String()
+	ctx := c.UserContext()
+	vc := s.d.PublicCache
+	if vc == nil {
+		return s.loadPublicView(ctx, key, s.namer(ctx))
+	}
+	if v, ok := vc.Get(key); ok {
+		// After a write acknowledged here, wait until its changes reached
+		// the cache; on an error read the database.
+		waited, err := vc.Fresh(ctx)
+		if err == nil && !waited {
+			return v.(*publicEntry), nil
+		}
+		if err == nil {
+			if v, ok := vc.Get(key); ok {
+				return v.(*publicEntry), nil
+			}
+		}
+	}
+	t := vc.Begin()
+	e, err := s.loadPublicView(ctx, key, s.cachedNamer(ctx, vc))
+	if err != nil {
+		return nil, err
+	}
+	vc.Put(t, e, e.cost(), key, e.id)
+	return e, nil
+}
+
+func (s *Server) loadPublicView(ctx context.Context, number string, name tracking.Namer) (*publicEntry, error) {
+	var p app.Parcel
+	var evs []tracking.Event
+	var err error
+	if s.d.Public != nil {
+		p, evs, err = s.d.Public.FindPublicTimeline(ctx, number)
+	} else if p, err = s.d.Intake.Store.FindParcelByNumber(ctx, number); err == nil {
+		evs, err = s.d.Intake.Store.FindEvents(ctx, p.ID)
+	}
+	if errs.Is(err, errs.NotFound) {
+		return nil, notFoundNumber()
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := buildTimeline(p, evs, name)
+	b, err := s.app.Config().JSONEncoder(trackBody(t, evs))
+	if err != nil {
+		return nil, err
+	}
+	return &publicEntry{t: t, json: b, id: p.ID}, nil
+}
+
+// cachedNamer is namer with the names kept in the cache: they change a few
+// times a year, and every rename, new or removed desk, office or courier
+// empties the whole cache (migration 0007).
+func (s *Server) cachedNamer(ctx context.Context, vc *viewcache.Cache) tracking.Namer {
+	name := s.namer(ctx)
+	return func(p tracking.Party) string {
+		key := "name\x00" + string(p.Kind) + "\x00" + p.Ref
+		if v, ok := vc.Get(key); ok {
+			return v.(string)
+		}
+		t := vc.Begin()
+		n := name(p)
+		vc.Put(t, n, int64(len(key)+len(n)+128), key)
+		return n
+	}
+}
+
+// trackBody is the JSON answer of /api/v1/public/track/{n}.
+func trackBody(t publicTimeline, evs []tracking.Event) trackJSONBody {
+	out := trackJSONBody{TrackingNumber: t.Number, Leg: t.Leg, Status: t.Status, StatusLabel: t.StatusLabel, DossierCode: t.Dossier,
+		Procedure: t.Procedure, Desk: t.Desk, Citizen: citizenJSON{Initials: t.Citizen, Phone: t.Phone}, Documents: t.Documents,
+		Holder: t.Holder, Next: nextJSON{What: t.Next.What, When: t.Next.When}, Timeline: []timelineJSON{}}
+	if t.Deadline != nil {
+		out.LegalDeadline = t.Deadline.In(vietnam).Format("2006-01-02")
+	}
+	for i, l := range t.Lines {
+		tj := timelineJSON{Type: string(l.Type), UPUCode: l.UPU, At: rfc(evs[i].ServerAt), Text: l.Title, Detail: l.Detail, Problem: l.Problem}
+		if evs[i].DeviceAt != nil {
+			tj.DeviceAt = rfc(*evs[i].DeviceAt)
+		}
+		out.Timeline = append(out.Timeline, tj)
+	}
+	return out
+}
+
+// notePublicWrites tells the public timeline cache of every request that may
+// have written, once its handler has returned (so after its commit, before
+// the client has the answer): the next hits wait for the changes.
+func (s *Server) notePublicWrites(c *fiber.Ctx) error {
+	err := c.Next()
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+	default:
+		if s.d.PublicCache != nil {
+			s.d.PublicCache.Wrote()
+		}
+	}
+	return err
+}
