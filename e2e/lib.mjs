@@ -201,7 +201,15 @@ export function watchErrors(page, { ignore = [] } = {}) {
     }
   });
   page.on("pageerror", (e) => w.errors.push(`exception: ${e.message}`));
-  page.on("requestfailed", (r) => w.errors.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  page.on("requestfailed", (r) => {
+    const why = r.failure()?.errorText ?? "";
+    // A static file (font, icon, stylesheet) still loading when the page
+    // navigates (a form posted, a link followed) is aborted by the browser
+    // itself: not a failure of ours. A server error on it still shows as an
+    // HTTP status below, and any other network error is reported.
+    if (why === "net::ERR_ABORTED" && new URL(r.url()).pathname.startsWith("/static/")) return;
+    w.errors.push(`request failed: ${r.url()} (${why})`);
+  });
   page.on("response", (r) => {
     if (r.status() >= 400) w.errors.push(`HTTP ${r.status()}: ${r.url()}`);
   });
