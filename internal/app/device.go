@@ -125,55 +125,93 @@ func SignedText(raw map[string]json.RawMessage) []byte {
 	return b.Bytes()
 }
 
-// checkSignature verifies sig (base64) over msg with the key.
-func checkSignature(k DeviceKey, msg []byte, sig64 string) ([]byte, bool) {
-	sig, err := base64.StdEncoding.DecodeString(sig64)
-	if err != nil {
-		return nil, false
-	}
-	switch k.Alg {
-	case "Ed25519":
-		return sig, len(k.PublicKey) == ed25519.PublicKeySize && ed25519.Verify(ed25519.PublicKey(k.PublicKey), msg, sig)
-	case "ES256":
-		pub, err := x509.ParsePKIXPublicKey(k.PublicKey)
-		ek, ok := pub.(*ecdsa.PublicKey)
-		if err != nil || !ok {
-			return sig, false
+// signatureChecker checks signatures made with one device key; the key is
+// parsed once. A key that does not parse fails every signature.
+func signatureChecker(k DeviceKey) func(msg []byte, sig64 string) ([]byte, bool) {
+	var ek *ecdsa.PublicKey
+	if k.Alg == "ES256" {
+		if pub, err := x509.ParsePKIXPublicKey(k.PublicKey); err == nil {
+			ek, _ = pub.(*ecdsa.PublicKey)
 		}
-		h := sha256.Sum256(msg)
-		if len(sig) == 64 { // WebCrypto's raw r‖s
-			r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-			return sig, ecdsa.Verify(ek, h[:], r, s)
-		}
-		return sig, ecdsa.VerifyASN1(ek, h[:], sig)
 	}
-	return sig, false
+	return func(msg []byte, sig64 string) ([]byte, bool) {
+		sig, err := base64.StdEncoding.DecodeString(sig64)
+		if err != nil {
+			return nil, false
+		}
+		switch k.Alg {
+		case "Ed25519":
+			return sig, len(k.PublicKey) == ed25519.PublicKeySize && ed25519.Verify(ed25519.PublicKey(k.PublicKey), msg, sig)
+		case "ES256":
+			if ek == nil {
+				return sig, false
+			}
+			h := sha256.Sum256(msg)
+			if len(sig) == 64 { // WebCrypto's raw r‖s
+				r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+				return sig, ecdsa.Verify(ek, h[:], r, s)
+			}
+			return sig, ecdsa.VerifyASN1(ek, h[:], sig)
+		}
+		return sig, false
+	}
 }
 
-// Verify is the Sync hook: the device signature when the device has a key,
-// then the door code or CCCD in the data, replaced by the fact they matched.
+// checkSignature checks one signature made with k.
+func checkSignature(k DeviceKey, msg []byte, sig64 string) ([]byte, bool) {
+	return signatureChecker(k)(msg, sig64)
+}
+
+// Verify checks one event alone; see Verifier.
 func (d *Devices) Verify(ctx context.Context, u User, device string, ev DeviceEvent, raw []byte) ([]byte, []byte, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, nil, errs.E(errs.Invalid, "sự kiện không phải đối tượng JSON")
-	}
-	var sig []byte
-	if device != "" {
-		k, ok, err := d.Store.FindDeviceKey(ctx, u.ID, device)
-		if err != nil {
-			return nil, nil, err
+	return d.Verifier(ctx, u, device)(ctx, ev, raw)
+}
+
+// Verifier is the Sync hook: for each event of a batch from one device, the
+// device signature when the device has a key, then the door code or CCCD in
+// the data, replaced by the fact they matched. The device's key is looked up
+// and parsed once per batch, at its first event.
+func (d *Devices) Verifier(_ context.Context, u User, device string) EventVerifier {
+	var (
+		loaded bool
+		has    bool
+		check  func(msg []byte, sig64 string) ([]byte, bool)
+	)
+	return func(ctx context.Context, ev DeviceEvent, raw []byte) ([]byte, []byte, error) {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return nil, nil, errs.E(errs.Invalid, "sự kiện không phải đối tượng JSON")
 		}
-		if ok {
-			if ev.Signature == "" {
-				return nil, nil, errs.E(errs.Unauthorized, "sự kiện thiếu chữ ký của thiết bị")
+		var sig []byte
+		if device != "" {
+			if !loaded {
+				k, ok, err := d.Store.FindDeviceKey(ctx, u.ID, device)
+				if err != nil {
+					return nil, nil, err
+				}
+				loaded, has = true, ok
+				if ok {
+					check = signatureChecker(k)
+				}
 			}
-			var good bool
-			sig, good = checkSignature(k, SignedText(fields), ev.Signature)
-			if !good {
-				return nil, sig, errs.E(errs.Unauthorized, "chữ ký của thiết bị không khớp: sự kiện có thể đã bị sửa")
+			if has {
+				if ev.Signature == "" {
+					return nil, nil, errs.E(errs.Unauthorized, "sự kiện thiếu chữ ký của thiết bị")
+				}
+				var good bool
+				sig, good = check(SignedText(fields), ev.Signature)
+				if !good {
+					return nil, sig, errs.E(errs.Unauthorized, "chữ ký của thiết bị không khớp: sự kiện có thể đã bị sửa")
+				}
 			}
 		}
+		return d.amend(ctx, ev, sig)
 	}
+}
+
+// amend replaces a door code or CCCD number in a collection or delivery by
+// the fact that it matched.
+func (d *Devices) amend(ctx context.Context, ev DeviceEvent, sig []byte) ([]byte, []byte, error) {
 	data := []byte(ev.Data)
 	t := tracking.EventType(ev.Type)
 	if t != tracking.PickupCollected && t != tracking.DeliveryCompleted {

@@ -71,10 +71,16 @@ type Sync struct {
 	Ledger *Ledger
 	Store  SyncStore
 	Now    func() time.Time
-	// Verify, when set, checks a device signature and amends event data
-	// (for example a one-time code checked against its hash). Optional.
-	Verify func(ctx context.Context, u User, device string, ev DeviceEvent, raw []byte) (data []byte, sig []byte, err error)
+	// Verify, when set, returns the checker of one batch's events: it
+	// checks each device signature and amends event data (for example a
+	// one-time code checked against its hash). Called once per batch, so
+	// what is the same for every event (the device's key) is loaded once.
+	// Optional.
+	Verify func(ctx context.Context, u User, device string) EventVerifier
 }
+
+// EventVerifier checks one event of a batch; see Sync.Verify.
+type EventVerifier func(ctx context.Context, ev DeviceEvent, raw []byte) (data []byte, sig []byte, err error)
 
 func syncErr(err error) *SyncError {
 	k := errs.KindOf(err)
@@ -105,6 +111,10 @@ func (s *Sync) Apply(ctx context.Context, u User, device string, evs []DeviceEve
 		results[i] = SyncResult{ID: evs[i].ID, Status: "rejected", Error: syncErr(err)}
 	}
 	actor := u.Party()
+	var verify EventVerifier
+	if s.Verify != nil {
+		verify = s.Verify(ctx, u, device)
+	}
 	for i, e := range evs {
 		results[i].ID = e.ID
 		stored := RedactRaw(raws[i])
@@ -147,8 +157,8 @@ func (s *Sync) Apply(ctx context.Context, u User, device string, evs []DeviceEve
 		}
 		data := []byte(e.Data)
 		var sig []byte
-		if s.Verify != nil {
-			data, sig, err = s.Verify(ctx, u, device, e, raws[i])
+		if verify != nil {
+			data, sig, err = verify(ctx, e, raws[i])
 			if err != nil {
 				reject(i, err)
 				s.keep(ctx, u, device, e, stored, sig, results[i].Error, now)
