@@ -21,16 +21,46 @@ import (
 )
 
 // Box encrypts small values with AES-256-GCM. The sealed form is a version
-// byte, the 12-byte nonce and the ciphertext with its tag, so keys can be
-// rotated by adding a version.
+// byte, the 12-byte nonce and the ciphertext with its tag.
+//
+// A Box seals with its current key and opens with the current key or,
+// failing that, the previous one (key rotation, NewRotatingBox). The sealed
+// form does not name its key: the GCM tag tells which key opens a value (a
+// value opening under a key it was not sealed with happens with probability
+// 2⁻¹²⁸), so values sealed before rotation existed stay readable as they are,
+// and a binary without the previous-key setting still reads what a newer one
+// seals with the same key.
 type Box struct {
-	aead cipher.AEAD
+	aead     cipher.AEAD
+	previous cipher.AEAD // nil when no previous key is set
 }
 
 const boxVersion = 1
 
-// NewBox returns a Box for a 32-byte key.
-func NewBox(key []byte) (*Box, error) {
+// NewBox returns a Box for a 32-byte key, with no previous key.
+func NewBox(key []byte) (*Box, error) { return NewRotatingBox(key, nil) }
+
+// NewRotatingBox returns a Box that seals with current and opens with current
+// or, failing that, previous. An empty previous means none. Both keys are 32
+// bytes and must differ.
+func NewRotatingBox(current, previous []byte) (*Box, error) {
+	aead, err := newAEAD(current)
+	if err != nil {
+		return nil, err
+	}
+	b := &Box{aead: aead}
+	if len(previous) > 0 {
+		if subtle.ConstantTimeCompare(current, previous) == 1 {
+			return nil, errors.New("secret: the previous box key equals the current one")
+		}
+		if b.previous, err = newAEAD(previous); err != nil {
+			return nil, fmt.Errorf("previous key: %w", err)
+		}
+	}
+	return b, nil
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) != 32 {
 		return nil, fmt.Errorf("secret: box key is %d bytes, want 32", len(key))
 	}
@@ -42,11 +72,15 @@ func NewBox(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret: %w", err)
 	}
-	return &Box{aead: aead}, nil
+	return aead, nil
 }
 
-// Seal encrypts plaintext bound to context (for example the column name), so
-// a value copied into another column does not open.
+// HasPrevious reports whether the Box has a previous key to fall back to.
+func (b *Box) HasPrevious() bool { return b.previous != nil }
+
+// Seal encrypts plaintext with the current key, bound to context (for
+// example the column name), so a value copied into another column does not
+// open.
 func (b *Box) Seal(plaintext, context []byte) []byte {
 	nonce := make([]byte, b.aead.NonceSize(), 1+b.aead.NonceSize()+len(plaintext)+b.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
@@ -56,20 +90,60 @@ func (b *Box) Seal(plaintext, context []byte) []byte {
 	return b.aead.Seal(out, nonce, plaintext, context)
 }
 
-// ErrOpen is returned when a sealed value does not decrypt.
+// ErrOpen is returned (possibly wrapped: test with errors.Is) when a sealed
+// value does not decrypt with any of the Box's keys.
 var ErrOpen = errors.New("secret: cannot open sealed value")
 
-// Open decrypts a value made by Seal with the same context.
+// errOpenEither is ErrOpen for a Box with two keys.
+var errOpenEither = fmt.Errorf("%w: neither the current key nor the previous one opens it (wrong keys, another column, or damaged)", ErrOpen)
+
+// Open decrypts a value made by Seal with the same context, under the
+// current key or, failing that, the previous one.
 func (b *Box) Open(sealed, context []byte) ([]byte, error) {
-	ns := b.aead.NonceSize()
-	if len(sealed) < 1+ns+b.aead.Overhead() || sealed[0] != boxVersion {
-		return nil, ErrOpen
+	pt, _, err := b.open(sealed, context)
+	return pt, err
+}
+
+// open also reports whether the current key opened the value.
+func (b *Box) open(sealed, context []byte) (pt []byte, current bool, err error) {
+	if pt, ok := openWith(b.aead, sealed, context); ok {
+		return pt, true, nil
 	}
-	pt, err := b.aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], context)
+	if b.previous == nil {
+		return nil, false, ErrOpen
+	}
+	if pt, ok := openWith(b.previous, sealed, context); ok {
+		return pt, false, nil
+	}
+	return nil, false, errOpenEither
+}
+
+func openWith(aead cipher.AEAD, sealed, context []byte) ([]byte, bool) {
+	ns := aead.NonceSize()
+	if len(sealed) < 1+ns+aead.Overhead() || sealed[0] != boxVersion {
+		return nil, false
+	}
+	pt, err := aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], context)
 	if err != nil {
-		return nil, ErrOpen
+		return nil, false
 	}
-	return pt, nil
+	return pt, true
+}
+
+// Reseal brings a sealed value under the current key. A value the current
+// key opens is already current: it comes back unchanged with resealed false.
+// A value only the previous key opens is opened and sealed anew with the
+// current key and the same context (resealed true). A value neither key
+// opens is an error wrapping ErrOpen; the error never contains the value.
+func (b *Box) Reseal(sealed, context []byte) (out []byte, resealed bool, err error) {
+	pt, current, err := b.open(sealed, context)
+	if err != nil {
+		return nil, false, err
+	}
+	if current {
+		return sealed, false, nil
+	}
+	return b.Seal(pt, context), true, nil
 }
 
 // Hasher makes keyed hashes (HMAC-SHA256) of personal identifiers so they can
