@@ -72,7 +72,9 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	if err != nil {
 		return nil, err
 	}
-	box, err := secret.NewBox(cfg.Keys.Data)
+	// Seals with the data key; opens with it or, during a rotation, with
+	// HOSO_DATA_KEY_PREVIOUS (`hoso rekey` moves the values to the new key).
+	box, err := secret.NewRotatingBox(cfg.Keys.Data, cfg.Keys.DataPrevious)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ type Config struct {
 	BaseURLDerived bool
 	LogLevel       slog.Level    // HOSO_LOG_LEVEL
 	Demo           bool          // set by `hoso demo`, never by a variable
-	Keys           Keys          // HOSO_DATA_KEY, HOSO_HASH_KEY, HOSO_SESSION_KEY, HOSO_RECEIPT_KEY
+	Keys           Keys          // HOSO_DATA_KEY, HOSO_DATA_KEY_PREVIOUS, HOSO_HASH_KEY, HOSO_SESSION_KEY, HOSO_RECEIPT_KEY
 	S10            S10           // HOSO_S10_PICKUP, HOSO_S10_RETURN, HOSO_S10_COUNTRY
 	Service        ServiceHours  // HOSO_SERVICE_HOURS, HOSO_SERVICE_DAYS
 	PublicRate     int           // HOSO_PUBLIC_RATE_PER_MIN
@@ -43,10 +43,14 @@ type Config struct {
 
 // Keys are the secrets. Each is 32 bytes.
 type Keys struct {
-	Data    []byte // AES-256-GCM key for phones and portal secrets at rest
-	Hash    []byte // HMAC key for CCCD and phone lookup hashes
-	Session []byte // HMAC key for CSRF tokens and session ids
-	Receipt []byte // Ed25519 seed for signing receipts
+	Data []byte // AES-256-GCM key for phones and portal secrets at rest
+	// DataPrevious is the data key being rotated away from (optional, nil
+	// when unset): values it sealed still open until `hoso rekey` has
+	// sealed them again with Data. It differs from Data.
+	DataPrevious []byte
+	Hash         []byte // HMAC key for CCCD and phone lookup hashes
+	Session      []byte // HMAC key for CSRF tokens and session ids
+	Receipt      []byte // Ed25519 seed for signing receipts
 }
 
 // S10 holds the service letters per leg and the country code.
@@ -234,6 +238,13 @@ func Load(env func(string) string, demo bool) (Config, error) {
 		*dst = b
 	}
 	key("HOSO_DATA_KEY", &c.Keys.Data, demoKeys.Data)
+	if strings.TrimSpace(env("HOSO_DATA_KEY_PREVIOUS")) != "" {
+		// Optional, validated like the data key; no demo default.
+		key("HOSO_DATA_KEY_PREVIOUS", &c.Keys.DataPrevious, demoKeys.Data)
+		if c.Keys.DataPrevious != nil && bytes.Equal(c.Keys.DataPrevious, c.Keys.Data) {
+			bad("HOSO_DATA_KEY_PREVIOUS", "equals HOSO_DATA_KEY; set it to the key being rotated away from, or leave it unset")
+		}
+	}
 	key("HOSO_HASH_KEY", &c.Keys.Hash, demoKeys.Hash)
 	key("HOSO_SESSION_KEY", &c.Keys.Session, demoKeys.Session)
 	key("HOSO_RECEIPT_KEY", &c.Keys.Receipt, demoKeys.Receipt)
@@ -319,6 +330,12 @@ func (c Config) LogValue() slog.Value {
 		h := sha256.Sum256(b)
 		return "set (sha256 " + hex.EncodeToString(h[:3]) + "…)"
 	}
+	fpOptional := func(b []byte) string {
+		if len(b) == 0 {
+			return "unset"
+		}
+		return fp(b)
+	}
 	return slog.GroupValue(
 		slog.String("database_url", db),
 		slog.Int("db_pool_size", c.DBPoolSize),
@@ -327,6 +344,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("demo", c.Demo),
 		slog.String("data_key", fp(c.Keys.Data)),
+		slog.String("data_key_previous", fpOptional(c.Keys.DataPrevious)),
 		slog.String("hash_key", fp(c.Keys.Hash)),
 		slog.String("session_key", fp(c.Keys.Session)),
 		slog.String("receipt_key", fp(c.Keys.Receipt)),
