@@ -1,0 +1,189 @@
+package pg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	gopg "github.com/go-pg/pg/v10"
+)
+
+// SealedColumn is a column whose values the application seals with the data
+// key (secret.Box), with its table's primary key. The names are constants of
+// this file, never input.
+type SealedColumn struct {
+	Table   string // for example "parcels"
+	Column  string // for example "phone_enc"
+	Key     string // the table's primary key column
+	keyType string // its SQL type: keys travel as text and are cast back
+}
+
+// Name is "table.column".
+func (c SealedColumn) Name() string { return c.Table + "." + c.Column }
+
+// SealedColumns returns every column sealed with the data key, as the
+// migrations define them and the application seals them:
+//
+//   - parcels.phone_enc: the citizen's phone (context app.SealPhone);
+//   - citizen_flows.phone_enc: the phone of a citizen's own request, keyed by
+//     the hash of the flow token (context "citizen_flows.phone");
+//   - sms_messages.phone_enc: the phone of a message kept by the demo SMS
+//     provider (context "sms_messages.phone");
+//   - portal_clients.secret_enc: a portal's HMAC secret (context
+//     app.SealPortalSecret + ":" + the portal's id);
+//   - notify_tokens.access_enc and notify_tokens.refresh_enc: a notification
+//     provider's token pair, today Zalo's (context "notify_tokens.zalo").
+//
+// A test checks this list against every bytea column named *_enc in the
+// schema.
+func SealedColumns() []SealedColumn {
+	return []SealedColumn{
+		{Table: "parcels", Column: "phone_enc", Key: "id", keyType: "uuid"},
+		{Table: "citizen_flows", Column: "phone_enc", Key: "token_hash", keyType: "bytea"},
+		{Table: "sms_messages", Column: "phone_enc", Key: "id", keyType: "uuid"},
+		{Table: "portal_clients", Column: "secret_enc", Key: "id", keyType: "text"},
+		{Table: "notify_tokens", Column: "access_enc", Key: "provider", keyType: "text"},
+		{Table: "notify_tokens", Column: "refresh_enc", Key: "provider", keyType: "text"},
+	}
+}
+
+// Resealer brings one sealed value under the current key. key is the row's
+// primary key as text (a bytea key as \x…hex). It returns nil when the value
+// is already under the current key, the new sealed value when it was not, and
+// an error when it cannot be opened.
+type Resealer func(key string, sealed []byte) ([]byte, error)
+
+// RekeyOptions tune RekeyColumn.
+type RekeyOptions struct {
+	Batch  int  // rows per transaction (default 500)
+	DryRun bool // count only: no row is locked or written
+	// LockTimeout bounds the wait for a row a running server holds; the
+	// batch then rolls back and is tried again (default 500ms, below
+	// PostgreSQL's deadlock_timeout, so the server never loses).
+	LockTimeout time.Duration
+}
+
+// RekeyCount is what RekeyColumn did to one column.
+type RekeyCount struct {
+	Resealed int // sealed again with the current key (DryRun: would be)
+	Current  int // already under the current key
+	Failed   int // opened with no key: left as they are
+	// FailedKeys are the primary keys (as text) of the failed rows, never
+	// their content.
+	FailedKeys []string
+}
+
+// rekeyAttempts is how often a batch that met a lock timeout is tried.
+const rekeyAttempts = 20
+
+// RekeyColumn walks col in primary-key order, batch rows per transaction,
+// locking each batch's rows (SELECT … FOR UPDATE) so a running server's
+// writes are neither lost nor overwritten, and writes back what fn returns.
+// Rows a server inserts meanwhile are sealed by that server. A failed value
+// is counted and left unchanged; fn's error never stops the walk, a database
+// error does.
+func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, fn Resealer) (RekeyCount, error) {
+	if col.keyType == "" {
+		return RekeyCount{}, fmt.Errorf("rekey %s: not a column of SealedColumns", col.Name())
+	}
+	if o.Batch <= 0 {
+		o.Batch = 500
+	}
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = 500 * time.Millisecond
+	}
+	var total RekeyCount
+	last, first := "", true
+	for {
+		var (
+			batch RekeyCount
+			n     int
+			next  string
+		)
+		err := d.rekeyBatchRetry(ctx, func(ctx context.Context) error {
+			batch, n, next = RekeyCount{}, 0, ""
+			if !o.DryRun {
+				if _, err := d.exec(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", o.LockTimeout.Milliseconds())); err != nil {
+					return err
+				}
+			}
+			var rows []struct {
+				Key   string
+				Value []byte
+			}
+			where := ""
+			params := []any{}
+			if !first {
+				where = fmt.Sprintf("WHERE %s > ?::%s", col.Key, col.keyType)
+				params = append(params, last)
+			}
+			lock := " FOR UPDATE"
+			if o.DryRun {
+				lock = ""
+			}
+			params = append(params, o.Batch)
+			q := fmt.Sprintf("SELECT %[1]s::text AS key, %[2]s AS value FROM %[3]s %[4]s ORDER BY %[1]s LIMIT ?%[5]s",
+				col.Key, col.Column, col.Table, where, lock)
+			if err := d.query(ctx, &rows, q, params...); err != nil {
+				return err
+			}
+			upd := fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?::%s", col.Table, col.Column, col.Key, col.keyType)
+			for _, r := range rows {
+				out, err := fn(r.Key, r.Value)
+				switch {
+				case err != nil:
+					batch.Failed++
+					batch.FailedKeys = append(batch.FailedKeys, r.Key)
+				case out == nil:
+					batch.Current++
+				default:
+					batch.Resealed++
+					if !o.DryRun {
+						if _, err := d.exec(ctx, upd, out, r.Key); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			n = len(rows)
+			if n > 0 {
+				next = rows[n-1].Key
+			}
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("rekey %s after key %q: %w", col.Name(), last, err)
+		}
+		total.Resealed += batch.Resealed
+		total.Current += batch.Current
+		total.Failed += batch.Failed
+		total.FailedKeys = append(total.FailedKeys, batch.FailedKeys...)
+		if n < o.Batch {
+			return total, nil
+		}
+		last, first = next, false
+	}
+}
+
+// rekeyBatchRetry runs fn in a transaction, again after a lock timeout
+// (InTx itself retries deadlocks and serialization failures).
+func (d *DB) rekeyBatchRetry(ctx context.Context, fn func(ctx context.Context) error) error {
+	var err error
+	for attempt := 0; attempt < rekeyAttempts; attempt++ {
+		if err = d.InTx(ctx, fn); err == nil || !lockTimedOut(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return translate(ctx.Err())
+		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func lockTimedOut(err error) bool {
+	var pe gopg.Error
+	return errors.As(err, &pe) && pe.Field('C') == "55P03"
+}

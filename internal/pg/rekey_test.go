@@ -1,0 +1,279 @@
+package pg_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"hoso/internal/app"
+	"hoso/internal/pg"
+	"hoso/internal/secret"
+)
+
+var (
+	rekeyA = bytes.Repeat([]byte{0xA1}, 32)
+	rekeyB = bytes.Repeat([]byte{0xB2}, 32)
+)
+
+// sealContext is the context the application seals each column's values
+// with (cmd/hoso/rekey.go has the same mapping).
+func sealContext(col pg.SealedColumn, key string) string {
+	switch col.Name() {
+	case "parcels.phone_enc":
+		return app.SealPhone
+	case "citizen_flows.phone_enc":
+		return "citizen_flows.phone"
+	case "sms_messages.phone_enc":
+		return "sms_messages.phone"
+	case "portal_clients.secret_enc":
+		return app.SealPortalSecret + ":" + key
+	case "notify_tokens.access_enc", "notify_tokens.refresh_enc":
+		return "notify_tokens." + key
+	}
+	return "unknown"
+}
+
+func resealer(box *secret.Box, col pg.SealedColumn) pg.Resealer {
+	return func(key string, sealed []byte) ([]byte, error) {
+		out, resealed, err := box.Reseal(sealed, []byte(sealContext(col, key)))
+		if err != nil || !resealed {
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
+type rekeyFixture struct {
+	*dispatchFixture
+	damaged string // the parcel whose phone opens with no key
+}
+
+// snapshot returns every sealed value by column and key.
+func (f *rekeyFixture) snapshot(t *testing.T) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, col := range pg.SealedColumns() {
+		// Read the values through a dry run that only records them.
+		_, err := f.db.RekeyColumn(context.Background(), col, pg.RekeyOptions{DryRun: true}, func(key string, sealed []byte) ([]byte, error) {
+			out[col.Name()+"/"+key] = append([]byte(nil), sealed...)
+			return nil, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// newRekeyFixture has sealed values in every column: most under key A, one
+// parcel already under B, one parcel damaged.
+func newRekeyFixture(t *testing.T) *rekeyFixture {
+	t.Helper()
+	f := &rekeyFixture{dispatchFixture: newDispatchFixture(t)}
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 4; i < 7; i++ {
+		f.parcels = append(f.parcels, f.parcel(t, fmt.Sprintf("EA%08d%dVN", 10000000+i, 0), "BC-05443", f.day.At(8*60), f.day.At(10*60)))
+	}
+	a, _ := secret.NewBox(rekeyA)
+	b, _ := secret.NewBox(rekeyB)
+	for i, id := range f.parcels {
+		sealed := a.Seal([]byte(fmt.Sprintf("091234567%d", i)), []byte(app.SealPhone))
+		switch i {
+		case 2:
+			sealed = b.Seal([]byte("0912345672"), []byte(app.SealPhone))
+		case 5:
+			sealed[len(sealed)-1] ^= 1
+			f.damaged = id
+		}
+		must(f.db.ExecForTest(ctx, `UPDATE parcels SET phone_enc = ? WHERE id = ?`, sealed, id))
+	}
+	now := time.Now()
+	for i, th := range [][]byte{{0x00, 0x01}, {0xff, 0x5c}, {0x5c, 0x78}} { // 0x5c is a backslash
+		must(f.db.CreateFlow(ctx, th, app.Flow{DossierCode: fmt.Sprintf("HS-%d", i), PhoneEnc: a.Seal([]byte("0987654321"), []byte("citizen_flows.phone")),
+			PhoneHash: []byte{byte(i)}, CodeHash: []byte{1}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}))
+	}
+	for i := 0; i < 2; i++ {
+		must(f.db.InsertSMS(ctx, fmt.Sprintf("00000000-0000-0000-0000-00000000000%d", i), a.Seal([]byte("0987654321"), []byte("sms_messages.phone")),
+			"321", "Mã của bạn", "demo", "stored", now))
+	}
+	for _, id := range []string{"dvc-a", "dvc-b", "dvc.c"} {
+		must(f.db.CreatePortalClient(ctx, app.PortalClient{ID: id, ProvinceCode: "19", Active: true, CreatedAt: now,
+			SecretEnc: a.Seal([]byte("bí mật "+id), []byte(app.SealPortalSecret+":"+id))}))
+	}
+	must(f.db.UpdateNotifyToken(ctx, "zalo", now, func(_, _ []byte, _ time.Time, _ bool) ([]byte, []byte, time.Time, error) {
+		return a.Seal([]byte("access"), []byte("notify_tokens.zalo")), a.Seal([]byte("refresh"), []byte("notify_tokens.zalo")), now.Add(time.Hour), nil
+	}))
+	return f
+}
+
+func TestSealedColumnsAreEveryEncColumn(t *testing.T) {
+	db := newDispatchFixture(t).db
+	n, err := db.CountForTest(context.Background(), `SELECT count(*) FROM information_schema.columns
+		WHERE table_schema = 'public' AND data_type = 'bytea' AND column_name LIKE '%\_enc'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(pg.SealedColumns()) {
+		t.Errorf("schema has %d bytea *_enc columns, SealedColumns lists %d: add the new sealed column to rekey", n, len(pg.SealedColumns()))
+	}
+	for _, col := range pg.SealedColumns() {
+		m, err := db.CountForTest(context.Background(), `SELECT count(*) FROM information_schema.columns
+			WHERE table_schema = 'public' AND data_type = 'bytea' AND table_name = ? AND column_name = ?`, col.Table, col.Column)
+		if err != nil || m != 1 {
+			t.Errorf("%s: not a bytea column of the schema (%d, %v)", col.Name(), m, err)
+		}
+		k, err := db.CountForTest(context.Background(), `SELECT count(*) FROM information_schema.table_constraints tc
+			JOIN information_schema.key_column_usage ku USING (constraint_schema, constraint_name)
+			WHERE tc.table_schema = 'public' AND tc.table_name = ? AND tc.constraint_type = 'PRIMARY KEY' AND ku.column_name = ?`, col.Table, col.Key)
+		if err != nil || k != 1 {
+			t.Errorf("%s: %s is not its table's primary key (%d, %v)", col.Name(), col.Key, k, err)
+		}
+	}
+}
+
+func TestRekeyColumns(t *testing.T) {
+	f := newRekeyFixture(t)
+	ctx := context.Background()
+	rot, _ := secret.NewRotatingBox(rekeyB, rekeyA)
+	onlyB, _ := secret.NewBox(rekeyB)
+	before := f.snapshot(t)
+	if len(before) != 7+3+2+3+2 {
+		t.Fatalf("fixture has %d sealed values", len(before))
+	}
+	// Every column holds values; the table gives what a run must find.
+	want := map[string]pg.RekeyCount{
+		"parcels.phone_enc":         {Resealed: 5, Current: 1, Failed: 1, FailedKeys: []string{f.damaged}},
+		"citizen_flows.phone_enc":   {Resealed: 3},
+		"sms_messages.phone_enc":    {Resealed: 2},
+		"portal_clients.secret_enc": {Resealed: 3},
+		"notify_tokens.access_enc":  {Resealed: 1},
+		"notify_tokens.refresh_enc": {Resealed: 1},
+	}
+	run := func(dry bool) map[string]pg.RekeyCount {
+		got := map[string]pg.RekeyCount{}
+		for _, col := range pg.SealedColumns() {
+			c, err := f.db.RekeyColumn(ctx, col, pg.RekeyOptions{Batch: 2, DryRun: dry}, resealer(rot, col))
+			if err != nil {
+				t.Fatalf("%s: %v", col.Name(), err)
+			}
+			got[col.Name()] = c
+		}
+		return got
+	}
+	same := func(a, b pg.RekeyCount) bool {
+		return a.Resealed == b.Resealed && a.Current == b.Current && a.Failed == b.Failed &&
+			strings.Join(a.FailedKeys, ",") == strings.Join(b.FailedKeys, ",")
+	}
+
+	// Dry run: the counts of a real run, nothing written.
+	for name, c := range run(true) {
+		if !same(c, want[name]) {
+			t.Errorf("dry run %s = %+v; want %+v", name, c, want[name])
+		}
+	}
+	for k, v := range f.snapshot(t) {
+		if !bytes.Equal(v, before[k]) {
+			t.Errorf("dry run changed %s", k)
+		}
+	}
+
+	// The run: every value but the damaged one now opens with B alone.
+	for name, c := range run(false) {
+		if !same(c, want[name]) {
+			t.Errorf("rekey %s = %+v; want %+v", name, c, want[name])
+		}
+	}
+	after := f.snapshot(t)
+	if len(after) != len(before) {
+		t.Fatalf("%d values after, %d before", len(after), len(before))
+	}
+	for k, v := range after {
+		name, key, _ := strings.Cut(k, "/")
+		var col pg.SealedColumn
+		for _, c := range pg.SealedColumns() {
+			if c.Name() == name {
+				col = c
+			}
+		}
+		_, err := onlyB.Open(v, []byte(sealContext(col, key)))
+		switch {
+		case name == "parcels.phone_enc" && key == f.damaged:
+			if !bytes.Equal(v, before[k]) {
+				t.Errorf("the damaged value was changed")
+			}
+		case err != nil:
+			t.Errorf("%s does not open with the new key alone: %v", k, err)
+		case name == "parcels.phone_enc" && key == f.parcels[2]:
+			if !bytes.Equal(v, before[k]) {
+				t.Errorf("a value already under the new key was sealed again")
+			}
+		}
+	}
+	// The store's own read opens with the new key alone.
+	p, err := f.db.ParcelSecret(ctx, "EA100000000VN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := onlyB.Open(p.PhoneEnc, []byte(app.SealPhone)); err != nil || string(got) != "0912345670" {
+		t.Errorf("ParcelSecret's phone opens with B alone = %q, %v", got, err)
+	}
+
+	// Second run: nothing left to do but the damaged value.
+	for name, c := range run(false) {
+		w := pg.RekeyCount{Current: want[name].Resealed + want[name].Current, Failed: want[name].Failed, FailedKeys: want[name].FailedKeys}
+		if !same(c, w) {
+			t.Errorf("second run %s = %+v; want %+v", name, c, w)
+		}
+	}
+}
+
+// TestRekeyWaitsForLockedRows: a row a server holds is waited for (the
+// batch retries after a short lock timeout) and then sealed again.
+func TestRekeyWaitsForLockedRows(t *testing.T) {
+	f := newRekeyFixture(t)
+	ctx := context.Background()
+	rot, _ := secret.NewRotatingBox(rekeyB, rekeyA)
+	col := pg.SealedColumns()[0]
+	locked := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- f.db.InTx(ctx, func(ctx context.Context) error {
+			if err := f.db.ExecForTest(ctx, `SELECT 1 FROM parcels WHERE id = ? FOR UPDATE`, f.parcels[3]); err != nil {
+				return err
+			}
+			close(locked)
+			time.Sleep(600 * time.Millisecond)
+			return nil
+		})
+	}()
+	<-locked
+	start := time.Now()
+	c, err := f.db.RekeyColumn(ctx, col, pg.RekeyOptions{Batch: 3, LockTimeout: 50 * time.Millisecond}, resealer(rot, col))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if c.Resealed != 5 || c.Failed != 1 {
+		t.Errorf("rekey with a locked row = %+v", c)
+	}
+	if time.Since(start) < 400*time.Millisecond {
+		t.Errorf("rekey finished in %v without waiting for the locked row", time.Since(start))
+	}
+	keys := c.FailedKeys
+	sort.Strings(keys)
+	if len(keys) != 1 || keys[0] != f.damaged {
+		t.Errorf("failed keys %v", keys)
+	}
+}
