@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"demo":          {"migrate, seed the demo province and serve (--seed-only to stop after seeding)", cmdDemo},
 		"portal":        {"portal add <id> --province <code> [--callback URL]: register a portal client", cmdPortal},
 		"user":          {"user add <username> --role <role> [--office|--desk|--province] --password <pw>", cmdUser},
+		"rekey":         {"seal every personal-data value again with HOSO_DATA_KEY, opening it with HOSO_DATA_KEY_PREVIOUS (--dry-run, --batch N); exits non-zero when a value opens with neither", cmdRekey},
 
 		"verify-receipt": {"check a receipt JSON (/bien-nhan/CODE.json) offline with the public key; exits non-zero when not genuine (--key, --demo)", cmdVerifyReceipt},
 		"receipt-key":    {"print the public key receipts are checked with (from HOSO_RECEIPT_KEY; --demo for the demo's)", cmdReceiptKey},

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"hoso/internal/app"
+	"hoso/internal/config"
+	"hoso/internal/pg"
+	"hoso/internal/secret"
+)
+
+// sealContext is the context the application seals a column's values with
+// (secret.Box binds each value to it), given the row's primary key as text.
+// The columns are pg.SealedColumns:
+//
+//   - parcels.phone_enc: app.SealPhone (internal/app/intake.go);
+//   - citizen_flows.phone_enc: "citizen_flows.phone" (internal/app/citizen.go);
+//   - sms_messages.phone_enc: "sms_messages.phone" (app.DemoSMS);
+//   - portal_clients.secret_enc: app.SealPortalSecret + ":" + the portal id
+//     (internal/app/portal.go);
+//   - notify_tokens.access_enc, notify_tokens.refresh_enc: "notify_tokens." +
+//     the provider, which for the one provider there is, "zalo", is
+//     internal/notify/zalo.go's sealZalo.
+//
+// A column missing here stops `hoso rekey` before it changes anything.
+func sealContext(column, key string) (string, bool) {
+	switch column {
+	case "parcels.phone_enc":
+		return app.SealPhone, true
+	case "citizen_flows.phone_enc":
+		return "citizen_flows.phone", true
+	case "sms_messages.phone_enc":
+		return "sms_messages.phone", true
+	case "portal_clients.secret_enc":
+		return app.SealPortalSecret + ":" + key, true
+	case "notify_tokens.access_enc", "notify_tokens.refresh_enc":
+		return "notify_tokens." + key, true
+	}
+	return "", false
+}
+
+// cmdRekey seals every value of the sealed columns that is not under the
+// current data key (HOSO_DATA_KEY) again with it, opening it with
+// HOSO_DATA_KEY_PREVIOUS. It can run while servers run with both keys set.
+func cmdRekey(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rekey", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dry := fs.Bool("dry-run", false, "count what would be sealed again; change nothing")
+	batch := fs.Int("batch", 500, "rows per transaction")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || *batch < 1 {
+		return errors.New("usage: hoso rekey [--dry-run] [--batch N]")
+	}
+	cfg, err := config.Load(env, false)
+	if err != nil {
+		return err
+	}
+	sys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer sys.db.Close()
+	if err := sys.db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	return rekey(ctx, sys.db, sys.box, cfg.Keys, pg.RekeyOptions{Batch: *batch, DryRun: *dry}, stdout, stderr)
+}
+
+// rekey runs the re-sealing over every sealed column and prints a line per
+// column. Values that open with neither key are listed by table and primary
+// key, never by content, and make the result an error.
+func rekey(ctx context.Context, db *pg.DB, box *secret.Box, keys config.Keys, o pg.RekeyOptions, stdout, stderr io.Writer) error {
+	cols := pg.SealedColumns()
+	for _, c := range cols {
+		if _, ok := sealContext(c.Name(), ""); !ok {
+			return fmt.Errorf("rekey: no sealing context known for %s", c.Name())
+		}
+	}
+	prev := "unset: values not under the current key will fail"
+	if box.HasPrevious() {
+		prev = keyFingerprint(keys.DataPrevious)
+	}
+	mode := ""
+	if o.DryRun {
+		mode = " (dry run: nothing is written)"
+	}
+	fmt.Fprintf(stdout, "rekey: current data key %s, previous %s%s\n", keyFingerprint(keys.Data), prev, mode)
+	fmt.Fprintf(stdout, "%-28s %10s %10s %8s\n", "column", "resealed", "current", "failed")
+	var failed int
+	for _, c := range cols {
+		col := c
+		n, err := db.RekeyColumn(ctx, col, o, func(key string, sealed []byte) ([]byte, error) {
+			sealCtx, _ := sealContext(col.Name(), key)
+			out, resealed, err := box.Reseal(sealed, []byte(sealCtx))
+			if err != nil || !resealed {
+				return nil, err
+			}
+			return out, nil
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-28s %10d %10d %8d\n", col.Name(), n.Resealed, n.Current, n.Failed)
+		for _, k := range n.FailedKeys {
+			fmt.Fprintf(stderr, "rekey: %s %s=%s opens with neither key: left as it is\n", col.Name(), col.Key, k)
+		}
+		failed += n.Failed
+	}
+	if failed > 0 {
+		return fmt.Errorf("rekey: %d value(s) open with neither the current nor the previous data key (listed above)", failed)
+	}
+	return nil
+}
+
+// keyFingerprint is how the start-up log shows a key.
+func keyFingerprint(k []byte) string {
+	h := sha256.Sum256(k)
+	return "sha256 " + hex.EncodeToString(h[:3]) + "…"
+}
