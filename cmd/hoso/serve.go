@@ -85,10 +85,13 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(
 	return nil
 }
 
-// housekeeping prunes nonces, idempotency keys and sessions now and then.
+// housekeeping prunes nonces, idempotency keys and sessions now and then,
+// applies the retention policy (docs/operations.md section 4) and seals the
+// daily roots.
 func (s *system) housekeeping(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
+	policy := app.DefaultRetention(config.Vietnam)
 	for {
 		now := s.now()
 		if err := s.db.PruneNonces(ctx, now.Add(-11*time.Minute)); err != nil && ctx.Err() == nil {
@@ -99,6 +102,12 @@ func (s *system) housekeeping(ctx context.Context) {
 		}
 		if err := s.db.PruneSessions(ctx, now); err != nil && ctx.Err() == nil {
 			s.log.Warn("prune sessions", "err", err)
+		}
+		// Counts only: the job never logs personal data.
+		if c, err := s.db.Retain(ctx, now, policy); err != nil && ctx.Err() == nil {
+			s.log.Warn("retention", append([]any{"err", err}, c.LogArgs()...)...)
+		} else if c.Total() > 0 {
+			s.log.Info("retention", c.LogArgs()...)
 		}
 		v := &app.Verifier{Store: s.db, Now: s.now, Zone: config.Vietnam}
 		if n, err := v.SealDays(ctx); err != nil && ctx.Err() == nil {
