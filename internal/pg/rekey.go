@@ -77,7 +77,8 @@ type RekeyCount struct {
 // rekeyAttempts is how often a batch that met a lock timeout is tried.
 const rekeyAttempts = 20
 
-// RekeyColumn walks col in primary-key order, batch rows per transaction,
+// RekeyColumn walks col's non-empty values (an empty one is erased personal
+// data, not a sealed value) in primary-key order, batch rows per transaction,
 // locking each batch's rows (SELECT … FOR UPDATE) so a running server's
 // writes are neither lost nor overwritten, and writes back what fn returns.
 // Rows a server inserts meanwhile are sealed by that server. A failed value
@@ -112,10 +113,12 @@ func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, 
 				Key   string
 				Value []byte
 			}
-			where := ""
+			// An empty value is no sealed value: personal data erased at
+			// the end of its retention period (phone_enc = '').
+			where := fmt.Sprintf("WHERE octet_length(%s) > 0", col.Column)
 			params := []any{}
 			if !first {
-				where = fmt.Sprintf("WHERE %s > ?::%s", col.Key, col.keyType)
+				where += fmt.Sprintf(" AND %s > ?::%s", col.Key, col.keyType)
 				params = append(params, last)
 			}
 			lock := " FOR UPDATE"

@@ -81,7 +81,7 @@ func newRekeyFixture(t *testing.T) *rekeyFixture {
 			t.Fatal(err)
 		}
 	}
-	for i := 4; i < 7; i++ {
+	for i := 4; i < 8; i++ {
 		f.parcels = append(f.parcels, f.parcel(t, fmt.Sprintf("EA%08d%dVN", 10000000+i, 0), "BC-05443", f.day.At(8*60), f.day.At(10*60)))
 	}
 	a, _ := secret.NewBox(rekeyA)
@@ -94,6 +94,8 @@ func newRekeyFixture(t *testing.T) *rekeyFixture {
 		case 5:
 			sealed[len(sealed)-1] ^= 1
 			f.damaged = id
+		case 7:
+			sealed = []byte{} // erased at the end of its retention period: skipped
 		}
 		must(f.db.ExecForTest(ctx, `UPDATE parcels SET phone_enc = ? WHERE id = ?`, sealed, id))
 	}
@@ -218,6 +220,9 @@ func TestRekeyColumns(t *testing.T) {
 				t.Errorf("a value already under the new key was sealed again")
 			}
 		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM parcels WHERE phone_enc = ''::bytea`); n != 1 {
+		t.Errorf("%d erased phones after the run; want the one there was", n)
 	}
 	// The store's own read opens with the new key alone.
 	p, err := f.db.ParcelSecret(ctx, "EA100000000VN")
