@@ -85,6 +85,22 @@ const rekeyAttempts = 20
 // is counted and left unchanged; fn's error never stops the walk, a database
 // error does.
 func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, fn Resealer) (RekeyCount, error) {
+	upd := fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?::%s", col.Table, col.Column, col.Key, col.keyType)
+	return d.walkSealed(ctx, col, "", o,
+		func(key string, value, _ []byte) ([]byte, error) { return fn(key, value) },
+		func(ctx context.Context, key string, _, out []byte) error {
+			_, err := d.exec(ctx, upd, out, key)
+			return err
+		})
+}
+
+// walkSealed is the batch walk of RekeyColumn and RehashPhones: fn sees each
+// row's key, sealed value and the column also names (nil when none) and
+// returns nil (current), a new value or an error (failed); write stores a
+// new value inside the batch's transaction.
+func (d *DB) walkSealed(ctx context.Context, col SealedColumn, also string, o RekeyOptions,
+	fn func(key string, value, also []byte) ([]byte, error),
+	write func(ctx context.Context, key string, also, out []byte) error) (RekeyCount, error) {
 	if col.keyType == "" {
 		return RekeyCount{}, fmt.Errorf("rekey %s: not a column of SealedColumns", col.Name())
 	}
@@ -93,6 +109,10 @@ func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, 
 	}
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = 500 * time.Millisecond
+	}
+	alsoSQL := "NULL::bytea"
+	if also != "" {
+		alsoSQL = also
 	}
 	var total RekeyCount
 	last, first := "", true
@@ -112,6 +132,7 @@ func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, 
 			var rows []struct {
 				Key   string
 				Value []byte
+				Also  []byte
 			}
 			// An empty value is no sealed value: personal data erased at
 			// the end of its retention period (phone_enc = '').
@@ -126,14 +147,13 @@ func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, 
 				lock = ""
 			}
 			params = append(params, o.Batch)
-			q := fmt.Sprintf("SELECT %[1]s::text AS key, %[2]s AS value FROM %[3]s %[4]s ORDER BY %[1]s LIMIT ?%[5]s",
-				col.Key, col.Column, col.Table, where, lock)
+			q := fmt.Sprintf("SELECT %[1]s::text AS key, %[2]s AS value, %[6]s AS also FROM %[3]s %[4]s ORDER BY %[1]s LIMIT ?%[5]s",
+				col.Key, col.Column, col.Table, where, lock, alsoSQL)
 			if err := d.query(ctx, &rows, q, params...); err != nil {
 				return err
 			}
-			upd := fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?::%s", col.Table, col.Column, col.Key, col.keyType)
 			for _, r := range rows {
-				out, err := fn(r.Key, r.Value)
+				out, err := fn(r.Key, r.Value, r.Also)
 				switch {
 				case err != nil:
 					batch.Failed++
@@ -143,7 +163,7 @@ func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, 
 				default:
 					batch.Resealed++
 					if !o.DryRun {
-						if _, err := d.exec(ctx, upd, out, r.Key); err != nil {
+						if err := write(ctx, r.Key, r.Also, out); err != nil {
 							return err
 						}
 					}
@@ -167,6 +187,78 @@ func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, 
 		}
 		last, first = next, false
 	}
+}
+
+// PhoneHashColumns are the sealed phones stored beside their keyed hash
+// (phone_hash, HMAC with the hash key): parcels.phone_enc and
+// citizen_flows.phone_enc. The other phone hashes (notify_optouts,
+// notify_counters, notify_links) have no sealed phone: RehashPhones moves
+// them from a phone's old hash to its new one when it re-hashes a row.
+func PhoneHashColumns() []SealedColumn {
+	var out []SealedColumn
+	for _, c := range SealedColumns() {
+		if c.Name() == "parcels.phone_enc" || c.Name() == "citizen_flows.phone_enc" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Rehasher returns the keyed hash of a sealed phone under the current hash
+// key, or nil when the stored hash already is that, or an error when the
+// phone cannot be opened.
+type Rehasher func(key string, sealedPhone, storedHash []byte) ([]byte, error)
+
+// RehashPhones walks col (one of PhoneHashColumns) like RekeyColumn and
+// replaces each phone_hash fn recomputes. In the same transaction it moves
+// every row keyed by the old hash to the new one: opt-outs (kept once),
+// daily counters (summed per day) and opt-out links.
+func (d *DB) RehashPhones(ctx context.Context, col SealedColumn, o RekeyOptions, fn Rehasher) (RekeyCount, error) {
+	ok := false
+	for _, c := range PhoneHashColumns() {
+		ok = ok || c == col
+	}
+	if !ok {
+		return RekeyCount{}, fmt.Errorf("rehash %s: not a column of PhoneHashColumns", col.Name())
+	}
+	upd := fmt.Sprintf("UPDATE %s SET phone_hash = ? WHERE %s = ?::%s", col.Table, col.Key, col.keyType)
+	return d.walkSealed(ctx, col, "phone_hash", o, fn, func(ctx context.Context, key string, old, out []byte) error {
+		if _, err := d.exec(ctx, upd, out, key); err != nil {
+			return err
+		}
+		if len(old) == 0 {
+			return nil
+		}
+		for _, q := range []string{
+			`INSERT INTO notify_optouts (phone_hash, via, at) SELECT ?0, via, at FROM notify_optouts WHERE phone_hash = ?1
+				ON CONFLICT (phone_hash) DO NOTHING`,
+			`DELETE FROM notify_optouts WHERE phone_hash = ?1`,
+			`INSERT INTO notify_counters AS c (phone_hash, day, sent) SELECT ?0, day, sent FROM notify_counters WHERE phone_hash = ?1
+				ON CONFLICT (phone_hash, day) DO UPDATE SET sent = c.sent + EXCLUDED.sent`,
+			`DELETE FROM notify_counters WHERE phone_hash = ?1`,
+			`UPDATE notify_links SET phone_hash = ?0 WHERE phone_hash = ?1`,
+		} {
+			if _, err := d.exec(ctx, q, out, old); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// UnmatchedPhoneHashes counts the opt-outs and daily counters whose phone
+// hash is no stored phone's: after a re-hash, those of phones no parcel or
+// citizen request holds any more, which cannot be recomputed.
+func (d *DB) UnmatchedPhoneHashes(ctx context.Context) (optouts, counters int, err error) {
+	const known = `(SELECT 1 FROM parcels p WHERE p.phone_hash = x.phone_hash) AND NOT EXISTS
+		(SELECT 1 FROM citizen_flows f WHERE f.phone_hash = x.phone_hash)`
+	if err := d.queryOne(ctx, gopg.Scan(&optouts), `SELECT count(*) FROM notify_optouts x WHERE NOT EXISTS `+known); err != nil {
+		return 0, 0, err
+	}
+	if err := d.queryOne(ctx, gopg.Scan(&counters), `SELECT count(DISTINCT phone_hash) FROM notify_counters x WHERE NOT EXISTS `+known); err != nil {
+		return 0, 0, err
+	}
+	return optouts, counters, nil
 }
 
 // rekeyBatchRetry runs fn in a transaction, again after a lock timeout

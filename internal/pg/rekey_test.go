@@ -282,3 +282,107 @@ func TestRekeyWaitsForLockedRows(t *testing.T) {
 		t.Errorf("failed keys %v", keys)
 	}
 }
+
+func TestRehashPhones(t *testing.T) {
+	f := newRekeyFixture(t)
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	oldH, _ := secret.NewHasher(bytes.Repeat([]byte{0x0A}, 32))
+	newH, _ := secret.NewHasher(bytes.Repeat([]byte{0x0B}, 32))
+	phone := func(i int) string { return fmt.Sprintf("091234567%d", i) }
+	for i, id := range f.parcels {
+		h := oldH.Sum(app.PurposePhone, phone(i))
+		if i == 7 {
+			h = []byte{} // erased with its phone
+		}
+		must(f.db.ExecForTest(ctx, `UPDATE parcels SET phone_hash = ? WHERE id = ?`, h, id))
+	}
+	must(f.db.ExecForTest(ctx, `UPDATE citizen_flows SET phone_hash = ?`, oldH.Sum(app.PurposePhone, "0987654321")))
+	old0, new0 := oldH.Sum(app.PurposePhone, phone(0)), newH.Sum(app.PurposePhone, phone(0))
+	orphan := oldH.Sum(app.PurposePhone, "0900000000")
+	must(f.db.ExecForTest(ctx, `INSERT INTO notify_optouts (phone_hash, via, at) VALUES (?, 'link', now()), (?, 'reply', now())`, old0, orphan))
+	must(f.db.ExecForTest(ctx, `INSERT INTO notify_counters (phone_hash, day, sent) VALUES (?, '2026-11-20', 2), (?, '2026-11-20', 1), (?, '2026-11-21', 4)`, old0, new0, old0))
+	must(f.db.ExecForTest(ctx, `INSERT INTO notify_links (token_hash, parcel_id, phone_hash, created_at) VALUES ('\x01', ?, ?, now())`, f.parcels[0], old0))
+
+	rot, _ := secret.NewRotatingBox(rekeyB, rekeyA)
+	rehasher := func(col pg.SealedColumn) pg.Rehasher {
+		return func(key string, sealed, stored []byte) ([]byte, error) {
+			p, err := rot.Open(sealed, []byte(sealContext(col, key)))
+			if err != nil {
+				return nil, err
+			}
+			if h := newH.Sum(app.PurposePhone, string(p)); !secret.Equal(h, stored) {
+				return h, nil
+			}
+			return nil, nil
+		}
+	}
+	run := func(dry bool) map[string]pg.RekeyCount {
+		out := map[string]pg.RekeyCount{}
+		for _, col := range pg.PhoneHashColumns() {
+			c, err := f.db.RehashPhones(ctx, col, pg.RekeyOptions{Batch: 2, DryRun: dry}, rehasher(col))
+			must(err)
+			out[col.Name()] = c
+		}
+		return out
+	}
+	check := func(what string, got map[string]pg.RekeyCount, parcels, flows pg.RekeyCount) {
+		t.Helper()
+		for name, want := range map[string]pg.RekeyCount{"parcels.phone_enc": parcels, "citizen_flows.phone_enc": flows} {
+			g := got[name]
+			if g.Resealed != want.Resealed || g.Current != want.Current || g.Failed != want.Failed {
+				t.Errorf("%s %s = %+v; want %+v", what, name, g, want)
+			}
+		}
+	}
+	if _, err := f.db.RehashPhones(ctx, pg.SealedColumns()[3], pg.RekeyOptions{}, rehasher(pg.SealedColumns()[3])); err == nil {
+		t.Error("rehash of portal secrets accepted")
+	}
+
+	check("dry run", run(true), pg.RekeyCount{Resealed: 6, Failed: 1}, pg.RekeyCount{Resealed: 3})
+	if n := f.count(t, `SELECT count(*) FROM notify_optouts WHERE phone_hash = ?`, old0); n != 1 {
+		t.Error("dry run moved the opt-out")
+	}
+	check("run", run(false), pg.RekeyCount{Resealed: 6, Failed: 1}, pg.RekeyCount{Resealed: 3})
+	for i, id := range f.parcels {
+		want := newH.Sum(app.PurposePhone, phone(i))
+		switch i {
+		case 5:
+			want = oldH.Sum(app.PurposePhone, phone(i)) // damaged phone: hash left as it was
+		case 7:
+			want = []byte{}
+		}
+		if n := f.count(t, `SELECT count(*) FROM parcels WHERE id = ? AND phone_hash = ?`, id, want); n != 1 {
+			t.Errorf("parcel %d: hash not as expected", i)
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM citizen_flows WHERE phone_hash = ?`, newH.Sum(app.PurposePhone, "0987654321")); n != 3 {
+		t.Errorf("%d citizen flows re-hashed; want 3", n)
+	}
+	for _, c := range []struct {
+		q    string
+		args []any
+		want int
+	}{
+		{`SELECT count(*) FROM notify_optouts WHERE phone_hash = ?`, []any{new0}, 1},
+		{`SELECT count(*) FROM notify_optouts WHERE phone_hash = ?`, []any{old0}, 0},
+		{`SELECT sent FROM notify_counters WHERE phone_hash = ? AND day = '2026-11-20'`, []any{new0}, 3},
+		{`SELECT sent FROM notify_counters WHERE phone_hash = ? AND day = '2026-11-21'`, []any{new0}, 4},
+		{`SELECT count(*) FROM notify_counters WHERE phone_hash = ?`, []any{old0}, 0},
+		{`SELECT count(*) FROM notify_links WHERE parcel_id = ? AND phone_hash = ?`, []any{f.parcels[0], new0}, 1},
+	} {
+		if n := f.count(t, c.q, c.args...); n != c.want {
+			t.Errorf("%s %x = %d; want %d", c.q, c.args[0], n, c.want)
+		}
+	}
+	optouts, counters, err := f.db.UnmatchedPhoneHashes(ctx)
+	if err != nil || optouts != 1 || counters != 0 {
+		t.Errorf("unmatched = %d opt-outs, %d counters, %v; want the one orphan opt-out", optouts, counters, err)
+	}
+	check("second run", run(false), pg.RekeyCount{Current: 6, Failed: 1}, pg.RekeyCount{Current: 3})
+}
