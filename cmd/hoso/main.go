@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"portal":        {"portal add <id> --province <code> [--callback URL]: register a portal client", cmdPortal},
 		"user":          {"user add <username> --role <role> [--office|--desk|--province] --password <pw>", cmdUser},
 		"rekey":         {"seal every personal-data value again with HOSO_DATA_KEY, opening it with HOSO_DATA_KEY_PREVIOUS (--dry-run, --batch N); exits non-zero when a value opens with neither", cmdRekey},
+		"rehash-phones": {"recompute every phone's keyed hash with HOSO_HASH_KEY from the sealed phones and move opt-outs and daily caps to it (--dry-run, --batch N)", cmdRehashPhones},
 
 		"verify-receipt": {"check a receipt JSON (/bien-nhan/CODE.json) offline with the public key; exits non-zero when not genuine (--key, --demo)", cmdVerifyReceipt},
 		"receipt-key":    {"print the public key receipts are checked with (from HOSO_RECEIPT_KEY; --demo for the demo's)", cmdReceiptKey},

@@ -125,3 +125,81 @@ func keyFingerprint(k []byte) string {
 	h := sha256.Sum256(k)
 	return "sha256 " + hex.EncodeToString(h[:3]) + "…"
 }
+
+// cmdRehashPhones recomputes the keyed hash of every stored phone
+// (parcels.phone_hash, citizen_flows.phone_hash) with the hash key
+// HOSO_HASH_KEY from the sealed phones, and moves the opt-outs, daily caps
+// and opt-out links of each old hash to the new one. Run it with the new
+// hash key while no server writes with the old one.
+func cmdRehashPhones(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rehash-phones", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dry := fs.Bool("dry-run", false, "count what would be re-hashed; change nothing")
+	batch := fs.Int("batch", 500, "rows per transaction")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || *batch < 1 {
+		return errors.New("usage: hoso rehash-phones [--dry-run] [--batch N]")
+	}
+	cfg, err := config.Load(env, false)
+	if err != nil {
+		return err
+	}
+	sys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer sys.db.Close()
+	if err := sys.db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	return rehashPhones(ctx, sys.db, sys.box, sys.intake.PhoneHash, cfg.Keys, pg.RekeyOptions{Batch: *batch, DryRun: *dry}, stdout, stderr)
+}
+
+// rehashPhones runs the re-hash over the phone columns and prints a line per
+// column, then the opt-outs and counters no stored phone matches.
+func rehashPhones(ctx context.Context, db *pg.DB, box *secret.Box, hash func(phone string) []byte, keys config.Keys,
+	o pg.RekeyOptions, stdout, stderr io.Writer) error {
+	mode := ""
+	if o.DryRun {
+		mode = " (dry run: nothing is written)"
+	}
+	fmt.Fprintf(stdout, "rehash-phones: hash key %s, phones opened with data key %s%s\n", keyFingerprint(keys.Hash), keyFingerprint(keys.Data), mode)
+	fmt.Fprintf(stdout, "%-28s %10s %10s %8s\n", "column", "rehashed", "current", "failed")
+	var failed int
+	for _, c := range pg.PhoneHashColumns() {
+		col := c
+		sealCtx, ok := sealContext(col.Name(), "")
+		if !ok {
+			return fmt.Errorf("rehash-phones: no sealing context known for %s", col.Name())
+		}
+		n, err := db.RehashPhones(ctx, col, o, func(_ string, sealed, stored []byte) ([]byte, error) {
+			phone, err := box.Open(sealed, []byte(sealCtx))
+			if err != nil {
+				return nil, err
+			}
+			if h := hash(string(phone)); !secret.Equal(h, stored) {
+				return h, nil
+			}
+			return nil, nil
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-28s %10d %10d %8d\n", col.Name(), n.Resealed, n.Current, n.Failed)
+		for _, k := range n.FailedKeys {
+			fmt.Fprintf(stderr, "rehash-phones: %s %s=%s: the phone opens with no data key: its hash is left as it is\n", col.Table, col.Key, k)
+		}
+		failed += n.Failed
+	}
+	optouts, counters, err := db.UnmatchedPhoneHashes(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "opt-outs / phones with daily counters that no stored phone matches (cannot be re-hashed): %d / %d\n", optouts, counters)
+	if failed > 0 {
+		return fmt.Errorf("rehash-phones: %d phone(s) open with no data key (listed above)", failed)
+	}
+	return nil
+}

@@ -282,10 +282,12 @@ func TestRekeyReportsDamagedValues(t *testing.T) {
 }
 
 func TestRekeyUsage(t *testing.T) {
-	for _, args := range [][]string{{"extra"}, {"--batch", "0"}, {"--nope"}} {
-		var out, errOut bytes.Buffer
-		if err := run(context.Background(), append([]string{"rekey"}, args...), envFunc(nil), &out, &errOut); err == nil {
-			t.Errorf("rekey %v accepted", args)
+	for _, cmd := range []string{"rekey", "rehash-phones"} {
+		for _, args := range [][]string{{"extra"}, {"--batch", "0"}, {"--nope"}} {
+			var out, errOut bytes.Buffer
+			if err := run(context.Background(), append([]string{cmd}, args...), envFunc(nil), &out, &errOut); err == nil {
+				t.Errorf("%s %v accepted", cmd, args)
+			}
 		}
 	}
 	// Every sealed column has its sealing context.
@@ -294,4 +296,87 @@ func TestRekeyUsage(t *testing.T) {
 			t.Errorf("%s has no sealing context", c.Name())
 		}
 	}
+}
+
+func TestRehashPhonesCommand(t *testing.T) {
+	e := newRekeyEnv(t)
+	ctx := context.Background()
+	newHash := strings.Repeat("6c", 32)
+	vars := map[string]string{"HOSO_DATABASE_URL": e.url, "HOSO_HASH_KEY": newHash}
+	oldSys := e.system(rekeyKeyA, "")
+	// The first citizen opted out and had two messages today, under the
+	// old hash key.
+	old0 := oldSys.intake.PhoneHash(e.phones[0])
+	if err := oldSys.db.ExecForTest(ctx, `INSERT INTO notify_optouts (phone_hash, via, at) VALUES (?, 'reply', now());
+		INSERT INTO notify_counters (phone_hash, day, sent) VALUES (?, current_date, 2)`, old0, old0); err != nil {
+		t.Fatal(err)
+	}
+	rehash := func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(ctx, append([]string{"rehash-phones"}, args...), envFunc(vars), &out, &errOut); err != nil {
+			t.Fatalf("rehash-phones %v: %v\n%s%s", args, err, out.String(), errOut.String())
+		}
+		return out.String()
+	}
+	line := func(out, col string) string {
+		t.Helper()
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) == 4 && f[0] == col {
+				return strings.Join(f[1:], " ")
+			}
+		}
+		t.Fatalf("no line for %s:\n%s", col, out)
+		return ""
+	}
+
+	if got := line(rehash("--dry-run"), "parcels.phone_enc"); got != "5 0 0" {
+		t.Errorf("dry run parcels = %q; want 5 0 0", got)
+	}
+	if n := e.countIn(oldSys.db, `SELECT count(*) FROM parcels WHERE phone_hash = ?`, old0); n != 1 {
+		t.Errorf("dry run changed the hashes")
+	}
+	out := rehash("--batch", "2")
+	if got := line(out, "parcels.phone_enc"); got != "5 0 0" {
+		t.Errorf("run parcels = %q; want 5 0 0\n%s", got, out)
+	}
+	if !strings.Contains(out, "cannot be re-hashed): 0 / 0") {
+		t.Errorf("unmatched opt-outs reported:\n%s", out)
+	}
+
+	// A server with the new hash key finds the phones, the opt-out and the
+	// day's count.
+	cfg, err := config.Load(envFunc(vars), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newSys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer newSys.db.Close()
+	for i, p := range e.parcels {
+		if n := e.countIn(newSys.db, `SELECT count(*) FROM parcels WHERE id = ? AND phone_hash = ?`, p.ID, newSys.intake.PhoneHash(e.phones[i])); n != 1 {
+			t.Errorf("parcel %s: hash is not the new key's", p.Number)
+		}
+	}
+	new0 := newSys.intake.PhoneHash(e.phones[0])
+	if out, err := newSys.db.OptedOut(ctx, new0); err != nil || !out {
+		t.Errorf("opt-out under the new hash key: %v, %v", out, err)
+	}
+	if n := e.countIn(newSys.db, `SELECT sent FROM notify_counters WHERE phone_hash = ? AND day = current_date`, new0); n != 2 {
+		t.Errorf("today's count under the new hash = %d; want 2", n)
+	}
+	if got := line(rehash(), "parcels.phone_enc"); got != "0 5 0" {
+		t.Errorf("second run parcels = %q; want 0 5 0", got)
+	}
+}
+
+func (e *rekeyEnv) countIn(db *pg.DB, q string, args ...any) int {
+	e.t.Helper()
+	n, err := db.CountForTest(context.Background(), q, args...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
 }
