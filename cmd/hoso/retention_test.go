@@ -63,10 +63,12 @@ func TestRetentionErasureKeepsTheLedgerAndTimeline(t *testing.T) {
 	}
 	ongoing := e.newPickup(t, "000.00.19.RET-3")
 	numbers := []string{pickup, ret, cancelled, ongoing}
+	e.waitListening(t, true, 5*time.Second)
 	before := map[string]publicTrack{}
 	for _, n := range numbers {
 		before[n] = e.track(n) // also fills the public timeline cache
 	}
+	cached := e.sys.views.Stats().Entries
 	// Seal today's root as if the day were over, so the erasure is checked
 	// against the daily roots too.
 	later := time.Now().AddDate(0, 0, 1).Add(app.SealGrace)
@@ -93,6 +95,12 @@ func TestRetentionErasureKeepsTheLedgerAndTimeline(t *testing.T) {
 	if got := e.count(`SELECT count(*) FROM parcels WHERE tracking_number = ? AND citizen_name = 'Nguyễn Văn A' AND length(phone_enc) > 0
 		AND address_line <> '' AND erased_at IS NULL`, ongoing); got != 1 {
 		t.Errorf("parcel %s still under way was erased", ongoing)
+	}
+
+	// The UPDATE notified the public timeline cache (migration 0007's
+	// trigger): the erased parcels' entries are dropped.
+	if took, ok := eventually(5*time.Second, func() bool { return e.sys.views.Stats().Entries <= cached-3 }); !ok {
+		t.Errorf("cache kept %d entries of %d after the erasure (waited %v)", e.sys.views.Stats().Entries, cached, took)
 	}
 
 	// The ledger: every chain and the sealed root still verify.
