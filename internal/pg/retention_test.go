@@ -424,3 +424,24 @@ func TestRetainRefusesABadPolicy(t *testing.T) {
 		t.Error("a policy with no zone was accepted")
 	}
 }
+
+// TestRetentionEndStatesAreTheTerminalOnes: the statuses the erasure treats
+// as the end of a leg (the partial index of migration 0008 names them) are
+// exactly the state machine's terminal ones.
+func TestRetentionEndStatesAreTheTerminalOnes(t *testing.T) {
+	db, _ := pgtest.New(t)
+	all := []tracking.Status{tracking.StatusRequested, tracking.StatusScheduled, tracking.StatusPickupFailed, tracking.StatusCollected,
+		tracking.StatusAtOffice, tracking.StatusToDesk, tracking.StatusAtDesk, tracking.StatusAccepted, tracking.StatusReturnedIncomplete,
+		tracking.StatusCancelled, tracking.StatusReady, tracking.StatusWithCourier, tracking.StatusOutForDelivery, tracking.StatusDeliveryFailed,
+		tracking.StatusHeld, tracking.StatusDelivered, tracking.StatusReturnedToDesk}
+	for _, s := range all {
+		n, err := db.CountForTest(context.Background(), `SELECT count(*) FROM pg_indexes WHERE indexname = 'parcels_unerased_end_idx'
+			AND indexdef LIKE '%''' || ? || '''::text%'`, string(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (n == 1) != s.Terminal() {
+			t.Errorf("status %s: in the erasure's end states = %v, terminal = %v", s, n == 1, s.Terminal())
+		}
+	}
+}
