@@ -128,8 +128,9 @@ func keyFingerprint(k []byte) string {
 
 // cmdRehashPhones recomputes the keyed hash of every stored phone
 // (parcels.phone_hash, citizen_flows.phone_hash) with the hash key
-// HOSO_HASH_KEY from the sealed phones, and moves the opt-outs, daily caps
-// and opt-out links of each old hash to the new one. Run it with the new
+// HOSO_HASH_KEY from the sealed phones, moves the opt-outs, daily caps and
+// opt-out links of each old hash to the new one, and gives the opt-out links
+// not yet sent the token the new key derives. Run it with the new
 // hash key while no server writes with the old one.
 func cmdRehashPhones(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rehash-phones", flag.ContinueOnError)
@@ -154,12 +155,15 @@ func cmdRehashPhones(ctx context.Context, args []string, env func(string) string
 	if err := sys.db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	return rehashPhones(ctx, sys.db, sys.box, sys.intake.PhoneHash, cfg.Keys, pg.RekeyOptions{Batch: *batch, DryRun: *dry}, stdout, stderr)
+	linkHash := func(parcelID string) []byte { return secret.TokenHash(optOutToken(sys.hasher, parcelID)) }
+	return rehashPhones(ctx, sys.db, sys.box, sys.intake.PhoneHash, linkHash, cfg.Keys, pg.RekeyOptions{Batch: *batch, DryRun: *dry}, stdout, stderr)
 }
 
 // rehashPhones runs the re-hash over the phone columns and prints a line per
-// column, then the opt-outs and counters no stored phone matches.
-func rehashPhones(ctx context.Context, db *pg.DB, box *secret.Box, hash func(phone string) []byte, keys config.Keys,
+// column, then the opt-outs and counters no stored phone matches; it gives
+// the opt-out links not yet sent the token hash linkHash derives with the
+// new key (links already sent keep theirs and keep working).
+func rehashPhones(ctx context.Context, db *pg.DB, box *secret.Box, hash, linkHash func(string) []byte, keys config.Keys,
 	o pg.RekeyOptions, stdout, stderr io.Writer) error {
 	mode := ""
 	if o.DryRun {
@@ -193,6 +197,11 @@ func rehashPhones(ctx context.Context, db *pg.DB, box *secret.Box, hash func(pho
 		}
 		failed += n.Failed
 	}
+	relinked, current, err := db.RelinkOptOuts(ctx, o.DryRun, linkHash)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "opt-out links not yet sent, given the new key's token / already current: %d / %d\n", relinked, current)
 	optouts, counters, err := db.UnmatchedPhoneHashes(ctx)
 	if err != nil {
 		return err

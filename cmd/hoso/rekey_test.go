@@ -14,6 +14,7 @@ import (
 	"hoso/internal/config"
 	"hoso/internal/pg"
 	"hoso/internal/pg/pgtest"
+	"hoso/internal/secret"
 	"hoso/tracking"
 )
 
@@ -311,6 +312,11 @@ func TestRehashPhonesCommand(t *testing.T) {
 		INSERT INTO notify_counters (phone_hash, day, sent) VALUES (?, current_date, 2)`, old0, old0); err != nil {
 		t.Fatal(err)
 	}
+	// Its opt-out link was made but no message carrying it went out.
+	if err := oldSys.db.ExecForTest(ctx, `INSERT INTO notify_links (token_hash, parcel_id, phone_hash, created_at) VALUES (?, ?, ?, now())`,
+		secret.TokenHash(optOutToken(oldSys.hasher, e.parcels[0].ID)), e.parcels[0].ID, old0); err != nil {
+		t.Fatal(err)
+	}
 	rehash := func(args ...string) string {
 		t.Helper()
 		var out, errOut bytes.Buffer
@@ -340,6 +346,9 @@ func TestRehashPhonesCommand(t *testing.T) {
 	if got := line(out, "parcels.phone_enc"); got != "5 0 0" {
 		t.Errorf("run parcels = %q; want 5 0 0\n%s", got, out)
 	}
+	if !strings.Contains(out, "already current: 1 / 0") {
+		t.Errorf("the unsent opt-out link not relinked:\n%s", out)
+	}
 	if !strings.Contains(out, "cannot be re-hashed): 0 / 0") {
 		t.Errorf("unmatched opt-outs reported:\n%s", out)
 	}
@@ -366,6 +375,10 @@ func TestRehashPhonesCommand(t *testing.T) {
 	}
 	if n := e.countIn(newSys.db, `SELECT sent FROM notify_counters WHERE phone_hash = ? AND day = current_date`, new0); n != 2 {
 		t.Errorf("today's count under the new hash = %d; want 2", n)
+	}
+	if n := e.countIn(newSys.db, `SELECT count(*) FROM notify_links WHERE parcel_id = ? AND token_hash = ? AND phone_hash = ?`,
+		e.parcels[0].ID, secret.TokenHash(optOutToken(newSys.hasher, e.parcels[0].ID)), new0); n != 1 {
+		t.Error("the unsent opt-out link does not carry the new key's token and hash")
 	}
 	if got := line(rehash(), "parcels.phone_enc"); got != "0 5 0" {
 		t.Errorf("second run parcels = %q; want 0 5 0", got)

@@ -1,6 +1,7 @@
 package pg
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -281,4 +282,48 @@ func (d *DB) rekeyBatchRetry(ctx context.Context, fn func(ctx context.Context) e
 func lockTimedOut(err error) bool {
 	var pe gopg.Error
 	return errors.As(err, &pe) && pe.Field('C') == "55P03"
+}
+
+// RelinkOptOuts gives every opt-out link not yet announced (announced_at
+// IS NULL) the token hash tokenHash returns for its parcel, after the hash
+// key that derives link tokens changed: the next message then carries a
+// link that works. Announced links keep theirs, so the links citizens
+// already received keep working (and no message carries a new one). It
+// returns how many links changed and how many were current; one
+// transaction, the rows locked.
+func (d *DB) RelinkOptOuts(ctx context.Context, dryRun bool, tokenHash func(parcelID string) []byte) (relinked, current int, err error) {
+	err = d.InTx(ctx, func(ctx context.Context) error {
+		relinked, current = 0, 0
+		var rows []struct {
+			ParcelID  string
+			TokenHash []byte
+		}
+		lock := " FOR UPDATE"
+		if dryRun {
+			lock = ""
+		}
+		if err := d.query(ctx, &rows, `SELECT parcel_id::text AS parcel_id, token_hash FROM notify_links
+			WHERE announced_at IS NULL ORDER BY parcel_id`+lock); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			h := tokenHash(r.ParcelID)
+			if bytes.Equal(h, r.TokenHash) {
+				current++
+				continue
+			}
+			relinked++
+			if dryRun {
+				continue
+			}
+			if _, err := d.exec(ctx, `UPDATE notify_links SET token_hash = ? WHERE parcel_id = ?`, h, r.ParcelID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("relink opt-out links: %w", err)
+	}
+	return relinked, current, nil
 }

@@ -385,4 +385,26 @@ func TestRehashPhones(t *testing.T) {
 		t.Errorf("unmatched = %d opt-outs, %d counters, %v; want the one orphan opt-out", optouts, counters, err)
 	}
 	check("second run", run(false), pg.RekeyCount{Current: 6, Failed: 1}, pg.RekeyCount{Current: 3})
+
+	// Opt-out links: the unannounced one gets the new key's token, the
+	// announced one keeps the token citizens already have.
+	must(f.db.ExecForTest(ctx, `INSERT INTO notify_links (token_hash, parcel_id, phone_hash, created_at, announced_at) VALUES ('\x02', ?, ?, now(), now())`,
+		f.parcels[1], newH.Sum(app.PurposePhone, phone(1))))
+	token := func(parcelID string) []byte { return secret.TokenHash(string(newH.Sum("notify-optout", parcelID))) }
+	for _, step := range []struct {
+		dry               bool
+		relinked, current int
+		token0            []byte
+	}{{true, 1, 0, []byte{1}}, {false, 1, 0, token(f.parcels[0])}, {false, 0, 1, token(f.parcels[0])}} {
+		relinked, current, err := f.db.RelinkOptOuts(ctx, step.dry, token)
+		if err != nil || relinked != step.relinked || current != step.current {
+			t.Errorf("relink (dry %v) = %d, %d, %v; want %d, %d", step.dry, relinked, current, err, step.relinked, step.current)
+		}
+		if n := f.count(t, `SELECT count(*) FROM notify_links WHERE parcel_id = ? AND token_hash = ?`, f.parcels[0], step.token0); n != 1 {
+			t.Errorf("relink (dry %v): unannounced link's token not as expected", step.dry)
+		}
+		if n := f.count(t, `SELECT count(*) FROM notify_links WHERE parcel_id = ? AND token_hash = '\x02'`, f.parcels[1]); n != 1 {
+			t.Errorf("relink (dry %v): the announced link's token changed", step.dry)
+		}
+	}
 }
