@@ -162,3 +162,89 @@ func indexOf(s, sub string) int {
 	}
 	return -1
 }
+
+// TestIncrementalSweep: after the first (full) sweep, a sweep looks only at
+// causes that fell due since the previous one and at parcels with events
+// since then; a cause it cannot see (changed outside the ledger) is caught
+// by the next full pass, which runs every Policy.FullEvery and whenever the
+// clock goes back.
+func TestIncrementalSweep(t *testing.T) {
+	e := startServer(t, nil)
+	ctx := context.Background()
+	portal := e.portal()
+	create := func(code string) string {
+		r := portal.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody(code)), code)
+		var created map[string]string
+		r.json(t, &created)
+		return created["tracking_number"]
+	}
+	n1, n2 := create("000.00.19.SWEEP-1"), create("000.00.19.SWEEP-2")
+	alarms := &app.Alarms{Store: e.db, Now: time.Now, Policy: app.DefaultAlarmPolicy()}
+	sweep := func(at time.Time, wantFull bool) app.SweepStats {
+		t.Helper()
+		st, err := alarms.SweepAt(ctx, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Full != wantFull {
+			t.Fatalf("sweep at %s: full %v, want %v", at.Format(time.TimeOnly), st.Full, wantFull)
+		}
+		return st
+	}
+	t0 := time.Now()
+	sweep(t0, true)
+	// Both windows end in the past (set outside the ledger, as only a test
+	// does): an incremental sweep does not see it, the next full one does.
+	if err := e.db.ExecForTest(ctx, `UPDATE parcels SET window_end = ? WHERE tracking_number IN (?, ?)`, t0.Add(-time.Hour), n1, n2); err != nil {
+		t.Fatal(err)
+	}
+	sweep(t0.Add(time.Second), false)
+	if got := openAlarms(t, e, app.AlarmWindow); len(got) != 0 {
+		t.Fatalf("an incremental sweep raised %d window alarms for causes due before its window", len(got))
+	}
+	full, err := alarms.SweepFull(ctx, t0.Add(2*time.Second))
+	if err != nil || !full.Full || full.Raised < 2 {
+		t.Fatalf("full pass: %+v, %v", full, err)
+	}
+	if got := openAlarms(t, e, app.AlarmWindow); len(got) != 2 {
+		t.Fatalf("window alarms after the full pass: %d", len(got))
+	}
+	// A failed attempt on the first parcel (an event, now): the next
+	// incremental sweep clears its window alarm and only its.
+	c := e.courier("buuta1")
+	_, res := c.send(ev("pickup.attempt_failed", n1, map[string]any{"reason": "not_home"}))
+	wantStatuses(t, "attempt", res, "accepted")
+	// (It also clears the first parcel's outside-zone alarm: no longer a
+	// request.)
+	if st := sweep(t0.Add(3*time.Second), false); st.Cleared < 1 {
+		t.Fatalf("incremental sweep cleared %d", st.Cleared)
+	}
+	got := openAlarms(t, e, app.AlarmWindow)
+	if len(got) != 1 || got[0].Number != n2 {
+		t.Fatalf("open window alarms: %+v", got)
+	}
+	// A hand-off whose deadline falls inside an incremental sweep's window.
+	_, res = c.send(ev("pickup.collected", n2, map[string]any{"documents": []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}},
+		"seal_id": "NP-779", "method": "signature", "signature_sha256": "abababababababababababababababababababababababababababababababab"}),
+		ev("handoff.released", n2, map[string]any{"to": "post_office:BC-05443"}))
+	wantStatuses(t, "collect and release", res, "accepted", "accepted")
+	p, err := e.db.FindParcelByNumber(ctx, n2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := p.UpdatedAt.Add(30 * time.Minute)
+	sweep(deadline.Add(-time.Minute), false)
+	if got := openAlarms(t, e, app.AlarmHandoff); len(got) != 0 {
+		t.Fatalf("hand-off alarm before its deadline: %+v", got)
+	}
+	if st := sweep(deadline.Add(time.Minute), false); st.Raised != 1 {
+		t.Fatalf("incremental sweep at the deadline raised %d", st.Raised)
+	}
+	if got := openAlarms(t, e, app.AlarmHandoff); len(got) != 1 || got[0].Number != n2 {
+		t.Fatalf("hand-off alarm at its deadline: %+v", got)
+	}
+	// An hour after the last full pass, another.
+	sweep(t0.Add(2*time.Second).Add(alarms.Policy.FullEvery), true)
+	// The clock goes back: a full pass.
+	sweep(t0, true)
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"hoso/internal/errs"
@@ -70,7 +71,16 @@ type AlarmPolicy struct {
 	EscalateAfter time.Duration // a level goes up when nobody acknowledges for this long
 	MaxLevel      int
 	Quiet         []QuietRule
+	// FullEvery is how often a sweep looks at every cause rather than only
+	// at what changed or fell due since the previous sweep (1 h).
+	FullEvery time.Duration
 }
+
+// sweepOverlap widens an incremental sweep's window back in time so that a
+// transaction which stamped its rows before the previous sweep but committed
+// after it is still seen. Ledger transactions last milliseconds; the request
+// timeout bounds them far below this.
+const sweepOverlap = 5 * time.Minute
 
 // DefaultAlarmPolicy: escalate every 30 minutes up to level 3; a courier
 // holds a parcel at most 10 h (past the end of a shift), an office 24 h, a
@@ -80,6 +90,7 @@ func DefaultAlarmPolicy() AlarmPolicy {
 	return AlarmPolicy{
 		EscalateAfter: 30 * time.Minute,
 		MaxLevel:      3,
+		FullEvery:     time.Hour,
 		Quiet: []QuietRule{
 			{[]tracking.Status{tracking.StatusCollected, tracking.StatusToDesk, tracking.StatusWithCourier, tracking.StatusOutForDelivery, tracking.StatusDeliveryFailed}, 10 * time.Hour},
 			{[]tracking.Status{tracking.StatusAtOffice, tracking.StatusHeld}, 24 * time.Hour},
@@ -93,6 +104,7 @@ func DefaultAlarmPolicy() AlarmPolicy {
 // SweepStats counts what a sweep did.
 type SweepStats struct {
 	Raised, Cleared, Escalated int
+	Full                       bool // every cause looked at, not only what changed since the previous sweep
 	Took                       time.Duration
 }
 
@@ -105,7 +117,10 @@ type AlarmFilter struct {
 
 // AlarmStore runs the set-based sweep and lists alarms.
 type AlarmStore interface {
-	SweepAlarms(ctx context.Context, now time.Time, p AlarmPolicy) (SweepStats, error)
+	// SweepAlarms raises, clears and escalates as of now. With since set, it
+	// looks only at causes that fell due after since and at parcels with
+	// events after since; with since nil, at every cause.
+	SweepAlarms(ctx context.Context, now time.Time, p AlarmPolicy, since *time.Time) (SweepStats, error)
 	FindAlarms(ctx context.Context, f AlarmFilter) ([]Alarm, error)
 	FindAlarm(ctx context.Context, id int64) (Alarm, error)
 	AckAlarm(ctx context.Context, id, userID int64, at time.Time) error
@@ -113,10 +128,22 @@ type AlarmStore interface {
 
 // Alarms raises an alarm once per cause, escalates it while nobody
 // acknowledges it, and clears it when the cause ends.
+//
+// A sweep is incremental: it looks at the causes that fell due since the
+// previous sweep of this instance (less sweepOverlap) and at the parcels
+// that changed since then, so its cost follows the traffic, not the number
+// of parcels or of open alarms. The first sweep, a sweep whose clock went
+// backwards, and one every Policy.FullEvery look at everything, which also
+// catches whatever an incremental sweep could not see (a cause changed
+// outside the ledger). Alarms must not be copied.
 type Alarms struct {
 	Store  AlarmStore
 	Now    func() time.Time
 	Policy AlarmPolicy
+
+	mu       sync.Mutex // one sweep at a time per instance
+	last     time.Time  // as-of time of the last successful sweep
+	lastFull time.Time  // ... and of the last full one
 }
 
 // Sweep runs one pass at the current time.
@@ -124,10 +151,37 @@ func (a *Alarms) Sweep(ctx context.Context) (SweepStats, error) { return a.Sweep
 
 // SweepAt runs one pass as of now (tests freeze the clock this way).
 func (a *Alarms) SweepAt(ctx context.Context, now time.Time) (SweepStats, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	every := a.Policy.FullEvery
+	if every <= 0 {
+		every = time.Hour
+	}
+	var since *time.Time
+	full := a.last.IsZero() || now.Before(a.last) || now.Sub(a.lastFull) >= every
+	if !full {
+		s := a.last.Add(-sweepOverlap)
+		since = &s
+	}
 	start := time.Now()
-	st, err := a.Store.SweepAlarms(ctx, now, a.Policy)
+	st, err := a.Store.SweepAlarms(ctx, now, a.Policy, since)
 	st.Took = time.Since(start)
+	st.Full = full
+	if err == nil {
+		a.last = now
+		if full {
+			a.lastFull = now
+		}
+	}
 	return st, err
+}
+
+// SweepFull runs one pass as of now that looks at every cause.
+func (a *Alarms) SweepFull(ctx context.Context, now time.Time) (SweepStats, error) {
+	a.mu.Lock()
+	a.lastFull = time.Time{}
+	a.mu.Unlock()
+	return a.SweepAt(ctx, now)
 }
 
 // ScopeFilter limits the alarms a user sees to their scope.

@@ -15,20 +15,49 @@ const alarmInsert = `INSERT INTO alarms (kind, subject, parcel_id, province_code
 const alarmConflict = ` ON CONFLICT (kind, subject) WHERE cleared_at IS NULL DO NOTHING`
 
 // SweepAlarms raises, clears and escalates alarms with set-based statements
-// that each walk an index of their cause.
-func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy) (app.SweepStats, error) {
+// that each walk an index of their cause. With since set (an incremental
+// sweep) a raise looks only at causes that fell due in (since, now] (the
+// deadline, window end, risk time or quiet limit indexes), and a clear only
+// at parcels with an event after since (events by server time): the work
+// follows the traffic, not the number of parcels or of open alarms. Causes
+// that are few by nature (open incidents, unzoned requests, unconfirmed
+// hand-offs) are looked at whole every time.
+func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, since *time.Time) (app.SweepStats, error) {
 	var st app.SweepStats
+	// Conditions of an incremental sweep; ?0 is now, ?9 since.
+	due := func(col string) string {
+		if since == nil {
+			return ""
+		}
+		return " AND " + col + " > ?9"
+	}
+	changed := ""
+	if since != nil {
+		changed = " AND p.id IN (SELECT e.parcel_id FROM events e WHERE e.server_at > ?9)"
+	}
+	var sinceP any
+	if since != nil {
+		sinceP = *since
+	}
+	// params puts now at ?0 and since at ?9 around the statement's own.
+	params := func(own ...any) []any {
+		out := make([]any, 10)
+		out[0] = now
+		copy(out[1:], own)
+		out[9] = sinceP
+		return out
+	}
 	err := d.InTx(ctx, func(ctx context.Context) error {
-		raise := func(q string, params ...any) error {
-			res, err := d.exec(ctx, alarmInsert+q+alarmConflict, params...)
+		raise := func(q string, own ...any) error {
+			res, err := d.exec(ctx, alarmInsert+q+alarmConflict, params(own...)...)
 			if err != nil {
 				return err
 			}
 			st.Raised += res.RowsAffected()
 			return nil
 		}
-		clear := func(q string, params ...any) error {
-			res, err := d.exec(ctx, q, params...)
+		clear := func(q string, own ...any) error {
+			res, err := d.exec(ctx, q, params(own...)...)
 			if err != nil {
 				return err
 			}
@@ -40,42 +69,46 @@ func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy) 
 				json_build_object('number', p.tracking_number, 'giver', h.giver_kind || ':' || h.giver_ref, 'receiver', h.receiver_kind || ':' || h.receiver_ref),
 				h.deadline, ?0
 			FROM handoffs h JOIN parcels p ON p.id = h.parcel_id
-			WHERE h.status = 'pending' AND h.deadline <= ?0`, now); err != nil {
+			WHERE h.status = 'pending' AND h.deadline <= ?0`+due("h.deadline")); err != nil {
 			return fmt.Errorf("raise hand-off alarms: %w", err)
 		}
-		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM handoffs h
-			WHERE a.kind = 'handoff_unconfirmed' AND a.cleared_at IS NULL AND h.id = a.subject::uuid AND h.status <> 'pending'`, now); err != nil {
+		if err := clear(`UPDATE alarms a SET cleared_at = ?0 FROM handoffs h
+			WHERE a.kind = 'handoff_unconfirmed' AND a.cleared_at IS NULL AND h.id = a.subject::uuid AND h.status <> 'pending'`); err != nil {
 			return err
 		}
-		// Parcels quiet in a status beyond its limit.
+		// Parcels quiet in a status beyond its limit: due when status_since
+		// + limit passed.
 		for _, r := range p.Quiet {
 			sts := make([]string, len(r.Statuses))
 			for i, s := range r.Statuses {
 				sts[i] = string(s)
 			}
-			if err := raise(`SELECT 'parcel_quiet', p.id::text || ':' || p.status, p.id, p.province_code, p.office_code, p.desk_code, 1,
+			q := `SELECT 'parcel_quiet', p.id::text || ':' || p.status, p.id, p.province_code, p.office_code, p.desk_code, 1,
 					json_build_object('number', p.tracking_number, 'status', p.status, 'since', p.status_since,
 						'holder', coalesce(p.custodian_kind, '') || ':' || coalesce(p.custodian_ref, ''), 'limit_minutes', ?2::int),
 					p.status_since + (?2::int * interval '1 minute'), ?0
-				FROM parcels p WHERE p.status = ANY(?1) AND p.status_since <= ?0::timestamptz - (?2::int * interval '1 minute')`,
-				now, pg.Array(sts), int(r.Limit/time.Minute)); err != nil {
+				FROM parcels p WHERE p.status = ANY(?1) AND p.status_since <= ?0::timestamptz - (?2::int * interval '1 minute')`
+			if since != nil {
+				q += ` AND p.status_since > ?9::timestamptz - (?2::int * interval '1 minute')`
+			}
+			if err := raise(q, pg.Array(sts), int(r.Limit/time.Minute)); err != nil {
 				return fmt.Errorf("raise quiet alarms: %w", err)
 			}
 		}
-		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM parcels p
-			WHERE a.kind = 'parcel_quiet' AND a.cleared_at IS NULL AND p.id = a.parcel_id AND a.subject <> p.id::text || ':' || p.status`, now); err != nil {
+		if err := clear(`UPDATE alarms a SET cleared_at = ?0 FROM parcels p
+			WHERE a.kind = 'parcel_quiet' AND a.cleared_at IS NULL AND p.id = a.parcel_id AND a.subject <> p.id::text || ':' || p.status` + changed); err != nil {
 			return err
 		}
 		// A pickup window passed with no attempt.
 		if err := raise(`SELECT 'window_missed', p.id::text, p.id, p.province_code, p.office_code, p.desk_code, 1,
 				json_build_object('number', p.tracking_number, 'window_end', p.window_end, 'courier', coalesce(p.courier_ref, '')),
 				p.window_end, ?0
-			FROM parcels p WHERE p.status IN ('requested', 'scheduled') AND p.window_end <= ?0`, now); err != nil {
+			FROM parcels p WHERE p.status IN ('requested', 'scheduled') AND p.window_end <= ?0` + due("p.window_end")); err != nil {
 			return fmt.Errorf("raise window alarms: %w", err)
 		}
-		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM parcels p
+		if err := clear(`UPDATE alarms a SET cleared_at = ?0 FROM parcels p
 			WHERE a.kind = 'window_missed' AND a.cleared_at IS NULL AND p.id = a.parcel_id
-			  AND (p.status NOT IN ('requested', 'scheduled') OR p.window_end > ?)`, now, now); err != nil {
+			  AND (p.status NOT IN ('requested', 'scheduled') OR p.window_end > ?0)` + changed); err != nil {
 			return err
 		}
 		// A legal deadline at risk: the postal legs used their share of it.
@@ -84,33 +117,33 @@ func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy) 
 				p.risk_at, ?0
 			FROM parcels p JOIN dossiers d ON d.id = p.dossier_id
 			WHERE p.leg = 'pickup' AND p.status IN ('requested', 'scheduled', 'pickup_failed', 'collected', 'at_office', 'to_desk')
-			  AND p.risk_at <= ?0`, now); err != nil {
+			  AND p.risk_at <= ?0` + due("p.risk_at")); err != nil {
 			return fmt.Errorf("raise deadline alarms: %w", err)
 		}
-		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM parcels p
+		if err := clear(`UPDATE alarms a SET cleared_at = ?0 FROM parcels p
 			WHERE a.kind = 'deadline_risk' AND a.cleared_at IS NULL AND p.id = a.parcel_id
-			  AND p.status NOT IN ('requested', 'scheduled', 'pickup_failed', 'collected', 'at_office', 'to_desk')`, now); err != nil {
+			  AND p.status NOT IN ('requested', 'scheduled', 'pickup_failed', 'collected', 'at_office', 'to_desk')` + changed); err != nil {
 			return err
 		}
-		// An address outside every zone.
+		// An address outside every zone (few: a partial index).
 		if err := raise(`SELECT 'outside_zone', p.id::text, p.id, p.province_code, NULL, p.desk_code, 1,
 				json_build_object('number', p.tracking_number, 'commune', p.commune_code), p.created_at, ?0
-			FROM parcels p WHERE p.office_code IS NULL AND p.status = 'requested'`, now); err != nil {
+			FROM parcels p WHERE p.office_code IS NULL AND p.status = 'requested'`); err != nil {
 			return fmt.Errorf("raise zone alarms: %w", err)
 		}
-		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM parcels p
-			WHERE a.kind = 'outside_zone' AND a.cleared_at IS NULL AND p.id = a.parcel_id AND (p.office_code IS NOT NULL OR p.status <> 'requested')`, now); err != nil {
+		if err := clear(`UPDATE alarms a SET cleared_at = ?0 FROM parcels p
+			WHERE a.kind = 'outside_zone' AND a.cleared_at IS NULL AND p.id = a.parcel_id AND (p.office_code IS NOT NULL OR p.status <> 'requested')`); err != nil {
 			return err
 		}
-		// A dispute not yet resolved.
+		// A dispute not yet resolved (few: a partial index).
 		if err := raise(`SELECT 'incident_open', i.id::text, i.parcel_id, p.province_code, p.office_code, p.desk_code, 2,
 				json_build_object('number', p.tracking_number, 'problem', i.problem, 'last_custodian', i.last_custodian_kind || ':' || i.last_custodian_ref),
 				i.created_at, ?0
-			FROM incidents i JOIN parcels p ON p.id = i.parcel_id WHERE i.status = 'open'`, now); err != nil {
+			FROM incidents i JOIN parcels p ON p.id = i.parcel_id WHERE i.status = 'open'`); err != nil {
 			return fmt.Errorf("raise incident alarms: %w", err)
 		}
-		if err := clear(`UPDATE alarms a SET cleared_at = ? FROM incidents i
-			WHERE a.kind = 'incident_open' AND a.cleared_at IS NULL AND i.id = a.subject::uuid AND i.status <> 'open'`, now); err != nil {
+		if err := clear(`UPDATE alarms a SET cleared_at = ?0 FROM incidents i
+			WHERE a.kind = 'incident_open' AND a.cleared_at IS NULL AND i.id = a.subject::uuid AND i.status <> 'open'`); err != nil {
 			return err
 		}
 		// Escalate what nobody acknowledged.
