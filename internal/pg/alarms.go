@@ -69,7 +69,7 @@ func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, 
 				json_build_object('number', p.tracking_number, 'giver', h.giver_kind || ':' || h.giver_ref, 'receiver', h.receiver_kind || ':' || h.receiver_ref),
 				h.deadline, ?0
 			FROM handoffs h JOIN parcels p ON p.id = h.parcel_id
-			WHERE h.status = 'pending' AND h.deadline <= ?0`+due("h.deadline")); err != nil {
+			WHERE h.status = 'pending' AND h.deadline <= ?0` + due("h.deadline")); err != nil {
 			return fmt.Errorf("raise hand-off alarms: %w", err)
 		}
 		if err := clear(`UPDATE alarms a SET cleared_at = ?0 FROM handoffs h
