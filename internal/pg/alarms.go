@@ -20,8 +20,9 @@ const alarmConflict = ` ON CONFLICT (kind, subject) WHERE cleared_at IS NULL DO 
 // deadline, window end, risk time or quiet limit indexes), and a clear only
 // at parcels with an event after since (events by server time): the work
 // follows the traffic, not the number of parcels or of open alarms. Causes
-// that are few by nature (open incidents, unzoned requests, unconfirmed
-// hand-offs) are looked at whole every time.
+// that are few by nature (open incidents, unzoned requests) are looked at
+// whole every time. Escalation walks an index of the alarms due
+// (migration 0009).
 func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, since *time.Time) (app.SweepStats, error) {
 	var st app.SweepStats
 	// Conditions of an incremental sweep; ?0 is now, ?9 since.
@@ -72,8 +73,13 @@ func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, 
 			WHERE h.status = 'pending' AND h.deadline <= ?0` + due("h.deadline")); err != nil {
 			return fmt.Errorf("raise hand-off alarms: %w", err)
 		}
+		// A hand-off closes only by a ledger event of its parcel.
+		handoffChanged := ""
+		if since != nil {
+			handoffChanged = " AND a.parcel_id IN (SELECT e.parcel_id FROM events e WHERE e.server_at > ?9)"
+		}
 		if err := clear(`UPDATE alarms a SET cleared_at = ?0 FROM handoffs h
-			WHERE a.kind = 'handoff_unconfirmed' AND a.cleared_at IS NULL AND h.id = a.subject::uuid AND h.status <> 'pending'`); err != nil {
+			WHERE a.kind = 'handoff_unconfirmed' AND a.cleared_at IS NULL AND h.id = a.subject::uuid AND h.status <> 'pending'` + handoffChanged); err != nil {
 			return err
 		}
 		// Parcels quiet in a status beyond its limit: due when status_since
