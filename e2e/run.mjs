@@ -102,6 +102,10 @@ try {
   lib.checkGuards();
 } catch (e) {
   error = e?.stack && process.env.E2E_STACK ? e.stack : String(e?.message ?? e);
+  // Name the scenario's line that failed: Playwright's message alone does
+  // not say which of a scenario's waits timed out.
+  const at = String(e?.stack ?? "").split("\n").find((l) => l.includes("/scenarios/"));
+  if (at && !error.includes(at.trim())) error += `\n${at.trim()}`;
 } finally {
   clearTimeout(timer);
   if (browser) await browser.close().catch(() => {});
