@@ -47,7 +47,10 @@ async function waitCount(page, n, timeout = 30_000) {
 // signature_pad reads (a DevTools touch session would reset the offline
 // emulation's navigator.onLine).
 async function sign(page) {
-  const canvas = page.locator("canvas.sig__canvas");
+  // The pad is attached by an effect after the step's first paint: strokes
+  // drawn before it would be lost and the app would say nobody signed.
+  const canvas = page.locator("canvas.sig__canvas[data-ready='1']");
+  await canvas.waitFor();
   // Centre it: the sticky button bar covers the bottom of the screen.
   await canvas.evaluate((el) => el.scrollIntoView({ block: "center" }));
   const box = await canvas.boundingBox();

@@ -112,8 +112,12 @@ export function SignatureField({ padRef, onChange, label }) {
     const pad = new globalThis.SignaturePad(c, { backgroundColor: "rgb(255,255,255)", penColor: "rgb(0,0,0)", minWidth: 1.2, maxWidth: 3.2 });
     pad.addEventListener("endStroke", () => onChange(!pad.isEmpty()));
     padRef.current = pad;
+    // The pad listens from here on (an effect runs after the first paint):
+    // tests wait for this before drawing.
+    c.dataset.ready = "1";
     return () => {
       pad.off();
+      delete c.dataset.ready;
       padRef.current = null;
     };
   }, []);
