@@ -148,5 +148,14 @@ func TestDeviceSignaturesAndDoorCodes(t *testing.T) {
 	if code, _ := e.courier("buuta2").post("/api/v1/courier/stops/"+ns[1]+"/reveal", nil); code != 403 {
 		t.Errorf("other courier reveal: %d", code)
 	}
+	// A phone erased by the retention job: a clear answer, and nothing
+	// revealed is audited.
+	if err := e.db.ExecForTest(context.Background(), `UPDATE parcels SET phone_enc = ''::bytea WHERE tracking_number = ?`, ns[1]); err != nil {
+		t.Fatal(err)
+	}
+	code, body = c.post("/api/v1/courier/stops/"+ns[1]+"/reveal", nil)
+	if code != 404 || !strings.Contains(string(body), "hết thời hạn lưu trữ") || e.count(`SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND subject = ?`, ns[1]) != 1 {
+		t.Errorf("reveal of an erased phone: %d %s", code, body)
+	}
 	_ = uuid.NewString
 }

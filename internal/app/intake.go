@@ -198,6 +198,10 @@ func (s *Intake) Cancel(ctx context.Context, p Parcel, actor tracking.Party, rea
 // RevealPhone opens a parcel's phone for a staff user, writing the reveal to
 // the audit log first.
 func (s *Intake) RevealPhone(ctx context.Context, user User, p Parcel, reason string) (string, error) {
+	if len(p.PhoneEnc) == 0 {
+		// Erased by the retention job a year after the journey ended.
+		return "", errs.E(errs.NotFound, "Số điện thoại của bưu gửi %s đã được xóa khi hết thời hạn lưu trữ", p.Number)
+	}
 	if err := s.Store.InsertAudit(ctx, user.ID, "reveal_phone", p.Number, reason, s.Now()); err != nil {
 		return "", err
 	}
