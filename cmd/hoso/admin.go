@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"hoso/internal/app"
-	"hoso/internal/config"
 	"hoso/internal/pg"
 )
 
@@ -49,18 +48,11 @@ func cmdPortal(ctx context.Context, args []string, env func(string) string, stdo
 	if len(pos) != 1 {
 		return errors.New("usage: hoso portal add <id> --province <code> [--name NAME] [--callback URL]")
 	}
-	cfg, err := config.Load(env, false)
-	if err != nil {
-		return err
-	}
-	sys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
+	sys, err := openForCommand(ctx, env, false)
 	if err != nil {
 		return err
 	}
 	defer sys.db.Close()
-	if err := sys.db.CheckSchema(ctx); err != nil {
-		return err
-	}
 	if _, ok := sys.units.Province(*province); !ok {
 		return fmt.Errorf("unknown province %q", *province)
 	}
@@ -95,18 +87,11 @@ func cmdUser(ctx context.Context, args []string, env func(string) string, stdout
 	if len(pos) != 1 {
 		return usage
 	}
-	cfg, err := config.Load(env, false)
-	if err != nil {
-		return err
-	}
-	sys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
+	sys, err := openForCommand(ctx, env, false)
 	if err != nil {
 		return err
 	}
 	defer sys.db.Close()
-	if err := sys.db.CheckSchema(ctx); err != nil {
-		return err
-	}
 	u, err := sys.auth.CreateUser(ctx, app.NewUser{Username: pos[0], Password: *password, FullName: *name, StaffCode: *staff,
 		Role: app.Role(strings.TrimSpace(*role)), OfficeCode: *office, DeskCode: *desk, ProvinceCode: *province})
 	if err != nil {

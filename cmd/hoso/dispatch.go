@@ -11,30 +11,12 @@ import (
 	"strings"
 
 	"hoso/internal/app"
-	"hoso/internal/config"
 	"hoso/internal/errs"
 )
 
 // cliAdmin is the party the command line acts as: an administrator of every
 // office.
 var cliAdmin = app.User{Username: "cli", Role: app.RoleAdmin, StaffCode: "CLI", Active: true}
-
-// openForDispatch opens the system for a dispatch subcommand.
-func openForDispatch(ctx context.Context, env func(string) string) (*system, error) {
-	cfg, err := config.Load(env, false)
-	if err != nil {
-		return nil, err
-	}
-	sys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
-	if err != nil {
-		return nil, err
-	}
-	if err := sys.db.CheckSchema(ctx); err != nil {
-		sys.db.Close()
-		return nil, err
-	}
-	return sys, nil
-}
 
 // printFields writes an application error's field messages, one a line.
 func printFields(w io.Writer, err error) {
@@ -65,7 +47,7 @@ func cmdImport(ctx context.Context, args []string, env func(string) string, stdo
 		defer f.Close()
 		r = f
 	}
-	sys, err := openForDispatch(ctx, env)
+	sys, err := openForCommand(ctx, env, false)
 	if err != nil {
 		return err
 	}
@@ -90,7 +72,7 @@ func cmdZones(ctx context.Context, args []string, env func(string) string, stdou
 	}
 	switch args[0] {
 	case "list":
-		sys, err := openForDispatch(ctx, env)
+		sys, err := openForCommand(ctx, env, false)
 		if err != nil {
 			return err
 		}
@@ -117,7 +99,7 @@ func cmdZones(ctx context.Context, args []string, env func(string) string, stdou
 		if *office == "" || *communes == "" {
 			return usage
 		}
-		sys, err := openForDispatch(ctx, env)
+		sys, err := openForCommand(ctx, env, false)
 		if err != nil {
 			return err
 		}
@@ -140,7 +122,7 @@ func cmdZones(ctx context.Context, args []string, env func(string) string, stdou
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		sys, err := openForDispatch(ctx, env)
+		sys, err := openForCommand(ctx, env, false)
 		if err != nil {
 			return err
 		}

@@ -39,11 +39,7 @@ func cmdExportEvents(ctx context.Context, args []string, env func(string) string
 	if t.Before(f) {
 		return fmt.Errorf("--to is before --from")
 	}
-	cfg, err := config.Load(env, true)
-	if err != nil {
-		return err
-	}
-	sys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
+	sys, err := openForCommand(ctx, env, true)
 	if err != nil {
 		return err
 	}

@@ -59,19 +59,12 @@ func cmdRekey(ctx context.Context, args []string, env func(string) string, stdou
 	if fs.NArg() != 0 || *batch < 1 {
 		return errors.New("usage: hoso rekey [--dry-run] [--batch N]")
 	}
-	cfg, err := config.Load(env, false)
-	if err != nil {
-		return err
-	}
-	sys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
+	sys, err := openForCommand(ctx, env, false)
 	if err != nil {
 		return err
 	}
 	defer sys.db.Close()
-	if err := sys.db.CheckSchema(ctx); err != nil {
-		return err
-	}
-	return rekey(ctx, sys.db, sys.box, cfg.Keys, pg.RekeyOptions{Batch: *batch, DryRun: *dry}, stdout, stderr)
+	return rekey(ctx, sys.db, sys.box, sys.cfg.Keys, pg.RekeyOptions{Batch: *batch, DryRun: *dry}, stdout, stderr)
 }
 
 // rekey runs the re-sealing over every sealed column and prints a line per
@@ -143,20 +136,13 @@ func cmdRehashPhones(ctx context.Context, args []string, env func(string) string
 	if fs.NArg() != 0 || *batch < 1 {
 		return errors.New("usage: hoso rehash-phones [--dry-run] [--batch N]")
 	}
-	cfg, err := config.Load(env, false)
-	if err != nil {
-		return err
-	}
-	sys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
+	sys, err := openForCommand(ctx, env, false)
 	if err != nil {
 		return err
 	}
 	defer sys.db.Close()
-	if err := sys.db.CheckSchema(ctx); err != nil {
-		return err
-	}
 	linkHash := func(parcelID string) []byte { return secret.TokenHash(optOutToken(sys.hasher, parcelID)) }
-	return rehashPhones(ctx, sys.db, sys.box, sys.intake.PhoneHash, linkHash, cfg.Keys, pg.RekeyOptions{Batch: *batch, DryRun: *dry}, stdout, stderr)
+	return rehashPhones(ctx, sys.db, sys.box, sys.intake.PhoneHash, linkHash, sys.cfg.Keys, pg.RekeyOptions{Batch: *batch, DryRun: *dry}, stdout, stderr)
 }
 
 // rehashPhones runs the re-hash over the phone columns and prints a line per

@@ -31,18 +31,11 @@ func cmdVerify(ctx context.Context, args []string, env func(string) string, stdo
 		}
 		since = d
 	}
-	cfg, err := config.Load(env, true)
-	if err != nil {
-		return err
-	}
-	sys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
+	sys, err := openForCommand(ctx, env, true)
 	if err != nil {
 		return err
 	}
 	defer sys.db.Close()
-	if err := sys.db.CheckSchema(ctx); err != nil {
-		return err
-	}
 	v := &app.Verifier{Store: sys.db, Now: sys.now, Zone: config.Vietnam}
 	if *seal {
 		n, err := v.SealDays(ctx)

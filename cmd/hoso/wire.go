@@ -54,6 +54,25 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 }
 
 // open connects and wires the services; the caller closes sys.db.
+// openForCommand loads the configuration (demo secrets allowed only with
+// allowDemo) and opens the system for a one-off command, refusing a schema
+// that is not current; the caller closes sys.db.
+func openForCommand(ctx context.Context, env func(string) string, allowDemo bool) (*system, error) {
+	cfg, err := config.Load(env, allowDemo)
+	if err != nil {
+		return nil, err
+	}
+	sys, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel))
+	if err != nil {
+		return nil, err
+	}
+	if err := sys.db.CheckSchema(ctx); err != nil {
+		sys.db.Close()
+		return nil, err
+	}
+	return sys, nil
+}
+
 func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, error) {
 	db, err := pg.Open(ctx, cfg.DatabaseURL, pg.Options{PoolSize: cfg.DBPoolSize})
 	if err != nil {
