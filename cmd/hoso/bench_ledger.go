@@ -3,11 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	crand "crypto/rand"
-	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -24,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"hoso/internal/app"
+	"hoso/internal/demo"
 	"hoso/tracking"
 )
 
@@ -37,14 +33,13 @@ func benchLedger(ctx context.Context, args []string, env func(string) string, st
 	small := fs.Int("small", 10_000, "parcels for the small scale run (0 to skip)")
 	big := fs.Int("big", 1_000_000, "parcels for the large scale run, 10 events each (0 to skip)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the ingest run to this file")
-	sign := fs.Bool("sign", true, "sign every event with a registered ES256 device key, as the courier app does")
 	relay := fs.Bool("relay", false, "run the outbox relay during the ingest (off: delivering the outbox is not ingestion, and it would compete for the same cores unevenly in the two phases)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "bench ledger, %s\n", machine())
 	if *events > 0 {
-		o := ingestOptions{total: *events, conc: *conc, cpuprofile: *cpuprofile, sign: *sign, relay: *relay}
+		o := ingestOptions{total: *events, conc: *conc, cpuprofile: *cpuprofile, relay: *relay}
 		if err := benchLedgerIngest(ctx, *admin, o, stdout, stderr); err != nil {
 			return err
 		}
@@ -75,7 +70,6 @@ func benchLedger(ctx context.Context, args []string, env func(string) string, st
 type ingestOptions struct {
 	total, conc int
 	cpuprofile  string
-	sign        bool // events signed with a registered ES256 device key
 	relay       bool // the outbox relay runs meanwhile
 }
 
@@ -134,31 +128,56 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	if err != nil {
 		return err
 	}
-	// The courier app registers an ES256 key for its device and signs every
-	// event with it; the server checks each signature.
-	var key *ecdsa.PrivateKey
-	if o.sign {
-		if key, err = benchDeviceKey(e.base, token); err != nil {
-			return err
-		}
+	// The courier app registers an ES256 key for its device (the password
+	// typed again) and signs every event with it; the server checks each
+	// signature. Every collection names the citizen's signature image,
+	// uploaded first; every stop is planned for the courier.
+	phone, err := benchDevice(e.base, token, "buuta1")
+	if err != nil {
+		return err
+	}
+	courier, err := e.sys.db.FindUserByUsername(ctx, "buuta1")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "planning the %d stops and storing their signature images…\n", parcels)
+	sigs := make([]string, parcels)
+	next = 0
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(atomic.AddInt64(&next, 1)) - 1
+				if i >= parcels {
+					return
+				}
+				if err := e.schedule(ctx, numbers[i], courier.StaffCode, start); err != nil {
+					setupErr.Store(err)
+					return
+				}
+				sha, err := e.sys.devices.StoreEvidence(ctx, courier, numbers[i], "signature", "image/png",
+					base64.StdEncoding.EncodeToString(demo.SignaturePNG(numbers[i])))
+				if err != nil {
+					setupErr.Store(err)
+					return
+				}
+				sigs[i] = sha
+			}
+		}()
+	}
+	wg.Wait()
+	if err, ok := setupErr.Load().(error); ok {
+		return fmt.Errorf("setup: %w", err)
+	}
+	sigOf := map[string]string{}
+	for i, n := range numbers {
+		sigOf[n] = sigs[i]
 	}
 	encode := func(ev map[string]any) (json.RawMessage, error) {
-		fields := map[string]json.RawMessage{}
-		for k, v := range ev {
-			fields[k], _ = json.Marshal(v)
-		}
-		if key != nil {
-			h := sha256.Sum256(app.SignedText(fields))
-			r, s, err := ecdsa.Sign(crand.Reader, key, h[:])
-			if err != nil {
-				return nil, err
-			}
-			sig := make([]byte, 64) // WebCrypto's raw r‖s
-			r.FillBytes(sig[:32])
-			s.FillBytes(sig[32:])
-			fields["signature"], _ = json.Marshal(base64.StdEncoding.EncodeToString(sig))
-		}
-		return json.Marshal(fields)
+		lat, lng := 21.59, 105.84
+		return phone.Event(app.SoftEvent{ID: ev["id"].(string), Type: ev["type"].(string), Number: ev["tracking_number"].(string),
+			At: time.Now(), Lat: &lat, Lng: &lng, Data: ev["data"]})
 	}
 	// Each parcel's ten events: eight failed attempts, the collection and
 	// the release to the office (custody, hand-off, chain, outbox all on).
@@ -169,7 +188,7 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 			ev["type"], ev["data"] = "pickup.attempt_failed", map[string]any{"reason": "not_home"}
 		case k == 8:
 			ev["type"], ev["data"] = "pickup.collected", map[string]any{"documents": []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 2}},
-				"seal_id": "NP-BENCH", "method": "signature", "signature_sha256": strings.Repeat("ab", 32)}
+				"seal_id": "NP-BENCH", "proof": map[string]any{"method": "signature", "sha256": sigOf[n]}}
 		default:
 			ev["type"], ev["data"] = "handoff.released", map[string]any{"to": "post_office:BC-05443"}
 		}
@@ -305,7 +324,7 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	wg.Wait()
 	bare := time.Since(t1)
 	rs, rb := float64(accepted)/stack.Seconds(), float64(len(rows))/bare.Seconds()
-	fmt.Fprintf(stdout, "ingest: %d events in batches of 500, %d concurrent clients, signed %v, relay %v\n", len(rows), conc, o.sign, o.relay)
+	fmt.Fprintf(stdout, "ingest: %d events in batches of 500, %d concurrent clients, every event signed (ES256) and verified, relay %v\n", len(rows), conc, o.relay)
 	fmt.Fprintf(stdout, "  %-60s %9.0f events/s  (batch p50 %s, p99 %s)\n", "POST /api/v1/courier/events, everything on", rs,
 		percentile(lat, .5).Round(time.Millisecond), percentile(lat, .99).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "  %-60s %9.0f rows/s\n", "bare multi-row INSERT of the same rows (baseline)", rb)
@@ -314,32 +333,6 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 		return fmt.Errorf("%d events rejected", rejected)
 	}
 	return nil
-}
-
-// benchDeviceKey registers a new ES256 key for the token's device.
-func benchDeviceKey(base, token string) (*ecdsa.PrivateKey, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	spki, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	b, _ := json.Marshal(map[string]string{"alg": "ES256", "public_key": base64.StdEncoding.EncodeToString(spki)})
-	req, _ := http.NewRequest("POST", base+"/api/v1/courier/device-key", bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		body, _ := io.ReadAll(resp.Body)
-		return nil, fmt.Errorf("device key: %d %s", resp.StatusCode, body)
-	}
-	return key, nil
 }
 
 func benchToken(base, user string) (string, error) {

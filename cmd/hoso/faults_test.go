@@ -709,8 +709,8 @@ func TestTwoInstancesConflictingHandoffs(t *testing.T) {
 	courierB.base = b.base
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
 	for _, nb := range numbers {
-		_, res := courierA.send(ev("pickup.collected", nb, map[string]any{"documents": docs, "seal_id": "NP-TWO-1", "method": "signature",
-			"signature_sha256": strings.Repeat("ab", 32)}))
+		w.e.assign("buuta1", nb)
+		_, res := courierA.send(ev("pickup.collected", nb, map[string]any{"documents": docs, "seal_id": "NP-TWO-1", "proof": courierA.sigProof(nb)}))
 		wantStatuses(t, "collect "+nb, res, "accepted")
 	}
 	// Round 1: each parcel released to the office through A and to the

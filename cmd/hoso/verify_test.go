@@ -25,9 +25,10 @@ func tamperFixture(t *testing.T) (*testEnv, []string) {
 		r.json(t, &created)
 		n := created["tracking_number"]
 		ns = append(ns, n)
+		e.assign("buuta1", n)
 		_, res := c.send(ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"}),
 			ev("pickup.collected", n, map[string]any{"documents": []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}},
-				"seal_id": "NP-10" + fmt.Sprint(i), "method": "signature", "signature_sha256": strings.Repeat("cd", 32)}),
+				"seal_id": "NP-10" + fmt.Sprint(i), "proof": c.sigProof(n)}),
 			ev("handoff.released", n, map[string]any{"to": "post_office:BC-05443"}))
 		wantStatuses(t, "fixture", res, "accepted", "accepted", "accepted")
 	}
