@@ -214,6 +214,7 @@ func TestIncrementalSweep(t *testing.T) {
 	// A failed attempt on the first parcel (an event, now): the next
 	// incremental sweep clears its window alarm and only its.
 	c := e.courier("buuta1")
+	e.assign("buuta1", n1)
 	_, res := c.send(ev("pickup.attempt_failed", n1, map[string]any{"reason": "not_home"}))
 	wantStatuses(t, "attempt", res, "accepted")
 	// (It also clears the first parcel's outside-zone alarm: no longer a

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -362,6 +363,12 @@ func TestCourierSyncRules(t *testing.T) {
 		numbers = append(numbers, created["tracking_number"])
 	}
 	c := e.courier("buuta1")
+	e.assign("buuta1", numbers...)
+	// The first request was filed four days ago (its late event happened
+	// after it existed).
+	if err := e.db.ExecForTest(context.Background(), `UPDATE parcels SET created_at = created_at - interval '4 days' WHERE tracking_number = ?`, numbers[0]); err != nil {
+		t.Fatal(err)
+	}
 	late := ev("pickup.attempt_failed", numbers[0], map[string]any{"reason": "not_home"})
 	late["at"] = time.Now().Add(-72 * time.Hour).Format(time.RFC3339)
 	bad := ev("pickup.attempt_failed", numbers[1], map[string]any{"reason": "nobody"})
@@ -386,6 +393,7 @@ func TestCourierSyncRules(t *testing.T) {
 	// Resubmitting the fixed event with the same id is evaluated again and
 	// now accepted; the kept rejection is marked accepted.
 	bad["data"] = map[string]any{"reason": "refused"}
+	delete(bad, "signature") // the app signs the fixed event again
 	_, res = c.send(bad)
 	wantStatuses(t, "fixed resubmission", res, "accepted")
 	if e.count(`SELECT count(*) FROM device_events WHERE id = ? AND status = 'accepted' AND tries = 2`, bad["id"]) != 1 {

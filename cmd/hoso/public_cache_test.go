@@ -106,6 +106,7 @@ func (e *testEnv) newPickup(t *testing.T, code string) string {
 	if created["tracking_number"] == "" {
 		t.Fatalf("create %s: %d %s", code, r.status, r.body)
 	}
+	e.assign("buuta1", created["tracking_number"]) // on buuta1's route
 	return created["tracking_number"]
 }
 

@@ -106,8 +106,10 @@ func tamper(t *testing.T, e *testEnv, sql string) {
 	}
 }
 
-// rewriteChain changes one event's data and recomputes that parcel's whole
-// chain and head, so only the roots can expose it.
+// rewriteChain changes the data of the one event no device signed (the
+// portal's request) and recomputes that parcel's whole chain and head, so
+// only the roots can expose it. (Changing a courier's event so is caught by
+// its device signature: TestVerifyDetectsDeviceTampering.)
 func rewriteChain(t *testing.T, e *testEnv, number string) {
 	t.Helper()
 	ctx := context.Background()
@@ -123,8 +125,8 @@ func rewriteChain(t *testing.T, e *testEnv, number string) {
 	var sql strings.Builder
 	sql.WriteString("SET session_replication_role = replica;")
 	for i := range evs {
-		if evs[i].Type == "pickup.attempt_failed" {
-			evs[i].Data = []byte(`{"reason":"refused"}`)
+		if evs[i].Type == "pickup.requested" {
+			evs[i].Data = []byte(`{"channel":"citizen"}`)
 		}
 		evs[i].Seal(i, prev)
 		prev = evs[i].Hash

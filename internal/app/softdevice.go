@@ -58,6 +58,13 @@ func (d *SoftDevice) PublicKey() (alg, b64 string) {
 	return d.alg, base64.StdEncoding.EncodeToString(spki)
 }
 
+// Key is the device's public key as the store keeps it.
+func (d *SoftDevice) Key() DeviceKey {
+	alg, b64 := d.PublicKey()
+	raw, _ := base64.StdEncoding.DecodeString(b64) // made by PublicKey
+	return DeviceKey{Alg: alg, PublicKey: raw}
+}
+
 // Register registers the device's key for the courier (password again).
 func (d *SoftDevice) Register(ctx context.Context, devs *Devices, u User, password string) error {
 	alg, key := d.PublicKey()

@@ -296,12 +296,3 @@ func (s *Seeder) pickups(ctx context.Context, n int) (int, error) {
 	return made, nil
 }
 
-// demoPassword is the demo password of an account ("" if none).
-func demoPassword(username string) string {
-	for _, a := range Accounts {
-		if a.Username == username {
-			return a.Password
-		}
-	}
-	return ""
-}
