@@ -295,4 +295,3 @@ func (s *Seeder) pickups(ctx context.Context, n int) (int, error) {
 	}
 	return made, nil
 }
-
