@@ -163,7 +163,7 @@ func TestForgedDoorConfirmationsAreRefused(t *testing.T) {
 	if st, body := c.post("/api/v1/courier/device-key", map[string]string{"alg": alg, "public_key": key}); st != 400 || !strings.Contains(string(body), "mật khẩu") {
 		t.Errorf("key with only the token: %d %s", st, body)
 	}
-	if st, _ := c.post("/api/v1/courier/device-key", map[string]string{"alg": alg, "public_key": key, "password": "sai-mat-khau-roi"}); st != 401 {
+	if st, _ := c.post("/api/v1/courier/device-key", map[string]string{"alg": alg, "public_key": key, "password": "sai-mat-khau-roi"}); st != 403 {
 		t.Errorf("key with a wrong password: %d", st)
 	}
 	if e.count(`SELECT count(*) FROM device_keys`) != keys || e.count(`SELECT count(*) FROM audit_log WHERE action = 'device_key_refused'`) != 1 {

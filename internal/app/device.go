@@ -143,7 +143,9 @@ func (d *Devices) RegisterKey(ctx context.Context, u User, deviceID, alg, key, p
 		if aerr := d.Store.InsertAudit(ctx, u.ID, "device_key_refused", deviceID, "mật khẩu không đúng", now); aerr != nil {
 			return DeviceKey{}, false, aerr
 		}
-		return DeviceKey{}, false, errs.E(errs.Unauthorized, "Mật khẩu không đúng: khóa thiết bị không được đăng ký")
+		// 403, not 401: the bearer token is good, the password typed again
+		// is not (the app reads a 401 as a session that ended).
+		return DeviceKey{}, false, errs.E(errs.Forbidden, "Mật khẩu không đúng: khóa thiết bị không được đăng ký")
 	}
 	k, changed, err := d.Store.SaveDeviceKey(ctx, u.ID, deviceID, DeviceKey{Alg: alg, PublicKey: raw}, now)
 	if err != nil {

@@ -118,6 +118,9 @@ type Incoming struct {
 	// EvidencePending: rejected because the image it names is not stored.
 	EvidencePending bool
 	Err             error
+	// Duplicate: already in the ledger, sent by the same party for the
+	// same parcel; answered without checking again.
+	Duplicate bool
 
 	signed, sigBytes []byte
 }
@@ -313,6 +316,31 @@ func (s *Sync) Apply(ctx context.Context, u User, device string, raws []json.Raw
 		}
 		ok = append(ok, in)
 	}
+	// Events already recorded (a phone resending what it sent before) are
+	// duplicates at once: no signature or proof to check again, and a
+	// resend without its secret or after a key change is still a
+	// duplicate. Two copies in flight at once are sorted out by the
+	// ledger under the parcel's lock.
+	actor := u.Party()
+	if len(ok) > 0 {
+		ids := make([]string, len(ok))
+		for i, in := range ok {
+			ids[i] = in.ID
+		}
+		owners, err := s.Ledger.Store.ExistingEvents(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		fresh := ok[:0]
+		for _, in := range ok {
+			if o, seen := owners[in.ID]; seen && o.Number == in.Number && o.Actor == actor {
+				in.Duplicate = true
+				continue
+			}
+			fresh = append(fresh, in)
+		}
+		ok = fresh
+	}
 	if u.Role == RoleCourier {
 		if s.Check == nil || device == "" {
 			for _, in := range ok {
@@ -325,9 +353,12 @@ func (s *Sync) Apply(ctx context.Context, u User, device string, raws []json.Raw
 	results := make([]SyncResult, len(ins))
 	var items []Item
 	var idx []int
-	actor := u.Party()
 	for i, in := range ins {
 		results[i].ID = in.Event.ID
+		if in.Duplicate {
+			results[i].Status = "duplicate"
+			continue
+		}
 		if in.Err != nil {
 			continue
 		}
