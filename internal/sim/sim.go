@@ -828,7 +828,7 @@ func (w *world) request(ctx context.Context) error {
 	}
 	p, err := w.intake.Create(ctx, tracking.PickupRequest{
 		Dossier:   tracking.Dossier{Code: code, DeskCode: w.desk.Code, ProcedureName: "Thủ tục mô phỏng", ReturnByPost: true},
-		Citizen:   tracking.Citizen{FullName: "Công dân mô phỏng", Phone: fmt.Sprintf("09%08d", w.rng.IntN(1e8))},
+		Citizen:   tracking.Citizen{FullName: "Công dân mô phỏng", Phone: fmt.Sprintf("09%08d", w.rng.IntN(1e8)), IDNumber: fmt.Sprintf("0190%08d", w.rng.IntN(1e8))},
 		Address:   tracking.Address{ProvinceCode: "19", CommuneCode: "05443", Line: fmt.Sprintf("Số %d", 1+w.rng.IntN(200)), Lat: &lat, Lng: &lng},
 		Documents: docs, Windows: ws, Channel: tracking.ChannelCitizen,
 	})
