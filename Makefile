@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BIN       := bin/hoso
 
-.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load faults sim fuzz load deps postgres e2e-deps clean
+.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load faults sim fuzz load test-deps postgres clean
 
 all: build
 
@@ -13,19 +13,23 @@ build:
 postgres:
 	@scripts/ensure-postgres.sh
 
-e2e-deps:
-	@if [ ! -d e2e/node_modules/playwright-core ]; then npm ci --prefix e2e --no-audit --no-fund --loglevel=error; fi
+# What the tests run besides Go: Debian packages (installed when root, else
+# the command to run is printed) and the browser test packages.
+test-deps:
+	@scripts/test-deps.sh
 
 # Migrates (creating the database hoso_demo if needed), seeds Thái Nguyên,
 # serves on :8080 and prints the URLs, logins and the portal secret.
 demo: postgres build
 	$(BIN) demo
 
-# Every test: unit, PostgreSQL, HTTP, browser (Chromium) and PDF tools.
-test: postgres e2e-deps
+# Every test: unit, PostgreSQL, HTTP, browser (Chromium) and PDF tools. A
+# missing tool fails its test (never skips); test-deps installs them first.
+test: test-deps postgres
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 
-# Without the browser and the slow parts.
+# Without the browser and the slow parts (not the full suite: -short leaves
+# the browser tests out on purpose).
 test-short: postgres
 	$(GO) test -short -count=1 $(PKGS)
 
