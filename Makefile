@@ -78,10 +78,10 @@ bench-load: postgres build
 	$(BIN) bench load
 
 # The real binary on loopback: kill -9 during writes, a PostgreSQL restart under
-# load (restarts cluster 15/main: run it where the cluster is yours), two
-# instances on one database. Skipped by `make test` (HOSO_FAULTS unset).
+# load (a PostgreSQL server of the test's own, initdb in a temporary
+# directory), two instances on one database. Also part of `make test`.
 faults: postgres
-	HOSO_FAULTS=1 $(GO) test -count=1 -timeout 20m -v -run 'TestKillNineDuringWrites|TestPostgresRestartMidLoad|TestTwoInstancesConflictingHandoffs' ./cmd/hoso
+	$(GO) test -count=1 -timeout 20m -v -run 'TestKillNineDuringWrites|TestPostgresRestartMidLoad|TestTwoInstancesConflictingHandoffs' ./cmd/hoso
 
 # The seeded day simulator (make test runs 200 seeds × 1 day); appends its
 # totals to docs/bench/sim.md. Replay one seed:
