@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -210,8 +212,8 @@ func translate(err error) error {
 		return err
 	}
 	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, pg.ErrTxDone) || strings.Contains(err.Error(), "connection refused") ||
-		strings.Contains(err.Error(), "pg: database is closed") || strings.Contains(err.Error(), "EOF") {
+	if errors.As(err, &ne) || errors.Is(err, pg.ErrTxDone) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || poolUnavailable(err) {
 		return errs.Wrapf(errs.Unavailable, err, "mất kết nối cơ sở dữ liệu")
 	}
 	return err
