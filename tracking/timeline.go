@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"hoso/internal/dong"
 )
 
 // Line is one event told in plain Vietnamese for the citizen's timeline.
@@ -202,17 +204,7 @@ func legacyProofText(data []byte) string {
 	return "Ghi nhận trước khi máy chủ tự kiểm tra bằng chứng xác nhận."
 }
 
-func money(v int64) string {
-	s := fmt.Sprint(v)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + " ₫"
-}
+func money(v int64) string { return dong.Format(v) }
 
 // Next is the next expected step of a parcel, for the citizen.
 type Next struct {
