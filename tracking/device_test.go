@@ -63,7 +63,9 @@ func TestCheckDeviceEvent(t *testing.T) {
 		{"key revoked before", func(e *tracking.Event) { r := e.ServerAt.Add(-time.Minute); e.Device.KeyRevoked = &r }, "was not live"},
 		{"key registered after", func(e *tracking.Event) { e.Device.KeyCreated = e.ServerAt.Add(time.Second) }, "was not live"},
 		{"another key", func(e *tracking.Event) { e.Device.PublicKey = other.Public().(ed25519.PublicKey) }, "does not verify"},
-		{"edited signed bytes", func(e *tracking.Event) { e.Device.Signed = bytes.Replace(e.Device.Signed, []byte(`"count":1`), []byte(`"count":2`), 1) }, "does not verify"},
+		{"edited signed bytes", func(e *tracking.Event) {
+			e.Device.Signed = bytes.Replace(e.Device.Signed, []byte(`"count":1`), []byte(`"count":2`), 1)
+		}, "does not verify"},
 	} {
 		ev := signedEvent(t, priv, data)
 		tc.edit(&ev)
@@ -106,10 +108,16 @@ func TestCanonicalForms(t *testing.T) {
 	}
 	// Every device line is covered by the hash.
 	for name, edit := range map[string]func(e *tracking.Event){
-		"key bytes": func(e *tracking.Event) { e.Device.PublicKey = append([]byte(nil), e.Device.PublicKey...); e.Device.PublicKey[3] ^= 1 },
-		"key alg":   func(e *tracking.Event) { e.Device.KeyAlg = tracking.AlgES256 },
-		"signed":    func(e *tracking.Event) { e.Device.Signed = append(append([]byte(nil), e.Device.Signed...), ' ') },
-		"signature": func(e *tracking.Event) { e.Device.Signature = append([]byte(nil), e.Device.Signature...); e.Device.Signature[0] ^= 1 },
+		"key bytes": func(e *tracking.Event) {
+			e.Device.PublicKey = append([]byte(nil), e.Device.PublicKey...)
+			e.Device.PublicKey[3] ^= 1
+		},
+		"key alg": func(e *tracking.Event) { e.Device.KeyAlg = tracking.AlgES256 },
+		"signed":  func(e *tracking.Event) { e.Device.Signed = append(append([]byte(nil), e.Device.Signed...), ' ') },
+		"signature": func(e *tracking.Event) {
+			e.Device.Signature = append([]byte(nil), e.Device.Signature...)
+			e.Device.Signature[0] ^= 1
+		},
 		"no device": func(e *tracking.Event) { e.Device = nil },
 	} {
 		e := signedEvent(t, priv, `{"seal_intact":true}`)

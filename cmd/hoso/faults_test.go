@@ -253,10 +253,10 @@ type ledgerLoad struct {
 	token    string
 	sign     func(map[string]any) map[string]any // the courier's phone signs each event
 	numbers  []string                            // parcels the courier reports on
-	created  map[string]string // key → parcel id, acknowledged
-	pendingC []portalCreate    // sent, answer not received
-	events   map[string]bool   // event ids acknowledged
-	pendingB []courierBatch    // sent, answer not received
+	created  map[string]string                   // key → parcel id, acknowledged
+	pendingC []portalCreate                      // sent, answer not received
+	events   map[string]bool                     // event ids acknowledged
+	pendingB []courierBatch                      // sent, answer not received
 	statuses map[int]int
 	bad      []string
 	n        int
