@@ -688,7 +688,8 @@ func TestRateLimits(t *testing.T) {
 func TestCourierStopScope(t *testing.T) {
 	e := startServer(t, nil)
 	e.addUser(app.NewUser{Username: "buuta3", Role: app.RoleCourier, OfficeCode: "BC-05443", FullName: "Bưu tá Ba"})
-	planned := e.newPickup(t, "000.00.19.SCOPE-1") // on buuta1's route
+	planned := e.createPickup("000.00.19.SCOPE-1")
+	e.plan(planned, "buuta1") // a schedule event, as a published plan records
 	held := e.newPickup(t, "000.00.19.SCOPE-2")
 	c1, c2, c3 := e.courier("buuta1"), e.courier("buuta2"), e.courier("buuta3")
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
