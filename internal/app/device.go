@@ -82,8 +82,23 @@ type DeviceStore interface {
 	CountDoorCodes(ctx context.Context, parcelID string, since time.Time) (int, error)
 	ProofFailures(ctx context.Context, parcelID, method string) (int, error)
 	FailProof(ctx context.Context, parcelID, method string, at time.Time) error
-	EvidenceStored(ctx context.Context, sha []byte, parcelID string, kinds ...string) (bool, error)
+	// ParcelSecrets and StoredEvidence look a whole batch up at once: its
+	// parcels by tracking number, its images by hex SHA-256.
+	ParcelSecrets(ctx context.Context, numbers []string) (map[string]ParcelSecret, error)
+	StoredEvidence(ctx context.Context, shas [][]byte) (map[string]StoredImage, error)
 	InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error
+}
+
+// StoredImage is what the proof check needs of a stored image.
+type StoredImage struct {
+	ParcelID string
+	Kind     string
+}
+
+// proofCache holds a batch's parcels and images, looked up once.
+type proofCache struct {
+	secrets map[string]ParcelSecret
+	images  map[string]StoredImage // by hex SHA-256
 }
 
 // Devices registers courier device keys, issues door codes and checks what
@@ -211,13 +226,17 @@ func (d *Devices) Check(ctx context.Context, u User, device string, batch []*Inc
 	}
 	verifySignatures(checker, batch)
 	now := d.Now()
+	cache, err := d.loadProofs(ctx, batch)
+	if err != nil {
+		return err
+	}
 	for _, in := range batch {
 		if in.Err != nil {
 			continue
 		}
 		in.Sig = &tracking.DeviceSig{KeyID: k.ID, KeyAlg: k.Alg, PublicKey: k.PublicKey, KeyOwner: u.StaffCode, KeyCreated: k.CreatedAt,
 			Signed: in.signed, Signature: in.sigBytes}
-		if err := d.checkProof(ctx, in, now); err != nil {
+		if err := d.checkProof(ctx, in, now, cache); err != nil {
 			if errs.KindOf(err) == errs.Internal || errs.KindOf(err) == errs.Unavailable {
 				return err
 			}
@@ -238,6 +257,53 @@ func checkSignature(k DeviceKey, msg []byte, sig64 string) ([]byte, bool) {
 		return sig, false
 	}
 	return sig, c.Verify(msg, sig)
+}
+
+// loadProofs looks up, in two queries, the parcels of a batch's
+// collections and deliveries and the images they name.
+func (d *Devices) loadProofs(ctx context.Context, batch []*Incoming) (*proofCache, error) {
+	var numbers []string
+	var shas [][]byte
+	seen := map[string]bool{}
+	for _, in := range batch {
+		if in.Err != nil || (in.Type != tracking.PickupCollected && in.Type != tracking.DeliveryCompleted) {
+			continue
+		}
+		if !seen[in.Number] {
+			seen[in.Number] = true
+			numbers = append(numbers, in.Number)
+		}
+		var pd struct {
+			Proof struct {
+				SHA256 string `json:"sha256"`
+			} `json:"proof"`
+			SignatureSHA string `json:"signature_sha256"`
+			PhotoSHA     string `json:"photo_sha256"`
+		}
+		if json.Unmarshal(in.Event.Data, &pd) != nil {
+			continue
+		}
+		for _, h := range []string{pd.Proof.SHA256, pd.SignatureSHA, pd.PhotoSHA} {
+			if b, err := hex.DecodeString(h); err == nil && len(b) == sha256.Size && !seen[h] {
+				seen[h] = true
+				shas = append(shas, b)
+			}
+		}
+	}
+	c := &proofCache{secrets: map[string]ParcelSecret{}, images: map[string]StoredImage{}}
+	if len(numbers) == 0 {
+		return c, nil
+	}
+	var err error
+	if c.secrets, err = d.Store.ParcelSecrets(ctx, numbers); err != nil {
+		return nil, err
+	}
+	if len(shas) > 0 {
+		if c.images, err = d.Store.StoredEvidence(ctx, shas); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // verifySignatures checks every signature of a batch on all cores.
@@ -297,7 +363,7 @@ func proofErr(field, format string, args ...any) error {
 
 // checkProof checks the proof of a collection or a delivery and sets the
 // event's data to the signed data plus the server's verdict.
-func (d *Devices) checkProof(ctx context.Context, in *Incoming, now time.Time) error {
+func (d *Devices) checkProof(ctx context.Context, in *Incoming, now time.Time, cache *proofCache) error {
 	ev := in.Event
 	t := tracking.EventType(ev.Type)
 	if t != tracking.PickupCollected && t != tracking.DeliveryCompleted {
@@ -337,9 +403,9 @@ func (d *Devices) checkProof(ctx context.Context, in *Incoming, now time.Time) e
 	} else if secretValue != "" {
 		return proofErr("secret", "phương thức %s không kèm giá trị bí mật", p.Method)
 	}
-	ps, err := d.Store.ParcelSecret(ctx, in.Number)
-	if err != nil {
-		return err
+	ps, ok := cache.secrets[in.Number]
+	if !ok {
+		return errs.E(errs.NotFound, "không có bưu gửi số %s", in.Number)
 	}
 	verdict := map[string]any{"checked_by": tracking.CheckedByServer}
 	switch p.Method {
@@ -353,7 +419,7 @@ func (d *Devices) checkProof(ctx context.Context, in *Incoming, now time.Time) e
 		}
 		in.Code = &CodeUse{ParcelID: ps.ID, Purpose: purpose, EventID: in.ID}
 	case tracking.ProofSignature:
-		if err := d.evidence(ctx, ps, p.SHA256, "data.proof.sha256", in, "signature"); err != nil {
+		if err := cache.evidence(ps, p.SHA256, "data.proof.sha256", in, "signature"); err != nil {
 			return err
 		}
 	case tracking.ProofCCCDQR:
@@ -381,7 +447,7 @@ func (d *Devices) checkProof(ctx context.Context, in *Incoming, now time.Time) e
 			if x.sha == "" {
 				continue
 			}
-			if err := d.evidence(ctx, ps, x.sha, x.field, in, x.kind); err != nil {
+			if err := cache.evidence(ps, x.sha, x.field, in, x.kind); err != nil {
 				return err
 			}
 		}
@@ -415,21 +481,18 @@ func withVerdict(raw json.RawMessage, verdict map[string]any) (json.RawMessage, 
 	return json.Marshal(m)
 }
 
-// evidence checks that an image with this hash is stored for the parcel.
-// Missing, the event waits for it: rejected as pending evidence (an alarm
-// at the end of the shift if it never comes).
-func (d *Devices) evidence(ctx context.Context, ps ParcelSecret, sha, field string, in *Incoming, kinds ...string) error {
+// evidence checks that an image with this hash and of this kind is stored
+// for the parcel. Missing, the event waits for it: rejected as pending
+// evidence (an alarm at the end of the shift if it never comes).
+func (c *proofCache) evidence(ps ParcelSecret, sha, field string, in *Incoming, kind string) error {
 	b, err := hex.DecodeString(sha)
 	if err != nil || len(b) != sha256.Size {
 		return proofErr(field, "SHA-256 của ảnh không hợp lệ")
 	}
-	ok, err := d.Store.EvidenceStored(ctx, b, ps.ID, kinds...)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	img, ok := c.images[hex.EncodeToString(b)]
+	if !ok || img.ParcelID != ps.ID || img.Kind != kind {
 		in.EvidencePending = true
-		return errs.E(errs.NotFound, "máy chủ chưa nhận được ảnh %s có mã %s… của bưu gửi %s: gửi ảnh trước sự kiện", kindLabel(kinds[0]), sha[:12], ps.Number).
+		return errs.E(errs.NotFound, "máy chủ chưa nhận được ảnh %s có mã %s… của bưu gửi %s: gửi ảnh trước sự kiện", kindLabel(kind), sha[:12], ps.Number).
 			WithFields(map[string]string{field: "chưa có ảnh với mã này"})
 	}
 	return nil

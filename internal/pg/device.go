@@ -3,6 +3,7 @@ package pg
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -88,36 +89,90 @@ func (d *DB) KeyChanges(ctx context.Context, office string, since time.Time, lim
 	return out, nil
 }
 
-// ParcelSecret returns what the door checks need.
-func (d *DB) ParcelSecret(ctx context.Context, number string) (app.ParcelSecret, error) {
-	var r struct {
-		ID            string
-		Number        string
-		Leg           string
-		IDHash        []byte
-		IDLast3       string `pg:"id_last3"`
-		PhoneEnc      []byte
-		Courier       string
-		CustodianKind string
-		CustodianRef  string
-		Office        string
-		CreatedAt     time.Time
-		ReceiverKind  string
-		ReceiverRef   string
+// ParcelSecrets returns what the door checks need of several parcels, by
+// tracking number (unknown numbers are left out).
+func (d *DB) ParcelSecrets(ctx context.Context, numbers []string) (map[string]app.ParcelSecret, error) {
+	out := map[string]app.ParcelSecret{}
+	if len(numbers) == 0 {
+		return out, nil
 	}
-	err := d.queryOne(ctx, &r, `SELECT p.id, p.tracking_number AS number, p.leg, p.id_hash, coalesce(p.id_last3, '') AS id_last3, p.phone_enc,
+	var rows []parcelSecretRow
+	if err := d.query(ctx, &rows, parcelSecretQuery+` WHERE p.tracking_number IN (?)`, pg.In(numbers)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.Number] = r.secret()
+	}
+	return out, nil
+}
+
+// StoredEvidence returns the parcel and kind of the stored images among
+// shas, by hex SHA-256.
+func (d *DB) StoredEvidence(ctx context.Context, shas [][]byte) (map[string]app.StoredImage, error) {
+	out := map[string]app.StoredImage{}
+	if len(shas) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Sha      string
+		ParcelID string
+		Kind     string
+	}
+	hexes := make([]string, len(shas))
+	for i, b := range shas {
+		hexes[i] = hex.EncodeToString(b)
+	}
+	if err := d.query(ctx, &rows, `SELECT encode(sha256, 'hex') AS sha, parcel_id::text AS parcel_id, kind FROM evidence
+		WHERE sha256 IN (SELECT decode(h, 'hex') FROM unnest(?::text[]) AS h)`, pg.Array(hexes)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.Sha] = app.StoredImage{ParcelID: r.ParcelID, Kind: r.Kind}
+	}
+	return out, nil
+}
+
+type parcelSecretRow struct {
+	ID            string
+	Number        string
+	Leg           string
+	IDHash        []byte
+	IDLast3       string `pg:"id_last3"`
+	PhoneEnc      []byte
+	Courier       string
+	CustodianKind string
+	CustodianRef  string
+	Office        string
+	CreatedAt     time.Time
+	ReceiverKind  string
+	ReceiverRef   string
+}
+
+const parcelSecretQuery = `SELECT p.id, p.tracking_number AS number, p.leg, p.id_hash, coalesce(p.id_last3, '') AS id_last3, p.phone_enc,
 		coalesce(p.courier_ref, '') AS courier, coalesce(p.custodian_kind, '') AS custodian_kind, coalesce(p.custodian_ref, '') AS custodian_ref,
 		coalesce(p.office_code, '') AS office, p.created_at, coalesce(h.receiver_kind, '') AS receiver_kind, coalesce(h.receiver_ref, '') AS receiver_ref
-		FROM parcels p LEFT JOIN handoffs h ON h.parcel_id = p.id AND h.status = 'pending' WHERE p.tracking_number = ?`, number)
-	if errs.Is(err, errs.NotFound) {
-		return app.ParcelSecret{}, errs.E(errs.NotFound, "không có bưu gửi số %s", number)
-	}
+		FROM parcels p LEFT JOIN handoffs h ON h.parcel_id = p.id AND h.status = 'pending'`
+
+func (r parcelSecretRow) secret() app.ParcelSecret {
 	ps := app.ParcelSecret{ID: r.ID, Number: r.Number, Leg: r.Leg, IDHash: r.IDHash, IDLast3: r.IDLast3, PhoneEnc: r.PhoneEnc,
 		Courier: r.Courier, Holder: tracking.Party{Kind: tracking.PartyKind(r.CustodianKind), Ref: r.CustodianRef}, Office: r.Office, CreatedAt: r.CreatedAt}
 	if r.ReceiverKind != "" {
 		ps.Receiver = &tracking.Party{Kind: tracking.PartyKind(r.ReceiverKind), Ref: r.ReceiverRef}
 	}
-	return ps, err
+	return ps
+}
+
+// ParcelSecret returns what the door checks need.
+func (d *DB) ParcelSecret(ctx context.Context, number string) (app.ParcelSecret, error) {
+	var r parcelSecretRow
+	err := d.queryOne(ctx, &r, parcelSecretQuery+` WHERE p.tracking_number = ?`, number)
+	if errs.Is(err, errs.NotFound) {
+		return app.ParcelSecret{}, errs.E(errs.NotFound, "không có bưu gửi số %s", number)
+	}
+	if err != nil {
+		return app.ParcelSecret{}, err
+	}
+	return r.secret(), nil
 }
 
 // SaveDoorCode stores a new code for a parcel, replacing the previous.
@@ -173,13 +228,6 @@ func (d *DB) FailProof(ctx context.Context, parcelID, method string, at time.Tim
 	return err
 }
 
-// EvidenceStored reports whether an image with this hash is stored for
-// the parcel, of one of the kinds.
-func (d *DB) EvidenceStored(ctx context.Context, sha []byte, parcelID string, kinds ...string) (bool, error) {
-	var n int
-	err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM evidence WHERE sha256 = ? AND parcel_id = ? AND kind IN (?)`, sha, parcelID, pg.In(kinds))
-	return n > 0, err
-}
 
 // CountDoorCodes counts codes issued for a parcel since a time.
 func (d *DB) CountDoorCodes(ctx context.Context, parcelID string, since time.Time) (int, error) {
