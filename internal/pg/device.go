@@ -228,7 +228,6 @@ func (d *DB) FailProof(ctx context.Context, parcelID, method string, at time.Tim
 	return err
 }
 
-
 // CountDoorCodes counts codes issued for a parcel since a time.
 func (d *DB) CountDoorCodes(ctx context.Context, parcelID string, since time.Time) (int, error) {
 	var n int
