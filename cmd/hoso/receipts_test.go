@@ -366,7 +366,8 @@ func TestPaperDownloadsScopedByRole(t *testing.T) {
 	}{
 		{"nhan", "/nhan-vien/in/nhan/" + f.p1, []string{f.p1}, []string{"quantri", "dieuphoi", "buucuc", "buuta1", "motcua"}},
 		{"bien-nhan-dien-san", "/nhan-vien/in/bien-nhan/" + f.p1, []string{f.p1}, []string{"quantri", "dieuphoi", "buucuc", "buuta1", "motcua"}},
-		{"bien-nhan", "/nhan-vien/in/bien-nhan/" + f.p2, []string{f.p2, "NP-007001"}, []string{"quantri", "dieuphoi", "buucuc", "buuta1", "motcua"}},
+		{"bien-nhan", "/nhan-vien/in/bien-nhan/" + f.p2, []string{f.p2, "NP-007001", "Bằng chứng xác nhận: Công dân xác nhận bằng chữ ký."},
+			[]string{"quantri", "dieuphoi", "buucuc", "buuta1", "motcua"}},
 		{"phieu-giao", "/nhan-vien/in/phieu-giao/" + f.r1, []string{f.r1, "50.000"}, []string{"quantri", "dieuphoi", "buucuc", "buuta1", "motcua"}},
 		{"tui-hanh-trinh", "/nhan-vien/in/tui-hanh-trinh/BUUTA1/" + f.day, []string{f.p1, f.p2}, []string{"quantri", "dieuphoi", "buucuc", "buuta1"}},
 		{"bang-ke-thu-ho", "/nhan-vien/in/bang-ke-thu-ho/BUUTA1/" + f.today, []string{f.r1, "50.000"}, []string{"quantri", "dieuphoi", "buucuc", "buuta1"}},
