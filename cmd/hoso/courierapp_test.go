@@ -262,6 +262,7 @@ func TestCourierAppOffline(t *testing.T) {
 		DoorCode    string                              `json:"doorCode"`
 		WrongCode   string                              `json:"wrongCode"`
 		WrongReason string                              `json:"wrongReason"`
+		ReplacedKey bool                                `json:"replacedKey"`
 	}
 	if err := json.Unmarshal(res, &out); err != nil {
 		t.Fatalf("result %s: %v", res, err)
@@ -361,6 +362,13 @@ func TestCourierAppOffline(t *testing.T) {
 	}
 	if !strings.Contains(out.Reason, "chữ ký") {
 		t.Errorf("the app showed %q as the reason", out.Reason)
+	}
+	// The key was replaced with the password typed again: the old one is
+	// revoked, not deleted; both registrations and the wrong password are
+	// audited.
+	if !out.ReplacedKey || e.count(`SELECT count(*) FROM device_keys k JOIN users u ON u.id = k.user_id WHERE u.username = 'buuta1' AND k.revoked_at IS NOT NULL`) != 1 ||
+		e.count(`SELECT count(*) FROM audit_log WHERE action = 'device_key_registered'`) != 2 || e.count(`SELECT count(*) FROM audit_log WHERE action = 'device_key_refused'`) != 1 {
+		t.Error("the key replacement is not recorded as a revocation and two audited registrations")
 	}
 	if o, err := runVerify(t, e); err != nil || !strings.Contains(o, "OK") {
 		t.Errorf("verify after the day: %v\n%s", err, o)

@@ -17,7 +17,7 @@
 //
 // data: {username, password, office: {username, password, code}, staff: {username, password}, numbers: [7 S10], video}
 // data.staff: an account that may read the demo SMS page (the citizen's phone)
-// result: {offline: [{id, type, number}], replay: [status], scanned, seals, tampered, reason, released, tel, otp, doorCode, wrongCode, wrongReason}
+// result: {offline: [{id, type, number}], replay: [status], scanned, seals, tampered, reason, released, tel, otp, doorCode, wrongCode, wrongReason, replacedKey}
 
 export const launchOptions = (data) => ({ extraArgs: data.video ? lib_fakeCamera(data.video) : [] });
 
@@ -31,6 +31,9 @@ const offlineNoise = [
   /status of 401/,
   /net::ERR_FAILED.*\/api\//,
   /Failed to fetch/,
+  // The wrong password typed on purpose when replacing the key.
+  /HTTP 403: .*\/api\/v1\/courier\/device-key/,
+  /status of 403 \(Forbidden\) \(.*\/api\/v1\/courier\/device-key\)/,
 ];
 
 async function count(page) {
@@ -433,6 +436,25 @@ async function day({ browser, baseURL, data, lib }) {
   await lib.expectNoOverflow(page);
   await lib.checkA11y(page, "courier-rejected-360");
   await lib.shot(page, "courier-rejected-360");
+
+  // --- replacing the device's key needs the password again ---
+  await page.getByRole("button", { name: "Thay khóa ký của máy" }).click();
+  await page.locator("#mat-khau-khoa").fill("sai-mat-khau-nhe");
+  await page.getByRole("button", { name: "Thay khóa", exact: true }).click();
+  await lib.expectText(page, ".field--error .field__error", "Mật khẩu không đúng");
+  await lib.checkA11y(page, "courier-replace-key-360");
+  await lib.shot(page, "courier-replace-key-360");
+  await page.locator("#mat-khau-khoa").fill(data.password);
+  await page.getByRole("button", { name: "Thay khóa", exact: true }).click();
+  await lib.expectText(page, ".toast", "Đã thay khóa ký");
+  // Events signed with the new key go in.
+  await openStop(page, n5);
+  await page.getByRole("button", { name: "Không thu gom được" }).click();
+  await choose(page, "Lý do", "Công dân không có nhà");
+  await page.getByRole("button", { name: "Ghi không thành công" }).click();
+  await waitCount(page, 0, 20_000);
+  if ((await page.locator("#chua-dong-bo").getAttribute("data-rejected")) !== "1") throw new Error("an event signed with the new key was refused");
+  out.replacedKey = true;
 
   errors.check();
   return out;
