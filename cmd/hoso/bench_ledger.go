@@ -329,11 +329,21 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	fmt.Fprintf(stdout, "  %-68s %9.0f events/s  (%d rows in %s)\n", "storage bound: bare multi-row INSERT of the same rows, same tables and indexes", rb,
 		storageRows, storage.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "  %-68s %9.0f events/s\n", fmt.Sprintf("crypto bound: ES256 verification on %d cores", runtime.GOMAXPROCS(0)), rc)
-	fmt.Fprintf(stdout, "  ratio to the lower bound (%s) %.2f (goal ≥ 0.50); accepted %d, rejected %d\n", which, rs/lower, accepted, rejected)
+	fmt.Fprintf(stdout, "  ratio to the lower bound (%s) %.2f (goal ≥ 0.50); accepted %d, rejected %d; load average %s\n", which, rs/lower, accepted, rejected, loadAverage())
 	if rejected > 0 {
 		return fmt.Errorf("%d events rejected", rejected)
 	}
 	return nil
+}
+
+// loadAverage is the machine's 1-minute load average ("?" where unknown):
+// the benchmark shares the cores with whatever else runs.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // signedItem is one event's signed text and signature.
