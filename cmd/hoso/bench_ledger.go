@@ -297,8 +297,10 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	// The storage bound: the rows the ingest wrote, inserted again bare
 	// into tables like the real ones (same columns, defaults, checks and
 	// indexes; no foreign keys or triggers), one transaction per batch of
-	// 500 events holding its events, submissions, custody, hand-offs and
-	// outbox rows, with multi-row INSERT statements, from as many clients.
+	// 500 events holding its events, submissions, custody, hand-offs,
+	// outbox rows and receipts, with multi-row INSERT statements, from as
+	// many clients. (The ingest also updates each parcel's projection and
+	// takes its row lock: the bound leaves that out.)
 	var batches [][]string
 	for c := range work {
 		for _, b := range work[c] {
@@ -404,6 +406,7 @@ func cryptoBound(phone *app.SoftDevice, items []signedItem) (float64, error) {
 // column naming the event each row belongs to.
 var ledgerTables = []struct{ table, event string }{
 	{"events", "id"}, {"device_events", "id"}, {"custody", "from_event"}, {"handoffs", "released_event"}, {"outbox", "event_id"},
+	{"receipts", "event_id"},
 }
 
 // storageBound re-inserts the rows the ingest wrote into copies of the
