@@ -295,8 +295,8 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	rs := float64(accepted) / stack.Seconds()
 
 	// The storage bound: the rows the ingest wrote, inserted again bare
-	// into tables like the real ones (same columns, defaults, checks and
-	// indexes; no foreign keys or triggers), one transaction per batch of
+	// into tables like the real ones (same columns, defaults, checks,
+	// indexes and foreign keys; no triggers), one transaction per batch of
 	// 500 events holding its events, submissions, custody, hand-offs,
 	// outbox rows and receipts, with multi-row INSERT statements, from as
 	// many clients. (The ingest also updates each parcel's projection and
@@ -328,7 +328,7 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 		sent, conc, o.relay, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(stdout, "  %-68s %9.0f events/s  (batch p50 %s, p99 %s)\n", "POST /api/v1/courier/events, everything on", rs,
 		percentile(lat, .5).Round(time.Millisecond), percentile(lat, .99).Round(time.Millisecond))
-	fmt.Fprintf(stdout, "  %-68s %9.0f events/s  (%d rows in %s)\n", "storage bound: bare multi-row INSERT of the same rows, same tables and indexes", rb,
+	fmt.Fprintf(stdout, "  %-68s %9.0f events/s  (%d rows in %s)\n", "storage bound: bare multi-row INSERT, same rows, tables, indexes, keys", rb,
 		storageRows, storage.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "  %-68s %9.0f events/s\n", fmt.Sprintf("crypto bound: ES256 verification on %d cores", runtime.GOMAXPROCS(0)), rc)
 	fmt.Fprintf(stdout, "  ratio to the lower bound (%s) %.2f (goal ≥ 0.50); accepted %d, rejected %d; load average %s\n", which, rs/lower, accepted, rejected, loadAverage())
@@ -426,6 +426,14 @@ func storageBound(ctx context.Context, e *benchEnv, batches [][]string, conc int
 	for _, t := range ledgerTables {
 		if err := db.ExecForTest(ctx, fmt.Sprintf(`CREATE TABLE bench_%s (LIKE %s INCLUDING ALL)`, t.table, t.table)); err != nil {
 			return 0, 0, fmt.Errorf("storage bound: %w", err)
+		}
+		// The same foreign keys, to the same parents (LIKE copies the
+		// columns, defaults, checks and indexes, not these).
+		if err := db.ExecForTest(ctx, fmt.Sprintf(`DO $$ DECLARE c record; BEGIN
+			FOR c IN SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = '%[1]s'::regclass AND contype = 'f' LOOP
+				EXECUTE format('ALTER TABLE bench_%[1]s ADD CONSTRAINT %%I %%s', 'bench_' || c.conname, c.def);
+			END LOOP; END $$`, t.table)); err != nil {
+			return 0, 0, fmt.Errorf("storage bound: foreign keys of %s: %w", t.table, err)
 		}
 		cols, err := db.ColumnsForTest(ctx, t.table)
 		if err != nil {
