@@ -352,3 +352,29 @@ func TestRandomBatchesEqualApplyingEachOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokedKeyRefusedAtWrite: an event checked against a device key that
+// is replaced before the ledger writes it is refused (the key must still be
+// live, and is held until the commit), so `hoso verify` never finds an
+// event signed by a key revoked before it.
+func TestRevokedKeyRefusedAtWrite(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p := f.parcel(0)
+	in := f.sign(p.Number, collectIn(bt1))
+	ph := f.phones[bt1]
+	other, err := app.NewSoftDevice(ph.soft.ID, bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, changed, err := f.db.SaveDeviceKey(ctx, ph.user.ID, ph.soft.ID, other.Key(), time.Now()); err != nil || !changed {
+		t.Fatalf("replace the key: %v %v", changed, err)
+	}
+	if _, _, err := f.ledger.Record(ctx, p.ID, in); !errs.Is(err, errs.Unauthorized) {
+		t.Fatalf("an event signed by a key revoked before the write: %v", err)
+	}
+	if n, _ := f.db.CountForTest(ctx, `SELECT count(*) FROM events WHERE id = ?`, in.ID); n != 0 {
+		t.Error("the event was written")
+	}
+	f.invariants("after the refused write")
+}

@@ -31,7 +31,10 @@ func (d *DB) SaveDeviceKey(ctx context.Context, userID int64, deviceID string, k
 			out = cur
 			return nil
 		}
-		if _, err := d.exec(ctx, `UPDATE device_keys SET revoked_at = ? WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL`, at, userID, deviceID); err != nil {
+		// Revoked after every event it signed: a batch being recorded with
+		// it holds it (FOR SHARE) until its commit, and this waits.
+		if _, err := d.exec(ctx, `UPDATE device_keys SET revoked_at = greatest(?::timestamptz, clock_timestamp()) WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL`,
+			at, userID, deviceID); err != nil {
 			return err
 		}
 		var id int64

@@ -210,6 +210,27 @@ func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
 	if len(writes) == 0 {
 		return nil
 	}
+	// The device keys that signed these events: still live, and held so
+	// (FOR SHARE) until the commit, so a key replaced meanwhile is revoked
+	// after the events it signed and `hoso verify` finds it live at their
+	// time.
+	keySet := map[int64]bool{}
+	var keys []int64
+	for _, w := range writes {
+		if dv := w.Event.Device; dv != nil && !keySet[dv.KeyID] {
+			keySet[dv.KeyID] = true
+			keys = append(keys, dv.KeyID)
+		}
+	}
+	if len(keys) > 0 {
+		var live []int64
+		if _, err := tx.QueryContext(ctx, &live, `SELECT id FROM device_keys WHERE id IN (?) AND revoked_at IS NULL FOR SHARE`, pg.In(keys)); err != nil {
+			return translate(fmt.Errorf("device keys: %w", err))
+		}
+		if len(live) != len(keys) {
+			return errs.E(errs.Unauthorized, "khóa thiết bị vừa được thay: gửi lại để ký bằng khóa mới")
+		}
+	}
 	// Events.
 	ev := newCopy()
 	for _, w := range writes {
