@@ -283,7 +283,12 @@ export async function loadRoute() {
   }
   try {
     const date = today();
+    // The route is the server's state when it was asked for: the courier's
+    // events sent after that are laid over it (a fetch that started before
+    // an upload and ended after it must not hide what the upload did).
+    const asked = Date.now();
     const data = await api("GET", "/api/v1/courier/route?date=" + date);
+    if (state.routeRaw && state.routeRaw.date === date && state.routeRaw.fetchedAt > asked) return; // a newer answer came first
     if (state.routeRaw && state.routeRaw.date === date) {
       const since = new Date(date + "T00:00:00").getTime();
       const mine = (await S.listSent()).filter((x) => x.sentAt >= since && x.username === state.session.username).sort((a, b) => a.seq - b.seq);
@@ -292,7 +297,7 @@ export async function loadRoute() {
       const waitingEvents = (await S.listOutbox()).filter((x) => x.kind === "event" && x.username === state.session.username).map((x) => x.event);
       data.stops = keepDone(state.routeRaw.data.stops, data.stops || [], [...mine.map((x) => x.event), ...waitingEvents]);
     }
-    const rec = { date, fetchedAt: Date.now(), data };
+    const rec = { date, fetchedAt: asked, data };
     await (await S.db()).put("routes", rec);
     state.routeRaw = rec;
     state.routeError = "";
