@@ -64,7 +64,8 @@ type KeyChange struct {
 	FullName    string
 	DeviceID    string
 	Alg         string
-	Fingerprint string
+	Fingerprint string // alg:hex SHA-256 of the public key, as the ledger names it
+	Short       string // its first 16 hex digits in fours, as the courier app shows them
 	CreatedAt   time.Time
 	RevokedAt   *time.Time
 }

@@ -86,8 +86,10 @@ func (d *DB) KeyChanges(ctx context.Context, office string, since time.Time, lim
 	}
 	out := make([]app.KeyChange, len(rows))
 	for i, r := range rows {
+		fp := tracking.KeyFingerprint(r.Alg, r.PublicKey)
+		h := fp[len(r.Alg)+1:]
 		out[i] = app.KeyChange{ID: r.ID, StaffCode: r.StaffCode, FullName: r.FullName, DeviceID: r.DeviceID, Alg: r.Alg,
-			Fingerprint: tracking.KeyFingerprint(r.Alg, r.PublicKey), CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt}
+			Fingerprint: fp, Short: h[0:4] + " " + h[4:8] + " " + h[8:12] + " " + h[12:16], CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt}
 	}
 	return out, nil
 }
