@@ -101,13 +101,14 @@ func (d *doc) recipientBlock(r DeliveryReceipt) block {
 	}
 	d.font("", 8.5)
 	proxyLines := d.lines(proxyText, a5W-8, 3)
-	h := 4.5 + 5*2 + float64(len(proxyLines))*3.9 + 2 + 4.6*2 + 1
+	methods := []VerifyMethod{VerifyOTP, VerifyQR, VerifyCCCD, VerifySignature}
+	h := 4.5 + 5*float64(len(methods)) + float64(len(proxyLines))*3.9 + 2 + 4.6*2 + 1
 	return block{h: h, draw: func(y float64) error {
 		d.font("B", 8.5)
 		d.cell(a5X, y+0.5, a5W, 4.5, "Xác minh người nhận:", "L")
 		yy := y + 5
 		const s = 3.8
-		for _, m := range []VerifyMethod{VerifyOTP, VerifyCCCD} {
+		for _, m := range methods {
 			d.tickBox(a5X+1, yy+0.3, s, r.Method == m)
 			d.font("", 8.5)
 			d.cell(a5X+7, yy, a5W-8, 4.4, m.String(), "L")

@@ -225,6 +225,9 @@ func (d *doc) receipt(r Receipt) error {
 		if r.Note != "" {
 			blocks = append(blocks, d.textBlock(a5X, a5W, "", 8, "Ghi chú: "+r.Note, 3))
 		}
+		if r.Proof != "" && !r.Prefilled {
+			blocks = append(blocks, d.textBlock(a5X, a5W, "B", 8.5, "Bằng chứng xác nhận: "+r.Proof, 2))
+		}
 		blocks = append(blocks, d.receiptDetails(r))
 		blocks = append(blocks, d.signatures(a5X, a5W, 22, "CÔNG DÂN", "", "BƯU TÁ", r.CourierCode))
 		blocks = append(blocks, d.verifyBlock(r))

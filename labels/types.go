@@ -126,8 +126,11 @@ type Receipt struct {
 	SealID      string
 	CollectedAt time.Time // required unless Prefilled
 	CourierCode string    // courier's staff code; required unless Prefilled
-	Note        string    // optional, e.g. why a pickup is partial
-	Hotline     string    // optional phone number printed for help
+	// Proof says which proof the server checked behind the citizen's
+	// confirmation ("Công dân xác nhận bằng mã SMS."); printed when set.
+	Proof   string
+	Note    string // optional, e.g. why a pickup is partial
+	Hotline string // optional phone number printed for help
 }
 
 // ManifestParcel is one row of a handover manifest.
@@ -186,9 +189,11 @@ type VerifyMethod int
 
 // Recipient checks.
 const (
-	VerifyOTP   VerifyMethod = iota + 1 // mã OTP sent to the citizen's phone
-	VerifyCCCD                          // last 3 digits of the citizen ID card
-	VerifyProxy                         // an authorised person, with the authorisation reference
+	VerifyOTP       VerifyMethod = iota + 1 // mã OTP sent to the citizen's phone
+	VerifyCCCD                              // last 3 digits (or all 12) of the citizen ID card
+	VerifyProxy                             // an authorised person, with the authorisation reference
+	VerifySignature                         // the recipient's drawn signature, stored
+	VerifyQR                                // the QR code of the chip ID card, checked by the server
 )
 
 // String returns the Vietnamese name printed on the delivery receipt.
@@ -200,6 +205,10 @@ func (m VerifyMethod) String() string {
 		return "3 số cuối CCCD"
 	case VerifyProxy:
 		return "Người được ủy quyền"
+	case VerifySignature:
+		return "Chữ ký của người nhận"
+	case VerifyQR:
+		return "Mã QR trên CCCD"
 	}
 	return "không rõ"
 }
@@ -304,6 +313,7 @@ func (r Receipt) clean() Receipt {
 	r.SealID = cleanText(r.SealID)
 	r.CourierCode = cleanText(r.CourierCode)
 	r.Note = cleanText(r.Note)
+	r.Proof = cleanText(r.Proof)
 	r.Hotline = cleanText(r.Hotline)
 	return r
 }
@@ -510,7 +520,7 @@ func (r DeliveryReceipt) validate() error {
 		return invalid("delivery receipt %s: negative fee %d", r.Code, r.Fee)
 	}
 	switch r.Method {
-	case VerifyOTP, VerifyCCCD:
+	case VerifyOTP, VerifyCCCD, VerifySignature, VerifyQR:
 	case VerifyProxy:
 		if r.AuthorisationRef == "" {
 			return invalid("delivery receipt %s: a proxy needs the authorisation reference", r.Code)

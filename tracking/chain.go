@@ -25,7 +25,9 @@ func (b Break) String() string {
 // VerifyChain checks one parcel's events, given in stored order (by
 // parcel_seq): positions 1..n without gaps, each event's hash recomputed from
 // its canonical form, each previous hash equal to the hash before it, and
-// the chain head equal to the parcel's recorded head and count.
+// the chain head equal to the parcel's recorded head and count. Events of
+// form 2 by a courier must carry their device's signature, checked by
+// CheckDeviceEvent.
 func VerifyChain(number string, events []Event, headHash []byte, headCount int) *Break {
 	prev := GenesisHash
 	for i, e := range events {
@@ -40,6 +42,14 @@ func VerifyChain(number string, events []Event, headHash []byte, headCount int) 
 		if h := e.ComputeHash(); !bytes.Equal(h, e.Hash) {
 			return &Break{Number: number, EventID: e.ID, Seq: e.Seq, Problem: "content does not match its hash",
 				Expected: hex.EncodeToString(h), Found: hex.EncodeToString(e.Hash)}
+		}
+		if e.Form != FormV1 && (e.Actor.Kind == PartyCourier || e.Device != nil) {
+			// Every courier event since form 2 is signed by a live key of
+			// the courier's device, and states what the device signed.
+			if msg := CheckDeviceEvent(e); msg != "" {
+				return &Break{Number: number, EventID: e.ID, Seq: e.Seq, Problem: "device signature check failed",
+					Expected: "a signature of the courier's live device key over what is stored", Found: msg}
+			}
 		}
 		prev = e.Hash
 	}

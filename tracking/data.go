@@ -90,13 +90,12 @@ type PickupFailed struct {
 	Note   string `json:"note,omitempty"`
 }
 
-// Collected is pickup.collected data.
+// Collected is pickup.collected data. Proof is how the citizen confirmed,
+// as the server checked it.
 type Collected struct {
 	Documents     []DocCount `json:"documents"`
 	SealID        string     `json:"seal_id"`
-	Method        string     `json:"method"`                     // signature | otp
-	SignatureSHA  string     `json:"signature_sha256,omitempty"` // hash of the stored signature image
-	OTPVerified   bool       `json:"otp_verified,omitempty"`
+	Proof         *Proof     `json:"proof"`
 	Partial       bool       `json:"partial,omitempty"`
 	PartialReason string     `json:"partial_reason,omitempty"`
 	ReceiptCode   string     `json:"receipt_code,omitempty"`
@@ -134,15 +133,51 @@ type DeliveryFailed struct {
 	Note   string `json:"note,omitempty"`
 }
 
-// Delivered is delivery.completed data.
+// Delivered is delivery.completed data. Proof is how the recipient was
+// checked, as the server checked it; the signature or photo of the receipt
+// are stored images named by their SHA-256; SealID is the return
+// envelope's seal as the courier read it at the door.
 type Delivered struct {
-	Verification  string `json:"verification"` // otp | id_last3 | proxy
-	ProxyName     string `json:"proxy_name,omitempty"`
-	Authorisation string `json:"authorisation,omitempty"`
-	IDLast3       string `json:"id_last3,omitempty"`
-	SignatureSHA  string `json:"signature_sha256,omitempty"`
-	PhotoSHA      string `json:"photo_sha256,omitempty"`
-	FeeCollected  int64  `json:"fee_collected"`
+	Proof        *Proof `json:"proof"`
+	SignatureSHA string `json:"signature_sha256,omitempty"`
+	PhotoSHA     string `json:"photo_sha256,omitempty"`
+	FeeCollected int64  `json:"fee_collected"`
+	SealID       string `json:"seal_id,omitempty"`
+}
+
+// LegacyProof is how events recorded before the server checked proofs
+// said it: a method and a flag the device set, or a verification kind.
+// Nothing in them was checked by the server.
+type LegacyProof struct {
+	Method       string `json:"method"`
+	OTPVerified  bool   `json:"otp_verified"`
+	Verification string `json:"verification"`
+}
+
+// LegacyFields are data fields of older courier apps in which the device
+// asserted that a check passed; the server refuses them.
+var LegacyFields = []string{"otp_verified", "method", "verification", "otp", "id_number", "id_last3", "proxy_name", "authorisation"}
+
+// RefuseLegacy refuses data of pickup.collected or delivery.completed in an
+// older app's shape, naming the field.
+func RefuseLegacy(t EventType, data []byte) error {
+	if t != PickupCollected && t != DeliveryCompleted {
+		return nil
+	}
+	m, err := decodeRaw(data)
+	if err != nil {
+		return nil // the strict decoding says what is wrong
+	}
+	f := errs.Fields{}
+	for _, k := range LegacyFields {
+		if _, ok := m[k]; ok {
+			f.Add("data."+k, "ứng dụng cũ: máy chủ không nhận kết quả kiểm tra do thiết bị tự khai; cập nhật ứng dụng và gửi bằng chứng trong data.proof")
+		}
+	}
+	if _, ok := m["signature_sha256"]; ok && t == PickupCollected {
+		f.Add("data.signature_sha256", "ứng dụng cũ: chữ ký của công dân gửi trong data.proof (method signature, sha256)")
+	}
+	return f.Err(errs.Unprocessable, "Ứng dụng bưu tá cũ: bằng chứng xác nhận phải do máy chủ kiểm tra, hãy cập nhật ứng dụng")
 }
 
 // Cancelled is parcel.cancelled data.

@@ -3,6 +3,7 @@ package tracking
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -139,7 +140,19 @@ type Event struct {
 	Data     []byte // canonical JSON object
 	PrevHash []byte
 	Hash     []byte
+	// Form is the canonical form the hash covers: FormV1 for events
+	// written before the device's signature was part of the hash, FormV2
+	// for every event since (0 is taken as FormV2 when sealing).
+	Form int
+	// Device is the courier's device signature (form 2, courier events).
+	Device *DeviceSig
 }
+
+// Canonical forms of an event (docs/ledger-format.md).
+const (
+	FormV1 = 1 // hoso-event-v1
+	FormV2 = 2 // hoso-event-v2: v1's lines plus the device key, signed bytes and signature
+)
 
 // GenesisHash is the previous hash of a parcel's first event.
 var GenesisHash = make([]byte, sha256.Size)
@@ -186,12 +199,19 @@ func MarshalData(v any) ([]byte, error) {
 	return CanonicalJSON(b)
 }
 
-// Canonical is the text the event's hash covers: every field that states what
-// happened, the parcel's tracking number and the previous hash. Times are UTC
-// with microseconds, the precision PostgreSQL keeps.
+// Canonical is the text the event's hash covers, in the event's form:
+// every field that states what happened, the parcel's tracking number and
+// the previous hash; form 2 adds the device key's fingerprint, the exact
+// bytes the device signed and the signature (each empty for events no
+// device signed). Times are UTC with microseconds, the precision PostgreSQL
+// keeps.
 func (e *Event) Canonical() []byte {
 	var b bytes.Buffer
-	b.WriteString("hoso-event-v1\n")
+	if e.Form == FormV1 {
+		b.WriteString("hoso-event-v1\n")
+	} else {
+		b.WriteString("hoso-event-v2\n")
+	}
 	b.WriteString("id=" + e.ID + "\n")
 	b.WriteString("parcel=" + e.Number + "\n")
 	b.WriteString("seq=" + strconv.Itoa(e.Seq) + "\n")
@@ -206,6 +226,17 @@ func (e *Event) Canonical() []byte {
 	}
 	b.WriteString("\ndata=")
 	b.Write(e.Data)
+	if e.Form != FormV1 {
+		b.WriteString("\ndevice_key=" + e.Device.Fingerprint())
+		b.WriteString("\ndevice_signed=")
+		if e.Device != nil {
+			b.WriteString(base64.StdEncoding.EncodeToString(e.Device.Signed))
+		}
+		b.WriteString("\ndevice_signature=")
+		if e.Device != nil {
+			b.WriteString(base64.StdEncoding.EncodeToString(e.Device.Signature))
+		}
+	}
 	b.WriteString("\nprev=" + hex.EncodeToString(e.PrevHash) + "\n")
 	return b.Bytes()
 }
@@ -232,6 +263,9 @@ func (e *Event) Seal(prevSeq int, prevHash []byte) {
 		prevHash = GenesisHash
 	}
 	e.PrevHash = append([]byte(nil), prevHash...)
+	if e.Form == 0 {
+		e.Form = FormV2
+	}
 	e.ServerAt = e.ServerAt.UTC().Truncate(time.Microsecond)
 	if e.DeviceAt != nil {
 		t := e.DeviceAt.UTC().Truncate(time.Microsecond)

@@ -1,7 +1,6 @@
 package tracking
 
 import (
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"time"
@@ -139,6 +138,9 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		}
 		shortText("data.note", d.Note, 500, f)
 	case PickupCollected:
+		if err := RefuseLegacy(ev.Type, ev.Data); err != nil {
+			return Outcome{}, err
+		}
 		var d Collected
 		if err := decodeStrict(ev.Data, &d); err != nil {
 			return Outcome{}, err
@@ -146,18 +148,7 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		if !ValidSealID(d.SealID) {
 			f.Add("data.seal_id", "mã niêm phong gồm 3–40 chữ in hoa, số hoặc dấu gạch")
 		}
-		switch d.Method {
-		case "signature":
-			if b, err := hex.DecodeString(d.SignatureSHA); err != nil || len(b) != 32 {
-				f.Add("data.signature_sha256", "thiếu chữ ký của công dân")
-			}
-		case "otp":
-			if !d.OTPVerified {
-				f.Add("data.otp", "mã xác nhận của công dân chưa được kiểm tra")
-			}
-		default:
-			f.Add("data.method", "công dân xác nhận bằng chữ ký (signature) hoặc mã một lần (otp)")
-		}
+		checkProofVerdict(d.Proof, false, f)
 		checkDocCounts("data.documents", d.Documents, st.Documents, f)
 		counts := make([]DocCount, len(st.Documents))
 		for i, doc := range st.Documents {
@@ -225,8 +216,9 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		}
 		h := &Handoff{ID: newID(), Giver: st.Custodian, Receiver: to, ReleasedAt: ev.ServerAt,
 			Deadline: ev.ServerAt.Add(pol.ConfirmWithin), Manifest: d.Manifest}
-		d.Handoff = h.ID
-		data, err := MarshalData(d)
+		// The server's own field, set on the data as sent (a device's
+		// signed data stays as it signed it).
+		data, err := PatchData(ev.Data, map[string]any{"handoff": h.ID})
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -294,7 +286,11 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 			r := st.Pending.Receiver
 			out.Custodian = &r
 		}
-		data, err := MarshalData(d)
+		patch := map[string]any{"handoff": d.Handoff}
+		if d.Problem != "" {
+			patch["problem"] = d.Problem
+		}
+		data, err := PatchData(ev.Data, patch)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -358,21 +354,24 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		if err := holderActs(); err != nil {
 			return Outcome{}, err
 		}
+		if err := RefuseLegacy(ev.Type, ev.Data); err != nil {
+			return Outcome{}, err
+		}
 		var d Delivered
 		if err := decodeStrict(ev.Data, &d); err != nil {
 			return Outcome{}, err
 		}
-		switch d.Verification {
-		case "otp", "id_number":
-		case "proxy":
-			if d.ProxyName == "" || d.Authorisation == "" {
-				f.Add("data.authorisation", "người nhận thay cần họ tên và số giấy ủy quyền")
-			}
-		default:
-			f.Add("data.verification", "xác minh người nhận bằng mã OTP, số CCCD hoặc giấy ủy quyền")
-		}
-		if d.SignatureSHA == "" && d.PhotoSHA == "" {
+		checkProofVerdict(d.Proof, true, f)
+		if d.SignatureSHA == "" && d.PhotoSHA == "" && (d.Proof == nil || d.Proof.Method != ProofSignature) {
 			f.Add("data.signature_sha256", "cần chữ ký hoặc ảnh người nhận")
+		}
+		for k, v := range map[string]string{"data.signature_sha256": d.SignatureSHA, "data.photo_sha256": d.PhotoSHA} {
+			if v != "" && !isHex64(v) {
+				f.Add(k, "SHA-256 (64 ký tự hex thường) của ảnh đã gửi")
+			}
+		}
+		if d.SealID != "" && !ValidSealID(d.SealID) {
+			f.Add("data.seal_id", "mã niêm phong gồm 3–40 chữ in hoa, số hoặc dấu gạch")
 		}
 		if d.FeeCollected < 0 {
 			f.Add("data.fee_collected", "số tiền không hợp lệ")

@@ -45,7 +45,7 @@ func randomEvent(r *rand.Rand, st tracking.State) tracking.Event {
 		ev.Type = tracking.PickupCollected
 		ev.Actor = []tracking.Party{courierA, courierB}[r.IntN(2)]
 		counts := []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}}
-		d := tracking.Collected{Documents: counts, SealID: "NP-1", Method: "signature", SignatureSHA: "ab000000000000000000000000000000000000000000000000000000000000ab"}
+		d := tracking.Collected{Documents: counts, SealID: "NP-1", Proof: &tracking.Proof{Method: tracking.ProofSignature, SHA256: "ab000000000000000000000000000000000000000000000000000000000000ab", CheckedBy: tracking.CheckedByServer}}
 		if r.IntN(4) == 0 {
 			d.Documents[1].Count = 1 // short without saying partial: must be refused
 		}

@@ -28,8 +28,8 @@ func collectedState(t *testing.T) tracking.State {
 		t.Fatal(err)
 	}
 	st, _, err = decide(t, st, tracking.PickupCollected, courierA, tracking.Collected{
-		Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}}, SealID: "NP-42", Method: "signature",
-		SignatureSHA: strings.Repeat("ab", 32)})
+		Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}}, SealID: "NP-42",
+		Proof: &tracking.Proof{Method: tracking.ProofSignature, SHA256: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,20 +52,30 @@ func TestDecideRules(t *testing.T) {
 			st, _, _ := decide(t, tracking.State{Leg: tracking.LegPickup, Documents: docs}, tracking.PickupRequested, portalA, map[string]any{})
 			return st
 		}, typ: tracking.PickupCollected, actor: courierA, data: tracking.Collected{Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 1}},
-			SealID: "NP-1", Method: "signature", SignatureSHA: strings.Repeat("ab", 32)}, wantErr: errs.Unprocessable},
+			SealID: "NP-1", Proof: &tracking.Proof{Method: tracking.ProofSignature, SHA256: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer}}, wantErr: errs.Unprocessable},
 		{name: "collect with bad seal", setup: func(t *testing.T) tracking.State {
 			st, _, _ := decide(t, tracking.State{Leg: tracking.LegPickup, Documents: docs}, tracking.PickupRequested, portalA, map[string]any{})
 			return st
-		}, typ: tracking.PickupCollected, actor: courierA, data: tracking.Collected{Documents: good, SealID: "x", Method: "signature", SignatureSHA: strings.Repeat("ab", 32)},
+		}, typ: tracking.PickupCollected, actor: courierA, data: tracking.Collected{Documents: good, SealID: "x", Proof: &tracking.Proof{Method: tracking.ProofSignature, SHA256: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer}},
 			wantErr: errs.Unprocessable},
 		{name: "collect without the citizen's confirmation", setup: func(t *testing.T) tracking.State {
 			st, _, _ := decide(t, tracking.State{Leg: tracking.LegPickup, Documents: docs}, tracking.PickupRequested, portalA, map[string]any{})
 			return st
-		}, typ: tracking.PickupCollected, actor: courierA, data: tracking.Collected{Documents: good, SealID: "NP-1", Method: "otp"}, wantErr: errs.Unprocessable},
+		}, typ: tracking.PickupCollected, actor: courierA, data: tracking.Collected{Documents: good, SealID: "NP-1", Proof: &tracking.Proof{Method: tracking.ProofDoorCode, Commit: strings.Repeat("ab", 32)}},
+			wantErr: errs.Unprocessable},
+		{name: "collect with a device's own claim that a code was checked", setup: func(t *testing.T) tracking.State {
+			st, _, _ := decide(t, tracking.State{Leg: tracking.LegPickup, Documents: docs}, tracking.PickupRequested, portalA, map[string]any{})
+			return st
+		}, typ: tracking.PickupCollected, actor: courierA, data: map[string]any{"documents": good, "seal_id": "NP-1", "method": "otp", "otp_verified": true},
+			wantErr: errs.Unprocessable},
+		{name: "collect with no proof", setup: func(t *testing.T) tracking.State {
+			st, _, _ := decide(t, tracking.State{Leg: tracking.LegPickup, Documents: docs}, tracking.PickupRequested, portalA, map[string]any{})
+			return st
+		}, typ: tracking.PickupCollected, actor: courierA, data: tracking.Collected{Documents: good, SealID: "NP-1"}, wantErr: errs.Unprocessable},
 		{name: "desk cannot collect", setup: func(t *testing.T) tracking.State {
 			st, _, _ := decide(t, tracking.State{Leg: tracking.LegPickup, Documents: docs}, tracking.PickupRequested, portalA, map[string]any{})
 			return st
-		}, typ: tracking.PickupCollected, actor: deskA, data: tracking.Collected{Documents: good, SealID: "NP-1", Method: "signature", SignatureSHA: strings.Repeat("ab", 32)},
+		}, typ: tracking.PickupCollected, actor: deskA, data: tracking.Collected{Documents: good, SealID: "NP-1", Proof: &tracking.Proof{Method: tracking.ProofSignature, SHA256: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer}},
 			wantErr: errs.Forbidden},
 		{name: "release by someone who does not hold it", setup: collectedState, typ: tracking.HandoffReleased, actor: courierB,
 			data: tracking.Released{To: officeA.String()}, wantErr: errs.Forbidden},
@@ -175,8 +185,23 @@ func TestReturnLegToDeskAfterAttempts(t *testing.T) {
 	// Delivery needs the recipient verified and a signature or photo.
 	st2 := st
 	st2.Status, st2.Pending = tracking.StatusOutForDelivery, nil
-	if _, _, err := decide(t, st2, tracking.DeliveryCompleted, courierA, tracking.Delivered{Verification: "proxy"}); !errs.Is(err, errs.Unprocessable) {
+	if _, _, err := decide(t, st2, tracking.DeliveryCompleted, courierA, tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofProxy, CheckedBy: tracking.CheckedByCourier},
+		PhotoSHA: strings.Repeat("cd", 32)}); !errs.Is(err, errs.Unprocessable) {
 		t.Errorf("proxy without authorisation: %v", err)
+	}
+	for name, data := range map[string]any{
+		"a bare verification kind":   map[string]any{"verification": "otp", "signature_sha256": strings.Repeat("cd", 32), "fee_collected": 0},
+		"id digits not checked":      tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofIDDigits, Commit: strings.Repeat("ab", 32)}, SignatureSHA: strings.Repeat("cd", 32)},
+		"a proof but no image":       tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofDoorCode, Commit: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer}},
+		"a proxy the server checked": tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofProxy, ProxyName: "A", Authorisation: "B", CheckedBy: tracking.CheckedByServer}, PhotoSHA: strings.Repeat("cd", 32)},
+	} {
+		if _, _, err := decide(t, st2, tracking.DeliveryCompleted, courierA, data); !errs.Is(err, errs.Unprocessable) {
+			t.Errorf("delivery with %s: %v", name, err)
+		}
+	}
+	if _, out, err := decide(t, st2, tracking.DeliveryCompleted, courierA, tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofIDDigits,
+		Commit: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer, Digits: 3}, SignatureSHA: strings.Repeat("cd", 32), FeeCollected: 0}); err != nil || out.Custodian == nil {
+		t.Errorf("delivery checked by the server: %v", err)
 	}
 }
 

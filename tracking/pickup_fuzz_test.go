@@ -131,7 +131,8 @@ func fuzzStates() []tracking.State {
 // holder and moves it only where the vocabulary says.
 func FuzzDecide(f *testing.F) {
 	for _, s := range []struct{ typ, data string }{
-		{"pickup.collected", `{"documents":[{"line":1,"count":1},{"line":2,"count":2}],"seal_id":"NP-1","method":"signature","signature_sha256":"` + strings.Repeat("ab", 32) + `"}`},
+		{"pickup.collected", `{"documents":[{"line":1,"count":1},{"line":2,"count":2}],"seal_id":"NP-1","proof":{"method":"signature","sha256":"` + strings.Repeat("ab", 32) + `","checked_by":"server"}}`},
+		{"pickup.collected", `{"documents":[{"line":1,"count":1}],"seal_id":"NP-1","method":"otp","otp_verified":true}`},
 		{"pickup.attempt_failed", `{"reason":"not_home"}`},
 		{"handoff.released", `{"to":"post_office:BC1"}`},
 		{"handoff.confirmed", `{"seal_intact":true,"documents":[{"line":1,"count":1}]}`},
@@ -139,6 +140,7 @@ func FuzzDecide(f *testing.F) {
 		{"desk.returned_incomplete", `{"reason":"missing_documents","missing_lines":[3]}`},
 		{"delivery.attempt_failed", `{"cause":"not_home","action":"retry_next_day"}`},
 		{"delivery.completed", `{"verification":"proxy","proxy_name":"A","authorisation":"B","photo_sha256":"x","fee_collected":-1}`},
+		{"delivery.completed", `{"proof":{"method":"proxy","proxy_name":"A","authorisation":"B","checked_by":"courier"},"photo_sha256":"` + strings.Repeat("cd", 32) + `","fee_collected":0}`},
 		{"parcel.cancelled", `{"reason":"` + strings.Repeat("x", 600) + `"}`},
 	} {
 		f.Add(s.typ, s.data, uint8(0), uint8(0))

@@ -34,7 +34,13 @@ func (k ReceiptKind) Label() string {
 
 // ReceiptFormat names the canonical form below; it is the first line of the
 // signed text, so a signature can never be taken for one over anything else.
-const ReceiptFormat = "hoso-receipt-v1"
+// ReceiptFormatV2 is the form of receipts that name the proof behind the
+// confirmation (Proof set): the same lines with "proof=" before
+// "event_id=".
+const (
+	ReceiptFormat   = "hoso-receipt-v1"
+	ReceiptFormatV2 = "hoso-receipt-v2"
+)
 
 // ReceiptCodeAlphabet is Crockford's base32 without I, L, O and U: the
 // characters of a receipt code, easy to read out and type from paper.
@@ -123,6 +129,10 @@ type Receipt struct {
 	Verification  string `json:"verification"`
 	Authorisation string `json:"authorisation"`
 	Fee           int64  `json:"fee_collected"`
+	// Proof is the method of the server-checked proof behind the
+	// confirmation (ProofDoorCode…); receipts signed before the server
+	// checked proofs have none.
+	Proof string `json:"proof,omitempty"`
 	// The ledger event the receipt records, and its hash in the chain.
 	EventID   string `json:"event_id"`
 	EventHash string `json:"event_hash"`
@@ -149,10 +159,15 @@ func (r Receipt) Summary() string {
 
 // Verifications are the ways a recipient of a result is checked, as the
 // delivery receipt names them.
+// The first two are of receipts signed before the server checked proofs.
 var Verifications = map[string]string{
-	"otp":       "Mã OTP gửi đến điện thoại",
-	"id_number": "3 số cuối CCCD",
-	"proxy":     "Người được ủy quyền",
+	"otp":          "Mã OTP gửi đến điện thoại",
+	"id_number":    "3 số cuối CCCD",
+	ProofDoorCode:  "Mã SMS gửi đến điện thoại, máy chủ đã kiểm tra",
+	ProofSignature: "Chữ ký của người nhận, ảnh đã lưu",
+	ProofCCCDQR:    "Mã QR trên CCCD, máy chủ đã đối chiếu",
+	ProofIDDigits:  "Số CCCD, máy chủ đã đối chiếu",
+	ProofProxy:     "Người được ủy quyền",
 }
 
 // Validate checks a receipt before it is signed and after it is read back:
@@ -183,6 +198,7 @@ func (r Receipt) Validate() error {
 		{"desk code", r.DeskCode}, {"desk name", r.DeskName}, {"seal id", r.SealID}, {"courier code", r.CourierCode},
 		{"office code", r.OfficeCode}, {"office name", r.OfficeName}, {"initials", r.Initials}, {"note", r.Note},
 		{"verification", r.Verification}, {"authorisation", r.Authorisation}, {"event id", r.EventID}, {"event hash", r.EventHash},
+		{"proof", r.Proof},
 	} {
 		if !utf8.ValidString(f.v) || utf8.RuneCountInString(f.v) > 600 {
 			return bad("%s is not valid text or too long", f.name)
@@ -211,6 +227,15 @@ func (r Receipt) Validate() error {
 	if r.Handed() == 0 {
 		return bad("nothing was handed over")
 	}
+	switch r.Proof {
+	case "", ProofDoorCode, ProofSignature, ProofCCCDQR, ProofIDDigits:
+	case ProofProxy:
+		if r.Kind != ReceiptDelivery {
+			return bad("a proxy confirms only a delivery")
+		}
+	default:
+		return bad("proof %q is not a known method", r.Proof)
+	}
 	switch r.Kind {
 	case ReceiptPickup:
 		if !ValidSealID(r.SealID) {
@@ -221,7 +246,10 @@ func (r Receipt) Validate() error {
 		}
 	case ReceiptDelivery:
 		if _, ok := Verifications[r.Verification]; !ok {
-			return bad("verification %q is not otp, id_number or proxy", r.Verification)
+			return bad("verification %q is not a known method", r.Verification)
+		}
+		if r.Proof != "" && r.Proof != r.Verification {
+			return bad("proof %q differs from verification %q", r.Proof, r.Verification)
 		}
 		if r.Verification == "proxy" && r.Authorisation == "" {
 			return bad("a proxy needs the authorisation reference")
@@ -233,7 +261,8 @@ func (r Receipt) Validate() error {
 	return nil
 }
 
-// Canonical is the text a receipt's signature covers: the format name, then
+// Canonical is the text a receipt's signature covers: the format name
+// (ReceiptFormatV2 when the receipt names its proof), then
 // one "key=value" line per field in a fixed order, then one line per
 // document ("document=line|kind|listed|count|name"). Values escape
 // backslash, line feed and carriage return (as \\, \n and \r), so every
@@ -242,7 +271,11 @@ func (r Receipt) Validate() error {
 // Anyone can rebuild it from the receipt's JSON to check a signature.
 func (r Receipt) Canonical() []byte {
 	var b bytes.Buffer
-	b.WriteString(ReceiptFormat + "\n")
+	if r.Proof != "" {
+		b.WriteString(ReceiptFormatV2 + "\n")
+	} else {
+		b.WriteString(ReceiptFormat + "\n")
+	}
 	kv := func(k, v string) {
 		b.WriteString(k)
 		b.WriteByte('=')
@@ -269,6 +302,9 @@ func (r Receipt) Canonical() []byte {
 	kv("verification", r.Verification)
 	kv("authorisation", r.Authorisation)
 	kv("fee_collected", strconv.FormatInt(r.Fee, 10))
+	if r.Proof != "" {
+		kv("proof", r.Proof)
+	}
 	kv("event_id", r.EventID)
 	kv("event_hash", r.EventHash)
 	kv("documents", strconv.Itoa(len(r.Documents)))

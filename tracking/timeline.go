@@ -96,11 +96,10 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 		if d.SealID != "" {
 			parts = append(parts, "Niêm phong số "+d.SealID+".")
 		}
-		switch d.Method {
-		case "signature":
-			parts = append(parts, "Công dân đã ký giấy biên nhận.")
-		case "otp":
-			parts = append(parts, "Công dân đã xác nhận bằng mã gửi qua tin nhắn.")
+		if t := ProofText(d.Proof, true); t != "" {
+			parts = append(parts, t)
+		} else {
+			parts = append(parts, legacyProofText(ev.Data))
 		}
 		if d.Partial {
 			parts = append(parts, "Thu gom một phần: "+d.PartialReason+".")
@@ -174,13 +173,10 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 		var d Delivered
 		_ = json.Unmarshal(ev.Data, &d)
 		l.Title = "Đã giao kết quả cho người nhận"
-		switch d.Verification {
-		case "proxy":
-			l.Detail = "Người nhận thay có giấy ủy quyền."
-		case "otp":
-			l.Detail = "Người nhận xác nhận bằng mã gửi qua tin nhắn."
-		case "id_number":
-			l.Detail = "Đã đối chiếu căn cước công dân của người nhận."
+		if t := ProofText(d.Proof, false); t != "" {
+			l.Detail = t
+		} else {
+			l.Detail = legacyProofText(ev.Data)
 		}
 		if d.FeeCollected > 0 {
 			l.Detail += fmt.Sprintf(" Đã thu %s.", money(d.FeeCollected))
@@ -195,6 +191,17 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 	}
 	l.Detail = strings.TrimSpace(l.Detail)
 	return l
+}
+
+// legacyProofText tells a confirmation recorded before the server checked
+// proofs itself: the device's own claim, never presented as checked.
+func legacyProofText(data []byte) string {
+	var p LegacyProof
+	_ = json.Unmarshal(data, &p)
+	if p.Method == "" && p.Verification == "" && !p.OTPVerified {
+		return ""
+	}
+	return "Ghi nhận trước khi máy chủ tự kiểm tra bằng chứng xác nhận."
 }
 
 func money(v int64) string { return dong.Format(v) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"hoso/internal/app"
 )
 
 // The access matrix: every route the router registers, asked by every kind
@@ -672,6 +675,79 @@ func TestRateLimits(t *testing.T) {
 		}
 		if r.StatusCode != want || (want == 429 && r.Header.Get("Retry-After") == "") {
 			t.Errorf("token attempt %d: %d, want %d", i, r.StatusCode, want)
+		}
+	}
+}
+
+// TestCourierStopScope is the courier rows of the matrix by parcel: a
+// courier acts only on the stops planned for them, the parcels they hold
+// and those released to them. Asking for a door code, sending an image,
+// seeing the phone or recording an event on anything else is 403 (or a
+// forbidden rejection) and changes nothing; registering a device key needs
+// the password again.
+func TestCourierStopScope(t *testing.T) {
+	e := startServer(t, nil)
+	e.addUser(app.NewUser{Username: "buuta3", Role: app.RoleCourier, OfficeCode: "BC-05443", FullName: "Bưu tá Ba"})
+	planned := e.createPickup("000.00.19.SCOPE-1")
+	e.plan(planned, "buuta1") // a schedule event, as a published plan records
+	held := e.newPickup(t, "000.00.19.SCOPE-2")
+	c1, c2, c3 := e.courier("buuta1"), e.courier("buuta2"), e.courier("buuta3")
+	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
+	_, res := c1.send(ev("pickup.collected", held, map[string]any{"documents": docs, "seal_id": "NP-SC-1", "proof": c1.sigProof(held)}),
+		ev("handoff.released", held, map[string]any{"to": "courier:BUUTA3"}))
+	wantStatuses(t, "buuta1 collects and hands to buuta3", res, "accepted", "accepted")
+	type cell struct {
+		who    *courierClient
+		name   string
+		number string
+		allow  bool
+	}
+	cells := []cell{
+		{c1, "planned courier", planned, true}, {c3, "same office, not planned", planned, false}, {c2, "another office", planned, false},
+		{c1, "holder", held, true}, {c3, "receiver of the release", held, true}, {c2, "another office", held, false},
+	}
+	for i, cl := range cells {
+		before := e.ledgerCounts()
+		images := e.count(`SELECT count(*) FROM evidence`)
+		png := base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("\x89PNG\r\n\x1a\nscope %d", i))) // one image per cell
+		st, _ := cl.who.post("/api/v1/courier/evidence", map[string]string{"tracking_number": cl.number, "kind": "photo", "content_type": "image/png", "data": png})
+		if (st == 201) != cl.allow || (!cl.allow && st != 403) {
+			t.Errorf("evidence for %s as %s: %d", cl.number, cl.name, st)
+		}
+		if !cl.allow && e.count(`SELECT count(*) FROM evidence`) != images {
+			t.Errorf("a refused image for %s as %s was stored", cl.number, cl.name)
+		}
+		if cl.number == planned {
+			st, _ = cl.who.post("/api/v1/courier/stops/"+cl.number+"/code", nil)
+			if (st == 204) != cl.allow || (!cl.allow && st != 403) {
+				t.Errorf("door code for %s as %s: %d", cl.number, cl.name, st)
+			}
+			_, res := cl.who.send(ev("pickup.attempt_failed", cl.number, map[string]any{"reason": "not_home"}))
+			if got := res[0].Status; (got == "accepted") != cl.allow || (!cl.allow && res[0].Error.Code != "forbidden") {
+				t.Errorf("attempt on %s as %s: %+v", cl.number, cl.name, res[0])
+			}
+		}
+		if !cl.allow {
+			if after := e.ledgerCounts(); after != before {
+				t.Errorf("refused %s as %s changed the ledger: %s → %s", cl.number, cl.name, before, after)
+			}
+		}
+	}
+	// A device key: the bearer token alone, or a wrong password, is not
+	// enough; the password again is.
+	d, _ := app.NewSoftDevice("test-device-buuta1", nil)
+	alg, key := d.PublicKey()
+	for _, tc := range []struct {
+		body map[string]string
+		want int
+	}{
+		{map[string]string{"alg": alg, "public_key": key}, 400},
+		{map[string]string{"alg": alg, "public_key": key, "password": "mat-khau-buuta2"}, 403},
+		{map[string]string{"alg": alg, "public_key": key, "password": "mat-khau-buuta1"}, 201},
+		{map[string]string{"alg": alg, "public_key": key, "password": "mat-khau-buuta1"}, 200}, // the same key again
+	} {
+		if st, body := c1.post("/api/v1/courier/device-key", tc.body); st != tc.want {
+			t.Errorf("device key %v: %d %s, want %d", tc.body["password"] != "", st, body, tc.want)
 		}
 	}
 }

@@ -34,8 +34,9 @@ func TestUnconfirmedReleaseAlarmsAtItsDeadline(t *testing.T) {
 	r.json(t, &created)
 	n := created["tracking_number"]
 	c := e.courier("buuta1")
+	e.assign("buuta1", n)
 	_, res := c.send(ev("pickup.collected", n, map[string]any{"documents": []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}},
-		"seal_id": "NP-777", "method": "signature", "signature_sha256": "ab" + string(make([]byte, 0)) + "abababababababababababababababababababababababababababababababab"[:62]}),
+		"seal_id": "NP-777", "proof": c.sigProof(n)}),
 		ev("handoff.released", n, map[string]any{"to": "post_office:BC-05443"}))
 	wantStatuses(t, "collect and release", res, "accepted", "accepted")
 	var deadline time.Time
@@ -138,9 +139,10 @@ func TestOtherAlarmsRaiseAndClear(t *testing.T) {
 	}
 	// An attempt clears the window alarm; collection clears the rest.
 	c := e.courier("buuta1")
+	e.assign("buuta1", n)
 	_, res := c.send(ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"}),
 		ev("pickup.collected", n, map[string]any{"documents": []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}},
-			"seal_id": "NP-778", "method": "signature", "signature_sha256": "abababababababababababababababababababababababababababababababab"}))
+			"seal_id": "NP-778", "proof": c.sigProof(n)}))
 	wantStatuses(t, "attempt and collect", res, "accepted", "accepted")
 	if _, err := alarms.SweepAt(ctx, p.CreatedAt.Add(26*time.Hour)); err != nil {
 		t.Fatal(err)
@@ -212,6 +214,7 @@ func TestIncrementalSweep(t *testing.T) {
 	// A failed attempt on the first parcel (an event, now): the next
 	// incremental sweep clears its window alarm and only its.
 	c := e.courier("buuta1")
+	e.assign("buuta1", n1)
 	_, res := c.send(ev("pickup.attempt_failed", n1, map[string]any{"reason": "not_home"}))
 	wantStatuses(t, "attempt", res, "accepted")
 	// (It also clears the first parcel's outside-zone alarm: no longer a
@@ -224,8 +227,9 @@ func TestIncrementalSweep(t *testing.T) {
 		t.Fatalf("open window alarms: %+v", got)
 	}
 	// A hand-off whose deadline falls inside an incremental sweep's window.
+	e.assign("buuta1", n2)
 	_, res = c.send(ev("pickup.collected", n2, map[string]any{"documents": []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}},
-		"seal_id": "NP-779", "method": "signature", "signature_sha256": "abababababababababababababababababababababababababababababababab"}),
+		"seal_id": "NP-779", "proof": c.sigProof(n2)}),
 		ev("handoff.released", n2, map[string]any{"to": "post_office:BC-05443"}))
 	wantStatuses(t, "collect and release", res, "accepted", "accepted")
 	p, err := e.db.FindParcelByNumber(ctx, n2)

@@ -35,8 +35,8 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
 	for _, n := range numbers[:3] {
-		_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-BK-1", "method": "signature",
-			"signature_sha256": strings.Repeat("ab", 32)}), ev("handoff.released", n, map[string]any{"to": "post_office:BC-05443"}))
+		e.assign("buuta1", n)
+		_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-BK-1", "proof": courier.sigProof(n)}), ev("handoff.released", n, map[string]any{"to": "post_office:BC-05443"}))
 		wantStatuses(t, "collect and release "+n, res, "accepted", "accepted")
 	}
 	office := e.login("buucuc")

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"hoso/internal/app"
 	"hoso/internal/config"
 	"hoso/internal/pg"
+	"hoso/tracking"
 )
 
 // benchCommands are the benchmarks `hoso bench NAME` runs. Other parts add
@@ -126,6 +128,46 @@ func startBenchWith(ctx context.Context, adminURL, name string, pool int, extra 
 	}
 	e.secret = sec
 	return e, nil
+}
+
+// schedule plans a pickup for a courier on its window's day, as a
+// published plan does: a courier acts only on the stops planned for them.
+func (e *benchEnv) schedule(ctx context.Context, number, courier string, start time.Time) error {
+	vn := time.FixedZone("ICT", 7*3600)
+	day := time.Date(start.In(vn).Year(), start.In(vn).Month(), start.In(vn).Day(), 0, 0, 0, 0, vn)
+	data, err := tracking.MarshalData(tracking.Scheduled{Courier: courier, Office: "BC-05443", Date: day.Format("2006-01-02"),
+		WindowStart: start.Format(time.RFC3339), WindowEnd: start.Add(2 * time.Hour).Format(time.RFC3339), Stop: 1})
+	if err != nil {
+		return err
+	}
+	_, _, err = e.sys.ledger.RecordByNumber(ctx, number, app.EventInput{Type: tracking.PickupScheduled,
+		Actor: tracking.Party{Kind: tracking.PartyDispatcher, Ref: "BENCH"}, Data: data,
+		Schedule: &app.Schedule{Courier: courier, Office: "BC-05443", Date: day, WindowStart: start, WindowEnd: start.Add(2 * time.Hour), Stop: 1}})
+	return err
+}
+
+// benchDevice makes the courier app's device for a bearer token of device
+// "bench": a new ES256 key, registered with the password typed again.
+func benchDevice(base, token, user string) (*app.SoftDevice, error) {
+	d, err := app.NewSoftDevice("bench", nil)
+	if err != nil {
+		return nil, err
+	}
+	alg, key := d.PublicKey()
+	b, _ := json.Marshal(map[string]string{"alg": alg, "public_key": key, "password": "mat-khau-" + user})
+	req, _ := http.NewRequest("POST", base+"/api/v1/courier/device-key", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
+		return nil, fmt.Errorf("device key: %d %s", resp.StatusCode, body)
+	}
+	return d, nil
 }
 
 func (e *benchEnv) stop() {

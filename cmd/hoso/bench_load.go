@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"hoso/internal/app"
+	"hoso/internal/demo"
 	"hoso/tracking"
 )
 
@@ -59,6 +61,10 @@ func benchLoad(ctx context.Context, args []string, env func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	phone, err := benchDevice(e.base, token, "buuta1")
+	if err != nil {
+		return err
+	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 4 * *clients,
 		MaxIdleConnsPerHost: 2 * *clients, MaxConnsPerHost: 2 * *clients}}
 	get := func(path func(r *rand.Rand) string) func(r *rand.Rand) (int, error) {
@@ -78,11 +84,15 @@ func benchLoad(ctx context.Context, args []string, env func(string) string, stdo
 	pick := func(r *rand.Rand) string { return numbers[r.IntN(len(numbers))] }
 	var seq atomic.Int64
 	upload := func(r *rand.Rand) (int, error) {
-		evs := make([]map[string]any, *batch)
-		at := time.Now().Format(time.RFC3339)
+		evs := make([]json.RawMessage, *batch)
+		at := time.Now()
+		lat, lng := 21.59, 105.84
 		for i := range evs {
-			evs[i] = map[string]any{"id": uuid.NewString(), "type": "pickup.attempt_failed", "tracking_number": fresh[int(seq.Add(1))%len(fresh)],
-				"at": at, "lat": 21.59, "lng": 105.84, "data": map[string]any{"reason": "not_home"}}
+			var err error
+			if evs[i], err = phone.Event(app.SoftEvent{ID: uuid.NewString(), Type: "pickup.attempt_failed", Number: fresh[int(seq.Add(1))%len(fresh)],
+				At: at, Lat: &lat, Lng: &lng, Data: map[string]any{"reason": "not_home"}}); err != nil {
+				return 0, err
+			}
 		}
 		body, _ := json.Marshal(map[string]any{"events": evs})
 		req, _ := http.NewRequest("POST", e.base+"/api/v1/courier/events", bytes.NewReader(body))
@@ -259,6 +269,13 @@ func loadFixture(ctx context.Context, e *benchEnv, n int, stderr io.Writer) (tim
 		return nil, nil, err
 	}
 	office := tracking.Party{Kind: tracking.PartyOffice, Ref: "BC-05443"}
+	phone, err := app.NewSoftDevice("bench-fixture", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := phone.Register(ctx, e.sys.devices, courier, "mat-khau-buuta1"); err != nil {
+		return nil, nil, err
+	}
 	timelines, fresh = make([]string, n), make([]string, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -284,18 +301,47 @@ func loadFixture(ctx context.Context, e *benchEnv, n int, stderr io.Writer) (tim
 				}
 				if i >= n {
 					fresh[i-n] = p.Number
+					if err := e.schedule(ctx, p.Number, courier.StaffCode, start); err != nil {
+						failure.Store(err)
+					}
 					continue
 				}
 				timelines[i] = p.Number
+				if err := e.schedule(ctx, p.Number, courier.StaffCode, start); err != nil {
+					failure.Store(err)
+					return
+				}
+				sig, err := e.sys.devices.StoreEvidence(ctx, courier, p.Number, "signature", "image/png", base64.StdEncoding.EncodeToString(demo.SignaturePNG(p.Number)))
+				if err != nil {
+					failure.Store(err)
+					return
+				}
 				data := func(v any) []byte { b, _ := json.Marshal(v); return b }
 				for _, in := range []app.EventInput{
 					{Type: tracking.PickupCollected, Actor: courier.Party(), Data: data(tracking.Collected{Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}},
-						SealID: "NP-LOAD", Method: "signature", SignatureSHA: strings.Repeat("ab", 32)})},
+						SealID: "NP-LOAD", Proof: &tracking.Proof{Method: tracking.ProofSignature, SHA256: sig}})},
 					{Type: tracking.HandoffReleased, Actor: courier.Party(), Data: data(tracking.Released{To: office.String()})},
 					{Type: tracking.HandoffConfirmed, Actor: office, Data: data(map[string]any{"seal_intact": true})},
 					{Type: tracking.HandoffReleased, Actor: office, Data: data(tracking.Released{To: courier.Party().String()})},
 					{Type: tracking.HandoffConfirmed, Actor: courier.Party(), Data: data(map[string]any{"seal_intact": true})},
 				} {
+					if in.Actor.Kind == tracking.PartyCourier {
+						// The courier's phone signs; the server checks.
+						raw, err := phone.Event(app.SoftEvent{ID: uuid.NewString(), Type: string(in.Type), Number: p.Number, At: time.Now(), Data: json.RawMessage(in.Data)})
+						if err != nil {
+							failure.Store(err)
+							return
+						}
+						res, err := e.sys.sync.Apply(ctx, courier, phone.ID, []json.RawMessage{raw})
+						if err == nil && res[0].Status != "accepted" {
+							err = fmt.Errorf("%s: %+v", res[0].Status, res[0].Error)
+						}
+						if err != nil {
+							failure.Store(fmt.Errorf("%s on %s: %w", in.Type, p.Number, err))
+							return
+						}
+						continue
+					}
 					if _, _, err := e.sys.ledger.RecordByNumber(ctx, p.Number, in); err != nil {
 						failure.Store(fmt.Errorf("%s on %s: %w", in.Type, p.Number, err))
 						return

@@ -23,8 +23,8 @@ func TestDisputeNamesLastCustodianAndLostCase(t *testing.T) {
 	n := created["tracking_number"]
 	c := e.courier("buuta1")
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
-	_, res := c.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-900", "method": "signature",
-		"signature_sha256": strings.Repeat("ef", 32)}), ev("handoff.released", n, map[string]any{"to": "desk:TN-TTPVHCC"}))
+	e.assign("buuta1", n)
+	_, res := c.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-900", "proof": c.sigProof(n)}), ev("handoff.released", n, map[string]any{"to": "desk:TN-TTPVHCC"}))
 	wantStatuses(t, "collect and release", res, "accepted", "accepted")
 
 	desk := e.login("motcua")

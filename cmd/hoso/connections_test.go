@@ -44,14 +44,15 @@ func TestFourInstancesFitDefaultConnections(t *testing.T) {
 		servers[i].start()
 	}
 	w.e.base = servers[0].base
-	tok := w.e.courier("buuta1").token
+	courier := w.e.courier("buuta1")
 	numbers := seedParcels(t, servers[0].base, "dvc-test", w.e.secret, 8)
+	w.e.assign("buuta1", numbers...)
 
 	stop := make(chan struct{})
 	loads := make([]*ledgerLoad, instances)
 	var writers []*sync.WaitGroup
 	for i, s := range servers {
-		loads[i] = newLedgerLoad(s.base, "dvc-test", w.e.secret, tok, numbers)
+		loads[i] = newLedgerLoad(s.base, "dvc-test", w.e.secret, courier, numbers)
 		// More writers than the pool has connections, so every pool fills.
 		writers = append(writers, loads[i].run(stop, 8, uint64(i)))
 	}
@@ -121,8 +122,10 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 	b.start()
 	w.e.base = a.base
 	cb.base = a.base
-	tok := w.e.courier("buuta1").token
+	courier := w.e.courier("buuta1")
+	tok := courier.token
 	numbers := seedParcels(t, a.base, "dvc-test", w.e.secret, 6)
+	w.e.assign("buuta1", numbers...)
 
 	// The public timeline is cached per instance and dropped on the
 	// database's NOTIFY, which instance b hears only over its direct
@@ -164,7 +167,7 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 		t.Fatal("instance b does not answer the public timeline from its cache")
 	}
 	if st, res, body, err := postBatch(a.base, tok, courierBatch{events: []map[string]any{
-		ev("pickup.attempt_failed", numbers[0], map[string]any{"reason": "not_home"})}}); err != nil || st != 200 || res[0].Status != "accepted" {
+		courier.sign(ev("pickup.attempt_failed", numbers[0], map[string]any{"reason": "not_home"}))}}); err != nil || st != 200 || res[0].Status != "accepted" {
 		t.Fatalf("event through a: %d %v %s %v", st, res, body, err)
 	}
 	changed := false
@@ -191,8 +194,8 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	l := newLedgerLoad(a.base, "dvc-test", w.e.secret, tok, numbers)
-	lb := newLedgerLoad(b.base, "dvc-test", w.e.secret, tok, numbers)
+	l := newLedgerLoad(a.base, "dvc-test", w.e.secret, courier, numbers)
+	lb := newLedgerLoad(b.base, "dvc-test", w.e.secret, courier, numbers)
 	stop := make(chan struct{})
 	wa, wb := l.run(stop, 4, 1), lb.run(stop, 4, 2)
 	time.Sleep(2 * time.Second)

@@ -16,8 +16,9 @@ func TestCountersInBrowser(t *testing.T) {
 	r.json(t, &created)
 	n, id := created["tracking_number"], created["id"]
 	courier := e.courier("buuta1")
+	e.assign("buuta1", n)
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
-	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-2001", "method": "signature", "signature_sha256": strings.Repeat("56", 32)}),
+	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-2001", "proof": courier.sigProof(n)}),
 		ev("handoff.released", n, map[string]any{"to": "post_office:BC-05443"}))
 	wantStatuses(t, "collect, release", res, "accepted", "accepted")
 
@@ -48,7 +49,8 @@ func TestCountersInBrowser(t *testing.T) {
 	e.browser("counter", desk)
 	_, res = courier.send(ev("handoff.confirmed", ret["tracking_number"], map[string]any{"seal_intact": true}),
 		ev("delivery.out", ret["tracking_number"], map[string]any{}),
-		ev("delivery.completed", ret["tracking_number"], map[string]any{"verification": "id_number", "id_last3": "234", "signature_sha256": strings.Repeat("78", 32), "fee_collected": 30000}))
+		withSecret(ev("delivery.completed", ret["tracking_number"], map[string]any{"signature_sha256": courier.signature(ret["tracking_number"]), "fee_collected": 30000}),
+			"id_digits", "234"))
 	wantStatuses(t, "delivery", res, "accepted", "accepted", "accepted")
 	_, body := e.get("/api/v1/public/track/" + ret["tracking_number"])
 	if !strings.Contains(string(body), `"status":"delivered"`) {

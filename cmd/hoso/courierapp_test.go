@@ -230,15 +230,18 @@ func TestCourierAppShell(t *testing.T) {
 }
 
 // TestCourierAppOffline is the courier's day in headless Chromium on a
-// 360 px phone: sign in, load the route, go offline, collect three pickups
-// (documents one by one, a partial one, the label scanned with the camera
-// or typed, the seal, the citizen's signature), record a not-at-home
-// attempt, reload while offline, go back online; then replay the outbox,
-// hand the parcels to the post office and see the office confirm, and send
-// an event altered after it was signed.
+// 360 px phone: sign in, load the route, have two citizens texted their
+// door codes, go offline, collect four pickups (documents one by one, a
+// partial one, the label scanned with the camera or typed, the seal, two
+// citizens' signatures, a door code read out, a wrong code read out),
+// record a not-at-home attempt, reload while offline, go back online: the
+// signatures and the code are accepted, the wrong code is refused and the
+// app says why; then replay the accepted events, hand the parcels to the
+// post office and see the office confirm, and send an event altered after
+// it was signed.
 func TestCourierAppOffline(t *testing.T) {
 	e := startServer(t, nil)
-	numbers := e.courierDay(t, "APP", 6)
+	numbers := e.courierDay(t, "APP", 7)
 	video := labelVideo(t, numbers[0], e.base+"/tra-cuu/"+numbers[0])
 	res := e.browser("courier", map[string]any{
 		"username": "buuta1", "password": "mat-khau-buuta1",
@@ -247,15 +250,19 @@ func TestCourierAppOffline(t *testing.T) {
 		"numbers": numbers, "video": video,
 	})
 	var out struct {
-		Offline  []struct{ ID, Type, Number string } `json:"offline"`
-		Replay   []string                            `json:"replay"`
-		Scanned  string                              `json:"scanned"`
-		Seals    map[string]string                   `json:"seals"`
-		Tampered string                              `json:"tampered"`
-		Reason   string                              `json:"reason"`
-		Released []string                            `json:"released"`
-		Tel      string                              `json:"tel"`
-		OTP      string                              `json:"otp"`
+		Offline     []struct{ ID, Type, Number string } `json:"offline"`
+		Replay      []string                            `json:"replay"`
+		Scanned     string                              `json:"scanned"`
+		Seals       map[string]string                   `json:"seals"`
+		Tampered    string                              `json:"tampered"`
+		Reason      string                              `json:"reason"`
+		Released    []string                            `json:"released"`
+		Tel         string                              `json:"tel"`
+		OTP         string                              `json:"otp"`
+		DoorCode    string                              `json:"doorCode"`
+		WrongCode   string                              `json:"wrongCode"`
+		WrongReason string                              `json:"wrongReason"`
+		ReplacedKey bool                                `json:"replacedKey"`
 	}
 	if err := json.Unmarshal(res, &out); err != nil {
 		t.Fatalf("result %s: %v", res, err)
@@ -263,29 +270,30 @@ func TestCourierAppOffline(t *testing.T) {
 	if out.Scanned != numbers[0] {
 		t.Errorf("camera read %q, want %s", out.Scanned, numbers[0])
 	}
-	// Four events recorded offline: three collections, one failed attempt,
-	// each exactly once in the ledger, with its device record and signature.
-	if len(out.Offline) != 4 {
+	// Five events recorded offline: four collections, one failed attempt;
+	// all but the wrong code's exactly once in the ledger, with the device
+	// record and signature.
+	if len(out.Offline) != 5 {
 		t.Fatalf("offline events %+v", out.Offline)
 	}
 	types := map[string]int{}
 	for _, ev := range out.Offline {
 		types[ev.Type]++
-		if n := e.count(`SELECT count(*) FROM events WHERE id = ?`, ev.ID); n != 1 {
-			t.Errorf("event %s (%s) stored %d times", ev.ID, ev.Type, n)
+		want := 1
+		if ev.Number == numbers[6] {
+			want = 0
 		}
-		if n := e.count(`SELECT count(*) FROM device_events WHERE id = ? AND status = 'accepted' AND length(signature) = 64`, ev.ID); n != 1 {
+		if n := e.count(`SELECT count(*) FROM events WHERE id = ? AND form = 2 AND length(device_signature) = 64`, ev.ID); n != want {
+			t.Errorf("event %s (%s of %s) stored %d times with its signature, want %d", ev.ID, ev.Type, ev.Number, n, want)
+		}
+		if n := e.count(`SELECT count(*) FROM device_events WHERE id = ? AND status = 'accepted' AND length(signature) = 64`, ev.ID); n != want {
 			t.Errorf("event %s: %d signed device records", ev.ID, n)
 		}
 	}
-	if types["pickup.collected"] != 3 || types["pickup.attempt_failed"] != 1 {
+	if types["pickup.collected"] != 4 || types["pickup.attempt_failed"] != 1 {
 		t.Errorf("types %v", types)
 	}
-	if n := e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE p.tracking_number IN (?, ?, ?, ?) AND e.type IN ('pickup.collected', 'pickup.attempt_failed')`,
-		numbers[0], numbers[1], numbers[2], numbers[3]); n != 4 {
-		t.Errorf("%d pickup events for the four parcels, want 4", n)
-	}
-	// Replaying the whole outbox changes nothing.
+	// The replay of the accepted events changes nothing.
 	if len(out.Replay) != 4 {
 		t.Errorf("replay %v", out.Replay)
 	}
@@ -295,12 +303,30 @@ func TestCourierAppOffline(t *testing.T) {
 			break
 		}
 	}
-	// The signatures were uploaded before the events that name them.
-	if n := e.count(`SELECT count(*) FROM evidence v JOIN events e ON e.data->>'signature_sha256' = encode(v.sha256, 'hex') WHERE e.type = 'pickup.collected' AND v.kind = 'signature'`); n != 3 {
-		t.Errorf("%d collections with their signature image, want 3", n)
+	// The signatures were uploaded before the events that name them, and
+	// the proofs carry the server's verdict.
+	if n := e.count(`SELECT count(*) FROM evidence v JOIN events e ON e.data->'proof'->>'sha256' = encode(v.sha256, 'hex') AND v.parcel_id = e.parcel_id
+		WHERE e.type = 'pickup.collected' AND v.kind = 'signature' AND e.data->'proof'->>'checked_by' = 'server'`); n != 2 {
+		t.Errorf("%d collections with their signature image, want 2", n)
 	}
-	// The citizen's timeline shows them.
-	for i, want := range []string{"Bưu tá đã nhận", "Thu gom một phần", "Bưu tá đã nhận", "Công dân không có nhà"} {
+	// The code typed offline was checked at sync; the wrong one refused,
+	// kept, the reason shown to the courier; neither code stored.
+	if n := e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE p.tracking_number = ? AND e.type = 'pickup.collected'
+		AND e.data->'proof'->>'method' = 'door_code' AND e.data->'proof'->>'checked_by' = 'server'`, numbers[2]); n != 1 || out.DoorCode == "" {
+		t.Error("the pickup confirmed offline by the door code is not in the ledger as checked by the server")
+	}
+	if e.count(`SELECT count(*) FROM device_events WHERE tracking_number = ? AND status = 'rejected' AND error_message LIKE '%mã xác nhận không đúng%'`, numbers[6]) != 1 ||
+		!strings.Contains(out.WrongReason, "mã xác nhận không đúng") {
+		t.Errorf("the wrong code: shown as %q; kept %d", out.WrongReason, e.count(`SELECT count(*) FROM device_events WHERE tracking_number = ? AND status = 'rejected'`, numbers[6]))
+	}
+	if k, _ := e.custodian(numbers[6]); k != "citizen" {
+		t.Errorf("custody moved on a wrong code: %s", k)
+	}
+	if n := e.count(`SELECT count(*) FROM device_events WHERE raw::text LIKE ? OR raw::text LIKE ?`, "%"+out.DoorCode+"%", "%\"secret\":\""+out.WrongCode+"%"); n != 0 {
+		t.Errorf("%d kept submissions hold a door code", n)
+	}
+	// The citizen's timeline shows them, with the proof the server checked.
+	for i, want := range []string{"Công dân xác nhận bằng chữ ký.", "Thu gom một phần", "Công dân xác nhận bằng mã SMS.", "Công dân không có nhà"} {
 		_, page := e.get("/tra-cuu/" + numbers[i])
 		if !strings.Contains(string(page), want) {
 			t.Errorf("timeline of %s lacks %q", numbers[i], want)
@@ -324,7 +350,7 @@ func TestCourierAppOffline(t *testing.T) {
 		t.Errorf("call link %q, reveals of %s: %d", out.Tel, numbers[5], e.count(`SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND subject = ?`, numbers[5]))
 	}
 	if out.OTP != numbers[5] || e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE p.tracking_number = ? AND e.type = 'pickup.collected'
-		AND e.data->>'method' = 'otp' AND e.data->>'otp_verified' = 'true' AND e.data->>'otp' IS NULL`, numbers[5]) != 1 {
+		AND e.data->'proof'->>'method' = 'door_code' AND e.data->'proof'->>'checked_by' = 'server'`, numbers[5]) != 1 {
 		t.Error("the pickup confirmed by one-time code is not in the ledger as verified")
 	}
 	// The event altered after signing was refused and kept.
@@ -336,6 +362,16 @@ func TestCourierAppOffline(t *testing.T) {
 	}
 	if !strings.Contains(out.Reason, "chữ ký") {
 		t.Errorf("the app showed %q as the reason", out.Reason)
+	}
+	// The key was replaced with the password typed again: the old one is
+	// revoked, not deleted; both registrations and the wrong password are
+	// audited.
+	if !out.ReplacedKey || e.count(`SELECT count(*) FROM device_keys k JOIN users u ON u.id = k.user_id WHERE u.username = 'buuta1' AND k.revoked_at IS NOT NULL`) != 1 ||
+		e.count(`SELECT count(*) FROM audit_log WHERE action = 'device_key_registered'`) != 2 || e.count(`SELECT count(*) FROM audit_log WHERE action = 'device_key_refused'`) != 1 {
+		t.Error("the key replacement is not recorded as a revocation and two audited registrations")
+	}
+	if o, err := runVerify(t, e); err != nil || !strings.Contains(o, "OK") {
+		t.Errorf("verify after the day: %v\n%s", err, o)
 	}
 }
 
@@ -380,7 +416,8 @@ func TestCourierAppDelivery(t *testing.T) {
 	if err := os.WriteFile(photo, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	res := e.browser("courier-delivery", map[string]any{"username": "buuta1", "password": "mat-khau-buuta1", "numbers": numbers, "photo": photo})
+	res := e.browser("courier-delivery", map[string]any{"username": "buuta1", "password": "mat-khau-buuta1", "numbers": numbers, "photo": photo,
+		"qr": cccdQR("019090001234"), "seal": "NP-KQ-1"})
 	var out struct {
 		Delivered, Failed string
 	}
@@ -394,8 +431,12 @@ func TestCourierAppDelivery(t *testing.T) {
 		t.Error("first result not delivered")
 	}
 	if n := e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id JOIN evidence v ON encode(v.sha256, 'hex') = e.data->>'photo_sha256'
-		WHERE p.tracking_number = ? AND e.type = 'delivery.completed' AND e.data->>'verification' = 'id_number' AND (e.data->>'fee_collected')::int = 30000 AND v.kind = 'photo'`, numbers[0]); n != 1 {
-		t.Error("delivery.completed without the CCCD check, the photo or the fee")
+		WHERE p.tracking_number = ? AND e.type = 'delivery.completed' AND e.data->'proof'->>'method' = 'cccd_qr' AND e.data->'proof'->>'checked_by' = 'server'
+		AND e.data->>'seal_id' = 'NP-KQ-1' AND (e.data->>'fee_collected')::int = 30000 AND v.kind = 'photo'`, numbers[0]); n != 1 {
+		t.Error("delivery.completed without the server-checked CCCD QR, the seal, the photo or the fee")
+	}
+	if n := e.count(`SELECT count(*) FROM events WHERE data::text LIKE '%019090001234%' OR convert_from(device_signed, 'UTF8') LIKE '%019090001234%'`); n != 0 {
+		t.Error("the CCCD number is in the ledger")
 	}
 	if n := e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE p.tracking_number = ? AND e.type = 'delivery.attempt_failed'
 		AND e.data->>'cause' = 'not_home' AND e.data->>'action' = 'retry_next_day'`, numbers[1]); n != 1 {
@@ -405,7 +446,7 @@ func TestCourierAppDelivery(t *testing.T) {
 		t.Error("second result not in delivery_failed after one attempt")
 	}
 	_, page := e.get("/tra-cuu/" + numbers[0])
-	if !strings.Contains(string(page), "Đã giao kết quả") {
-		t.Error("timeline lacks the delivery")
+	if !strings.Contains(string(page), "Đã giao kết quả") || !strings.Contains(string(page), "Người nhận xác nhận bằng mã QR trên CCCD.") {
+		t.Error("timeline lacks the delivery or its proof")
 	}
 }

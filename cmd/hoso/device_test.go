@@ -3,21 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 func (c *courierClient) post(path string, body any) (int, []byte) {
@@ -48,59 +39,40 @@ func (c *courierClient) get(path string) (int, []byte) {
 	return resp.StatusCode, out
 }
 
-// signEvent signs an event the way the app does with WebCrypto: ECDSA P-256,
-// SHA-256, raw r‖s, over the fields as sent.
-func signEvent(t *testing.T, key *ecdsa.PrivateKey, ev map[string]any) map[string]any {
-	t.Helper()
-	data, _ := json.Marshal(ev["data"])
-	lat, _ := json.Marshal(ev["lat"])
-	lng, _ := json.Marshal(ev["lng"])
-	msg := "hoso-event-v1\n" + ev["id"].(string) + "\n" + ev["type"].(string) + "\n" + ev["tracking_number"].(string) + "\n" +
-		ev["at"].(string) + "\n" + string(lat) + "\n" + string(lng) + "\n" + string(data)
-	h := sha256.Sum256([]byte(msg))
-	r, s, err := ecdsa.Sign(rand.Reader, key, h[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
-	ev["signature"] = base64.StdEncoding.EncodeToString(sig)
-	return ev
-}
-
 func TestDeviceSignaturesAndDoorCodes(t *testing.T) {
 	e := startServer(t, nil)
 	portal := e.portal()
 	var ns []string
-	for i, code := range []string{"000.00.19.DEV-1", "000.00.19.DEV-2"} {
+	for _, code := range []string{"000.00.19.DEV-1", "000.00.19.DEV-2"} {
 		r := portal.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody(code)), "dev-"+code)
 		var created map[string]string
 		r.json(t, &created)
 		ns = append(ns, created["tracking_number"])
-		_ = i
 	}
-	c := e.courier("buuta1")
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	spki, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if code, body := c.post("/api/v1/courier/device-key", map[string]string{"alg": "ES256", "public_key": base64.StdEncoding.EncodeToString(spki)}); code != 201 {
-		t.Fatalf("register key: %d %s", code, body)
-	}
-	if code, _ := c.post("/api/v1/courier/device-key", map[string]string{"alg": "RS256", "public_key": "AAAA"}); code != 400 {
+	c := e.courier("buuta1") // registers its device key, password typed again
+	e.assign("buuta1", ns...)
+	if code, _ := c.post("/api/v1/courier/device-key", map[string]string{"alg": "RS256", "public_key": "AAAA", "password": "mat-khau-buuta1"}); code != 400 {
 		t.Errorf("bad key accepted: %d", code)
 	}
-	// An unsigned event from a device with a key is refused and kept.
-	_, res := c.send(ev("pickup.attempt_failed", ns[0], map[string]any{"reason": "not_home"}))
+	// An unsigned event is refused and kept.
+	unsigned := ev("pickup.attempt_failed", ns[0], map[string]any{"reason": "not_home"})
+	unsigned["signature"] = ""
+	_, res := c.send(unsigned)
 	wantStatuses(t, "unsigned", res, "rejected")
-	// A signed event is accepted and its signature kept.
-	good := signEvent(t, key, ev("pickup.attempt_failed", ns[0], map[string]any{"reason": "not_home"}))
+	// A signed event is accepted; its signature and signed bytes are in
+	// the ledger's hashed form.
+	good := ev("pickup.attempt_failed", ns[0], map[string]any{"reason": "not_home"})
 	_, res = c.send(good)
 	wantStatuses(t, "signed", res, "accepted")
 	if e.count(`SELECT count(*) FROM device_events WHERE id = ? AND status = 'accepted' AND length(signature) = 64`, good["id"]) != 1 {
-		t.Error("signature not kept")
+		t.Error("signature not kept with the submission")
+	}
+	if e.count(`SELECT count(*) FROM events WHERE id = ? AND form = 2 AND length(device_signature) = 64 AND device_key_id IS NOT NULL
+		AND convert_from(device_signed, 'UTF8') LIKE 'hoso-event-v1%'`, good["id"]) != 1 {
+		t.Error("the event does not carry its device signature")
 	}
 	// A tampered event (data changed after signing) is refused and kept.
-	bad := signEvent(t, key, ev("pickup.attempt_failed", ns[1], map[string]any{"reason": "not_home"}))
+	bad := c.sign(ev("pickup.attempt_failed", ns[1], map[string]any{"reason": "not_home"}))
 	bad["data"] = map[string]any{"reason": "refused"}
 	_, res = c.send(bad)
 	wantStatuses(t, "tampered", res, "rejected")
@@ -111,58 +83,52 @@ func TestDeviceSignaturesAndDoorCodes(t *testing.T) {
 		t.Error("tampered event not kept")
 	}
 
-	// The door code: sent to the citizen, read out, checked at sync, never
-	// stored in the ledger.
-	if code, body := c.post("/api/v1/courier/stops/"+ns[1]+"/code", nil); code != 204 {
-		t.Fatalf("door code: %d %s", code, body)
-	}
-	ms, err := e.db.FindSMS(context.Background(), 5)
-	if err != nil || len(ms) == 0 {
-		t.Fatal("no SMS")
-	}
-	// The latest code message: the relay may deliver the earlier not-at-home
-	// notice after it.
-	var m []string
-	for _, sms := range ms {
-		if m = regexp.MustCompile(`Ma xac nhan (\d{6})`).FindStringSubmatch(sms.Body); m != nil {
-			break
-		}
-	}
-	if m == nil {
-		t.Fatalf("no door code among the latest SMS: %q", ms[0].Body)
-	}
+	// The door code: texted to the citizen, read out, its commitment
+	// signed, checked at sync; never stored in clear.
+	code := c.doorCode(ns[1])
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
-	wrong := signEvent(t, key, ev("pickup.collected", ns[1], map[string]any{"documents": docs, "seal_id": "NP-55", "method": "otp", "otp": "000000"}))
+	wrong := withSecret(ev("pickup.collected", ns[1], map[string]any{"documents": docs, "seal_id": "NP-55"}), "door_code", otherCode(code))
 	_, res = c.send(wrong)
 	wantStatuses(t, "wrong code", res, "rejected")
-	right := signEvent(t, key, ev("pickup.collected", ns[1], map[string]any{"documents": docs, "seal_id": "NP-55", "method": "otp", "otp": m[1]}))
+	right := withSecret(ev("pickup.collected", ns[1], map[string]any{"documents": docs, "seal_id": "NP-55"}), "door_code", code)
 	_, res = c.send(right)
 	wantStatuses(t, "right code", res, "accepted")
-	if e.count(`SELECT count(*) FROM events WHERE id = ? AND data::text LIKE '%"otp_verified":true%' AND data::text NOT LIKE '%`+m[1]+`%'`, right["id"]) != 1 {
-		t.Error("ledger data not amended, or the code stored")
+	if e.count(`SELECT count(*) FROM events WHERE id = ? AND data->'proof'->>'method' = 'door_code' AND data->'proof'->>'checked_by' = 'server'
+		AND data::text NOT LIKE '%`+code+`%' AND convert_from(device_signed, 'UTF8') NOT LIKE '%`+code+`%'`, right["id"]) != 1 {
+		t.Error("the ledger does not carry the server's verdict, or carries the code")
+	}
+	if e.count(`SELECT count(*) FROM device_events WHERE raw::text LIKE '%`+code+`%'`) != 0 {
+		t.Error("the door code is kept in a submission")
 	}
 
 	// The route lists both parcels, contacts masked; reveal is audited.
-	code, body := c.get("/api/v1/courier/route?date=" + time.Now().Format("2006-01-02"))
-	if code != 200 || !strings.Contains(string(body), ns[1]) || strings.Contains(string(body), "0912345678") {
-		t.Fatalf("route: %d %s", code, body)
+	st, body := c.get("/api/v1/courier/route?date=" + time.Now().Format("2006-01-02"))
+	if st != 200 || !strings.Contains(string(body), ns[1]) || strings.Contains(string(body), "0912345678") {
+		t.Fatalf("route: %d %s", st, body)
 	}
-	code, body = c.post("/api/v1/courier/stops/"+ns[1]+"/reveal", nil)
-	if code != 200 || !strings.Contains(string(body), "0912345678") || e.count(`SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND subject = ?`, ns[1]) != 1 {
-		t.Errorf("reveal: %d %s", code, body)
+	st, body = c.post("/api/v1/courier/stops/"+ns[1]+"/reveal", nil)
+	if st != 200 || !strings.Contains(string(body), "0912345678") || e.count(`SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND subject = ?`, ns[1]) != 1 {
+		t.Errorf("reveal: %d %s", st, body)
 	}
 	// Another courier cannot reveal it.
-	if code, _ := e.courier("buuta2").post("/api/v1/courier/stops/"+ns[1]+"/reveal", nil); code != 403 {
-		t.Errorf("other courier reveal: %d", code)
+	if st, _ := e.courier("buuta2").post("/api/v1/courier/stops/"+ns[1]+"/reveal", nil); st != 403 {
+		t.Errorf("other courier reveal: %d", st)
 	}
 	// A phone erased by the retention job: a clear answer, and nothing
 	// revealed is audited.
 	if err := e.db.ExecForTest(context.Background(), `UPDATE parcels SET phone_enc = ''::bytea WHERE tracking_number = ?`, ns[1]); err != nil {
 		t.Fatal(err)
 	}
-	code, body = c.post("/api/v1/courier/stops/"+ns[1]+"/reveal", nil)
-	if code != 404 || !strings.Contains(string(body), "hết thời hạn lưu trữ") || e.count(`SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND subject = ?`, ns[1]) != 1 {
-		t.Errorf("reveal of an erased phone: %d %s", code, body)
+	st, body = c.post("/api/v1/courier/stops/"+ns[1]+"/reveal", nil)
+	if st != 404 || !strings.Contains(string(body), "hết thời hạn lưu trữ") || e.count(`SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND subject = ?`, ns[1]) != 1 {
+		t.Errorf("reveal of an erased phone: %d %s", st, body)
 	}
-	_ = uuid.NewString
+}
+
+// otherCode is a six-digit code other than code.
+func otherCode(code string) string {
+	if code == "000000" {
+		return "000001"
+	}
+	return "000000"
 }

@@ -251,19 +251,20 @@ type ledgerLoad struct {
 	portalID string
 	secret   string
 	token    string
-	numbers  []string          // parcels the courier reports on
-	created  map[string]string // key → parcel id, acknowledged
-	pendingC []portalCreate    // sent, answer not received
-	events   map[string]bool   // event ids acknowledged
-	pendingB []courierBatch    // sent, answer not received
+	sign     func(map[string]any) map[string]any // the courier's phone signs each event
+	numbers  []string                            // parcels the courier reports on
+	created  map[string]string                   // key → parcel id, acknowledged
+	pendingC []portalCreate                      // sent, answer not received
+	events   map[string]bool                     // event ids acknowledged
+	pendingB []courierBatch                      // sent, answer not received
 	statuses map[int]int
 	bad      []string
 	n        int
 }
 
-func newLedgerLoad(base, portalID, secret, token string, numbers []string) *ledgerLoad {
-	return &ledgerLoad{tag: strings.ToUpper(uuid.NewString()[:6]), base: base, portalID: portalID, secret: secret, token: token, numbers: numbers,
-		created: map[string]string{}, events: map[string]bool{}, statuses: map[int]int{}}
+func newLedgerLoad(base, portalID, secret string, c *courierClient, numbers []string) *ledgerLoad {
+	return &ledgerLoad{tag: strings.ToUpper(uuid.NewString()[:6]), base: base, portalID: portalID, secret: secret, token: c.token, sign: c.sign,
+		numbers: numbers, created: map[string]string{}, events: map[string]bool{}, statuses: map[int]int{}}
 }
 
 func (l *ledgerLoad) nextCreate() portalCreate {
@@ -321,7 +322,7 @@ func (l *ledgerLoad) nextBatch(r *rand.Rand) courierBatch {
 	var b courierBatch
 	for i := 0; i < 1+r.IntN(8); i++ {
 		n := l.numbers[r.IntN(len(l.numbers))]
-		b.events = append(b.events, ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"}))
+		b.events = append(b.events, l.sign(ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"})))
 	}
 	return b
 }
@@ -549,9 +550,10 @@ func TestKillNineDuringWrites(t *testing.T) {
 	s := w.server()
 	s.start()
 	w.e.base = s.base
-	tok := w.e.courier("buuta1").token
+	courier := w.e.courier("buuta1")
 	numbers := seedParcels(t, s.base, "dvc-test", w.e.secret, 8)
-	l := newLedgerLoad(s.base, "dvc-test", w.e.secret, tok, numbers)
+	w.e.assign("buuta1", numbers...)
+	l := newLedgerLoad(s.base, "dvc-test", w.e.secret, courier, numbers)
 	r := rand.New(rand.NewPCG(1, 2))
 	const kills = 4
 	for k := 0; k < kills; k++ {
@@ -590,9 +592,10 @@ func TestPostgresRestartMidLoad(t *testing.T) {
 	s := w.server()
 	s.start()
 	w.e.base = s.base
-	tok := w.e.courier("buuta1").token
+	courier := w.e.courier("buuta1")
 	numbers := seedParcels(t, s.base, "dvc-test", w.e.secret, 8)
-	l := newLedgerLoad(s.base, "dvc-test", w.e.secret, tok, numbers)
+	w.e.assign("buuta1", numbers...)
+	l := newLedgerLoad(s.base, "dvc-test", w.e.secret, courier, numbers)
 
 	// Readers of the public timeline beside the writers, each answer
 	// recorded with its time.
@@ -722,8 +725,8 @@ func TestTwoInstancesConflictingHandoffs(t *testing.T) {
 	courierB.base = b.base
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
 	for _, nb := range numbers {
-		_, res := courierA.send(ev("pickup.collected", nb, map[string]any{"documents": docs, "seal_id": "NP-TWO-1", "method": "signature",
-			"signature_sha256": strings.Repeat("ab", 32)}))
+		w.e.assign("buuta1", nb)
+		_, res := courierA.send(ev("pickup.collected", nb, map[string]any{"documents": docs, "seal_id": "NP-TWO-1", "proof": courierA.sigProof(nb)}))
 		wantStatuses(t, "collect "+nb, res, "accepted")
 	}
 	// Round 1: each parcel released to the office through A and to the

@@ -45,7 +45,8 @@ func TestFullJourneyOfficeDeskReturn(t *testing.T) {
 		}
 	}
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
-	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-1001", "method": "signature", "signature_sha256": strings.Repeat("12", 32)}),
+	e.assign("buuta1", n)
+	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-1001", "proof": courier.sigProof(n)}),
 		ev("handoff.released", n, map[string]any{"to": "post_office:BC-05443"}))
 	wantStatuses(t, "collect, release", res, "accepted", "accepted")
 	agree("collected", "collected", "Bưu tá")
@@ -111,10 +112,11 @@ func TestFullJourneyOfficeDeskReturn(t *testing.T) {
 	}
 	_, res = courier.send(ev("handoff.confirmed", rn, map[string]any{"seal_intact": true}), ev("delivery.out", rn, map[string]any{}))
 	wantStatuses(t, "courier takes the result", res, "accepted", "accepted")
-	wrongID := ev("delivery.completed", rn, map[string]any{"verification": "id_number", "id_number": "019090009999", "signature_sha256": strings.Repeat("34", 32), "fee_collected": 50000})
+	sig := courier.signature(rn)
+	wrongID := withSecret(ev("delivery.completed", rn, map[string]any{"signature_sha256": sig, "fee_collected": 50000}), "id_digits", "019090009999")
 	_, res = courier.send(wrongID)
 	wantStatuses(t, "wrong CCCD", res, "rejected")
-	_, res = courier.send(ev("delivery.completed", rn, map[string]any{"verification": "id_number", "id_number": "019090001234", "signature_sha256": strings.Repeat("34", 32), "fee_collected": 50000}))
+	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"signature_sha256": sig, "fee_collected": 50000}), "id_digits", "019090001234"))
 	wantStatuses(t, "delivered", res, "accepted")
 	_, body := e.get("/api/v1/public/track/" + rn)
 	if !strings.Contains(string(body), `"status":"delivered"`) || !strings.Contains(string(body), "Đã giao kết quả cho người nhận") || !strings.Contains(string(body), "50.000") {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"hoso/internal/app"
 )
 
 // staffClient is a browser-like client with a session cookie.
@@ -106,19 +110,26 @@ func (s *staffClient) events(evs ...map[string]any) []syncResult {
 }
 
 type syncResult struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-	Error  *struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+	ID         string `json:"id"`
+	Status     string `json:"status"`
+	RecordedAs string `json:"recorded_as"`
+	Error      *struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields"`
 	} `json:"error"`
 }
 
-// courierClient is the courier app's API client.
+// courierClient is the courier app's API client: a bearer token and the
+// device's key, registered at sign-in with the password as the app does.
+// send signs every event with it.
 type courierClient struct {
-	t     *testing.T
-	base  string
-	token string
+	t        *testing.T
+	e        *testEnv
+	base     string
+	token    string
+	username string
+	phone    *app.SoftDevice
 }
 
 func (e *testEnv) courier(username string) *courierClient {
@@ -140,11 +151,53 @@ func (e *testEnv) courier(username string) *courierClient {
 	if resp.StatusCode != 200 || json.Unmarshal(body, &out) != nil || out.Token == "" {
 		e.t.Fatalf("token: %d %s", resp.StatusCode, body)
 	}
-	return &courierClient{t: e.t, base: e.base, token: out.Token}
+	c := &courierClient{t: e.t, e: e, base: e.base, token: out.Token, username: username}
+	c.phone = c.newKey()
+	return c
+}
+
+// newKey makes a new ES256 device key and registers it (password again).
+func (c *courierClient) newKey() *app.SoftDevice {
+	c.t.Helper()
+	phone, err := app.NewSoftDevice("test-device-"+c.username, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	alg, key := phone.PublicKey()
+	if code, body := c.post("/api/v1/courier/device-key", map[string]string{"alg": alg, "public_key": key, "password": "mat-khau-" + c.username}); code != 201 && code != 200 {
+		c.t.Fatalf("register the device key: %d %s", code, body)
+	}
+	return phone
+}
+
+// sign signs an event map as the app does (its fields as the JSON texts
+// sent; "secret" and "signature" outside). An event with "signature"
+// already set is left as it is.
+func (c *courierClient) sign(ev map[string]any) map[string]any {
+	c.t.Helper()
+	if _, ok := ev["signature"]; ok || c.phone == nil {
+		return ev
+	}
+	fields := map[string]json.RawMessage{}
+	for k, v := range ev {
+		if k == "secret" {
+			continue
+		}
+		fields[k], _ = json.Marshal(v)
+	}
+	sig, err := c.phone.Sign(app.SignedText(fields))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	ev["signature"] = base64.StdEncoding.EncodeToString(sig)
+	return ev
 }
 
 func (c *courierClient) send(evs ...map[string]any) (int, []syncResult) {
 	c.t.Helper()
+	for _, ev := range evs {
+		c.sign(ev)
+	}
 	b, _ := json.Marshal(map[string]any{"events": evs})
 	req, _ := http.NewRequest("POST", c.base+"/api/v1/courier/events", bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
@@ -221,9 +274,10 @@ func TestJourneyThroughTheAPI(t *testing.T) {
 	office := e.login("buucuc")
 	desk := e.login("motcua")
 	docs := []map[string]any{{"line": 1, "count": 1, "condition": "good"}, {"line": 2, "count": 1, "condition": "good"}, {"line": 3, "count": 2, "condition": "good"}}
+	e.assign("buuta1", n)
 
 	// At the door: every document ticked, sealed, signed by the citizen.
-	collected := ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-004211", "method": "signature", "signature_sha256": strings.Repeat("ab", 32)})
+	collected := ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-004211", "proof": courier.sigProof(n)})
 	_, res := courier.send(collected)
 	wantStatuses(t, "collect", res, "accepted")
 	if k, ref := e.custodian(n); k != "courier" || ref != "BUUTA1" {
@@ -309,6 +363,12 @@ func TestCourierSyncRules(t *testing.T) {
 		numbers = append(numbers, created["tracking_number"])
 	}
 	c := e.courier("buuta1")
+	e.assign("buuta1", numbers...)
+	// The first request was filed four days ago (its late event happened
+	// after it existed).
+	if err := e.db.ExecForTest(context.Background(), `UPDATE parcels SET created_at = created_at - interval '4 days' WHERE tracking_number = ?`, numbers[0]); err != nil {
+		t.Fatal(err)
+	}
 	late := ev("pickup.attempt_failed", numbers[0], map[string]any{"reason": "not_home"})
 	late["at"] = time.Now().Add(-72 * time.Hour).Format(time.RFC3339)
 	bad := ev("pickup.attempt_failed", numbers[1], map[string]any{"reason": "nobody"})
@@ -333,6 +393,7 @@ func TestCourierSyncRules(t *testing.T) {
 	// Resubmitting the fixed event with the same id is evaluated again and
 	// now accepted; the kept rejection is marked accepted.
 	bad["data"] = map[string]any{"reason": "refused"}
+	delete(bad, "signature") // the app signs the fixed event again
 	_, res = c.send(bad)
 	wantStatuses(t, "fixed resubmission", res, "accepted")
 	if e.count(`SELECT count(*) FROM device_events WHERE id = ? AND status = 'accepted' AND tries = 2`, bad["id"]) != 1 {

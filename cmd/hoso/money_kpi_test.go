@@ -34,6 +34,16 @@ func evAt(typ, number string, data any, at time.Time) map[string]any {
 	return m
 }
 
+// backdate moves a parcel's creation two days back, so a day of events
+// recorded with past device times happens after it existed (the server
+// refuses a device time before its parcel was created).
+func backdate(t *testing.T, e *testEnv, number string) {
+	t.Helper()
+	if err := e.db.ExecForTest(context.Background(), `UPDATE parcels SET created_at = created_at - interval '2 days' WHERE tracking_number = ?`, number); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // addUser creates an account in the fixture.
 func (e *testEnv) addUser(n app.NewUser) app.User {
 	e.t.Helper()
@@ -77,6 +87,7 @@ func returnLeg(t *testing.T, e *testEnv, desk *staffClient, c *courierClient, co
 	var ret map[string]string
 	r.json(t, &ret)
 	rn := ret["tracking_number"]
+	backdate(t, e, rn)
 	if st, _ := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {courier}}); st != 200 {
 		t.Fatalf("desk release %s: %d", rn, st)
 	}
@@ -87,8 +98,8 @@ func returnLeg(t *testing.T, e *testEnv, desk *staffClient, c *courierClient, co
 			ev("delivery.out", rn, map[string]any{}))
 		wantStatuses(t, "failed attempt "+rn, res, "accepted", "accepted")
 	}
-	_, res = c.send(evAt("delivery.completed", rn, map[string]any{"verification": "proxy", "proxy_name": "Hà Văn Nam", "authorisation": "GUQ-2026-01",
-		"signature_sha256": strings.Repeat("34", 32), "fee_collected": collected}, at))
+	_, res = c.send(evAt("delivery.completed", rn, map[string]any{"proof": map[string]any{"method": "proxy", "proxy_name": "Hà Văn Nam", "authorisation": "GUQ-2026-01"},
+		"signature_sha256": c.signature(rn), "fee_collected": collected}, at))
 	wantStatuses(t, "delivered "+rn, res, "accepted")
 	return rn
 }
@@ -392,6 +403,7 @@ func buildKPIDay(t *testing.T, e *testEnv) kpiDay {
 		if r.status != 201 {
 			t.Fatalf("pickup %s: %d %s", code, r.status, r.body)
 		}
+		backdate(t, e, created["tracking_number"])
 		return created["tracking_number"]
 	}
 	disp, err := e.db.FindUserByUsername(ctx, "dieuphoi")
@@ -408,10 +420,10 @@ func buildKPIDay(t *testing.T, e *testEnv) kpiDay {
 		}
 	}
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
-	collected := func(n, seal string, when time.Time) map[string]any {
-		return evAt("pickup.collected", n, map[string]any{"documents": docs, "seal_id": seal, "method": "signature", "signature_sha256": strings.Repeat("12", 32)}, when)
-	}
 	c1, c3 := e.courier("buuta1"), e.courier("buuta3")
+	collected := func(c *courierClient, n, seal string, when time.Time) map[string]any {
+		return evAt("pickup.collected", n, map[string]any{"documents": docs, "seal_id": seal, "proof": c.sigProof(n)}, when)
+	}
 	k.p1, k.p2, k.p3, k.p4, k.p5, k.p6 = newPickup("000.00.19.KPI-1"), newPickup("000.00.19.KPI-2"), newPickup("000.00.19.KPI-3"),
 		newPickup("000.00.19.KPI-4"), newPickup("000.00.19.KPI-5"), newPickup("000.00.19.KPI-6")
 	schedule(k.p1, "BUUTA1", at(8, 0), at(10, 0))
@@ -419,11 +431,12 @@ func buildKPIDay(t *testing.T, e *testEnv) kpiDay {
 	schedule(k.p3, "BUUTA1", at(14, 0), at(16, 0))
 	schedule(k.p4, "BUUTA1", at(14, 0), at(16, 0))
 	schedule(k.p5, "BUUTA3", at(8, 0), at(10, 0))
-	_, res := c1.send(collected(k.p1, "NP-3001", at(9, 0)), collected(k.p2, "NP-3002", at(10, 45)),
-		evAt("pickup.attempt_failed", k.p3, map[string]any{"reason": "not_home"}, at(14, 30)), collected(k.p3, "NP-3003", at(15, 30)),
+	e.assign("buuta3", k.p6) // planned without a window: collected "without a schedule"
+	_, res := c1.send(collected(c1, k.p1, "NP-3001", at(9, 0)), collected(c1, k.p2, "NP-3002", at(10, 45)),
+		evAt("pickup.attempt_failed", k.p3, map[string]any{"reason": "not_home"}, at(14, 30)), collected(c1, k.p3, "NP-3003", at(15, 30)),
 		evAt("pickup.attempt_failed", k.p4, map[string]any{"reason": "documents_missing"}, at(15, 0)))
 	wantStatuses(t, "BUUTA1's collections", res, "accepted", "accepted", "accepted", "accepted", "accepted")
-	_, res = c3.send(collected(k.p5, "NP-3005", at(7, 40)), collected(k.p6, "NP-3006", at(11, 0)),
+	_, res = c3.send(collected(c3, k.p5, "NP-3005", at(7, 40)), collected(c3, k.p6, "NP-3006", at(11, 0)),
 		evAt("handoff.released", k.p6, map[string]any{"to": "courier:BUUTA1"}, at(12, 0)))
 	wantStatuses(t, "BUUTA3's collections", res, "accepted", "accepted", "accepted")
 	// BUUTA1 finds the seal of BUUTA3's envelope broken: a dispute charged

@@ -163,7 +163,8 @@ func TestPortalCallbacksThroughTheServer(t *testing.T) {
 	}
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
 	for _, n := range numbers {
-		_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-2001", "method": "signature", "signature_sha256": strings.Repeat("12", 32)}),
+		e.assign("buuta1", n)
+		_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-2001", "proof": courier.sigProof(n)}),
 			ev("handoff.released", n, map[string]any{"to": "post_office:BC-05443"}))
 		wantStatuses(t, "collect", res, "accepted", "accepted")
 		wantStatuses(t, "office confirms", office.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true})), "accepted")
@@ -288,7 +289,8 @@ func TestNotificationsQuietHoursCapAndOptOut(t *testing.T) {
 		var created map[string]string
 		rr.json(t, &created)
 		numbers = append(numbers, created["tracking_number"])
-		_, res := courier.send(ev("pickup.collected", created["tracking_number"], map[string]any{"documents": docs, "seal_id": "NP-3001", "method": "signature", "signature_sha256": strings.Repeat("12", 32)}))
+		e.assign("buuta1", created["tracking_number"])
+		_, res := courier.send(ev("pickup.collected", created["tracking_number"], map[string]any{"documents": docs, "seal_id": "NP-3001", "proof": courier.sigProof(created["tracking_number"])}))
 		wantStatuses(t, "collect", res, "accepted")
 	}
 	if n := e.count(`SELECT count(*) FROM outbox WHERE topic = 'notify' AND target = 'collected'`); n != 3 {
@@ -550,7 +552,9 @@ func TestOutboxPagesInBrowser(t *testing.T) {
 	var created map[string]string
 	rr.json(t, &created)
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
-	_, res := e.courier("buuta1").send(ev("pickup.collected", created["tracking_number"], map[string]any{"documents": docs, "seal_id": "NP-4001", "method": "signature", "signature_sha256": strings.Repeat("12", 32)}))
+	courier := e.courier("buuta1")
+	e.assign("buuta1", created["tracking_number"])
+	_, res := courier.send(ev("pickup.collected", created["tracking_number"], map[string]any{"documents": docs, "seal_id": "NP-4001", "proof": courier.sigProof(created["tracking_number"])}))
 	wantStatuses(t, "collect", res, "accepted")
 	for i := 0; i < 4; i++ {
 		if _, err := r.Step(context.Background()); err != nil {

@@ -130,6 +130,7 @@ func piiJourneys(t *testing.T, e *testEnv) {
 	r.json(t, &created)
 	n := created["tracking_number"]
 	courier := e.courier("buuta1")
+	e.assign("buuta1", n)
 	if code, body := courier.post("/api/v1/courier/stops/"+n+"/code", nil); code != 204 {
 		t.Fatalf("door code: %d %s", code, body)
 	}
@@ -146,7 +147,7 @@ func piiJourneys(t *testing.T, e *testEnv) {
 		t.Fatalf("no door code among the latest %d SMS", len(ms))
 	}
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
-	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-PII-1", "method": "otp", "otp": otp[1]}))
+	_, res := courier.send(withSecret(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-PII-1"}), "door_code", otp[1]))
 	wantStatuses(t, "collect with the door code", res, "accepted")
 	if code, body := courier.post("/api/v1/courier/stops/"+n+"/reveal", nil); code != 200 || !strings.Contains(string(body), ph[0]) {
 		t.Fatalf("reveal: %d %s", code, body)
@@ -188,10 +189,14 @@ func piiJourneys(t *testing.T, e *testEnv) {
 	}
 	_, res = courier.send(ev("handoff.confirmed", rn, map[string]any{"seal_intact": true}), ev("delivery.out", rn, map[string]any{}))
 	wantStatuses(t, "courier takes the result", res, "accepted", "accepted")
-	_, res = courier.send(ev("delivery.completed", rn, map[string]any{"id_number": id[1], "signature_sha256": strings.Repeat("34", 32)}))
+	sig := courier.signature(rn)
+	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"signature_sha256": sig, "fee_collected": 0}), "id_digits", id[1]))
 	wantStatuses(t, "wrong CCCD at the door", res, "rejected")
-	_, res = courier.send(ev("delivery.completed", rn, map[string]any{"id_number": id[3], "signature_sha256": strings.Repeat("34", 32)}))
-	wantStatuses(t, "right CCCD at the door", res, "accepted")
+	// The right card's QR, scanned: number, old id, name, birth, sex,
+	// address, issue date.
+	qr := id[3] + "|123456789|Hà Thị Mai|01011990|Nữ|Tổ 5, phường Quyết Thắng, Thái Nguyên|15082021"
+	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"signature_sha256": sig, "fee_collected": 0}), "cccd_qr", qr))
+	wantStatuses(t, "right CCCD QR at the door", res, "accepted")
 }
 
 // TestNoPersonalDataInClear runs every journey personal data takes, then

@@ -306,14 +306,12 @@ type pickupJSONForTest struct {
 	} `json:"timeline"`
 }
 
-// collect records pickup.collected by a courier, all documents present.
+// collect records pickup.collected by a courier through the courier API,
+// all documents present, signed by the citizen (the stop put on the
+// courier's route first).
 func collect(t *testing.T, e *testEnv, parcelID, courier string) {
 	t.Helper()
 	ctx := context.Background()
-	u, err := e.db.FindUserByUsername(ctx, courier)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p, err := e.db.FindParcel(ctx, parcelID)
 	if err != nil {
 		t.Fatal(err)
@@ -322,10 +320,10 @@ func collect(t *testing.T, e *testEnv, parcelID, courier string) {
 	for i, d := range p.Documents {
 		docs = append(docs, tracking.DocCount{Line: i + 1, Count: d.Count, Condition: "good"})
 	}
-	data, _ := json.Marshal(tracking.Collected{Documents: docs, SealID: "NP-000123", Method: "signature", SignatureSHA: strings.Repeat("ab", 32)})
-	if _, _, err := e.sys.ledger.Record(ctx, parcelID, app.EventInput{Type: tracking.PickupCollected, Actor: u.Party(), Data: data}); err != nil {
-		t.Fatal(err)
-	}
+	e.assign(courier, p.Number)
+	c := e.courier(courier)
+	_, res := c.send(ev("pickup.collected", p.Number, map[string]any{"documents": docs, "seal_id": "NP-000123", "proof": c.sigProof(p.Number)}))
+	wantStatuses(t, "collect "+p.Number, res, "accepted")
 }
 
 func TestPortalBadInputWritesNothing(t *testing.T) {

@@ -106,6 +106,7 @@ func (e *testEnv) newPickup(t *testing.T, code string) string {
 	if created["tracking_number"] == "" {
 		t.Fatalf("create %s: %d %s", code, r.status, r.body)
 	}
+	e.assign("buuta1", created["tracking_number"]) // on buuta1's route
 	return created["tracking_number"]
 }
 
@@ -130,7 +131,8 @@ func TestPublicTimelineCacheShowsNewEventsAtOnce(t *testing.T) {
 		}, "pickup_failed", "Bưu tá chưa thu gom được hồ sơ"},
 		{"courier: collected", func() {
 			docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
-			_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-7001", "method": "signature", "signature_sha256": strings.Repeat("ab", 32)}))
+			e.assign("buuta1", n)
+			_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-7001", "proof": courier.sigProof(n)}))
 			wantStatuses(t, "collect", res, "accepted")
 		}, "collected", "Niêm phong số NP-7001"},
 		{"courier: released to the office", func() {
@@ -286,7 +288,7 @@ func TestPublicTimelineCachedMatchesUncached(t *testing.T) {
 	e := startServer(t, nil)
 	e.waitListening(t, true, 5*time.Second)
 	ctx := context.Background()
-	seeder := &demo.Seeder{Store: e.db, Units: e.sys.units, Auth: e.sys.auth, Portal: e.sys.portal, Intake: e.sys.intake, Now: e.sys.now, Seed: 7}
+	seeder := &demo.Seeder{Store: e.db, Units: e.sys.units, Auth: e.sys.auth, Portal: e.sys.portal, Intake: e.sys.intake, Devices: e.sys.devices, Sync: e.sys.sync, Now: e.sys.now, Seed: 7}
 	if _, err := seeder.Run(ctx, 40); err != nil {
 		t.Fatal(err)
 	}

@@ -49,9 +49,11 @@ func (e *testEnv) createPickup(code string) string {
 // collectDocs is every document of validBody, counted at the door.
 var collectDocs = []map[string]any{{"line": 1, "count": 1, "condition": "good"}, {"line": 2, "count": 1, "condition": "good"}, {"line": 3, "count": 2, "condition": "good"}}
 
-func collectEvent(number, seal string) map[string]any {
-	return ev("pickup.collected", number, map[string]any{"documents": collectDocs, "seal_id": seal, "method": "signature",
-		"signature_sha256": strings.Repeat("ab", 32)})
+// collectEvent is a collection of every document with the citizen's
+// signature, uploaded by c first; the stop is put on c's route.
+func collectEvent(c *courierClient, number, seal string) map[string]any {
+	c.e.assign(c.username, number)
+	return ev("pickup.collected", number, map[string]any{"documents": collectDocs, "seal_id": seal, "proof": c.sigProof(number)})
 }
 
 // runCmd runs a subcommand of the binary with the test keys.
@@ -87,7 +89,8 @@ func TestReceiptSignedAtCollection(t *testing.T) {
 		t.Fatalf("receipts before collection = %d", got)
 	}
 
-	_, res := e.courier("buuta1").send(collectEvent(n, "NP-004211"))
+	courier := e.courier("buuta1")
+	_, res := courier.send(collectEvent(courier, n, "NP-004211"))
 	wantStatuses(t, "collect", res, "accepted")
 	if got := e.count(`SELECT count(*) FROM receipts r JOIN parcels p ON p.id = r.parcel_id WHERE p.tracking_number = ? AND r.kind = 'pickup' AND r.code = ?`, n, code); got != 1 {
 		t.Fatalf("signed receipts = %d, want 1", got)
@@ -285,7 +288,7 @@ func makePaperFixture(t *testing.T, e *testEnv) paperFixture {
 		}
 	}
 	courier := e.courier("buuta1")
-	_, res := courier.send(collectEvent(f.p2, "NP-007001"))
+	_, res := courier.send(collectEvent(courier, f.p2, "NP-007001"))
 	wantStatuses(t, "collect P2", res, "accepted")
 	if err := e.db.ExecForTest(ctx, `INSERT INTO manifests (id, code, giver_kind, giver_ref, receiver_kind, receiver_ref, created_at)
 		VALUES (?, ?, 'courier', 'BUUTA1', 'post_office', 'BC-05443', now())`, uuid.NewString(), f.manifest); err != nil {
@@ -311,7 +314,8 @@ func makePaperFixture(t *testing.T, e *testEnv) paperFixture {
 	wantStatuses(t, "courier confirms R1", res, "accepted")
 	_, res = courier.send(ev("delivery.out", f.r1, map[string]any{}))
 	wantStatuses(t, "out", res, "accepted")
-	delivered := ev("delivery.completed", f.r1, map[string]any{"verification": "otp", "signature_sha256": strings.Repeat("cd", 32), "fee_collected": 50000})
+	delivered := withSecret(ev("delivery.completed", f.r1, map[string]any{"signature_sha256": courier.signature(f.r1), "fee_collected": 50000}),
+		"door_code", courier.doorCode(f.r1))
 	_, res = courier.send(delivered)
 	wantStatuses(t, "delivered", res, "accepted")
 	at, _ := time.Parse(time.RFC3339, delivered["at"].(string))
@@ -362,7 +366,8 @@ func TestPaperDownloadsScopedByRole(t *testing.T) {
 	}{
 		{"nhan", "/nhan-vien/in/nhan/" + f.p1, []string{f.p1}, []string{"quantri", "dieuphoi", "buucuc", "buuta1", "motcua"}},
 		{"bien-nhan-dien-san", "/nhan-vien/in/bien-nhan/" + f.p1, []string{f.p1}, []string{"quantri", "dieuphoi", "buucuc", "buuta1", "motcua"}},
-		{"bien-nhan", "/nhan-vien/in/bien-nhan/" + f.p2, []string{f.p2, "NP-007001"}, []string{"quantri", "dieuphoi", "buucuc", "buuta1", "motcua"}},
+		{"bien-nhan", "/nhan-vien/in/bien-nhan/" + f.p2, []string{f.p2, "NP-007001", "Bằng chứng xác nhận: Công dân xác nhận bằng chữ ký."},
+			[]string{"quantri", "dieuphoi", "buucuc", "buuta1", "motcua"}},
 		{"phieu-giao", "/nhan-vien/in/phieu-giao/" + f.r1, []string{f.r1, "50.000"}, []string{"quantri", "dieuphoi", "buucuc", "buuta1", "motcua"}},
 		{"tui-hanh-trinh", "/nhan-vien/in/tui-hanh-trinh/BUUTA1/" + f.day, []string{f.p1, f.p2}, []string{"quantri", "dieuphoi", "buucuc", "buuta1"}},
 		{"bang-ke-thu-ho", "/nhan-vien/in/bang-ke-thu-ho/BUUTA1/" + f.today, []string{f.r1, "50.000"}, []string{"quantri", "dieuphoi", "buucuc", "buuta1"}},
@@ -475,7 +480,8 @@ func TestReceiptPageInBrowser(t *testing.T) {
 	n := e.createPickup("000.00.19.BN-UI")
 	code := e.receiptCodeOf(n)
 	e.browser("receipt", map[string]any{"code": code, "expect": "pending", "shot": "receipt-pending-360"})
-	_, res := e.courier("buuta1").send(collectEvent(n, "NP-004299"))
+	courier := e.courier("buuta1")
+	_, res := courier.send(collectEvent(courier, n, "NP-004299"))
 	wantStatuses(t, "collect", res, "accepted")
 	out := e.browser("receipt", map[string]any{"code": code, "expect": "genuine", "shot": "receipt-360", "search": true,
 		"staff": map[string]string{"username": "buuta1", "password": "mat-khau-buuta1"}})

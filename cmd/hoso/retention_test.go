@@ -21,7 +21,8 @@ func deliveredJourney(t *testing.T, e *testEnv, code string) (string, string) {
 	courier := e.courier("buuta1")
 	desk := e.login("motcua")
 	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
-	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-2001", "method": "signature", "signature_sha256": strings.Repeat("12", 32)}),
+	e.assign("buuta1", n)
+	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-2001", "proof": courier.sigProof(n)}),
 		ev("handoff.released", n, map[string]any{"to": "desk:TN-TTPVHCC"}))
 	wantStatuses(t, "collect, release to the desk", res, "accepted", "accepted")
 	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
@@ -41,9 +42,11 @@ func deliveredJourney(t *testing.T, e *testEnv, code string) (string, string) {
 	if c, page := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}}); c != 200 || !strings.Contains(page, "Đã lập bảng kê") {
 		t.Fatalf("desk release: %d", c)
 	}
-	_, res = courier.send(ev("handoff.confirmed", rn, map[string]any{"seal_intact": true}), ev("delivery.out", rn, map[string]any{}),
-		ev("delivery.completed", rn, map[string]any{"verification": "id_number", "id_number": "019090001234", "signature_sha256": strings.Repeat("34", 32), "fee_collected": 50000}))
-	wantStatuses(t, "deliver", res, "accepted", "accepted", "accepted")
+	_, res = courier.send(ev("handoff.confirmed", rn, map[string]any{"seal_intact": true}), ev("delivery.out", rn, map[string]any{}))
+	wantStatuses(t, "take and go out", res, "accepted", "accepted")
+	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"signature_sha256": courier.signature(rn), "fee_collected": 50000}),
+		"id_digits", "019090001234"))
+	wantStatuses(t, "deliver", res, "accepted")
 	return n, rn
 }
 

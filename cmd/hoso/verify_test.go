@@ -25,9 +25,10 @@ func tamperFixture(t *testing.T) (*testEnv, []string) {
 		r.json(t, &created)
 		n := created["tracking_number"]
 		ns = append(ns, n)
+		e.assign("buuta1", n)
 		_, res := c.send(ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"}),
 			ev("pickup.collected", n, map[string]any{"documents": []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}},
-				"seal_id": "NP-10" + fmt.Sprint(i), "method": "signature", "signature_sha256": strings.Repeat("cd", 32)}),
+				"seal_id": "NP-10" + fmt.Sprint(i), "proof": c.sigProof(n)}),
 			ev("handoff.released", n, map[string]any{"to": "post_office:BC-05443"}))
 		wantStatuses(t, "fixture", res, "accepted", "accepted", "accepted")
 	}
@@ -105,8 +106,10 @@ func tamper(t *testing.T, e *testEnv, sql string) {
 	}
 }
 
-// rewriteChain changes one event's data and recomputes that parcel's whole
-// chain and head, so only the roots can expose it.
+// rewriteChain changes the data of the one event no device signed (the
+// portal's request) and recomputes that parcel's whole chain and head, so
+// only the roots can expose it. (Changing a courier's event so is caught by
+// its device signature: TestVerifyDetectsDeviceTampering.)
 func rewriteChain(t *testing.T, e *testEnv, number string) {
 	t.Helper()
 	ctx := context.Background()
@@ -122,8 +125,8 @@ func rewriteChain(t *testing.T, e *testEnv, number string) {
 	var sql strings.Builder
 	sql.WriteString("SET session_replication_role = replica;")
 	for i := range evs {
-		if evs[i].Type == "pickup.attempt_failed" {
-			evs[i].Data = []byte(`{"reason":"refused"}`)
+		if evs[i].Type == "pickup.requested" {
+			evs[i].Data = []byte(`{"channel":"citizen"}`)
 		}
 		evs[i].Seal(i, prev)
 		prev = evs[i].Hash

@@ -123,8 +123,8 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.dispatch = &app.Dispatch{Store: db, Tx: db, Ledger: s.ledger, Units: set, Outlines: units.NewOutlines(), Now: now, Log: log,
 		Hours: dispatch.HoursFrom(cfg.Service.Start, cfg.Service.End), Demo: cfg.Demo}
 	s.intake.Zoner = s.dispatch
-	s.devices = &app.Devices{Store: db, Hasher: hasher, Box: box, SMS: sms, Now: now}
-	s.sync = &app.Sync{Ledger: s.ledger, Store: db, Now: now, Verify: s.devices.Verifier}
+	s.devices = &app.Devices{Store: db, Auth: s.auth, Hasher: hasher, Box: box, SMS: sms, Now: now}
+	s.sync = &app.Sync{Ledger: s.ledger, Store: db, Now: now, Check: s.devices.Check}
 	s.alarms = &app.Alarms{Store: db, Now: now, Policy: app.DefaultAlarmPolicy()}
 	s.hops = &app.Hops{Store: db, Ledger: s.ledger, Intake: s.intake, Now: now, NewID: newID}
 	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}

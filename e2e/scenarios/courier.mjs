@@ -1,19 +1,23 @@
 // courier: the courier app (/buu-ta/) on a 360 px phone, offline first.
 //
 // Sign in, load the day's route (the service worker precaches the app),
-// go offline, collect three pickups (documents one by one, one partial; the
-// first label read by the fake camera, the others typed, one with a wrong
-// check digit first; the seal; the citizen signs), record a not-at-home
-// attempt, reload while offline (the app and the pending counter are still
-// there), go back online and watch the outbox empty. Then replay the
-// outbox (all duplicate), hand the three parcels to the post office, let
-// the office confirm through its own API and see the confirmation arrive,
-// and finally alter an event in IndexedDB after it was signed: the server
-// refuses it and the app shows why.
+// have the server text two citizens their door codes, go offline, collect
+// four pickups (documents one by one, one partial; the first label read by
+// the fake camera, the others typed, one with a wrong check digit first;
+// the seal; two citizens sign, one reads out the code the server texted,
+// one reads out a wrong code), record a not-at-home attempt, reload while
+// offline (the app and the pending counter are still there), go back
+// online and watch the outbox empty: the signatures and the right code are
+// accepted, the wrong code is refused and the app says why, on the sync
+// screen and on the stop. Then replay the accepted events (all duplicate),
+// hand three parcels to the post office, let the office confirm through
+// its own API and see the confirmation arrive, and finally alter an event
+// in IndexedDB after it was signed: the server refuses it and the app shows
+// why.
 //
-// data: {username, password, office: {username, password, code}, staff: {username, password}, numbers: [6 S10], video}
+// data: {username, password, office: {username, password, code}, staff: {username, password}, numbers: [7 S10], video}
 // data.staff: an account that may read the demo SMS page (the citizen's phone)
-// result: {offline: [{id, type, number}], replay: [status], scanned, seals, tampered, reason, released, tel, otp}
+// result: {offline: [{id, type, number}], replay: [status], scanned, seals, tampered, reason, released, tel, otp, doorCode, wrongCode, wrongReason, replacedKey}
 
 export const launchOptions = (data) => ({ extraArgs: data.video ? lib_fakeCamera(data.video) : [] });
 
@@ -27,6 +31,9 @@ const offlineNoise = [
   /status of 401/,
   /net::ERR_FAILED.*\/api\//,
   /Failed to fetch/,
+  // The wrong password typed on purpose when replacing the key.
+  /HTTP 403: .*\/api\/v1\/courier\/device-key/,
+  /status of 403 \(Forbidden\) \(.*\/api\/v1\/courier\/device-key\)/,
 ];
 
 async function count(page) {
@@ -77,7 +84,7 @@ async function choose(page, legend, label) {
  * the expected count when undefined), partial reason when short, the
  * label's number (scanned or typed), the seal, the signature.
  */
-async function collect(page, lib, number, { counts = [], partialReason = "", scan = false, typo = false, seal, shots = false }) {
+async function collect(page, lib, number, { counts = [], partialReason = "", scan = false, typo = false, seal, shots = false, code = "" }) {
   await openStop(page, number);
   if (shots === true) {
     await lib.checkA11y(page, "courier-stop-360");
@@ -133,7 +140,19 @@ async function collect(page, lib, number, { counts = [], partialReason = "", sca
   await page.locator("#niem-phong").fill(seal.toLowerCase());
   await page.getByRole("button", { name: "Tiếp: xác nhận" }).click();
   await page.locator("#main h1", { hasText: "Công dân xác nhận" }).waitFor();
-  await sign(page);
+  if (code) {
+    // The citizen reads out the code the server texted; the phone is
+    // offline, the server checks it at sync.
+    await choose(page, "Cách xác nhận", "Đọc mã gửi tới điện thoại");
+    await lib.expectText(page, ".field__hint", "vẫn nhập được");
+    await page.locator("#ma-otp").fill(code);
+    if (shots === "code") {
+      await lib.checkA11y(page, "courier-door-code-offline-360");
+      await lib.shot(page, "courier-door-code-offline-360");
+    }
+  } else {
+    await sign(page);
+  }
   if (shots === true) {
     await lib.checkA11y(page, "courier-signature-360");
     await lib.shot(page, "courier-signature-360");
@@ -175,7 +194,7 @@ export default async function courier(args) {
 }
 
 async function day({ browser, baseURL, data, lib }) {
-  const [n1, n2, n3, n4, n5, n6] = data.numbers;
+  const [n1, n2, n3, n4, n5, n6, n7] = data.numbers;
   const ctx = await lib.newPhoneContext(browser, {
     baseURL,
     permissions: ["camera", "geolocation"],
@@ -215,16 +234,30 @@ async function day({ browser, baseURL, data, lib }) {
   await lib.checkA11y(page, "courier-route-360");
   await lib.shot(page, "courier-route-360");
 
-  // --- offline: three collections and a failed attempt ---
+  // --- online still: the server texts two citizens their door codes ---
+  for (const n of [n3, n7]) {
+    const st = await page.evaluate(async (n) => {
+      const s = await HosoSync.kvGet("session");
+      return (await fetch(`/api/v1/courier/stops/${n}/code`, { method: "POST", headers: { Authorization: "Bearer " + s.token } })).status;
+    }, n);
+    if (st !== 204) throw new Error(`door code for ${n}: ${st}`);
+  }
+  out.doorCode = await readCode(lib, browser, baseURL, data.staff, n3);
+  const code7 = await readCode(lib, browser, baseURL, data.staff, n7);
+  out.wrongCode = code7 === "000000" ? "000001" : "000000";
+
+  // --- offline: four collections and a failed attempt ---
   await ctx.setOffline(true);
   await lib.expectText(page, "#mat-mang", "Mất mạng");
   out.seals[n1] = "NP-000101";
   out.seals[n2] = "NP-000102";
   out.seals[n3] = "NP-000103";
+  out.seals[n7] = "NP-000107";
   out.scanned = await collect(page, lib, n1, { scan: true, seal: out.seals[n1], shots: true });
   await waitCount(page, 1);
   await collect(page, lib, n2, { counts: [1, 1, 1], partialReason: "Công dân sẽ bổ sung bản sao chứng thực CCCD sau", seal: out.seals[n2], shots: "partial" });
-  await collect(page, lib, n3, { typo: true, seal: out.seals[n3], shots: "label" });
+  await collect(page, lib, n3, { typo: true, seal: out.seals[n3], shots: "code", code: out.doorCode });
+  await collect(page, lib, n7, { seal: out.seals[n7], code: out.wrongCode });
   await openStop(page, n4);
   await page.getByRole("button", { name: "Không thu gom được" }).click();
   await choose(page, "Lý do", "Công dân không có nhà");
@@ -233,38 +266,61 @@ async function day({ browser, baseURL, data, lib }) {
   await lib.shot(page, "courier-failed-360");
   await page.getByRole("button", { name: "Ghi không thành công" }).click();
   await lib.expectText(page, ".toast", "không thành công");
-  await waitCount(page, 4);
-  await lib.expectText(page, "#chua-dong-bo", "Chưa đồng bộ 4");
+  await waitCount(page, 5);
+  await lib.expectText(page, "#chua-dong-bo", "Chưa đồng bộ 5");
 
   // --- reload while offline: the app, the route and the counter are still there ---
   await page.reload();
   await page.locator("#main h1", { hasText: "Tuyến hôm nay" }).waitFor({ timeout: 15_000 });
-  await waitCount(page, 4);
-  await lib.expectCount(page, "li.stop--done", 3);
+  await waitCount(page, 5);
+  await lib.expectCount(page, "li.stop--done", 4);
   await lib.expectCount(page, "li.stop--failed", 1);
   await lib.expectText(page, ".notice--warn", "Đang mất mạng");
   await lib.expectNoOverflow(page);
   await lib.checkA11y(page, "courier-offline-360");
   await lib.shot(page, "courier-offline-360");
   await page.goto("/buu-ta/#/dong-bo");
-  await lib.expectText(page, "#so-chua-dong-bo", "4");
+  await lib.expectText(page, "#so-chua-dong-bo", "5");
   await lib.checkA11y(page, "courier-outbox-360");
   await lib.shot(page, "courier-outbox-360");
   const snapshot = await page.evaluate(async () =>
     (await HosoSync.listOutbox()).map((it) => ({ kind: it.kind, event: it.event || null })),
   );
-  if (snapshot.filter((s) => s.kind === "evidence").length !== 3) throw new Error(`outbox ${JSON.stringify(snapshot.map((s) => s.kind))}`);
-  const events = snapshot.filter((s) => s.kind === "event").map((s) => s.event);
-  out.offline = events.map((e) => ({ id: e.id, type: e.type, number: e.tracking_number }));
+  if (snapshot.filter((s) => s.kind === "evidence").length !== 2) throw new Error(`outbox ${JSON.stringify(snapshot.map((s) => s.kind))}`);
+  const all = snapshot.filter((s) => s.kind === "event").map((s) => s.event);
+  // The door code travels beside the signed fields, its commitment inside.
+  const withCode = all.find((e) => e.tracking_number === n3);
+  if (withCode.secret !== out.doorCode || !/^[0-9a-f]{64}$/.test(withCode.data.proof.commit) || JSON.stringify(withCode.data).includes(out.doorCode)) {
+    throw new Error(`the door code event as queued: ${JSON.stringify(withCode)}`);
+  }
+  const wrongEvent = all.find((e) => e.tracking_number === n7);
+  const events = all.filter((e) => e !== wrongEvent);
+  out.offline = all.map((e) => ({ id: e.id, type: e.type, number: e.tracking_number }));
 
-  // --- online: the outbox empties ---
+  // --- online: the outbox empties; the wrong code is refused, and why ---
   await ctx.setOffline(false);
   await waitCount(page, 0, 40_000);
+  await lib.expectText(page, "#chua-dong-bo", "1 bị từ chối");
+  await page.goto("/buu-ta/#/dong-bo");
+  const wrongRow = page.locator(`li.list__row--rejected[data-id="${wrongEvent.id}"]`);
+  await wrongRow.waitFor({ timeout: 10_000 });
+  out.wrongReason = await wrongRow.locator(".reason").textContent();
+  if (!out.wrongReason.includes("mã xác nhận không đúng")) throw new Error(`wrong code shown as: ${out.wrongReason}`);
+  await lib.expectNoOverflow(page);
+  await lib.checkA11y(page, "courier-wrong-code-360");
+  await lib.shot(page, "courier-wrong-code-360");
+  // The stop is not done: it says why and can be done again.
+  await page.goto(`/buu-ta/#/diem/${n7}`);
+  await lib.expectText(page, "#bi-tu-choi", "mã xác nhận không đúng");
+  await lib.checkA11y(page, "courier-wrong-code-stop-360");
+  await lib.shot(page, "courier-wrong-code-stop-360");
+  await page.goto("/buu-ta/#/dong-bo");
+  await wrongRow.getByRole("button", { name: /Đã biết, ẩn/ }).click();
   await lib.expectText(page, "#chua-dong-bo", "Đã đồng bộ");
   await page.goto("/buu-ta/#/");
   await page.locator("#main h1", { hasText: "Tuyến hôm nay" }).waitFor();
 
-  // --- replaying the whole outbox changes nothing ---
+  // --- replaying the accepted events changes nothing ---
   out.replay = await page.evaluate(async (evs) => {
     const s = await HosoSync.kvGet("session");
     const res = await fetch("/api/v1/courier/events", {
@@ -380,6 +436,25 @@ async function day({ browser, baseURL, data, lib }) {
   await lib.expectNoOverflow(page);
   await lib.checkA11y(page, "courier-rejected-360");
   await lib.shot(page, "courier-rejected-360");
+
+  // --- replacing the device's key needs the password again ---
+  await page.getByRole("button", { name: "Thay khóa ký của máy" }).click();
+  await page.locator("#mat-khau-khoa").fill("sai-mat-khau-nhe");
+  await page.getByRole("button", { name: "Thay khóa", exact: true }).click();
+  await lib.expectText(page, ".field--error .field__error", "Mật khẩu không đúng");
+  await lib.checkA11y(page, "courier-replace-key-360");
+  await lib.shot(page, "courier-replace-key-360");
+  await page.locator("#mat-khau-khoa").fill(data.password);
+  await page.getByRole("button", { name: "Thay khóa", exact: true }).click();
+  await lib.expectText(page, ".toast", "Đã thay khóa ký");
+  // Events signed with the new key go in.
+  await openStop(page, n5);
+  await page.getByRole("button", { name: "Không thu gom được" }).click();
+  await choose(page, "Lý do", "Công dân không có nhà");
+  await page.getByRole("button", { name: "Ghi không thành công" }).click();
+  await waitCount(page, 0, 20_000);
+  if ((await page.locator("#chua-dong-bo").getAttribute("data-rejected")) !== "1") throw new Error("an event signed with the new key was refused");
+  out.replacedKey = true;
 
   errors.check();
   return out;

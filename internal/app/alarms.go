@@ -17,6 +17,7 @@ const (
 	AlarmDeadline = "deadline_risk"
 	AlarmUnzoned  = "outside_zone"
 	AlarmIncident = "incident_open"
+	AlarmEvidence = "evidence_pending"
 )
 
 // AlarmLabel is a kind's Vietnamese name.
@@ -34,6 +35,8 @@ func AlarmLabel(kind string) string {
 		return "Địa chỉ ngoài vùng phục vụ của mọi bưu cục"
 	case AlarmIncident:
 		return "Sai lệch khi bàn giao, chưa xử lý"
+	case AlarmEvidence:
+		return "Hết ca mà máy chủ chưa nhận được ảnh chữ ký làm bằng chứng"
 	}
 	return kind
 }

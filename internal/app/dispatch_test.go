@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,6 +39,40 @@ type dispatchEnv struct {
 	disp     app.User // dispatcher of Thái Nguyên
 	hanoi    app.User // dispatcher of Hà Nội
 	requests int
+}
+
+// collect records a collection of number by courier u through the courier
+// sync path: the courier's phone (a software device, its key registered)
+// signs it, the citizen's signature image is stored first.
+func (e *dispatchEnv) collect(u app.User, number string) {
+	e.t.Helper()
+	ctx := context.Background()
+	clock := func() time.Time { return e.now }
+	phone, err := app.NewSoftDevice("phone-"+u.StaffCode, bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	alg, key := phone.PublicKey()
+	pub, _ := base64.StdEncoding.DecodeString(key)
+	if _, _, err := e.db.SaveDeviceKey(ctx, u.ID, phone.ID, app.DeviceKey{Alg: alg, PublicKey: pub}, e.now); err != nil {
+		e.t.Fatal(err)
+	}
+	devs := &app.Devices{Store: e.db, Now: clock}
+	sha, err := devs.StoreEvidence(ctx, u, number, "signature", "image/png", base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n"+number)))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	raw, err := phone.Event(app.SoftEvent{ID: uuid.NewString(), Type: string(tracking.PickupCollected), Number: number, At: e.now,
+		Data: tracking.Collected{Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}}, SealID: "NP-1",
+			Proof: &tracking.Proof{Method: tracking.ProofSignature, SHA256: sha}}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	sync := &app.Sync{Ledger: e.ledger, Store: e.db, Now: clock, Check: devs.Check}
+	res, err := sync.Apply(ctx, u, phone.ID, []json.RawMessage{raw})
+	if err != nil || res[0].Status != "accepted" {
+		e.t.Fatalf("collect %s: %v %+v", number, err, res)
+	}
 }
 
 func newDispatchEnv(t *testing.T) *dispatchEnv {
@@ -394,11 +430,7 @@ func TestPlanPublishReplan(t *testing.T) {
 	first := v2.Routes[0].Stops[0]
 	collector := v2.Routes[0].Courier
 	u, _ := e.db.FindUserByStaffCode(ctx, collector)
-	if _, _, err := e.ledger.Record(ctx, first.Parcel, app.EventInput{Type: tracking.PickupCollected, Actor: u.Party(),
-		Data: data(tracking.Collected{Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}}, SealID: "NP-1",
-			Method: "signature", SignatureSHA: strings.Repeat("ab", 32)})}); err != nil {
-		t.Fatal(err)
-	}
+	e.collect(u, first.Number)
 	e.now = e.day.At(600)
 	if _, err := e.d.CreateAbsence(ctx, e.disp, "BC-05443", dispatch.Absence{Courier: collector, Day: e.day, From: 600, To: 1440, Reason: "Ốm"}); err != nil {
 		t.Fatal(err)

@@ -193,7 +193,10 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 			for _, dc := range out.Collected {
 				docs = append(docs, map[string]any{"line": dc.Line, "kind": dc.Kind, "count": dc.Count, "condition": dc.Condition})
 			}
-			d["documents"], d["seal_id"], d["method"] = docs, c.SealID, c.Method
+			d["documents"], d["seal_id"] = docs, c.SealID
+			if c.Proof != nil {
+				d["method"] = c.Proof.Method
+			}
 			if c.Partial {
 				d["partial"], d["partial_reason"] = true, c.PartialReason
 			}
@@ -229,7 +232,10 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 	case tracking.DeliveryCompleted:
 		var dv tracking.Delivered
 		if json.Unmarshal(ev.Data, &dv) == nil {
-			d["verification"], d["fee_collected"] = dv.Verification, dv.FeeCollected
+			d["fee_collected"] = dv.FeeCollected
+			if dv.Proof != nil {
+				d["verification"] = dv.Proof.Method
+			}
 		}
 		d["attempts"] = p.Attempts
 	case tracking.DeliveryReturnedToDesk:

@@ -38,6 +38,7 @@ type AppendInput struct {
 	Schedule      *Schedule
 	ReceiptCode   string
 	Device        *DeviceRecord // the courier's submission, when it came from the app
+	UseCode       *CodeUse      // a door code the event consumes
 }
 
 // DeviceRecord is a courier event as received, kept with its verdict.
@@ -46,6 +47,9 @@ type DeviceRecord struct {
 	DeviceID  string
 	Raw       []byte // the event as the device sent it
 	Signature []byte
+	// Sig is the device signature the server checked: it becomes part of
+	// the event's hashed form. Every courier event has one.
+	Sig *tracking.DeviceSig
 }
 
 // OutboxItem is a side effect to deliver after commit.
@@ -68,13 +72,23 @@ type LockedParcel struct {
 type LedgerStore interface {
 	LockParcels(ctx context.Context, numbers []string) (map[string]LockedParcel, error)
 	ParcelNumberByID(ctx context.Context, id string) (string, error)
-	ExistingEvents(ctx context.Context, ids []string) (map[string]bool, error)
+	// ExistingEvents returns who recorded which of ids, on which parcel.
+	ExistingEvents(ctx context.Context, ids []string) (map[string]EventOwner, error)
 	AppendEvents(ctx context.Context, writes []AppendInput) error
+}
+
+// EventOwner is who recorded an event, on which parcel.
+type EventOwner struct {
+	Number string
+	Actor  tracking.Party
 }
 
 // ErrDuplicate is returned by Record when an event with the same id is
 // already in the ledger: nothing changes.
 var ErrDuplicate = errors.New("event already recorded")
+
+// errForeign refuses an event whose id is another sender's event.
+var errForeign = errs.E(errs.Conflict, "mã sự kiện (id) đã được dùng cho một sự kiện khác: tạo mã mới cho sự kiện này")
 
 // EventInput is an event as someone reports it.
 type EventInput struct {
@@ -87,6 +101,7 @@ type EventInput struct {
 	Schedule    *Schedule
 	ReceiptCode string
 	Device      *DeviceRecord
+	UseCode     *CodeUse // a door code the event consumes (checked before)
 }
 
 // Item is one event of a batch, for the parcel with a tracking number.
@@ -104,6 +119,9 @@ type Result struct {
 	Outcome   tracking.Outcome
 	Duplicate bool
 	Err       error // the item was rejected; nothing of it was written
+	// Foreign: rejected because its id is another sender's event (an id
+	// reused on another parcel or by another party is never a duplicate).
+	Foreign bool
 }
 
 // Ledger records events: it decides with the tracking rules, chains the
@@ -136,10 +154,16 @@ func (l *Ledger) Record(ctx context.Context, parcelID string, in EventInput) (tr
 
 // RecordByNumber is Record for a tracking number.
 func (l *Ledger) RecordByNumber(ctx context.Context, number string, in EventInput) (tracking.Event, tracking.Outcome, error) {
+	return l.recordItem(ctx, Item{Number: number, In: in})
+}
+
+// recordItem records one item (with its check) in its own transaction.
+func (l *Ledger) recordItem(ctx context.Context, it Item) (tracking.Event, tracking.Outcome, error) {
+	number, in := it.Number, it.In
 	var res []Result
 	err := l.Tx.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		res, err = l.batch(ctx, []Item{{Number: number, In: in}})
+		res, err = l.batch(ctx, []Item{it})
 		if err != nil {
 			return err
 		}
@@ -188,7 +212,7 @@ func (l *Ledger) RecordBatch(ctx context.Context, items []Item) ([]Result, error
 	// One item at a time, so one bad item cannot sink the rest.
 	res = make([]Result, len(items))
 	for i, it := range items {
-		ev, out, err := l.RecordByNumber(ctx, it.Number, it.In)
+		ev, out, err := l.recordItem(ctx, it)
 		switch {
 		case errors.Is(err, ErrDuplicate):
 			res[i] = Result{Duplicate: true}
@@ -196,7 +220,7 @@ func (l *Ledger) RecordBatch(ctx context.Context, items []Item) ([]Result, error
 			if errs.Is(err, errs.Unavailable) {
 				return nil, err
 			}
-			res[i] = Result{Err: err}
+			res[i] = Result{Err: err, Foreign: errors.Is(err, errForeign)}
 		default:
 			res[i] = Result{Event: ev, Outcome: out}
 		}
@@ -229,27 +253,42 @@ func (l *Ledger) batch(ctx context.Context, items []Item) ([]Result, error) {
 			numbers = append(numbers, items[i].Number)
 		}
 	}
-	existing, err := l.Store.ExistingEvents(ctx, ids)
+	sort.Strings(numbers)
+	locked, err := l.Store.LockParcels(ctx, numbers)
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(numbers)
-	locked, err := l.Store.LockParcels(ctx, numbers)
+	// Under the parcels' locks: an event of one of them committed by a
+	// concurrent batch (the same event sent twice at once) is seen here,
+	// so the second copy is a duplicate and not a conflict.
+	existing, err := l.Store.ExistingEvents(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	// PostgreSQL keeps microseconds: every time derived from now (hand-off
 	// deadlines) must agree with what is stored.
 	now := l.Now().UTC().Truncate(time.Microsecond)
-	inBatch := map[string]bool{}
+	inBatch := map[string]EventOwner{}
 	var writes []AppendInput
 	for i, it := range items {
 		if res[i].Err != nil {
 			continue
 		}
 		in := it.In
-		if existing[in.ID] || inBatch[in.ID] {
-			res[i].Duplicate = true
+		owner, seen := existing[in.ID]
+		if !seen {
+			owner, seen = inBatch[in.ID]
+		}
+		if seen {
+			if owner.Number == it.Number && owner.Actor == in.Actor {
+				res[i].Duplicate = true
+			} else {
+				res[i].Err, res[i].Foreign = errForeign, true
+			}
+			continue
+		}
+		if in.Actor.Kind == tracking.PartyCourier && (in.Device == nil || in.Device.Sig == nil) {
+			res[i].Err = errs.E(errs.Unauthorized, "sự kiện của bưu tá phải có chữ ký của thiết bị đã đăng ký")
 			continue
 		}
 		lp, ok := locked[it.Number]
@@ -265,6 +304,9 @@ func (l *Ledger) batch(ctx context.Context, items []Item) ([]Result, error) {
 		}
 		ev := tracking.Event{ID: in.ID, ParcelID: lp.Parcel.ID, Number: lp.Parcel.Number, Type: in.Type, Actor: in.Actor,
 			DeviceAt: in.DeviceAt, ServerAt: now, Lat: in.Lat, Lng: in.Lng, Data: data[i]}
+		if in.Device != nil {
+			ev.Device = in.Device.Sig
+		}
 		out, err := tracking.Decide(lp.State, ev, l.Policy, l.NewID)
 		if err != nil {
 			res[i].Err = err
@@ -272,7 +314,7 @@ func (l *Ledger) batch(ctx context.Context, items []Item) ([]Result, error) {
 		}
 		w := l.seal(lp, ev, out, in)
 		writes = append(writes, w)
-		inBatch[in.ID] = true
+		inBatch[in.ID] = EventOwner{Number: it.Number, Actor: in.Actor}
 		// The next event of this parcel sees the new state.
 		lp.State = lp.State.Apply(out)
 		lp.Parcel = w.Parcel
@@ -325,7 +367,7 @@ func (l *Ledger) seal(lp LockedParcel, ev tracking.Event, out tracking.Outcome, 
 		p.PlannedDate, p.WindowStart, p.WindowEnd = &d, &ws, &we
 		p.RouteStop = s.Stop
 	}
-	w := AppendInput{Parcel: p, Event: ev, Outcome: out, Schedule: in.Schedule, ReceiptCode: in.ReceiptCode, Device: in.Device}
+	w := AppendInput{Parcel: p, Event: ev, Outcome: out, Schedule: in.Schedule, ReceiptCode: in.ReceiptCode, Device: in.Device, UseCode: in.UseCode}
 	if out.Close != "" && lp.State.Pending != nil {
 		w.ClosedHandoff = lp.State.Pending.ID
 	}

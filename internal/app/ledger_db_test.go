@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -27,6 +28,14 @@ type fixture struct {
 	db     *pg.DB
 	ledger *app.Ledger
 	intake *app.Intake
+	phones map[tracking.Party]*phone // the couriers' signing devices
+}
+
+// phone is a courier's device with its registered key.
+type phone struct {
+	user app.User
+	soft *app.SoftDevice
+	key  app.DeviceKey
 }
 
 var vn = time.FixedZone("ICT", 7*3600)
@@ -52,7 +61,60 @@ func newFixture(t *testing.T) *fixture {
 	if err := db.UpsertOffice(ctx, app.PostOffice{Code: "BC1", Name: "Bưu cục", CommuneCode: "05443", ProvinceCode: "19", Lat: 21.5, Lng: 105.8}); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, db: db, ledger: l, intake: in}
+	f := &fixture{t: t, db: db, ledger: l, intake: in, phones: map[tracking.Party]*phone{}}
+	auth := &app.Auth{Store: db, Now: time.Now}
+	for i, c := range []tracking.Party{bt1, bt2} {
+		u, err := auth.CreateUser(ctx, app.NewUser{Username: strings.ToLower(c.Ref), Password: "mat-khau-dai-du", Role: app.RoleCourier, OfficeCode: "BC1", StaffCode: c.Ref})
+		if err != nil {
+			t.Fatal(err)
+		}
+		soft, err := app.NewSoftDevice("may-"+c.Ref, bytes.Repeat([]byte{byte(i + 1)}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		alg, key := soft.PublicKey()
+		pub, _ := base64.StdEncoding.DecodeString(key)
+		k, _, err := db.SaveDeviceKey(ctx, u.ID, soft.ID, app.DeviceKey{Alg: alg, PublicKey: pub}, time.Now().Add(-time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.phones[c] = &phone{user: u, soft: soft, key: k}
+	}
+	return f
+}
+
+// sign makes a courier's event what the courier's phone sends and the
+// server checked: signed by the phone's registered key over the fields as
+// sent (the ledger records courier events only so). Others' events are
+// returned as they are.
+func (f *fixture) sign(number string, in app.EventInput) app.EventInput {
+	f.t.Helper()
+	ph, ok := f.phones[in.Actor]
+	if !ok {
+		return in
+	}
+	if in.ID == "" {
+		in.ID = uuid.NewString()
+	}
+	at := time.Now().Truncate(time.Second)
+	in.DeviceAt = &at
+	fields := map[string]json.RawMessage{"id": data(in.ID), "type": data(in.Type), "tracking_number": data(number),
+		"at": data(at.Format(time.RFC3339)), "data": json.RawMessage(in.Data)}
+	signed := app.SignedText(fields)
+	sig, err := ph.soft.Sign(signed)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	in.Device = &app.DeviceRecord{UserID: ph.user.ID, DeviceID: ph.soft.ID, Raw: data(fields), Signature: sig,
+		Sig: &tracking.DeviceSig{KeyID: ph.key.ID, KeyAlg: ph.key.Alg, PublicKey: ph.key.PublicKey, KeyOwner: ph.user.StaffCode,
+			KeyCreated: ph.key.CreatedAt, Signed: signed, Signature: sig}}
+	return in
+}
+
+// record records one event of a parcel, signed when a courier's.
+func (f *fixture) record(p app.Parcel, in app.EventInput) error {
+	_, _, err := f.ledger.Record(context.Background(), p.ID, f.sign(p.Number, in))
+	return err
 }
 
 func (f *fixture) parcel(i int) app.Parcel {
@@ -84,7 +146,8 @@ func data(v any) []byte { b, _ := json.Marshal(v); return b }
 
 func collectIn(actor tracking.Party) app.EventInput {
 	return app.EventInput{Type: tracking.PickupCollected, Actor: actor, Data: data(tracking.Collected{
-		Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}}, SealID: "NP-1", Method: "signature", SignatureSHA: strings.Repeat("ab", 32)})}
+		Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}}, SealID: "NP-1",
+		Proof: &tracking.Proof{Method: tracking.ProofSignature, SHA256: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer}})}
 }
 
 // invariants checks the schema-visible promises for every parcel.
@@ -152,15 +215,16 @@ func TestInterleavings(t *testing.T) {
 	if testing.Short() {
 		trials = 3
 	}
-	rec := func(id string, in app.EventInput) func() error {
-		return func() error { _, _, err := f.ledger.Record(ctx, id, in); return err }
+	rec := func(p app.Parcel, in app.EventInput) func() error {
+		in = f.sign(p.Number, in)
+		return func() error { _, _, err := f.ledger.Record(ctx, p.ID, in); return err }
 	}
 	released := func() app.Parcel {
 		p := f.parcel(0)
-		if _, _, err := f.ledger.Record(ctx, p.ID, collectIn(bt1)); err != nil {
+		if err := f.record(p, collectIn(bt1)); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := f.ledger.Record(ctx, p.ID, app.EventInput{Type: tracking.HandoffReleased, Actor: bt1, Data: data(tracking.Released{To: bc1.String()})}); err != nil {
+		if err := f.record(p, app.EventInput{Type: tracking.HandoffReleased, Actor: bt1, Data: data(tracking.Released{To: bc1.String()})}); err != nil {
 			t.Fatal(err)
 		}
 		return p
@@ -179,7 +243,7 @@ func TestInterleavings(t *testing.T) {
 		{"two collections by two couriers", func() app.Parcel { return f.parcel(0) }, collectIn(bt1), collectIn(bt2)},
 		{"two releases of one parcel", func() app.Parcel {
 			p := f.parcel(0)
-			if _, _, err := f.ledger.Record(ctx, p.ID, collectIn(bt1)); err != nil {
+			if err := f.record(p, collectIn(bt1)); err != nil {
 				t.Fatal(err)
 			}
 			return p
@@ -190,15 +254,15 @@ func TestInterleavings(t *testing.T) {
 		t.Run(pr.name, func(t *testing.T) {
 			for i := 0; i < trials; i++ {
 				p := pr.setup()
-				ea, eb := race(rec(p.ID, pr.a), rec(p.ID, pr.b))
+				ea, eb := race(rec(p, pr.a), rec(p, pr.b))
 				oneWins(t, fmt.Sprintf("concurrent trial %d", i), ea, eb)
 				f.invariants(pr.name)
 			}
 			for _, order := range [][2]app.EventInput{{pr.a, pr.b}, {pr.b, pr.a}} {
 				p := pr.setup()
-				ea := rec(p.ID, order[0])()
+				ea := rec(p, order[0])()
 				f.invariants(pr.name + " (first step)")
-				eb := rec(p.ID, order[1])()
+				eb := rec(p, order[1])()
 				oneWins(t, "serial", ea, eb)
 				f.invariants(pr.name + " (second step)")
 			}
@@ -245,7 +309,7 @@ func TestRandomBatchesEqualApplyingEachOnce(t *testing.T) {
 					in = app.EventInput{Type: tracking.HandoffDisputed, Actor: actor, Data: data(tracking.Confirmed{Problem: "seal_broken"})}
 				}
 				in.ID = uuid.NewString()
-				it := app.Item{Number: p.Number, In: in}
+				it := app.Item{Number: p.Number, In: f.sign(p.Number, in)}
 				batch = append(batch, it)
 				sent = append(sent, it)
 			}
@@ -287,4 +351,30 @@ func TestRandomBatchesEqualApplyingEachOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRevokedKeyRefusedAtWrite: an event checked against a device key that
+// is replaced before the ledger writes it is refused (the key must still be
+// live, and is held until the commit), so `hoso verify` never finds an
+// event signed by a key revoked before it.
+func TestRevokedKeyRefusedAtWrite(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p := f.parcel(0)
+	in := f.sign(p.Number, collectIn(bt1))
+	ph := f.phones[bt1]
+	other, err := app.NewSoftDevice(ph.soft.ID, bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, changed, err := f.db.SaveDeviceKey(ctx, ph.user.ID, ph.soft.ID, other.Key(), time.Now()); err != nil || !changed {
+		t.Fatalf("replace the key: %v %v", changed, err)
+	}
+	if _, _, err := f.ledger.Record(ctx, p.ID, in); !errs.Is(err, errs.Unauthorized) {
+		t.Fatalf("an event signed by a key revoked before the write: %v", err)
+	}
+	if n, _ := f.db.CountForTest(ctx, `SELECT count(*) FROM events WHERE id = ?`, in.ID); n != 0 {
+		t.Error("the event was written")
+	}
+	f.invariants("after the refused write")
 }

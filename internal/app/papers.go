@@ -342,7 +342,7 @@ func (s *Papers) signedReceipt(ctx context.Context, p Parcel, r tracking.Receipt
 	return labels.Receipt{Code: r.Code, VerifyURL: s.verifyURL(r.Code), TrackingNumber: r.TrackingNumber,
 		DossierCode: r.DossierCode, Procedure: orDefault(r.Procedure, procedure(p.Dossier)), Citizen: s.citizen(p),
 		Desk: s.desk(ctx, r.DeskCode, r.DeskName), Office: r.OfficeName, Documents: docs, SealID: r.SealID,
-		CollectedAt: r.At, CourierCode: r.CourierCode, Note: note, Hotline: s.Hotline}
+		CollectedAt: r.At, CourierCode: r.CourierCode, Note: note, Hotline: s.Hotline, Proof: tracking.MethodText(r.Proof, true)}
 }
 
 func orDefault(a, b string) string {
@@ -396,7 +396,9 @@ func (s *Papers) DeliveryInput(ctx context.Context, p Parcel) (labels.DeliveryRe
 	for i, d := range r.Documents {
 		docs[i] = labels.Document{Name: d.Name, Kind: docKind(d.Kind), Count: max(d.Count, 1)}
 	}
-	method := map[string]labels.VerifyMethod{"otp": labels.VerifyOTP, "id_number": labels.VerifyCCCD, "proxy": labels.VerifyProxy}[r.Verification]
+	method := map[string]labels.VerifyMethod{"otp": labels.VerifyOTP, "id_number": labels.VerifyCCCD, tracking.ProofProxy: labels.VerifyProxy,
+		tracking.ProofDoorCode: labels.VerifyOTP, tracking.ProofIDDigits: labels.VerifyCCCD, tracking.ProofCCCDQR: labels.VerifyQR,
+		tracking.ProofSignature: labels.VerifySignature}[r.Verification]
 	return labels.DeliveryReceipt{Code: r.Code, TrackingNumber: r.TrackingNumber, DossierCode: r.DossierCode,
 		Procedure: orDefault(r.Procedure, procedure(p.Dossier)), Desk: s.desk(ctx, r.DeskCode, r.DeskName), Office: r.OfficeName,
 		Documents: docs, Fee: r.Fee, Method: method, AuthorisationRef: r.Authorisation, RecipientInitials: r.Initials,

@@ -238,6 +238,9 @@ func (s *Receipts) pickupReceipt(ctx context.Context, names *receiptNames, w App
 		r.SealID = d.SealID
 	}
 	r.Partial, r.Note = d.Partial, clip(vntext.NFC(d.PartialReason), 500)
+	if d.Proof != nil && tracking.ProofText(d.Proof, true) != "" {
+		r.Proof = d.Proof.Method
+	}
 	return r, nil
 }
 
@@ -253,12 +256,15 @@ func (s *Receipts) deliveryReceipt(ctx context.Context, names *receiptNames, w A
 	for i, doc := range w.Parcel.Documents {
 		r.Documents = append(r.Documents, tracking.ReceiptLine{Line: i + 1, Name: doc.Name, Kind: doc.Kind, Listed: doc.Count, Count: doc.Count})
 	}
-	r.Verification, r.Fee = d.Verification, d.FeeCollected
-	if d.Verification == "proxy" {
-		if in := vntext.Initials(d.ProxyName); in != "" {
-			r.Initials = in
+	r.Fee = d.FeeCollected
+	if p := d.Proof; p != nil && tracking.ProofText(p, false) != "" {
+		r.Verification, r.Proof = p.Method, p.Method
+		if p.Method == tracking.ProofProxy {
+			if in := vntext.Initials(p.ProxyName); in != "" {
+				r.Initials = in
+			}
+			r.Authorisation = clip(vntext.NFC(p.Authorisation), 300)
 		}
-		r.Authorisation = clip(vntext.NFC(d.Authorisation), 300)
 	}
 	return r, nil
 }

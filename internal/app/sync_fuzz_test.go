@@ -17,6 +17,8 @@ func TestRedactRaw(t *testing.T) {
 			`{"data":{"id_number":"[redacted]","signature_sha256":"ab"},"id":"a","type":"delivery.completed"}`},
 		{`{"id":"a","data":{"otp":"123456","method":"otp"}}`, `{"data":{"method":"otp","otp":"[redacted]"},"id":"a"}`},
 		{`{"id":"a","data":{"reason":"not_home"}}`, `{"id":"a","data":{"reason":"not_home"}}`},
+		{`{"id":"a","secret":"019090001234|1|A|01011990|Nam|x|01012021","data":{"proof":{"method":"cccd_qr"}}}`,
+			`{"data":{"proof":{"method":"cccd_qr"}},"id":"a","secret":"[redacted]"}`},
 		{`{"id":"a","data":"019090001234"}`, `{"id":"a","data":"019090001234"}`},
 		{`not json`, `not json`},
 	} {
@@ -36,6 +38,8 @@ func FuzzRedactRaw(f *testing.F) {
 	f.Add([]byte(`{"data":[1,2]}`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`{"data":{"otp":"1"},"data":{"otp":"2"}}`))
+	f.Add([]byte(`{"secret":"123456","data":{"proof":{"method":"door_code"}}}`))
+	f.Add([]byte(`{"secret":1,"secret":"2"}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		out := app.RedactRaw(raw)
 		if json.Valid(raw) && !json.Valid(out) {
@@ -45,10 +49,13 @@ func FuzzRedactRaw(f *testing.F) {
 		if json.Unmarshal(out, &m) != nil {
 			return
 		}
+		if v, ok := m["secret"]; ok && string(v) != `"[redacted]"` {
+			t.Fatalf("kept the secret %s from %s", v, raw)
+		}
 		var data map[string]json.RawMessage
 		if json.Unmarshal(m["data"], &data) != nil || data == nil {
-			if !bytes.Equal(out, raw) {
-				t.Fatalf("changed %s without a data object", raw)
+			if _, ok := m["secret"]; !ok && !bytes.Equal(out, raw) {
+				t.Fatalf("changed %s without a data object or secret", raw)
 			}
 			return
 		}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"hoso/tracking"
@@ -78,12 +80,32 @@ func (v *Verifier) Verify(ctx context.Context, from time.Time, progress func(par
 		if err != nil {
 			return rep, err
 		}
-		for _, h := range heads {
-			chain := evs[h.ParcelID]
+		// The chains of a page are checked on all cores (device signatures
+		// are most of the work); the first break in parcel order is
+		// reported.
+		breaks := make([]*tracking.Break, len(heads))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range min(runtime.GOMAXPROCS(0), len(heads)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					h := heads[i]
+					breaks[i] = tracking.VerifyChain(h.Number, evs[h.ParcelID], h.Hash, h.EventCount)
+				}
+			}()
+		}
+		for i := range heads {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		for i, h := range heads {
 			rep.Parcels++
-			rep.Events += len(chain)
-			if b := tracking.VerifyChain(h.Number, chain, h.Hash, h.EventCount); b != nil {
-				rep.Break = b
+			rep.Events += len(evs[h.ParcelID])
+			if breaks[i] != nil {
+				rep.Break = breaks[i]
 				return rep, nil
 			}
 		}

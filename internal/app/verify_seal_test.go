@@ -30,7 +30,7 @@ func TestSealWaitsForLateCommits(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Then the event commits.
-	if _, _, err := f.ledger.Record(ctx, p.ID, collectIn(bt1)); err != nil {
+	if err := f.record(p, collectIn(bt1)); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := v.Verify(ctx, time.Time{}, nil)

@@ -61,8 +61,12 @@ type Seeder struct {
 	Auth   *app.Auth
 	Portal *app.Portal
 	Intake *app.Intake
-	Now    func() time.Time
-	Seed   uint64
+	// Devices and Sync take the demo courier's events: signed by a
+	// software device, with proofs the server checks, like a phone's.
+	Devices *app.Devices
+	Sync    *app.Sync
+	Now     func() time.Time
+	Seed    uint64
 }
 
 // Result is what a newcomer needs to log in and call the API.

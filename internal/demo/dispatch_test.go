@@ -40,8 +40,9 @@ func TestSeedDispatch(t *testing.T) {
 		S10:   app.S10Config{Pickup: "EA", Return: "EB", Country: "VN"},
 		Hours: tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: days, Zone: vn},
 		Now:   clock, NewID: uuid.NewString, Demo: true}
+	devices := &app.Devices{Store: db, Hasher: hasher, Box: box, Now: clock}
 	s := &demo.Seeder{Store: db, Units: set, Auth: &app.Auth{Store: db, Now: clock}, Portal: &app.Portal{Store: db, Box: box, Now: clock},
-		Intake: intake, Now: clock, Seed: 2026}
+		Intake: intake, Devices: devices, Sync: &app.Sync{Ledger: ledger, Store: db, Now: clock, Check: devices.Check}, Now: clock, Seed: 2026}
 	if _, err := s.Run(ctx, 80); err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,10 @@ package demo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,14 +57,61 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	courier := tracking.Party{Kind: tracking.PartyCourier, Ref: "BUUTA1"}
-	rec := func(number string, t tracking.EventType, actor tracking.Party, data any) error {
-		b, _ := json.Marshal(data)
-		_, _, err := led.RecordByNumber(ctx, number, app.EventInput{Type: t, Actor: actor, Data: b})
+	courierUser, err := user("buuta1")
+	if err != nil {
+		return 0, err
+	}
+	// The demo courier's phone: a software device with a fixed key, whose
+	// events take the app's path (signature, proof checks, scope).
+	if s.Devices == nil || s.Sync == nil {
+		return 0, fmt.Errorf("demo: no device services")
+	}
+	devs := *s.Devices
+	devs.Now = clk.Now
+	syn := *s.Sync
+	syn.Ledger, syn.Now, syn.Check = &led, clk.Now, devs.Check
+	seed := sha256.Sum256([]byte("hoso demo courier device buuta1"))
+	phone, err := app.NewSoftDevice("demo-buuta1", seed[:])
+	if err != nil {
+		return 0, err
+	}
+	// Seeding registers the key as an administrator would (the courier's
+	// own registration through the app needs the password again).
+	if _, _, err := devs.Store.SaveDeviceKey(ctx, courierUser.ID, phone.ID, phone.Key(), now.AddDate(0, 0, -7)); err != nil {
+		return 0, fmt.Errorf("demo device key: %w", err)
+	}
+	recDevice := func(number string, t tracking.EventType, data any, secret string) error {
+		raw, err := phone.Event(app.SoftEvent{ID: uuid.NewString(), Type: string(t), Number: number, At: clk.t, Data: data, Secret: secret})
+		if err != nil {
+			return err
+		}
+		res, err := syn.Apply(ctx, courierUser, phone.ID, []json.RawMessage{raw})
 		if err != nil {
 			return fmt.Errorf("demo journey %s %s: %w", number, t, err)
 		}
+		if res[0].Status != "accepted" {
+			return fmt.Errorf("demo journey %s %s: %s %+v", number, t, res[0].Status, res[0].Error)
+		}
+		return nil
+	}
+	rec := func(number string, t tracking.EventType, actor tracking.Party, data any) error {
+		if actor.Kind == tracking.PartyCourier {
+			if err := recDevice(number, t, data, ""); err != nil {
+				return err
+			}
+		} else {
+			b, _ := json.Marshal(data)
+			if _, _, err := led.RecordByNumber(ctx, number, app.EventInput{Type: t, Actor: actor, Data: b}); err != nil {
+				return fmt.Errorf("demo journey %s %s: %w", number, t, err)
+			}
+		}
 		clk.t = clk.t.Add(7 * time.Minute)
 		return nil
+	}
+	// signature uploads a citizen's (or recipient's) drawn signature for a
+	// parcel and returns its SHA-256.
+	signature := func(number string) (string, error) {
+		return devs.StoreEvidence(ctx, courierUser, number, "signature", "image/png", base64.StdEncoding.EncodeToString(SignaturePNG(number)))
 	}
 	type stage int
 	const (
@@ -116,6 +164,17 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 			}
 			made++
 			n := pk.Number
+			if p.s != cancelled {
+				// Planned for the demo courier: only the courier of a stop
+				// acts on it.
+				sd, _ := tracking.MarshalData(tracking.Scheduled{Courier: courier.Ref, Office: "BC-05443", Date: day.Format("2006-01-02"),
+					WindowStart: ws.Format(time.RFC3339), WindowEnd: ws.Add(2 * time.Hour).Format(time.RFC3339), Stop: 1})
+				if _, _, err := led.RecordByNumber(ctx, n, app.EventInput{Type: tracking.PickupScheduled, Actor: dispatcher.Party(), Data: sd,
+					Schedule: &app.Schedule{Courier: courier.Ref, Office: "BC-05443", Date: time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, vn),
+						WindowStart: ws, WindowEnd: ws.Add(2 * time.Hour), Stop: 1}}); err != nil {
+					return made, fmt.Errorf("demo journey schedule %s: %w", n, err)
+				}
+			}
 			clk.t = ws.Add(20 * time.Minute)
 			switch p.s {
 			case failed:
@@ -134,8 +193,12 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 				counts[i] = tracking.DocCount{Line: i + 1, Count: d.Count, Condition: "good"}
 			}
 			seal := fmt.Sprintf("NP-%06d", 300000+made)
-			if err := rec(n, tracking.PickupCollected, courier, tracking.Collected{Documents: counts, SealID: seal, Method: "signature",
-				SignatureSHA: strings.Repeat("ab", 32)}); err != nil {
+			sig, err := signature(n)
+			if err != nil {
+				return made, err
+			}
+			if err := rec(n, tracking.PickupCollected, courier, tracking.Collected{Documents: counts, SealID: seal,
+				Proof: &tracking.Proof{Method: tracking.ProofSignature, SHA256: sig}}); err != nil {
 				return made, err
 			}
 			if p.s == collected {
@@ -260,10 +323,24 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 				if err := rec(rn, tracking.DeliveryOut, courier, map[string]any{}); err != nil {
 					return made, err
 				}
-				if err := rec(rn, tracking.DeliveryCompleted, courier, tracking.Delivered{Verification: "id_number", IDLast3: req.Citizen.IDNumber[9:],
-					SignatureSHA: strings.Repeat("cd", 32), FeeCollected: ret.FeeAmount}); err != nil {
+				sig, err := signature(rn)
+				if err != nil {
 					return made, err
 				}
+				// The recipient reads out the last three digits of the CCCD:
+				// the device signs their commitment, the server checks them.
+				id := uuid.NewString()
+				last3 := req.Citizen.IDNumber[9:]
+				raw, err := phone.Event(app.SoftEvent{ID: id, Type: string(tracking.DeliveryCompleted), Number: rn, At: clk.t, Secret: last3,
+					Data: tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofIDDigits, Commit: tracking.ProofCommit(id, last3)},
+						SignatureSHA: sig, FeeCollected: ret.FeeAmount}})
+				if err != nil {
+					return made, err
+				}
+				if res, err := syn.Apply(ctx, courierUser, phone.ID, []json.RawMessage{raw}); err != nil || res[0].Status != "accepted" {
+					return made, fmt.Errorf("demo delivery %s: %v %+v", rn, err, res)
+				}
+				clk.t = clk.t.Add(7 * time.Minute)
 			case backToDesk:
 				if err := rec(rn, tracking.HandoffReleased, courier, tracking.Released{To: "desk:TN-TTPVHCC"}); err != nil {
 					return made, err

@@ -152,6 +152,27 @@ func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, 
 			WHERE a.kind = 'incident_open' AND a.cleared_at IS NULL AND i.id = a.subject::uuid AND i.status <> 'open'`); err != nil {
 			return err
 		}
+		// A collection or delivery whose proof image never reached the
+		// server (few: rejected submissions not resolved), due at the end
+		// of the courier's shift that day (18:00 without a shift).
+		if err := raise(`SELECT 'evidence_pending', de.id::text, p.id, coalesce(de.province_code, p.province_code),
+				coalesce(de.office_code, p.office_code), p.desk_code, 1,
+				json_build_object('number', de.tracking_number, 'courier', coalesce(u.staff_code, ''), 'event_type', de.type,
+					'holder', coalesce(p.custodian_kind, '') || ':' || coalesce(p.custodian_ref, '')),
+				x.due, ?0
+			FROM device_events de JOIN users u ON u.id = de.user_id
+			LEFT JOIN parcels p ON p.tracking_number = de.tracking_number
+			LEFT JOIN courier_shifts s ON s.courier_ref = u.staff_code AND s.day = (de.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+			CROSS JOIN LATERAL (SELECT (coalesce(s.day + make_interval(mins => s.end_min::int),
+				(de.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date + interval '18 hours')) AT TIME ZONE 'Asia/Ho_Chi_Minh' AS due) x
+			WHERE de.status = 'rejected' AND de.resolved_at IS NULL AND de.error_code = 'evidence_pending' AND x.due <= ?0`); err != nil {
+			return fmt.Errorf("raise evidence alarms: %w", err)
+		}
+		if err := clear(`UPDATE alarms a SET cleared_at = ?0 FROM device_events de
+			WHERE a.kind = 'evidence_pending' AND a.cleared_at IS NULL AND de.id = a.subject::uuid
+				AND (de.status <> 'rejected' OR de.resolved_at IS NOT NULL)`); err != nil {
+			return err
+		}
 		// Escalate what nobody acknowledged.
 		res, err := d.exec(ctx, `UPDATE alarms SET level = level + 1, escalated_at = ?0
 			WHERE cleared_at IS NULL AND acknowledged_at IS NULL AND level < ?1

@@ -271,6 +271,30 @@ func (d *DB) ExecForTest(ctx context.Context, query string, params ...any) error
 	return err
 }
 
+// ColumnsForTest lists a table's columns in order (benchmarks build
+// statements from them).
+func (d *DB) ColumnsForTest(ctx context.Context, table string) ([]string, error) {
+	var cols []string
+	err := d.query(ctx, &cols, `SELECT quote_ident(column_name) FROM information_schema.columns
+		WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position`, table)
+	return cols, err
+}
+
+// PairsForTest returns the rows of a query of two text columns.
+func (d *DB) PairsForTest(ctx context.Context, query string, params ...any) ([][2]string, error) {
+	var rows []struct {
+		A, B string
+	}
+	if err := d.query(ctx, &rows, `SELECT x.* FROM (`+query+`) AS x(a, b)`, params...); err != nil {
+		return nil, err
+	}
+	out := make([][2]string, len(rows))
+	for i, r := range rows {
+		out[i] = [2]string{r.A, r.B}
+	}
+	return out, nil
+}
+
 // CountForTest returns the result of a counting query.
 func (d *DB) CountForTest(ctx context.Context, query string, params ...any) (int, error) {
 	var n int

@@ -1,7 +1,9 @@
 package pg
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -11,60 +13,178 @@ import (
 	"hoso/tracking"
 )
 
-// SaveDeviceKey stores a device's key, revoking its previous one.
-func (d *DB) SaveDeviceKey(ctx context.Context, userID int64, deviceID string, k app.DeviceKey, at time.Time) error {
-	return d.InTx(ctx, func(ctx context.Context) error {
-		if _, err := d.exec(ctx, `UPDATE device_keys SET revoked_at = ? WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL`, at, userID, deviceID); err != nil {
+// SaveDeviceKey makes k the device's live key, revoking the previous one
+// (never deleting it). The same key again changes nothing.
+func (d *DB) SaveDeviceKey(ctx context.Context, userID int64, deviceID string, k app.DeviceKey, at time.Time) (app.DeviceKey, bool, error) {
+	var out app.DeviceKey
+	changed := false
+	err := d.InTx(ctx, func(ctx context.Context) error {
+		// One registration at a time per device.
+		if _, err := d.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(? || ':' || ?, 7))`, userID, deviceID); err != nil {
 			return err
 		}
-		_, err := d.exec(ctx, `INSERT INTO device_keys (user_id, device_id, alg, public_key, created_at) VALUES (?, ?, ?, ?, ?)`,
-			userID, deviceID, k.Alg, k.PublicKey, at)
-		return err
+		cur, ok, err := d.FindDeviceKey(ctx, userID, deviceID)
+		if err != nil {
+			return err
+		}
+		if ok && cur.Alg == k.Alg && bytes.Equal(cur.PublicKey, k.PublicKey) {
+			out = cur
+			return nil
+		}
+		// Revoked after every event it signed: a batch being recorded with
+		// it holds it (FOR SHARE) until its commit, and this waits.
+		if _, err := d.exec(ctx, `UPDATE device_keys SET revoked_at = greatest(?::timestamptz, clock_timestamp()) WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL`,
+			at, userID, deviceID); err != nil {
+			return err
+		}
+		var id int64
+		if err := d.queryOne(ctx, pg.Scan(&id), `INSERT INTO device_keys (user_id, device_id, alg, public_key, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			userID, deviceID, k.Alg, k.PublicKey, at); err != nil {
+			return err
+		}
+		out = app.DeviceKey{ID: id, Alg: k.Alg, PublicKey: k.PublicKey, CreatedAt: at}
+		changed = true
+		return nil
 	})
+	return out, changed, err
 }
 
 // FindDeviceKey returns a device's live key.
 func (d *DB) FindDeviceKey(ctx context.Context, userID int64, deviceID string) (app.DeviceKey, bool, error) {
 	var rows []struct {
+		ID        int64
 		Alg       string
 		PublicKey []byte
+		CreatedAt time.Time
 	}
-	err := d.query(ctx, &rows, `SELECT alg, public_key FROM device_keys WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL`, userID, deviceID)
+	err := d.query(ctx, &rows, `SELECT id, alg, public_key, created_at FROM device_keys WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL`, userID, deviceID)
 	if err != nil || len(rows) == 0 {
 		return app.DeviceKey{}, false, err
 	}
-	return app.DeviceKey{Alg: rows[0].Alg, PublicKey: rows[0].PublicKey}, true, nil
+	r := rows[0]
+	return app.DeviceKey{ID: r.ID, Alg: r.Alg, PublicKey: r.PublicKey, CreatedAt: r.CreatedAt}, true, nil
+}
+
+// KeyChanges lists the device keys registered by an office's couriers
+// since a time ("" for every office), newest first.
+func (d *DB) KeyChanges(ctx context.Context, office string, since time.Time, limit int) ([]app.KeyChange, error) {
+	var rows []struct {
+		ID        int64
+		StaffCode string
+		FullName  string
+		DeviceID  string
+		Alg       string
+		PublicKey []byte
+		CreatedAt time.Time
+		RevokedAt *time.Time
+	}
+	if err := d.query(ctx, &rows, `SELECT k.id, u.staff_code, u.full_name, k.device_id, k.alg, k.public_key, k.created_at, k.revoked_at
+		FROM device_keys k JOIN users u ON u.id = k.user_id
+		WHERE (? = '' OR u.office_code = ?) AND k.created_at >= ? ORDER BY k.created_at DESC, k.id DESC LIMIT ?`,
+		office, office, since, limit); err != nil {
+		return nil, err
+	}
+	out := make([]app.KeyChange, len(rows))
+	for i, r := range rows {
+		fp := tracking.KeyFingerprint(r.Alg, r.PublicKey)
+		h := fp[len(r.Alg)+1:]
+		out[i] = app.KeyChange{ID: r.ID, StaffCode: r.StaffCode, FullName: r.FullName, DeviceID: r.DeviceID, Alg: r.Alg,
+			Fingerprint: fp, Short: h[0:4] + " " + h[4:8] + " " + h[8:12] + " " + h[12:16], CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt}
+	}
+	return out, nil
+}
+
+// ParcelSecrets returns what the door checks need of several parcels, by
+// tracking number (unknown numbers are left out).
+func (d *DB) ParcelSecrets(ctx context.Context, numbers []string) (map[string]app.ParcelSecret, error) {
+	out := map[string]app.ParcelSecret{}
+	if len(numbers) == 0 {
+		return out, nil
+	}
+	var rows []parcelSecretRow
+	if err := d.query(ctx, &rows, parcelSecretQuery+` WHERE p.tracking_number IN (?)`, pg.In(numbers)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.Number] = r.secret()
+	}
+	return out, nil
+}
+
+// StoredEvidence returns the parcel and kind of the stored images among
+// shas, by hex SHA-256.
+func (d *DB) StoredEvidence(ctx context.Context, shas [][]byte) (map[string]app.StoredImage, error) {
+	out := map[string]app.StoredImage{}
+	if len(shas) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Sha      string
+		ParcelID string
+		Kind     string
+	}
+	hexes := make([]string, len(shas))
+	for i, b := range shas {
+		hexes[i] = hex.EncodeToString(b)
+	}
+	if err := d.query(ctx, &rows, `SELECT encode(sha256, 'hex') AS sha, parcel_id::text AS parcel_id, kind FROM evidence
+		WHERE sha256 IN (SELECT decode(h, 'hex') FROM unnest(?::text[]) AS h)`, pg.Array(hexes)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.Sha] = app.StoredImage{ParcelID: r.ParcelID, Kind: r.Kind}
+	}
+	return out, nil
+}
+
+type parcelSecretRow struct {
+	ID            string
+	Number        string
+	Leg           string
+	IDHash        []byte
+	IDLast3       string `pg:"id_last3"`
+	PhoneEnc      []byte
+	Courier       string
+	CustodianKind string
+	CustodianRef  string
+	Office        string
+	CreatedAt     time.Time
+	ReceiverKind  string
+	ReceiverRef   string
+}
+
+const parcelSecretQuery = `SELECT p.id, p.tracking_number AS number, p.leg, p.id_hash, coalesce(p.id_last3, '') AS id_last3, p.phone_enc,
+		coalesce(p.courier_ref, '') AS courier, coalesce(p.custodian_kind, '') AS custodian_kind, coalesce(p.custodian_ref, '') AS custodian_ref,
+		coalesce(p.office_code, '') AS office, p.created_at, coalesce(h.receiver_kind, '') AS receiver_kind, coalesce(h.receiver_ref, '') AS receiver_ref
+		FROM parcels p LEFT JOIN handoffs h ON h.parcel_id = p.id AND h.status = 'pending'`
+
+func (r parcelSecretRow) secret() app.ParcelSecret {
+	ps := app.ParcelSecret{ID: r.ID, Number: r.Number, Leg: r.Leg, IDHash: r.IDHash, IDLast3: r.IDLast3, PhoneEnc: r.PhoneEnc,
+		Courier: r.Courier, Holder: tracking.Party{Kind: tracking.PartyKind(r.CustodianKind), Ref: r.CustodianRef}, Office: r.Office, CreatedAt: r.CreatedAt}
+	if r.ReceiverKind != "" {
+		ps.Receiver = &tracking.Party{Kind: tracking.PartyKind(r.ReceiverKind), Ref: r.ReceiverRef}
+	}
+	return ps
 }
 
 // ParcelSecret returns what the door checks need.
 func (d *DB) ParcelSecret(ctx context.Context, number string) (app.ParcelSecret, error) {
-	var r struct {
-		ID            string
-		Number        string
-		Leg           string
-		IDHash        []byte
-		IDLast3       string `pg:"id_last3"`
-		PhoneEnc      []byte
-		Courier       string
-		CustodianKind string
-		CustodianRef  string
-		Office        string
-	}
-	err := d.queryOne(ctx, &r, `SELECT id, tracking_number AS number, leg, id_hash, coalesce(id_last3, '') AS id_last3, phone_enc,
-		coalesce(courier_ref, '') AS courier, coalesce(custodian_kind, '') AS custodian_kind, coalesce(custodian_ref, '') AS custodian_ref,
-		coalesce(office_code, '') AS office FROM parcels WHERE tracking_number = ?`, number)
+	var r parcelSecretRow
+	err := d.queryOne(ctx, &r, parcelSecretQuery+` WHERE p.tracking_number = ?`, number)
 	if errs.Is(err, errs.NotFound) {
 		return app.ParcelSecret{}, errs.E(errs.NotFound, "không có bưu gửi số %s", number)
 	}
-	return app.ParcelSecret{ID: r.ID, Number: r.Number, Leg: r.Leg, IDHash: r.IDHash, IDLast3: r.IDLast3, PhoneEnc: r.PhoneEnc,
-		Courier: r.Courier, Holder: tracking.Party{Kind: tracking.PartyKind(r.CustodianKind), Ref: r.CustodianRef}, Office: r.Office}, err
+	if err != nil {
+		return app.ParcelSecret{}, err
+	}
+	return r.secret(), nil
 }
 
 // SaveDoorCode stores a new code for a parcel, replacing the previous.
 func (d *DB) SaveDoorCode(ctx context.Context, parcelID, purpose string, c app.DoorCode, at time.Time) error {
 	_, err := d.exec(ctx, `INSERT INTO door_codes (parcel_id, purpose, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (parcel_id, purpose) DO UPDATE SET code_hash = EXCLUDED.code_hash, created_at = EXCLUDED.created_at,
-			expires_at = EXCLUDED.expires_at, attempts = 0, used_at = NULL`, parcelID, purpose, c.Hash, at, c.ExpiresAt)
+			expires_at = EXCLUDED.expires_at, attempts = 0, used_at = NULL, used_by = NULL`, parcelID, purpose, c.Hash, at, c.ExpiresAt)
 	if err == nil {
 		_, err = d.exec(ctx, `INSERT INTO otp_codes (id, purpose, subject, code_hash, created_at, expires_at) VALUES (gen_random_uuid(), 'door', ?, ?, ?, ?)`,
 			parcelID, c.Hash, at, c.ExpiresAt)
@@ -72,21 +192,22 @@ func (d *DB) SaveDoorCode(ctx context.Context, parcelID, purpose string, c app.D
 	return err
 }
 
-// FindDoorCode returns the live code of a parcel (expired ones count as
-// none).
+// FindDoorCode returns the latest code of a parcel for a purpose.
 func (d *DB) FindDoorCode(ctx context.Context, parcelID, purpose string) (app.DoorCode, bool, error) {
 	var rows []struct {
 		CodeHash  []byte
+		CreatedAt time.Time
 		ExpiresAt time.Time
 		Attempts  int
-		UsedAt    *time.Time
+		UsedBy    string
 	}
-	err := d.query(ctx, &rows, `SELECT code_hash, expires_at, attempts, used_at FROM door_codes WHERE parcel_id = ? AND purpose = ?`, parcelID, purpose)
+	err := d.query(ctx, &rows, `SELECT code_hash, created_at, expires_at, attempts, coalesce(used_by::text, '') AS used_by
+		FROM door_codes WHERE parcel_id = ? AND purpose = ?`, parcelID, purpose)
 	if err != nil || len(rows) == 0 {
 		return app.DoorCode{}, false, err
 	}
 	r := rows[0]
-	return app.DoorCode{Hash: r.CodeHash, ExpiresAt: r.ExpiresAt, Attempts: r.Attempts, Used: r.UsedAt != nil}, r.ExpiresAt.After(time.Now().Add(-48 * time.Hour)), nil
+	return app.DoorCode{Hash: r.CodeHash, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, Attempts: r.Attempts, UsedBy: r.UsedBy}, true, nil
 }
 
 // FailDoorCode counts a wrong code.
@@ -95,9 +216,20 @@ func (d *DB) FailDoorCode(ctx context.Context, parcelID, purpose string) error {
 	return err
 }
 
-// UseDoorCode marks a code used.
-func (d *DB) UseDoorCode(ctx context.Context, parcelID, purpose string, at time.Time) error {
-	_, err := d.exec(ctx, `UPDATE door_codes SET used_at = ? WHERE parcel_id = ? AND purpose = ?`, at, parcelID, purpose)
+// ProofFailures counts the wrong CCCD proofs sent for a parcel.
+func (d *DB) ProofFailures(ctx context.Context, parcelID, method string) (int, error) {
+	var n []int
+	err := d.query(ctx, &n, `SELECT failures FROM proof_failures WHERE parcel_id = ? AND method = ?`, parcelID, method)
+	if err != nil || len(n) == 0 {
+		return 0, err
+	}
+	return n[0], nil
+}
+
+// FailProof counts a wrong CCCD proof.
+func (d *DB) FailProof(ctx context.Context, parcelID, method string, at time.Time) error {
+	_, err := d.exec(ctx, `INSERT INTO proof_failures (parcel_id, method, failures, last_at) VALUES (?, ?, 1, ?)
+		ON CONFLICT (parcel_id, method) DO UPDATE SET failures = proof_failures.failures + 1, last_at = EXCLUDED.last_at`, parcelID, method, at)
 	return err
 }
 
@@ -139,9 +271,21 @@ func (d *DB) PendingHandoffs(ctx context.Context, ids []string) (map[string]trac
 	return out, nil
 }
 
-// SaveEvidence stores an image once by its hash.
+// SaveEvidence stores an image once by its hash. The same image sent again
+// for the same parcel changes nothing; for another parcel it is refused
+// (a drawn signature is never twice the same bytes).
 func (d *DB) SaveEvidence(ctx context.Context, sha []byte, parcelID, kind, contentType string, body []byte, at time.Time) error {
-	_, err := d.exec(ctx, `INSERT INTO evidence (sha256, parcel_id, kind, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
+	res, err := d.exec(ctx, `INSERT INTO evidence (sha256, parcel_id, kind, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (sha256) DO NOTHING`, sha, parcelID, kind, contentType, body, at)
-	return err
+	if err != nil || res.RowsAffected() == 1 {
+		return err
+	}
+	var owner string
+	if err := d.queryOne(ctx, pg.Scan(&owner), `SELECT parcel_id::text FROM evidence WHERE sha256 = ?`, sha); err != nil {
+		return err
+	}
+	if owner != parcelID {
+		return errs.E(errs.Conflict, "ảnh này đã được gửi cho một bưu gửi khác")
+	}
+	return nil
 }

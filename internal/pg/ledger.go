@@ -99,9 +99,10 @@ func (d *DB) ParcelNumberByID(ctx context.Context, id string) (string, error) {
 	return n, err
 }
 
-// ExistingEvents reports which of ids are already in the ledger.
-func (d *DB) ExistingEvents(ctx context.Context, ids []string) (map[string]bool, error) {
-	out := map[string]bool{}
+// ExistingEvents returns, for the ids already in the ledger, who recorded
+// each and on which parcel.
+func (d *DB) ExistingEvents(ctx context.Context, ids []string) (map[string]app.EventOwner, error) {
+	out := map[string]app.EventOwner{}
 	var valid []string
 	for _, id := range ids {
 		if _, err := uuid.Parse(id); err == nil {
@@ -111,12 +112,18 @@ func (d *DB) ExistingEvents(ctx context.Context, ids []string) (map[string]bool,
 	if len(valid) == 0 {
 		return out, nil
 	}
-	var found []string
-	if err := d.query(ctx, &found, `SELECT id::text FROM events WHERE id IN (?)`, pg.In(valid)); err != nil {
+	var found []struct {
+		ID        string
+		Number    string
+		ActorKind string
+		ActorRef  string
+	}
+	if err := d.query(ctx, &found, `SELECT e.id::text AS id, p.tracking_number AS number, e.actor_kind, e.actor_ref
+		FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE e.id IN (?)`, pg.In(valid)); err != nil {
 		return nil, err
 	}
 	for _, f := range found {
-		out[f] = true
+		out[f.ID] = app.EventOwner{Number: f.Number, Actor: tracking.Party{Kind: tracking.PartyKind(f.ActorKind), Ref: f.ActorRef}}
 	}
 	return out, nil
 }
@@ -124,7 +131,8 @@ func (d *DB) ExistingEvents(ctx context.Context, ids []string) (map[string]bool,
 // EventExists reports whether an event id is in the ledger.
 func (d *DB) EventExists(ctx context.Context, id string) (bool, error) {
 	m, err := d.ExistingEvents(ctx, []string{id})
-	return m[id], err
+	_, ok := m[id]
+	return ok, err
 }
 
 // csvNull marks NULL in the COPY streams below; an empty field is ”.
@@ -202,16 +210,61 @@ func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
 	if len(writes) == 0 {
 		return nil
 	}
+	// The device keys that signed these events: still live, and held so
+	// (FOR SHARE) until the commit, so a key replaced meanwhile is revoked
+	// after the events it signed and `hoso verify` finds it live at their
+	// time.
+	keySet := map[int64]bool{}
+	var keys []int64
+	for _, w := range writes {
+		if dv := w.Event.Device; dv != nil && !keySet[dv.KeyID] {
+			keySet[dv.KeyID] = true
+			keys = append(keys, dv.KeyID)
+		}
+	}
+	if len(keys) > 0 {
+		var live []int64
+		if _, err := tx.QueryContext(ctx, &live, `SELECT id FROM device_keys WHERE id IN (?) AND revoked_at IS NULL FOR SHARE`, pg.In(keys)); err != nil {
+			return translate(fmt.Errorf("device keys: %w", err))
+		}
+		if len(live) != len(keys) {
+			return errs.E(errs.Unauthorized, "khóa thiết bị vừa được thay: gửi lại để ký bằng khóa mới")
+		}
+	}
 	// Events.
 	ev := newCopy()
 	for _, w := range writes {
 		e := w.Event
+		keyID, signed, sig := csvNull, csvNull, csvNull
+		if dv := e.Device; dv != nil {
+			keyID, signed, sig = strconv.FormatInt(dv.KeyID, 10), bx(dv.Signed), bx(dv.Signature)
+		}
+		form := e.Form
+		if form == 0 {
+			form = tracking.FormV2
+		}
 		ev.row(e.ID, e.ParcelID, strconv.Itoa(e.Seq), string(e.Type), e.UPU, string(e.Actor.Kind), e.Actor.Ref,
-			tsp(e.DeviceAt), ts(e.ServerAt), fp(e.Lat), fp(e.Lng), string(e.Data), bx(e.PrevHash), bx(e.Hash))
+			tsp(e.DeviceAt), ts(e.ServerAt), fp(e.Lat), fp(e.Lng), string(e.Data), bx(e.PrevHash), bx(e.Hash),
+			strconv.Itoa(form), keyID, signed, sig)
 	}
 	if err := ev.flush(tx, `COPY events (id, parcel_id, parcel_seq, type, upu_code, actor_kind, actor_ref, device_at, server_at,
-		lat, lng, data, prev_hash, hash) FROM STDIN WITH (FORMAT csv, NULL '\N')`); err != nil {
+		lat, lng, data, prev_hash, hash, form, device_key_id, device_signed, device_signature) FROM STDIN WITH (FORMAT csv, NULL '\N')`); err != nil {
 		return translate(fmt.Errorf("copy events: %w", err))
+	}
+	// Door codes the events used: each by one event only.
+	for _, w := range writes {
+		u := w.UseCode
+		if u == nil {
+			continue
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE door_codes SET used_at = ?, used_by = ? WHERE parcel_id = ? AND purpose = ?
+			AND (used_by IS NULL OR used_by = ?)`, w.Event.ServerAt, u.EventID, u.ParcelID, u.Purpose, u.EventID)
+		if err != nil {
+			return translate(fmt.Errorf("use door code: %w", err))
+		}
+		if res.RowsAffected() != 1 {
+			return errs.E(errs.Conflict, "mã xác nhận đã được dùng cho một sự kiện khác")
+		}
 	}
 
 	// Parcels: the projection after each parcel's last event.
@@ -436,13 +489,16 @@ func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
 	if len(devIDs) == 0 {
 		return nil
 	}
-	var again []string
-	if _, err := tx.QueryContext(ctx, &again, `SELECT id::text FROM device_events WHERE id IN (?)`, pg.In(devIDs)); err != nil {
+	var again []struct {
+		ID     string
+		UserID int64
+	}
+	if _, err := tx.QueryContext(ctx, &again, `SELECT id::text AS id, coalesce(user_id, 0) AS user_id FROM device_events WHERE id IN (?)`, pg.In(devIDs)); err != nil {
 		return translate(err)
 	}
-	seen := map[string]bool{}
-	for _, id := range again {
-		seen[id] = true
+	seen := map[string]int64{}
+	for _, r := range again {
+		seen[r.ID] = r.UserID
 	}
 	dv := newCopy()
 	rows = 0
@@ -451,22 +507,28 @@ func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
 		if d == nil {
 			continue
 		}
-		if seen[w.Event.ID] {
-			if _, err := tx.ExecContext(ctx, `UPDATE device_events SET status = 'accepted', error_code = '', error_message = '',
-				tries = tries + 1, received_at = ? WHERE id = ?`, w.Event.ServerAt, w.Event.ID); err != nil {
-				return translate(err)
+		id, client := w.Event.ID, csvNull
+		if owner, ok := seen[w.Event.ID]; ok {
+			if owner == d.UserID {
+				if _, err := tx.ExecContext(ctx, `UPDATE device_events SET status = 'accepted', error_code = '', error_message = '',
+					tries = tries + 1, received_at = ? WHERE id = ?`, w.Event.ServerAt, w.Event.ID); err != nil {
+					return translate(err)
+				}
+				continue
 			}
-			continue
+			// Another sender's rejected submission has this id: the
+			// accepted one is kept beside it under a new id.
+			id, client = uuid.NewString(), w.Event.ID
 		}
 		sig := csvNull
 		if len(d.Signature) > 0 {
 			sig = bx(d.Signature)
 		}
-		dv.row(w.Event.ID, strconv.FormatInt(d.UserID, 10), d.DeviceID, string(w.Event.Type), w.Parcel.Number, string(d.Raw), sig, "accepted", ts(w.Event.ServerAt))
+		dv.row(id, strconv.FormatInt(d.UserID, 10), d.DeviceID, string(w.Event.Type), w.Parcel.Number, string(d.Raw), sig, "accepted", ts(w.Event.ServerAt), client)
 		rows++
 	}
 	if rows > 0 {
-		if err := dv.flush(tx, `COPY device_events (id, user_id, device_id, type, tracking_number, raw, signature, status, received_at)
+		if err := dv.flush(tx, `COPY device_events (id, user_id, device_id, type, tracking_number, raw, signature, status, received_at, client_id)
 			FROM STDIN WITH (FORMAT csv, NULL '\N')`); err != nil {
 			return translate(fmt.Errorf("copy device events: %w", err))
 		}
@@ -490,21 +552,46 @@ type eventRow struct {
 	PrevHash  []byte
 	Hash      []byte
 	Seq       int64
+	Form      int
+	// The device's signature and the key it was checked against.
+	DeviceKeyID     *int64
+	DeviceSigned    []byte
+	DeviceSignature []byte
+	KeyAlg          string
+	KeyPublic       []byte
+	KeyOwner        string
+	KeyCreated      *time.Time
+	KeyRevoked      *time.Time
 }
 
 func toEvent(r eventRow) tracking.Event {
-	return tracking.Event{ID: r.ID, ParcelID: r.ParcelID, Number: r.Number, Seq: r.ParcelSeq, Type: tracking.EventType(r.Type),
+	e := tracking.Event{ID: r.ID, ParcelID: r.ParcelID, Number: r.Number, Seq: r.ParcelSeq, Type: tracking.EventType(r.Type),
 		UPU: r.UpuCode, Actor: tracking.Party{Kind: tracking.PartyKind(r.ActorKind), Ref: r.ActorRef},
-		DeviceAt: r.DeviceAt, ServerAt: r.ServerAt, Lat: r.Lat, Lng: r.Lng, Data: []byte(r.Data), PrevHash: r.PrevHash, Hash: r.Hash}
+		DeviceAt: r.DeviceAt, ServerAt: r.ServerAt, Lat: r.Lat, Lng: r.Lng, Data: []byte(r.Data), PrevHash: r.PrevHash, Hash: r.Hash,
+		Form: r.Form}
+	if r.DeviceKeyID != nil {
+		e.Device = &tracking.DeviceSig{KeyID: *r.DeviceKeyID, KeyAlg: r.KeyAlg, PublicKey: r.KeyPublic, KeyOwner: r.KeyOwner,
+			KeyRevoked: r.KeyRevoked, Signed: r.DeviceSigned, Signature: r.DeviceSignature}
+		if r.KeyCreated != nil {
+			e.Device.KeyCreated = *r.KeyCreated
+		}
+	}
+	return e
 }
 
+// eventCols are an event's columns with its device key (eventJoins).
 const eventCols = `e.id, e.parcel_id, p.tracking_number AS number, e.parcel_seq, e.type, e.upu_code, e.actor_kind, e.actor_ref,
-	e.device_at, e.server_at, e.lat, e.lng, e.data::text AS data, e.prev_hash, e.hash, e.seq`
+	e.device_at, e.server_at, e.lat, e.lng, e.data::text AS data, e.prev_hash, e.hash, e.seq, e.form,
+	e.device_key_id, e.device_signed, e.device_signature, coalesce(k.alg, '') AS key_alg, k.public_key AS key_public,
+	coalesce(ku.staff_code, '') AS key_owner, k.created_at AS key_created, k.revoked_at AS key_revoked`
+
+// eventJoins join an event (e) to its parcel (p) and device key (k, ku).
+const eventJoins = ` JOIN parcels p ON p.id = e.parcel_id LEFT JOIN device_keys k ON k.id = e.device_key_id LEFT JOIN users ku ON ku.id = k.user_id `
 
 // FindEvents returns a parcel's events in chain order.
 func (d *DB) FindEvents(ctx context.Context, parcelID string) ([]tracking.Event, error) {
 	var rows []eventRow
-	if err := d.query(ctx, &rows, `SELECT `+eventCols+` FROM events e JOIN parcels p ON p.id = e.parcel_id
+	if err := d.query(ctx, &rows, `SELECT `+eventCols+` FROM events e`+eventJoins+`
 		WHERE e.parcel_id = ? ORDER BY e.parcel_seq`, parcelID); err != nil {
 		return nil, err
 	}
@@ -515,29 +602,71 @@ func (d *DB) FindEvents(ctx context.Context, parcelID string) ([]tracking.Event,
 	return out, nil
 }
 
-// RejectDeviceEvent keeps a courier event the ledger refused, for the
-// dispatcher; a later resubmission of the same id updates it.
-func (d *DB) RejectDeviceEvent(ctx context.Context, id string, userID int64, deviceID, typ, number string, raw, sig []byte, code, msg string, at time.Time) error {
+// RejectDeviceEvent keeps a submission the server refused, for the
+// dispatcher; a later resubmission of the same id by the same sender
+// updates it. An id of another sender's submission is kept under a new id.
+func (d *DB) RejectDeviceEvent(ctx context.Context, r app.Rejection) error {
 	var s any
-	if len(sig) > 0 {
-		s = sig
+	if len(r.Signature) > 0 {
+		s = r.Signature
 	}
-	_, err := d.exec(ctx, `INSERT INTO device_events (id, user_id, device_id, type, tracking_number, raw, signature, status, error_code, error_message, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'rejected', ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET tries = device_events.tries + 1, error_code = EXCLUDED.error_code,
-			error_message = EXCLUDED.error_message, received_at = EXCLUDED.received_at
-		WHERE device_events.status = 'rejected'`, id, userID, deviceID, typ, number, string(raw), s, code, msg, at)
+	var client any
+	if r.ClientID != "" {
+		client = r.ClientID
+	}
+	var user any
+	if r.User.ID != 0 {
+		user = r.User.ID
+	}
+	ins := func(id string, client any) (int, error) {
+		res, err := d.exec(ctx, `INSERT INTO device_events (id, user_id, device_id, type, tracking_number, raw, signature, status, error_code,
+				error_message, received_at, client_id, office_code, province_code)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'rejected', ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET tries = device_events.tries + 1, error_code = EXCLUDED.error_code,
+				error_message = EXCLUDED.error_message, received_at = EXCLUDED.received_at
+			WHERE device_events.status = 'rejected' AND device_events.user_id IS NOT DISTINCT FROM EXCLUDED.user_id
+				AND device_events.device_id = EXCLUDED.device_id`,
+			id, user, r.DeviceID, r.Type, r.Number, string(r.Raw), s, r.Code, r.Message, r.At, client,
+			nullable(orOffice(r.User)), nullable(r.User.ProvinceCode))
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected(), nil
+	}
+	n, err := ins(r.ID, client)
+	if err != nil || n == 1 {
+		return err
+	}
+	// The id is another sender's (or an accepted event's): keep this one
+	// beside it.
+	_, err = ins(uuid.NewString(), r.ID)
 	return err
 }
 
-// FindRejectedEvents lists kept rejected courier events not yet resolved,
-// of one office's couriers ("" for all).
-func (d *DB) FindRejectedEvents(ctx context.Context, office string, limit int) ([]app.RejectedEvent, error) {
+// orOffice is where a user works: their office, else their desk.
+func orOffice(u app.User) string {
+	if u.OfficeCode != "" {
+		return u.OfficeCode
+	}
+	return u.DeskCode
+}
+
+// FindRejectedEvents lists kept rejected submissions not yet resolved,
+// newest first, a page at a time: of a province, an office, or all.
+func (d *DB) FindRejectedEvents(ctx context.Context, f app.RejectedFilter) ([]app.RejectedEvent, int, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	where := `de.status = 'rejected' AND de.resolved_at IS NULL AND (?0 = '' OR de.province_code = ?0) AND (?1 = '' OR de.office_code = ?1)`
 	var rows []app.RejectedEvent
-	err := d.query(ctx, &rows, `SELECT de.id::text AS id, coalesce(u.staff_code, '') AS staff_code, coalesce(u.office_code, '') AS office_code,
-			de.type, de.tracking_number, de.error_code, de.error_message, de.tries, de.received_at
+	err := d.query(ctx, &rows, `SELECT de.id::text AS id, coalesce(de.client_id, '') AS client_id, coalesce(u.staff_code, '') AS staff_code,
+			coalesce(de.office_code, '') AS office_code, de.device_id, de.type, de.tracking_number, de.error_code, de.error_message, de.tries, de.received_at
 		FROM device_events de LEFT JOIN users u ON u.id = de.user_id
-		WHERE de.status = 'rejected' AND de.resolved_at IS NULL AND (? = '' OR u.office_code = ?)
-		ORDER BY de.received_at DESC LIMIT ?`, office, office, limit)
-	return rows, err
+		WHERE `+where+` ORDER BY de.received_at DESC, de.id LIMIT ?2 OFFSET ?3`, f.Province, f.Office, f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	var n int
+	err = d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM device_events de WHERE `+where, f.Province, f.Office)
+	return rows, n, err
 }

@@ -37,7 +37,7 @@ func (d *DB) EventsOf(ctx context.Context, ids []string) (map[string][]tracking.
 		return out, nil
 	}
 	var rows []eventRow
-	if err := d.query(ctx, &rows, `SELECT `+eventCols+` FROM events e JOIN parcels p ON p.id = e.parcel_id
+	if err := d.query(ctx, &rows, `SELECT `+eventCols+` FROM events e`+eventJoins+`
 		WHERE e.parcel_id IN (?) ORDER BY e.parcel_id, e.parcel_seq`, pg.In(ids)); err != nil {
 		return nil, err
 	}

@@ -161,7 +161,7 @@ func (w *world) upload(ctx context.Context, c *device, mode string, fault bool) 
 	if len(c.queue) == 0 {
 		return w.idle(ctx)
 	}
-	batch := append([]app.DeviceEvent(nil), c.queue...)
+	batch := append([]queued(nil), c.queue...)
 	switch mode {
 	case "shuffled":
 		w.rng.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
@@ -187,10 +187,10 @@ func (w *world) upload(ctx context.Context, c *device, mode string, fault bool) 
 // send is one upload of a batch. The results decide what leaves the
 // phone's queue: accepted and duplicate are acknowledged, rejected is
 // shown to the courier and dropped; a failed upload keeps everything.
-func (w *world) send(ctx context.Context, c *device, batch []app.DeviceEvent, faultPct int) (err error) {
+func (w *world) send(ctx context.Context, c *device, batch []queued, faultPct int) (err error) {
 	raws := make([]json.RawMessage, len(batch))
 	for i, e := range batch {
-		raws[i], _ = json.Marshal(e)
+		raws[i] = e.Raw
 		if n, err := w.db.FindParcelByNumber(ctx, e.TrackingNumber); err == nil {
 			w.touched[n.ID] = true
 		}
@@ -210,7 +210,7 @@ func (w *world) send(ctx context.Context, c *device, batch []app.DeviceEvent, fa
 				err = errors.New("injected panic")
 			}
 		}()
-		res, err = w.sync.Apply(opCtx, c.user, c.id, batch, raws)
+		res, err = w.sync.Apply(opCtx, c.user, c.id, raws)
 	}()
 	w.faults.armed, w.faults.cancel = noFault, nil
 	if w.faults.fired {
@@ -235,7 +235,7 @@ func (w *world) send(ctx context.Context, c *device, batch []app.DeviceEvent, fa
 // settle applies an upload's answer to the phone. After a crash (crashed)
 // the server may answer "rejected, unavailable: send again later" for an
 // event it could not keep; the phone keeps such events.
-func (w *world) settle(c *device, batch []app.DeviceEvent, res []app.SyncResult, crashed bool) error {
+func (w *world) settle(c *device, batch []queued, res []app.SyncResult, crashed bool) error {
 	if len(res) != len(batch) {
 		return fmt.Errorf("%d results for %d events", len(res), len(batch))
 	}
@@ -290,12 +290,12 @@ func (w *world) settle(c *device, batch []app.DeviceEvent, res []app.SyncResult,
 // nothing.
 func (w *world) resend(ctx context.Context, c *device) error {
 	e := c.acked[w.rng.IntN(len(c.acked))]
-	raw, _ := json.Marshal(e)
+	raw := e.Raw
 	before, err := w.db.CountForTest(ctx, `SELECT count(*) FROM events`)
 	if err != nil {
 		return err
 	}
-	res, err := w.sync.Apply(ctx, c.user, c.id, []app.DeviceEvent{e}, []json.RawMessage{raw})
+	res, err := w.sync.Apply(ctx, c.user, c.id, []json.RawMessage{raw})
 	if err != nil {
 		return fmt.Errorf("resend: %w", err)
 	}
@@ -346,6 +346,19 @@ var invariants = []struct{ name, q string }{
 	{"no open hand-off alarm once the hand-off closed", `SELECT count(*) FROM alarms a JOIN handoffs h ON a.subject = h.id::text
 		JOIN parcels p ON p.id = h.parcel_id
 		WHERE p.office_code = ?0 AND a.kind = 'handoff_unconfirmed' AND a.cleared_at IS NULL AND h.status <> 'pending'`},
+	{"no custody change at the door without a proof the server checked", `SELECT count(*) FROM custody c JOIN parcels p ON p.id = c.parcel_id
+		JOIN events e ON e.id = c.from_event WHERE p.office_code = ?0 AND e.type IN ('pickup.collected', 'delivery.completed')
+		AND NOT (coalesce(e.data->'proof'->>'checked_by', '') = 'server'
+			OR (e.type = 'delivery.completed' AND e.data->'proof'->>'method' = 'proxy' AND e.data->'proof'->>'checked_by' = 'courier'))`},
+	{"a signature proof names an image stored for its parcel", `SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id
+		WHERE p.office_code = ?0 AND e.data->'proof'->>'method' = 'signature'
+		AND NOT EXISTS (SELECT 1 FROM evidence v WHERE encode(v.sha256, 'hex') = e.data->'proof'->>'sha256' AND v.parcel_id = e.parcel_id)`},
+	{"a door code backs exactly the event that used it", `SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id
+		WHERE p.office_code = ?0 AND e.data->'proof'->>'method' = 'door_code'
+		AND NOT EXISTS (SELECT 1 FROM door_codes d WHERE d.parcel_id = e.parcel_id AND d.used_by = e.id)`},
+	{"every courier event is signed by the courier's device key", `SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id
+		LEFT JOIN device_keys k ON k.id = e.device_key_id LEFT JOIN users u ON u.id = k.user_id
+		WHERE p.office_code = ?0 AND e.actor_kind = 'courier' AND (u.staff_code IS DISTINCT FROM e.actor_ref OR e.device_signature IS NULL)`},
 	{"an open dispute is alarmed", `SELECT count(*) FROM incidents i JOIN parcels p ON p.id = i.parcel_id
 		WHERE p.office_code = ?0 AND i.status = 'open'
 		AND NOT EXISTS (SELECT 1 FROM alarms a WHERE a.kind = 'incident_open' AND a.subject = i.id::text AND a.cleared_at IS NULL)`},

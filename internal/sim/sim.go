@@ -15,12 +15,15 @@ package sim
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -31,6 +34,7 @@ import (
 
 	"hoso/dispatch"
 	"hoso/internal/app"
+	"hoso/internal/demo"
 	"hoso/internal/errs"
 	"hoso/internal/pg"
 	"hoso/internal/secret"
@@ -100,8 +104,15 @@ var DefaultBase = time.Date(2031, 3, 3, 6, 30, 0, 0, vn)
 type device struct {
 	user  app.User
 	id    string
-	queue []app.DeviceEvent
-	acked []app.DeviceEvent // acknowledged, kept to resend by mistake
+	soft  *app.SoftDevice // its key: every event is signed when recorded
+	queue []queued
+	acked []queued // acknowledged, kept to resend by mistake
+}
+
+// queued is an event on a phone: its fields and the signed JSON it sends.
+type queued struct {
+	app.DeviceEvent
+	Raw json.RawMessage
 }
 
 type world struct {
@@ -126,6 +137,8 @@ type world struct {
 	ledger   *app.Ledger
 	intake   *app.Intake
 	sync     *app.Sync
+	devices  *app.Devices
+	sms      *simSMS
 	hops     *app.Hops
 	alarms   *app.Alarms
 	cases    *app.Cases
@@ -295,7 +308,12 @@ func (w *world) setup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		w.couriers = append(w.couriers, &device{user: u, id: "may-" + n})
+		seed := sha256.Sum256([]byte(fmt.Sprintf("sim device %d %s", w.cfg.Seed, n)))
+		soft, err := app.NewSoftDevice("may-"+n, seed[:])
+		if err != nil {
+			return err
+		}
+		w.couriers = append(w.couriers, &device{user: u, id: soft.ID, soft: soft})
 	}
 	if w.officeUser, err = mk("bc", app.RoleOffice); err != nil {
 		return err
@@ -308,6 +326,12 @@ func (w *world) setup(ctx context.Context) error {
 	}
 
 	w.wire()
+	// Each phone registers its key (the password typed again).
+	for _, c := range w.couriers {
+		if err := c.soft.Register(ctx, w.devices, c.user, simPassword); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -324,7 +348,11 @@ func (w *world) wire() {
 		Box: mustBox(), Hasher: mustHasher(), S10: w.s10,
 		Hours: tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: all, Zone: vn},
 		Now:   w.clock, NewID: w.newID, Zoner: fixedZone(w.office.Code)}
-	w.sync = &app.Sync{Ledger: w.ledger, Store: w.db, Now: w.clock}
+	if w.sms == nil {
+		w.sms = &simSMS{codes: map[string]string{}}
+	}
+	w.devices = &app.Devices{Store: w.db, Auth: &app.Auth{Store: w.db, Now: w.clock}, Hasher: mustHasher(), Box: mustBox(), SMS: w.sms, Now: w.clock}
+	w.sync = &app.Sync{Ledger: w.ledger, Store: w.db, Now: w.clock, Check: w.devices.Check}
 	w.hops = &app.Hops{Store: w.db, Ledger: w.ledger, Intake: w.intake, Now: w.clock, NewID: w.newID}
 	w.alarms = &app.Alarms{Store: w.db, Now: w.clock, Policy: app.DefaultAlarmPolicy()}
 	w.cases = &app.Cases{Store: w.db, Tx: w.db, Now: w.clock, NewID: w.newID, Name: func(_ context.Context, p tracking.Party) string { return p.String() }}
@@ -333,9 +361,37 @@ func (w *world) wire() {
 	w.verifier = &app.Verifier{Store: w.db, Now: w.clock, Zone: vn}
 }
 
-// simHash is the password hash of every simulated account (nobody logs
-// in), computed once: the hash is slow on purpose.
-var simHash = sync.OnceValues(func() (string, error) { return secret.HashPassword("mo-phong-khong-dang-nhap") })
+// simPassword is every simulated account's password: only a phone
+// registering its key types it.
+const simPassword = "mo-phong-khong-dang-nhap"
+
+// simHash is the password hash of every simulated account, computed once:
+// the hash is slow on purpose.
+var simHash = sync.OnceValues(func() (string, error) { return secret.HashPassword(simPassword) })
+
+// simSMS is the simulated SMS gateway: it keeps the last door code texted
+// for each tracking number, which the citizen reads out at the door.
+type simSMS struct {
+	mu    sync.Mutex
+	codes map[string]string
+}
+
+var doorCodeText = regexp.MustCompile(`Ma xac nhan (\d{6}) .* ([A-Z]{2}\d{9}[A-Z]{2})\.`)
+
+func (s *simSMS) Send(_ context.Context, _, body string) error {
+	if m := doorCodeText.FindStringSubmatch(body); m != nil {
+		s.mu.Lock()
+		s.codes[m[2]] = m[1]
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+func (s *simSMS) code(number string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.codes[number]
+}
 
 // fixedZone is the intake's Zoner: every address is in the run's office.
 type fixedZone string
@@ -532,7 +588,7 @@ func (w *world) act(ctx context.Context) error {
 				w.record(c, tracking.PickupAttemptFailed, p.Number, map[string]any{"reason": pickOne(w.rng, "not_home", "not_home", "documents_missing", "refused")})
 				return nil
 			}
-			return w.collect(c, p)
+			return w.collect(ctx, c, p)
 		})
 	}
 	if len(c.queue) > 0 {
@@ -772,7 +828,7 @@ func (w *world) request(ctx context.Context) error {
 	}
 	p, err := w.intake.Create(ctx, tracking.PickupRequest{
 		Dossier:   tracking.Dossier{Code: code, DeskCode: w.desk.Code, ProcedureName: "Thủ tục mô phỏng", ReturnByPost: true},
-		Citizen:   tracking.Citizen{FullName: "Công dân mô phỏng", Phone: fmt.Sprintf("09%08d", w.rng.IntN(1e8))},
+		Citizen:   tracking.Citizen{FullName: "Công dân mô phỏng", Phone: fmt.Sprintf("09%08d", w.rng.IntN(1e8)), IDNumber: fmt.Sprintf("0190%08d", w.rng.IntN(1e8))},
 		Address:   tracking.Address{ProvinceCode: "19", CommuneCode: "05443", Line: fmt.Sprintf("Số %d", 1+w.rng.IntN(200)), Lat: &lat, Lng: &lng},
 		Documents: docs, Windows: ws, Channel: tracking.ChannelCitizen,
 	})
@@ -874,7 +930,7 @@ func (w *world) planInput(ctx context.Context, replan bool) (dispatch.Input, err
 
 // collect records a collection at the door: every line counted, sealed,
 // signed; sometimes a line short and marked partial.
-func (w *world) collect(c *device, p app.Parcel) error {
+func (w *world) collect(ctx context.Context, c *device, p app.Parcel) error {
 	lines := w.docs[p.ID]
 	if lines == 0 {
 		lines = 1
@@ -891,12 +947,32 @@ func (w *world) collect(c *device, p app.Parcel) error {
 		}
 		docs = append(docs, map[string]any{"line": i, "count": n, "condition": "good"})
 	}
-	data := map[string]any{"documents": docs, "seal_id": fmt.Sprintf("NP-%06d", w.rng.IntN(1e6)), "method": "signature",
-		"signature_sha256": fmt.Sprintf("%064x", w.rng.Uint64())}
+	data := map[string]any{"documents": docs, "seal_id": fmt.Sprintf("NP-%06d", w.rng.IntN(1e6))}
 	if partial {
 		data["partial"], data["partial_reason"] = true, "Công dân chưa có bản sao"
 	}
-	w.record(c, tracking.PickupCollected, p.Number, data)
+	id := w.newID()
+	if w.rng.IntN(3) == 0 {
+		// The citizen reads out the code the server texted (online, at the
+		// door); the phone signs its commitment and sends it beside.
+		if err := w.devices.IssueDoorCode(ctx, c.user, p.Number); err == nil {
+			if code := w.sms.code(p.Number); code != "" {
+				data["proof"] = map[string]any{"method": tracking.ProofDoorCode, "commit": tracking.ProofCommit(id, code)}
+				w.recordID(c, id, tracking.PickupCollected, p.Number, data, code)
+				return nil
+			}
+		}
+	}
+	// The citizen signs on the screen; the image is uploaded before the
+	// event that names it.
+	sha, err := w.devices.StoreEvidence(ctx, c.user, p.Number, "signature", "image/png",
+		base64.StdEncoding.EncodeToString(demo.SignaturePNG(fmt.Sprintf("sim %d %s %s", w.cfg.Seed, p.Number, id))))
+	if err != nil {
+		w.tracef("signature image refused: %s", errs.MessageOf(err))
+		sha = fmt.Sprintf("%064x", w.rng.Uint64()) // the event then waits for an image that never comes
+	}
+	data["proof"] = map[string]any{"method": tracking.ProofSignature, "sha256": sha}
+	w.recordID(c, id, tracking.PickupCollected, p.Number, data, "")
 	return nil
 }
 
@@ -934,8 +1010,15 @@ func (w *world) deliver(ctx context.Context, c *device, ps []app.Parcel, holds f
 			if w.rng.IntN(3) == 0 {
 				w.record(c, tracking.DeliveryAttemptFailed, p.Number, map[string]any{"cause": "not_home", "action": "retry_next_day"})
 			} else {
-				w.record(c, tracking.DeliveryCompleted, p.Number, map[string]any{"verification": "proxy", "proxy_name": "Người nhà",
-					"authorisation": "GUQ-SIM", "signature_sha256": fmt.Sprintf("%064x", w.rng.Uint64())})
+				// A relative receives it with an authorisation; their
+				// signature is uploaded first.
+				sha, err := w.devices.StoreEvidence(ctx, c.user, p.Number, "signature", "image/png",
+					base64.StdEncoding.EncodeToString(demo.SignaturePNG(fmt.Sprintf("sim %d %s delivery %d", w.cfg.Seed, p.Number, p.Attempts))))
+				if err != nil {
+					return fmt.Errorf("the recipient's signature for %s held by the courier: %w", p.Number, err)
+				}
+				w.record(c, tracking.DeliveryCompleted, p.Number, map[string]any{"proof": map[string]any{"method": tracking.ProofProxy,
+					"proxy_name": "Người nhà", "authorisation": "GUQ-SIM"}, "signature_sha256": sha})
 			}
 		case "delivery_failed":
 			if p.Attempts >= tracking.DefaultPolicy.MaxAttempts {
@@ -959,7 +1042,9 @@ func (w *world) mischief(ctx context.Context, ps []app.Parcel, pend map[string]t
 	p := ps[w.rng.IntN(len(ps))]
 	w.action = "mischief on " + p.Number
 	c := w.couriers[w.rng.IntN(len(w.couriers))]
-	switch w.rng.IntN(3) {
+	switch w.rng.IntN(5) {
+	case 3, 4:
+		return w.forge(ctx, c, p)
 	case 0:
 		if h, ok := pend[p.ID]; ok && h.Receiver == c.user.Party() {
 			return w.idle(ctx) // that would be legitimate
@@ -985,12 +1070,119 @@ func (w *world) mischief(ctx context.Context, ps []app.Parcel, pend map[string]t
 	return nil
 }
 
-// record keeps an event on the courier's phone until an upload succeeds.
+// forge sends, at once, a collection or delivery that no citizen
+// confirmed to the server: the device's own claim that a check passed, a
+// door code never sent or wrong, a signature image never uploaded, the
+// QR of another person's card, an unsigned event, one signed by a key the
+// server does not know, or another courier's stop. Each must be refused
+// and change nothing.
+func (w *world) forge(ctx context.Context, c *device, p app.Parcel) error {
+	t := tracking.PickupCollected
+	if p.Leg == "return" {
+		t = tracking.DeliveryCompleted
+	}
+	id := w.newID()
+	docs := []map[string]any{{"line": 1, "count": 1}}
+	base := func() map[string]any {
+		if t == tracking.DeliveryCompleted {
+			return map[string]any{"fee_collected": 0, "signature_sha256": fmt.Sprintf("%064x", w.rng.Uint64())}
+		}
+		return map[string]any{"documents": docs, "seal_id": "NP-FORGED"}
+	}
+	data, secretValue := base(), ""
+	var raw json.RawMessage
+	kind := pickOne(w.rng, "asserted", "wrong code", "no image", "other card", "unsigned", "unknown key", "other stop")
+	switch kind {
+	case "asserted":
+		if t == tracking.PickupCollected {
+			data["method"], data["otp_verified"] = "otp", true
+		} else {
+			data["verification"] = "otp"
+		}
+	case "wrong code":
+		secretValue = fmt.Sprintf("%06d", w.rng.IntN(1e6))
+		data["proof"] = map[string]any{"method": tracking.ProofDoorCode, "commit": tracking.ProofCommit(id, secretValue)}
+	case "no image":
+		data["proof"] = map[string]any{"method": tracking.ProofSignature, "sha256": fmt.Sprintf("%064x", w.rng.Uint64())}
+	case "other card":
+		secretValue = fmt.Sprintf("%012d|%09d|NGUYEN VAN KHAC|01011990|Nam|Thái Nguyên|01012021", w.rng.Int64N(1e12), w.rng.IntN(1e9))
+		data["proof"] = map[string]any{"method": tracking.ProofCCCDQR, "commit": tracking.ProofCommit(id, secretValue)}
+	case "other stop":
+		// A genuine-looking collection with a stored signature, by the
+		// courier the stop is not planned for.
+		if p.CourierRef == c.user.StaffCode || p.Custodian == c.user.Party() {
+			return w.idle(ctx)
+		}
+		data["proof"] = map[string]any{"method": tracking.ProofSignature, "sha256": fmt.Sprintf("%064x", w.rng.Uint64())}
+	default:
+		data["proof"] = map[string]any{"method": tracking.ProofSignature, "sha256": fmt.Sprintf("%064x", w.rng.Uint64())}
+	}
+	q := w.signed(c, id, t, p.Number, data, secretValue)
+	raw = q.Raw
+	switch kind {
+	case "unsigned":
+		var m map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &m)
+		delete(m, "signature")
+		raw, _ = json.Marshal(m)
+	case "unknown key":
+		seed := sha256.Sum256([]byte(fmt.Sprintf("forger %d %d", w.cfg.Seed, w.rep.Steps)))
+		other, err := app.NewSoftDevice(c.id, seed[:])
+		if err != nil {
+			return err
+		}
+		b, _ := json.Marshal(data)
+		if raw, err = other.Event(app.SoftEvent{ID: id, Type: string(t), Number: p.Number, At: w.now, Data: json.RawMessage(b), Secret: secretValue}); err != nil {
+			return err
+		}
+	}
+	w.action = "forged " + kind + " on " + p.Number
+	w.touched[p.ID] = true
+	const counts = `SELECT (SELECT count(*) FROM events) * 1000000 + (SELECT count(*) FROM custody)`
+	before, err := w.db.CountForTest(ctx, counts)
+	if err != nil {
+		return err
+	}
+	res, err := w.sync.Apply(ctx, c.user, c.id, []json.RawMessage{raw})
+	if err != nil {
+		return fmt.Errorf("forgery %s: %w", kind, err)
+	}
+	if len(res) != 1 || res[0].Status != "rejected" || res[0].Error == nil {
+		return fmt.Errorf("forgery %q on %s (%s) came back %+v, want rejected", kind, p.Number, p.Status, res)
+	}
+	after, err := w.db.CountForTest(ctx, counts)
+	if err != nil {
+		return err
+	}
+	if after != before {
+		return fmt.Errorf("forgery %q on %s was refused but changed the ledger or custody", kind, p.Number)
+	}
+	w.rep.Rejected++
+	w.tracef("refused: %s", res[0].Error.Message)
+	return nil
+}
+
+// record keeps an event on the courier's phone, signed, until an upload
+// succeeds.
 func (w *world) record(c *device, t tracking.EventType, number string, data map[string]any) {
+	w.recordID(c, w.newID(), t, number, data, "")
+}
+
+// recordID is record with the event's id and the secret sent beside it.
+func (w *world) recordID(c *device, id string, t tracking.EventType, number string, data map[string]any, secretValue string) {
+	c.queue = append(c.queue, w.signed(c, id, t, number, data, secretValue))
+}
+
+// signed is an event as the phone sends it.
+func (w *world) signed(c *device, id string, t tracking.EventType, number string, data map[string]any, secretValue string) queued {
 	b, _ := json.Marshal(data)
 	lat, lng := 21.58+w.rng.Float64()*0.02, 105.82+w.rng.Float64()*0.02
-	c.queue = append(c.queue, app.DeviceEvent{ID: w.newID(), Type: string(t), TrackingNumber: number, At: w.now.Format(time.RFC3339),
-		Lat: &lat, Lng: &lng, Data: b})
+	ev := app.DeviceEvent{ID: id, Type: string(t), TrackingNumber: number, At: w.now.Format(time.RFC3339), Lat: &lat, Lng: &lng, Data: b, Secret: secretValue}
+	raw, err := c.soft.Event(app.SoftEvent{ID: id, Type: string(t), Number: number, At: w.now, Lat: &lat, Lng: &lng, Data: json.RawMessage(b), Secret: secretValue})
+	if err != nil {
+		panic(err) // marshalling a map of plain values cannot fail
+	}
+	return queued{DeviceEvent: ev, Raw: raw}
 }
 
 // refusal reports whether an error is the ledger refusing something it

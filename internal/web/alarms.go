@@ -23,7 +23,13 @@ type alarmsPage struct {
 	CanAck   bool
 	Scope    string
 	Rejected []app.RejectedEvent
+	// Paging of the rejected submissions: their total, the first shown
+	// (from 1), and the offsets of the pages before and after (-1: none).
+	RejectedTotal, RejectedFrom, RejectedPrev, RejectedNext int
 }
+
+// rejectedPage is how many kept rejections a page shows.
+const rejectedPage = 100
 
 func (s *Server) alarmViews(c *fiber.Ctx, as []app.Alarm) []alarmView {
 	name := s.namer(c.UserContext())
@@ -80,8 +86,23 @@ func (s *Server) alarmsPage(c *fiber.Ctx) error {
 		p.Scope = "toàn hệ thống"
 	}
 	if u.Role == app.RoleDispatcher || u.Role == app.RoleAdmin {
-		if p.Rejected, err = s.d.Queries.FindRejectedEvents(ctx, u.OfficeCode, 100); err != nil {
+		// A province's dispatcher sees every rejection of the province
+		// (couriers, offices and desks), a page at a time.
+		off, _ := strconv.Atoi(c.Query("tu_choi"))
+		off = max(off, 0)
+		f := app.RejectedFilter{Limit: rejectedPage, Offset: off}
+		if u.Role == app.RoleDispatcher {
+			f.Province = u.ProvinceCode
+		}
+		if p.Rejected, p.RejectedTotal, err = s.d.Queries.FindRejectedEvents(ctx, f); err != nil {
 			return err
+		}
+		p.RejectedFrom, p.RejectedPrev, p.RejectedNext = off+1, -1, -1
+		if off > 0 {
+			p.RejectedPrev = max(off-rejectedPage, 0)
+		}
+		if off+rejectedPage < p.RejectedTotal {
+			p.RejectedNext = off + rejectedPage
 		}
 	}
 	return s.page(c, "alarms", "Cảnh báo", p)

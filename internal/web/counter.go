@@ -62,7 +62,13 @@ type counterPage struct {
 	Summary   []fieldError
 	Reasons   map[string]string
 	WaitLimit int
+	// KeyChanges are the device keys the office's couriers registered or
+	// replaced in the last KeyChangeDays days.
+	KeyChanges []app.KeyChange
 }
+
+// KeyChangeDays is how far back the office page lists device keys.
+const KeyChangeDays = 14
 
 func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 	u := currentUser(c)
@@ -159,6 +165,11 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 			continue
 		}
 		p.Couriers = append(p.Couriers, cu)
+	}
+	if u.Role == app.RoleOffice {
+		if p.KeyChanges, err = s.d.Queries.KeyChanges(ctx, u.OfficeCode, now.AddDate(0, 0, -KeyChangeDays), 50); err != nil {
+			return p, err
+		}
 	}
 	return p, nil
 }

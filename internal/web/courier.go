@@ -24,19 +24,10 @@ func (s *Server) courierEvents(c *fiber.Ctx) error {
 	if len(b.Events) < 1 || len(b.Events) > app.MaxBatch {
 		return errs.E(errs.Invalid, "Một lần gửi có từ 1 đến %d sự kiện", app.MaxBatch).WithFields(map[string]string{"events": "1–500 sự kiện"})
 	}
-	evs := make([]app.DeviceEvent, len(b.Events))
-	for i, raw := range b.Events {
-		// A malformed event is rejected on its own; the others still go in.
-		if err := decodeJSON(raw, &evs[i]); err != nil {
-			var loose struct {
-				ID string `json:"id"`
-			}
-			_ = json.Unmarshal(raw, &loose)
-			evs[i] = app.DeviceEvent{ID: loose.ID, Type: "!invalid"}
-		}
-	}
+	// Each event is decoded, checked and, if refused, kept on its own
+	// (malformed, invalid UTF-8…): the others still go in.
 	device, _ := c.Locals(localDevice).(string) // empty for staff pages
-	res, err := s.d.Sync.Apply(c.UserContext(), currentUser(c), device, evs, b.Events)
+	res, err := s.d.Sync.Apply(c.UserContext(), currentUser(c), device, b.Events)
 	if err != nil {
 		return err
 	}
@@ -188,19 +179,29 @@ func (s *Server) communeName(code string) string {
 type keyRequest struct {
 	Alg       string `json:"alg"`
 	PublicKey string `json:"public_key"`
+	Password  string `json:"password"`
 }
 
-// courierKey registers the device's public key for signing events.
+// courierKey registers the device's public key for signing events. The
+// courier types the password again: a bearer token alone cannot replace a
+// key. 201 when a key was registered or replaced, 200 when it was already
+// the device's live key.
 func (s *Server) courierKey(c *fiber.Ctx) error {
 	var req keyRequest
 	if err := decodeJSON(c.Body(), &req); err != nil {
 		return err
 	}
 	device, _ := c.Locals(localDevice).(string)
-	if err := s.d.Devices.RegisterKey(c.UserContext(), currentUser(c), device, req.Alg, req.PublicKey); err != nil {
+	k, changed, err := s.d.Devices.RegisterKey(c.UserContext(), currentUser(c), device, req.Alg, req.PublicKey, req.Password)
+	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"device_id": device, "alg": req.Alg})
+	status := fiber.StatusOK
+	if changed {
+		status = fiber.StatusCreated
+	}
+	return c.Status(status).JSON(fiber.Map{"device_id": device, "alg": k.Alg, "fingerprint": tracking.KeyFingerprint(k.Alg, k.PublicKey),
+		"registered_at": k.CreatedAt.In(vietnam).Format(time.RFC3339)})
 }
 
 // courierDoorCode asks for a one-time code to be sent to the citizen.

@@ -48,6 +48,7 @@ type receiptPage struct {
 	Note             string
 	Verification     string
 	Authorisation    bool
+	Proof            string // which server-checked proof backs the confirmation
 	Fee              int64
 	SignedAt         time.Time
 	KeyID, PublicKey string
@@ -156,6 +157,11 @@ func (s *Server) fillReceipt(v *receiptPage, chk app.ReceiptCheck) {
 	v.Seal, v.Partial, v.Note = r.SealID, r.Partial, r.Note
 	v.Verification = tracking.Verifications[r.Verification]
 	v.Authorisation = r.Authorisation != ""
+	if r.Proof != "" {
+		v.Proof = tracking.MethodText(r.Proof, r.Kind == tracking.ReceiptPickup)
+	} else {
+		v.Proof = "Biên nhận ghi trước khi máy chủ tự kiểm tra bằng chứng xác nhận."
+	}
 	v.Fee = r.Fee
 }
 

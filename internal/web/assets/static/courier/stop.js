@@ -1,16 +1,20 @@
 // stop.js: one stop of the route. At a pickup: arrive, check the dossier's
 // documents one by one, partial pickup with a reason or a failed attempt,
 // the label's S10 number and the seal, the citizen's signature or one-time
-// code, then pickup.collected. At a delivery: out for delivery, verify the
-// recipient (one-time code, CCCD number or its last 3 digits, or a proxy
-// with an authorisation), signature or photo, fee, then delivery.completed;
-// or a failed attempt with cause and action codes.
+// code, the CCCD card's QR code or its last digits, then pickup.collected.
+// At a delivery: out for delivery, the return envelope's seal, verify the
+// recipient (one-time code, CCCD QR, CCCD number or its last 3 digits, a
+// proxy with an authorisation, or only a signature), signature or photo,
+// fee, then delivery.completed; or a failed attempt with cause and action
+// codes. The device carries each proof (a secret only as a signed
+// commitment, the value beside); the server checks it.
 
 import { html, useEffect, useRef, useState } from "../vendor/htm/standalone.module.js";
 import { etas, isVisit, visitState } from "./model.js";
 import { geoHref } from "./route.js";
 import * as s10 from "./s10.js";
-import { dropDraft, evidence, loadDraft, record, requestCode, reveal, saveDraft, setActive, state, toast } from "./store.js";
+import * as cccd from "./cccd.js";
+import { dropDraft, evidence, lastRejection, loadDraft, record, requestCode, reveal, saveDraft, setActive, state, toast } from "./store.js";
 import {
   conditions, deliveryActions, deliveryCauses, docKinds, money, pickupFailReasons, time, windowText,
 } from "./text.js";
@@ -218,7 +222,8 @@ function LabelStep({ s, number, setNumber, seal, setSeal, errors }) {
   </div>`;
 }
 
-function ConfirmStep({ s, method, setMethod, otp, setOtp, padRef, signed, setSigned, errors, partial }) {
+/** The door code: asked for online, typed when the citizen reads it out (online or not). */
+function DoorCode({ s, code, setCode, error, who }) {
   const [sent, setSent] = useState(false);
   const [sendErr, setSendErr] = useState("");
   const [busy, setBusy] = useState(false);
@@ -235,21 +240,68 @@ function ConfirmStep({ s, method, setMethod, otp, setOtp, padRef, signed, setSig
     }
   };
   return html`<div class="stack">
+    <button type="button" class="btn btn--secondary btn--block" onClick=${send} disabled=${busy || !state.online}>
+      ${sent ? "Gửi lại mã" : `Gửi mã tới điện thoại ${who}`}</button>
+    ${!state.online ? html`<p class="field__hint">Đang mất mạng: không gửi được mã mới. Nếu ${who} đã nhận mã, vẫn nhập được; máy chủ kiểm tra khi có mạng.</p>` : null}
+    ${sent ? html`<p class="notice notice--ok" role="status">Đã gửi mã tới số ${s.contact.phone}. Mã được máy chủ kiểm tra khi đồng bộ.</p>` : null}
+    ${sendErr ? html`<p class="field__error" role="alert">${sendErr}</p>` : null}
+    <${TextField} id="ma-otp" label=${`Mã 6 số ${who} đọc`} value=${code} onInput=${(v) => setCode(v.replace(/\D/g, "").slice(0, 6))}
+      inputmode="numeric" autocomplete="one-time-code" maxlength=${6} big=${true} error=${error} />
+  </div>`;
+}
+
+/** The CCCD card's QR code: scanned with the camera, or its text pasted. */
+function CCCDQR({ qr, setQr, error }) {
+  const [scan, setScan] = useState(false);
+  const card = cccd.parse(qr);
+  return html`<div class="stack">
+    ${scan
+      ? html`<${Scanner} title="Quét mã QR trên CCCD" kinds=${["qr_code"]} pick=${cccd.pick} aim="Đưa mã QR ở mặt trước thẻ CCCD vào khung hình"
+          fallback="Hãy dán nội dung mã QR." onClose=${() => setScan(false)} onCode=${(t) => { setQr(t); setScan(false); }} />`
+      : html`<button type="button" class="btn btn--secondary btn--block" onClick=${() => setScan(true)}>Quét mã QR trên CCCD</button>`}
+    ${card ? html`<p class="notice notice--ok" role="status" id="cccd-doc-duoc">Đã đọc CCCD số ${cccd.masked(card.number)} · ${card.name}. Máy chủ đối chiếu với hồ sơ khi đồng bộ.</p>` : null}
+    <${TextArea} id="qr-cccd" label="Hoặc dán nội dung mã QR" hint="12 số CCCD|số CMND cũ|họ tên|ngày sinh|giới tính|địa chỉ|ngày cấp" value=${qr}
+      onInput=${(v) => setQr(v.trim())} error=${error} />
+  </div>`;
+}
+
+/**
+ * How the citizen (or the recipient) confirms: the proofs the server checks
+ * itself. The signature pad, the door code, the CCCD QR or typed digits.
+ */
+function ConfirmStep({ s, method, setMethod, otp, setOtp, qr, setQr, digits, setDigits, padRef, setSigned, errors, partial }) {
+  return html`<div class="stack">
     <p>Công dân xác nhận đã giao ${partial ? "các giấy tờ đã kiểm (thu gom một phần)" : "đủ giấy tờ"} cho bưu tá.</p>
     <${Choices} legend="Cách xác nhận" name="cach" value=${method} onChange=${setMethod} error=${errors.method}
-      options=${[["signature", "Ký trên màn hình"], ["otp", "Đọc mã gửi tới điện thoại", "Cần có mạng để gửi mã"]]} />
+      options=${[["signature", "Ký trên màn hình"], ["door_code", "Đọc mã gửi tới điện thoại", "Gửi mã khi có mạng; nhập mã được cả khi mất mạng"],
+        ["cccd_qr", "Quét mã QR trên CCCD gắn chip"], ["id_digits", "3 số cuối CCCD", "Cách yếu nhất: chỉ khi không dùng được cách khác"]]} />
     ${method === "signature" ? html`<${SignatureField} padRef=${padRef} onChange=${setSigned} label="Công dân ký vào khung dưới đây" />
       ${errors.signature ? html`<p class="field__error" role="alert">${errors.signature}</p>` : null}` : null}
-    ${method === "otp" ? html`<div class="stack">
-      <button type="button" class="btn btn--secondary btn--block" onClick=${send} disabled=${busy || !state.online}>
-        ${sent ? "Gửi lại mã" : "Gửi mã tới điện thoại công dân"}</button>
-      ${!state.online ? html`<p class="field__hint">Đang mất mạng: không gửi được mã, hãy để công dân ký.</p>` : null}
-      ${sent ? html`<p class="notice notice--ok" role="status">Đã gửi mã tới số ${s.contact.phone}. Mã được kiểm tra khi đồng bộ.</p>` : null}
-      ${sendErr ? html`<p class="field__error" role="alert">${sendErr}</p>` : null}
-      <${TextField} id="ma-otp" label="Mã 6 số công dân đọc" value=${otp} onInput=${(v) => setOtp(v.replace(/\D/g, "").slice(0, 6))}
-        inputmode="numeric" autocomplete="one-time-code" maxlength=${6} big=${true} error=${errors.otp} />
-    </div>` : null}
+    ${method === "door_code" ? html`<${DoorCode} s=${s} code=${otp} setCode=${setOtp} error=${errors.otp} who="công dân" />` : null}
+    ${method === "cccd_qr" ? html`<${CCCDQR} qr=${qr} setQr=${setQr} error=${errors.qr} />` : null}
+    ${method === "id_digits" ? html`<${TextField} id="so-cccd" label="3 số cuối CCCD công dân đọc" value=${digits} onInput=${(v) => setDigits(v.replace(/\D/g, "").slice(0, 3))}
+        inputmode="numeric" maxlength=${3} big=${true} error=${errors.digits} />` : null}
   </div>`;
+}
+
+/** The server's reason when an earlier record of this stop was refused. */
+function Refused({ number }) {
+  const r = lastRejection(number);
+  if (!r) return null;
+  return html`<p class="notice notice--error" role="alert" id="bi-tu-choi">Lần ghi trước bị máy chủ từ chối: ${r.error.message}. Hãy làm lại.</p>`;
+}
+
+/** The secret and proof of a method, or an error for the field. */
+function proofOf(method, { otp, qr, digits }) {
+  switch (method) {
+    case "door_code":
+      return /^\d{6}$/.test(otp) ? { proof: { method }, secret: otp } : { field: "otp", error: "Nhập đủ 6 chữ số" };
+    case "cccd_qr":
+      return cccd.parse(qr) ? { proof: { method }, secret: cccd.parse(qr).text } : { field: "qr", error: "Quét mã QR trên CCCD hoặc dán đúng nội dung mã" };
+    case "id_digits":
+      return /^(\d{3}|\d{12})$/.test(digits) ? { proof: { method }, secret: digits } : { field: "digits", error: "Nhập đúng 3 số cuối (hoặc đủ 12 số) CCCD" };
+  }
+  return { proof: null };
 }
 
 function PickupFlow({ s }) {
@@ -261,6 +313,8 @@ function PickupFlow({ s }) {
   const [seal, setSeal] = useState("");
   const [method, setMethod] = useState("signature");
   const [otp, setOtp] = useState("");
+  const [qr, setQr] = useState("");
+  const [digits, setDigits] = useState("");
   const [signed, setSigned] = useState(false);
   const [errors, setErrors] = useState({});
   const [busy, setBusy] = useState(false);
@@ -314,6 +368,7 @@ function PickupFlow({ s }) {
     };
     return html`<div class="stack">
       <${Title} sub=${`Điểm ${s.stop} · ${s.tracking_number}`}>Thu gom hồ sơ</${Title}>
+      <${Refused} number=${n} />
       ${s.status === "pickup_failed" ? html`<p class="notice notice--warn">Lần trước chưa thu gom được${s.failed_reason ? `: ${(pickupFailReasons.find((r) => r[0] === s.failed_reason) || [])[1]}` : ""}.</p>` : null}
       <${Where} s=${s} />
       <${Contact} s=${s} />
@@ -404,7 +459,8 @@ function PickupFlow({ s }) {
   const submit = async () => {
     const f = {};
     if (method === "signature" && (!padRef.current || padRef.current.isEmpty())) f.signature = "Công dân chưa ký";
-    if (method === "otp" && !/^\d{6}$/.test(otp)) f.otp = "Nhập đủ 6 chữ số";
+    const pr = proofOf(method, { otp, qr, digits });
+    if (pr.error) f[pr.field] = pr.error;
     setErrors(f);
     if (Object.keys(f).length) return;
     setBusy(true);
@@ -414,20 +470,20 @@ function PickupFlow({ s }) {
         if (!v.present || !v.kindOk || v.count === 0) return { line: d.line, count: 0, condition: "missing" };
         return { line: d.line, count: v.count, condition: v.condition, kind: d.kind };
       });
-      const data = { documents, seal_id: seal.trim().toUpperCase(), method };
+      const data = { documents, seal_id: seal.trim().toUpperCase() };
       const images = [];
       if (method === "signature") {
         const im = await evidence("signature", "image/png", dataURLBytes(padRef.current.toDataURL("image/png")));
-        data.signature_sha256 = im.sha256;
+        data.proof = { method: "signature", sha256: im.sha256 };
         images.push(im);
       } else {
-        data.otp = otp;
+        data.proof = pr.proof;
       }
       if (short.length) {
         data.partial = true;
         data.partial_reason = partialReason.trim().normalize("NFC");
       }
-      await record("pickup.collected", n, data, images);
+      await record("pickup.collected", n, data, images, pr.secret || "");
       await dropDraft(n);
       await setActive("");
       toast(`Đã nhận hồ sơ ${n}. ${savedText()}`);
@@ -445,8 +501,8 @@ function PickupFlow({ s }) {
       <p>${total} bản giấy tờ${short.length ? ` · thu gom một phần (thiếu ${short.length})` : " · đủ theo danh sách"}</p>
       <p>Nhãn <strong class="mono">${number}</strong> · niêm phong <strong class="mono">${seal}</strong></p>
     </div>
-    <${ConfirmStep} s=${s} method=${method} setMethod=${setMethod} otp=${otp} setOtp=${setOtp} padRef=${padRef}
-      signed=${signed} setSigned=${setSigned} errors=${errors} partial=${short.length > 0} />
+    <${ConfirmStep} s=${s} method=${method} setMethod=${setMethod} otp=${otp} setOtp=${setOtp} qr=${qr} setQr=${setQr}
+      digits=${digits} setDigits=${setDigits} padRef=${padRef} setSigned=${setSigned} errors=${errors} partial=${short.length > 0} />
     <${Actions}>
       <button type="button" class="btn btn--secondary" onClick=${() => setStep("label")}>Quay lại</button>
       <button type="button" class="btn btn--primary" onClick=${submit} disabled=${busy}>Xác nhận đã nhận</button>
@@ -496,7 +552,9 @@ function DeliveryFlow({ s }) {
   const [step, setStep] = useState("info");
   const [verify, setVerify] = useState("");
   const [otp, setOtp] = useState("");
+  const [qr, setQr] = useState("");
   const [idText, setIdText] = useState("");
+  const [sealId, setSealId] = useState("");
   const [proxyName, setProxyName] = useState("");
   const [auth, setAuth] = useState("");
   const [proof, setProof] = useState("signature");
@@ -505,7 +563,6 @@ function DeliveryFlow({ s }) {
   const [feeOk, setFeeOk] = useState(false);
   const [errors, setErrors] = useState({});
   const [busy, setBusy] = useState(false);
-  const [sent, setSent] = useState(false);
   const padRef = useRef(null);
   const n = s.tracking_number;
   useEffect(() => {
@@ -540,6 +597,7 @@ function DeliveryFlow({ s }) {
     const canOut = s.status === "with_courier" || s.status === "delivery_failed";
     return html`<div class="stack">
       <${Title} sub=${`Điểm ${s.stop} · ${n}`}>Giao kết quả</${Title}>
+      <${Refused} number=${n} />
       ${s.status === "delivery_failed" ? html`<p class="notice notice--warn">Đã giao không thành công ${s.attempts || 1} lần.</p>` : null}
       <${Where} s=${s} />
       <${Contact} s=${s} />
@@ -554,40 +612,33 @@ function DeliveryFlow({ s }) {
   }
 
   if (step === "verify") {
-    const send = async () => {
-      try {
-        await requestCode(n);
-        setSent(true);
-        setErrors({});
-      } catch (e) {
-        setErrors({ otp: e.message });
-      }
-    };
     const next = () => {
       const f = {};
       if (!verify) f.verify = "Chọn cách xác minh";
-      if (verify === "otp" && !/^\d{6}$/.test(otp)) f.otp = "Nhập đủ 6 chữ số";
-      if (verify === "cccd" && !/^(\d{12}|\d{3})$/.test(idText)) f.id = "Nhập đủ 12 số CCCD hoặc đúng 3 số cuối";
+      const pr = proofOf(verify, { otp, qr, digits: idText });
+      if (pr.error) f[pr.field === "digits" ? "id" : pr.field] = pr.error;
       if (verify === "proxy") {
         if (!proxyName.trim()) f.proxyName = "Nhập họ tên người nhận thay";
         if (!auth.trim()) f.auth = "Nhập số giấy ủy quyền";
       }
+      if (sealId.trim() && s10.sealProblem(sealId)) f.seal = s10.sealProblem(sealId);
       setErrors(f);
+      if (verify === "signature") setProof("signature");
       if (!Object.keys(f).length) setStep("proof");
     };
     return html`<div class="stack">
       <${Title} sub=${`Điểm ${s.stop} · ${s.address.line}`}>Xác minh người nhận</${Title}>
       <${Steps} n=${1} of=${2} label="Xác minh người nhận" />
       <${Contact} s=${s} />
+      <${TextField} id="niem-phong-kq" label="Mã niêm phong trên phong bì kết quả" hint="Đọc trên dây hoặc túi niêm phong, trước khi mở" value=${sealId}
+        onInput=${setSealId} error=${errors.seal} upper=${true} maxlength=${40} />
       <${Choices} legend="Cách xác minh" name="xac-minh" value=${verify} onChange=${setVerify} error=${errors.verify}
-        options=${[["otp", "Mã gửi tới điện thoại người nhận"], ["cccd", "Số CCCD", "Đủ 12 số, hoặc 3 số cuối"], ["proxy", "Người nhận thay", "Có giấy ủy quyền"]]} />
-      ${verify === "otp" ? html`<div class="stack">
-        <button type="button" class="btn btn--secondary btn--block" onClick=${send} disabled=${!state.online}>${sent ? "Gửi lại mã" : "Gửi mã tới điện thoại"}</button>
-        ${sent ? html`<p class="notice notice--ok" role="status">Đã gửi mã tới số ${s.contact.phone}.</p>` : null}
-        <${TextField} id="ma-giao" label="Mã 6 số người nhận đọc" value=${otp} onInput=${(v) => setOtp(v.replace(/\D/g, "").slice(0, 6))}
-          inputmode="numeric" maxlength=${6} big=${true} error=${errors.otp} />
-      </div>` : null}
-      ${verify === "cccd" ? html`<${TextField} id="cccd" label="Số CCCD của người nhận" hint="12 số trên thẻ, hoặc 3 số cuối" value=${idText}
+        options=${[["door_code", "Mã gửi tới điện thoại người nhận"], ["cccd_qr", "Quét mã QR trên CCCD gắn chip"],
+          ["id_digits", "Số CCCD", "Đủ 12 số, hoặc 3 số cuối (cách yếu)"], ["proxy", "Người nhận thay", "Có giấy ủy quyền"],
+          ["signature", "Chỉ ký nhận", "Cách yếu nhất: khi người nhận không có điện thoại và CCCD"]]} />
+      ${verify === "door_code" ? html`<${DoorCode} s=${s} code=${otp} setCode=${setOtp} error=${errors.otp} who="người nhận" />` : null}
+      ${verify === "cccd_qr" ? html`<${CCCDQR} qr=${qr} setQr=${setQr} error=${errors.qr} />` : null}
+      ${verify === "id_digits" ? html`<${TextField} id="cccd" label="Số CCCD của người nhận" hint="12 số trên thẻ, hoặc 3 số cuối" value=${idText}
           onInput=${(v) => setIdText(v.replace(/\D/g, "").slice(0, 12))} inputmode="numeric" maxlength=${12} big=${true} error=${errors.id} />` : null}
       ${verify === "proxy" ? html`<div class="stack">
         <${TextField} id="nguoi-nhan-thay" label="Họ tên người nhận thay" value=${proxyName} onInput=${setProxyName} error=${errors.proxyName} />
@@ -611,13 +662,14 @@ function DeliveryFlow({ s }) {
     setBusy(true);
     try {
       const data = {};
-      if (verify === "otp") Object.assign(data, { verification: "otp", otp });
-      else if (verify === "cccd") Object.assign(data, idText.length === 12 ? { verification: "id_number", id_number: idText } : { verification: "id_number", id_last3: idText });
-      else Object.assign(data, { verification: "proxy", proxy_name: proxyName.trim().normalize("NFC"), authorisation: auth.trim().normalize("NFC") });
+      const pr = proofOf(verify, { otp, qr, digits: idText });
+      if (verify === "proxy") data.proof = { method: "proxy", proxy_name: proxyName.trim().normalize("NFC"), authorisation: auth.trim().normalize("NFC") };
+      else if (pr.proof) data.proof = pr.proof;
       const images = [];
       if (proof === "signature") {
         const im = await evidence("signature", "image/png", dataURLBytes(padRef.current.toDataURL("image/png")));
-        data.signature_sha256 = im.sha256;
+        if (verify === "signature") data.proof = { method: "signature", sha256: im.sha256 };
+        else data.signature_sha256 = im.sha256;
         images.push(im);
       } else {
         const im = await evidence("photo", "image/jpeg", photo);
@@ -625,7 +677,8 @@ function DeliveryFlow({ s }) {
         images.push(im);
       }
       data.fee_collected = s.fee > 0 ? s.fee : 0;
-      await record("delivery.completed", n, data, images);
+      if (sealId.trim()) data.seal_id = sealId.trim().toUpperCase();
+      await record("delivery.completed", n, data, images, pr.secret || "");
       await setActive("");
       toast(`Đã giao kết quả ${n}. ${savedText()}`);
       goRoute();
@@ -638,8 +691,9 @@ function DeliveryFlow({ s }) {
   return html`<div class="stack">
     <${Title} sub=${`Điểm ${s.stop} · ${s.address.line}`}>Ký nhận kết quả</${Title}>
     <${Steps} n=${2} of=${2} label="Ký nhận kết quả" />
-    <${Choices} legend="Bằng chứng đã giao" name="bang-chung" value=${proof} onChange=${setProof} error=${errors.proof}
-      options=${[["signature", "Người nhận ký trên màn hình"], ["photo", "Chụp ảnh người nhận với kết quả"]]} />
+    ${verify === "signature" ? html`<p>Người nhận ký trên màn hình: chữ ký là bằng chứng xác nhận.</p>` : html`<${Choices} legend="Bằng chứng đã giao" name="bang-chung" value=${proof} onChange=${setProof} error=${errors.proof}
+      options=${[["signature", "Người nhận ký trên màn hình"], ["photo", "Chụp ảnh người nhận với kết quả"]]} />`}
+    ${verify === "signature" && errors.proof ? html`<p class="field__error" role="alert">${errors.proof}</p>` : null}
     ${proof === "signature" ? html`<${SignatureField} padRef=${padRef} onChange=${setSigned} label="Người nhận ký vào khung dưới đây" />` : null}
     ${proof === "photo" ? html`<${PhotoField} onPhoto=${setPhoto} />` : null}
     ${s.fee > 0 ? html`<${Check} checked=${feeOk} onChange=${(v) => { setFeeOk(v); if (v) setErrors(Object.assign({}, errors, { fee: "" })); }} name="da-thu">Đã thu đủ ${money(s.fee)}</${Check}>

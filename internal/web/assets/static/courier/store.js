@@ -135,8 +135,10 @@ async function ensureDevice() {
 }
 
 /**
- * What the device signs (internal/app/device.go SignedText): the fields as
- * the exact JSON texts sent, strings as their value, a missing lat/lng as "".
+ * What the device signs (tracking.SignedText, docs/ledger-format.md): the
+ * fields as the exact JSON texts sent, strings as their value, a missing
+ * lat/lng as "". The event's "secret" (a door code, a CCCD QR text, typed
+ * digits) is not part of it: the data carries only its commitment.
  */
 export function signedText(ev) {
   const num = (v) => (v === undefined || v === null ? "" : JSON.stringify(v));
@@ -146,6 +148,19 @@ export function signedText(ev) {
 async function sign(privateKey, ev) {
   const sig = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, new TextEncoder().encode(signedText(ev)));
   return base64(sig); // raw r‖s, 64 bytes
+}
+
+/** Hex SHA-256 of a text. */
+async function sha256hex(text) {
+  return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/**
+ * The commitment the device signs instead of a secret: hex SHA-256 of the
+ * event id, a colon and the value (tracking.ProofCommit).
+ */
+export async function proofCommit(id, value) {
+  return sha256hex(String(id).toLowerCase() + ":" + value);
 }
 
 /** A short fingerprint of the device's public key, to show. */
@@ -163,9 +178,10 @@ export async function login(username, password) {
   const tok = await api("POST", "/api/v1/auth/token", { username: username.trim(), password, device_id: device.id }, { auth: false });
   const session = { token: tok.token, expires_at: tok.expires_at, courier: tok.courier, username: tok.courier.username, needsLogin: false };
   state.session = session;
-  // The same key is registered again at every sign-in, so events signed
-  // before a token expired still verify.
-  await api("POST", "/api/v1/courier/device-key", { alg: device.alg, public_key: device.publicKey });
+  // The key is registered with the password typed at sign-in (a bearer
+  // token alone cannot register or replace it). The same key again changes
+  // nothing, so events signed before a token expired still verify.
+  await api("POST", "/api/v1/courier/device-key", { alg: device.alg, public_key: device.publicKey, password });
   await S.kvPut("session", session);
   state.device = { id: device.id, alg: device.alg, publicKey: device.publicKey };
   if (navigator.storage && navigator.storage.persist) {
@@ -180,6 +196,27 @@ export async function login(username, password) {
   loadRoute();
   requestSync({ force: true });
   return session;
+}
+
+/**
+ * Makes a new key pair for this device and registers it, replacing the old
+ * one (the server revokes it): the courier types the password again. Only
+ * with nothing waiting to be sent: events signed with the old key would be
+ * refused.
+ */
+export async function replaceKey(password) {
+  if (!state.session) throw new Error("Cần đăng nhập");
+  if ((await S.listOutbox()).some((it) => it.username === state.session.username)) {
+    throw new Error("Còn việc chưa gửi, đã ký bằng khóa hiện tại: gửi hết trước khi thay khóa.");
+  }
+  const old = await S.kvGet("device");
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+  const spki = base64(await crypto.subtle.exportKey("spki", pair.publicKey));
+  await api("POST", "/api/v1/courier/device-key", { alg: "ES256", public_key: spki, password });
+  const d = { id: old.id, alg: "ES256", privateKey: pair.privateKey, publicKey: spki, created: rfc3339() };
+  await S.kvPut("device", d);
+  state.device = { id: d.id, alg: d.alg, publicKey: d.publicKey };
+  emit();
 }
 
 /** Signs out (the outbox, device key and rejected list stay). */
@@ -246,7 +283,12 @@ export async function loadRoute() {
   }
   try {
     const date = today();
+    // The route is the server's state when it was asked for: the courier's
+    // events sent after that are laid over it (a fetch that started before
+    // an upload and ended after it must not hide what the upload did).
+    const asked = Date.now();
     const data = await api("GET", "/api/v1/courier/route?date=" + date);
+    if (state.routeRaw && state.routeRaw.date === date && state.routeRaw.fetchedAt > asked) return; // a newer answer came first
     if (state.routeRaw && state.routeRaw.date === date) {
       const since = new Date(date + "T00:00:00").getTime();
       const mine = (await S.listSent()).filter((x) => x.sentAt >= since && x.username === state.session.username).sort((a, b) => a.seq - b.seq);
@@ -255,7 +297,7 @@ export async function loadRoute() {
       const waitingEvents = (await S.listOutbox()).filter((x) => x.kind === "event" && x.username === state.session.username).map((x) => x.event);
       data.stops = keepDone(state.routeRaw.data.stops, data.stops || [], [...mine.map((x) => x.event), ...waitingEvents]);
     }
-    const rec = { date, fetchedAt: Date.now(), data };
+    const rec = { date, fetchedAt: asked, data };
     await (await S.db()).put("routes", rec);
     state.routeRaw = rec;
     state.routeError = "";
@@ -297,9 +339,11 @@ export async function evidence(kind, contentType, bytes) {
 /**
  * Records one event: signs it, stores it (with the images it names, before
  * it) in the outbox in one transaction, updates the screen and asks for a
- * sync. Returns the event.
+ * sync. With a secret (the door code the citizen read out, the CCCD QR
+ * text, typed digits), data.proof gets its commitment and the value goes
+ * beside the signed fields, for the server to check. Returns the event.
  */
-export async function record(type, number, data, images = []) {
+export async function record(type, number, data, images = [], secret = "") {
   const session = state.session;
   const device = await S.kvGet("device");
   if (!session || !device) throw new Error("Cần đăng nhập");
@@ -308,8 +352,10 @@ export async function record(type, number, data, images = []) {
     ev.lat = lastFix.lat;
     ev.lng = lastFix.lng;
   }
+  if (secret) data.proof = Object.assign({}, data.proof, { commit: await proofCommit(ev.id, secret) });
   ev.data = data;
   ev.signature = await sign(device.privateKey, ev);
+  if (secret) ev.secret = secret;
   const items = images.map((im) => ({
     kind: "evidence", username: session.username, number, sha256: im.sha256,
     evidence: { tracking_number: number, kind: im.kind, content_type: im.contentType, data: im.base64 },
@@ -387,6 +433,11 @@ export async function requestSync({ force = false } = {}) {
   if (r && (r.accepted || r.duplicate)) await loadRoute();
   if (r && r.rejected) toast(`${r.rejected} việc bị máy chủ từ chối: xem mục Đồng bộ`, "error");
   return r;
+}
+
+/** The latest refusal of an event of this parcel still shown, if any. */
+export function lastRejection(number) {
+  return state.rejected.find((r) => r.kind === "event" && r.event && r.event.tracking_number === number) || null;
 }
 
 /** Hides a rejected item on this device. */

@@ -177,6 +177,13 @@
 
   const retryCodes = new Set(["unavailable", "internal", "rate_limited"]);
 
+  /** The event as kept after it was answered: without its secret. */
+  function kept(ev) {
+    const out = Object.assign({}, ev);
+    delete out.secret;
+    return out;
+  }
+
   /** Sends one batch of events; returns false when the run must stop. */
   async function postEvents(session, batch, out) {
     const body = JSON.stringify({ events: batch.map((it) => it.event) });
@@ -212,7 +219,7 @@
       }
       if (r.status === "accepted" || r.status === "duplicate") {
         tx.objectStore("outbox").delete(it.seq);
-        tx.objectStore("sent").put({ id: it.event.id, seq: it.seq, username: it.username, event: it.event, status: r.status, sentAt: now });
+        tx.objectStore("sent").put({ id: it.event.id, seq: it.seq, username: it.username, event: kept(it.event), status: r.status, recordedAs: r.recorded_as || "", sentAt: now });
         out[r.status]++;
       } else if (r.error && retryCodes.has(r.error.code)) {
         // The server could not keep it: try again later.
@@ -223,7 +230,7 @@
       } else {
         tx.objectStore("outbox").delete(it.seq);
         tx.objectStore("rejected").put({
-          id: it.event.id, kind: "event", username: it.username, event: it.event,
+          id: it.event.id, kind: "event", username: it.username, event: kept(it.event),
           error: r.error || { code: "rejected", message: "Bị từ chối" }, at: now,
         });
         out.rejected++;

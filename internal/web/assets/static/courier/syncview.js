@@ -2,9 +2,60 @@
 // the device's key and storage, sign-out.
 
 import { html, useEffect, useState } from "../vendor/htm/standalone.module.js";
-import { dismissRejected, keyFingerprint, logout, requestSync, state } from "./store.js";
+import { dismissRejected, keyFingerprint, logout, replaceKey, requestSync, state, toast } from "./store.js";
 import { ago, eventLabels, time } from "./text.js";
-import { Title } from "./widgets.js";
+import { TextField, Title } from "./widgets.js";
+
+/** Replacing the device's signing key: the password typed again. */
+function ReplaceKey({ pending }) {
+  const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  if (!open) {
+    return html`<button type="button" class="btn btn--ghost btn--block" onClick=${() => setOpen(true)} disabled=${pending > 0 || !state.online}>Thay khóa ký của máy</button>
+      ${pending > 0 ? html`<p class="field__hint">Gửi hết các việc đang chờ trước khi thay khóa.</p>` : null}`;
+  }
+  const submit = async (e) => {
+    e.preventDefault();
+    if (!password) {
+      setError("Nhập mật khẩu");
+      return;
+    }
+    setBusy(true);
+    setError("");
+    try {
+      await replaceKey(password);
+      setOpen(false);
+      setPassword("");
+      toast("Đã thay khóa ký. Bưu cục được thông báo.");
+    } catch (x) {
+      setError(x.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<form class="stack card" onSubmit=${submit} novalidate>
+    <p>Khóa mới thay khóa cũ (bị thu hồi, không xóa). Bưu cục thấy lần thay khóa này.</p>
+    <${TextField} id="mat-khau-khoa" label="Nhập lại mật khẩu" type="password" value=${password} onInput=${setPassword} error=${error} autocomplete="current-password" />
+    <div class="row">
+      <button type="button" class="btn btn--secondary" onClick=${() => setOpen(false)}>Hủy</button>
+      <button type="submit" class="btn btn--primary" disabled=${busy}>${busy ? "Đang đăng ký…" : "Thay khóa"}</button>
+    </div>
+  </form>`;
+}
+
+// Names of the fields the server explains, for the courier.
+const fieldNames = { secret: "Giá trị đã nhập", at: "Thời điểm", lat: "Vị trí", lng: "Vị trí", "data.proof.sha256": "Ảnh chữ ký",
+  "data.signature_sha256": "Ảnh chữ ký", "data.photo_sha256": "Ảnh chụp", "data.seal_id": "Mã niêm phong", tracking_number: "Số hiệu" };
+
+/** The server's per-field reasons that add to its message. */
+function fieldText(err) {
+  return Object.entries(err.fields || {})
+    .filter(([, v]) => v && v !== err.message)
+    .map(([k, v]) => `${fieldNames[k] || k}: ${v}`)
+    .join("; ");
+}
 
 function itemText(it) {
   if (it.kind === "evidence") return it.evidence.kind === "photo" ? "Ảnh người nhận" : "Ảnh chữ ký";
@@ -50,7 +101,7 @@ export function SyncScreen() {
       <ul class="list">${state.rejected.map((r) => html`<li class="list__row list__row--rejected" key=${r.id} data-id=${r.id}>
           <span><strong>${r.kind === "evidence" ? "Ảnh" : eventLabels[r.event.type] || r.event.type}</strong> · <span class="mono">${r.kind === "evidence" ? r.number : r.event.tracking_number}</span></span>
           <span class="reason">${r.error.message}</span>
-          ${r.error.fields ? html`<span class="muted small">${Object.entries(r.error.fields).map(([k, v]) => `${k}: ${v}`).join("; ")}</span>` : null}
+          ${fieldText(r.error) ? html`<span class="muted small">${fieldText(r.error)}</span>` : null}
           <button type="button" class="btn btn--ghost" onClick=${() => dismissRejected(r.id)}>Đã biết, ẩn<span class="visually-hidden"> ${r.id}</span></button>
         </li>`)}</ul>
     </section>` : null}
@@ -73,6 +124,7 @@ export function SyncScreen() {
         <dt>Lưu trữ</dt><dd>${state.persisted ? "Được giữ lâu dài" : "Trình duyệt có thể xóa khi máy đầy: hãy cài ứng dụng ra màn hình chính"}</dd>
         <dt>Phiên bản</dt><dd class="mono small">${document.body.dataset.version}</dd>
       </dl>
+      <${ReplaceKey} pending=${events.length} />
       <button type="button" class="btn btn--secondary btn--block" onClick=${out}>Đăng xuất</button>
     </section>
   </div>`;

@@ -62,8 +62,9 @@ export function TextField({ label, value, onInput, error, hint, type = "text", i
 }
 
 /** A multi-line text input. */
-export function TextArea({ label, value, onInput, error, hint, required }) {
-  const id = useId("vb");
+export function TextArea({ label, value, onInput, error, hint, required, id: given }) {
+  const auto = useId("vb");
+  const id = given || auto;
   const errId = id + "-loi";
   return html`<div class=${"field" + (error ? " field--error" : "")}>
     <label class="field__label" for=${id}>${label}${required ? html` <span class="field__req">(bắt buộc)</span>` : null}</label>
@@ -187,8 +188,7 @@ export function prepareScanner() {
   }
 }
 
-async function formats() {
-  const want = ["code_128", "qr_code"];
+async function formats(want = ["code_128", "qr_code"]) {
   try {
     const have = await globalThis.BarcodeDetector.getSupportedFormats();
     const both = want.filter((f) => have.includes(f));
@@ -199,10 +199,12 @@ async function formats() {
 }
 
 /**
- * Reads a label with the camera: the Code 128 (the number) or the QR code
- * (the tracking URL). onCode(number) with the first valid S10 number seen.
+ * Reads a code with the camera. By default a label: the Code 128 (the
+ * number) or the QR code (the tracking URL); onCode(number) with the first
+ * valid S10 number seen. With pick (rawValue → value or null) and kinds
+ * (BarcodeDetector formats), anything else, e.g. a CCCD card's QR code.
  */
-export function Scanner({ onCode, onClose, title }) {
+export function Scanner({ onCode, onClose, title, pick = findS10, kinds, aim = "Đưa mã vạch trên nhãn vào khung hình", fallback = "Hãy nhập số hiệu bằng tay." }) {
   const video = useRef(null);
   const [msg, setMsg] = useState("Đang mở máy ảnh…");
   const [failed, setFailed] = useState(false);
@@ -221,14 +223,14 @@ export function Scanner({ onCode, onClose, title }) {
         const v = video.current;
         v.srcObject = stream;
         await v.play();
-        const det = new globalThis.BarcodeDetector({ formats: await formats() });
-        setMsg("Đưa mã vạch trên nhãn vào khung hình");
+        const det = new globalThis.BarcodeDetector({ formats: await formats(kinds) });
+        setMsg(aim);
         const loop = async () => {
           if (stopped) return;
           try {
             if (v.readyState >= 2) {
               for (const b of await det.detect(v)) {
-                const n = findS10(b.rawValue);
+                const n = pick(b.rawValue);
                 if (n && !stopped) {
                   stopped = true;
                   if (navigator.vibrate) navigator.vibrate(80);
@@ -245,7 +247,7 @@ export function Scanner({ onCode, onClose, title }) {
         loop();
       } catch (e) {
         setFailed(true);
-        setMsg("Không mở được máy ảnh. Hãy nhập số hiệu bằng tay.");
+        setMsg("Không mở được máy ảnh. " + fallback);
       }
     })();
     return () => {
