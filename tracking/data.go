@@ -27,6 +27,7 @@ var DeliveryCauses = map[string]string{
 	"id_mismatch":       "Không xác minh được người nhận",
 	"no_fee":            "Người nhận chưa thanh toán phí",
 	"unreachable_phone": "Không liên lạc được",
+	"seal_broken":       "Niêm phong bị rách hoặc không khớp",
 	"other":             "Lý do khác",
 }
 
@@ -107,6 +108,14 @@ type Released struct {
 	To       string `json:"to"` // party kind:ref
 	Manifest string `json:"manifest,omitempty"`
 	Handoff  string `json:"handoff,omitempty"` // set by the server
+	SealID   string `json:"seal_id,omitempty"` // the desk seals the result it hands to the post
+}
+
+// Recalled is handoff.recalled data: a dispatcher withdraws a release its
+// receiver never confirmed.
+type Recalled struct {
+	Handoff string `json:"handoff,omitempty"`
+	Reason  string `json:"reason"`
 }
 
 // Confirmed is handoff.confirmed data (and, with Problem, handoff.disputed).
@@ -143,6 +152,7 @@ type Delivered struct {
 	SignatureSHA  string `json:"signature_sha256,omitempty"`
 	PhotoSHA      string `json:"photo_sha256,omitempty"`
 	FeeCollected  int64  `json:"fee_collected"`
+	SealID        string `json:"seal_id,omitempty"` // read on the result's envelope at the door
 }
 
 // Cancelled is parcel.cancelled data.
