@@ -17,6 +17,7 @@ const (
 	AlarmDeadline = "deadline_risk"
 	AlarmUnzoned  = "outside_zone"
 	AlarmIncident = "incident_open"
+	AlarmManifest = "manifest_open"
 )
 
 // AlarmLabel is a kind's Vietnamese name.
@@ -34,6 +35,8 @@ func AlarmLabel(kind string) string {
 		return "Địa chỉ ngoài vùng phục vụ của mọi bưu cục"
 	case AlarmIncident:
 		return "Sai lệch khi bàn giao, chưa xử lý"
+	case AlarmManifest:
+		return "Bảng kê quá hạn mà bên nhận chưa xác nhận đủ"
 	}
 	return kind
 }

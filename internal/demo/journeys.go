@@ -152,14 +152,14 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 			if p.s == unconfirmed {
 				continue
 			}
-			if _, err := hops.Receive(ctx, office, n, false, nil, ""); err != nil {
+			if _, err := hops.Receive(ctx, office, app.LineInput{Number: n, Result: app.LineReceived, SealID: seal}, false); err != nil {
 				return made, err
 			}
 			if p.s == atOffice {
 				continue
 			}
 			clk.t = clk.t.Add(3 * time.Hour)
-			if _, res, err := hops.Release(ctx, office, courier, []string{n}); err != nil || res[0].Err != nil {
+			if _, res, err := hops.Release(ctx, office, courier, []app.ReleaseItem{{Number: n}}); err != nil || res[0].Err != nil {
 				return made, fmt.Errorf("demo run: %v %v", err, res)
 			}
 			if err := rec(n, tracking.HandoffConfirmed, courier, map[string]any{"seal_intact": true}); err != nil {
@@ -176,7 +176,8 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 				got = append([]tracking.DocCount(nil), counts...)
 				got[len(got)-1].Count, got[len(got)-1].Condition = 0, "missing"
 			}
-			if _, err := hops.Receive(ctx, desk, n, false, got, ""); err != nil {
+			// A short count is a dispute the clerk confirms.
+			if _, err := hops.Receive(ctx, desk, app.LineInput{Number: n, Result: app.LineReceived, SealID: seal, Counts: got}, true); err != nil {
 				return made, err
 			}
 			if p.s == disputed {
@@ -226,7 +227,8 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 				continue
 			}
 			rn := ret.Number
-			if _, res, err := hops.Release(ctx, desk, courier, []string{rn}); err != nil || res[0].Err != nil {
+			resultSeal := fmt.Sprintf("KQ-%06d", 300000+made)
+			if _, res, err := hops.Release(ctx, desk, courier, []app.ReleaseItem{{Number: rn, SealID: resultSeal}}); err != nil || res[0].Err != nil {
 				return made, fmt.Errorf("demo result run: %v %v", err, res)
 			}
 			if err := rec(rn, tracking.HandoffConfirmed, courier, map[string]any{"seal_intact": true}); err != nil {
@@ -261,14 +263,14 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 					return made, err
 				}
 				if err := rec(rn, tracking.DeliveryCompleted, courier, tracking.Delivered{Verification: "id_number", IDLast3: req.Citizen.IDNumber[9:],
-					SignatureSHA: strings.Repeat("cd", 32), FeeCollected: ret.FeeAmount}); err != nil {
+					SignatureSHA: strings.Repeat("cd", 32), FeeCollected: ret.FeeAmount, SealID: resultSeal}); err != nil {
 					return made, err
 				}
 			case backToDesk:
 				if err := rec(rn, tracking.HandoffReleased, courier, tracking.Released{To: "desk:TN-TTPVHCC"}); err != nil {
 					return made, err
 				}
-				if _, err := hops.Receive(ctx, desk, rn, false, nil, ""); err != nil {
+				if _, err := hops.Receive(ctx, desk, app.LineInput{Number: rn, Result: app.LineReceived, SealID: resultSeal}, false); err != nil {
 					return made, err
 				}
 			}
