@@ -341,7 +341,8 @@ func TestCourierAppOffline(t *testing.T) {
 }
 
 // courierResults registers n results without a known pickup (the citizen
-// and address given by the portal) and has the desk hand them to buuta1.
+// and address given by the portal) and has the desk seal them (KQ-1…) and
+// hand them to buuta1.
 func (e *testEnv) courierResults(t *testing.T, n int) []string {
 	t.Helper()
 	portal := e.portal()
@@ -359,7 +360,11 @@ func (e *testEnv) courierResults(t *testing.T, n int) []string {
 		out = append(out, ret["tracking_number"])
 	}
 	desk := e.login("motcua")
-	if code, page := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": out, "courier": {"BUUTA1"}}); code != 200 || !strings.Contains(page, "Đã lập bảng kê") {
+	form := url.Values{"numbers": out, "courier": {"BUUTA1"}}
+	for i, n := range out {
+		form.Set("seal_"+n, fmt.Sprintf("KQ-%d", i+1))
+	}
+	if code, page := desk.postForm("/mot-cua/chuyen", form); code != 200 || !strings.Contains(page, "Đã lập bảng kê") {
 		t.Fatalf("desk release: %d", code)
 	}
 	return out
@@ -381,7 +386,8 @@ func TestCourierAppDelivery(t *testing.T) {
 	if err := os.WriteFile(photo, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	res := e.browser("courier-delivery", map[string]any{"username": "buuta1", "password": "mat-khau-buuta1", "numbers": numbers, "photo": photo})
+	res := e.browser("courier-delivery", map[string]any{"username": "buuta1", "password": "mat-khau-buuta1", "numbers": numbers,
+		"seals": []string{"KQ-1", "KQ-2"}, "photo": photo})
 	var out struct {
 		Delivered, Failed string
 	}
@@ -395,8 +401,9 @@ func TestCourierAppDelivery(t *testing.T) {
 		t.Error("first result not delivered")
 	}
 	if n := e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id JOIN evidence v ON encode(v.sha256, 'hex') = e.data->>'photo_sha256'
-		WHERE p.tracking_number = ? AND e.type = 'delivery.completed' AND e.data->>'verification' = 'id_number' AND (e.data->>'fee_collected')::int = 30000 AND v.kind = 'photo'`, numbers[0]); n != 1 {
-		t.Error("delivery.completed without the CCCD check, the photo or the fee")
+		WHERE p.tracking_number = ? AND e.type = 'delivery.completed' AND e.data->>'verification' = 'id_number' AND (e.data->>'fee_collected')::int = 30000 AND v.kind = 'photo'
+		AND e.data->>'seal_id' = 'KQ-1'`, numbers[0]); n != 1 {
+		t.Error("delivery.completed without the CCCD check, the photo, the fee or the seal read at the door")
 	}
 	if n := e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE p.tracking_number = ? AND e.type = 'delivery.attempt_failed'
 		AND e.data->>'cause' = 'not_home' AND e.data->>'action' = 'retry_next_day'`, numbers[1]); n != 1 {

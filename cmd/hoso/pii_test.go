@@ -154,7 +154,7 @@ func piiJourneys(t *testing.T, e *testEnv) {
 	_, res = courier.send(ev("handoff.released", n, map[string]any{"to": "desk:TN-TTPVHCC"}))
 	wantStatuses(t, "release to the desk", res, "accepted")
 	desk := e.login("motcua")
-	res = desk.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true, "documents": docs}),
+	res = desk.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true, "seal_id": "NP-PII-1", "documents": docs}),
 		ev("desk.accepted", n, map[string]any{}))
 	wantStatuses(t, "desk receives and accepts", res, "accepted", "accepted")
 
@@ -183,14 +183,14 @@ func piiJourneys(t *testing.T, e *testEnv) {
 	var ret map[string]string
 	r.json(t, &ret)
 	rn := ret["tracking_number"]
-	if st, _ := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}}); st != 200 {
+	if st, _ := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}, "seal_" + rn: {"KQ-PII-1"}}); st != 200 {
 		t.Fatalf("desk release: %d", st)
 	}
 	_, res = courier.send(ev("handoff.confirmed", rn, map[string]any{"seal_intact": true}), ev("delivery.out", rn, map[string]any{}))
 	wantStatuses(t, "courier takes the result", res, "accepted", "accepted")
-	_, res = courier.send(ev("delivery.completed", rn, map[string]any{"id_number": id[1], "signature_sha256": strings.Repeat("34", 32)}))
+	_, res = courier.send(ev("delivery.completed", rn, map[string]any{"id_number": id[1], "signature_sha256": strings.Repeat("34", 32), "seal_id": "KQ-PII-1"}))
 	wantStatuses(t, "wrong CCCD at the door", res, "rejected")
-	_, res = courier.send(ev("delivery.completed", rn, map[string]any{"id_number": id[3], "signature_sha256": strings.Repeat("34", 32)}))
+	_, res = courier.send(ev("delivery.completed", rn, map[string]any{"id_number": id[3], "signature_sha256": strings.Repeat("34", 32), "seal_id": "KQ-PII-1"}))
 	wantStatuses(t, "right CCCD at the door", res, "accepted")
 }
 

@@ -24,7 +24,7 @@ func deliveredJourney(t *testing.T, e *testEnv, code string) (string, string) {
 	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-2001", "method": "signature", "signature_sha256": strings.Repeat("12", 32)}),
 		ev("handoff.released", n, map[string]any{"to": "desk:TN-TTPVHCC"}))
 	wantStatuses(t, "collect, release to the desk", res, "accepted", "accepted")
-	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
+	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "dem": {"1"}, "seal": {"intact"}, "seal_id": {"NP-2001"}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
 		t.Fatal("desk count not accepted")
 	}
 	if code, _ := desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {"2026-12-20"}}); code != 200 {
@@ -38,11 +38,11 @@ func deliveredJourney(t *testing.T, e *testEnv, code string) (string, string) {
 	var ret map[string]string
 	r.json(t, &ret)
 	rn := ret["tracking_number"]
-	if c, page := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}}); c != 200 || !strings.Contains(page, "Đã lập bảng kê") {
+	if c, page := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}, "seal_" + rn: {"KQ-2001"}}); c != 200 || !strings.Contains(page, "Đã lập bảng kê") {
 		t.Fatalf("desk release: %d", c)
 	}
 	_, res = courier.send(ev("handoff.confirmed", rn, map[string]any{"seal_intact": true}), ev("delivery.out", rn, map[string]any{}),
-		ev("delivery.completed", rn, map[string]any{"verification": "id_number", "id_number": "019090001234", "signature_sha256": strings.Repeat("34", 32), "fee_collected": 50000}))
+		ev("delivery.completed", rn, map[string]any{"verification": "id_number", "id_number": "019090001234", "signature_sha256": strings.Repeat("34", 32), "fee_collected": 50000, "seal_id": "KQ-2001"}))
 	wantStatuses(t, "deliver", res, "accepted", "accepted", "accepted")
 	return n, rn
 }

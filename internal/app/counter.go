@@ -379,7 +379,8 @@ func UnmarshalDraft(b []byte) (CounterInput, error) {
 }
 
 // ManifestFor loads a manifest for its receiver (the user's office or desk)
-// or its giver. Anyone else gets the answer an unknown code gets.
+// or its giver. Anyone else gets the answer an unknown code gets (404):
+// nothing of another unit's manifest is revealed.
 func (h *Hops) ManifestFor(ctx context.Context, u User, code string) (Manifest, []ManifestLine, error) {
 	me, err := counterParty(u)
 	if err != nil {
@@ -387,7 +388,7 @@ func (h *Hops) ManifestFor(ctx context.Context, u User, code string) (Manifest, 
 	}
 	m, lines, err := h.Store.FindManifest(ctx, strings.TrimSpace(code))
 	if errs.Is(err, errs.NotFound) || (err == nil && m.Receiver != me && m.Giver != me) {
-		return Manifest{}, nil, errs.E(errs.Forbidden, "Không có bảng kê %q nào giao cho hoặc do đơn vị bạn lập", code)
+		return Manifest{}, nil, errs.E(errs.NotFound, "Không có bảng kê %q nào giao cho hoặc do đơn vị bạn lập", code)
 	}
 	return m, lines, err
 }

@@ -25,7 +25,9 @@ type PartyStore interface {
 //   - a post office releases only to its own couriers, or to the desk run of
 //     the dossier's desk;
 //   - a desk hands a result only to the post of the parcel: the office that
-//     serves the citizen's address or one of its couriers;
+//     serves the citizen's address or one of its couriers (an address in no
+//     office's zone: an office of the desk's province or one of its
+//     couriers);
 //   - a courier releases to an office (its own or the parcel's), to the
 //     dossier's desk, or to another courier of its office.
 //
@@ -69,6 +71,25 @@ func (s *HandoffScope) Guard(ctx context.Context) func(LockedParcel, EventInput)
 		}
 		places[p] = ok
 		return ok
+	}
+	provinces := map[tracking.Party]string{}
+	provinceOf := func(p tracking.Party) string {
+		if v, ok := provinces[p]; ok {
+			return v
+		}
+		v := ""
+		switch p.Kind {
+		case tracking.PartyOffice:
+			if o, err := s.Store.FindOffice(ctx, p.Ref); err == nil {
+				v = o.ProvinceCode
+			}
+		case tracking.PartyDesk:
+			if d, err := s.Store.FindDesk(ctx, p.Ref); err == nil {
+				v = d.ProvinceCode
+			}
+		}
+		provinces[p] = v
+		return v
 	}
 	return func(lp LockedParcel, in EventInput) error {
 		if in.Type != tracking.HandoffReleased {
@@ -127,16 +148,26 @@ func (s *HandoffScope) Guard(ctx context.Context) func(LockedParcel, EventInput)
 				return outside("bưu cục chỉ bàn giao cho bưu tá của mình hoặc chuyến đến nơi tiếp nhận của hồ sơ")
 			}
 		case tracking.PartyDesk:
+			if to.Kind == tracking.PartyDesk {
+				return outside("bộ phận một cửa chỉ giao kết quả cho bưu điện")
+			}
 			if p.OfficeCode == "" {
-				return outside("địa chỉ trả kết quả chưa thuộc vùng của bưu cục nào: báo điều phối viên xếp vùng")
+				// An address in no office's zone: the post of the desk's
+				// province.
+				office := to.Ref
+				if receiver != nil {
+					office = receiver.OfficeCode
+				}
+				if provinceOf(tracking.Party{Kind: tracking.PartyOffice, Ref: office}) != provinceOf(in.Actor) || office == "" {
+					return outside("kết quả chỉ giao cho bưu điện trong tỉnh của nơi tiếp nhận")
+				}
+				break
 			}
 			switch {
 			case to.Kind == tracking.PartyCourier && receiver.OfficeCode != p.OfficeCode:
 				return outside("kết quả chỉ giao cho bưu tá của bưu cục phụ trách địa chỉ trả kết quả")
 			case to.Kind == tracking.PartyOffice && to.Ref != p.OfficeCode:
 				return outside("kết quả chỉ giao cho bưu cục phụ trách địa chỉ trả kết quả")
-			case to.Kind == tracking.PartyDesk:
-				return outside("bộ phận một cửa chỉ giao kết quả cho bưu điện")
 			}
 		case tracking.PartyCourier:
 			me := user(in.Actor.Ref)

@@ -228,6 +228,16 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 			}
 			rn := ret.Number
 			resultSeal := fmt.Sprintf("KQ-%06d", 300000+made)
+			// The desk hands a result to the post of its address: a courier
+			// of the office serving it.
+			courier := courier
+			switch ret.OfficeCode {
+			case "", "BC-05443":
+			case "BC-05488":
+				courier.Ref = "BUUTA3"
+			default:
+				courier.Ref = "BT-" + strings.TrimPrefix(ret.OfficeCode, "BC-")
+			}
 			if _, res, err := hops.Release(ctx, desk, courier, []app.ReleaseItem{{Number: rn, SealID: resultSeal}}); err != nil || res[0].Err != nil {
 				return made, fmt.Errorf("demo result run: %v %v", err, res)
 			}

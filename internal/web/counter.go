@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"sort"
@@ -30,8 +31,13 @@ type heldGroup struct {
 	Office     string // a desk's results go to this office or its couriers
 	OfficeName string
 	Delivery   bool
-	Couriers   []app.User
+	Receivers  []receiver // who a desk may hand these results to
 	Parcels    []heldItem
+}
+
+// receiver is a party a release form offers.
+type receiver struct {
+	Value, Label string
 }
 
 type outgoing struct {
@@ -154,14 +160,15 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 		g := heldGroup{Desk: h.DeskCode}
 		switch {
 		case u.Role == app.RoleDesk:
-			// A desk hands results to the post of the parcel's address.
+			// A desk hands results to the post of the parcel's address (or,
+			// for an address in no office's zone, of its own province).
 			key = "office:" + h.OfficeCode
 			g.Office, g.Delivery = h.OfficeCode, true
 			if h.OfficeCode != "" {
 				g.OfficeName = name(tracking.Party{Kind: tracking.PartyOffice, Ref: h.OfficeCode})
 				title = "Kết quả về " + g.OfficeName
 			} else {
-				title = "Kết quả chưa có bưu cục phụ trách địa chỉ (báo điều phối viên)"
+				title = "Kết quả có địa chỉ ngoài vùng các bưu cục: giao cho bưu điện trong tỉnh"
 			}
 		case h.Leg == string(tracking.LegReturn):
 			key, title, g.Delivery = "deliver", "Kết quả chờ giao cho công dân", true
@@ -171,8 +178,8 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 			i = len(p.Held)
 			hidx[key] = i
 			g.Key, g.Title = key, title
-			if u.Role == app.RoleDesk && g.Office != "" {
-				if g.Couriers, err = couriers(g.Office); err != nil {
+			if u.Role == app.RoleDesk {
+				if g.Receivers, err = s.deskReceivers(ctx, u, g.Office, couriers); err != nil {
 					return p, err
 				}
 			}
@@ -205,6 +212,41 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 		}
 	}
 	return p, nil
+}
+
+// deskReceivers are who a desk may hand results to: the office serving the
+// addresses and its couriers, or, with no such office, the offices of the
+// desk's province and their couriers. The server checks again.
+func (s *Server) deskReceivers(ctx context.Context, u app.User, office string, couriers func(string) ([]app.User, error)) ([]receiver, error) {
+	offices := []string{office}
+	if office == "" {
+		d, err := s.d.Queries.FindDesk(ctx, u.DeskCode)
+		if err != nil {
+			return nil, err
+		}
+		list, err := s.d.Queries.FindOffices(ctx, d.ProvinceCode)
+		if err != nil {
+			return nil, err
+		}
+		offices = offices[:0]
+		for _, o := range list {
+			offices = append(offices, o.Code)
+		}
+	}
+	name := s.namer(ctx)
+	var out []receiver
+	for _, o := range offices {
+		op := tracking.Party{Kind: tracking.PartyOffice, Ref: o}
+		cs, err := couriers(o)
+		if err != nil {
+			return nil, err
+		}
+		for _, cu := range cs {
+			out = append(out, receiver{Value: cu.Party().String(), Label: "Bưu tá " + cu.FullName + " (" + cu.StaffCode + ", " + name(op) + ")"})
+		}
+		out = append(out, receiver{Value: op.String(), Label: name(op) + " (tại quầy)"})
+	}
+	return out, nil
 }
 
 var scanFlash = map[string]string{
@@ -703,6 +745,10 @@ func (s *Server) counterRelease(c *fiber.Ctx) error {
 	numbers := args["numbers"]
 	var to tracking.Party
 	switch {
+	case args.Get("to") != "":
+		if to, err = tracking.ParseParty(args.Get("to")); err != nil {
+			return s.counterError(c, errs.E(errs.Invalid, "Chọn bên nhận chuyến").WithFields(map[string]string{"courier": "Chọn bên nhận chuyến"}))
+		}
 	case args.Get("courier") != "":
 		to = tracking.Party{Kind: tracking.PartyCourier, Ref: args.Get("courier")}
 	case args.Get("office") != "":

@@ -499,6 +499,7 @@ function DeliveryFlow({ s }) {
   const [idText, setIdText] = useState("");
   const [proxyName, setProxyName] = useState("");
   const [auth, setAuth] = useState("");
+  const [sealRead, setSealRead] = useState("");
   const [proof, setProof] = useState("signature");
   const [photo, setPhoto] = useState(null);
   const [signed, setSigned] = useState(false);
@@ -572,6 +573,10 @@ function DeliveryFlow({ s }) {
         if (!proxyName.trim()) f.proxyName = "Nhập họ tên người nhận thay";
         if (!auth.trim()) f.auth = "Nhập số giấy ủy quyền";
       }
+      // The desk sealed the result: the seal is read at the door.
+      if (s.seal_id && sealRead.trim().toUpperCase() !== s.seal_id) {
+        f.seal = sealRead.trim() ? "Mã niêm phong không khớp: không giao, ghi giao không thành công" : "Nhập mã niêm phong đọc trên bì kết quả";
+      }
       setErrors(f);
       if (!Object.keys(f).length) setStep("proof");
     };
@@ -593,6 +598,8 @@ function DeliveryFlow({ s }) {
         <${TextField} id="nguoi-nhan-thay" label="Họ tên người nhận thay" value=${proxyName} onInput=${setProxyName} error=${errors.proxyName} />
         <${TextField} id="giay-uy-quyen" label="Số giấy ủy quyền" value=${auth} onInput=${setAuth} error=${errors.auth} />
       </div>` : null}
+      ${s.seal_id ? html`<${TextField} id="niem-phong-kq" label="Mã niêm phong trên bì kết quả" hint="Đọc mã trên bì; bì rách hoặc khác mã thì không giao"
+          value=${sealRead} onInput=${setSealRead} upper=${true} maxlength=${40} error=${errors.seal} />` : null}
       <${Actions}>
         <button type="button" class="btn btn--secondary" onClick=${() => setStep("fail")}>Không giao được</button>
         <button type="button" class="btn btn--primary" onClick=${next}>Tiếp: ký nhận</button>
@@ -625,6 +632,7 @@ function DeliveryFlow({ s }) {
         images.push(im);
       }
       data.fee_collected = s.fee > 0 ? s.fee : 0;
+      if (s.seal_id) data.seal_id = sealRead.trim().toUpperCase();
       await record("delivery.completed", n, data, images);
       await setActive("");
       toast(`Đã giao kết quả ${n}. ${savedText()}`);
