@@ -531,7 +531,7 @@ func (m Manifest) validate() error {
 		if err := CheckS10(d.TrackingNumber); err != nil {
 			return within(fmt.Sprintf("manifest %s discrepancy %d", m.Code, i+1), err)
 		}
-		if d.Kind < ParcelMissing || d.Kind > OtherProblem {
+		if d.Kind < ParcelMissing || d.Kind > Recalled {
 			return invalid("manifest %s discrepancy %d: unknown kind %d", m.Code, i+1, int(d.Kind))
 		}
 		if d.Kind == OtherProblem && d.Detail == "" {

@@ -139,6 +139,7 @@ func (h *Hops) Review(ctx context.Context, u User, in CounterInput) (Review, err
 		byNumber[p.Parcel.Number] = p
 	}
 	rv := Review{Input: in}
+	rv.Input.Lines = append([]LineInput(nil), in.Lines...)
 	f := errs.Fields{}
 	seen := map[string]bool{}
 	for i, l := range in.Lines {
@@ -222,6 +223,7 @@ func (h *Hops) Review(ctx context.Context, u User, in CounterInput) (Review, err
 				f.Add(field("result"), "số bản bạn đếm khớp với hồ sơ: chọn “Nhận đủ”")
 			}
 		}
+		rv.Input.Lines[i] = l // kept as normalised, for the confirmation screen and Back
 		rv.Lines = append(rv.Lines, LineReview{LineInput: l, Parcel: p.Parcel, Handoff: p.Handoff.ID, Diffs: diffs, data: d})
 	}
 	if err := f.Err(errs.Unprocessable, "Chưa đủ thông tin để xác nhận"); err != nil {
