@@ -163,9 +163,9 @@ func Samples() SampleSet {
 		Label:   labelFor(0),
 		Receipt: receiptFor(0, at(8, 41)),
 		Manifest: Manifest{
-			Code:    "BK19-20261124-0007",
-			From:    courier,
-			To:      Party{Role: "Cán bộ tiếp nhận", Office: desk.Name, StaffCode: "TN-MC-07"},
+			Code:       "BK19-20261124-0007",
+			From:       courier,
+			To:         Party{Role: "Cán bộ tiếp nhận", Office: desk.Name, StaffCode: "TN-MC-07"},
 			At:         at(14, 15),
 			Parcels:    parcels,
 			ReleasedBy: "Lê Văn Bình (mã BT-19-0123)",
