@@ -242,7 +242,7 @@ func (s *Server) deskReceivers(ctx context.Context, u app.User, office string, c
 			return nil, err
 		}
 		for _, cu := range cs {
-			out = append(out, receiver{Value: cu.Party().String(), Label: "Bưu tá " + cu.FullName + " (" + cu.StaffCode + ", " + name(op) + ")"})
+			out = append(out, receiver{Value: cu.Party().String(), Label: cu.FullName + " – " + cu.StaffCode + " (bưu tá, " + name(op) + ")"})
 		}
 		out = append(out, receiver{Value: op.String(), Label: name(op) + " (tại quầy)"})
 	}
@@ -374,6 +374,9 @@ func (s *Server) counterScan(c *fiber.Ctx) error {
 	case "unexpected":
 		return rerender(fiber.StatusUnprocessableEntity, &sc, nil)
 	case "duplicate":
+		// Already received: nothing to correct, the form is fresh for the
+		// next parcel.
+		typed = typedScan{}
 		return rerender(fiber.StatusOK, &sc, nil)
 	}
 	countForm := sc.Kind == "needs_count"
