@@ -18,6 +18,7 @@ import (
 
 	"hoso/internal/app"
 	"hoso/internal/errs"
+	"hoso/internal/testenv"
 	"hoso/tracking"
 )
 
@@ -335,14 +336,7 @@ func makePaperFixture(t *testing.T, e *testEnv) paperFixture {
 // skipping when the tools are missing (failing in CI).
 func pdfText(t *testing.T, name string, pdf []byte) string {
 	t.Helper()
-	for _, tool := range []string{"qpdf", "pdftotext", "pdftoppm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is needed", tool)
-			}
-			t.Skipf("%s is missing", tool)
-		}
-	}
+	testenv.Tools(t, "qpdf", "pdftotext", "pdftoppm")
 	dir := t.TempDir()
 	f := filepath.Join(dir, name+".pdf")
 	if err := os.WriteFile(f, pdf, 0o644); err != nil {
