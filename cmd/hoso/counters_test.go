@@ -816,3 +816,42 @@ func TestResultOnlyForAcceptedDossier(t *testing.T) {
 		t.Errorf("result after acceptance: %d %s", rr.status, rr.body)
 	}
 }
+
+// TestReportMissingGoesThroughTheSecondScreen: "not in the bag" for a
+// giver's releases is a difference like any other: listed on the
+// confirmation screen first, recorded as disputes naming the giver once
+// confirmed, and only for the releases still open.
+func TestReportMissingGoesThroughTheSecondScreen(t *testing.T) {
+	e := startServer(t, nil)
+	office := e.login("buucuc")
+	ns := e.counterParcels(t, "post_office:BC-05443", "MISS-1", "MISS-2")
+	if _, page := office.postForm("/buu-cuc/nhan", url.Values{"so": {ns[0]}, "seal": {"intact"}, "seal_id": {"NP-MISS-1"}}); !strings.Contains(page, `data-scan="ok"`) {
+		t.Fatal("office receives the first")
+	}
+	before := e.tableCounts()
+	code, loc, body := office.noFollow("/buu-cuc/thieu", url.Values{"giver": {"courier:BUUTA1"}})
+	if code != 303 || !draftLocation.MatchString(loc) {
+		t.Fatalf("report missing: %d %q %.3000s", code, loc, body)
+	}
+	_, page := office.get(loc)
+	if !strings.Contains(page, "Xác nhận báo thiếu bưu gửi") || !strings.Contains(page, `data-diff="`+ns[1]+`"`) || strings.Contains(page, `data-diff="`+ns[0]+`"`) {
+		t.Fatalf("confirmation of the missing: %.2000s", page)
+	}
+	after := e.tableCounts()
+	if after["events"] != before["events"] || after["incidents"] != before["incidents"] {
+		t.Fatal("the missing were recorded before the confirmation")
+	}
+	if _, page = office.postForm(loc, url.Values{}); !strings.Contains(page, "ghi sai lệch 1") {
+		t.Fatalf("after confirming: %.500s", page)
+	}
+	if n := e.count(`SELECT count(*) FROM incidents i JOIN parcels p ON p.id = i.parcel_id WHERE p.tracking_number = ? AND i.problem = 'missing_parcel'
+		AND i.last_custodian_kind = 'courier' AND i.last_custodian_ref = 'BUUTA1'`, ns[1]); n != 1 {
+		t.Error("the missing parcel's dispute does not name the courier")
+	}
+	// Nothing left from that giver: said so, nothing written.
+	before = e.tableCounts()
+	if _, page = office.postForm("/buu-cuc/thieu", url.Values{"giver": {"courier:BUUTA1"}}); !strings.Contains(page, "Không còn bưu gửi nào chờ xác nhận") {
+		t.Errorf("nothing left to report: %.500s", page)
+	}
+	e.sameRows(t, "nothing left to report", before)
+}

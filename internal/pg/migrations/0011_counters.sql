@@ -30,7 +30,7 @@ ALTER TABLE handoffs ADD CONSTRAINT handoffs_status_check CHECK (status IN ('pen
 CREATE TABLE counter_drafts (
     id         uuid PRIMARY KEY,
     user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    kind       text NOT NULL CHECK (kind IN ('receive', 'manifest')),
+    kind       text NOT NULL CHECK (kind IN ('receive', 'manifest', 'missing')),
     payload    json NOT NULL,
     created_at timestamptz NOT NULL,
     expires_at timestamptz NOT NULL
