@@ -362,6 +362,17 @@ var invariants = []struct{ name, q string }{
 		WHERE p.office_code = ?0 AND e.type = 'delivery.completed'
 		AND e.data->>'seal_id' IS DISTINCT FROM (SELECT s.data->>'seal_id' FROM events s WHERE s.parcel_id = e.parcel_id AND s.type = 'handoff.released'
 			AND coalesce(s.data->>'seal_id', '') <> '' ORDER BY s.parcel_seq DESC LIMIT 1)`},
+	// Hand-offs inside scope: every release names a receiver that exists
+	// with the role of its kind, and an office releases only to its own
+	// couriers.
+	{"every hand-off names an existing receiver", `SELECT count(*) FROM handoffs h JOIN parcels p ON p.id = h.parcel_id
+		WHERE p.office_code = ?0 AND NOT (
+			(h.receiver_kind = 'courier' AND EXISTS (SELECT 1 FROM users u WHERE u.staff_code = h.receiver_ref AND u.role = 'courier' AND u.active))
+			OR (h.receiver_kind = 'post_office' AND EXISTS (SELECT 1 FROM post_offices o WHERE o.code = h.receiver_ref))
+			OR (h.receiver_kind = 'desk' AND EXISTS (SELECT 1 FROM desks d WHERE d.code = h.receiver_ref)))`},
+	{"an office releases only to its own couriers", `SELECT count(*) FROM handoffs h JOIN parcels p ON p.id = h.parcel_id
+		WHERE p.office_code = ?0 AND h.giver_kind = 'post_office'
+		AND NOT (h.receiver_kind = 'courier' AND EXISTS (SELECT 1 FROM users u WHERE u.staff_code = h.receiver_ref AND u.office_code = h.giver_ref))`},
 	// Manifests: closed exactly when no line is open, never empty, alarmed
 	// when open past their deadline.
 	{"a manifest is closed exactly when none of its lines is open", `SELECT count(*) FROM manifests m
