@@ -87,7 +87,7 @@ type Hops struct {
 
 // ScanResult is what a scan at a counter found.
 type ScanResult struct {
-	Kind    string // ok | disputed | unexpected | duplicate | needs_count | outside
+	Kind    string // pending | needs_count (Scan); ok | disputed | differs (Receive); unexpected | duplicate | outside
 	Message string
 	Number  string
 	Parcel  *Parcel
@@ -301,7 +301,7 @@ func (h *Hops) Release(ctx context.Context, u User, to tracking.Party, items []R
 				return nil
 			}
 			if r.Err != nil {
-				why = append(why, numbers[i]+": "+errs.MessageOf(r.Err))
+				why = append(why, numbers[i]+": "+errDetail(r.Err))
 			}
 		}
 		// Nothing released: no manifest either.
@@ -545,4 +545,19 @@ func pickupNumber(p *Parcel) string {
 		return ""
 	}
 	return p.Number
+}
+
+// errDetail is an error's message with its field messages, for a clerk.
+func errDetail(err error) string {
+	msg := errs.MessageOf(err)
+	fs := errs.FieldsOf(err)
+	keys := make([]string, 0, len(fs))
+	for k := range fs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		msg += " (" + fs[k] + ")"
+	}
+	return msg
 }

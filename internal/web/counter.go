@@ -794,9 +794,9 @@ func (s *Server) counterError(c *fiber.Ctx, err error) error {
 	if derr != nil {
 		return derr
 	}
-	p.Errors, p.Summary = fieldPage(err, "courier", "numbers", "reason", "missing", "documents", "fee", "appointment", "data.to", "data.seal_id")
-	if m := p.Errors["data.to"]; m != "" {
-		p.Errors["courier"] = m
+	p.Errors, p.Summary = fieldPage(err, "courier", "numbers", "reason", "missing", "documents", "fee", "appointment")
+	if m := errs.FieldsOf(err)["data.to"]; m != "" {
+		p.Errors["courier"] = m // the receiver the server refused, next to its field
 	}
 	status := fiber.StatusUnprocessableEntity
 	switch errs.KindOf(err) {
