@@ -146,12 +146,24 @@ func (d *doc) manifest(m Manifest) (int, error) {
 			d.cell(colX(a4X, cols, 3), y, cols[3].w, manifestRowH, strconv.Itoa(p.DocumentCount), "C")
 			d.font("", 9)
 			d.cell(colX(a4X, cols, 4)+1, y, cols[4].w-2, manifestRowH, p.SealID, "C")
-			if disputed[p.TrackingNumber] {
-				d.font("B", 8)
-				d.cell(colX(a4X, cols, 5)+1, y, cols[5].w-2, manifestRowH, "Có sai lệch", "C")
-			} else {
+			result := p.Result
+			if result == LinePending && disputed[p.TrackingNumber] {
+				result = LineDisputed
+			}
+			cx5 := colX(a4X, cols, 5)
+			switch {
+			case result == LinePending:
 				const s = 5.0
-				d.tickBox(colX(a4X, cols, 5)+(cols[5].w-s)/2, y+(manifestRowH-s)/2, s, false)
+				d.tickBox(cx5+(cols[5].w-s)/2, y+(manifestRowH-s)/2, s, false)
+			case p.SealRead != "":
+				// The result and the seal the receiver read, on two lines.
+				d.font("B", 8)
+				d.cell(cx5+1, y+2, cols[5].w-2, 4.2, result.String(), "C")
+				d.font("", 7)
+				d.cell(cx5+1, y+6.8, cols[5].w-2, 4, p.SealRead, "C")
+			default:
+				d.font("B", 8)
+				d.cell(cx5+1, y, cols[5].w-2, manifestRowH, result.String(), "C")
 			}
 			return nil
 		}})
@@ -159,6 +171,9 @@ func (d *doc) manifest(m Manifest) (int, error) {
 	blocks = append(blocks, d.textBlock(a4X, a4W, "B", 10,
 		fmt.Sprintf("Tổng cộng: %s bưu gửi, %s giấy tờ.", formatInt(len(m.Parcels)), formatInt(docs)), 1))
 	blocks = append(blocks, d.discrepancyBlocks(m.Discrepancies)...)
+	if m.ReleasedBy != "" || !m.ClosedAt.IsZero() || !m.Deadline.IsZero() {
+		blocks = append(blocks, d.confirmationBlocks(m)...)
+	}
 	blocks = append(blocks, d.textBlock(a4X, a4W, "", 8.5,
 		"Hai bên đã cùng kiểm đếm số bưu gửi, tình trạng niêm phong và số giấy tờ ghi trên; trách nhiệm giữ hồ sơ chuyển sang bên nhận kể từ thời điểm ký.", 2))
 	blocks = append(blocks, d.signatures(a4X, a4W, 30, "ĐẠI DIỆN BÊN GIAO", m.From.signer(), "ĐẠI DIỆN BÊN NHẬN", m.To.signer()))
@@ -203,4 +218,38 @@ func (d *doc) discrepancyBlocks(xs []Discrepancy) []block {
 		}})
 	}
 	return blocks
+}
+
+// confirmationBlocks print the two confirmations the system recorded: the
+// giver's release and the receiver's closing of the whole manifest (or
+// that it is still open, and until when).
+func (d *doc) confirmationBlocks(m Manifest) []block {
+	giver := "Bên giao: " + m.From.line() + " – bàn giao lúc " + d.fmtTime(m.At)
+	if m.ReleasedBy != "" {
+		giver += ", người lập: " + m.ReleasedBy
+	}
+	received := 0
+	for _, p := range m.Parcels {
+		if p.Result == LineReceived {
+			received++
+		}
+	}
+	var receiver string
+	if m.ClosedAt.IsZero() {
+		receiver = "Bên nhận: " + m.To.line() + " – CHƯA XÁC NHẬN ĐỦ BẢNG KÊ"
+		if !m.Deadline.IsZero() {
+			receiver += " (hạn " + d.fmtTime(m.Deadline) + ")"
+		}
+	} else {
+		receiver = "Bên nhận: " + m.To.line() + " – xác nhận đủ bảng kê lúc " + d.fmtTime(m.ClosedAt)
+		if m.ClosedBy != "" {
+			receiver += ", người xác nhận: " + m.ClosedBy
+		}
+	}
+	receiver += fmt.Sprintf("; đã nhận %s/%s bưu gửi, sai lệch %s.", formatInt(received), formatInt(len(m.Parcels)), formatInt(len(m.Discrepancies)))
+	return []block{
+		d.textBlock(a4X, a4W, "B", 9.5, "XÁC NHẬN CỦA HAI BÊN TRÊN HỆ THỐNG:", 1),
+		d.textBlock(a4X, a4W, "", 9, giver+".", 3),
+		d.textBlock(a4X, a4W, "", 9, receiver, 3),
+	}
 }

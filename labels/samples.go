@@ -145,8 +145,13 @@ func Samples() SampleSet {
 			DossierCode:    fmt.Sprintf("H56.22-261124-%04d", 12+i),
 			DocumentCount:  len(p.docs),
 			SealID:         fmt.Sprintf("NP-%07d", 48213+i),
+			Result:         LineReceived,
+			SealRead:       fmt.Sprintf("NP-%07d", 48213+i),
 		})
 	}
+	// The receiver found one seal broken and one document short.
+	parcels[3].Result, parcels[3].SealRead = LineDisputed, ""
+	parcels[8].Result = LineDisputed
 
 	fees := []int64{150000, 0, 35000, 8000, 135000, 0, 50000, 25000}
 	var feeRows []FeeRow
@@ -158,11 +163,15 @@ func Samples() SampleSet {
 		Label:   labelFor(0),
 		Receipt: receiptFor(0, at(8, 41)),
 		Manifest: Manifest{
-			Code:    "BK19-20261124-0007",
-			From:    courier,
-			To:      Party{Role: "Cán bộ tiếp nhận", Office: desk.Name, StaffCode: "TN-MC-07"},
-			At:      at(14, 15),
-			Parcels: parcels,
+			Code:       "BK19-20261124-0007",
+			From:       courier,
+			To:         Party{Role: "Cán bộ tiếp nhận", Office: desk.Name, StaffCode: "TN-MC-07"},
+			At:         at(14, 15),
+			Parcels:    parcels,
+			ReleasedBy: "Lê Văn Bình (mã BT-19-0123)",
+			Deadline:   at(14, 45),
+			ClosedAt:   at(14, 38),
+			ClosedBy:   "Trần Thị Lan (mã TN-MC-07)",
 			Discrepancies: []Discrepancy{
 				{TrackingNumber: parcels[3].TrackingNumber, Kind: SealBroken, Detail: "Niêm phong bị rách ở mép trên, giấy tờ bên trong còn đủ"},
 				{TrackingNumber: parcels[8].TrackingNumber, Kind: DocumentMissing, Detail: "Thiếu bản sao chứng thực Giấy chứng nhận kết hôn của cha mẹ"},

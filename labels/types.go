@@ -139,6 +139,32 @@ type ManifestParcel struct {
 	DossierCode    string
 	DocumentCount  int
 	SealID         string
+	Result         LineResult // what the receiver recorded for it (zero: not yet)
+	SealRead       string     // the seal id the receiver read on the envelope
+}
+
+// LineResult is the receiver's result for one line of a manifest.
+type LineResult int
+
+// Line results. LinePending (zero) leaves the tick box to fill by hand.
+const (
+	LinePending  LineResult = iota // chờ bên nhận
+	LineReceived                   // đã nhận
+	LineDisputed                   // sai lệch (see the discrepancies)
+	LineRecalled                   // the release was recalled by a dispatcher
+)
+
+// String returns the Vietnamese result printed in the receiver's column.
+func (r LineResult) String() string {
+	switch r {
+	case LineReceived:
+		return "Đã nhận"
+	case LineDisputed:
+		return "Có sai lệch"
+	case LineRecalled:
+		return "Đã thu hồi"
+	}
+	return "Chờ xác nhận"
 }
 
 // DiscrepancyKind is what the receiver found wrong with a parcel.
@@ -150,6 +176,9 @@ const (
 	SealBroken                                 // niêm phong không nguyên vẹn
 	DocumentMissing                            // thiếu giấy tờ
 	OtherProblem                               // khác (see Detail)
+	SealMismatch                               // mã niêm phong khác mã đã ghi
+	CountMismatch                              // số bản khác
+	Recalled                                   // bàn giao bị điều phối viên thu hồi
 )
 
 // String returns the Vietnamese name printed on the manifest.
@@ -163,6 +192,12 @@ func (k DiscrepancyKind) String() string {
 		return "Thiếu giấy tờ"
 	case OtherProblem:
 		return "Khác"
+	case SealMismatch:
+		return "Mã niêm phong khác"
+	case CountMismatch:
+		return "Số bản khác"
+	case Recalled:
+		return "Bàn giao bị thu hồi"
 	}
 	return "không rõ"
 }
@@ -182,6 +217,14 @@ type Manifest struct {
 	At            time.Time
 	Parcels       []ManifestParcel
 	Discrepancies []Discrepancy // filled when the receiver disputed items
+	// The two confirmations recorded in the system, printed when known:
+	// the giver's release (who made it) and the receiver's closing of the
+	// whole manifest (when, by whom), or that it is still open and until
+	// when.
+	ReleasedBy string    // "Nguyễn Văn A (mã BC-01)"
+	Deadline   time.Time // the receiver confirms every line by then
+	ClosedAt   time.Time // zero while lines are open
+	ClosedBy   string    // who closed it: the receiver's clerk, or a dispatcher who recalled the last line
 }
 
 // VerifyMethod is how the courier checked the recipient of a result.
@@ -324,7 +367,8 @@ func (m Manifest) clean() Manifest {
 	m.To = m.To.clean()
 	ps := make([]ManifestParcel, len(m.Parcels))
 	for i, p := range m.Parcels {
-		ps[i] = ManifestParcel{TrackingNumber: cleanCode(p.TrackingNumber), DossierCode: cleanText(p.DossierCode), DocumentCount: p.DocumentCount, SealID: cleanText(p.SealID)}
+		ps[i] = ManifestParcel{TrackingNumber: cleanCode(p.TrackingNumber), DossierCode: cleanText(p.DossierCode), DocumentCount: p.DocumentCount, SealID: cleanText(p.SealID),
+			Result: p.Result, SealRead: cleanText(p.SealRead)}
 	}
 	m.Parcels = ps
 	ds := make([]Discrepancy, len(m.Discrepancies))
@@ -332,6 +376,7 @@ func (m Manifest) clean() Manifest {
 		ds[i] = Discrepancy{TrackingNumber: cleanCode(d.TrackingNumber), Kind: d.Kind, Detail: cleanText(d.Detail)}
 	}
 	m.Discrepancies = ds
+	m.ReleasedBy, m.ClosedBy = cleanText(m.ReleasedBy), cleanText(m.ClosedBy)
 	return m
 }
 
@@ -496,7 +541,7 @@ func (m Manifest) validate() error {
 		if err := CheckS10(d.TrackingNumber); err != nil {
 			return within(fmt.Sprintf("manifest %s discrepancy %d", m.Code, i+1), err)
 		}
-		if d.Kind < ParcelMissing || d.Kind > OtherProblem {
+		if d.Kind < ParcelMissing || d.Kind > Recalled {
 			return invalid("manifest %s discrepancy %d: unknown kind %d", m.Code, i+1, int(d.Kind))
 		}
 		if d.Kind == OtherProblem && d.Detail == "" {

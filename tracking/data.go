@@ -27,6 +27,7 @@ var DeliveryCauses = map[string]string{
 	"id_mismatch":       "Không xác minh được người nhận",
 	"no_fee":            "Người nhận chưa thanh toán phí",
 	"unreachable_phone": "Không liên lạc được",
+	"seal_broken":       "Niêm phong bị rách hoặc không khớp",
 	"other":             "Lý do khác",
 }
 
@@ -106,6 +107,14 @@ type Released struct {
 	To       string `json:"to"` // party kind:ref
 	Manifest string `json:"manifest,omitempty"`
 	Handoff  string `json:"handoff,omitempty"` // set by the server
+	SealID   string `json:"seal_id,omitempty"` // the desk seals the result it hands to the post
+}
+
+// Recalled is handoff.recalled data: a dispatcher withdraws a release its
+// receiver never confirmed.
+type Recalled struct {
+	Handoff string `json:"handoff,omitempty"`
+	Reason  string `json:"reason"`
 }
 
 // Confirmed is handoff.confirmed data (and, with Problem, handoff.disputed).

@@ -25,6 +25,7 @@ const (
 	HandoffReleased        EventType = "handoff.released"
 	HandoffConfirmed       EventType = "handoff.confirmed"
 	HandoffDisputed        EventType = "handoff.disputed"
+	HandoffRecalled        EventType = "handoff.recalled"
 	DeskAccepted           EventType = "desk.accepted"
 	DeskReturnedIncomplete EventType = "desk.returned_incomplete"
 	ResultRegistered       EventType = "result.registered"
@@ -40,7 +41,7 @@ const (
 // EventTypes lists the vocabulary in journey order.
 var EventTypes = []EventType{
 	PickupRequested, PickupScheduled, PickupAttemptFailed, PickupCollected,
-	HandoffReleased, HandoffConfirmed, HandoffDisputed,
+	HandoffReleased, HandoffConfirmed, HandoffDisputed, HandoffRecalled,
 	DeskAccepted, DeskReturnedIncomplete, ResultRegistered,
 	DeliveryArrivedOffice, DeliveryOut, DeliveryAttemptFailed, DeliveryHeld,
 	DeliveryCompleted, DeliveryReturnedToDesk, ParcelCancelled,

@@ -91,7 +91,7 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 	if !rule.ActorAllowed(ev.Actor.Kind) {
 		return Outcome{}, errs.E(errs.Forbidden, "%s không được ghi sự kiện “%s”", ev.Actor.Kind.Label(), ev.Type)
 	}
-	if st.Pending != nil && ev.Type != HandoffConfirmed && ev.Type != HandoffDisputed && ev.Type != DeliveryReturnedToDesk {
+	if st.Pending != nil && ev.Type != HandoffConfirmed && ev.Type != HandoffDisputed && ev.Type != HandoffRecalled && ev.Type != DeliveryReturnedToDesk {
 		return Outcome{}, conflict("bưu gửi đang chờ %s xác nhận bàn giao", st.Pending.Receiver.Kind.Label())
 	}
 	out := Outcome{Type: ev.Type, Status: rule.To, UPU: rule.UPU, Data: ev.Data}
@@ -214,6 +214,19 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 			f.Add("data.to", fmt.Sprintf("chỉ trả về nơi tiếp nhận sau %d lần giao không thành công", pol.MaxAttempts))
 			break
 		}
+		// The return leg is sealed at the desk: the desk names the seal it
+		// put on the result's envelope when it hands it to the post, and
+		// every later receiver compares with it. Nobody else seals.
+		if st.Leg == LegReturn && st.Custodian.Kind == PartyDesk {
+			if !ValidSealID(d.SealID) {
+				f.Add("data.seal_id", "niêm phong bì kết quả và ghi mã niêm phong (3–40 chữ in hoa, số hoặc dấu gạch)")
+				break
+			}
+			out.SealID = d.SealID
+		} else if d.SealID != "" {
+			f.Add("data.seal_id", "chỉ bộ phận một cửa niêm phong kết quả khi bàn giao cho bưu điện")
+			break
+		}
 		h := &Handoff{ID: newID(), Giver: st.Custodian, Receiver: to, ReleasedAt: ev.ServerAt,
 			Deadline: ev.ServerAt.Add(pol.ConfirmWithin), Manifest: d.Manifest}
 		// The server's own field, set on the data as sent (a device's
@@ -240,6 +253,7 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		}
 		d.Handoff = st.Pending.ID
 		checkDocCounts("data.documents", d.Documents, st.Documents, f)
+		checkSealStated(st, d, f)
 		if len(f) > 0 {
 			break
 		}
@@ -295,6 +309,28 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 			return Outcome{}, err
 		}
 		out.Data = data
+	case HandoffRecalled:
+		if st.Pending == nil {
+			return Outcome{}, conflict("không có bàn giao nào đang chờ xác nhận")
+		}
+		var d Recalled
+		if err := decodeStrict(ev.Data, &d); err != nil {
+			return Outcome{}, err
+		}
+		if d.Handoff != "" && d.Handoff != st.Pending.ID {
+			return Outcome{}, conflict("bàn giao này đã được đóng hoặc không tồn tại")
+		}
+		d.Handoff = st.Pending.ID
+		if len([]rune(d.Reason)) < 3 {
+			f.Add("data.reason", "ghi lý do thu hồi bàn giao")
+		}
+		shortText("data.reason", d.Reason, 500, f)
+		data, err := MarshalData(d)
+		if err != nil {
+			return Outcome{}, err
+		}
+		out.Data = data
+		out.Close = "recalled"
 	case DeskAccepted, DeskReturnedIncomplete:
 		if err := holderActs(); err != nil {
 			return Outcome{}, err
@@ -350,6 +386,12 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		}
 		shortText("data.note", d.Note, 500, f)
 		out.Attempt = true
+		if d.Cause == "seal_broken" && len(f) == 0 {
+			// The courier found the result's seal broken or different at
+			// the door: the courier, its last confirmed custodian, answers
+			// for it until the dispute is resolved.
+			out.Incident = &Incident{Problem: "seal_broken", LastCustodian: st.Custodian, Note: d.Note}
+		}
 	case DeliveryCompleted:
 		if err := holderActs(); err != nil {
 			return Outcome{}, err
@@ -376,6 +418,18 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		if d.FeeCollected < 0 {
 			f.Add("data.fee_collected", "số tiền không hợp lệ")
 		}
+		// A sealed result is checked at the door: the seal read on the
+		// envelope must be the one the desk put on it. A different seal is
+		// refused (custody stays with the courier, who records a failed
+		// attempt with cause seal_broken, which opens an incident).
+		if st.SealID != "" {
+			switch {
+			case d.SealID == "":
+				f.Add("data.seal_id", "quét hoặc gõ mã niêm phong trên bì kết quả trước khi giao")
+			case d.SealID != st.SealID:
+				f.Add("data.seal_id", "mã niêm phong khác mã bộ phận một cửa đã niêm phong: không giao, ghi lần giao không thành công (niêm phong bị rách hoặc không khớp)")
+			}
+		}
 		out.Custodian = &Party{Kind: PartyCitizen}
 		out.Attempt = true
 	case DeliveryReturnedToDesk:
@@ -387,18 +441,53 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 	return out, nil
 }
 
-// compareCounts compares a confirmation with what was collected (or, before
-// collection counts exist, with the dossier's list) and the seal. It returns
-// the problem ("" when everything matches) and the lines that are short.
-func compareCounts(st State, d Confirmed) (string, []int) {
-	if d.SealIntact != nil && !*d.SealIntact {
-		return "seal_broken", nil
+// Difference is one thing a receiver found different from the record: the
+// seal (Line 0) or a document line. It says what the receiver counted, never
+// what was expected, so a confirmation screen listing differences keeps the
+// count blind.
+type Difference struct {
+	Problem string // a key of DisputeProblems
+	Line    int    // document line, from 1; 0 for the seal
+	Counted int    // copies the receiver counted on that line
+}
+
+// counterReceiver reports whether a party receives at a counter (a post
+// office or a desk), where the clerk must state the seal.
+func counterReceiver(p Party) bool { return p.Kind == PartyOffice || p.Kind == PartyDesk }
+
+// checkSealStated requires a counter's confirmation to state the seal: intact
+// (with the id read on the envelope) or broken. Nothing is defaulted. A
+// missing parcel has no seal to state.
+func checkSealStated(st State, d Confirmed, f errs.Fields) {
+	if d.SealID != "" && !ValidSealID(d.SealID) {
+		f.Add("data.seal_id", "mã niêm phong gồm 3–40 chữ in hoa, số hoặc dấu gạch")
 	}
-	if st.SealID != "" && d.SealID != "" && d.SealID != st.SealID {
-		return "seal_mismatch", nil
+	if !counterReceiver(st.Pending.Receiver) || d.Problem == "missing_parcel" {
+		return
+	}
+	switch {
+	case d.SealIntact == nil:
+		f.Add("data.seal_intact", "nêu tình trạng niêm phong: còn nguyên vẹn hay bị rách")
+	case *d.SealIntact && d.SealID == "":
+		f.Add("data.seal_id", "quét hoặc gõ mã niêm phong trên bì để đối chiếu")
+	}
+}
+
+// Differences compares what a receiver states (seal and counts) with the
+// record: the seal id recorded at collection or at the last sealing, and the
+// counts taken at collection (or, before any, the dossier's list). A seal id
+// stated where none is recorded is a difference too: there is nothing it can
+// match.
+func Differences(st State, d Confirmed) []Difference {
+	var out []Difference
+	switch {
+	case d.SealIntact != nil && !*d.SealIntact:
+		out = append(out, Difference{Problem: "seal_broken"})
+	case d.SealID != "" && d.SealID != st.SealID:
+		out = append(out, Difference{Problem: "seal_mismatch"})
 	}
 	if len(d.Documents) == 0 {
-		return "", nil
+		return out
 	}
 	expected := make([]int, len(st.Documents))
 	for i, doc := range st.Documents {
@@ -412,34 +501,51 @@ func compareCounts(st State, d Confirmed) (string, []int) {
 		}
 	}
 	got := make([]int, len(expected))
-	damaged := false
+	damaged := make([]bool, len(expected))
 	for _, c := range d.Documents {
 		if c.Line >= 1 && c.Line <= len(got) {
 			got[c.Line-1] = c.Count
-			if c.Condition == "damaged" {
-				damaged = true
-			}
+			damaged[c.Line-1] = c.Condition == "damaged"
 			if c.Condition == "missing" {
 				got[c.Line-1] = 0
 			}
 		}
 	}
-	var short []int
-	over := false
 	for i := range expected {
-		if got[i] < expected[i] {
-			short = append(short, i+1)
-		} else if got[i] > expected[i] {
-			over = true
+		switch {
+		case got[i] < expected[i]:
+			out = append(out, Difference{Problem: "document_missing", Line: i + 1, Counted: got[i]})
+		case got[i] > expected[i]:
+			out = append(out, Difference{Problem: "count_mismatch", Line: i + 1, Counted: got[i]})
+		case damaged[i]:
+			out = append(out, Difference{Problem: "damaged", Line: i + 1, Counted: got[i]})
 		}
 	}
-	switch {
-	case len(short) > 0:
-		return "document_missing", short
-	case over:
-		return "count_mismatch", nil
-	case damaged:
-		return "damaged", nil
+	return out
+}
+
+// compareCounts compares a confirmation with the record (see Differences).
+// It returns the problem ("" when everything matches) and the lines that
+// are short.
+func compareCounts(st State, d Confirmed) (string, []int) {
+	diffs := Differences(st, d)
+	var short []int
+	has := map[string]bool{}
+	for _, x := range diffs {
+		has[x.Problem] = true
+		if x.Problem == "document_missing" {
+			short = append(short, x.Line)
+		}
+	}
+	for _, p := range []string{"seal_broken", "seal_mismatch"} {
+		if has[p] {
+			return p, short
+		}
+	}
+	for _, p := range []string{"document_missing", "count_mismatch", "damaged"} {
+		if has[p] {
+			return p, short
+		}
 	}
 	return "", nil
 }

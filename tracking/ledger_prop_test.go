@@ -63,6 +63,14 @@ func randomEvent(r *rand.Rand, st tracking.State) tracking.Event {
 			ev.Actor = st.Pending.Receiver
 		}
 		d := tracking.Confirmed{}
+		switch r.IntN(4) {
+		case 0, 1:
+			t := true
+			d.SealIntact, d.SealID = &t, "NP-1"
+		case 2:
+			f := false
+			d.SealIntact = &f
+		}
 		if r.IntN(2) == 0 {
 			d.Documents = []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2 - r.IntN(2)}}
 		}

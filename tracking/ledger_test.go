@@ -1,6 +1,8 @@
 package tracking_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +36,15 @@ func collectedState(t *testing.T) tracking.State {
 		t.Fatal(err)
 	}
 	return st
+}
+
+var yes, no = true, false
+
+// sealOK is a counter's statement that the seal is intact with the id
+// collectedState recorded.
+func sealOK(d tracking.Confirmed) tracking.Confirmed {
+	d.SealIntact, d.SealID = &yes, "NP-42"
+	return d
 }
 
 func TestDecideRules(t *testing.T) {
@@ -99,7 +110,7 @@ func TestDecideRules(t *testing.T) {
 			st := collectedState(t)
 			st, _, _ = decide(t, st, tracking.HandoffReleased, courierA, tracking.Released{To: officeA.String()})
 			return st
-		}, typ: tracking.HandoffConfirmed, actor: officeA, data: tracking.Confirmed{SealID: "NP-99"}, wantType: tracking.HandoffDisputed, wantCust: courierA},
+		}, typ: tracking.HandoffConfirmed, actor: officeA, data: tracking.Confirmed{SealIntact: &yes, SealID: "NP-99"}, wantType: tracking.HandoffDisputed, wantCust: courierA},
 		{name: "confirm with a broken seal becomes a dispute", setup: func(t *testing.T) tracking.State {
 			st := collectedState(t)
 			st, _, _ = decide(t, st, tracking.HandoffReleased, courierA, tracking.Released{To: officeA.String()})
@@ -109,18 +120,44 @@ func TestDecideRules(t *testing.T) {
 			st := collectedState(t)
 			st, _, _ = decide(t, st, tracking.HandoffReleased, courierA, tracking.Released{To: deskA.String()})
 			return st
-		}, typ: tracking.HandoffConfirmed, actor: deskA, data: tracking.Confirmed{Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 1}}},
+		}, typ: tracking.HandoffConfirmed, actor: deskA, data: sealOK(tracking.Confirmed{Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 1}}}),
 			wantType: tracking.HandoffDisputed, wantCust: courierA},
 		{name: "desk must count", setup: func(t *testing.T) tracking.State {
 			st := collectedState(t)
 			st, _, _ = decide(t, st, tracking.HandoffReleased, courierA, tracking.Released{To: deskA.String()})
 			return st
-		}, typ: tracking.HandoffConfirmed, actor: deskA, data: tracking.Confirmed{}, wantErr: errs.Unprocessable},
+		}, typ: tracking.HandoffConfirmed, actor: deskA, data: sealOK(tracking.Confirmed{}), wantErr: errs.Unprocessable},
 		{name: "desk counts all: custody to the desk", setup: func(t *testing.T) tracking.State {
 			st := collectedState(t)
 			st, _, _ = decide(t, st, tracking.HandoffReleased, courierA, tracking.Released{To: deskA.String()})
 			return st
-		}, typ: tracking.HandoffConfirmed, actor: deskA, data: tracking.Confirmed{Documents: good}, wantType: tracking.HandoffConfirmed, wantCust: deskA},
+		}, typ: tracking.HandoffConfirmed, actor: deskA, data: sealOK(tracking.Confirmed{Documents: good}), wantType: tracking.HandoffConfirmed, wantCust: deskA},
+		{name: "office does not state the seal", setup: releasedTo(officeA), typ: tracking.HandoffConfirmed, actor: officeA,
+			data: tracking.Confirmed{}, wantErr: errs.Unprocessable},
+		{name: "office says intact without reading the seal", setup: releasedTo(officeA), typ: tracking.HandoffConfirmed, actor: officeA,
+			data: tracking.Confirmed{SealIntact: &yes}, wantErr: errs.Unprocessable},
+		{name: "office reads a malformed seal", setup: releasedTo(officeA), typ: tracking.HandoffConfirmed, actor: officeA,
+			data: tracking.Confirmed{SealIntact: &yes, SealID: "np 42"}, wantErr: errs.Unprocessable},
+		{name: "office reads the recorded seal: custody to the office", setup: releasedTo(officeA), typ: tracking.HandoffConfirmed, actor: officeA,
+			data: sealOK(tracking.Confirmed{}), wantType: tracking.HandoffConfirmed, wantCust: officeA},
+		{name: "office finds the parcel missing: no seal to state", setup: releasedTo(officeA), typ: tracking.HandoffDisputed, actor: officeA,
+			data: tracking.Confirmed{Problem: "missing_parcel"}, wantType: tracking.HandoffDisputed, wantCust: courierA},
+		{name: "desk disputes a document without stating the seal", setup: releasedTo(deskA), typ: tracking.HandoffDisputed, actor: deskA,
+			data: tracking.Confirmed{Problem: "document_missing"}, wantErr: errs.Unprocessable},
+		{name: "a courier receiving need not state the seal", setup: releasedTo(courierB), typ: tracking.HandoffConfirmed, actor: courierB,
+			data: tracking.Confirmed{}, wantType: tracking.HandoffConfirmed, wantCust: courierB},
+		{name: "a courier's stated seal is compared too", setup: releasedTo(courierB), typ: tracking.HandoffConfirmed, actor: courierB,
+			data: tracking.Confirmed{SealIntact: &yes, SealID: "NP-43"}, wantType: tracking.HandoffDisputed, wantCust: courierA},
+		{name: "only the desk seals a release", setup: collectedState, typ: tracking.HandoffReleased, actor: courierA,
+			data: tracking.Released{To: officeA.String(), SealID: "NP-77"}, wantErr: errs.Unprocessable},
+		{name: "recall with nothing pending", setup: collectedState, typ: tracking.HandoffRecalled, actor: dispatcherA,
+			data: tracking.Recalled{Reason: "không ai nhận"}, wantErr: errs.Conflict},
+		{name: "recall by the receiver", setup: releasedTo(officeA), typ: tracking.HandoffRecalled, actor: officeA,
+			data: tracking.Recalled{Reason: "không ai nhận"}, wantErr: errs.Forbidden},
+		{name: "recall without a reason", setup: releasedTo(officeA), typ: tracking.HandoffRecalled, actor: dispatcherA,
+			data: tracking.Recalled{}, wantErr: errs.Unprocessable},
+		{name: "recall keeps custody with the giver", setup: releasedTo(officeA), typ: tracking.HandoffRecalled, actor: dispatcherA,
+			data: tracking.Recalled{Reason: "bưu cục không tồn tại"}, wantType: tracking.HandoffRecalled, wantCust: courierA},
 		{name: "unknown field in data", setup: collectedState, typ: tracking.HandoffReleased, actor: courierA,
 			data: map[string]any{"to": officeA.String(), "extra": 1}, wantErr: errs.Invalid},
 	}
@@ -144,6 +181,120 @@ func TestDecideRules(t *testing.T) {
 	}
 }
 
+var dispatcherA = tracking.Party{Kind: tracking.PartyDispatcher, Ref: "DP1"}
+
+// releasedTo is collectedState with the courier's release to a receiver.
+func releasedTo(to tracking.Party) func(t *testing.T) tracking.State {
+	return func(t *testing.T) tracking.State {
+		st := collectedState(t)
+		st, _, err := decide(t, st, tracking.HandoffReleased, courierA, tracking.Released{To: to.String()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+}
+
+// TestRecallThenReleaseAgain: a recalled release closes the pending
+// hand-off; the giver, still custodian, releases again.
+func TestRecallThenReleaseAgain(t *testing.T) {
+	st := releasedTo(tracking.Party{Kind: tracking.PartyOffice, Ref: "BC-99999"})(t)
+	after, out, err := decide(t, st, tracking.HandoffRecalled, dispatcherA, tracking.Recalled{Reason: "bưu cục không tồn tại"})
+	if err != nil || out.Close != "recalled" || after.Pending != nil || after.Custodian != courierA || after.Status != st.Status {
+		t.Fatalf("recall: %+v %+v %v", out, after, err)
+	}
+	var d tracking.Recalled
+	if err := json.Unmarshal(out.Data, &d); err != nil || d.Handoff != st.Pending.ID {
+		t.Fatalf("recall data %s names hand-off %q, want %q", out.Data, d.Handoff, st.Pending.ID)
+	}
+	if _, _, err := decide(t, after, tracking.HandoffReleased, courierA, tracking.Released{To: officeA.String()}); err != nil {
+		t.Fatalf("release after recall: %v", err)
+	}
+}
+
+// TestSealDifferences lists what a counter found different, never what
+// was expected.
+func TestSealDifferences(t *testing.T) {
+	st := collectedState(t) // NP-42; lines 1×1, 2×2
+	cases := []struct {
+		name string
+		d    tracking.Confirmed
+		want string
+	}{
+		{"all matches", sealOK(tracking.Confirmed{Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}}}), "[]"},
+		{"seal broken", tracking.Confirmed{SealIntact: &no}, "[{seal_broken 0 0}]"},
+		{"other seal", tracking.Confirmed{SealIntact: &yes, SealID: "NP-41"}, "[{seal_mismatch 0 0}]"},
+		{"one short, one over", sealOK(tracking.Confirmed{Documents: []tracking.DocCount{{Line: 1, Count: 0}, {Line: 2, Count: 3}}}),
+			"[{document_missing 1 0} {count_mismatch 2 3}]"},
+		{"damaged and seal", tracking.Confirmed{SealIntact: &yes, SealID: "NP-1", Documents: []tracking.DocCount{{Line: 1, Count: 1, Condition: "damaged"}, {Line: 2, Count: 2}}},
+			"[{seal_mismatch 0 0} {damaged 1 1}]"},
+	}
+	for _, c := range cases {
+		if got := fmt.Sprint(tracking.Differences(st, c.d)); got != c.want && !(c.want == "[]" && got == "[]") {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+	// A seal stated where none was recorded cannot match.
+	st.SealID = ""
+	if got := fmt.Sprint(tracking.Differences(st, sealOK(tracking.Confirmed{}))); got != "[{seal_mismatch 0 0}]" {
+		t.Errorf("no recorded seal: %s", got)
+	}
+}
+
+// TestReturnLegSealedAtTheDesk: the desk seals the result when it hands it
+// to the post; counters compare; the door refuses a delivery without the
+// seal or with another; a broken seal at the door opens an incident naming
+// the courier.
+func TestReturnLegSealedAtTheDesk(t *testing.T) {
+	st := tracking.State{Leg: tracking.LegReturn, Documents: docs}
+	st, _, err := decide(t, st, tracking.ResultRegistered, deskA, map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := decide(t, st, tracking.HandoffReleased, deskA, tracking.Released{To: courierA.String()}); !errs.Is(err, errs.Unprocessable) {
+		t.Fatalf("unsealed release by the desk: %v", err)
+	}
+	// To the office of the parcel: confirmed at its counter against the seal.
+	viaOffice, out, err := decide(t, st, tracking.HandoffReleased, deskA, tracking.Released{To: officeA.String(), SealID: "KQ-7"})
+	if err != nil || out.SealID != "KQ-7" || viaOffice.SealID != "KQ-7" {
+		t.Fatalf("sealed release to the office: %+v %v", out, err)
+	}
+	if _, out, _ := decide(t, viaOffice, tracking.HandoffConfirmed, officeA, tracking.Confirmed{SealIntact: &yes, SealID: "KQ-8"}); out.Type != tracking.HandoffDisputed {
+		t.Fatalf("office reads another seal: %s", out.Type)
+	}
+	if after, out, err := decide(t, viaOffice, tracking.HandoffConfirmed, officeA, tracking.Confirmed{SealIntact: &yes, SealID: "KQ-7"}); err != nil ||
+		out.Type != tracking.HandoffConfirmed || after.Status != tracking.StatusAtOffice || after.Custodian != officeA {
+		t.Fatalf("office confirms the result: %s %s %v", out.Type, after.Status, err)
+	}
+	// To a courier, then out for delivery.
+	st, _, err = decide(t, st, tracking.HandoffReleased, deskA, tracking.Released{To: courierA.String(), SealID: "KQ-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, _ = decide(t, st, tracking.HandoffConfirmed, courierA, tracking.Confirmed{})
+	st, _, err = decide(t, st, tracking.DeliveryOut, courierA, map[string]any{})
+	if err != nil || st.SealID != "KQ-7" {
+		t.Fatalf("out: %v %q", err, st.SealID)
+	}
+	deliver := func(seal string) error {
+		_, _, err := decide(t, st, tracking.DeliveryCompleted, courierA, tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofProxy, ProxyName: "A", Authorisation: "GUQ-1", CheckedBy: tracking.CheckedByCourier},
+			SignatureSHA: strings.Repeat("cd", 32), SealID: seal})
+		return err
+	}
+	for _, seal := range []string{"", "KQ-8"} {
+		if err := deliver(seal); !errs.Is(err, errs.Unprocessable) || errs.FieldsOf(err)["data.seal_id"] == "" {
+			t.Errorf("delivery with seal %q: %v", seal, err)
+		}
+	}
+	if err := deliver("KQ-7"); err != nil {
+		t.Errorf("delivery with the desk's seal: %v", err)
+	}
+	_, out, err = decide(t, st, tracking.DeliveryAttemptFailed, courierA, tracking.DeliveryFailed{Cause: "seal_broken", Action: "return_to_desk"})
+	if err != nil || out.Incident == nil || out.Incident.LastCustodian != courierA || out.Incident.Problem != "seal_broken" {
+		t.Fatalf("broken seal at the door: %+v %v", out.Incident, err)
+	}
+}
+
 func TestReturnLegToDeskAfterAttempts(t *testing.T) {
 	st := tracking.State{Leg: tracking.LegReturn, Documents: docs}
 	st, _, err := decide(t, st, tracking.ResultRegistered, deskA, map[string]any{})
@@ -157,7 +308,7 @@ func TestReturnLegToDeskAfterAttempts(t *testing.T) {
 			t.Fatalf("%s: %v", typ, err)
 		}
 	}
-	step(tracking.HandoffReleased, deskA, tracking.Released{To: courierA.String()})
+	step(tracking.HandoffReleased, deskA, tracking.Released{To: courierA.String(), SealID: "KQ-1"})
 	step(tracking.HandoffConfirmed, courierA, tracking.Confirmed{})
 	for i := 0; i < 3; i++ {
 		step(tracking.DeliveryOut, courierA, map[string]any{})
@@ -178,7 +329,10 @@ func TestReturnLegToDeskAfterAttempts(t *testing.T) {
 		t.Fatalf("attempts = %d", st.Attempts)
 	}
 	step(tracking.HandoffReleased, courierA, tracking.Released{To: deskA.String()})
-	after, out, err := decide(t, st, tracking.HandoffConfirmed, deskA, tracking.Confirmed{})
+	if _, _, err := decide(t, st, tracking.HandoffConfirmed, deskA, tracking.Confirmed{}); !errs.Is(err, errs.Unprocessable) {
+		t.Fatalf("desk takes the result back without stating its seal: %v", err)
+	}
+	after, out, err := decide(t, st, tracking.HandoffConfirmed, deskA, tracking.Confirmed{SealIntact: &yes, SealID: "KQ-1"})
 	if err != nil || out.Type != tracking.DeliveryReturnedToDesk || after.Status != tracking.StatusReturnedToDesk || after.Custodian != deskA {
 		t.Fatalf("returned: %s %s %+v %v", out.Type, after.Status, after.Custodian, err)
 	}

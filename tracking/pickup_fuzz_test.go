@@ -137,6 +137,12 @@ func FuzzDecide(f *testing.F) {
 		{"handoff.released", `{"to":"post_office:BC1"}`},
 		{"handoff.confirmed", `{"seal_intact":true,"documents":[{"line":1,"count":1}]}`},
 		{"handoff.disputed", `{"problem":"seal_broken"}`},
+		{"handoff.confirmed", `{"seal_intact":true,"seal_id":"NP-1"}`},
+		{"handoff.confirmed", `{"seal_intact":false,"seal_id":"np 1"}`},
+		{"handoff.released", `{"to":"courier:BT2","seal_id":"KQ-1"}`},
+		{"handoff.recalled", `{"reason":"bên nhận không đến","handoff":"h1"}`},
+		{"delivery.completed", `{"verification":"proxy","proxy_name":"A","authorisation":"B","signature_sha256":"x","fee_collected":0,"seal_id":"KQ-1"}`},
+		{"delivery.attempt_failed", `{"cause":"seal_broken","action":"return_to_desk"}`},
 		{"desk.returned_incomplete", `{"reason":"missing_documents","missing_lines":[3]}`},
 		{"delivery.attempt_failed", `{"cause":"not_home","action":"retry_next_day"}`},
 		{"delivery.completed", `{"verification":"proxy","proxy_name":"A","authorisation":"B","photo_sha256":"x","fee_collected":-1}`},
@@ -146,7 +152,7 @@ func FuzzDecide(f *testing.F) {
 		f.Add(s.typ, s.data, uint8(0), uint8(0))
 	}
 	actors := []tracking.Party{{Kind: tracking.PartyCourier, Ref: "BT1"}, {Kind: tracking.PartyOffice, Ref: "BC1"}, {Kind: tracking.PartyDesk, Ref: "MC1"},
-		{Kind: tracking.PartyCourier, Ref: "BT2"}, {Kind: tracking.PartyPortal, Ref: "P"}}
+		{Kind: tracking.PartyCourier, Ref: "BT2"}, {Kind: tracking.PartyPortal, Ref: "P"}, {Kind: tracking.PartyDispatcher, Ref: "DP1"}}
 	states := fuzzStates()
 	f.Fuzz(func(t *testing.T, typ, data string, si, ai uint8) {
 		et, err := tracking.ParseEventType(typ)

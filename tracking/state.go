@@ -112,6 +112,7 @@ const (
 	CustodyStays    = "stays with the giver; incident opened"
 	CustodyDeliver  = "courier → citizen"
 	CustodyRegister = "opens with the desk"
+	CustodyRecall   = "stays with the giver; the release is withdrawn"
 )
 
 var (
@@ -127,6 +128,7 @@ var (
 	resultMakers  = []PartyKind{PartyDesk, PartyPortal}
 	cancellers    = []PartyKind{PartyPortal, PartyCitizen, PartyDesk, PartyAdmin, PartyDispatcher}
 	returnHolders = []PartyKind{PartyCourier, PartyOffice, PartyDesk}
+	recallers     = []PartyKind{PartyDispatcher, PartyAdmin}
 )
 
 // Rules is the state machine of both legs. Hand-off confirmations pick their
@@ -140,6 +142,7 @@ var Rules = []Rule{
 	{LegPickup, HandoffReleased, pickupMoving, "", anyStaff, CustodyPending, "", "the custodian names one receiver"},
 	{LegPickup, HandoffConfirmed, pickupMoving, "*", anyStaff, CustodyMove, "EDD/EDE/EMI", "the intended receiver, documents counted, seal checked"},
 	{LegPickup, HandoffDisputed, pickupMoving, "", anyStaff, CustodyStays, "", "missing parcel, seal broken, document missing"},
+	{LegPickup, HandoffRecalled, pickupMoving, "", recallers, CustodyRecall, "", "a dispatcher withdraws a release nobody confirmed, with a reason"},
 	{LegPickup, DeskAccepted, []Status{StatusAtDesk}, StatusAccepted, deskOnly, CustodyNone, "", ""},
 	{LegPickup, DeskReturnedIncomplete, []Status{StatusAtDesk}, StatusReturnedIncomplete, deskOnly, CustodyNone, "", "coded reason, missing documents named"},
 
@@ -147,6 +150,7 @@ var Rules = []Rule{
 	{LegReturn, HandoffReleased, returnMoving, "", returnHolders, CustodyPending, "", ""},
 	{LegReturn, HandoffConfirmed, returnMoving, "*", returnHolders, CustodyMove, "EDD/EDE", ""},
 	{LegReturn, HandoffDisputed, returnMoving, "", returnHolders, CustodyStays, "", ""},
+	{LegReturn, HandoffRecalled, returnMoving, "", recallers, CustodyRecall, "", "a dispatcher withdraws a release nobody confirmed, with a reason"},
 	{LegReturn, DeliveryArrivedOffice, []Status{StatusAtOffice}, "", officeOnly, CustodyNone, "EMG", "after a confirmed hand-off to the office"},
 	{LegReturn, DeliveryOut, []Status{StatusWithCourier}, StatusOutForDelivery, courierOnly, CustodyNone, "EDG", ""},
 	{LegReturn, DeliveryAttemptFailed, []Status{StatusOutForDelivery}, StatusDeliveryFailed, courierOnly, CustodyNone, "EMH", "cause and action codes; the courier keeps it"},
@@ -177,6 +181,8 @@ func HandoffStatus(leg Leg, current Status, giver, receiver PartyKind) (Status, 
 		switch {
 		case giver == PartyDesk && receiver == PartyCourier:
 			return StatusWithCourier, "", nil
+		case giver == PartyDesk && receiver == PartyOffice:
+			return StatusAtOffice, "EDD", nil
 		case giver == PartyCourier && receiver == PartyOffice:
 			return StatusAtOffice, "EDD", nil
 		case giver == PartyOffice && receiver == PartyCourier:

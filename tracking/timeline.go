@@ -112,20 +112,32 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 		to, _ := ParseParty(d.To)
 		l.Title = fmt.Sprintf("%s bàn giao cho %s", name(ev.Actor), lower1(name(to)))
 		l.Detail = "Đang chờ bên nhận xác nhận."
+		if d.SealID != "" {
+			l.Detail = "Niêm phong số " + d.SealID + ". " + l.Detail
+		}
 	case HandoffConfirmed:
 		l.Title = name(ev.Actor) + " đã xác nhận nhận hồ sơ"
 		var d Confirmed
 		_ = json.Unmarshal(ev.Data, &d)
-		if len(d.Documents) > 0 {
-			l.Detail = "Đã kiểm đếm từng giấy tờ, đủ theo danh sách."
-		} else if d.SealID != "" || (d.SealIntact != nil && *d.SealIntact) {
-			l.Detail = "Niêm phong còn nguyên vẹn."
+		var parts []string
+		if d.SealID != "" {
+			parts = append(parts, "Đã đối chiếu niêm phong số "+d.SealID+": còn nguyên vẹn, đúng mã đã ghi.")
+		} else if d.SealIntact != nil && *d.SealIntact {
+			parts = append(parts, "Niêm phong còn nguyên vẹn.")
 		}
+		if len(d.Documents) > 0 {
+			parts = append(parts, "Đã kiểm đếm từng giấy tờ, đủ theo danh sách.")
+		}
+		l.Detail = strings.Join(parts, " ")
 	case HandoffDisputed:
 		var d Confirmed
 		_ = json.Unmarshal(ev.Data, &d)
 		l.Title = name(ev.Actor) + " báo sai lệch khi nhận: " + lower1(DisputeProblems[d.Problem])
 		l.Detail = "Bên giao vẫn chịu trách nhiệm giữ hồ sơ cho đến khi làm rõ."
+		l.Problem = true
+	case HandoffRecalled:
+		l.Title = name(ev.Actor) + " đã thu hồi lần bàn giao chưa được xác nhận"
+		l.Detail = "Bên giao vẫn giữ hồ sơ; bàn giao sẽ được làm lại."
 		l.Problem = true
 	case DeskAccepted:
 		var d DeskDecision
@@ -177,6 +189,9 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 			l.Detail = t
 		} else {
 			l.Detail = legacyProofText(ev.Data)
+		}
+		if d.SealID != "" {
+			l.Detail += " Niêm phong số " + d.SealID + " còn nguyên vẹn, đúng mã."
 		}
 		if d.FeeCollected > 0 {
 			l.Detail += fmt.Sprintf(" Đã thu %s.", money(d.FeeCollected))

@@ -128,6 +128,7 @@ func accessMatrix() map[string]access {
 		"POST /api/v1/courier/stops/:number/reveal":         only(asToken),
 		"POST /api/v1/courier/evidence":                     only(asToken),
 		"POST /api/v1/staff/events":                         staffOnly(asOffice, asDesk),
+		"POST /api/v1/staff/handoffs/:id/recall":            staffOnly(asAdmin, asDispatch), // a dispatcher's recall of a stuck release
 		"GET /api/v1/alarms":                                alarms,
 		"GET /api/v1/portal/desks":                          only(asPortal),
 		"POST /api/v1/portal/pickups":                       only(asPortal),
@@ -164,6 +165,8 @@ func accessMatrix() map[string]access {
 		"GET /nhan-vien/su-co":                        alarms,
 		"GET /nhan-vien/su-co/:id":                    alarms,
 		"POST /nhan-vien/su-co/:id":                   dispatch,
+		"GET /nhan-vien/ban-giao":                     dispatch,
+		"POST /nhan-vien/ban-giao/:id/thu-hoi":        dispatch,
 		"GET /nhan-vien/chi-so":                       alarms.later(),
 		"GET /nhan-vien/thu-ho":                       staffOnly(asAdmin, asDispatch, asOffice).later(),
 		"POST /nhan-vien/thu-ho/xac-nhan":             staffOnly(asOffice).later(),
@@ -195,12 +198,21 @@ func accessMatrix() map[string]access {
 		"POST /buu-cuc/nhan":               staffOnly(asOffice),
 		"POST /buu-cuc/thieu":              staffOnly(asOffice),
 		"POST /buu-cuc/chuyen":             staffOnly(asOffice),
+		"GET /buu-cuc/bang-ke/:code":       staffOnly(asOffice), // another unit's manifest: the same 404 as an unknown code
+		"POST /buu-cuc/bang-ke/:code":      staffOnly(asOffice),
+		"GET /buu-cuc/xac-nhan/:id":        staffOnly(asOffice), // a draft is its clerk's own: 404 for anyone else
+		"POST /buu-cuc/xac-nhan/:id":       staffOnly(asOffice),
 		"GET /mot-cua":                     staffOnly(asDesk),
 		"POST /mot-cua/nhan":               staffOnly(asDesk),
 		"POST /mot-cua/thieu":              staffOnly(asDesk),
 		"POST /mot-cua/chuyen":             staffOnly(asDesk),
 		"POST /mot-cua/quyet-dinh/:number": staffOnly(asDesk),
 		"POST /mot-cua/ket-qua/:number":    staffOnly(asDesk),
+		"GET /mot-cua/kiem-dem/:number":    staffOnly(asDesk),
+		"GET /mot-cua/bang-ke/:code":       staffOnly(asDesk),
+		"POST /mot-cua/bang-ke/:code":      staffOnly(asDesk),
+		"GET /mot-cua/xac-nhan/:id":        staffOnly(asDesk),
+		"POST /mot-cua/xac-nhan/:id":       staffOnly(asDesk),
 	}
 	// The dispatcher's pages.
 	for _, r := range []string{
@@ -319,7 +331,7 @@ func (w *accessWorld) do(c caller, method, path string, form url.Values, csrf st
 	if c == asToken {
 		req.Header.Set("Authorization", "Bearer "+w.token)
 	}
-	if path == "/api/v1/staff/events" && csrf != "" {
+	if strings.HasPrefix(path, "/api/v1/staff/") && csrf != "" {
 		req.Header.Set("X-CSRF-Token", csrf)
 	}
 	resp, err := w.clients[c].Do(req)
@@ -486,7 +498,7 @@ func TestFormsRefuseWithoutCSRF(t *testing.T) {
 	for _, r := range w.e.sys.web.Routes() {
 		k := r.Method + " " + r.Path
 		a, ok := matrix[k]
-		if r.Method != http.MethodPost || (!isForm(r.Method, r.Path) && r.Path != "/api/v1/staff/events") || !ok {
+		if r.Method != http.MethodPost || (!isForm(r.Method, r.Path) && !strings.HasPrefix(r.Path, "/api/v1/staff/")) || !ok {
 			continue
 		}
 		who := anon

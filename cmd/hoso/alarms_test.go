@@ -80,7 +80,7 @@ func TestUnconfirmedReleaseAlarmsAtItsDeadline(t *testing.T) {
 	}
 	// The office confirms: the next sweep clears it.
 	office := e.login("buucuc")
-	wantStatuses(t, "confirm", office.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true})), "accepted")
+	wantStatuses(t, "confirm", office.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true, "seal_id": "NP-777"})), "accepted")
 	if _, err := alarms.SweepAt(ctx, deadline.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func TestBackupAndRestore(t *testing.T) {
 		wantStatuses(t, "collect and release "+n, res, "accepted", "accepted")
 	}
 	office := e.login("buucuc")
-	wantStatuses(t, "office confirms", office.events(ev("handoff.confirmed", numbers[0], map[string]any{"seal_intact": true})), "accepted")
+	wantStatuses(t, "office confirms", office.events(ev("handoff.confirmed", numbers[0], map[string]any{"seal_intact": true, "seal_id": "NP-BK-1"})), "accepted")
 	if out, err := runVerify(t, e); err != nil {
 		t.Fatalf("verify before the backup: %v\n%s", err, out)
 	}
@@ -100,7 +100,7 @@ func TestBackupAndRestore(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	// And the ledger goes on where it stopped.
-	wantStatuses(t, "after restore", office.events(ev("handoff.confirmed", numbers[1], map[string]any{"seal_intact": true})), "accepted")
+	wantStatuses(t, "after restore", office.events(ev("handoff.confirmed", numbers[1], map[string]any{"seal_intact": true, "seal_id": "NP-BK-1"})), "accepted")
 	if out, err := runVerify(t, e); err != nil {
 		t.Fatalf("verify after new events: %v\n%s", err, out)
 	}

@@ -321,7 +321,7 @@ func loadFixture(ctx context.Context, e *benchEnv, n int, stderr io.Writer) (tim
 					{Type: tracking.PickupCollected, Actor: courier.Party(), Data: data(tracking.Collected{Documents: []tracking.DocCount{{Line: 1, Count: 1}, {Line: 2, Count: 2}},
 						SealID: "NP-LOAD", Proof: &tracking.Proof{Method: tracking.ProofSignature, SHA256: sig}})},
 					{Type: tracking.HandoffReleased, Actor: courier.Party(), Data: data(tracking.Released{To: office.String()})},
-					{Type: tracking.HandoffConfirmed, Actor: office, Data: data(map[string]any{"seal_intact": true})},
+					{Type: tracking.HandoffConfirmed, Actor: office, Data: data(map[string]any{"seal_intact": true, "seal_id": "NP-LOAD"})},
 					{Type: tracking.HandoffReleased, Actor: office, Data: data(tracking.Released{To: courier.Party().String()})},
 					{Type: tracking.HandoffConfirmed, Actor: courier.Party(), Data: data(map[string]any{"seal_intact": true})},
 				} {

@@ -29,7 +29,7 @@ func TestDisputeNamesLastCustodianAndLostCase(t *testing.T) {
 
 	desk := e.login("motcua")
 	short := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 0, "condition": "missing"}, {"line": 3, "count": 2}}
-	res = desk.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true, "documents": short}))
+	res = desk.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true, "seal_id": "NP-900", "documents": short}))
 	wantStatuses(t, "desk counts", res, "accepted")
 	if got := e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE p.tracking_number = ? AND e.type = 'handoff.disputed'`, n); got != 1 {
 		t.Fatalf("the short count was not recorded as a dispute (%d)", got)

@@ -376,7 +376,8 @@ func TestCourierAppOffline(t *testing.T) {
 }
 
 // courierResults registers n results without a known pickup (the citizen
-// and address given by the portal) and has the desk hand them to buuta1.
+// and address given by the portal) and has the desk seal them (KQ-1…) and
+// hand them to buuta1.
 func (e *testEnv) courierResults(t *testing.T, n int) []string {
 	t.Helper()
 	portal := e.portal()
@@ -394,7 +395,11 @@ func (e *testEnv) courierResults(t *testing.T, n int) []string {
 		out = append(out, ret["tracking_number"])
 	}
 	desk := e.login("motcua")
-	if code, page := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": out, "courier": {"BUUTA1"}}); code != 200 || !strings.Contains(page, "Đã lập bảng kê") {
+	form := url.Values{"numbers": out, "courier": {"BUUTA1"}}
+	for i, n := range out {
+		form.Set("seal_"+n, fmt.Sprintf("KQ-%d", i+1))
+	}
+	if code, page := desk.postForm("/mot-cua/chuyen", form); code != 200 || !strings.Contains(page, "Đã lập bảng kê") {
 		t.Fatalf("desk release: %d", code)
 	}
 	return out
@@ -417,7 +422,7 @@ func TestCourierAppDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := e.browser("courier-delivery", map[string]any{"username": "buuta1", "password": "mat-khau-buuta1", "numbers": numbers, "photo": photo,
-		"qr": cccdQR("019090001234"), "seal": "NP-KQ-1"})
+		"qr": cccdQR("019090001234"), "seals": []string{"KQ-1", "KQ-2"}})
 	var out struct {
 		Delivered, Failed string
 	}
@@ -432,7 +437,7 @@ func TestCourierAppDelivery(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id JOIN evidence v ON encode(v.sha256, 'hex') = e.data->>'photo_sha256'
 		WHERE p.tracking_number = ? AND e.type = 'delivery.completed' AND e.data->'proof'->>'method' = 'cccd_qr' AND e.data->'proof'->>'checked_by' = 'server'
-		AND e.data->>'seal_id' = 'NP-KQ-1' AND (e.data->>'fee_collected')::int = 30000 AND v.kind = 'photo'`, numbers[0]); n != 1 {
+		AND e.data->>'seal_id' = 'KQ-1' AND (e.data->>'fee_collected')::int = 30000 AND v.kind = 'photo'`, numbers[0]); n != 1 {
 		t.Error("delivery.completed without the server-checked CCCD QR, the seal, the photo or the fee")
 	}
 	if n := e.count(`SELECT count(*) FROM events WHERE data::text LIKE '%019090001234%' OR convert_from(device_signed, 'UTF8') LIKE '%019090001234%'`); n != 0 {

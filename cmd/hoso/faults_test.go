@@ -789,11 +789,11 @@ func TestTwoInstancesConflictingHandoffs(t *testing.T) {
 		var ra, rb string
 		switch {
 		case toOffice[nb]:
-			ra, rb = race(staff(officeA, ev("handoff.confirmed", nb, map[string]any{"seal_intact": true})),
-				staff(officeB, ev("handoff.disputed", nb, map[string]any{"problem": "seal_broken"})))
+			ra, rb = race(staff(officeA, ev("handoff.confirmed", nb, map[string]any{"seal_intact": true, "seal_id": "NP-TWO-1"})),
+				staff(officeB, ev("handoff.disputed", nb, map[string]any{"problem": "seal_broken", "seal_intact": false})))
 		case toDesk[nb]:
-			ra, rb = race(staff(deskA, ev("handoff.confirmed", nb, map[string]any{"seal_intact": true, "documents": docs})),
-				staff(deskB, ev("handoff.confirmed", nb, map[string]any{"seal_intact": true, "documents": docs})))
+			ra, rb = race(staff(deskA, ev("handoff.confirmed", nb, map[string]any{"seal_intact": true, "seal_id": "NP-TWO-1", "documents": docs})),
+				staff(deskB, ev("handoff.confirmed", nb, map[string]any{"seal_intact": true, "seal_id": "NP-TWO-1", "documents": docs})))
 		default:
 			continue
 		}

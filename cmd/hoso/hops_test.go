@@ -51,17 +51,19 @@ func TestFullJourneyOfficeDeskReturn(t *testing.T) {
 	wantStatuses(t, "collect, release", res, "accepted", "accepted")
 	agree("collected", "collected", "Bưu tá")
 
-	// The office scans it in.
-	code, page := office.postForm("/buu-cuc/nhan", url.Values{"so": {strings.ToLower(n)}})
+	// The office scans it in, stating the seal and reading its id.
+	code, page := office.postForm("/buu-cuc/nhan", url.Values{"so": {strings.ToLower(n)}, "seal": {"intact"}, "seal_id": {"np-1001"}})
 	if code != 200 || !strings.Contains(page, `data-scan="ok"`) {
 		t.Fatalf("office scan: %d", code)
 	}
 	agree("at office", "at_office", "Bưu cục Phan Đình Phùng")
 	// Scanning it again says so; an unknown number does not match.
-	if _, page = office.postForm("/buu-cuc/nhan", url.Values{"so": {n}}); !strings.Contains(page, `data-scan="duplicate"`) {
+	if _, page = office.postForm("/buu-cuc/nhan", url.Values{"so": {n}, "seal": {"intact"}, "seal_id": {"NP-1001"}}); !strings.Contains(page, `data-scan="duplicate"`) {
 		t.Error("second scan not reported as duplicate")
 	}
-	if code, page = office.postForm("/buu-cuc/nhan", url.Values{"so": {"EA999999995VN"}}); code != 422 || !strings.Contains(page, `data-scan="unexpected"`) {
+	// An unknown number gets the answer a parcel outside the office's scope
+	// gets.
+	if code, page = office.postForm("/buu-cuc/nhan", url.Values{"so": {"EA999999995VN"}, "seal": {"intact"}, "seal_id": {"NP-1001"}}); code != 403 || !strings.Contains(page, `data-scan="outside"`) {
 		t.Errorf("unknown scan: %d", code)
 	}
 	// A run to the desk: manifest, released to the courier.
@@ -76,11 +78,13 @@ func TestFullJourneyOfficeDeskReturn(t *testing.T) {
 	wantStatuses(t, "courier takes the run to the desk", res, "accepted", "accepted")
 	agree("to desk", "to_desk", "Bưu tá")
 
-	// The desk scans: it must count; then counts everything.
-	if _, page = desk.postForm("/mot-cua/nhan", url.Values{"so": {n}}); !strings.Contains(page, `data-scan="needs_count"`) || !strings.Contains(page, "Kiểm đếm hồ sơ") {
-		t.Fatal("desk not asked to count")
+	// The desk scans and states the seal: it must count, blind; then
+	// counts everything.
+	if _, page = desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "seal": {"intact"}, "seal_id": {"NP-1001"}}); !strings.Contains(page, "Kiểm đếm hồ sơ") ||
+		!strings.Contains(page, `id="count_1" name="count_1" type="number" min="0" max="99" inputmode="numeric" class="input--short" required value=""`) {
+		t.Fatal("desk not asked to count blind")
 	}
-	if _, page = desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
+	if _, page = desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "dem": {"1"}, "seal": {"intact"}, "seal_id": {"NP-1001"}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
 		t.Fatal("desk count not accepted")
 	}
 	agree("at desk", "at_desk", "Trung tâm Phục vụ hành chính công")
@@ -104,19 +108,20 @@ func TestFullJourneyOfficeDeskReturn(t *testing.T) {
 	if r2 := portal.do("POST", "/api/v1/portal/dossiers/000.00.19.FULL-1/result", []byte(`{"documents":[{"name":"X","kind":"copy","count":1}]}`), "result-2"); r2.status != 409 {
 		t.Errorf("second result = %d", r2.status)
 	}
-	// The desk hands it to the courier; out for delivery; delivered with the
-	// CCCD checked against its keyed hash and the fee collected.
-	code, page = desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}})
+	// The desk seals it and hands it to the courier; out for delivery;
+	// delivered with the seal read at the door, the CCCD checked against
+	// its keyed hash and the fee collected.
+	code, page = desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}, "seal_" + rn: {"KQ-2001"}})
 	if code != 200 || !strings.Contains(page, "Đã lập bảng kê") {
 		t.Fatalf("desk release: %d", code)
 	}
 	_, res = courier.send(ev("handoff.confirmed", rn, map[string]any{"seal_intact": true}), ev("delivery.out", rn, map[string]any{}))
 	wantStatuses(t, "courier takes the result", res, "accepted", "accepted")
 	sig := courier.signature(rn)
-	wrongID := withSecret(ev("delivery.completed", rn, map[string]any{"signature_sha256": sig, "fee_collected": 50000}), "id_digits", "019090009999")
+	wrongID := withSecret(ev("delivery.completed", rn, map[string]any{"seal_id": "KQ-2001", "signature_sha256": sig, "fee_collected": 50000}), "id_digits", "019090009999")
 	_, res = courier.send(wrongID)
 	wantStatuses(t, "wrong CCCD", res, "rejected")
-	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"signature_sha256": sig, "fee_collected": 50000}), "id_digits", "019090001234"))
+	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"seal_id": "KQ-2001", "signature_sha256": sig, "fee_collected": 50000}), "id_digits", "019090001234"))
 	wantStatuses(t, "delivered", res, "accepted")
 	_, body := e.get("/api/v1/public/track/" + rn)
 	if !strings.Contains(string(body), `"status":"delivered"`) || !strings.Contains(string(body), "Đã giao kết quả cho người nhận") || !strings.Contains(string(body), "50.000") {
@@ -142,7 +147,7 @@ func TestReturnToDeskAfterThreeAttempts(t *testing.T) {
 	r.json(t, &ret)
 	rn := ret["tracking_number"]
 	desk := e.login("motcua")
-	if code, _ := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}}); code != 200 {
+	if code, _ := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}, "seal_" + rn: {"KQ-9"}}); code != 200 {
 		t.Fatal("desk release")
 	}
 	c := e.courier("buuta1")
@@ -161,7 +166,7 @@ func TestReturnToDeskAfterThreeAttempts(t *testing.T) {
 	if k, _ := e.custodian(rn); k != "courier" {
 		t.Fatalf("custody moved before the desk confirmed: %s", k)
 	}
-	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {rn}}); !strings.Contains(page, `data-scan="ok"`) {
+	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {rn}, "seal": {"intact"}, "seal_id": {"KQ-9"}}); !strings.Contains(page, `data-scan="ok"`) {
 		t.Fatal("desk did not confirm the return")
 	}
 	if k, ref := e.custodian(rn); k != "desk" || ref != "TN-TTPVHCC" {

@@ -88,7 +88,7 @@ func returnLeg(t *testing.T, e *testEnv, desk *staffClient, c *courierClient, co
 	r.json(t, &ret)
 	rn := ret["tracking_number"]
 	backdate(t, e, rn)
-	if st, _ := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {courier}}); st != 200 {
+	if st, _ := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {courier}, "seal_" + rn: {"KQ-" + code[len(code)-2:]}}); st != 200 {
 		t.Fatalf("desk release %s: %d", rn, st)
 	}
 	_, res := c.send(ev("handoff.confirmed", rn, map[string]any{"seal_intact": true}), ev("delivery.out", rn, map[string]any{}))
@@ -99,7 +99,7 @@ func returnLeg(t *testing.T, e *testEnv, desk *staffClient, c *courierClient, co
 		wantStatuses(t, "failed attempt "+rn, res, "accepted", "accepted")
 	}
 	_, res = c.send(evAt("delivery.completed", rn, map[string]any{"proof": map[string]any{"method": "proxy", "proxy_name": "Hà Văn Nam", "authorisation": "GUQ-2026-01"},
-		"signature_sha256": c.signature(rn), "fee_collected": collected}, at))
+		"signature_sha256": c.signature(rn), "fee_collected": collected, "seal_id": "KQ-" + code[len(code)-2:]}, at))
 	wantStatuses(t, "delivered "+rn, res, "accepted")
 	return rn
 }
@@ -447,7 +447,7 @@ func buildKPIDay(t *testing.T, e *testEnv) kpiDay {
 	_, res = c1.send(evAt("handoff.released", k.p1, map[string]any{"to": "post_office:BC-05443"}, at(11, 50)))
 	wantStatuses(t, "release to the office", res, "accepted")
 	office := e.login("buucuc")
-	if st, page := office.postForm("/buu-cuc/nhan", url.Values{"so": {k.p1}}); st != 200 || !strings.Contains(page, `data-scan="ok"`) {
+	if st, page := office.postForm("/buu-cuc/nhan", url.Values{"so": {k.p1}, "seal": {"intact"}, "seal_id": {"NP-3001"}}); st != 200 || !strings.Contains(page, `data-scan="ok"`) {
 		t.Fatalf("office scan: %d", st)
 	}
 	if st, _ := office.postForm("/buu-cuc/chuyen", url.Values{"numbers": {k.p1}, "courier": {"BUUTA3"}}); st != 200 {

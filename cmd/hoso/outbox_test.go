@@ -167,7 +167,7 @@ func TestPortalCallbacksThroughTheServer(t *testing.T) {
 		_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-2001", "proof": courier.sigProof(n)}),
 			ev("handoff.released", n, map[string]any{"to": "post_office:BC-05443"}))
 		wantStatuses(t, "collect", res, "accepted", "accepted")
-		wantStatuses(t, "office confirms", office.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true})), "accepted")
+		wantStatuses(t, "office confirms", office.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true, "seal_id": "NP-2001"})), "accepted")
 	}
 	waitUntil(t, 30*time.Second, "9 callbacks", func() bool { return len(p.applied()) == 9 })
 	got := p.applied()

@@ -155,7 +155,7 @@ func piiJourneys(t *testing.T, e *testEnv) {
 	_, res = courier.send(ev("handoff.released", n, map[string]any{"to": "desk:TN-TTPVHCC"}))
 	wantStatuses(t, "release to the desk", res, "accepted")
 	desk := e.login("motcua")
-	res = desk.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true, "documents": docs}),
+	res = desk.events(ev("handoff.confirmed", n, map[string]any{"seal_intact": true, "seal_id": "NP-PII-1", "documents": docs}),
 		ev("desk.accepted", n, map[string]any{}))
 	wantStatuses(t, "desk receives and accepts", res, "accepted", "accepted")
 
@@ -184,18 +184,18 @@ func piiJourneys(t *testing.T, e *testEnv) {
 	var ret map[string]string
 	r.json(t, &ret)
 	rn := ret["tracking_number"]
-	if st, _ := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}}); st != 200 {
+	if st, _ := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}, "seal_" + rn: {"KQ-PII-1"}}); st != 200 {
 		t.Fatalf("desk release: %d", st)
 	}
 	_, res = courier.send(ev("handoff.confirmed", rn, map[string]any{"seal_intact": true}), ev("delivery.out", rn, map[string]any{}))
 	wantStatuses(t, "courier takes the result", res, "accepted", "accepted")
 	sig := courier.signature(rn)
-	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"signature_sha256": sig, "fee_collected": 0}), "id_digits", id[1]))
+	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"seal_id": "KQ-PII-1", "signature_sha256": sig, "fee_collected": 0}), "id_digits", id[1]))
 	wantStatuses(t, "wrong CCCD at the door", res, "rejected")
 	// The right card's QR, scanned: number, old id, name, birth, sex,
 	// address, issue date.
 	qr := id[3] + "|123456789|Hà Thị Mai|01011990|Nữ|Tổ 5, phường Quyết Thắng, Thái Nguyên|15082021"
-	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"signature_sha256": sig, "fee_collected": 0}), "cccd_qr", qr))
+	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"seal_id": "KQ-PII-1", "signature_sha256": sig, "fee_collected": 0}), "cccd_qr", qr))
 	wantStatuses(t, "right CCCD QR at the door", res, "accepted")
 }
 

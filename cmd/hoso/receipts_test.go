@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"hoso/internal/app"
+	"hoso/internal/errs"
 	"hoso/internal/testenv"
 	"hoso/tracking"
 )
@@ -290,8 +291,8 @@ func makePaperFixture(t *testing.T, e *testEnv) paperFixture {
 	courier := e.courier("buuta1")
 	_, res := courier.send(collectEvent(courier, f.p2, "NP-007001"))
 	wantStatuses(t, "collect P2", res, "accepted")
-	if err := e.db.ExecForTest(ctx, `INSERT INTO manifests (id, code, giver_kind, giver_ref, receiver_kind, receiver_ref, created_at)
-		VALUES (?, ?, 'courier', 'BUUTA1', 'post_office', 'BC-05443', now())`, uuid.NewString(), f.manifest); err != nil {
+	if err := e.db.ExecForTest(ctx, `INSERT INTO manifests (id, code, giver_kind, giver_ref, receiver_kind, receiver_ref, created_at, deadline)
+		VALUES (?, ?, 'courier', 'BUUTA1', 'post_office', 'BC-05443', now(), now() + interval '30 minutes')`, uuid.NewString(), f.manifest); err != nil {
 		t.Fatal(err)
 	}
 	_, res = courier.send(ev("handoff.released", f.p2, map[string]any{"to": "post_office:BC-05443", "manifest": f.manifest}))
@@ -299,22 +300,31 @@ func makePaperFixture(t *testing.T, e *testEnv) paperFixture {
 	res = e.login("buucuc").events(ev("handoff.confirmed", f.p2, map[string]any{"seal_intact": true, "seal_id": "NP-007001"}))
 	wantStatuses(t, "office confirms P2", res, "accepted")
 
-	// The result of P2's dossier, registered at the desk, carried back and
-	// delivered with a fee.
-	r, err := e.sys.hops.RegisterResult(ctx, app.ResultInput{DossierCode: "000.00.19.IN-2", DeskCode: "TN-TTPVHCC", Fee: 50000,
+	// P2's dossier is not accepted yet: no result can be registered for it.
+	if _, err := e.sys.hops.RegisterResult(ctx, app.ResultInput{DossierCode: "000.00.19.IN-2", DeskCode: "TN-TTPVHCC", Fee: 50000,
 		Documents: []tracking.Document{{Name: "Giấy chứng nhận kết hôn", Kind: tracking.Original, Count: 2}},
-		Actor:     tracking.Party{Kind: tracking.PartyDesk, Ref: "TN-TTPVHCC"}})
+		Actor:     tracking.Party{Kind: tracking.PartyDesk, Ref: "TN-TTPVHCC"}}); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("result of a dossier still at the office: %v", err)
+	}
+	// The result of a dossier filed at the desk, registered there, carried
+	// back and delivered with a fee.
+	lat, lng := 21.59, 105.84
+	r, err := e.sys.hops.RegisterResult(ctx, app.ResultInput{DossierCode: "000.00.19.IN-3", DeskCode: "TN-TTPVHCC", Fee: 50000,
+		Documents: []tracking.Document{{Name: "Giấy chứng nhận kết hôn", Kind: tracking.Original, Count: 2}},
+		Actor:     tracking.Party{Kind: tracking.PartyDesk, Ref: "TN-TTPVHCC"},
+		Citizen:   &tracking.Citizen{FullName: "Nguyễn Thị Bình", Phone: "0987000123"},
+		Address:   &tracking.Address{ProvinceCode: "19", CommuneCode: "05443", Line: "Số 7, ngõ 5", Lat: &lat, Lng: &lng}})
 	if err != nil {
 		t.Fatalf("register result: %v", err)
 	}
 	f.r1 = r.Number
-	res = e.login("motcua").events(ev("handoff.released", f.r1, map[string]any{"to": "courier:BUUTA1"}))
+	res = e.login("motcua").events(ev("handoff.released", f.r1, map[string]any{"to": "courier:BUUTA1", "seal_id": "KQ-IN-1"}))
 	wantStatuses(t, "desk releases R1", res, "accepted")
 	_, res = courier.send(ev("handoff.confirmed", f.r1, map[string]any{"seal_intact": true}))
 	wantStatuses(t, "courier confirms R1", res, "accepted")
 	_, res = courier.send(ev("delivery.out", f.r1, map[string]any{}))
 	wantStatuses(t, "out", res, "accepted")
-	delivered := withSecret(ev("delivery.completed", f.r1, map[string]any{"signature_sha256": courier.signature(f.r1), "fee_collected": 50000}),
+	delivered := withSecret(ev("delivery.completed", f.r1, map[string]any{"seal_id": "KQ-IN-1", "signature_sha256": courier.signature(f.r1), "fee_collected": 50000}),
 		"door_code", courier.doorCode(f.r1))
 	_, res = courier.send(delivered)
 	wantStatuses(t, "delivered", res, "accepted")

@@ -25,7 +25,7 @@ func deliveredJourney(t *testing.T, e *testEnv, code string) (string, string) {
 	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-2001", "proof": courier.sigProof(n)}),
 		ev("handoff.released", n, map[string]any{"to": "desk:TN-TTPVHCC"}))
 	wantStatuses(t, "collect, release to the desk", res, "accepted", "accepted")
-	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
+	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "dem": {"1"}, "seal": {"intact"}, "seal_id": {"NP-2001"}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
 		t.Fatal("desk count not accepted")
 	}
 	if code, _ := desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {"2026-12-20"}}); code != 200 {
@@ -39,12 +39,12 @@ func deliveredJourney(t *testing.T, e *testEnv, code string) (string, string) {
 	var ret map[string]string
 	r.json(t, &ret)
 	rn := ret["tracking_number"]
-	if c, page := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}}); c != 200 || !strings.Contains(page, "Đã lập bảng kê") {
+	if c, page := desk.postForm("/mot-cua/chuyen", url.Values{"numbers": {rn}, "courier": {"BUUTA1"}, "seal_" + rn: {"KQ-2001"}}); c != 200 || !strings.Contains(page, "Đã lập bảng kê") {
 		t.Fatalf("desk release: %d", c)
 	}
 	_, res = courier.send(ev("handoff.confirmed", rn, map[string]any{"seal_intact": true}), ev("delivery.out", rn, map[string]any{}))
 	wantStatuses(t, "take and go out", res, "accepted", "accepted")
-	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"signature_sha256": courier.signature(rn), "fee_collected": 50000}),
+	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"seal_id": "KQ-2001", "signature_sha256": courier.signature(rn), "fee_collected": 50000}),
 		"id_digits", "019090001234"))
 	wantStatuses(t, "deliver", res, "accepted")
 	return n, rn

@@ -126,7 +126,11 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.devices = &app.Devices{Store: db, Auth: s.auth, Hasher: hasher, Box: box, SMS: sms, Now: now}
 	s.sync = &app.Sync{Ledger: s.ledger, Store: db, Now: now, Check: s.devices.Check}
 	s.alarms = &app.Alarms{Store: db, Now: now, Policy: app.DefaultAlarmPolicy()}
-	s.hops = &app.Hops{Store: db, Ledger: s.ledger, Intake: s.intake, Now: now, NewID: newID}
+	// The server decides who may receive a release (every path: pages,
+	// staff API, courier app).
+	scope := &app.HandoffScope{Store: db}
+	s.ledger.Guard = scope.Guard
+	s.hops = &app.Hops{Store: db, Ledger: s.ledger, Intake: s.intake, Now: now, NewID: newID, Scope: scope}
 	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}
 	s.money = &app.Money{Store: db, Tx: db, Units: set, Now: now}
 	s.kpis = &app.KPIs{Store: db, Units: set, Now: now}

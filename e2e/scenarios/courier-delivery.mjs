@@ -7,7 +7,8 @@
 // and records a failed attempt for the second (cause and action codes),
 // partly offline.
 //
-// data: {username, password, numbers: [2 S10], photo: path of a JPEG, qr: the CCCD QR text, seal}
+// data: {username, password, numbers: [2 S10], seals: [2 seal ids the desk
+// put on the envelopes], photo: path of a JPEG, qr: the CCCD QR text}
 // result: {delivered, failed}
 
 const noise = [/ERR_INTERNET_DISCONNECTED/, /net::ERR_FAILED.*\/api\//, /Failed to fetch/];
@@ -30,6 +31,7 @@ async function choose(page, legend, label) {
 
 export default async function delivery({ browser, baseURL, data, lib }) {
   const [r1, r2] = data.numbers;
+  const seals = { [r1]: data.seals[0], [r2]: data.seals[1] };
   const ctx = await lib.newPhoneContext(browser, { baseURL });
   const page = await ctx.newPage();
   lib.guardOrigin(page, baseURL);
@@ -42,13 +44,14 @@ export default async function delivery({ browser, baseURL, data, lib }) {
   await page.locator("#main h1", { hasText: "Tuyến hôm nay" }).waitFor({ timeout: 15_000 });
   await lib.expectText(page, ".callout--receive", "2 bưu gửi đang chờ bạn nhận");
 
-  // Receive both from the desk (no seal on a result envelope).
+  // Receive both from the desk, reading the seal the desk put on each.
   await page.locator(".callout--receive").click();
   await page.locator("#main h1", { hasText: "Bàn giao" }).waitFor();
   await lib.expectCount(page, "li.card[data-number]", 2);
   await lib.checkA11y(page, "courier-receive-360");
   await lib.shot(page, "courier-receive-360");
   for (const n of [r1, r2]) {
+    await page.locator(`#np-${n}`).fill(seals[n]);
     await page.locator(`li.card[data-number="${n}"]`).getByRole("button", { name: "Nguyên vẹn, nhận" }).click();
     await lib.expectText(page, ".toast", `Đã nhận bàn giao ${n}`);
   }
@@ -71,13 +74,20 @@ export default async function delivery({ browser, baseURL, data, lib }) {
   await page.locator("#cccd").fill("23");
   await page.getByRole("button", { name: "Tiếp: ký nhận" }).click();
   await lib.expectText(page, ".field--error .field__error", "3 số cuối");
+  await page.locator("#cccd").fill("234");
+  // The seal read at the door: another id is refused by the app (and by
+  // the server).
+  await page.locator("#niem-phong-kq").fill("KQ-KHAC");
+  await page.getByRole("button", { name: "Tiếp: ký nhận" }).click();
+  await lib.expectText(page, ".field--error .field__error", "không khớp");
+  await page.locator("#niem-phong-kq").fill(seals[r1]);
   await lib.checkA11y(page, "courier-verify-360");
   await lib.shot(page, "courier-verify-360");
   // The card's QR code instead (the text as a scanner reads it).
   await choose(page, "Cách xác minh", "Quét mã QR trên CCCD");
   await page.locator("#qr-cccd").fill(data.qr);
   await lib.expectText(page, "#cccd-doc-duoc", "···" + data.qr.slice(9, 12));
-  await page.locator("#niem-phong-kq").fill(data.seal.toLowerCase());
+  await page.locator("#niem-phong-kq").fill(seals[r1].toLowerCase());
   await lib.checkA11y(page, "courier-verify-qr-360");
   await lib.shot(page, "courier-verify-qr-360");
   await page.getByRole("button", { name: "Tiếp: ký nhận" }).click();

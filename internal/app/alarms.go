@@ -18,6 +18,7 @@ const (
 	AlarmUnzoned  = "outside_zone"
 	AlarmIncident = "incident_open"
 	AlarmEvidence = "evidence_pending"
+	AlarmManifest = "manifest_open"
 )
 
 // AlarmLabel is a kind's Vietnamese name.
@@ -37,6 +38,8 @@ func AlarmLabel(kind string) string {
 		return "Sai lệch khi bàn giao, chưa xử lý"
 	case AlarmEvidence:
 		return "Hết ca mà máy chủ chưa nhận được ảnh chữ ký làm bằng chứng"
+	case AlarmManifest:
+		return "Bảng kê quá hạn mà bên nhận chưa xác nhận đủ"
 	}
 	return kind
 }

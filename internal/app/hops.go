@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"hoso/internal/errs"
 	"hoso/internal/vntext"
@@ -19,7 +22,9 @@ type Pending struct {
 	Parcel   Parcel
 }
 
-// Manifest is a batch hand-off.
+// Manifest is a batch hand-off (bảng kê): one giver, one receiver, the
+// parcels released together. Its receiver closes it by giving a result for
+// every line; it records both parties and both times.
 type Manifest struct {
 	ID        string
 	Code      string
@@ -27,8 +32,22 @@ type Manifest struct {
 	Receiver  tracking.Party
 	CreatedAt time.Time
 	CreatedBy int64
+	Deadline  time.Time // the receiver confirms every line by then, or an alarm is raised
+	ClosedAt  *time.Time
+	ClosedBy  int64          // the signed-in user whose action closed it, when known
+	Closer    tracking.Party // who closed it: the receiver; a dispatcher who recalled its last line; the system
 	Parcels   int
 	Pending   int
+}
+
+// ManifestLine is one parcel of a manifest with the state of its hand-off.
+type ManifestLine struct {
+	Handoff  tracking.Handoff
+	Status   string // pending | confirmed | disputed | recalled
+	Problem  string // of a disputed line (tracking.DisputeProblems)
+	SealRead string // the seal id the receiver stated
+	ClosedAt *time.Time
+	Parcel   Parcel
 }
 
 // HopStore is what the post office and desk flows need.
@@ -38,10 +57,18 @@ type HopStore interface {
 	CreateManifest(ctx context.Context, m Manifest) error
 	NextManifestSeq(ctx context.Context) (int64, error)
 	FindManifests(ctx context.Context, party tracking.Party, limit int) ([]Manifest, error)
+	FindManifest(ctx context.Context, code string) (Manifest, []ManifestLine, error)
 	FindParcelByNumber(ctx context.Context, number string) (Parcel, error)
 	FindUserByStaffCode(ctx context.Context, code string) (User, error)
 	FindDesk(ctx context.Context, code string) (Desk, error)
 	ReturnOf(ctx context.Context, pickupID string) (Parcel, bool, error)
+	SaveDraft(ctx context.Context, d Draft) error
+	FindDraft(ctx context.Context, id string, userID int64, now time.Time) (Draft, error)
+	DeleteDraft(ctx context.Context, id string) error
+	FindHandoff(ctx context.Context, id string) (Pending, string, error)
+	FindPendingHandoffs(ctx context.Context, province string, limit int) ([]Pending, error)
+	ClearHandoffAlarms(ctx context.Context, handoffID string, at time.Time) error
+	InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error
 }
 
 // Hops runs the hand-offs at post offices and desks: receiving against what
@@ -53,11 +80,14 @@ type Hops struct {
 	Intake *Intake
 	Now    func() time.Time
 	NewID  func() string
+	// Scope checks a release's receiver before anything is written (the
+	// same check the ledger's Guard makes). Optional.
+	Scope *HandoffScope
 }
 
 // ScanResult is what a scan at a counter found.
 type ScanResult struct {
-	Kind    string // ok | disputed | unexpected | duplicate | needs_count
+	Kind    string // pending | needs_count (Scan); ok | disputed | differs (Receive); unexpected | duplicate | outside
 	Message string
 	Number  string
 	Parcel  *Parcel
@@ -89,9 +119,30 @@ func (h *Hops) Held(ctx context.Context, u User) ([]Parcel, error) {
 	return h.Store.HeldBy(ctx, me)
 }
 
-// Receive confirms (or disputes) the release of one scanned parcel. A desk
-// must count the documents of a pickup; without counts it asks for them.
-func (h *Hops) Receive(ctx context.Context, u User, raw string, sealBroken bool, counts []tracking.DocCount, note string) (ScanResult, error) {
+// outsideMessage is the one answer a counter gets for a number that is not
+// in the system and for one outside its scope: nothing about a parcel of
+// another office or desk is revealed.
+const outsideMessage = "Không có bưu gửi này trong phạm vi của đơn vị bạn"
+
+// inCounterScope reports whether a parcel concerns the user's office or
+// desk at all.
+func inCounterScope(u User, p Parcel, pendingToMe bool) bool {
+	me := u.Party()
+	switch {
+	case p.Custodian == me, pendingToMe:
+		return true
+	case u.Role == RoleOffice:
+		return p.OfficeCode == u.OfficeCode
+	case u.Role == RoleDesk:
+		return p.DeskCode == u.DeskCode
+	}
+	return false
+}
+
+// Scan looks up a scanned (or typed) number at a counter: whether it is
+// released to the user's office or desk and what receiving it needs. It
+// changes nothing. Kind "pending" means it can be received.
+func (h *Hops) Scan(ctx context.Context, u User, raw string) (ScanResult, error) {
 	me, err := counterParty(u)
 	if err != nil {
 		return ScanResult{}, err
@@ -102,131 +153,213 @@ func (h *Hops) Receive(ctx context.Context, u User, raw string, sealBroken bool,
 	}
 	p, err := h.Store.FindParcelByNumber(ctx, n.String())
 	if errs.Is(err, errs.NotFound) {
-		return ScanResult{Kind: "unexpected", Number: n.String(), Message: "Không có bưu gửi này trong hệ thống"}, nil
+		return ScanResult{Kind: "outside", Number: n.String(), Message: outsideMessage}, nil
 	}
 	if err != nil {
 		return ScanResult{}, err
-	}
-	res := ScanResult{Number: p.Number, Parcel: &p}
-	if p.Custodian == me {
-		res.Kind, res.Message = "duplicate", "Đã nhận bưu gửi này rồi"
-		return res, nil
 	}
 	pend, err := h.Store.PendingFor(ctx, me)
 	if err != nil {
 		return ScanResult{}, err
 	}
-	var mine *Pending
+	mine := false
 	for i := range pend {
-		if pend[i].Parcel.ID == p.ID {
-			mine = &pend[i]
-		}
+		mine = mine || pend[i].Parcel.ID == p.ID
 	}
-	if mine == nil {
+	if !inCounterScope(u, p, mine) {
+		return ScanResult{Kind: "outside", Number: n.String(), Message: outsideMessage}, nil
+	}
+	res := ScanResult{Number: p.Number, Parcel: &p}
+	switch {
+	case p.Custodian == me:
+		res.Kind, res.Message = "duplicate", "Đã nhận bưu gửi này rồi"
+	case !mine:
 		res.Kind, res.Message = "unexpected", "Bưu gửi này không được bàn giao cho đơn vị bạn"
-		return res, nil
-	}
-	data := tracking.Confirmed{Handoff: mine.Handoff.ID, Note: vntext.NFC(note)}
-	intact := !sealBroken
-	data.SealIntact = &intact
-	if me.Kind == tracking.PartyDesk && p.Leg == string(tracking.LegPickup) && !sealBroken {
-		if len(counts) == 0 {
-			res.Kind, res.Message = "needs_count", "Kiểm đếm từng giấy tờ rồi xác nhận"
-			return res, nil
-		}
-		data.Documents = counts
-	}
-	b, _ := json.Marshal(data)
-	ev, _, err := h.Ledger.RecordByNumber(ctx, p.Number, EventInput{Type: tracking.HandoffConfirmed, Actor: me, Data: b})
-	if err != nil {
-		if errs.Is(err, errs.Conflict) || errs.Is(err, errs.Forbidden) || errs.Is(err, errs.Unprocessable) {
-			res.Kind, res.Message = "unexpected", errs.MessageOf(err)
-			return res, nil
-		}
-		return ScanResult{}, err
-	}
-	if ev.Type == tracking.HandoffDisputed {
-		res.Kind, res.Message = "disputed", "Đã ghi sai lệch: bên giao vẫn chịu trách nhiệm, sự cố đã được mở"
-	} else {
-		res.Kind, res.Message = "ok", "Đã nhận: "+p.Number
-		if me.Kind == tracking.PartyOffice && p.Leg == string(tracking.LegReturn) {
-			// The result reached the office that delivers it: EMG.
-			if _, _, err := h.Ledger.RecordByNumber(ctx, p.Number, EventInput{Type: tracking.DeliveryArrivedOffice, Actor: me, Data: []byte("{}")}); err != nil {
-				return ScanResult{}, err
-			}
-		}
+	case me.Kind == tracking.PartyDesk && p.Leg == string(tracking.LegPickup):
+		res.Kind, res.Message = "needs_count", "Kiểm đếm từng giấy tờ rồi xác nhận"
+	default:
+		res.Kind = "pending"
 	}
 	return res, nil
 }
 
-// ReportMissing disputes every release still waiting from a giver (or of a
-// manifest) as a missing parcel: they were not in the bag.
-func (h *Hops) ReportMissing(ctx context.Context, u User, giver, manifest string) (int, error) {
+// ReportMissing prepares the dispute of every release still waiting from a
+// giver (or of a manifest) as a missing parcel: they were not in the bag.
+// Like every difference, it is recorded only once the clerk confirms it
+// (Review, then Record).
+func (h *Hops) ReportMissing(ctx context.Context, u User, giver, manifest string) (CounterInput, error) {
 	me, err := counterParty(u)
 	if err != nil {
-		return 0, err
+		return CounterInput{}, err
 	}
 	pend, err := h.Store.PendingFor(ctx, me)
 	if err != nil {
-		return 0, err
+		return CounterInput{}, err
 	}
-	var items []Item
+	in := CounterInput{Kind: CounterMissing, Manifest: manifest, Giver: giver}
 	for _, p := range pend {
 		if (giver != "" && p.Handoff.Giver.String() != giver) || (manifest != "" && p.Manifest != manifest) {
 			continue
 		}
-		b, _ := json.Marshal(tracking.Confirmed{Handoff: p.Handoff.ID, Problem: "missing_parcel", Note: "Không có trong chuyến khi nhận"})
-		items = append(items, Item{Number: p.Parcel.Number, In: EventInput{Type: tracking.HandoffDisputed, Actor: me, Data: b}})
+		in.Lines = append(in.Lines, LineInput{Number: p.Parcel.Number, Result: LineMissing, Note: "Không có trong chuyến khi nhận"})
 	}
-	if len(items) == 0 {
-		return 0, nil
+	if len(in.Lines) == 0 {
+		return in, errs.E(errs.Conflict, "Không còn bưu gửi nào chờ xác nhận từ bên giao này")
 	}
-	res, err := h.Ledger.RecordBatch(ctx, items)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, r := range res {
-		if r.Err == nil && !r.Duplicate {
-			n++
-		}
-	}
-	return n, nil
+	return in, nil
 }
 
-// Release hands parcels the user's office or desk holds to one receiver as a
-// manifest. It returns the manifest code and one result per parcel.
-func (h *Hops) Release(ctx context.Context, u User, to tracking.Party, numbers []string) (string, []Result, error) {
+// ReleaseItem is one parcel of a release; the desk names the seal it puts
+// on a result's envelope.
+type ReleaseItem struct {
+	Number string
+	SealID string
+}
+
+// Release hands parcels the user's office or desk holds to one receiver as
+// a manifest. The receiver is checked first, on the server: one that does
+// not exist (422) or is outside the giver's scope for any of the parcels
+// (403) refuses the whole release and writes nothing, not even an empty
+// manifest. Otherwise it returns the manifest code and one result per
+// parcel; when no parcel could be released, nothing is written either.
+func (h *Hops) Release(ctx context.Context, u User, to tracking.Party, items []ReleaseItem) (string, []Result, error) {
 	me, err := counterParty(u)
 	if err != nil {
 		return "", nil, err
 	}
-	if len(numbers) == 0 {
+	if len(items) == 0 {
 		return "", nil, errs.E(errs.Invalid, "Chọn ít nhất một bưu gửi")
 	}
-	if to.Kind == tracking.PartyCourier {
-		cu, err := h.Store.FindUserByStaffCode(ctx, to.Ref)
-		if err != nil || cu.Role != RoleCourier {
-			return "", nil, errs.E(errs.Invalid, "Không có bưu tá mã %s", to.Ref).WithFields(map[string]string{"courier": "không có bưu tá này"})
+	seen := map[string]bool{}
+	var batch []Item
+	var numbers []string
+	for _, it := range items {
+		n, err := tracking.ParseNumber(strings.ToUpper(strings.TrimSpace(it.Number)))
+		if err != nil {
+			return "", nil, errs.E(errs.Invalid, "Số hiệu %q không hợp lệ", it.Number).WithFields(map[string]string{"numbers": "số hiệu không hợp lệ"})
 		}
+		if seen[n.String()] {
+			continue
+		}
+		seen[n.String()] = true
+		numbers = append(numbers, n.String())
+		seal := strings.ToUpper(strings.TrimSpace(it.SealID))
+		batch = append(batch, Item{Number: n.String(), In: EventInput{Type: tracking.HandoffReleased, Actor: me, By: u.ID,
+			Data: mustMarshal(tracking.Released{To: to.String(), SealID: seal})}})
 	}
-	seq, err := h.Store.NextManifestSeq(ctx)
+	var code string
+	var res []Result
+	err = h.Ledger.Tx.InTx(ctx, func(ctx context.Context) error {
+		sorted := append([]string(nil), numbers...)
+		sort.Strings(sorted)
+		locked, err := h.Ledger.Store.LockParcels(ctx, sorted)
+		if err != nil {
+			return err
+		}
+		var guard func(LockedParcel, EventInput) error
+		if h.Scope != nil {
+			guard = h.Scope.Guard(ctx)
+		}
+		for _, it := range batch {
+			lp, ok := locked[it.Number]
+			if !ok || Scope(u, lp) != nil {
+				return errs.E(errs.Forbidden, "%s: %s", it.Number, outsideMessage)
+			}
+			if guard != nil {
+				if err := guard(lp, it.In); err != nil {
+					return err
+				}
+			}
+		}
+		seq, err := h.Store.NextManifestSeq(ctx)
+		if err != nil {
+			return err
+		}
+		now := h.Now()
+		code = fmt.Sprintf("BK%s%06d", now.In(vn).Format("060102"), seq%1_000_000)
+		pol := h.Ledger.Policy.ConfirmWithin
+		if pol <= 0 {
+			pol = tracking.DefaultPolicy.ConfirmWithin
+		}
+		m := Manifest{ID: h.NewID(), Code: code, Giver: me, Receiver: to, CreatedAt: now, CreatedBy: u.ID, Deadline: now.Add(pol)}
+		if err := h.Store.CreateManifest(ctx, m); err != nil {
+			return err
+		}
+		for i := range batch {
+			var d tracking.Released
+			_ = json.Unmarshal(batch[i].In.Data, &d)
+			d.Manifest = code
+			batch[i].In.Data = mustMarshal(d)
+		}
+		res, err = h.Ledger.batch(ctx, batch)
+		if err != nil {
+			return err
+		}
+		var why []string
+		for i, r := range res {
+			if r.Err == nil && !r.Duplicate {
+				return nil
+			}
+			if r.Err != nil {
+				why = append(why, numbers[i]+": "+errDetail(r.Err))
+			}
+		}
+		// Nothing released: no manifest either.
+		return errs.E(errs.Unprocessable, "Không bàn giao được bưu gửi nào: %s", strings.Join(why, "; ")).
+			WithFields(map[string]string{"numbers": strings.Join(why, "; ")})
+	})
 	if err != nil {
 		return "", nil, err
 	}
+	return code, res, nil
+}
+
+func mustMarshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only the package's own plain structs are marshalled
+	}
+	return b
+}
+
+// Recall withdraws a release nobody confirmed: a dispatcher's way out of a
+// hand-off that cannot complete (a receiver who never comes). It is recorded
+// as handoff.recalled in the ledger with the reason, audited, custody stays
+// with the giver (who may release again), and the hand-off's alarms clear.
+// Only dispatchers (of the parcel's province) and admins may recall.
+func (h *Hops) Recall(ctx context.Context, u User, handoffID, reason string) (Pending, error) {
+	if u.Role != RoleDispatcher && u.Role != RoleAdmin {
+		return Pending{}, errs.E(errs.Forbidden, "chỉ điều phối viên thu hồi được bàn giao")
+	}
+	reason = vntext.NFC(strings.TrimSpace(reason))
+	if n := len([]rune(reason)); n < 3 || n > 500 {
+		return Pending{}, errs.E(errs.Unprocessable, "Ghi lý do thu hồi bàn giao").WithFields(map[string]string{"reason": "ghi lý do (3–500 ký tự)"})
+	}
+	if _, err := uuid.Parse(handoffID); err != nil {
+		return Pending{}, errs.E(errs.NotFound, "Không có bàn giao này")
+	}
+	pend, status, err := h.Store.FindHandoff(ctx, handoffID)
+	if err != nil {
+		return Pending{}, err
+	}
+	if u.Role == RoleDispatcher && pend.Parcel.ProvinceCode != u.ProvinceCode {
+		return Pending{}, errs.E(errs.Forbidden, "bàn giao này không thuộc tỉnh của bạn")
+	}
+	if status != "pending" {
+		return Pending{}, errs.E(errs.Conflict, "Bàn giao này đã đóng (%s): không còn gì để thu hồi", status)
+	}
 	now := h.Now()
-	code := fmt.Sprintf("BK%s%06d", now.In(vn).Format("060102"), seq%1_000_000)
-	m := Manifest{ID: h.NewID(), Code: code, Giver: me, Receiver: to, CreatedAt: now, CreatedBy: u.ID}
-	if err := h.Store.CreateManifest(ctx, m); err != nil {
-		return "", nil, err
-	}
-	var items []Item
-	for _, n := range numbers {
-		b, _ := json.Marshal(tracking.Released{To: to.String(), Manifest: code})
-		items = append(items, Item{Number: n, In: EventInput{Type: tracking.HandoffReleased, Actor: me, Data: b}})
-	}
-	res, err := h.Ledger.RecordBatch(ctx, items)
-	return code, res, err
+	err = h.Ledger.Tx.InTx(ctx, func(ctx context.Context) error {
+		data := mustMarshal(tracking.Recalled{Handoff: handoffID, Reason: reason})
+		if _, _, err := h.Ledger.RecordByNumber(ctx, pend.Parcel.Number, EventInput{Type: tracking.HandoffRecalled, Actor: u.Party(), By: u.ID, Data: data}); err != nil {
+			return err
+		}
+		if err := h.Store.ClearHandoffAlarms(ctx, handoffID, now); err != nil {
+			return err
+		}
+		return h.Store.InsertAudit(ctx, u.ID, "handoff_recalled", pend.Parcel.Number, reason, now)
+	})
+	return pend, err
 }
 
 // DeskDecision is the desk's verdict on a dossier it holds.
@@ -299,11 +432,25 @@ func (h *Hops) RegisterResult(ctx context.Context, in ResultInput) (Parcel, erro
 	if err != nil {
 		return Parcel{}, err
 	}
+	// A result is registered only for a dossier the desk accepted: while
+	// a pickup of the dossier is on its way (or the papers are still at
+	// home) there is nothing to return yet. A dossier with no pickup here
+	// (filed at the counter) or whose pickups were all cancelled takes the
+	// citizen and address given.
 	var pickup *Parcel
+	waiting := ""
 	for i := range ps {
-		if ps[i].Status == string(tracking.StatusAccepted) || pickup == nil {
+		switch tracking.Status(ps[i].Status) {
+		case tracking.StatusAccepted:
 			pickup = &ps[i]
+		case tracking.StatusCancelled:
+		default:
+			waiting = ps[i].Status
 		}
+	}
+	if pickup == nil && waiting != "" {
+		return Parcel{}, errs.E(errs.Conflict, "Hồ sơ %s chưa được bộ phận một cửa tiếp nhận (đang ở trạng thái “%s”): chỉ đăng ký kết quả sau khi tiếp nhận",
+			in.DossierCode, tracking.Status(waiting).Label())
 	}
 	if pickup == nil && (in.Citizen == nil || in.Address == nil) {
 		return Parcel{}, errs.E(errs.Unprocessable, "Không có địa chỉ trả kết quả cho hồ sơ này").
@@ -398,4 +545,19 @@ func pickupNumber(p *Parcel) string {
 		return ""
 	}
 	return p.Number
+}
+
+// errDetail is an error's message with its field messages, for a clerk.
+func errDetail(err error) string {
+	msg := errs.MessageOf(err)
+	fs := errs.FieldsOf(err)
+	keys := make([]string, 0, len(fs))
+	for k := range fs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		msg += " (" + fs[k] + ")"
+	}
+	return msg
 }

@@ -39,6 +39,7 @@ type AppendInput struct {
 	ReceiptCode   string
 	Device        *DeviceRecord // the courier's submission, when it came from the app
 	UseCode       *CodeUse      // a door code the event consumes
+	By            int64         // the signed-in user who recorded it, when known
 }
 
 // DeviceRecord is a courier event as received, kept with its verdict.
@@ -102,6 +103,7 @@ type EventInput struct {
 	ReceiptCode string
 	Device      *DeviceRecord
 	UseCode     *CodeUse // a door code the event consumes (checked before)
+	By          int64    // the signed-in user recording it (0: a service, or unknown)
 }
 
 // Item is one event of a batch, for the parcel with a tracking number.
@@ -139,6 +141,12 @@ type Ledger struct {
 	// written (for example to sign the citizen's receipt of a collection).
 	// An error rolls the batch back.
 	After func(ctx context.Context, writes []AppendInput) error
+	// Guard, when set, returns the admission check of one batch: it may
+	// refuse an item after its parcel is locked and before the rules decide
+	// (for example a release to a party that does not exist or is outside
+	// the giver's scope). Called once per batch, so what it looks up can be
+	// kept for the batch.
+	Guard func(ctx context.Context) func(LockedParcel, EventInput) error
 }
 
 // Record appends one event to a parcel. It joins the caller's transaction
@@ -269,6 +277,10 @@ func (l *Ledger) batch(ctx context.Context, items []Item) ([]Result, error) {
 	// deadlines) must agree with what is stored.
 	now := l.Now().UTC().Truncate(time.Microsecond)
 	inBatch := map[string]EventOwner{}
+	var guard func(LockedParcel, EventInput) error
+	if l.Guard != nil {
+		guard = l.Guard(ctx)
+	}
 	var writes []AppendInput
 	for i, it := range items {
 		if res[i].Err != nil {
@@ -298,6 +310,12 @@ func (l *Ledger) batch(ctx context.Context, items []Item) ([]Result, error) {
 		}
 		if it.Check != nil {
 			if err := it.Check(lp); err != nil {
+				res[i].Err = err
+				continue
+			}
+		}
+		if guard != nil {
+			if err := guard(lp, in); err != nil {
 				res[i].Err = err
 				continue
 			}
@@ -367,7 +385,10 @@ func (l *Ledger) seal(lp LockedParcel, ev tracking.Event, out tracking.Outcome, 
 		p.PlannedDate, p.WindowStart, p.WindowEnd = &d, &ws, &we
 		p.RouteStop = s.Stop
 	}
-	w := AppendInput{Parcel: p, Event: ev, Outcome: out, Schedule: in.Schedule, ReceiptCode: in.ReceiptCode, Device: in.Device, UseCode: in.UseCode}
+	w := AppendInput{Parcel: p, Event: ev, Outcome: out, Schedule: in.Schedule, ReceiptCode: in.ReceiptCode, Device: in.Device, UseCode: in.UseCode, By: in.By}
+	if w.By == 0 && in.Device != nil {
+		w.By = in.Device.UserID
+	}
 	if out.Close != "" && lp.State.Pending != nil {
 		w.ClosedHandoff = lp.State.Pending.ID
 	}

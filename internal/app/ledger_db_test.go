@@ -229,8 +229,8 @@ func TestInterleavings(t *testing.T) {
 		}
 		return p
 	}
-	confirm := app.EventInput{Type: tracking.HandoffConfirmed, Actor: bc1, Data: data(map[string]any{"seal_intact": true})}
-	dispute := app.EventInput{Type: tracking.HandoffDisputed, Actor: bc1, Data: data(tracking.Confirmed{Problem: "seal_broken"})}
+	confirm := app.EventInput{Type: tracking.HandoffConfirmed, Actor: bc1, Data: data(map[string]any{"seal_intact": true, "seal_id": "NP-1"})}
+	dispute := app.EventInput{Type: tracking.HandoffDisputed, Actor: bc1, Data: data(map[string]any{"problem": "seal_broken", "seal_intact": false})}
 	cancel := app.EventInput{Type: tracking.ParcelCancelled, Actor: prtl, Data: data(tracking.Cancelled{})}
 	pairs := []struct {
 		name  string
@@ -304,9 +304,9 @@ func TestRandomBatchesEqualApplyingEachOnce(t *testing.T) {
 				case 1:
 					in = app.EventInput{Type: tracking.HandoffReleased, Actor: actor, Data: data(tracking.Released{To: parties[r.IntN(len(parties))].String()})}
 				case 2:
-					in = app.EventInput{Type: tracking.HandoffConfirmed, Actor: actor, Data: data(map[string]any{"seal_intact": true})}
+					in = app.EventInput{Type: tracking.HandoffConfirmed, Actor: actor, Data: data(map[string]any{"seal_intact": true, "seal_id": "NP-1"})}
 				case 3:
-					in = app.EventInput{Type: tracking.HandoffDisputed, Actor: actor, Data: data(tracking.Confirmed{Problem: "seal_broken"})}
+					in = app.EventInput{Type: tracking.HandoffDisputed, Actor: actor, Data: data(map[string]any{"problem": "seal_broken", "seal_intact": false})}
 				}
 				in.ID = uuid.NewString()
 				it := app.Item{Number: p.Number, In: f.sign(p.Number, in)}

@@ -27,6 +27,11 @@ type ManifestPaper struct {
 	Giver     tracking.Party
 	Receiver  tracking.Party
 	CreatedAt time.Time
+	CreatedBy string // the person who made the release: "name (mã code)"
+	Deadline  time.Time
+	ClosedAt  *time.Time
+	ClosedBy  string         // the person whose action closed it, when known
+	Closer    tracking.Party // the party that closed it
 	Items     []ManifestItem
 }
 
@@ -37,8 +42,9 @@ type ManifestItem struct {
 	ProvinceCode string
 	Documents    int // copies in the envelope (counted at collection, else listed)
 	SealID       string
-	Status       string // of its hand-off: pending, confirmed, disputed
+	Status       string // of its hand-off: pending, confirmed, disputed, recalled
 	Problem      string // of a disputed hand-off (tracking.DisputeProblems)
+	SealRead     string // the seal id its receiver stated
 	Note         string
 	Demo         bool
 }
@@ -441,16 +447,40 @@ func (s *Papers) RoutePackInput(ctx context.Context, c User, day time.Time) (lab
 }
 
 var discrepancyOf = map[string]labels.DiscrepancyKind{
-	"missing_parcel": labels.ParcelMissing, "seal_broken": labels.SealBroken, "seal_mismatch": labels.SealBroken,
-	"document_missing": labels.DocumentMissing, "count_mismatch": labels.DocumentMissing,
+	"missing_parcel": labels.ParcelMissing, "seal_broken": labels.SealBroken, "seal_mismatch": labels.SealMismatch,
+	"document_missing": labels.DocumentMissing, "count_mismatch": labels.CountMismatch,
 }
 
-// ManifestInput is the handover record of a manifest.
+var lineResultOf = map[string]labels.LineResult{
+	"pending": labels.LinePending, "confirmed": labels.LineReceived, "disputed": labels.LineDisputed, "recalled": labels.LineRecalled,
+}
+
+// ManifestInput is the handover record of a manifest: both confirmations
+// (the giver's release, the receiver's closing) and every discrepancy.
 func (s *Papers) ManifestInput(ctx context.Context, m ManifestPaper) labels.Manifest {
-	out := labels.Manifest{Code: m.Code, From: s.party(ctx, m.Giver), To: s.party(ctx, m.Receiver), At: m.CreatedAt}
+	out := labels.Manifest{Code: m.Code, From: s.party(ctx, m.Giver), To: s.party(ctx, m.Receiver), At: m.CreatedAt,
+		ReleasedBy: m.CreatedBy, Deadline: m.Deadline, ClosedBy: m.ClosedBy}
+	if m.ClosedAt != nil {
+		out.ClosedAt = *m.ClosedAt
+		if m.Closer != m.Receiver && m.Closer.Kind != "" {
+			// Closed by a dispatcher's recall of the last open line.
+			who := m.Closer.Kind.Label() + " " + m.Closer.Ref
+			if m.ClosedBy != "" {
+				who = m.ClosedBy + ", " + lowerFirst(m.Closer.Kind.Label())
+			}
+			out.ClosedBy = who + " (thu hồi bàn giao)"
+		}
+	}
 	for _, it := range m.Items {
 		out.Parcels = append(out.Parcels, labels.ManifestParcel{TrackingNumber: it.Number, DossierCode: it.DossierCode,
-			DocumentCount: it.Documents, SealID: it.SealID})
+			DocumentCount: it.Documents, SealID: it.SealID, Result: lineResultOf[it.Status], SealRead: it.SealRead})
+		if it.Status == "recalled" {
+			detail := "Điều phối viên thu hồi lần bàn giao chưa được xác nhận; bên giao vẫn giữ hồ sơ"
+			if it.Note != "" {
+				detail += ": " + it.Note
+			}
+			out.Discrepancies = append(out.Discrepancies, labels.Discrepancy{TrackingNumber: it.Number, Kind: labels.Recalled, Detail: detail})
+		}
 		if it.Status == "disputed" {
 			k, ok := discrepancyOf[it.Problem]
 			detail := tracking.DisputeProblems[it.Problem]
@@ -642,4 +672,12 @@ func (s *Papers) ParseDay(v string) (time.Time, error) {
 		return time.Time{}, errs.E(errs.Invalid, "Ngày %q không hợp lệ: nhập theo dạng 2026-11-24.", v)
 	}
 	return d, nil
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToLower(string(r[0])) + string(r[1:])
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -215,14 +216,14 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 			if p.s == unconfirmed {
 				continue
 			}
-			if _, err := hops.Receive(ctx, office, n, false, nil, ""); err != nil {
+			if _, err := hops.Receive(ctx, office, app.LineInput{Number: n, Result: app.LineReceived, SealID: seal}, false); err != nil {
 				return made, err
 			}
 			if p.s == atOffice {
 				continue
 			}
 			clk.t = clk.t.Add(3 * time.Hour)
-			if _, res, err := hops.Release(ctx, office, courier, []string{n}); err != nil || res[0].Err != nil {
+			if _, res, err := hops.Release(ctx, office, courier, []app.ReleaseItem{{Number: n}}); err != nil || res[0].Err != nil {
 				return made, fmt.Errorf("demo run: %v %v", err, res)
 			}
 			if err := rec(n, tracking.HandoffConfirmed, courier, map[string]any{"seal_intact": true}); err != nil {
@@ -239,7 +240,8 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 				got = append([]tracking.DocCount(nil), counts...)
 				got[len(got)-1].Count, got[len(got)-1].Condition = 0, "missing"
 			}
-			if _, err := hops.Receive(ctx, desk, n, false, got, ""); err != nil {
+			// A short count is a dispute the clerk confirms.
+			if _, err := hops.Receive(ctx, desk, app.LineInput{Number: n, Result: app.LineReceived, SealID: seal, Counts: got}, true); err != nil {
 				return made, err
 			}
 			if p.s == disputed {
@@ -289,7 +291,18 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 				continue
 			}
 			rn := ret.Number
-			if _, res, err := hops.Release(ctx, desk, courier, []string{rn}); err != nil || res[0].Err != nil {
+			resultSeal := fmt.Sprintf("KQ-%06d", 300000+made)
+			// The desk hands a result to the post of its address: a courier
+			// of the office serving it.
+			courier := courier
+			switch ret.OfficeCode {
+			case "", "BC-05443":
+			case "BC-05488":
+				courier.Ref = "BUUTA3"
+			default:
+				courier.Ref = "BT-" + strings.TrimPrefix(ret.OfficeCode, "BC-")
+			}
+			if _, res, err := hops.Release(ctx, desk, courier, []app.ReleaseItem{{Number: rn, SealID: resultSeal}}); err != nil || res[0].Err != nil {
 				return made, fmt.Errorf("demo result run: %v %v", err, res)
 			}
 			if err := rec(rn, tracking.HandoffConfirmed, courier, map[string]any{"seal_intact": true}); err != nil {
@@ -333,7 +346,7 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 				last3 := req.Citizen.IDNumber[9:]
 				raw, err := phone.Event(app.SoftEvent{ID: id, Type: string(tracking.DeliveryCompleted), Number: rn, At: clk.t, Secret: last3,
 					Data: tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofIDDigits, Commit: tracking.ProofCommit(id, last3)},
-						SignatureSHA: sig, FeeCollected: ret.FeeAmount}})
+						SignatureSHA: sig, FeeCollected: ret.FeeAmount, SealID: resultSeal}})
 				if err != nil {
 					return made, err
 				}
@@ -345,7 +358,7 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 				if err := rec(rn, tracking.HandoffReleased, courier, tracking.Released{To: "desk:TN-TTPVHCC"}); err != nil {
 					return made, err
 				}
-				if _, err := hops.Receive(ctx, desk, rn, false, nil, ""); err != nil {
+				if _, err := hops.Receive(ctx, desk, app.LineInput{Number: rn, Result: app.LineReceived, SealID: resultSeal}, false); err != nil {
 					return made, err
 				}
 			}

@@ -82,6 +82,24 @@ func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, 
 			WHERE a.kind = 'handoff_unconfirmed' AND a.cleared_at IS NULL AND h.id = a.subject::uuid AND h.status <> 'pending'` + handoffChanged); err != nil {
 			return err
 		}
+		// A manifest its receiver has not closed by its deadline (few: a
+		// partial index on the open ones).
+		if err := raise(`SELECT 'manifest_open', m.id::text, NULL::uuid, coalesce(o.province_code, dk.province_code), o.code, dk.code, 1,
+				json_build_object('manifest', m.code, 'giver', m.giver_kind || ':' || m.giver_ref, 'receiver', m.receiver_kind || ':' || m.receiver_ref,
+					'pending', (SELECT count(*) FROM handoffs h WHERE h.manifest_id = m.id AND h.status = 'pending')),
+				m.deadline, ?0
+			FROM manifests m
+			LEFT JOIN users cu ON cu.staff_code = CASE WHEN m.receiver_kind = 'courier' THEN m.receiver_ref WHEN m.giver_kind = 'courier' THEN m.giver_ref END
+			LEFT JOIN post_offices o ON o.code = CASE WHEN m.giver_kind = 'post_office' THEN m.giver_ref
+				WHEN m.receiver_kind = 'post_office' THEN m.receiver_ref ELSE cu.office_code END
+			LEFT JOIN desks dk ON dk.code = CASE WHEN m.receiver_kind = 'desk' THEN m.receiver_ref WHEN m.giver_kind = 'desk' THEN m.giver_ref END
+			WHERE m.closed_at IS NULL AND m.deadline <= ?0` + due("m.deadline")); err != nil {
+			return fmt.Errorf("raise manifest alarms: %w", err)
+		}
+		if err := clear(`UPDATE alarms a SET cleared_at = ?0 FROM manifests m
+			WHERE a.kind = 'manifest_open' AND a.cleared_at IS NULL AND m.id = a.subject::uuid AND m.closed_at IS NOT NULL`); err != nil {
+			return err
+		}
 		// Parcels quiet in a status beyond its limit: due when status_since
 		// + limit passed.
 		for _, r := range p.Quiet {

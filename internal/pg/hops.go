@@ -67,30 +67,47 @@ func (d *DB) CreateManifest(ctx context.Context, m app.Manifest) error {
 	if m.CreatedBy != 0 {
 		by = m.CreatedBy
 	}
-	_, err := d.exec(ctx, `INSERT INTO manifests (id, code, giver_kind, giver_ref, receiver_kind, receiver_ref, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.Code, string(m.Giver.Kind), m.Giver.Ref, string(m.Receiver.Kind), m.Receiver.Ref, by, m.CreatedAt)
+	deadline := m.Deadline
+	if deadline.IsZero() {
+		deadline = m.CreatedAt.Add(tracking.DefaultPolicy.ConfirmWithin)
+	}
+	_, err := d.exec(ctx, `INSERT INTO manifests (id, code, giver_kind, giver_ref, receiver_kind, receiver_ref, created_by, created_at, deadline)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.Code, string(m.Giver.Kind), m.Giver.Ref, string(m.Receiver.Kind), m.Receiver.Ref, by, m.CreatedAt, deadline)
 	return err
+}
+
+type manifestRow struct {
+	ID, Code, GiverKind, GiverRef, ReceiverKind, ReceiverRef string
+	CreatedAt, Deadline                                      time.Time
+	CreatedBy, ClosedBy                                      int64
+	ClosedAt                                                 *time.Time
+	ClosedKind, ClosedRef                                    string
+	Parcels, Pending                                         int
+}
+
+const manifestCols = `m.id, m.code, m.giver_kind, m.giver_ref, m.receiver_kind, m.receiver_ref, m.created_at, m.deadline,
+	coalesce(m.created_by, 0) AS created_by, coalesce(m.closed_by, 0) AS closed_by, m.closed_at,
+	coalesce(m.closed_kind, '') AS closed_kind, coalesce(m.closed_ref, '') AS closed_ref,
+	(SELECT count(*) FROM handoffs h WHERE h.manifest_id = m.id) AS parcels,
+	(SELECT count(*) FROM handoffs h WHERE h.manifest_id = m.id AND h.status = 'pending') AS pending`
+
+func (r manifestRow) manifest() app.Manifest {
+	return app.Manifest{ID: r.ID, Code: r.Code, Giver: tracking.Party{Kind: tracking.PartyKind(r.GiverKind), Ref: r.GiverRef},
+		Receiver: tracking.Party{Kind: tracking.PartyKind(r.ReceiverKind), Ref: r.ReceiverRef}, CreatedAt: r.CreatedAt,
+		CreatedBy: r.CreatedBy, Deadline: r.Deadline, ClosedAt: r.ClosedAt, ClosedBy: r.ClosedBy,
+		Closer:  tracking.Party{Kind: tracking.PartyKind(r.ClosedKind), Ref: r.ClosedRef},
+		Parcels: r.Parcels, Pending: r.Pending}
 }
 
 // FindManifests lists the manifests a party gave or received, newest first.
 func (d *DB) FindManifests(ctx context.Context, party tracking.Party, limit int) ([]app.Manifest, error) {
-	var rows []struct {
-		ID, Code, GiverKind, GiverRef, ReceiverKind, ReceiverRef string
-		CreatedAt                                                time.Time
-		CreatedBy                                                int64
-		Parcels, Pending                                         int
-	}
-	err := d.query(ctx, &rows, `SELECT m.id, m.code, m.giver_kind, m.giver_ref, m.receiver_kind, m.receiver_ref, m.created_at,
-			coalesce(m.created_by, 0) AS created_by,
-			(SELECT count(*) FROM handoffs h WHERE h.manifest_id = m.id) AS parcels,
-			(SELECT count(*) FROM handoffs h WHERE h.manifest_id = m.id AND h.status = 'pending') AS pending
+	var rows []manifestRow
+	err := d.query(ctx, &rows, `SELECT `+manifestCols+`
 		FROM manifests m WHERE (m.giver_kind = ?0 AND m.giver_ref = ?1) OR (m.receiver_kind = ?0 AND m.receiver_ref = ?1)
 		ORDER BY m.created_at DESC LIMIT ?2`, string(party.Kind), party.Ref, limit)
 	out := make([]app.Manifest, len(rows))
 	for i, r := range rows {
-		out[i] = app.Manifest{ID: r.ID, Code: r.Code, Giver: tracking.Party{Kind: tracking.PartyKind(r.GiverKind), Ref: r.GiverRef},
-			Receiver: tracking.Party{Kind: tracking.PartyKind(r.ReceiverKind), Ref: r.ReceiverRef}, CreatedAt: r.CreatedAt,
-			CreatedBy: r.CreatedBy, Parcels: r.Parcels, Pending: r.Pending}
+		out[i] = r.manifest()
 	}
 	return out, err
 }

@@ -418,6 +418,29 @@ func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
 		}
 	}
 
+	// Manifests whose last open line this batch closed: closed by the actor
+	// of that line's event (the receiver; a dispatcher's recall), at its
+	// time, by the signed-in user who recorded it when known.
+	params = params[:0]
+	n := 0
+	for i, w := range writes {
+		if w.Outcome.Close != "" && w.ClosedHandoff != "" {
+			params = append(params, w.ClosedHandoff, w.Event.ServerAt, string(w.Event.Actor.Kind), w.Event.Actor.Ref, w.By, i)
+			n++
+		}
+	}
+	if n > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE manifests m SET closed_at = x.at, closed_kind = x.kind, closed_ref = x.ref, closed_by = nullif(x.by, 0)
+			FROM (SELECT DISTINCT ON (h.manifest_id) h.manifest_id, v.at, v.kind, v.ref, v.by
+				FROM (VALUES `+values(n, []string{"uuid", "timestamptz", "text", "text", "bigint", "int"})+`) AS v(handoff, at, kind, ref, by, ord)
+				JOIN handoffs h ON h.id = v.handoff WHERE h.manifest_id IS NOT NULL
+				ORDER BY h.manifest_id, v.ord DESC) x
+			WHERE m.id = x.manifest_id AND m.closed_at IS NULL
+			  AND NOT EXISTS (SELECT 1 FROM handoffs p WHERE p.manifest_id = m.id AND p.status = 'pending')`, params...); err != nil {
+			return translate(fmt.Errorf("close manifests: %w", err))
+		}
+	}
+
 	// Incidents and what they say of documents.
 	for _, w := range writes {
 		inc := w.Outcome.Incident
@@ -447,7 +470,7 @@ func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
 	}
 	// Counts taken at collection.
 	params = params[:0]
-	n := 0
+	n = 0
 	for _, w := range writes {
 		for _, c := range w.Outcome.Collected {
 			params = append(params, w.Parcel.ID, c.Line, c.Count, c.Condition)

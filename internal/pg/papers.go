@@ -71,9 +71,18 @@ func (d *DB) FindManifestPaper(ctx context.Context, code string) (app.ManifestPa
 		ReceiverKind string
 		ReceiverRef  string
 		CreatedAt    time.Time
+		Deadline     time.Time
+		ClosedAt     *time.Time
+		ClosedKind   string
+		ClosedRef    string
+		CreatedName  string
+		ClosedName   string
 	}
-	if err := d.queryOne(ctx, &m, `SELECT id, code, giver_kind, giver_ref, receiver_kind, receiver_ref, created_at
-		FROM manifests WHERE code = ?`, code); err != nil {
+	if err := d.queryOne(ctx, &m, `SELECT m.id, m.code, m.giver_kind, m.giver_ref, m.receiver_kind, m.receiver_ref, m.created_at, m.deadline,
+			m.closed_at, coalesce(m.closed_kind, '') AS closed_kind, coalesce(m.closed_ref, '') AS closed_ref,
+			coalesce(cu.full_name || ' (mã ' || cu.staff_code || ')', '') AS created_name,
+			coalesce(xu.full_name || ' (mã ' || xu.staff_code || ')', '') AS closed_name
+		FROM manifests m LEFT JOIN users cu ON cu.id = m.created_by LEFT JOIN users xu ON xu.id = m.closed_by WHERE m.code = ?`, code); err != nil {
 		return app.ManifestPaper{}, err
 	}
 	var items []struct {
@@ -85,25 +94,32 @@ func (d *DB) FindManifestPaper(ctx context.Context, code string) (app.ManifestPa
 		Status       string
 		Problem      string
 		Note         string
+		SealRead     string
 		Demo         bool
 	}
 	if err := d.query(ctx, &items, `SELECT * FROM (
 			SELECT DISTINCT ON (p.tracking_number) p.tracking_number AS number, d.code AS dossier_code, p.province_code,
 				coalesce((SELECT sum(coalesce(pd.collected_count, pd.count)) FROM parcel_documents pd WHERE pd.parcel_id = p.id), 0) AS documents,
-				coalesce(p.seal_id, '') AS seal_id, h.status, coalesce(i.problem, '') AS problem, coalesce(i.note, '') AS note, p.demo
+				coalesce(rl.data->>'seal_id', p.seal_id, '') AS seal_id, h.status,
+				coalesce(i.problem, '') AS problem, coalesce(i.note, ce.data->>'reason', '') AS note,
+				CASE WHEN h.status IN ('confirmed', 'disputed') THEN coalesce(ce.data->>'seal_id', '') ELSE '' END AS seal_read, p.demo
 			FROM handoffs h JOIN parcels p ON p.id = h.parcel_id JOIN dossiers d ON d.id = p.dossier_id
 			LEFT JOIN incidents i ON i.handoff_id = h.id
+			LEFT JOIN events ce ON ce.id = h.closed_event
+			LEFT JOIN LATERAL (SELECT s.data FROM events s WHERE s.parcel_id = p.id AND s.parcel_seq <= (SELECT r.parcel_seq FROM events r WHERE r.id = h.released_event)
+				AND s.type IN ('pickup.collected', 'handoff.released') AND coalesce(s.data->>'seal_id', '') <> '' ORDER BY s.parcel_seq DESC LIMIT 1) rl ON true
 			WHERE h.manifest_id = ?
 			ORDER BY p.tracking_number, h.released_at DESC, i.created_at DESC) x
 		ORDER BY number`, m.ID); err != nil {
 		return app.ManifestPaper{}, err
 	}
-	out := app.ManifestPaper{Code: m.Code, CreatedAt: m.CreatedAt,
+	out := app.ManifestPaper{Code: m.Code, CreatedAt: m.CreatedAt, CreatedBy: m.CreatedName, Deadline: m.Deadline, ClosedAt: m.ClosedAt,
+		ClosedBy: m.ClosedName, Closer: tracking.Party{Kind: tracking.PartyKind(m.ClosedKind), Ref: m.ClosedRef},
 		Giver:    tracking.Party{Kind: tracking.PartyKind(m.GiverKind), Ref: m.GiverRef},
 		Receiver: tracking.Party{Kind: tracking.PartyKind(m.ReceiverKind), Ref: m.ReceiverRef}}
 	for _, it := range items {
 		out.Items = append(out.Items, app.ManifestItem{Number: it.Number, DossierCode: it.DossierCode, ProvinceCode: it.ProvinceCode,
-			Documents: it.Documents, SealID: it.SealID, Status: it.Status, Problem: it.Problem, Note: it.Note, Demo: it.Demo})
+			Documents: it.Documents, SealID: it.SealID, Status: it.Status, Problem: it.Problem, Note: it.Note, SealRead: it.SealRead, Demo: it.Demo})
 	}
 	return out, nil
 }

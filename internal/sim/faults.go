@@ -362,13 +362,53 @@ var invariants = []struct{ name, q string }{
 	{"an open dispute is alarmed", `SELECT count(*) FROM incidents i JOIN parcels p ON p.id = i.parcel_id
 		WHERE p.office_code = ?0 AND i.status = 'open'
 		AND NOT EXISTS (SELECT 1 FROM alarms a WHERE a.kind = 'incident_open' AND a.subject = i.id::text AND a.cleared_at IS NULL)`},
+	// Seals at the counters: custody moves to an office or a desk only on a
+	// confirmation that read the seal intact with the id recorded at
+	// collection (or at the desk's sealing of a result).
+	{"every custody change at a counter carries a compared seal id", `SELECT count(*) FROM custody c JOIN parcels p ON p.id = c.parcel_id
+		JOIN events e ON e.id = c.from_event
+		WHERE p.office_code = ?0 AND e.type IN ('handoff.confirmed', 'delivery.returned_to_desk') AND e.actor_kind IN ('post_office', 'desk')
+		AND (coalesce(e.data->>'seal_id', '') = '' OR (e.data->>'seal_intact') IS DISTINCT FROM 'true'
+			OR e.data->>'seal_id' IS DISTINCT FROM (SELECT s.data->>'seal_id' FROM events s WHERE s.parcel_id = e.parcel_id AND s.parcel_seq < e.parcel_seq
+				AND s.type IN ('pickup.collected', 'handoff.released') AND coalesce(s.data->>'seal_id', '') <> '' ORDER BY s.parcel_seq DESC LIMIT 1))`},
+	{"a delivered result read the desk's seal", `SELECT count(*) FROM events e JOIN parcels p ON p.id = e.parcel_id
+		WHERE p.office_code = ?0 AND e.type = 'delivery.completed'
+		AND e.data->>'seal_id' IS DISTINCT FROM (SELECT s.data->>'seal_id' FROM events s WHERE s.parcel_id = e.parcel_id AND s.type = 'handoff.released'
+			AND coalesce(s.data->>'seal_id', '') <> '' ORDER BY s.parcel_seq DESC LIMIT 1)`},
+	// Hand-offs inside scope: every release names a receiver that exists
+	// with the role of its kind, and an office releases only to its own
+	// couriers.
+	{"every hand-off names an existing receiver", `SELECT count(*) FROM handoffs h JOIN parcels p ON p.id = h.parcel_id
+		WHERE p.office_code = ?0 AND NOT (
+			(h.receiver_kind = 'courier' AND EXISTS (SELECT 1 FROM users u WHERE u.staff_code = h.receiver_ref AND u.role = 'courier' AND u.active))
+			OR (h.receiver_kind = 'post_office' AND EXISTS (SELECT 1 FROM post_offices o WHERE o.code = h.receiver_ref))
+			OR (h.receiver_kind = 'desk' AND EXISTS (SELECT 1 FROM desks d WHERE d.code = h.receiver_ref)))`},
+	{"an office releases only to its own couriers", `SELECT count(*) FROM handoffs h JOIN parcels p ON p.id = h.parcel_id
+		WHERE p.office_code = ?0 AND h.giver_kind = 'post_office'
+		AND NOT (h.receiver_kind = 'courier' AND EXISTS (SELECT 1 FROM users u WHERE u.staff_code = h.receiver_ref AND u.office_code = h.giver_ref))`},
+	// Manifests: closed exactly when no line is open, never empty, alarmed
+	// when open past their deadline.
+	{"a manifest is closed exactly when none of its lines is open", `SELECT count(*) FROM manifests m
+		WHERE EXISTS (SELECT 1 FROM handoffs h JOIN parcels p ON p.id = h.parcel_id WHERE h.manifest_id = m.id AND p.office_code = ?0)
+		AND (m.closed_at IS NULL) <> EXISTS (SELECT 1 FROM handoffs h WHERE h.manifest_id = m.id AND h.status = 'pending')`},
+	{"no empty manifest", `SELECT count(*) FROM manifests m WHERE m.giver_ref IN (?0, 'MC-' || substring(?0 from 4))
+		AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.manifest_id = m.id)`},
+	{"a closed manifest names who closed it", `SELECT count(*) FROM manifests m WHERE m.closed_at IS NOT NULL
+		AND EXISTS (SELECT 1 FROM handoffs h JOIN parcels p ON p.id = h.parcel_id WHERE h.manifest_id = m.id AND p.office_code = ?0)
+		AND NOT (m.closed_kind = m.receiver_kind AND m.closed_ref = m.receiver_ref) AND m.closed_kind NOT IN ('dispatcher', 'admin')`},
+	{"every manifest open past its deadline is alarmed", `SELECT count(*) FROM manifests m
+		WHERE m.closed_at IS NULL AND m.deadline <= ?1
+		AND EXISTS (SELECT 1 FROM handoffs h JOIN parcels p ON p.id = h.parcel_id WHERE h.manifest_id = m.id AND p.office_code = ?0)
+		AND NOT EXISTS (SELECT 1 FROM alarms a WHERE a.kind = 'manifest_open' AND a.subject = m.id::text AND a.cleared_at IS NULL)`},
 }
 
 const sweepNeeded = `SELECT
 	(SELECT count(*) FROM handoffs h JOIN parcels p ON p.id = h.parcel_id WHERE p.office_code = ?0 AND h.status = 'pending' AND h.deadline <= ?1) +
 	(SELECT count(*) FROM incidents i JOIN parcels p ON p.id = i.parcel_id WHERE p.office_code = ?0 AND i.status = 'open') +
 	(SELECT count(*) FROM alarms a JOIN parcels p ON p.id = a.parcel_id WHERE p.office_code = ?0 AND a.cleared_at IS NULL
-		AND a.kind IN ('handoff_unconfirmed', 'incident_open'))`
+		AND a.kind IN ('handoff_unconfirmed', 'incident_open')) +
+	(SELECT count(*) FROM manifests m WHERE m.closed_at IS NULL AND m.deadline <= ?1
+		AND EXISTS (SELECT 1 FROM handoffs h JOIN parcels p ON p.id = h.parcel_id WHERE h.manifest_id = m.id AND p.office_code = ?0))`
 
 var allInvariants = func() string {
 	var parts []string

@@ -127,6 +127,7 @@ type world struct {
 	office     app.PostOffice
 	desk       app.Desk
 	couriers   []*device
+	stranger   app.User // a courier of another office: never a receiver of this office's releases
 	officeUser app.User
 	deskUser   app.User
 	admin      app.User
@@ -318,6 +319,15 @@ func (w *world) setup(ctx context.Context) error {
 	if w.officeUser, err = mk("bc", app.RoleOffice); err != nil {
 		return err
 	}
+	other := app.PostOffice{Code: "BC-" + tag + "-KHAC", Name: "Bưu cục khác " + tag, CommuneCode: "05443", ProvinceCode: "19", Lat: 21.59, Lng: 105.84}
+	if err := w.db.UpsertOffice(ctx, other); err != nil {
+		return err
+	}
+	w.stranger = app.User{Username: strings.ToLower(tag) + "-khac", Role: app.RoleCourier, FullName: "Bưu tá bưu cục khác", StaffCode: strings.ToUpper(tag + "-KHAC"),
+		PasswordHash: hash, ProvinceCode: "19", OfficeCode: other.Code, Active: true, CreatedAt: w.now}
+	if w.stranger, err = w.db.CreateUser(ctx, w.stranger); err != nil {
+		return err
+	}
 	if w.deskUser, err = mk("mc", app.RoleDesk); err != nil {
 		return err
 	}
@@ -343,7 +353,8 @@ func (w *world) wire() {
 	for i := range all {
 		all[i] = true
 	}
-	w.ledger = &app.Ledger{Store: w.faults, Tx: w.tx, Policy: tracking.DefaultPolicy, Now: w.clock, NewID: w.newID}
+	scope := &app.HandoffScope{Store: w.db}
+	w.ledger = &app.Ledger{Store: w.faults, Tx: w.tx, Policy: tracking.DefaultPolicy, Now: w.clock, NewID: w.newID, Guard: scope.Guard}
 	w.intake = &app.Intake{Store: w.db, Tx: w.db, Ledger: w.ledger, Units: w.cfg.Units,
 		Box: mustBox(), Hasher: mustHasher(), S10: w.s10,
 		Hours: tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: all, Zone: vn},
@@ -353,7 +364,7 @@ func (w *world) wire() {
 	}
 	w.devices = &app.Devices{Store: w.db, Auth: &app.Auth{Store: w.db, Now: w.clock}, Hasher: mustHasher(), Box: mustBox(), SMS: w.sms, Now: w.clock}
 	w.sync = &app.Sync{Ledger: w.ledger, Store: w.db, Now: w.clock, Check: w.devices.Check}
-	w.hops = &app.Hops{Store: w.db, Ledger: w.ledger, Intake: w.intake, Now: w.clock, NewID: w.newID}
+	w.hops = &app.Hops{Store: w.db, Ledger: w.ledger, Intake: w.intake, Now: w.clock, NewID: w.newID, Scope: scope}
 	w.alarms = &app.Alarms{Store: w.db, Now: w.clock, Policy: app.DefaultAlarmPolicy()}
 	w.cases = &app.Cases{Store: w.db, Tx: w.db, Now: w.clock, NewID: w.newID, Name: func(_ context.Context, p tracking.Party) string { return p.String() }}
 	w.disp = &app.Dispatch{Store: w.db, Tx: w.db, Ledger: w.ledger, Units: w.cfg.Units, Now: w.clock, Log: w.cfg.Log,
@@ -628,8 +639,15 @@ func (w *world) act(ctx context.Context) error {
 				w.action = "office leaves " + p.Number + " unconfirmed"
 				return nil
 			}
+			// The clerk states the seal: mostly intact with the id read on
+			// the envelope; sometimes broken. A difference is recorded as
+			// a dispute once the clerk confirms it.
+			l := app.LineInput{Number: p.Number, Result: app.LineReceived, SealID: p.SealID}
+			if w.rng.IntN(10) == 0 {
+				l.Result, l.SealID = app.LineSealBroken, ""
+			}
 			return w.guard(ctx, true, func(ctx context.Context) error {
-				_, err := w.hops.Receive(ctx, w.officeUser, p.Number, w.rng.IntN(10) == 0, nil, "")
+				_, err := w.hops.Receive(ctx, w.officeUser, l, true)
 				return err
 			}, p.ID)
 		})
@@ -637,7 +655,7 @@ func (w *world) act(ctx context.Context) error {
 	if p, ok := pick(holds(officeP, tracking.StatusAtOffice)); ok {
 		add(6, "office releases "+p.Number+" to "+me.Ref, func() error {
 			return w.guard(ctx, true, func(ctx context.Context) error {
-				_, res, err := w.hops.Release(ctx, w.officeUser, me, []string{p.Number})
+				_, res, err := w.hops.Release(ctx, w.officeUser, me, []app.ReleaseItem{{Number: p.Number}})
 				return firstErr(res, err)
 			}, p.ID)
 		})
@@ -645,8 +663,9 @@ func (w *world) act(ctx context.Context) error {
 	if p, ok := pick(waitingFor(deskP)); ok {
 		add(8, "desk receives "+p.Number, func() error {
 			counts := w.counts(p, w.rng.IntN(7) == 0)
+			l := app.LineInput{Number: p.Number, Result: app.LineReceived, SealID: p.SealID, Counts: counts}
 			return w.guard(ctx, true, func(ctx context.Context) error {
-				_, err := w.hops.Receive(ctx, w.deskUser, p.Number, false, counts, "")
+				_, err := w.hops.Receive(ctx, w.deskUser, l, true)
 				return err
 			}, p.ID)
 		})
@@ -676,12 +695,22 @@ func (w *world) act(ctx context.Context) error {
 	if p, ok := pick(holds(deskP, tracking.StatusReady)); ok {
 		add(5, "desk releases result "+p.Number, func() error {
 			return w.guard(ctx, true, func(ctx context.Context) error {
-				_, res, err := w.hops.Release(ctx, w.deskUser, me, []string{p.Number})
+				seal := fmt.Sprintf("KQ-%06d", w.rng.IntN(1e6))
+				_, res, err := w.hops.Release(ctx, w.deskUser, me, []app.ReleaseItem{{Number: p.Number, SealID: seal}})
 				return firstErr(res, err)
 			}, p.ID)
 		})
 	}
 	add(2, "resolve", func() error { return w.resolve(ctx) })
+	if p, ok := pick(func(p app.Parcel) bool { h, ok := pend[p.ID]; return ok && w.now.After(h.Deadline.Add(time.Hour)) }); ok {
+		add(2, "dispatcher recalls "+p.Number, func() error {
+			h := pend[p.ID]
+			return w.guard(ctx, true, func(ctx context.Context) error {
+				_, err := w.hops.Recall(ctx, w.admin, h.ID, "Bên nhận không xác nhận sau một giờ quá hạn")
+				return err
+			}, p.ID)
+		})
+	}
 	if p, ok := pick(func(p app.Parcel) bool {
 		return p.Leg == "pickup" && (p.Status == "requested" || p.Status == "scheduled")
 	}); ok {
@@ -700,7 +729,7 @@ func (w *world) act(ctx context.Context) error {
 			return w.plan(ctx, true)
 		})
 	}
-	add(2, "mischief", func() error { return w.mischief(ctx, ps, pend) })
+	add(4, "mischief", func() error { return w.mischief(ctx, ps, pend) })
 	total := 0
 	for _, ch := range choices {
 		total += ch.weight
@@ -1011,14 +1040,15 @@ func (w *world) deliver(ctx context.Context, c *device, ps []app.Parcel, holds f
 				w.record(c, tracking.DeliveryAttemptFailed, p.Number, map[string]any{"cause": "not_home", "action": "retry_next_day"})
 			} else {
 				// A relative receives it with an authorisation; their
-				// signature is uploaded first.
+				// signature is uploaded first, and the courier reads the
+				// seal on the result's envelope.
 				sha, err := w.devices.StoreEvidence(ctx, c.user, p.Number, "signature", "image/png",
 					base64.StdEncoding.EncodeToString(demo.SignaturePNG(fmt.Sprintf("sim %d %s delivery %d", w.cfg.Seed, p.Number, p.Attempts))))
 				if err != nil {
 					return fmt.Errorf("the recipient's signature for %s held by the courier: %w", p.Number, err)
 				}
 				w.record(c, tracking.DeliveryCompleted, p.Number, map[string]any{"proof": map[string]any{"method": tracking.ProofProxy,
-					"proxy_name": "Người nhà", "authorisation": "GUQ-SIM"}, "signature_sha256": sha})
+					"proxy_name": "Người nhà", "authorisation": "GUQ-SIM"}, "signature_sha256": sha, "seal_id": p.SealID})
 			}
 		case "delivery_failed":
 			if p.Attempts >= tracking.DefaultPolicy.MaxAttempts {
@@ -1033,8 +1063,13 @@ func (w *world) deliver(ctx context.Context, c *device, ps []app.Parcel, holds f
 }
 
 // mischief: a step outside the rules that must be refused and change
-// nothing: the other courier confirms a release, a courier releases a
-// parcel the office holds, a desk accepts what it does not hold.
+// nothing, or recorded only as a dispute naming the giver: the other
+// courier confirms a release, a courier releases a parcel the office holds,
+// a desk accepts what it does not hold, a counter reads another seal id than
+// the one recorded, the office releases to a courier of another office or
+// to a party that does not exist, a desk releases a result to the wrong
+// post, a courier delivers a result with another seal, someone who is not a
+// dispatcher recalls a release.
 func (w *world) mischief(ctx context.Context, ps []app.Parcel, pend map[string]tracking.Handoff) error {
 	if len(ps) == 0 {
 		return w.idle(ctx)
@@ -1042,9 +1077,44 @@ func (w *world) mischief(ctx context.Context, ps []app.Parcel, pend map[string]t
 	p := ps[w.rng.IntN(len(ps))]
 	w.action = "mischief on " + p.Number
 	c := w.couriers[w.rng.IntN(len(w.couriers))]
-	switch w.rng.IntN(5) {
-	case 3, 4:
+	kind := w.rng.IntN(10)
+	// The counter and release mischief look for a parcel they apply to.
+	fits := func(f func(app.Parcel) bool) bool {
+		var cand []app.Parcel
+		for _, q := range ps {
+			if f(q) {
+				cand = append(cand, q)
+			}
+		}
+		if len(cand) == 0 {
+			return false
+		}
+		p = cand[w.rng.IntN(len(cand))]
+		w.action = "mischief on " + p.Number
+		return true
+	}
+	switch kind {
+	case 8, 9:
 		return w.forge(ctx, c, p)
+	case 3:
+		fits(func(q app.Parcel) bool {
+			h, ok := pend[q.ID]
+			return ok && (h.Receiver.Kind == tracking.PartyOffice || h.Receiver.Kind == tracking.PartyDesk)
+		})
+	case 4, 5:
+		fits(func(q app.Parcel) bool {
+			_, waiting := pend[q.ID]
+			return !waiting && (q.Custodian.Kind == tracking.PartyOffice || (q.Custodian.Kind == tracking.PartyDesk && q.Leg == string(tracking.LegReturn)) || q.Custodian == c.user.Party()) &&
+				!tracking.Status(q.Status).Terminal()
+		})
+	case 6:
+		fits(func(q app.Parcel) bool {
+			return q.Leg == string(tracking.LegReturn) && q.Custodian == c.user.Party() && q.Status == string(tracking.StatusOutForDelivery)
+		})
+	case 7:
+		fits(func(q app.Parcel) bool { _, ok := pend[q.ID]; return ok })
+	}
+	switch kind {
 	case 0:
 		if h, ok := pend[p.ID]; ok && h.Receiver == c.user.Party() {
 			return w.idle(ctx) // that would be legitimate
@@ -1055,7 +1125,7 @@ func (w *world) mischief(ctx context.Context, ps []app.Parcel, pend map[string]t
 			return w.idle(ctx)
 		}
 		w.record(c, tracking.HandoffReleased, p.Number, map[string]any{"to": "post_office:" + w.office.Code})
-	default:
+	case 2:
 		if p.Custodian.Kind == tracking.PartyDesk {
 			return w.idle(ctx)
 		}
@@ -1063,6 +1133,111 @@ func (w *world) mischief(ctx context.Context, ps []app.Parcel, pend map[string]t
 			err := w.hops.Decide(ctx, w.deskUser, p.Number, app.DeskDecision{Accept: true})
 			if err == nil {
 				return fmt.Errorf("the desk accepted %s, which it does not hold (%s)", p.Number, p.Custodian)
+			}
+			return err
+		}, p.ID)
+	case 3:
+		// A counter reads another seal than the one recorded: the
+		// confirmation becomes a dispute naming the giver; custody stays.
+		h, ok := pend[p.ID]
+		if !ok || (h.Receiver.Kind != tracking.PartyOffice && h.Receiver.Kind != tracking.PartyDesk) {
+			return w.idle(ctx)
+		}
+		u := w.officeUser
+		if h.Receiver.Kind == tracking.PartyDesk {
+			u = w.deskUser
+		}
+		w.action = "mischief: " + string(h.Receiver.Kind) + " reads another seal on " + p.Number
+		l := app.LineInput{Number: p.Number, Result: app.LineReceived, SealID: "NP-KHAC-" + strings.ToUpper(p.Number[2:6]), Counts: w.counts(p, false)}
+		return w.guard(ctx, false, func(ctx context.Context) error {
+			res, err := w.hops.Receive(ctx, u, l, false)
+			if err != nil {
+				return err
+			}
+			if res.Kind != "differs" {
+				return fmt.Errorf("another seal on %s was not held for confirmation: %s %s", p.Number, res.Kind, res.Message)
+			}
+			res, err = w.hops.Receive(ctx, u, l, true)
+			if err != nil {
+				return err
+			}
+			if res.Kind != "disputed" {
+				return fmt.Errorf("another seal on %s recorded as %s", p.Number, res.Kind)
+			}
+			n, err := w.db.CountForTest(ctx, `SELECT count(*) FROM incidents i WHERE i.parcel_id = ? AND i.handoff_id = ?
+				AND i.problem = 'seal_mismatch' AND i.last_custodian_kind = ? AND i.last_custodian_ref = ?`, p.ID, h.ID, string(h.Giver.Kind), h.Giver.Ref)
+			if err != nil {
+				return err
+			}
+			if n != 1 {
+				return fmt.Errorf("the seal dispute of %s does not name its giver %s", p.Number, h.Giver)
+			}
+			return nil
+		}, p.ID)
+	case 4, 5:
+		// A release outside scope or to nobody: refused, nothing written,
+		// not even an empty manifest.
+		var u app.User
+		var to tracking.Party
+		switch {
+		case p.Custodian.Kind == tracking.PartyOffice:
+			u = w.officeUser
+			to = []tracking.Party{w.stranger.Party(), {Kind: tracking.PartyCourier, Ref: "NOBODY"}, {Kind: tracking.PartyCourier, Ref: strings.ToLower(c.user.StaffCode)},
+				{Kind: tracking.PartyCourier, Ref: w.deskUser.StaffCode}, {Kind: tracking.PartyOffice, Ref: "BC-99999"}}[w.rng.IntN(5)]
+		case p.Custodian.Kind == tracking.PartyDesk && p.Leg == string(tracking.LegReturn):
+			u = w.deskUser
+			to = []tracking.Party{w.stranger.Party(), {Kind: tracking.PartyCourier, Ref: c.user.StaffCode + " "}, {Kind: tracking.PartyOffice, Ref: "BC-99999"}}[w.rng.IntN(3)]
+		case p.Custodian.Kind == tracking.PartyCourier && p.Custodian != c.user.Party():
+			return w.idle(ctx)
+		case p.Custodian == c.user.Party():
+			w.action = "mischief: courier releases " + p.Number + " to nobody"
+			w.record(c, tracking.HandoffReleased, p.Number, map[string]any{"to": []string{"courier:NOBODY", "post_office:BC-99999", "desk:MC-KHONG-CO", "courier:" + w.stranger.StaffCode}[w.rng.IntN(4)]})
+			return nil
+		default:
+			return w.idle(ctx)
+		}
+		w.action = "mischief: " + string(u.Role) + " releases " + p.Number + " to " + to.String()
+		before, err := w.db.CountForTest(ctx, `SELECT (SELECT count(*) FROM manifests) * 100000 + (SELECT count(*) FROM handoffs) * 10 + (SELECT count(*) FROM events WHERE parcel_id = ?)`, p.ID)
+		if err != nil {
+			return err
+		}
+		err = w.guard(ctx, false, func(ctx context.Context) error {
+			_, _, err := w.hops.Release(ctx, u, to, []app.ReleaseItem{{Number: p.Number, SealID: "KQ-MISCHIEF"}})
+			if err == nil {
+				return fmt.Errorf("%s released %s to %s", u.Role, p.Number, to)
+			}
+			if k := errs.KindOf(err); k != errs.Forbidden && k != errs.Unprocessable {
+				return fmt.Errorf("release to %s refused as %s, want forbidden or invalid: %w", to, k, err)
+			}
+			return err
+		}, p.ID)
+		if err != nil {
+			return err
+		}
+		after, err := w.db.CountForTest(ctx, `SELECT (SELECT count(*) FROM manifests) * 100000 + (SELECT count(*) FROM handoffs) * 10 + (SELECT count(*) FROM events WHERE parcel_id = ?)`, p.ID)
+		if err != nil {
+			return err
+		}
+		if after != before {
+			return fmt.Errorf("a refused release of %s to %s wrote rows (%d → %d)", p.Number, to, before, after)
+		}
+	case 6:
+		// A result delivered with another seal than the desk's.
+		if p.Leg != string(tracking.LegReturn) || p.Custodian != c.user.Party() || p.Status != string(tracking.StatusOutForDelivery) || p.SealID == "" {
+			return w.idle(ctx)
+		}
+		w.record(c, tracking.DeliveryCompleted, p.Number, map[string]any{"verification": "proxy", "proxy_name": "Người lạ",
+			"authorisation": "GUQ-GIA", "signature_sha256": fmt.Sprintf("%064x", w.rng.Uint64()), "seal_id": "KQ-GIA-MAO"})
+	default:
+		// Only a dispatcher recalls: the office trying it is refused.
+		h, ok := pend[p.ID]
+		if !ok {
+			return w.idle(ctx)
+		}
+		return w.guard(ctx, false, func(ctx context.Context) error {
+			_, err := w.hops.Recall(ctx, w.officeUser, h.ID, "bưu cục tự thu hồi")
+			if err == nil {
+				return fmt.Errorf("the office recalled the release of %s", p.Number)
 			}
 			return err
 		}, p.ID)

@@ -554,9 +554,9 @@ function DeliveryFlow({ s }) {
   const [otp, setOtp] = useState("");
   const [qr, setQr] = useState("");
   const [idText, setIdText] = useState("");
-  const [sealId, setSealId] = useState("");
   const [proxyName, setProxyName] = useState("");
   const [auth, setAuth] = useState("");
+  const [sealRead, setSealRead] = useState("");
   const [proof, setProof] = useState("signature");
   const [photo, setPhoto] = useState(null);
   const [signed, setSigned] = useState(false);
@@ -621,7 +621,10 @@ function DeliveryFlow({ s }) {
         if (!proxyName.trim()) f.proxyName = "Nhập họ tên người nhận thay";
         if (!auth.trim()) f.auth = "Nhập số giấy ủy quyền";
       }
-      if (sealId.trim() && s10.sealProblem(sealId)) f.seal = s10.sealProblem(sealId);
+      // The desk sealed the result: the seal is read at the door.
+      if (s.seal_id && sealRead.trim().toUpperCase() !== s.seal_id) {
+        f.seal = sealRead.trim() ? "Mã niêm phong không khớp: không giao, ghi giao không thành công" : "Nhập mã niêm phong đọc trên bì kết quả";
+      }
       setErrors(f);
       if (verify === "signature") setProof("signature");
       if (!Object.keys(f).length) setStep("proof");
@@ -630,8 +633,6 @@ function DeliveryFlow({ s }) {
       <${Title} sub=${`Điểm ${s.stop} · ${s.address.line}`}>Xác minh người nhận</${Title}>
       <${Steps} n=${1} of=${2} label="Xác minh người nhận" />
       <${Contact} s=${s} />
-      <${TextField} id="niem-phong-kq" label="Mã niêm phong trên phong bì kết quả" hint="Đọc trên dây hoặc túi niêm phong, trước khi mở" value=${sealId}
-        onInput=${setSealId} error=${errors.seal} upper=${true} maxlength=${40} />
       <${Choices} legend="Cách xác minh" name="xac-minh" value=${verify} onChange=${setVerify} error=${errors.verify}
         options=${[["door_code", "Mã gửi tới điện thoại người nhận"], ["cccd_qr", "Quét mã QR trên CCCD gắn chip"],
           ["id_digits", "Số CCCD", "Đủ 12 số, hoặc 3 số cuối (cách yếu)"], ["proxy", "Người nhận thay", "Có giấy ủy quyền"],
@@ -644,6 +645,8 @@ function DeliveryFlow({ s }) {
         <${TextField} id="nguoi-nhan-thay" label="Họ tên người nhận thay" value=${proxyName} onInput=${setProxyName} error=${errors.proxyName} />
         <${TextField} id="giay-uy-quyen" label="Số giấy ủy quyền" value=${auth} onInput=${setAuth} error=${errors.auth} />
       </div>` : null}
+      ${s.seal_id ? html`<${TextField} id="niem-phong-kq" label="Mã niêm phong trên bì kết quả" hint="Đọc mã trên bì; bì rách hoặc khác mã thì không giao"
+          value=${sealRead} onInput=${setSealRead} upper=${true} maxlength=${40} error=${errors.seal} />` : null}
       <${Actions}>
         <button type="button" class="btn btn--secondary" onClick=${() => setStep("fail")}>Không giao được</button>
         <button type="button" class="btn btn--primary" onClick=${next}>Tiếp: ký nhận</button>
@@ -677,7 +680,7 @@ function DeliveryFlow({ s }) {
         images.push(im);
       }
       data.fee_collected = s.fee > 0 ? s.fee : 0;
-      if (sealId.trim()) data.seal_id = sealId.trim().toUpperCase();
+      if (s.seal_id) data.seal_id = sealRead.trim().toUpperCase();
       await record("delivery.completed", n, data, images, pr.secret || "");
       await setActive("");
       toast(`Đã giao kết quả ${n}. ${savedText()}`);
