@@ -340,21 +340,21 @@ func TestReturnLegToDeskAfterAttempts(t *testing.T) {
 	st2 := st
 	st2.Status, st2.Pending = tracking.StatusOutForDelivery, nil
 	if _, _, err := decide(t, st2, tracking.DeliveryCompleted, courierA, tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofProxy, CheckedBy: tracking.CheckedByCourier},
-		PhotoSHA: strings.Repeat("cd", 32)}); !errs.Is(err, errs.Unprocessable) {
+		PhotoSHA: strings.Repeat("cd", 32), SealID: "KQ-1"}); !errs.Is(err, errs.Unprocessable) {
 		t.Errorf("proxy without authorisation: %v", err)
 	}
 	for name, data := range map[string]any{
-		"a bare verification kind":   map[string]any{"verification": "otp", "signature_sha256": strings.Repeat("cd", 32), "fee_collected": 0},
-		"id digits not checked":      tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofIDDigits, Commit: strings.Repeat("ab", 32)}, SignatureSHA: strings.Repeat("cd", 32)},
-		"a proof but no image":       tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofDoorCode, Commit: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer}},
-		"a proxy the server checked": tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofProxy, ProxyName: "A", Authorisation: "B", CheckedBy: tracking.CheckedByServer}, PhotoSHA: strings.Repeat("cd", 32)},
+		"a bare verification kind":   map[string]any{"verification": "otp", "signature_sha256": strings.Repeat("cd", 32), "fee_collected": 0, "seal_id": "KQ-1"},
+		"id digits not checked":      tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofIDDigits, Commit: strings.Repeat("ab", 32)}, SignatureSHA: strings.Repeat("cd", 32), SealID: "KQ-1"},
+		"a proof but no image":       tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofDoorCode, Commit: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer}, SealID: "KQ-1"},
+		"a proxy the server checked": tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofProxy, ProxyName: "A", Authorisation: "B", CheckedBy: tracking.CheckedByServer}, PhotoSHA: strings.Repeat("cd", 32), SealID: "KQ-1"},
 	} {
 		if _, _, err := decide(t, st2, tracking.DeliveryCompleted, courierA, data); !errs.Is(err, errs.Unprocessable) {
 			t.Errorf("delivery with %s: %v", name, err)
 		}
 	}
 	if _, out, err := decide(t, st2, tracking.DeliveryCompleted, courierA, tracking.Delivered{Proof: &tracking.Proof{Method: tracking.ProofIDDigits,
-		Commit: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer, Digits: 3}, SignatureSHA: strings.Repeat("cd", 32), FeeCollected: 0}); err != nil || out.Custodian == nil {
+		Commit: strings.Repeat("ab", 32), CheckedBy: tracking.CheckedByServer, Digits: 3}, SignatureSHA: strings.Repeat("cd", 32), FeeCollected: 0, SealID: "KQ-1"}); err != nil || out.Custodian == nil {
 		t.Errorf("delivery checked by the server: %v", err)
 	}
 }
