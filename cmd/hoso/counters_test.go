@@ -40,8 +40,9 @@ func (e *testEnv) counterParcels(t *testing.T, to string, codes ...string) []str
 		var created map[string]string
 		r.json(t, &created)
 		n := created["tracking_number"]
-		_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs3, "seal_id": "NP-" + code, "method": "signature",
-			"signature_sha256": strings.Repeat("ab", 32)}), ev("handoff.released", n, map[string]any{"to": to}))
+		e.assign("buuta1", n)
+		_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs3, "seal_id": "NP-" + code, "proof": courier.sigProof(n)}),
+			ev("handoff.released", n, map[string]any{"to": to}))
 		wantStatuses(t, "collect and release "+code, res, "accepted", "accepted")
 		out = append(out, n)
 	}
@@ -302,8 +303,13 @@ func TestReturnLegSealedAtTheDeskCheckedAtTheDoor(t *testing.T) {
 		_, res = courier.send(ev("handoff.confirmed", n, map[string]any{"seal_intact": true}), ev("delivery.out", n, map[string]any{}))
 		wantStatuses(t, "courier takes "+n, res, "accepted", "accepted")
 	}
+	sigs := map[string]string{}
+	for _, n := range rs {
+		sigs[n] = courier.signature(n)
+	}
 	deliver := func(n, seal string) map[string]any {
-		d := map[string]any{"verification": "proxy", "proxy_name": "Người nhà", "authorisation": "GUQ-1", "signature_sha256": strings.Repeat("34", 32), "fee_collected": 30000}
+		d := map[string]any{"proof": map[string]any{"method": "proxy", "proxy_name": "Người nhà", "authorisation": "GUQ-1"},
+			"signature_sha256": sigs[n], "fee_collected": 30000}
 		if seal != "" {
 			d["seal_id"] = seal
 		}
@@ -321,8 +327,11 @@ func TestReturnLegSealedAtTheDeskCheckedAtTheDoor(t *testing.T) {
 	if k, ref := e.custodian(rs[0]); k != "courier" || ref != "BUUTA1" {
 		t.Fatalf("custody moved: %s %s", k, ref)
 	}
-	if n := e.count(`SELECT count(*) FROM device_events WHERE status = 'rejected' AND tracking_number = ?`, rs[0]); n != 3 {
-		t.Errorf("kept rejections = %d, want 3", n)
+	// The courier's three refused deliveries are kept (the desk's refused
+	// release above is kept too, under the desk clerk).
+	if n := e.count(`SELECT count(*) FROM device_events d JOIN users u ON u.id = d.user_id
+		WHERE d.status = 'rejected' AND d.tracking_number = ? AND d.type = 'delivery.completed' AND u.username = 'buuta1'`, rs[0]); n != 3 {
+		t.Errorf("kept rejections of the courier = %d, want 3", n)
 	}
 	_, res = courier.send(deliver(rs[0], "KQ-D-1"))
 	wantStatuses(t, "delivery with the desk's seal", res, "accepted")
@@ -587,8 +596,8 @@ func TestReleaseOnlyToExistingPartiesInScope(t *testing.T) {
 	r.json(t, &created)
 	held := created["tracking_number"]
 	courier := e.courier("buuta1")
-	_, res = courier.send(ev("pickup.collected", held, map[string]any{"documents": docs3, "seal_id": "NP-SCOPE-3", "method": "signature",
-		"signature_sha256": strings.Repeat("ab", 32)}))
+	e.assign("buuta1", held)
+	_, res = courier.send(ev("pickup.collected", held, map[string]any{"documents": docs3, "seal_id": "NP-SCOPE-3", "proof": courier.sigProof(held)}))
 	wantStatuses(t, "collect", res, "accepted")
 	before = e.tableCounts()
 	_, res = courier.send(ev("handoff.released", held, map[string]any{"to": "post_office:BC-99999"}), ev("handoff.released", held, map[string]any{"to": "courier:NOBODY"}),
@@ -796,7 +805,8 @@ func TestResultOnlyForAcceptedDossier(t *testing.T) {
 	}
 	try("papers at home", "kq-som-1")
 	courier := e.courier("buuta1")
-	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs3, "seal_id": "NP-SOM", "method": "signature", "signature_sha256": strings.Repeat("ab", 32)}),
+	e.assign("buuta1", n)
+	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs3, "seal_id": "NP-SOM", "proof": courier.sigProof(n)}),
 		ev("handoff.released", n, map[string]any{"to": "desk:TN-TTPVHCC"}))
 	wantStatuses(t, "collect", res, "accepted", "accepted")
 	try("on the way", "kq-som-2")
