@@ -21,7 +21,7 @@ import (
 // DB is the pool.
 type DB struct {
 	db        *pg.DB
-	sequences sync.Map // S10 letters → sequence name (never changes once made)
+	sequences sync.Map // S10 letters → s10Service (never changes once made)
 }
 
 // Options tune the pool.
