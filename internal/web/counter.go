@@ -168,10 +168,12 @@ func (s *Server) counterPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if code := c.Query("bang-ke"); code != "" {
+	// The manifest code is shown as is: only a code's letters and digits,
+	// never a sentence from the URL.
+	if code := c.Query("bang-ke"); code != "" && manifestCodePattern.MatchString(code) {
 		p.Flash, p.FlashCode = "Đã lập bảng kê "+code+" và bàn giao. Bên nhận cần xác nhận từng bưu gửi.", code
 	}
-	if m := c.Query("thong-bao"); m != "" {
+	if m := s.flashText(c); m != "" {
 		p.Flash = m
 	}
 	return s.renderCounter(c, fiber.StatusOK, p)
@@ -230,7 +232,7 @@ func (s *Server) counterMissing(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(strings.TrimSuffix(c.Path(), "/thieu")+"?thong-bao="+url.QueryEscape("Đã báo thiếu "+strconv.Itoa(n)+" bưu gửi; sự cố đã được mở"), fiber.StatusSeeOther)
+	return c.Redirect(strings.TrimSuffix(c.Path(), "/thieu")+"?"+s.flashQuery(c, "Đã báo thiếu "+strconv.Itoa(n)+" bưu gửi; sự cố đã được mở"), fiber.StatusSeeOther)
 }
 
 // counterRelease hands selected parcels to a courier or a desk as a manifest.
@@ -268,7 +270,7 @@ func (s *Server) counterRelease(c *fiber.Ctx) error {
 	}
 	q := "?bang-ke=" + url.QueryEscape(code)
 	if len(failed) > 0 {
-		q += "&thong-bao=" + url.QueryEscape("Không bàn giao được: "+strings.Join(failed, "; "))
+		q += "&" + s.flashQuery(c, "Không bàn giao được: "+strings.Join(failed, "; "))
 	}
 	return c.Redirect(strings.TrimSuffix(c.Path(), "/chuyen")+q, fiber.StatusSeeOther)
 }
@@ -304,7 +306,7 @@ func (s *Server) deskDecide(c *fiber.Ctx) error {
 	if !d.Accept {
 		msg = "Đã trả hồ sơ " + c.Params("number") + " vì chưa đầy đủ; công dân được báo lý do"
 	}
-	return c.Redirect("/mot-cua?thong-bao="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return c.Redirect("/mot-cua?"+s.flashQuery(c, msg), fiber.StatusSeeOther)
 }
 
 // deskResult registers a result to return by post.
@@ -339,7 +341,7 @@ func (s *Server) deskResult(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/mot-cua?thong-bao="+url.QueryEscape("Đã đăng ký kết quả, số hiệu trả kết quả "+ret.Number), fiber.StatusSeeOther)
+	return c.Redirect("/mot-cua?"+s.flashQuery(c, "Đã đăng ký kết quả, số hiệu trả kết quả "+ret.Number), fiber.StatusSeeOther)
 }
 
 type resultBody struct {

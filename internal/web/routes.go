@@ -20,6 +20,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
+		add(accountsPath, "Tài khoản")
 	case app.RoleDispatcher:
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
@@ -38,6 +39,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/chi-so", "Chỉ số")
+		add(accountsPath, "Bưu tá")
 	case app.RoleCourier:
 		add("/buu-ta", "Ứng dụng bưu tá")
 	}
@@ -87,6 +89,7 @@ func (s *Server) routes() {
 	pg.Get("/", s.home)
 	pg.Get("/tra-cuu", s.rateLimit(s.public), s.trackSearch)
 	pg.Get("/tra-cuu/:number", s.rateLimit(s.public), s.trackPage)
+	pg.Post("/tra-cuu/:number", noStore, s.rateLimit(s.public), s.trackProve)
 	pg.Get("/dang-nhap", s.loginForm)
 	pg.Post("/dang-nhap", s.loginSubmit)
 	pg.Post("/dang-xuat", s.logout)
@@ -110,6 +113,7 @@ func (s *Server) routes() {
 	staff.Get("/su-co", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.incidentsPage)
 	staff.Get("/su-co/:id", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.incidentPage)
 	staff.Post("/su-co/:id", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.incidentAction)
+	s.accountRoutes(staff)
 
 	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
 	office.Get("", s.counterPage)
