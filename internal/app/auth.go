@@ -229,7 +229,9 @@ func NormalizeUsername(s string) string {
 // account's name has.
 func ValidUsername(s string) bool { return usernamePattern.MatchString(s) }
 
-func wrongLogin() error { return errs.E(errs.Unauthorized, "Sai tên đăng nhập hoặc mật khẩu") }
+func wrongLogin() error {
+	return errs.E(errs.Unauthorized, "Sai tên đăng nhập hoặc mật khẩu")
+}
 
 // maxPassword bounds what is hashed; longer input is a wrong password.
 const maxPassword = 1024

@@ -53,8 +53,8 @@ type Deps struct {
 	LoginRate      int      // login attempts per minute per client address (any username)
 	TrustedProxies []string // addresses and CIDR prefixes of the reverse proxies in front
 	RequestTimeout time.Duration
-	ReadTimeout    time.Duration // to read a request once a connection is open (20 s)
-	MetricsToken   string        // bearer token of /metrics; empty: direct loopback callers only
+	ReadTimeout    time.Duration  // to read a request once a connection is open (20 s)
+	MetricsToken   string         // bearer token of /metrics; empty: direct loopback callers only
 	Challenges     ChallengeStore // spent proof-of-work challenges
 	PowBits        int            // leading zero bits a challenge needs (default 18)
 }
