@@ -116,7 +116,7 @@ func TestFullJourneyOfficeDeskReturn(t *testing.T) {
 	wantStatuses(t, "wrong CCCD", res, "rejected")
 	_, res = courier.send(ev("delivery.completed", rn, map[string]any{"verification": "id_number", "id_number": "019090001234", "signature_sha256": strings.Repeat("34", 32), "fee_collected": 50000}))
 	wantStatuses(t, "delivered", res, "accepted")
-	_, body := e.get("/api/v1/public/track/" + rn)
+	_, body := e.get("/api/v1/public/track/" + rn + "?phone_last4=5678")
 	if !strings.Contains(string(body), `"status":"delivered"`) || !strings.Contains(string(body), "Đã giao kết quả cho người nhận") || !strings.Contains(string(body), "50.000") {
 		t.Errorf("delivery timeline: %s", body)
 	}

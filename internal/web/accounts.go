@@ -87,7 +87,7 @@ func (s *Server) signOutEverywhere(c *fiber.Ctx) error {
 	}
 	Logger(c.UserContext()).Info("signed out everywhere", "user_id", u.ID, "sessions", r.Sessions, "tokens", r.Tokens, "ip", s.clientIP(c))
 	s.clearCookie(c, "s")
-	return c.Redirect("/dang-nhap", fiber.StatusSeeOther)
+	return c.Redirect("/", fiber.StatusSeeOther)
 }
 
 type accountsPage struct {
