@@ -635,7 +635,9 @@ func (w *world) courier(src int, user string) *courier {
 	return k
 }
 
-func (k *courier) auth() map[string]string { return map[string]string{"Authorization": "Bearer " + k.token} }
+func (k *courier) auth() map[string]string {
+	return map[string]string{"Authorization": "Bearer " + k.token}
+}
 
 func (k *courier) post(path string, body any) reply { return k.c.postJSON(path, body, k.auth()) }
 

@@ -144,8 +144,11 @@ func (s *Server) trackProve(c *fiber.Ctx) error {
 		if kind != errs.Invalid && kind != errs.RateLimited {
 			return err
 		}
-		if fs := errs.FieldsOf(err); fs["proof"] != "" && kind == errs.Invalid {
-			msg = fs["proof"]
+		if kind == errs.Invalid {
+			status = fiber.StatusUnprocessableEntity
+			if fs := errs.FieldsOf(err); fs["proof"] != "" {
+				msg = fs["proof"]
+			}
 		}
 		return s.pageStatus(c, status, "track", s.viewFor(c, "Hồ sơ "+e.t.Number, trackPage{T: e.t, Error: msg}))
 	}
