@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BIN       := bin/hoso
 
-.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load faults sim fuzz load deps postgres e2e-deps clean
+.PHONY: all build demo test test-short security lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load faults sim fuzz load deps postgres e2e-deps clean
 
 all: build
 
@@ -24,6 +24,12 @@ demo: postgres build
 # Every test: unit, PostgreSQL, HTTP, browser (Chromium) and PDF tools.
 test: postgres e2e-deps
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+# The outside security probe as tests (internal/securityprobe): the real
+# binary on loopback, behind a real nginx for the proxy checks. make test
+# runs it too; this runs it alone, verbosely.
+security: postgres
+	$(GO) test -count=1 -timeout 20m -v ./internal/securityprobe
 
 # Without the browser and the slow parts.
 test-short: postgres
