@@ -75,4 +75,3 @@ func TestManagedScopes(t *testing.T) {
 		}
 	}
 }
-

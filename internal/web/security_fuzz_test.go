@@ -75,12 +75,12 @@ func TestForwardedClient(t *testing.T) {
 	}{
 		{nil, "10.0.0.5", false},
 		{[]string{"203.0.113.7"}, "203.0.113.7", true},
-		{[]string{"1.2.3.4, 203.0.113.7"}, "203.0.113.7", true},            // the client wrote 1.2.3.4
-		{[]string{"203.0.113.7, 192.168.1.1"}, "203.0.113.7", true},        // through a second trusted proxy
-		{[]string{"1.2.3.4", "203.0.113.7"}, "203.0.113.7", true},          // two headers are one list
-		{[]string{"garbage, 203.0.113.7"}, "203.0.113.7", true},            // left of the client: ignored
-		{[]string{"203.0.113.7, garbage"}, "10.0.0.5", false},              // the proxy's own entry unreadable
-		{[]string{"192.168.1.9, 192.168.1.1"}, "192.168.1.9", true},        // all trusted: the left-most
+		{[]string{"1.2.3.4, 203.0.113.7"}, "203.0.113.7", true},     // the client wrote 1.2.3.4
+		{[]string{"203.0.113.7, 192.168.1.1"}, "203.0.113.7", true}, // through a second trusted proxy
+		{[]string{"1.2.3.4", "203.0.113.7"}, "203.0.113.7", true},   // two headers are one list
+		{[]string{"garbage, 203.0.113.7"}, "203.0.113.7", true},     // left of the client: ignored
+		{[]string{"203.0.113.7, garbage"}, "10.0.0.5", false},       // the proxy's own entry unreadable
+		{[]string{"192.168.1.9, 192.168.1.1"}, "192.168.1.9", true}, // all trusted: the left-most
 		{[]string{"[2001:db8::1]:443, 203.0.113.7:5000"}, "203.0.113.7", true},
 		{[]string{"::ffff:203.0.113.7"}, "203.0.113.7", true},
 	} {
