@@ -104,9 +104,3 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 	c.Locals(localClientIP, out)
 	return out
 }
-
-// behindProxy reports whether the request came through a configured proxy.
-func (s *Server) behindProxy(c *fiber.Ctx) bool {
-	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
-	return len(s.proxies) > 0 && s.proxies.contains(peer.Unmap())
-}
