@@ -186,7 +186,10 @@ func (s *Server) citizenForm(c *fiber.Ctx, f app.Flow) (pickupForm, error) {
 		form.Phone = phone
 	}
 	// Only the citizen's own earlier request: the phone they proved must be
-	// the dossier's.
+	// the dossier's (no phone hash, no pre-fill: a zero filter matches all).
+	if len(f.PhoneHash) == 0 {
+		return form, nil
+	}
 	d, docs, ok, err := s.d.Intake.Store.LastDossierDocuments(c.UserContext(), f.DossierCode, app.PrefillFilter{PhoneHash: f.PhoneHash})
 	if err != nil {
 		return form, err
