@@ -154,15 +154,16 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	refuse := func(status int, msg string) error {
 		return s.pageStatus(c, status, "login", s.viewFor(c, "Đăng nhập nhân viên", loginPage{Username: username, Next: next, Error: msg}))
 	}
-	if ok, wait := s.login.allow(s.clientIP(c)); !ok {
+	if blocked, wait := s.login.blocked(s.clientIP(c)); blocked {
 		c.Set(fiber.HeaderRetryAfter, itoa(int(wait.Seconds())+1))
 		s.logLoginFailure(c, username, "source_limit")
-		return refuse(fiber.StatusTooManyRequests, "Quá nhiều lượt đăng nhập từ địa chỉ này. Vui lòng chờ một phút rồi thử lại.")
+		return refuse(fiber.StatusTooManyRequests, "Quá nhiều lượt đăng nhập sai từ địa chỉ này. Vui lòng chờ một phút rồi thử lại.")
 	}
 	u, err := s.d.Auth.Login(c.UserContext(), typed, c.FormValue("password"))
 	switch k := errs.KindOf(err); {
 	case err == nil:
 	case k == errs.Unauthorized:
+		s.login.allow(s.clientIP(c))
 		s.logLoginFailure(c, username, "wrong")
 		return refuse(fiber.StatusUnauthorized, "Sai tên đăng nhập hoặc mật khẩu.")
 	case k == errs.RateLimited:
@@ -257,15 +258,16 @@ func (s *Server) issueToken(c *fiber.Ctx) error {
 		return err
 	}
 	username := app.NormalizeUsername(req.Username)
-	if ok, wait := s.login.allow(s.clientIP(c)); !ok {
+	if blocked, wait := s.login.blocked(s.clientIP(c)); blocked {
 		c.Set(fiber.HeaderRetryAfter, itoa(int(wait.Seconds())+1))
 		s.logLoginFailure(c, username, "source_limit")
-		return errs.E(errs.RateLimited, "Quá nhiều lượt đăng nhập từ địa chỉ này, thử lại sau")
+		return errs.E(errs.RateLimited, "Quá nhiều lượt đăng nhập sai từ địa chỉ này, thử lại sau")
 	}
 	u, tok, exp, err := s.d.Auth.IssueToken(c.UserContext(), req.Username, req.Password, req.DeviceID)
 	if err != nil {
 		switch errs.KindOf(err) {
 		case errs.Unauthorized:
+			s.login.allow(s.clientIP(c))
 			s.logLoginFailure(c, username, "wrong")
 		case errs.RateLimited:
 			s.logLoginFailure(c, username, "throttled")
