@@ -70,17 +70,32 @@ func (d *DB) SyncUnits(ctx context.Context, set *units.Set) (err error) {
 }
 
 // EnsureS10Service makes sure the sequence for a pair of service letters
-// exists. Letters are checked to be two capitals before they reach SQL.
+// exists. Letters are checked to be two capitals before they reach SQL. A
+// new service gets a random permutation key (migration 0012's default).
 func (d *DB) EnsureS10Service(ctx context.Context, letters string) error {
+	return d.EnsureS10ServiceWithKey(ctx, letters, nil)
+}
+
+// EnsureS10ServiceWithKey is EnsureS10Service with the permutation key of a
+// new service given (32 bytes): for the simulator and tests, which replay
+// the same numbers in fresh databases. A service that exists keeps its key.
+func (d *DB) EnsureS10ServiceWithKey(ctx context.Context, letters string, key []byte) error {
 	if len(letters) != 2 || letters[0] < 'A' || letters[0] > 'Z' || letters[1] < 'A' || letters[1] > 'Z' {
 		return errs.E(errs.Invalid, "chữ dịch vụ S10 %q không hợp lệ", letters)
+	}
+	if key != nil && len(key) != 32 {
+		return errs.E(errs.Invalid, "khóa hoán vị S10 cần 32 byte")
 	}
 	seq := "s10_serial_" + string([]byte{letters[0] + 32, letters[1] + 32})
 	return d.InTx(ctx, func(ctx context.Context) error {
 		if _, err := d.exec(ctx, `CREATE SEQUENCE IF NOT EXISTS ? MINVALUE 1 MAXVALUE 99999999 NO CYCLE`, pg.Ident(seq)); err != nil {
 			return err
 		}
-		_, err := d.exec(ctx, `INSERT INTO s10_services (letters, sequence) VALUES (?, ?) ON CONFLICT DO NOTHING`, letters, seq)
+		if key == nil {
+			_, err := d.exec(ctx, `INSERT INTO s10_services (letters, sequence) VALUES (?, ?) ON CONFLICT DO NOTHING`, letters, seq)
+			return err
+		}
+		_, err := d.exec(ctx, `INSERT INTO s10_services (letters, sequence, perm_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, letters, seq, key)
 		return err
 	})
 }
