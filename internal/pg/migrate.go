@@ -83,7 +83,7 @@ func (d *DB) MigrateTo(ctx context.Context, upTo int) (applied []string, err err
 	if upTo > 0 && upTo < len(ms) {
 		ms = ms[:upTo]
 	}
-	conn := d.db.Conn()
+	conn := d.direct.Conn()
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(?)`, migrationLock); err != nil {
 		return nil, translate(err)

@@ -15,6 +15,6 @@
 // `make security` runs the package; `make test` (go test ./...) does too.
 // HOSO_PROBE_BINARY names a binary to probe instead of building one (an
 // older build, to see which checks it fails). The tests skip when
-// PostgreSQL is unreachable, except under CI; the proxy checks fail under
-// CI when nginx is missing.
+// PostgreSQL is unreachable, except under CI; a missing nginx fails the
+// proxy checks with the command that installs it (internal/testenv).
 package securityprobe
