@@ -53,7 +53,7 @@ type passwordPage struct {
 
 func (s *Server) passwordForm(c *fiber.Ctx) error {
 	u := currentUser(c)
-	return s.page(c, "password", "Đổi mật khẩu", passwordPage{Forced: u.MustChangePassword, Done: c.Query("xong") == "1"})
+	return s.page(c, "accounts_password", "Đổi mật khẩu", passwordPage{Forced: u.MustChangePassword, Done: c.Query("xong") == "1"})
 }
 
 func (s *Server) passwordSubmit(c *fiber.Ctx) error {
@@ -73,7 +73,7 @@ func (s *Server) passwordSubmit(c *fiber.Ctx) error {
 			setRetryAfter(c, err)
 			status = fiber.StatusTooManyRequests
 		}
-		return s.pageStatus(c, status, "password", s.viewFor(c, "Đổi mật khẩu", p))
+		return s.pageStatus(c, status, "accounts_password", s.viewFor(c, "Đổi mật khẩu", p))
 	}
 	Logger(c.UserContext()).Info("password changed", "user_id", u.ID, "ip", s.clientIP(c))
 	return c.Redirect(passwordPath+"?xong=1", fiber.StatusSeeOther)
@@ -205,5 +205,5 @@ func (s *Server) accountReset(c *fiber.Ctx) error {
 	}
 	Logger(c.UserContext()).Info("account action", "action", "dat-lai-mat-khau", "actor_id", actor.ID, "user_id", id, "ip", s.clientIP(c))
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.page(c, "account_reset", "Mật khẩu tạm thời", accountResetPage{Account: u, Temp: temp})
+	return s.page(c, "accounts_reset", "Mật khẩu tạm thời", accountResetPage{Account: u, Temp: temp})
 }
