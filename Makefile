@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BIN       := bin/hoso
 
-.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load faults sim fuzz load test-deps postgres clean
+.PHONY: all build demo test test-short security lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load faults sim fuzz load test-deps postgres clean
 
 all: build
 
@@ -27,6 +27,12 @@ demo: postgres build
 # missing tool fails its test (never skips); test-deps installs them first.
 test: test-deps postgres
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+# The outside security probe as tests (internal/securityprobe): the real
+# binary on loopback, behind a real nginx for the proxy checks. make test
+# runs it too; this runs it alone, verbosely.
+security: test-deps postgres
+	$(GO) test -count=1 -timeout 20m -v ./internal/securityprobe
 
 # Without the browser and the slow parts (not the full suite: -short leaves
 # the browser tests out on purpose).

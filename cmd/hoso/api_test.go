@@ -85,23 +85,38 @@ func TestPublicTrackingSame404AndMasked(t *testing.T) {
 	r.json(t, &created)
 	n := created["tracking_number"]
 
+	// Anyone with the number: status, holder and steps, no details.
 	resp, body := e.get("/tra-cuu/" + n)
 	if resp.StatusCode != 200 {
 		t.Fatalf("page %d", resp.StatusCode)
 	}
 	page := string(body)
-	for _, want := range []string{n, "N. V. A.", "09xx xxx 678", "Đã tiếp nhận yêu cầu thu gom hồ sơ", "4 giấy tờ: 2 bản chính, 2 bản sao chứng thực"} {
+	for _, want := range []string{n, "Đã tiếp nhận yêu cầu thu gom hồ sơ", "4 số cuối điện thoại"} {
 		if !strings.Contains(page, want) {
-			t.Errorf("page lacks %q", want)
+			t.Errorf("public page lacks %q", want)
 		}
 	}
-	for _, secret := range []string{"0912345678", "019090001234", "Nguyễn Văn A", "Số 12, tổ 3"} {
+	for _, secret := range []string{"0912345678", "019090001234", "Nguyễn Văn A", "Số 12, tổ 3", "N. V. A.", "xxx 678", "000.00.19.PUB-1"} {
 		if strings.Contains(page, secret) {
 			t.Errorf("public page shows %q", secret)
 		}
 	}
+	// The citizen's proof (the phone's last four digits) opens the details.
+	resp, body = e.get("/api/v1/public/track/" + n + "?phone_last4=5678")
+	full := string(body)
+	for _, want := range []string{"N. V. A.", "09xx xxx 678", "4 giấy tờ: 2 bản chính, 2 bản sao chứng thực", "000.00.19.PUB-1"} {
+		if resp.StatusCode != 200 || !strings.Contains(full, want) {
+			t.Errorf("proved JSON lacks %q: %d %.300s", want, resp.StatusCode, full)
+		}
+	}
+	for _, secret := range []string{"0912345678", "019090001234", "Nguyễn Văn A", "Số 12, tổ 3"} {
+		if strings.Contains(full, secret) {
+			t.Errorf("proved JSON shows %q", secret)
+		}
+	}
 	resp, body = e.get("/api/v1/public/track/" + n)
-	if resp.StatusCode != 200 || strings.Contains(string(body), "0912345678") || strings.Contains(string(body), "Số 12") {
+	if resp.StatusCode != 200 || strings.Contains(string(body), "0912345678") || strings.Contains(string(body), "Số 12") ||
+		strings.Contains(string(body), "N. V. A.") || strings.Contains(string(body), "PUB-1") {
 		t.Errorf("public JSON %d %s", resp.StatusCode, body)
 	}
 	// Unknown and malformed numbers: the same 404.
@@ -118,12 +133,12 @@ func TestPublicTrackingSame404AndMasked(t *testing.T) {
 	if r1.StatusCode != 404 || r2.StatusCode != 404 || stripRequestID(p1) != stripRequestID(p2) {
 		t.Errorf("404 pages differ (%d, %d)", r1.StatusCode, r2.StatusCode)
 	}
-	// Search by dossier code and the last three digits.
-	resp, _ = e.get("/tra-cuu?ma_ho_so=000.00.19.PUB-1&so_cuoi=678")
+	// Search by dossier code and the last four digits.
+	resp, _ = e.get("/tra-cuu?ma_ho_so=000.00.19.PUB-1&so_cuoi=5678")
 	if resp.Request.URL.Path != "/tra-cuu/"+n {
 		t.Errorf("search landed on %s", resp.Request.URL.Path)
 	}
-	resp, _ = e.get("/tra-cuu?ma_ho_so=000.00.19.PUB-1&so_cuoi=679")
+	resp, _ = e.get("/tra-cuu?ma_ho_so=000.00.19.PUB-1&so_cuoi=5679")
 	if resp.StatusCode != 404 {
 		t.Errorf("wrong digits = %d", resp.StatusCode)
 	}

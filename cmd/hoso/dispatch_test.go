@@ -218,9 +218,9 @@ func TestDispatchDayThroughTheServer(t *testing.T) {
 	if code != 303 || !strings.Contains(loc, "tb=cong-bo&n=6") {
 		t.Fatalf("publish: %d %s", code, loc)
 	}
-	resp, track := e.get("/tra-cuu/" + numbers[0])
-	if resp.StatusCode != 200 || !strings.Contains(string(track), "Đã hẹn lịch thu gom") || !strings.Contains(string(track), "Bưu tá sẽ đến trong khung giờ") {
-		t.Errorf("timeline after publish: %d %s", resp.StatusCode, snippet(string(track), "timeline"))
+	status, track := e.citizenPage(t, numbers[0], "5678")
+	if status != 200 || !strings.Contains(track, "Đã hẹn lịch thu gom") || !strings.Contains(track, "Bưu tá sẽ đến trong khung giờ") {
+		t.Errorf("timeline after publish: %d %s", status, snippet(track, "timeline"))
 	}
 	if n := e.count(`SELECT count(*) FROM events WHERE type = 'pickup.scheduled' AND actor_kind = 'dispatcher'`); n != 6 {
 		t.Errorf("%d pickup.scheduled events", n)

@@ -123,7 +123,7 @@ func TestFullJourneyOfficeDeskReturn(t *testing.T) {
 	wantStatuses(t, "wrong CCCD", res, "rejected")
 	_, res = courier.send(withSecret(ev("delivery.completed", rn, map[string]any{"seal_id": "KQ-2001", "signature_sha256": sig, "fee_collected": 50000}), "id_digits", "019090001234"))
 	wantStatuses(t, "delivered", res, "accepted")
-	_, body := e.get("/api/v1/public/track/" + rn)
+	_, body := e.get("/api/v1/public/track/" + rn + "?phone_last4=5678")
 	if !strings.Contains(string(body), `"status":"delivered"`) || !strings.Contains(string(body), "Đã giao kết quả cho người nhận") || !strings.Contains(string(body), "50.000") {
 		t.Errorf("delivery timeline: %s", body)
 	}

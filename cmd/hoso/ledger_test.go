@@ -322,8 +322,7 @@ func TestJourneyThroughTheAPI(t *testing.T) {
 	}
 
 	// The timeline tells each step.
-	_, body := e.get("/tra-cuu/" + n)
-	page := string(body)
+	_, page := e.citizenPage(t, n, "5678")
 	for _, want := range []string{
 		"Bưu tá đã nhận 4 giấy tờ: 2 bản chính, 2 bản sao chứng thực",
 		"Niêm phong số NP-004211",

@@ -32,6 +32,9 @@ func cmdServe(ctx context.Context, args []string, env func(string) string, stdou
 func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(addr string, sys *system)) error {
 	log := newLogger(stdout, cfg.LogLevel)
 	log.Info("starting", "config", cfg)
+	if len(cfg.Proxies) > 0 && cfg.MetricsToken == "" {
+		log.Warn("HOSO_TRUSTED_PROXIES is set without HOSO_METRICS_TOKEN: /metrics answers 403 to everyone")
+	}
 	sys, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -106,6 +109,12 @@ func (s *system) housekeeping(ctx context.Context) {
 		}
 		if err := s.db.PruneSessions(ctx, now); err != nil && ctx.Err() == nil {
 			s.log.Warn("prune sessions", "err", err)
+		}
+		if err := s.db.PruneLoginThrottle(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			s.log.Warn("prune login failures", "err", err)
+		}
+		if err := s.db.PruneCounters(ctx, now.In(config.Vietnam).AddDate(0, 0, -2)); err != nil && ctx.Err() == nil {
+			s.log.Warn("prune counters", "err", err)
 		}
 		// Counts only: the job never logs personal data.
 		if c, err := s.db.Retain(ctx, now, policy); err != nil && ctx.Err() == nil {

@@ -42,6 +42,8 @@ type system struct {
 	cases    *app.Cases
 	money    *app.Money // fees collected on delivery and the cash handed to offices
 	kpis     *app.KPIs  // performance indicators
+	accounts *app.Accounts
+	proof    *app.TrackingProof // opens a parcel's details on the public timeline
 	now      func() time.Time
 	web      *web.Server        // set by serve
 	views    *viewcache.Cache   // public timelines, fed by publicLn while serving
@@ -110,7 +112,11 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 		S10:   app.S10Config{Pickup: cfg.S10.Pickup, Return: cfg.S10.Return, Country: cfg.S10.Country},
 		Hours: tracking.ServiceHours{Start: cfg.Service.Start, End: cfg.Service.End, Days: cfg.Service.Days, Zone: config.Vietnam},
 		Now:   now, NewID: newID, Demo: cfg.Demo}
-	s.auth = &app.Auth{Store: db, Now: now, SessionTTL: cfg.SessionTTL, TokenTTL: cfg.TokenTTL, Key: cfg.Keys.Session}
+	s.auth = &app.Auth{Store: db, Now: now, SessionTTL: cfg.SessionTTL, TokenTTL: cfg.TokenTTL, Key: cfg.Keys.Session,
+		IdleTimeout: cfg.Security.SessionIdle,
+		Policy:      app.LoginPolicy{LockAfter: cfg.Security.LoginLockAfter, Delay: cfg.Security.LoginDelay, PerMinute: cfg.Security.LoginGlobal}}
+	s.accounts = &app.Accounts{Store: db, Tx: db, Auth: s.auth, Now: now}
+	s.proof = &app.TrackingProof{Store: db, Box: box, Now: now, Zone: config.Vietnam, PerDay: cfg.Security.ProofsPerParcel}
 	s.portal = &app.Portal{Store: db, Box: box, Now: now}
 	s.idem = &app.Idempotency{Store: db, Tx: db, Now: now}
 	var sms app.SMSSender = &app.DemoSMS{Store: db, Box: box, Now: now, NewID: newID}
@@ -119,7 +125,8 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 		// the outbox or for quiet hours.
 		sms = httpGateway(cfg.Notify)
 	}
-	s.citizen = &app.CitizenFlow{Store: db, Intake: s.intake, SMS: sms, Now: now}
+	s.citizen = &app.CitizenFlow{Store: db, Intake: s.intake, SMS: sms, Now: now, Zone: config.Vietnam,
+		Budget: app.CodeBudget{PerSource: cfg.Security.CodesPerSource, PerDay: cfg.Security.CodesPerDay, ChallengeAfter: cfg.Security.ChallengeAfter}}
 	s.dispatch = &app.Dispatch{Store: db, Tx: db, Ledger: s.ledger, Units: set, Outlines: units.NewOutlines(), Now: now, Log: log,
 		Hours: dispatch.HoursFrom(cfg.Service.Start, cfg.Service.End), Demo: cfg.Demo}
 	s.intake.Zoner = s.dispatch
@@ -165,7 +172,7 @@ func (s *system) webDeps() web.Deps {
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
-		Money: s.money, KPIs: s.kpis,
+		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Proof: s.proof, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
 		Papers:      s.paperService(),
 		Queries:     s.db,
 		Public:      s.db,

@@ -45,7 +45,12 @@ type CitizenStore interface {
 	CreateFlow(ctx context.Context, tokenHash []byte, f Flow) error
 	FindFlow(ctx context.Context, tokenHash []byte, now time.Time) (Flow, error)
 	CountFlows(ctx context.Context, phoneHash []byte, since time.Time) (int, error)
-	FailFlowAttempt(ctx context.Context, tokenHash []byte) error
+	// TakeFlowAttempt counts one code attempt if fewer than max were made
+	// and returns the count; ok is false when none is left. Counting before
+	// comparing lets no parallel guess slip past the limit.
+	TakeFlowAttempt(ctx context.Context, tokenHash []byte, max int) (n int, ok bool, err error)
+	AddToCounter(ctx context.Context, scope string, key []byte, day time.Time, limit int) (int, bool, error)
+	CounterValue(ctx context.Context, scope string, key []byte, day time.Time) (int, error)
 	VerifyFlow(ctx context.Context, tokenHash []byte, at time.Time) error
 	FinishFlow(ctx context.Context, tokenHash []byte, parcelID string) error
 }
@@ -57,9 +62,68 @@ type CitizenFlow struct {
 	Intake  *Intake
 	SMS     SMSSender
 	Now     func() time.Time
-	TTL     time.Duration // default 30 min
-	PerHour int           // flows per phone per hour, default 3
+	Zone    *time.Location // of the daily budgets (Vietnam)
+	TTL     time.Duration  // default 30 min
+	PerHour int            // flows per phone per hour, default 3
+	Budget  CodeBudget
 }
+
+// CodeBudget bounds the one-time-code messages anyone can make the service
+// send: per client address and in all, per day (shared by every instance),
+// and the count from one address after which it must also solve a
+// proof-of-work challenge.
+type CodeBudget struct {
+	PerSource      int // per client address per day (default 10)
+	PerDay         int // in all per day (default 2000)
+	ChallengeAfter int // codes from one address in a day before a challenge is needed (default 2)
+}
+
+func (b CodeBudget) withDefaults() CodeBudget {
+	if b.PerSource <= 0 {
+		b.PerSource = 10
+	}
+	if b.PerDay <= 0 {
+		b.PerDay = 2000
+	}
+	if b.ChallengeAfter <= 0 {
+		b.ChallengeAfter = 2
+	}
+	return b
+}
+
+// Counter scopes of the code budgets.
+const (
+	scopeCodeSource = "otp_source"
+	scopeCodeAll    = "otp_all"
+)
+
+func (c *CitizenFlow) day() time.Time {
+	if c.Zone == nil {
+		return c.Now()
+	}
+	return c.Now().In(c.Zone)
+}
+
+func (c *CitizenFlow) sourceKey(source string) []byte { return c.Intake.Hasher.Sum("source", source) }
+
+// NeedsChallenge reports whether a client address asked for enough codes
+// today that its next one needs a solved proof-of-work challenge.
+func (c *CitizenFlow) NeedsChallenge(ctx context.Context, source string) (bool, error) {
+	n, err := c.Store.CounterValue(ctx, scopeCodeSource, c.sourceKey(source), c.day())
+	return n >= c.Budget.withDefaults().ChallengeAfter, err
+}
+
+// StartRequest is what the citizen's first form sends, with the client
+// address it came from and whether it solved a challenge (checked by the
+// web adapter, which issued it).
+type StartRequest struct {
+	DossierCode, Phone string
+	Source             string
+	Challenged         bool
+}
+
+// ErrChallenge is the kind of refusal that asks for a solved challenge.
+var ErrChallenge = errs.E(errs.Forbidden, "Cần hoàn tất bước kiểm tra chống gửi tự động trước khi nhận thêm mã.")
 
 // Limits of the citizen's flow.
 const (
@@ -68,14 +132,15 @@ const (
 )
 
 // Start checks the inputs, sends a code and returns the flow token to keep
-// in a cookie. The code is never stored in clear.
-func (c *CitizenFlow) Start(ctx context.Context, dossierCode, phone string) (token string, err error) {
+// in a cookie. The code is never stored in clear, and the message carries
+// no text the visitor typed.
+func (c *CitizenFlow) Start(ctx context.Context, r StartRequest) (token string, err error) {
 	f := errs.Fields{}
-	dossierCode = vntext.NFC(dossierCode)
+	dossierCode := vntext.NFC(r.DossierCode)
 	if dossierCode == "" || len([]rune(dossierCode)) > tracking.MaxCode || vntext.HasControl(dossierCode) {
 		f.Add("dossier_code", "Nhập mã hồ sơ in trên giấy biên nhận của cổng dịch vụ công")
 	}
-	p, ok := vntext.NormalizePhone(phone)
+	p, ok := vntext.NormalizePhone(r.Phone)
 	if !ok {
 		f.Add("phone", "Số điện thoại phải có 10 chữ số, bắt đầu bằng 0")
 	}
@@ -95,6 +160,27 @@ func (c *CitizenFlow) Start(ctx context.Context, dossierCode, phone string) (tok
 	if n >= limit {
 		return "", errs.E(errs.RateLimited, "Số điện thoại này đã nhận %d mã trong một giờ qua. Vui lòng thử lại sau.", n)
 	}
+	b := c.Budget.withDefaults()
+	if !r.Challenged {
+		need, err := c.NeedsChallenge(ctx, r.Source)
+		if err != nil {
+			return "", err
+		}
+		if need {
+			return "", ErrChallenge
+		}
+	}
+	if _, ok, err := c.Store.AddToCounter(ctx, scopeCodeSource, c.sourceKey(r.Source), c.day(), b.PerSource); err != nil {
+		return "", err
+	} else if !ok {
+		return "", errs.Wrapf(errs.RateLimited, &RetryAfter{Wait: time.Hour},
+			"Địa chỉ mạng này đã yêu cầu %d mã hôm nay, mức tối đa. Vui lòng thử lại vào ngày mai hoặc nhờ bộ phận một cửa tạo yêu cầu.", b.PerSource)
+	}
+	if _, ok, err := c.Store.AddToCounter(ctx, scopeCodeAll, []byte{0}, c.day(), b.PerDay); err != nil {
+		return "", err
+	} else if !ok {
+		return "", errs.E(errs.Unavailable, "Hệ thống đã gửi hết số mã xác nhận cho phép hôm nay. Vui lòng thử lại vào ngày mai hoặc nhờ bộ phận một cửa tạo yêu cầu.")
+	}
 	ttl := c.TTL
 	if ttl <= 0 {
 		ttl = 30 * time.Minute
@@ -106,19 +192,16 @@ func (c *CitizenFlow) Start(ctx context.Context, dossierCode, phone string) (tok
 	if err := c.Store.CreateFlow(ctx, secret.TokenHash(token), fl); err != nil {
 		return "", err
 	}
-	msg := fmt.Sprintf("Ma xac nhan %s cho yeu cau thu gom ho so %s. Hieu luc 30 phut. Khong chia se ma nay.", code, asciiCode(dossierCode))
-	if err := c.SMS.Send(ctx, p, msg); err != nil {
+	if err := c.SMS.Send(ctx, p, CodeMessage(code)); err != nil {
 		return "", errs.Wrapf(errs.Unavailable, err, "Chưa gửi được tin nhắn. Vui lòng thử lại sau ít phút.")
 	}
 	return token, nil
 }
 
-func asciiCode(s string) string {
-	s = vntext.Fold(s)
-	if len(s) > 40 {
-		s = s[:40]
-	}
-	return strings.ToUpper(s)
+// CodeMessage is the one-time code's SMS: fixed words and the code, never
+// anything a visitor typed (the dossier code is free text).
+func CodeMessage(code string) string {
+	return fmt.Sprintf("Ma xac nhan %s cho yeu cau thu gom ho so tai nha qua buu dien. Hieu luc 30 phut. Khong chia se ma nay.", code)
 }
 
 func (c *CitizenFlow) codeHash(token, code string) []byte {
@@ -147,15 +230,16 @@ func (c *CitizenFlow) Verify(ctx context.Context, token, code string) error {
 	if f.VerifiedAt != nil {
 		return nil
 	}
-	if f.Attempts >= OTPMaxAttempts {
+	n, ok, err := c.Store.TakeFlowAttempt(ctx, secret.TokenHash(token), OTPMaxAttempts)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return errs.E(errs.RateLimited, "Đã nhập sai mã quá %d lần. Vui lòng bắt đầu lại.", OTPMaxAttempts)
 	}
 	code = strings.TrimSpace(code)
 	if !secret.Equal(c.codeHash(token, code), f.CodeHash) {
-		if err := c.Store.FailFlowAttempt(ctx, secret.TokenHash(token)); err != nil {
-			return err
-		}
-		left := OTPMaxAttempts - f.Attempts - 1
+		left := OTPMaxAttempts - n
 		return errs.E(errs.Invalid, "Mã xác nhận không đúng").WithFields(map[string]string{"code": fmt.Sprintf("Mã không đúng, còn %d lần thử", left)})
 	}
 	return c.Store.VerifyFlow(ctx, secret.TokenHash(token), c.Now())

@@ -541,6 +541,10 @@ type NotifyTarget struct {
 	OfficeName  string // of the office named in the payload, when any
 	ReceiptCode string
 	Demo        bool
+	// VisitorText: the dossier code and document names were typed by a
+	// visitor (a request of the citizen channel), so no message may quote
+	// them.
+	VisitorText bool
 }
 
 // OptOutLink is the state of a citizen's opt-out link.

@@ -24,10 +24,21 @@ type IntakeStore interface {
 	FindParcelByNumber(ctx context.Context, number string) (Parcel, error)
 	FindParcels(ctx context.Context, f ParcelFilter) ([]Parcel, error)
 	FindEvents(ctx context.Context, parcelID string) ([]tracking.Event, error)
-	LastDossierDocuments(ctx context.Context, code string) (tracking.Dossier, []tracking.Document, bool, error)
+	LastDossierDocuments(ctx context.Context, code string, f PrefillFilter) (tracking.Dossier, []tracking.Document, bool, error)
 	CountWindowBookings(ctx context.Context, commune string, from, to time.Time) (map[time.Time]int, error)
 	InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error
 	ParcelHashes(ctx context.Context, id string) (phone, cccd []byte, err error)
+}
+
+// PrefillFilter limits what a request form may pre-fill from an earlier
+// request of the same dossier code: one made with the same phone (the
+// citizen proved it by a one-time code), or for the clerk's desk or
+// province. Every filter must be set by the caller; a zero filter would
+// match any dossier.
+type PrefillFilter struct {
+	PhoneHash    []byte
+	DeskCode     string
+	ProvinceCode string
 }
 
 // S10Config is the service letters per leg.

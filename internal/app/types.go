@@ -65,6 +65,9 @@ type User struct {
 	Active       bool
 	Demo         bool
 	CreatedAt    time.Time
+	// MustChangePassword is set by a reset: the temporary password only
+	// opens the password page.
+	MustChangePassword bool
 }
 
 // Party is how the user appears in the ledger.

@@ -37,6 +37,7 @@ type Config struct {
 	SessionTTL     time.Duration // HOSO_SESSION_TTL
 	TokenTTL       time.Duration // HOSO_COURIER_TOKEN_TTL
 	MetricsToken   string        // HOSO_METRICS_TOKEN: bearer token of /metrics (unset: loopback only)
+	Security       Security      // lockouts, idle timeout, code budgets (security.go)
 	SMS            SMS           // HOSO_SMS_*
 	Notify         Notify        // the relay and notification providers (notify.go)
 	// Pool is how the instance reaches PostgreSQL beyond the main pool:
@@ -206,10 +207,15 @@ func Load(env func(string) string, demo bool) (Config, error) {
 	if v := strings.TrimSpace(env("HOSO_TRUSTED_PROXIES")); v != "" {
 		for _, p := range strings.Split(v, ",") {
 			if p = strings.TrimSpace(p); p != "" {
+				if err := checkProxy(p); err != nil {
+					bad("HOSO_TRUSTED_PROXIES", "%v", err)
+					continue
+				}
 				c.Proxies = append(c.Proxies, p)
 			}
 		}
 	}
+	problems = append(problems, c.Security.load(env, c.SessionTTL)...)
 	if v := strings.TrimSpace(env("HOSO_SERVICE_HOURS")); v != "" {
 		s, e, err := parseHours(v)
 		if err != nil {
@@ -410,6 +416,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("public_rate_per_min", c.PublicRate),
 		slog.Int("login_rate_per_min", c.LoginRate),
 		slog.Any("trusted_proxies", c.Proxies),
+		slog.Any("security", c.Security),
 		slog.String("sms_provider", c.SMS.Provider),
 		slog.Bool("sms_token_set", c.SMS.Token != ""),
 		slog.Bool("metrics_token_set", c.MetricsToken != ""),

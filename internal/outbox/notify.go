@@ -50,6 +50,12 @@ func (s *NotifySender) Send(ctx context.Context, row app.OutboxRow) Result {
 	p := notify.Params{Kind: pl.Kind, Dossier: t.DossierCode, Number: t.Number, Desk: t.DeskName, Office: t.OfficeName, At: pl.At,
 		Reason: pl.Params["reason"], Cause: pl.Params["cause"], Action: pl.Params["action"], Missing: pl.Params["missing"],
 		AppointmentDate: pl.Params["appointment_date"], Partial: pl.Params["partial"] == "1"}
+	if t.VisitorText {
+		// Text a visitor typed (the citizen form accepts any dossier code
+		// and document names) never goes into an official message: the
+		// message names the parcel by its tracking number instead.
+		p.Dossier, p.Missing = "", ""
+	}
 	p.WindowStart = parseTime(pl.Params["window_start"])
 	p.WindowEnd = parseTime(pl.Params["window_end"])
 	p.ETA = parseTime(pl.Params["eta"])

@@ -11,7 +11,7 @@ import (
 )
 
 const userCols = `id, username, password_hash, role, full_name, staff_code, coalesce(province_code, '') AS province_code,
-	coalesce(office_code, '') AS office_code, coalesce(desk_code, '') AS desk_code, active, demo, created_at`
+	coalesce(office_code, '') AS office_code, coalesce(desk_code, '') AS desk_code, active, demo, created_at, must_change_password`
 
 type userRow struct {
 	ID           int64
@@ -26,12 +26,14 @@ type userRow struct {
 	Active       bool
 	Demo         bool
 	CreatedAt    time.Time
+	// MustChangePassword is set after a reset.
+	MustChangePassword bool
 }
 
 func toUser(r userRow) app.User {
 	return app.User{ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash, Role: app.Role(r.Role), FullName: r.FullName,
 		StaffCode: r.StaffCode, ProvinceCode: r.ProvinceCode, OfficeCode: r.OfficeCode, DeskCode: r.DeskCode,
-		Active: r.Active, Demo: r.Demo, CreatedAt: r.CreatedAt}
+		Active: r.Active, Demo: r.Demo, CreatedAt: r.CreatedAt, MustChangePassword: r.MustChangePassword}
 }
 
 // CreateUser stores a new staff account.
@@ -90,14 +92,16 @@ func (d *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, 
 	return err
 }
 
-// FindSession returns the user of a live session and touches it.
-func (d *DB) FindSession(ctx context.Context, tokenHash []byte, now time.Time) (app.User, error) {
+// FindSession returns the user of a live session (not expired, used since
+// idleSince, its user active) and touches it.
+func (d *DB) FindSession(ctx context.Context, tokenHash []byte, now, idleSince time.Time) (app.User, error) {
 	var r userRow
 	err := d.queryOne(ctx, &r, `UPDATE sessions s SET last_seen_at = ? FROM users u
-		WHERE s.token_hash = ? AND s.expires_at > ? AND u.id = s.user_id AND u.active
+		WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? AND u.id = s.user_id AND u.active
 		RETURNING u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code, coalesce(u.province_code, '') AS province_code,
-		coalesce(u.office_code, '') AS office_code, coalesce(u.desk_code, '') AS desk_code, u.active, u.demo, u.created_at`,
-		now, tokenHash, now)
+		coalesce(u.office_code, '') AS office_code, coalesce(u.desk_code, '') AS desk_code, u.active, u.demo, u.created_at,
+		u.must_change_password`,
+		now, tokenHash, now, idleSince)
 	if errs.Is(err, errs.NotFound) {
 		return app.User{}, errs.E(errs.Unauthorized, "phiên đăng nhập đã hết hạn")
 	}
@@ -125,7 +129,7 @@ func (d *DB) FindAPIToken(ctx context.Context, tokenHash []byte, now time.Time) 
 	}
 	err := d.queryOne(ctx, &r, `SELECT u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code,
 		coalesce(u.province_code, '') AS province_code, coalesce(u.office_code, '') AS office_code, coalesce(u.desk_code, '') AS desk_code,
-		u.active, u.demo, u.created_at, t.device_id
+		u.active, u.demo, u.created_at, u.must_change_password, t.device_id
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = ? AND t.expires_at > ? AND t.revoked_at IS NULL AND u.active`, tokenHash, now)
 	if errs.Is(err, errs.NotFound) {

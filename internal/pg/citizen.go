@@ -50,10 +50,16 @@ func (d *DB) CountFlows(ctx context.Context, phoneHash []byte, since time.Time) 
 	return n, err
 }
 
-// FailFlowAttempt counts a wrong code.
-func (d *DB) FailFlowAttempt(ctx context.Context, tokenHash []byte) error {
-	_, err := d.exec(ctx, `UPDATE citizen_flows SET attempts = attempts + 1 WHERE token_hash = ?`, tokenHash)
-	return err
+// TakeFlowAttempt counts one code attempt when fewer than max were made,
+// in one statement (parallel attempts cannot both see the last one free).
+func (d *DB) TakeFlowAttempt(ctx context.Context, tokenHash []byte, max int) (int, bool, error) {
+	var ns []int
+	err := d.query(ctx, &ns, `UPDATE citizen_flows SET attempts = attempts + 1 WHERE token_hash = ? AND attempts < ? RETURNING attempts`,
+		tokenHash, max)
+	if err != nil || len(ns) == 0 {
+		return 0, false, err
+	}
+	return ns[0], true, nil
 }
 
 // VerifyFlow marks a flow proven.

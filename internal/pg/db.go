@@ -26,7 +26,7 @@ type DB struct {
 	direct    *pg.DB   // LISTEN and session advisory locks; db itself unless Options.DirectURL
 	ownDirect bool     // direct was opened for this DB (and is closed with it)
 	txPooling bool     // behind a transaction-mode pooler: no session state
-	sequences sync.Map // S10 letters → sequence name (never changes once made)
+	sequences sync.Map // S10 letters → s10Service (never changes once made)
 }
 
 // Options tune the pool.

@@ -69,10 +69,19 @@ const migrationLock = 7_238_001 // advisory lock id serialising migrators
 // its own transaction, recording each in schema_migrations. Several processes
 // may call it at once: an advisory lock serialises them.
 func (d *DB) Migrate(ctx context.Context) (applied []string, err error) {
+	return d.MigrateTo(ctx, 0)
+}
+
+// MigrateTo is Migrate stopping after version upTo (0: the latest). Tests
+// use it to check a migration on a database written by the version before.
+func (d *DB) MigrateTo(ctx context.Context, upTo int) (applied []string, err error) {
 	defer errs.Wrap(&err, "migrate")
 	ms, err := migrations()
 	if err != nil {
 		return nil, err
+	}
+	if upTo > 0 && upTo < len(ms) {
+		ms = ms[:upTo]
 	}
 	conn := d.direct.Conn()
 	defer conn.Close()

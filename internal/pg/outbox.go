@@ -287,11 +287,13 @@ func (d *DB) NotifyTarget(ctx context.Context, parcelID, office string) (app.Not
 		OfficeName  string
 		ReceiptCode string
 		Demo        bool
+		VisitorText bool
 	}
 	err := d.queryOne(ctx, &r, `SELECT p.id AS parcel_id, p.tracking_number AS number, p.leg, d.code AS dossier_code,
 			p.phone_enc, p.phone_hash, p.phone_last3, coalesce(k.name, '') AS desk_name,
 			coalesce((SELECT o.name FROM post_offices o WHERE o.code = ?), '') AS office_name,
-			coalesce(p.receipt_code, '') AS receipt_code, p.demo
+			coalesce(p.receipt_code, '') AS receipt_code, p.demo,
+			EXISTS (SELECT 1 FROM parcels x WHERE x.dossier_id = p.dossier_id AND x.channel = 'citizen') AS visitor_text
 		FROM parcels p JOIN dossiers d ON d.id = p.dossier_id LEFT JOIN desks k ON k.code = p.desk_code
 		WHERE p.id = ?`, office, parcelID)
 	if err != nil {
@@ -299,7 +301,7 @@ func (d *DB) NotifyTarget(ctx context.Context, parcelID, office string) (app.Not
 	}
 	return app.NotifyTarget{ParcelID: r.ParcelID, Number: r.Number, Leg: r.Leg, DossierCode: r.DossierCode, PhoneEnc: r.PhoneEnc,
 		PhoneHash: r.PhoneHash, PhoneLast3: r.PhoneLast3, DeskName: r.DeskName, OfficeName: r.OfficeName,
-		ReceiptCode: r.ReceiptCode, Demo: r.Demo}, nil
+		ReceiptCode: r.ReceiptCode, Demo: r.Demo, VisitorText: r.VisitorText}, nil
 }
 
 // OptedOut reports whether the holder of a phone asked for no messages.

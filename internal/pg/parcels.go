@@ -381,9 +381,17 @@ func (d *DB) ActivePickup(ctx context.Context, dossierID string) (string, bool, 
 }
 
 // LastDossierDocuments returns the dossier and document list of the latest
-// pickup request for a dossier code, to pre-fill a citizen's form.
-func (d *DB) LastDossierDocuments(ctx context.Context, code string) (tracking.Dossier, []tracking.Document, bool, error) {
-	ps, err := d.loadParcels(ctx, `WHERE d.code = ? AND p.leg = 'pickup' ORDER BY p.created_at DESC LIMIT 1`, code)
+// pickup request for a dossier code that the filter allows, to pre-fill a
+// request form: only a request made with the same phone (a citizen who
+// proved it) or for the asker's desk or province (a clerk).
+func (d *DB) LastDossierDocuments(ctx context.Context, code string, f app.PrefillFilter) (tracking.Dossier, []tracking.Document, bool, error) {
+	var phone any
+	if len(f.PhoneHash) > 0 {
+		phone = f.PhoneHash
+	}
+	ps, err := d.loadParcels(ctx, `WHERE d.code = ? AND p.leg = 'pickup' AND (?::bytea IS NULL OR p.phone_hash = ?)
+		AND (? = '' OR d.desk_code = ?) AND (? = '' OR p.province_code = ?) ORDER BY p.created_at DESC LIMIT 1`,
+		code, phone, phone, f.DeskCode, f.DeskCode, f.ProvinceCode, f.ProvinceCode)
 	if err != nil || len(ps) == 0 {
 		return tracking.Dossier{}, nil, false, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"hoso/internal/errs"
 	"hoso/internal/units"
+	"hoso/tracking"
 )
 
 // SyncUnits loads the administrative units into provinces and communes,
@@ -69,40 +70,81 @@ func (d *DB) SyncUnits(ctx context.Context, set *units.Set) (err error) {
 }
 
 // EnsureS10Service makes sure the sequence for a pair of service letters
-// exists. Letters are checked to be two capitals before they reach SQL.
+// exists. Letters are checked to be two capitals before they reach SQL. A
+// new service gets a random permutation key (migration 0012's default).
 func (d *DB) EnsureS10Service(ctx context.Context, letters string) error {
+	return d.EnsureS10ServiceWithKey(ctx, letters, nil)
+}
+
+// EnsureS10ServiceWithKey is EnsureS10Service with the permutation key of a
+// new service given (32 bytes): for the simulator and tests, which replay
+// the same numbers in fresh databases. A service that exists keeps its key.
+func (d *DB) EnsureS10ServiceWithKey(ctx context.Context, letters string, key []byte) error {
 	if len(letters) != 2 || letters[0] < 'A' || letters[0] > 'Z' || letters[1] < 'A' || letters[1] > 'Z' {
 		return errs.E(errs.Invalid, "chữ dịch vụ S10 %q không hợp lệ", letters)
+	}
+	if key != nil && len(key) != 32 {
+		return errs.E(errs.Invalid, "khóa hoán vị S10 cần 32 byte")
 	}
 	seq := "s10_serial_" + string([]byte{letters[0] + 32, letters[1] + 32})
 	return d.InTx(ctx, func(ctx context.Context) error {
 		if _, err := d.exec(ctx, `CREATE SEQUENCE IF NOT EXISTS ? MINVALUE 1 MAXVALUE 99999999 NO CYCLE`, pg.Ident(seq)); err != nil {
 			return err
 		}
-		_, err := d.exec(ctx, `INSERT INTO s10_services (letters, sequence) VALUES (?, ?) ON CONFLICT DO NOTHING`, letters, seq)
+		if key == nil {
+			_, err := d.exec(ctx, `INSERT INTO s10_services (letters, sequence) VALUES (?, ?) ON CONFLICT DO NOTHING`, letters, seq)
+			return err
+		}
+		_, err := d.exec(ctx, `INSERT INTO s10_services (letters, sequence, perm_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, letters, seq, key)
 		return err
 	})
 }
 
-// NextSerial takes the next serial of a service's sequence. Sequences do not
-// roll back, so a serial is never handed out twice even when the transaction
-// that took it fails.
+// s10Service is what NextSerial needs of a service: its sequence, the
+// permutation of its key and the end of the range issued before serials
+// were permuted. None of it changes once made (a trigger refuses).
+type s10Service struct {
+	sequence  string
+	perm      tracking.SerialPermutation
+	legacyMax int64
+}
+
+// NextSerial takes the next serial of a service: the sequence's next value
+// through the service's keyed permutation, so serials issued one after
+// another are far apart. Values whose serial is 0 or falls in the range
+// issued consecutively before (up to legacy_max) are skipped, so no serial
+// is ever issued twice. Sequences do not roll back, so a serial is never
+// handed out twice even when the transaction that took it fails.
 func (d *DB) NextSerial(ctx context.Context, letters string) (uint32, error) {
-	seq, ok := d.sequences.Load(letters)
+	v, ok := d.sequences.Load(letters)
 	if !ok {
-		var name string
-		if err := d.queryOne(ctx, pg.Scan(&name), `SELECT sequence FROM s10_services WHERE letters = ?`, letters); err != nil {
+		var r struct {
+			Sequence  string
+			PermKey   []byte
+			LegacyMax int64
+		}
+		if err := d.queryOne(ctx, &r, `SELECT sequence, perm_key, legacy_max FROM s10_services WHERE letters = ?`, letters); err != nil {
 			if errs.Is(err, errs.NotFound) {
 				return 0, errs.E(errs.Unavailable, "chưa khởi tạo dãy số S10 cho %s: chạy `hoso migrate`", letters)
 			}
 			return 0, err
 		}
-		d.sequences.Store(letters, name)
-		seq = name
+		perm, err := tracking.NewSerialPermutation(r.PermKey)
+		if err != nil {
+			return 0, fmt.Errorf("S10 service %s: %w", letters, err)
+		}
+		v = s10Service{sequence: r.Sequence, perm: perm, legacyMax: r.LegacyMax}
+		d.sequences.Store(letters, v)
 	}
-	var n int64
-	if err := d.queryOne(ctx, pg.Scan(&n), `SELECT nextval(?)`, seq); err != nil {
-		return 0, fmt.Errorf("next serial %s: %w", letters, err)
+	svc := v.(s10Service)
+	for {
+		var n int64
+		if err := d.queryOne(ctx, pg.Scan(&n), `SELECT nextval(?)`, svc.sequence); err != nil {
+			return 0, fmt.Errorf("next serial %s: %w", letters, err)
+		}
+		s := svc.perm.Permute(uint32(n))
+		if s != 0 && int64(s) > svc.legacyMax {
+			return s, nil
+		}
 	}
-	return uint32(n), nil
 }

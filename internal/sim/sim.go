@@ -275,7 +275,10 @@ func (w *world) setup(ctx context.Context) error {
 	tag := fmt.Sprintf("S%d", w.cfg.Seed)
 	w.s10 = app.S10Config{Pickup: letters(2 * w.cfg.Seed), Return: letters(2*w.cfg.Seed + 1), Country: "VN"}
 	for _, l := range []string{w.s10.Pickup, w.s10.Return} {
-		if err := w.db.EnsureS10Service(ctx, l); err != nil {
+		// A key from the seed: a replay in a fresh database issues the
+		// same numbers (a real service's key is random).
+		key := sha256.Sum256([]byte(fmt.Sprintf("hoso-sim-s10:%s:%d", l, w.cfg.Seed)))
+		if err := w.db.EnsureS10ServiceWithKey(ctx, l, key[:]); err != nil {
 			return err
 		}
 	}

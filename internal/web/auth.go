@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -47,6 +48,9 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	case err == nil:
 		c.Locals(localUser, u)
 		c.Locals(localToken, tok)
+		if stop, err := s.mustChangeGate(c, u); stop {
+			return err
+		}
 	case errs.Is(err, errs.Unauthorized):
 		s.clearCookie(c, "s")
 	default:
@@ -141,19 +145,32 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
-	username := strings.ToLower(strings.TrimSpace(c.FormValue("username")))
+	typed := c.FormValue("username")
+	username := app.NormalizeUsername(typed)
+	if len(username) > 60 {
+		username = ""
+	}
 	next := safeNext(c.FormValue("next", "/nhan-vien"))
-	if ok, wait := s.login.allow(c.IP() + "|" + username); !ok {
+	refuse := func(status int, msg string) error {
+		return s.pageStatus(c, status, "login", s.viewFor(c, "Đăng nhập nhân viên", loginPage{Username: username, Next: next, Error: msg}))
+	}
+	if blocked, wait := s.login.blocked(s.clientIP(c)); blocked {
 		c.Set(fiber.HeaderRetryAfter, itoa(int(wait.Seconds())+1))
-		return s.pageStatus(c, fiber.StatusTooManyRequests, "login", s.viewFor(c, "Đăng nhập nhân viên",
-			loginPage{Username: username, Next: next, Error: "Đăng nhập sai quá nhiều lần. Vui lòng chờ một phút rồi thử lại."}))
+		s.logLoginFailure(c, username, "source_limit")
+		return refuse(fiber.StatusTooManyRequests, "Quá nhiều lượt đăng nhập sai từ địa chỉ này. Vui lòng chờ một phút rồi thử lại.")
 	}
-	u, err := s.d.Auth.Login(c.UserContext(), username, c.FormValue("password"))
-	if errs.Is(err, errs.Unauthorized) {
-		return s.pageStatus(c, fiber.StatusUnauthorized, "login", s.viewFor(c, "Đăng nhập nhân viên",
-			loginPage{Username: username, Next: next, Error: "Sai tên đăng nhập hoặc mật khẩu."}))
-	}
-	if err != nil {
+	u, err := s.d.Auth.Login(c.UserContext(), typed, c.FormValue("password"))
+	switch k := errs.KindOf(err); {
+	case err == nil:
+	case k == errs.Unauthorized:
+		s.login.allow(s.clientIP(c))
+		s.logLoginFailure(c, username, "wrong")
+		return refuse(fiber.StatusUnauthorized, "Sai tên đăng nhập hoặc mật khẩu.")
+	case k == errs.RateLimited:
+		setRetryAfter(c, err)
+		s.logLoginFailure(c, username, "throttled")
+		return refuse(fiber.StatusTooManyRequests, errMessage(err))
+	default:
 		return err
 	}
 	// A new session id on every login (no fixation); the old one ends.
@@ -165,8 +182,30 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	s.setCookie(c, "s", tok, exp)
-	Logger(c.UserContext()).Info("login", "user_id", u.ID, "role", u.Role)
+	Logger(c.UserContext()).Info("login", "user_id", u.ID, "role", u.Role, "ip", s.clientIP(c))
+	if u.MustChangePassword {
+		return c.Redirect(passwordPath, fiber.StatusSeeOther)
+	}
 	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// logLoginFailure records a refused sign-in with its username (only when it
+// has a username's form: a password typed in the wrong box is not logged)
+// and the client address; never the password.
+func (s *Server) logLoginFailure(c *fiber.Ctx, username, reason string) {
+	if !app.ValidUsername(username) {
+		username = "(không hợp lệ)"
+	}
+	Logger(c.UserContext()).Info("login failed", "username", username, "reason", reason, "ip", s.clientIP(c), "path", c.Path())
+}
+
+// setRetryAfter copies the wait an application error carries into the
+// Retry-After header.
+func setRetryAfter(c *fiber.Ctx, err error) {
+	var ra *app.RetryAfter
+	if errors.As(err, &ra) {
+		c.Set(fiber.HeaderRetryAfter, itoa(int(ra.Wait.Seconds())+1))
+	}
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
@@ -218,16 +257,22 @@ func (s *Server) issueToken(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Body(), &req); err != nil {
 		return err
 	}
-	if ok, wait := s.login.allow(c.IP() + "|" + strings.ToLower(req.Username)); !ok {
+	username := app.NormalizeUsername(req.Username)
+	if blocked, wait := s.login.blocked(s.clientIP(c)); blocked {
 		c.Set(fiber.HeaderRetryAfter, itoa(int(wait.Seconds())+1))
-		return errs.E(errs.RateLimited, "Đăng nhập sai quá nhiều lần, thử lại sau")
+		s.logLoginFailure(c, username, "source_limit")
+		return errs.E(errs.RateLimited, "Quá nhiều lượt đăng nhập sai từ địa chỉ này, thử lại sau")
 	}
 	u, tok, exp, err := s.d.Auth.IssueToken(c.UserContext(), req.Username, req.Password, req.DeviceID)
 	if err != nil {
+		switch errs.KindOf(err) {
+		case errs.Unauthorized:
+			s.login.allow(s.clientIP(c))
+			s.logLoginFailure(c, username, "wrong")
+		case errs.RateLimited:
+			s.logLoginFailure(c, username, "throttled")
+		}
 		return err
-	}
-	if u.Role != app.RoleCourier {
-		return errs.E(errs.Forbidden, "chỉ tài khoản bưu tá dùng được ứng dụng")
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"token": tok, "expires_at": exp.In(vietnam).Format(time.RFC3339),

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -17,10 +18,37 @@ type startPage struct {
 	Phone       string
 	Errors      map[string]string
 	Summary     []fieldError
+	Challenge   string // a proof-of-work challenge the page's script solves before sending
+	Bits        int
 }
 
 func (s *Server) citizenStart(c *fiber.Ctx) error {
-	return s.page(c, "citizen_start", "Yêu cầu thu gom hồ sơ tại nhà", startPage{DossierCode: c.Query("ma_ho_so")})
+	p := startPage{DossierCode: c.Query("ma_ho_so")}
+	if err := s.challengeIfNeeded(c, &p); err != nil {
+		return err
+	}
+	return s.citizenStartPage(c, fiber.StatusOK, p)
+}
+
+// challengeIfNeeded adds a proof-of-work challenge to the form when the
+// client address already asked for its free codes today.
+func (s *Server) challengeIfNeeded(c *fiber.Ctx, p *startPage) error {
+	need, err := s.d.Citizen.NeedsChallenge(c.UserContext(), s.clientIP(c))
+	if err != nil {
+		return err
+	}
+	if need {
+		p.Challenge, p.Bits = s.newChallenge(c), s.d.PowBits
+	}
+	return nil
+}
+
+func (s *Server) citizenStartPage(c *fiber.Ctx, status int, p startPage) error {
+	v := s.viewFor(c, "Yêu cầu thu gom hồ sơ tại nhà", p)
+	if p.Challenge != "" {
+		v.Script = []string{"js/pow.js"}
+	}
+	return s.pageStatus(c, status, "citizen_start", v)
 }
 
 func fieldPage(err error, ids ...string) (map[string]string, []fieldError) {
@@ -41,7 +69,25 @@ func fieldPage(err error, ids ...string) (map[string]string, []fieldError) {
 
 func (s *Server) citizenStartSubmit(c *fiber.Ctx) error {
 	p := startPage{DossierCode: vntext.NFC(c.FormValue("dossier_code")), Phone: strings.TrimSpace(c.FormValue("phone"))}
-	tok, err := s.d.Citizen.Start(c.UserContext(), p.DossierCode, p.Phone)
+	req := app.StartRequest{DossierCode: p.DossierCode, Phone: p.Phone, Source: s.clientIP(c)}
+	var powErr error
+	if ch := c.FormValue("pow_challenge"); ch != "" {
+		if powErr = s.checkChallenge(c, ch, c.FormValue("pow_nonce")); powErr == nil {
+			req.Challenged = true
+		} else if !errs.Is(powErr, errs.Forbidden) {
+			return powErr
+		}
+	}
+	tok, err := s.d.Citizen.Start(c.UserContext(), req)
+	if errors.Is(err, app.ErrChallenge) {
+		// A fresh challenge; the message says why the form came back.
+		if powErr != nil {
+			err = powErr
+		}
+		p.Challenge, p.Bits = s.newChallenge(c), s.d.PowBits
+		p.Summary = []fieldError{{Message: errMessage(err) + " Trang sẽ tự kiểm tra trong giây lát rồi gửi; trình duyệt cần bật JavaScript."}}
+		return s.citizenStartPage(c, fiber.StatusTooManyRequests, p)
+	}
 	if err != nil {
 		k := errs.KindOf(err)
 		if k != errs.Invalid && k != errs.RateLimited && k != errs.Unavailable {
@@ -51,10 +97,14 @@ func (s *Server) citizenStartSubmit(c *fiber.Ctx) error {
 		status := fiber.StatusUnprocessableEntity
 		if k == errs.RateLimited {
 			status = fiber.StatusTooManyRequests
+			setRetryAfter(c, err)
 		} else if k == errs.Unavailable {
 			status = fiber.StatusServiceUnavailable
 		}
-		return s.pageStatus(c, status, "citizen_start", s.viewFor(c, "Yêu cầu thu gom hồ sơ tại nhà", p))
+		if err := s.challengeIfNeeded(c, &p); err != nil {
+			return err
+		}
+		return s.citizenStartPage(c, status, p)
 	}
 	s.setCookie(c, "f", tok, time.Now().Add(30*time.Minute))
 	return c.Redirect("/yeu-cau/xac-minh", fiber.StatusSeeOther)
@@ -77,8 +127,11 @@ func (s *Server) flow(c *fiber.Ctx) (app.Flow, string, error) {
 func (s *Server) flowExpired(c *fiber.Ctx, err error) error {
 	if errs.Is(err, errs.NotFound) {
 		s.clearCookie(c, "f")
-		return s.pageStatus(c, fiber.StatusGone, "citizen_start", s.viewFor(c, "Yêu cầu thu gom hồ sơ tại nhà",
-			startPage{Summary: []fieldError{{Message: "Phiên yêu cầu đã hết hạn hoặc chưa bắt đầu. Vui lòng nhập lại mã hồ sơ và số điện thoại."}}}))
+		p := startPage{Summary: []fieldError{{Message: "Phiên yêu cầu đã hết hạn hoặc chưa bắt đầu. Vui lòng nhập lại mã hồ sơ và số điện thoại."}}}
+		if err := s.challengeIfNeeded(c, &p); err != nil {
+			return err
+		}
+		return s.citizenStartPage(c, fiber.StatusGone, p)
 	}
 	return err
 }
@@ -132,7 +185,12 @@ func (s *Server) citizenForm(c *fiber.Ctx, f app.Flow) (pickupForm, error) {
 		form.PhoneMasked = vntext.MaskPhone(phone)
 		form.Phone = phone
 	}
-	d, docs, ok, err := s.d.Intake.Store.LastDossierDocuments(c.UserContext(), f.DossierCode)
+	// Only the citizen's own earlier request: the phone they proved must be
+	// the dossier's (no phone hash, no pre-fill: a zero filter matches all).
+	if len(f.PhoneHash) == 0 {
+		return form, nil
+	}
+	d, docs, ok, err := s.d.Intake.Store.LastDossierDocuments(c.UserContext(), f.DossierCode, app.PrefillFilter{PhoneHash: f.PhoneHash})
 	if err != nil {
 		return form, err
 	}
@@ -246,8 +304,15 @@ func (s *Server) clerkForm(c *fiber.Ctx) error {
 	form := pickupForm{Mode: "clerk", Action: "/nhan-vien/yeu-cau", Desk: u.DeskCode,
 		DossierCode: vntext.NFC(c.Query("ma_ho_so")), Phone: strings.TrimSpace(c.Query("dt")),
 		Query: vntext.NFC(c.Query("tim")), Commune: strings.TrimSpace(c.Query("xa"))}
-	if form.DossierCode != "" {
-		if d, docs, ok, err := s.d.Intake.Store.LastDossierDocuments(c.UserContext(), form.DossierCode); err == nil && ok {
+	// A desk pre-fills only its own dossiers, a dispatcher those of their
+	// province; an admin any.
+	scope := app.PrefillFilter{DeskCode: u.DeskCode}
+	if u.Role == app.RoleDispatcher {
+		scope.ProvinceCode = u.ProvinceCode
+	}
+	allowed := u.Role == app.RoleAdmin || scope.DeskCode != "" || scope.ProvinceCode != ""
+	if form.DossierCode != "" && allowed {
+		if d, docs, ok, err := s.d.Intake.Store.LastDossierDocuments(c.UserContext(), form.DossierCode, scope); err == nil && ok {
 			form.Prefilled = true
 			form.Desk, form.ProcedureName = d.DeskCode, d.ProcedureName
 			for i, doc := range docs {

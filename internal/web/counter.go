@@ -270,10 +270,12 @@ func (s *Server) counterPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if code := c.Query("bang-ke"); code != "" {
+	// The manifest code is shown as is: only a code's letters and digits,
+	// never a sentence from the URL.
+	if code := c.Query("bang-ke"); code != "" && manifestCodePattern.MatchString(code) {
 		p.Flash, p.FlashCode = "Đã lập bảng kê "+code+" và bàn giao. Bên nhận cần xác nhận từng bưu gửi.", code
 	}
-	if m := c.Query("thong-bao"); m != "" {
+	if m := s.flashText(c); m != "" {
 		p.Flash = m
 	}
 	if k := c.Query("quet"); scanFlash[k] != "" {
@@ -468,7 +470,7 @@ func (s *Server) afterRecord(c *fiber.Ctx, rv app.Review, res []app.LineOutcome)
 	if len(failed) > 0 {
 		msg += ". Không ghi được: " + strings.Join(failed, "; ")
 	}
-	return c.Redirect(base+"?thong-bao="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return c.Redirect(base+"?"+s.flashQuery(c, msg), fiber.StatusSeeOther)
 }
 
 func lower1(s string) string {
@@ -499,7 +501,7 @@ func (s *Server) deskCount(c *fiber.Ctx) error {
 		if sc.Kind == "outside" {
 			return errs.E(errs.Forbidden, "%s", sc.Message)
 		}
-		return c.Redirect("/mot-cua?thong-bao="+url.QueryEscape(sc.Number+": "+sc.Message), fiber.StatusSeeOther)
+		return c.Redirect("/mot-cua?"+s.flashQuery(c, sc.Number+": "+sc.Message), fiber.StatusSeeOther)
 	}
 	t := typedScan{Number: sc.Number, Seal: c.Query("seal"), SealID: c.Query("seal_id"), Counts: map[int]string{}}
 	if id := c.Query("nhap"); id != "" {
@@ -535,7 +537,7 @@ func (s *Server) counterMissing(c *fiber.Ctx) error {
 	in, err := s.d.Hops.ReportMissing(c.UserContext(), u, c.FormValue("giver"), c.FormValue("manifest"))
 	if err != nil {
 		if errs.Is(err, errs.Conflict) {
-			return c.Redirect(counterBase(u)+"?thong-bao="+url.QueryEscape(errs.MessageOf(err)), fiber.StatusSeeOther)
+			return c.Redirect(counterBase(u)+"?"+s.flashQuery(c, errs.MessageOf(err)), fiber.StatusSeeOther)
 		}
 		return err
 	}
@@ -795,7 +797,7 @@ func (s *Server) counterRelease(c *fiber.Ctx) error {
 	}
 	q := "?bang-ke=" + url.QueryEscape(code)
 	if len(failed) > 0 {
-		q += "&thong-bao=" + url.QueryEscape("Không bàn giao được: "+strings.Join(failed, "; "))
+		q += "&" + s.flashQuery(c, "Không bàn giao được: "+strings.Join(failed, "; "))
 	}
 	return c.Redirect(strings.TrimSuffix(c.Path(), "/chuyen")+q, fiber.StatusSeeOther)
 }
@@ -841,7 +843,7 @@ func (s *Server) deskDecide(c *fiber.Ctx) error {
 	if !d.Accept {
 		msg = "Đã trả hồ sơ " + c.Params("number") + " vì chưa đầy đủ; công dân được báo lý do"
 	}
-	return c.Redirect("/mot-cua?thong-bao="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return c.Redirect("/mot-cua?"+s.flashQuery(c, msg), fiber.StatusSeeOther)
 }
 
 // deskResult registers a result to return by post.
@@ -876,7 +878,7 @@ func (s *Server) deskResult(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/mot-cua?thong-bao="+url.QueryEscape("Đã đăng ký kết quả, số hiệu trả kết quả "+ret.Number), fiber.StatusSeeOther)
+	return c.Redirect("/mot-cua?"+s.flashQuery(c, "Đã đăng ký kết quả, số hiệu trả kết quả "+ret.Number), fiber.StatusSeeOther)
 }
 
 type resultBody struct {

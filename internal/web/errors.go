@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"net/url"
 	"runtime/debug"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -94,6 +96,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	} else if kind == errs.Unauthorized || kind == errs.Forbidden {
 		Logger(ctx).Info("refused", "status", status, "reason", msg)
 	}
+	if kind == errs.RateLimited {
+		setRetryAfter(c, err)
+	}
 	if kind == errs.RateLimited && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
 		c.Set(fiber.HeaderRetryAfter, "60")
 	}
@@ -136,8 +141,23 @@ func wantsJSON(c *fiber.Ctx) bool {
 
 // safeNext keeps a post-login redirect on our own site.
 func safeNext(u string) string {
-	if !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") || strings.ContainsAny(u, "\\\r\n") {
-		return "/nhan-vien"
+	const home = "/nhan-vien"
+	// Browsers drop tabs and newlines from a URL and read a backslash as a
+	// slash, so "/\t/evil.example" and "/\\evil.example" would leave the
+	// site: any control character, space or backslash is refused, then the
+	// rest must parse as a path of this origin.
+	for i := 0; i < len(u); i++ {
+		if b := u[i]; b <= ' ' || b == 0x7f || b == '\\' {
+			return home
+		}
+	}
+	if !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") || !utf8.ValidString(u) {
+		return home
+	}
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme != "" || p.Host != "" || p.User != nil || p.Opaque != "" || !strings.HasPrefix(p.Path, "/") ||
+		strings.HasPrefix(p.Path, "//") {
+		return home
 	}
 	return u
 }

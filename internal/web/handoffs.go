@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,7 +51,7 @@ func (s *Server) handoffsList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p.Flash = c.Query("thong-bao")
+	p.Flash = s.flashText(c)
 	return s.page(c, "handoffs", "Bàn giao đang chờ", p)
 }
 
@@ -80,7 +79,7 @@ func (s *Server) handoffRecall(c *fiber.Ctx) error {
 		return err
 	}
 	msg := "Đã thu hồi bàn giao " + pend.Parcel.Number + ": bên giao vẫn giữ hồ sơ và bàn giao lại"
-	return c.Redirect("/nhan-vien/ban-giao?thong-bao="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return c.Redirect("/nhan-vien/ban-giao?"+s.flashQuery(c, msg), fiber.StatusSeeOther)
 }
 
 type recallBody struct {

@@ -58,10 +58,24 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
-// rateLimit limits requests per client IP.
+// blocked reports, without counting, whether key has used up its budget,
+// and if so how long until the window ends.
+func (l *limiter) blocked(key string) (bool, time.Duration) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.windows[key]
+	if !ok || now.Sub(w.start) >= l.window || w.n < l.max {
+		return false, 0
+	}
+	return true, w.start.Add(l.window).Sub(now)
+}
+
+// rateLimit limits requests per client address (behind a trusted proxy,
+// the client it forwarded for).
 func (s *Server) rateLimit(l *limiter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		ok, wait := l.allow(c.IP())
+		ok, wait := l.allow(s.clientIP(c))
 		if !ok {
 			secs := int(wait.Seconds()) + 1
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))

@@ -62,7 +62,9 @@ func (s *Server) metricsHandler() fiber.Handler {
 // metricsAccess keeps /metrics (routes, pool sizes, queue lengths) from the
 // public: with a token configured the scraper sends it as a bearer token;
 // without one only a direct caller on the same machine is served (not one
-// relayed by a proxy there, which adds X-Forwarded-For or Forwarded).
+// relayed by a proxy there, which adds X-Forwarded-For or Forwarded). When
+// proxies are configured the token is required: a proxy on this machine
+// that adds no header would make every visitor look local.
 func (s *Server) metricsAccess(c *fiber.Ctx) error {
 	if want := s.d.MetricsToken; want != "" {
 		got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
@@ -70,6 +72,9 @@ func (s *Server) metricsAccess(c *fiber.Ctx) error {
 			return c.Next()
 		}
 		return errs.E(errs.Unauthorized, "Cần mã truy cập số liệu vận hành (HOSO_METRICS_TOKEN).")
+	}
+	if len(s.proxies) > 0 {
+		return errs.E(errs.Forbidden, "Máy chủ chạy sau proxy: số liệu vận hành cần mã truy cập (đặt HOSO_METRICS_TOKEN).")
 	}
 	direct := c.Get(fiber.HeaderXForwardedFor) == "" && c.Get("Forwarded") == ""
 	if ip := c.Context().RemoteIP(); direct && ip != nil && ip.IsLoopback() {

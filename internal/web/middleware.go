@@ -74,7 +74,7 @@ func (s *Server) base(c *fiber.Ctx) error {
 		// Paths of public pages may hold a tracking number, never personal
 		// data; query strings are not logged at all.
 		log.Log(ctx, level, "request", "method", c.Method(), "path", c.Path(), "route", route,
-			"status", status, "ms", float64(dur.Microseconds())/1000)
+			"status", status, "ms", float64(dur.Microseconds())/1000, "ip", s.clientIP(c))
 	}
 	return nil
 }

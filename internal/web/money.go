@@ -60,7 +60,7 @@ type moneyForm struct {
 }
 
 func (s *Server) moneyPage(c *fiber.Ctx) error {
-	p := moneyPage{Flash: c.Query("thong-bao")}
+	p := moneyPage{Flash: s.flashText(c)}
 	return s.renderMoney(c, fiber.StatusOK, p, c.Query("buu-cuc"), c.Query("tu"), c.Query("den"), "", moneyForm{})
 }
 
@@ -166,7 +166,7 @@ func (s *Server) moneyReceive(c *fiber.Ctx) error {
 		return s.renderMoney(c, status, p, "", from, to, key, form)
 	}
 	msg := "Đã xác nhận nhận " + formatMoney(h.Counted) + " của bưu tá " + h.CourierRef + " ngày " + h.Day.Format("02/01/2006") + "."
-	q := url.Values{"thong-bao": {msg}}
+	q := url.Values{"thong-bao": {msg}, "ky": {s.flashMAC(c, msg)}}
 	if from != "" || to != "" {
 		q.Set("tu", from)
 		q.Set("den", to)

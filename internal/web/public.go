@@ -1,8 +1,11 @@
 package web
 
 import (
+	"crypto/hmac"
 	_ "embed"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -54,13 +57,13 @@ func (s *Server) publicParcel(c *fiber.Ctx, raw string) (app.Parcel, error) {
 }
 
 type trackSearchPage struct {
-	Number, Dossier, Last3 string
+	Number, Dossier, Last4 string
 	Error                  string
 	Results                []app.Parcel
 }
 
 func (s *Server) trackSearch(c *fiber.Ctx) error {
-	q := trackSearchPage{Number: strings.TrimSpace(c.Query("so")), Dossier: vntext.NFC(c.Query("ma_ho_so")), Last3: strings.TrimSpace(c.Query("so_cuoi"))}
+	q := trackSearchPage{Number: strings.TrimSpace(c.Query("so")), Dossier: vntext.NFC(c.Query("ma_ho_so")), Last4: strings.TrimSpace(c.Query("so_cuoi"))}
 	switch {
 	case q.Number != "":
 		if _, err := s.publicView(c, q.Number); err != nil {
@@ -72,29 +75,51 @@ func (s *Server) trackSearch(c *fiber.Ctx) error {
 		}
 		n, _ := tracking.ParseNumber(strings.ToUpper(q.Number))
 		return c.Redirect("/tra-cuu/"+n.String(), fiber.StatusSeeOther)
-	case q.Dossier != "" || q.Last3 != "":
-		if q.Dossier == "" || len(q.Last3) != 3 || strings.Trim(q.Last3, "0123456789") != "" {
-			q.Error = "Nhập mã hồ sơ và đúng 3 chữ số cuối của số điện thoại."
+	case q.Dossier != "" || q.Last4 != "":
+		if q.Dossier == "" || len(q.Last4) != app.ProofDigits || strings.Trim(q.Last4, "0123456789") != "" || len([]rune(q.Dossier)) > tracking.MaxCode {
+			q.Error = "Nhập mã hồ sơ và đúng 4 chữ số cuối của số điện thoại."
 			return s.pageStatus(c, fiber.StatusBadRequest, "track_search", s.viewFor(c, "Tra cứu hồ sơ", q))
+		}
+		// The digits prove the parcels they match, like the form on a
+		// parcel's page, and wrong ones count the same.
+		ip := s.clientIP(c)
+		if blocked, wait := s.proof.blocked(ip); blocked {
+			c.Set(fiber.HeaderRetryAfter, itoa(int(wait.Seconds())+1))
+			q.Error = "Đã nhập sai quá nhiều lần. Vui lòng thử lại sau."
+			return s.pageStatus(c, fiber.StatusTooManyRequests, "track_search", s.viewFor(c, "Tra cứu hồ sơ", q))
 		}
 		ps, err := s.d.Intake.Store.FindParcels(c.UserContext(), app.ParcelFilter{DossierCode: q.Dossier, Limit: 20})
 		if err != nil {
 			return err
 		}
 		for _, p := range ps {
-			if p.PhoneLast3 == q.Last3 {
+			err := s.d.Proof.Check(c.UserContext(), p.Number, q.Last4, "")
+			if err == nil {
 				q.Results = append(q.Results, p)
+			} else if k := errs.KindOf(err); k != errs.Invalid && k != errs.RateLimited {
+				return err
 			}
 		}
 		if len(q.Results) == 0 {
+			s.proof.allow(ip)
 			q.Error = "Không tìm thấy hồ sơ khớp với mã hồ sơ và số điện thoại."
 			return s.pageStatus(c, fiber.StatusNotFound, "track_search", s.viewFor(c, "Tra cứu hồ sơ", q))
 		}
+		s.grantDetails(c, q.Results[0].Number)
 		if len(q.Results) == 1 {
 			return c.Redirect("/tra-cuu/"+q.Results[0].Number, fiber.StatusSeeOther)
 		}
 	}
 	return s.page(c, "track_search", "Tra cứu hồ sơ", q)
+}
+
+// trackPage is a parcel's public page: status, holder by role and the
+// steps for anyone; the details for signed-in staff, the citizen whose
+// request flow made it, and a visitor who proved it with the form.
+type trackPage struct {
+	T       publicTimeline
+	Details bool
+	Error   string
 }
 
 func (s *Server) trackPage(c *fiber.Ctx) error {
@@ -103,7 +128,97 @@ func (s *Server) trackPage(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.page(c, "track", "Hồ sơ "+e.t.Number, e.t)
+	return s.page(c, "track", "Hồ sơ "+e.t.Number, trackPage{T: e.t, Details: s.canSeeDetails(c, e)})
+}
+
+// trackProve checks the form of a parcel's page (the phone's last four
+// digits or a receipt code) and opens the details for this browser.
+func (s *Server) trackProve(c *fiber.Ctx) error {
+	e, err := s.publicView(c, c.Params("number"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if err := s.checkProof(c, e, c.FormValue("so_cuoi"), c.FormValue("ma_bien_nhan")); err != nil {
+		status, kind, msg, _ := classify(err)
+		if kind != errs.Invalid && kind != errs.RateLimited {
+			return err
+		}
+		if kind == errs.Invalid {
+			status = fiber.StatusUnprocessableEntity
+			if fs := errs.FieldsOf(err); fs["proof"] != "" {
+				msg = fs["proof"]
+			}
+		}
+		return s.pageStatus(c, status, "track", s.viewFor(c, "Hồ sơ "+e.t.Number, trackPage{T: e.t, Error: msg}))
+	}
+	s.grantDetails(c, e.t.Number)
+	return c.Redirect("/tra-cuu/"+e.t.Number+"#chi-tiet", fiber.StatusSeeOther)
+}
+
+// checkProof checks a proof within the client address's budget of wrong
+// ones (in this instance) and the parcel's (in all).
+func (s *Server) checkProof(c *fiber.Ctx, e *publicEntry, last4, receipt string) error {
+	ip := s.clientIP(c)
+	if blocked, wait := s.proof.blocked(ip); blocked {
+		c.Set(fiber.HeaderRetryAfter, itoa(int(wait.Seconds())+1))
+		return errs.E(errs.RateLimited, "Đã nhập sai thông tin xác minh quá nhiều lần. Vui lòng thử lại sau %s phút.", itoa(int(wait.Minutes())+1))
+	}
+	err := s.d.Proof.Check(c.UserContext(), e.t.Number, last4, receipt)
+	switch {
+	case errs.Is(err, errs.Invalid):
+		s.proof.allow(ip)
+	case errs.Is(err, errs.RateLimited):
+		setRetryAfter(c, err)
+	}
+	return err
+}
+
+// proofTTL is how long a proof opens a parcel's details in one browser.
+const proofTTL = 30 * time.Minute
+
+// proofsPerHour is how many wrong proofs one client address may make in an
+// hour.
+const proofsPerHour = 10
+
+func (s *Server) proofMAC(number string, exp int64) string {
+	return s.d.Auth.CSRFToken("track\x00" + number + "\x00" + strconv.FormatInt(exp, 10))[:32]
+}
+
+// grantDetails remembers in a cookie (signed, for one number, 30 minutes)
+// that this browser proved a parcel.
+func (s *Server) grantDetails(c *fiber.Ctx, number string) {
+	exp := s.d.Now().Add(proofTTL)
+	s.setCookie(c, "xem", number+"."+strconv.FormatInt(exp.Unix(), 10)+"."+s.proofMAC(number, exp.Unix()), exp)
+}
+
+func (s *Server) hasProof(c *fiber.Ctx, number string) bool {
+	parts := strings.Split(c.Cookies(s.cookieName("xem")), ".")
+	if len(parts) != 3 || parts[0] != number {
+		return false
+	}
+	exp, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || s.d.Now().Unix() > exp {
+		return false
+	}
+	return hmac.Equal([]byte(parts[2]), []byte(s.proofMAC(number, exp)))
+}
+
+// canSeeDetails: signed-in staff, the citizen whose request flow made the
+// parcel, or a browser that proved it.
+func (s *Server) canSeeDetails(c *fiber.Ctx, e *publicEntry) bool {
+	if _, ok := c.Locals(localUser).(app.User); ok {
+		return true
+	}
+	if s.hasProof(c, e.t.Number) {
+		return true
+	}
+	if c.Cookies(s.cookieName("f")) != "" {
+		if f, _, err := s.flow(c); err == nil && f.ParcelID == e.id {
+			return true
+		}
+	}
+	return false
 }
 
 type trackJSONBody struct {
@@ -111,25 +226,35 @@ type trackJSONBody struct {
 	Leg            string         `json:"leg"`
 	Status         string         `json:"status"`
 	StatusLabel    string         `json:"status_label"`
-	DossierCode    string         `json:"dossier_code"`
-	Procedure      string         `json:"procedure"`
+	Details        bool           `json:"details"` // the proof was given: the fields below are present
+	DossierCode    string         `json:"dossier_code,omitempty"`
+	Procedure      string         `json:"procedure,omitempty"`
 	Desk           string         `json:"desk"`
 	LegalDeadline  string         `json:"legal_deadline,omitempty"`
-	Citizen        citizenJSON    `json:"citizen"`
-	Documents      string         `json:"documents"`
+	Citizen        *citizenJSON   `json:"citizen,omitempty"`
+	Documents      string         `json:"documents,omitempty"`
 	Holder         string         `json:"holder"`
 	Next           nextJSON       `json:"next"`
 	Timeline       []timelineJSON `json:"timeline"`
 }
 
+// trackJSON answers the public timeline; with phone_last4 or receipt_code
+// (checked and counted like the page's form) the details too.
 func (s *Server) trackJSON(c *fiber.Ctx) error {
 	e, err := s.publicView(c, c.Params("tracking_number"))
 	if err != nil {
 		return err
 	}
+	body := e.pub
+	if last4, code := c.Query("phone_last4"), c.Query("receipt_code"); last4 != "" || code != "" {
+		if err := s.checkProof(c, e, last4, code); err != nil {
+			return err
+		}
+		body = e.json
+	}
 	// The cached bytes are copied into the response: nothing after the
 	// handler may change the cache's copy.
-	c.Response().SetBody(e.json)
+	c.Response().SetBody(body)
 	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
 	return nil
 }

@@ -24,13 +24,14 @@ type PublicStore interface {
 // page's layout (navigation, user, CSRF token) is rendered per request.
 type publicEntry struct {
 	t    publicTimeline
-	json []byte
+	json []byte // with the details, for a visitor who proved the parcel is theirs
+	pub  []byte // status, holder and the steps only
 	id   string // the parcel's id: changes are notified by id
 }
 
-// cost estimates an entry's memory: the JSON answer holds the same text as
+// cost estimates an entry's memory: the JSON answers hold the same text as
 // the view model, plus maps and headers.
-func (e *publicEntry) cost() int64 { return int64(3*len(e.json)) + 512 }
+func (e *publicEntry) cost() int64 { return int64(2*len(e.json)+len(e.pub)) + 512 }
 
 // publicView returns the public timeline of a number typed by anyone;
 // malformed and unknown numbers are the same not found, never cached.
@@ -83,11 +84,15 @@ func (s *Server) loadPublicView(ctx context.Context, number string, name trackin
 		return nil, err
 	}
 	t := buildTimeline(p, evs, name)
-	b, err := s.app.Config().JSONEncoder(trackBody(t, evs))
+	b, err := s.app.Config().JSONEncoder(trackBody(t, evs, true))
 	if err != nil {
 		return nil, err
 	}
-	return &publicEntry{t: t, json: b, id: p.ID}, nil
+	pub, err := s.app.Config().JSONEncoder(trackBody(t, evs, false))
+	if err != nil {
+		return nil, err
+	}
+	return &publicEntry{t: t, json: b, pub: pub, id: p.ID}, nil
 }
 
 // cachedNamer is namer with the names kept in the cache: they change a few
@@ -107,18 +112,29 @@ func (s *Server) cachedNamer(ctx context.Context, vc *viewcache.Cache) tracking.
 	}
 }
 
-// trackBody is the JSON answer of /api/v1/public/track/{n}.
-func trackBody(t publicTimeline, evs []tracking.Event) trackJSONBody {
-	out := trackJSONBody{TrackingNumber: t.Number, Leg: t.Leg, Status: t.Status, StatusLabel: t.StatusLabel, DossierCode: t.Dossier,
-		Procedure: t.Procedure, Desk: t.Desk, Citizen: citizenJSON{Initials: t.Citizen, Phone: t.Phone}, Documents: t.Documents,
-		Holder: t.Holder, Next: nextJSON{What: t.Next.What, When: t.Next.When}, Timeline: []timelineJSON{}}
-	if t.Deadline != nil {
-		out.LegalDeadline = t.Deadline.In(vietnam).Format("2006-01-02")
+// trackBody is the JSON answer of /api/v1/public/track/{n}: with details
+// (dossier code, procedure, initials and masked phone, documents, deadline,
+// the timeline's times and details, the next step's date) only for a
+// visitor who proved the parcel is theirs; status, holder by role, desk and
+// the steps for anyone.
+func trackBody(t publicTimeline, evs []tracking.Event, details bool) trackJSONBody {
+	out := trackJSONBody{TrackingNumber: t.Number, Leg: t.Leg, Status: t.Status, StatusLabel: t.StatusLabel, Desk: t.Desk,
+		Holder: t.Holder, Next: nextJSON{What: t.Next.What}, Timeline: []timelineJSON{}, Details: details}
+	if details {
+		out.DossierCode, out.Procedure, out.Documents = t.Dossier, t.Procedure, t.Documents
+		out.Citizen = &citizenJSON{Initials: t.Citizen, Phone: t.Phone}
+		out.Next.When = t.Next.When
+		if t.Deadline != nil {
+			out.LegalDeadline = t.Deadline.In(vietnam).Format("2006-01-02")
+		}
 	}
 	for i, l := range t.Lines {
-		tj := timelineJSON{Type: string(l.Type), UPUCode: l.UPU, At: rfc(evs[i].ServerAt), Text: l.Title, Detail: l.Detail, Problem: l.Problem}
-		if evs[i].DeviceAt != nil {
-			tj.DeviceAt = rfc(*evs[i].DeviceAt)
+		tj := timelineJSON{Type: string(l.Type), UPUCode: l.UPU, Text: l.Title, Problem: l.Problem}
+		if details {
+			tj.At, tj.Detail = rfc(evs[i].ServerAt), l.Detail
+			if evs[i].DeviceAt != nil {
+				tj.DeviceAt = rfc(*evs[i].DeviceAt)
+			}
 		}
 		out.Timeline = append(out.Timeline, tj)
 	}

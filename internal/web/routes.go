@@ -20,6 +20,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
+		add(accountsPath, "Tài khoản")
 	case app.RoleDispatcher:
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
@@ -39,6 +40,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/chi-so", "Chỉ số")
+		add(accountsPath, "Bưu tá")
 	case app.RoleCourier:
 		add("/buu-ta", "Ứng dụng bưu tá")
 	}
@@ -89,6 +91,7 @@ func (s *Server) routes() {
 	pg.Get("/", s.home)
 	pg.Get("/tra-cuu", s.rateLimit(s.public), s.trackSearch)
 	pg.Get("/tra-cuu/:number", s.rateLimit(s.public), s.trackPage)
+	pg.Post("/tra-cuu/:number", noStore, s.rateLimit(s.public), s.trackProve)
 	pg.Get("/dang-nhap", s.loginForm)
 	pg.Post("/dang-nhap", s.loginSubmit)
 	pg.Post("/dang-xuat", s.logout)
@@ -114,6 +117,7 @@ func (s *Server) routes() {
 	staff.Post("/su-co/:id", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.incidentAction)
 	staff.Get("/ban-giao", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.handoffsList)
 	staff.Post("/ban-giao/:id/thu-hoi", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.handoffRecall)
+	s.accountRoutes(staff)
 
 	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
 	office.Get("", s.counterPage)

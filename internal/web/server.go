@@ -42,17 +42,21 @@ type Deps struct {
 	Papers         *app.Papers // printed papers and the public receipt check
 	Money          *app.Money  // fees collected on delivery and the cash handed to offices
 	KPIs           *app.KPIs   // performance indicators of offices and desks
+	Accounts       *app.Accounts
+	Proof          *app.TrackingProof // what opens a parcel's details on the public timeline // password change and reset, revocation, deactivation
 	Queries        Queries
 	Public         PublicStore      // the public timeline in one query; nil: the services' stores
 	PublicCache    *viewcache.Cache // public timelines between requests; nil: none
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
-	PublicRate     int // requests per minute per IP on public pages
-	LoginRate      int // login attempts per minute per IP and username
-	TrustedProxies []string
+	PublicRate     int      // requests per minute per IP on public pages
+	LoginRate      int      // login attempts per minute per client address (any username)
+	TrustedProxies []string // addresses and CIDR prefixes of the reverse proxies in front
 	RequestTimeout time.Duration
-	ReadTimeout    time.Duration // to read a request once a connection is open (20 s)
-	MetricsToken   string        // bearer token of /metrics; empty: direct loopback callers only
+	ReadTimeout    time.Duration  // to read a request once a connection is open (20 s)
+	MetricsToken   string         // bearer token of /metrics; empty: direct loopback callers only
+	Challenges     ChallengeStore // spent proof-of-work challenges
+	PowBits        int            // leading zero bits a challenge needs (default 18)
 }
 
 // Queries are read-only lookups the pages need.
@@ -78,6 +82,8 @@ type Server struct {
 	metrics *metrics
 	public  *limiter
 	login   *limiter
+	proof   *limiter // wrong proofs on the public timeline per client address
+	proxies trustedProxies
 	app     *fiber.App
 }
 
@@ -102,12 +108,20 @@ func New(d Deps) (*Server, error) {
 	if d.LoginRate <= 0 {
 		d.LoginRate = 10
 	}
+	if d.PowBits <= 0 {
+		d.PowBits = 18
+	}
 	a, err := assets.New()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{d: d, assets: a, metrics: newMetrics(d.PoolStats),
-		public: newLimiter(d.PublicRate, time.Minute, d.Now), login: newLimiter(d.LoginRate, time.Minute, d.Now)}
+	proxies, err := parseTrustedProxies(d.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{d: d, assets: a, metrics: newMetrics(d.PoolStats), proxies: proxies,
+		public: newLimiter(d.PublicRate, time.Minute, d.Now), login: newLimiter(d.LoginRate, time.Minute, d.Now),
+		proof: newLimiter(proofsPerHour, time.Hour, d.Now)}
 	if s.pages, err = parsePages(a); err != nil {
 		return nil, err
 	}
@@ -123,9 +137,11 @@ func New(d Deps) (*Server, error) {
 		ReadBufferSize:        16 << 10,
 	}
 	if len(d.TrustedProxies) > 0 {
+		// Fiber trusts X-Forwarded-Proto and -Host only from these. The
+		// client address is not Fiber's c.IP() (with ProxyHeader it returns
+		// the whole header, which the client writes): see clientIP.
 		cfg.EnableTrustedProxyCheck = true
 		cfg.TrustedProxies = d.TrustedProxies
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	s.app = fiber.New(cfg)
 	s.closeSilentlyOnReadTimeout()

@@ -79,7 +79,7 @@ type timelineJSON struct {
 	EventID  string `json:"event_id,omitempty"`
 	Type     string `json:"type"`
 	UPUCode  string `json:"upu_code,omitempty"`
-	At       string `json:"at"`
+	At       string `json:"at,omitempty"` // absent on the public timeline without proof
 	DeviceAt string `json:"device_at,omitempty"`
 	Text     string `json:"text"`
 	Detail   string `json:"detail,omitempty"`

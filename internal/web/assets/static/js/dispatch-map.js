@@ -36,8 +36,13 @@
     });
   }
 
+  // tip binds a tooltip of plain text: Leaflet puts a string into the page
+  // as HTML, and office names and labels are typed by staff, so the text
+  // goes in as a text node.
   function tip(layer, text) {
-    layer.bindTooltip(text, { sticky: true });
+    var span = document.createElement("span");
+    span.textContent = text;
+    layer.bindTooltip(span, { sticky: true });
     return layer;
   }
 
