@@ -630,7 +630,7 @@ func (w *world) courier(src int, user string) *courier {
 	k := &courier{c: c, token: out.Token}
 	k.key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	spki, _ := x509.MarshalPKIXPublicKey(&k.key.PublicKey)
-	if r := k.post("/api/v1/courier/device-key", map[string]string{"alg": "ES256", "public_key": base64.StdEncoding.EncodeToString(spki)}); r.status != 201 {
+	if r := k.post("/api/v1/courier/device-key", map[string]string{"alg": "ES256", "public_key": base64.StdEncoding.EncodeToString(spki), "password": password(user)}); r.status != 201 {
 		w.t.Fatalf("device key %s: %d %s", user, r.status, r.body)
 	}
 	return k
