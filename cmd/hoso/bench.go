@@ -61,6 +61,7 @@ type benchEnv struct {
 var benchKeys = map[string]string{
 	"HOSO_DATA_KEY": strings.Repeat("5a", 32), "HOSO_HASH_KEY": strings.Repeat("6b", 32),
 	"HOSO_SESSION_KEY": strings.Repeat("7c", 32), "HOSO_RECEIPT_KEY": strings.Repeat("8d", 32),
+	"HOSO_LOG_KEY": strings.Repeat("9e", 32),
 }
 
 // startBench drops and recreates database name on the server of adminURL,

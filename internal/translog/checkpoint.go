@@ -490,3 +490,16 @@ var (
 	ErrBadCosignature  = errors.New("cosignature does not verify")
 	ErrOtherCheckpoint = errors.New("cosigned text is not the log's checkpoint")
 )
+
+// ParseWitnessVkey checks a witness's verifier key (type 0x04) and returns
+// the witness's name.
+func ParseWitnessVkey(vkey string) (string, error) {
+	name, typ, _, err := parseVkey(vkey)
+	if err != nil {
+		return "", err
+	}
+	if typ != sigCosignature {
+		return "", fmt.Errorf("witness key %s: signature type %#x, want 0x04 (tlog-cosignature Ed25519)", name, typ)
+	}
+	return name, nil
+}

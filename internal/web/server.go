@@ -53,6 +53,7 @@ type Deps struct {
 	RequestTimeout time.Duration
 	ReadTimeout    time.Duration // to read a request once a connection is open (20 s)
 	MetricsToken   string        // bearer token of /metrics; empty: direct loopback callers only
+	TransLog       *app.Log      // the transparency log (checkpoint, proofs, tiles); nil: not served
 }
 
 // Queries are read-only lookups the pages need.

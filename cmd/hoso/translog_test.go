@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hoso/internal/translog"
+)
+
+// logVars makes the log sequence and sign quickly in tests.
+var logVars = map[string]string{"HOSO_LOG_SEQUENCE_EVERY": "50ms", "HOSO_LOG_CHECKPOINT_EVERY": "100ms"}
+
+func withLog(extra map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range logVars {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+// logPolicy is what an outsider trusts: the log key the server prints
+// (hoso log-key) and the witnesses configured.
+func (e *testEnv) logPolicy(t *testing.T) *translog.Policy {
+	t.Helper()
+	return e.sys.tlog.Policy
+}
+
+// waitCheckpoint waits until the served checkpoint covers every event and
+// returns it, verified with the log's key.
+func (e *testEnv) waitCheckpoint(t *testing.T) translog.Signed {
+	t.Helper()
+	want := e.count(`SELECT count(*) FROM events`)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, body := e.get("/api/v1/log/checkpoint")
+		if resp.StatusCode == 200 {
+			s, err := e.logPolicy(t).Open(body)
+			if err != nil {
+				t.Fatalf("served checkpoint does not verify: %v\n%s", err, body)
+			}
+			if s.Size >= int64(want) {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint of %d leaves after 15 s (last %d %s)", want, resp.StatusCode, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (e *testEnv) getJSON(t *testing.T, path string, v any) int {
+	t.Helper()
+	resp, body := e.get(path)
+	if resp.StatusCode == 200 {
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatalf("%s: %v\n%s", path, err, body)
+		}
+	}
+	return resp.StatusCode
+}
+
+func decodeHashes(t *testing.T, in []string) []translog.Hash {
+	t.Helper()
+	out := make([]translog.Hash, len(in))
+	for i, s := range in {
+		h, err := translog.ParseHash(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = h
+	}
+	return out
+}
+
+// TestLogServesEveryEventWithProofs: every committed event gets one leaf,
+// in commit order; the checkpoint is signed by the log's key; every
+// leaf's inclusion proof and the consistency proofs between checkpoints
+// verify with nothing but the public data; tiles and entry bundles are the
+// C2SP layout and rebuild the same root.
+func TestLogServesEveryEventWithProofs(t *testing.T) {
+	e := startServer(t, withLog(nil))
+	portal := e.portal()
+	c := e.courier("buuta1")
+	var numbers []string
+	for i := 0; i < 4; i++ {
+		r := portal.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody(fmt.Sprintf("000.00.19.LOG-%d", i))), fmt.Sprintf("log-%d", i))
+		var created map[string]string
+		r.json(t, &created)
+		numbers = append(numbers, created["tracking_number"])
+	}
+	first := e.waitCheckpoint(t)
+	for _, n := range numbers {
+		_, res := c.send(ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"}),
+			ev("pickup.collected", n, map[string]any{"documents": []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}},
+				"seal_id": "NP-" + n[2:8], "method": "signature", "signature_sha256": strings.Repeat("cd", 32)}))
+		wantStatuses(t, "events", res, "accepted", "accepted")
+	}
+	s := e.waitCheckpoint(t)
+	events := e.count(`SELECT count(*) FROM events`)
+	if s.Size != int64(events) || first.Size >= s.Size {
+		t.Fatalf("checkpoint sizes %d then %d for %d events", first.Size, s.Size, events)
+	}
+	// One leaf per event, in ledger order, equal to what the event gives.
+	if n := e.count(`SELECT count(*) FROM log_leaves l JOIN events e ON e.id::text = l.ref AND l.kind = 'event'
+		WHERE l.body = log_event_leaf(e.id, e.type, e.server_at, e.hash)`); n != events {
+		t.Fatalf("%d of %d leaves match their events", n, events)
+	}
+	if n := e.count(`SELECT count(*) FROM (SELECT e.seq, l.idx, rank() OVER (ORDER BY e.seq) AS a, rank() OVER (ORDER BY l.idx) AS b
+		FROM log_leaves l JOIN events e ON e.id::text = l.ref) x WHERE a <> b`); n != 0 {
+		t.Errorf("%d leaves out of ledger order", n)
+	}
+	// The leaf the database writes is the leaf Go writes.
+	evs, err := e.db.FindEvents(context.Background(), mustParcelID(t, e, numbers[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range evs {
+		var body []byte
+		resp, _ := e.get("/api/v1/log/proof/inclusion?event_id=" + x.ID + "&size=" + fmt.Sprint(s.Size))
+		if resp.StatusCode != 200 {
+			t.Fatalf("inclusion by event id: %d", resp.StatusCode)
+		}
+		var inc inclusionResp
+		e.getJSON(t, "/api/v1/log/proof/inclusion?event_id="+x.ID+"&size="+fmt.Sprint(s.Size), &inc)
+		body, _ = base64.StdEncoding.DecodeString(inc.Leaf)
+		want := translog.EventLeaf(x.ID, string(x.Type), x.ServerAt, x.Hash).Bytes()
+		if !bytes.Equal(body, want) {
+			t.Fatalf("leaf of %s:\n%s\nGo writes:\n%s", x.ID, body, want)
+		}
+		if err := translog.CheckInclusion(decodeHashes(t, inc.Hashes), s.Size, s.Root, inc.Index, translog.LeafHash(want)); err != nil {
+			t.Fatalf("inclusion of %s: %v", x.ID, err)
+		}
+	}
+	// Every leaf by index.
+	for i := int64(0); i < s.Size; i++ {
+		var inc inclusionResp
+		if st := e.getJSON(t, fmt.Sprintf("/api/v1/log/proof/inclusion?index=%d&size=%d", i, s.Size), &inc); st != 200 {
+			t.Fatalf("inclusion %d: %d", i, st)
+		}
+		leaf, _ := base64.StdEncoding.DecodeString(inc.Leaf)
+		if err := translog.CheckInclusion(decodeHashes(t, inc.Hashes), s.Size, s.Root, i, translog.LeafHash(leaf)); err != nil {
+			t.Fatalf("inclusion %d: %v", i, err)
+		}
+	}
+	// Consistency from the first checkpoint to the second.
+	var cons struct{ Hashes []string }
+	if st := e.getJSON(t, fmt.Sprintf("/api/v1/log/proof/consistency?from=%d&to=%d", first.Size, s.Size), &cons); st != 200 {
+		t.Fatalf("consistency: %d", st)
+	}
+	if err := translog.CheckConsistency(decodeHashes(t, cons.Hashes), first.Size, first.Root, s.Size, s.Root); err != nil {
+		t.Fatalf("consistency %d → %d: %v", first.Size, s.Size, err)
+	}
+	// The tiles and entries as a mirror reads them give the same root.
+	tiles := map[translog.TileKey][]byte{}
+	for _, tl := range translog.EdgeTiles(s.Size) {
+		resp, body := e.get("/api/v1/log/" + tl.Path())
+		if resp.StatusCode != 200 || len(body) != tl.Width*32 || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+			t.Fatalf("tile %s: %d, %d bytes", tl.Path(), resp.StatusCode, len(body))
+		}
+		tiles[tl.Key()] = body
+		if tl.Level == 0 {
+			resp, bundle := e.get("/api/v1/log/" + tl.EntriesPath())
+			if resp.StatusCode != 200 {
+				t.Fatalf("entries: %d", resp.StatusCode)
+			}
+			for j := 0; j < tl.Width; j++ {
+				n := int(binary.BigEndian.Uint16(bundle))
+				lh := translog.LeafHash(bundle[2 : 2+n])
+				if !bytes.Equal(lh[:], body[j*32:(j+1)*32]) {
+					t.Fatalf("entry %d does not hash to its tile hash", j)
+				}
+				bundle = bundle[2+n:]
+			}
+			if len(bundle) != 0 {
+				t.Fatal("entry bundle longer than its tile")
+			}
+		}
+	}
+	root, err := translog.TreeRoot(s.Size, func(keys []translog.TileKey) (map[translog.TileKey][]byte, error) { return tiles, nil })
+	if err != nil || root != s.Root {
+		t.Fatalf("root from the served tiles %s, %v; checkpoint %s", root, err, s.Root)
+	}
+	// A tile wider than the tree, malformed paths and proofs beyond the
+	// tree are refused.
+	for path, want := range map[string]int{
+		"/api/v1/log/tile/0/000.p/255":                                          404,
+		"/api/v1/log/tile/0/000":                                                404,
+		"/api/v1/log/tile/0/001":                                                404,
+		"/api/v1/log/tile/8/0/000":                                              404,
+		"/api/v1/log/tile/entries/x000/000":                                     404,
+		"/api/v1/log/tile/0/000.p/0":                                            404,
+		fmt.Sprintf("/api/v1/log/proof/inclusion?index=%d", s.Size):             404,
+		fmt.Sprintf("/api/v1/log/proof/inclusion?index=0&size=%d", s.Size+1000): 404,
+		"/api/v1/log/proof/inclusion?index=-1":                                  400,
+		"/api/v1/log/proof/inclusion?event_id=xyz":                              400,
+		"/api/v1/log/proof/inclusion?index=1&event_id=" + evs[0].ID:             400,
+		"/api/v1/log/proof/inclusion":                                           400,
+		fmt.Sprintf("/api/v1/log/proof/consistency?from=%d&to=1", s.Size):       400,
+		fmt.Sprintf("/api/v1/log/proof/consistency?from=1&to=%d", s.Size+1):     404,
+		"/api/v1/log/proof/consistency?from=1":                                  400,
+	} {
+		if resp, body := e.get(path); resp.StatusCode != want {
+			t.Errorf("%s = %d, want %d: %.200s", path, resp.StatusCode, want, body)
+		}
+	}
+}
+
+type inclusionResp struct {
+	Index      int64    `json:"index"`
+	TreeSize   int64    `json:"tree_size"`
+	Leaf       string   `json:"leaf"`
+	Hashes     []string `json:"hashes"`
+	Checkpoint string   `json:"checkpoint"`
+	TlogProof  string   `json:"tlog_proof"`
+}
+
+func mustParcelID(t *testing.T, e *testEnv, number string) string {
+	t.Helper()
+	p, err := e.db.FindParcelByNumber(context.Background(), number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+// TestLogSequencerConcurrentAndRestart: events written by 8 writers at once
+// while two sequencers race all end up in the log exactly once; a server
+// stopped right after writing has every event in its final checkpoint.
+func TestLogSequencerConcurrent(t *testing.T) {
+	e := startServer(t, withLog(nil))
+	portal := e.portal()
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 5; i++ {
+				r := portal.do("POST", "/api/v1/portal/pickups", mustJSONNoT(validBody(fmt.Sprintf("000.00.19.SEQ-%d-%d", w, i))), fmt.Sprintf("seq-%d-%d", w, i))
+				if r.status != 201 {
+					t.Errorf("create: %d %s", r.status, r.body)
+				}
+			}
+		}(w)
+	}
+	// A second sequencer (as another instance would run) races the
+	// server's own.
+	stop := make(chan struct{})
+	var seqWG sync.WaitGroup
+	seqWG.Add(1)
+	go func() {
+		defer seqWG.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := e.sys.tlog.Sequence(context.Background()); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	s := e.waitCheckpoint(t)
+	close(stop)
+	seqWG.Wait()
+	events := e.count(`SELECT count(*) FROM events`)
+	if s.Size != int64(events) || e.count(`SELECT count(*) FROM log_leaves`) != events || e.count(`SELECT count(DISTINCT ref) FROM log_leaves`) != events {
+		t.Fatalf("%d events, checkpoint %d, %d leaves", events, s.Size, e.count(`SELECT count(*) FROM log_leaves`))
+	}
+	if q := e.count(`SELECT count(*) FROM log_queue`); q != 0 {
+		t.Errorf("%d leaves left in the queue", q)
+	}
+	// Commit order may interleave parcels; each parcel's chain keeps its
+	// order in the log.
+	if n := e.count(`SELECT count(*) FROM (SELECT rank() OVER (PARTITION BY e.parcel_id ORDER BY e.parcel_seq) AS a,
+		rank() OVER (PARTITION BY e.parcel_id ORDER BY l.idx) AS b FROM log_leaves l JOIN events e ON e.id::text = l.ref) x WHERE a <> b`); n != 0 {
+		t.Errorf("%d leaves out of their parcel's chain order", n)
+	}
+}
