@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BIN       := bin/hoso
 
-.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load faults sim fuzz load deps postgres e2e-deps clean
+.PHONY: all build demo test test-short lint bench bench-intake bench-ledger bench-planner bench-replan bench-labels bench-outbox bench-load faults sim fuzz load test-deps postgres clean
 
 all: build
 
@@ -13,19 +13,23 @@ build:
 postgres:
 	@scripts/ensure-postgres.sh
 
-e2e-deps:
-	@if [ ! -d e2e/node_modules/playwright-core ]; then npm ci --prefix e2e --no-audit --no-fund --loglevel=error; fi
+# What the tests run besides Go: Debian packages (installed when root, else
+# the command to run is printed) and the browser test packages.
+test-deps:
+	@scripts/test-deps.sh
 
 # Migrates (creating the database hoso_demo if needed), seeds Thái Nguyên,
 # serves on :8080 and prints the URLs, logins and the portal secret.
 demo: postgres build
 	$(BIN) demo
 
-# Every test: unit, PostgreSQL, HTTP, browser (Chromium) and PDF tools.
-test: postgres e2e-deps
+# Every test: unit, PostgreSQL, HTTP, browser (Chromium) and PDF tools. A
+# missing tool fails its test (never skips); test-deps installs them first.
+test: test-deps postgres
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 
-# Without the browser and the slow parts.
+# Without the browser and the slow parts (not the full suite: -short leaves
+# the browser tests out on purpose).
 test-short: postgres
 	$(GO) test -short -count=1 $(PKGS)
 
@@ -74,10 +78,10 @@ bench-load: postgres build
 	$(BIN) bench load
 
 # The real binary on loopback: kill -9 during writes, a PostgreSQL restart under
-# load (restarts cluster 15/main: run it where the cluster is yours), two
-# instances on one database. Skipped by `make test` (HOSO_FAULTS unset).
+# load (a PostgreSQL server of the test's own, initdb in a temporary
+# directory), two instances on one database. Also part of `make test`.
 faults: postgres
-	HOSO_FAULTS=1 $(GO) test -count=1 -timeout 20m -v -run 'TestKillNineDuringWrites|TestPostgresRestartMidLoad|TestTwoInstancesConflictingHandoffs' ./cmd/hoso
+	$(GO) test -count=1 -timeout 20m -v -run 'TestKillNineDuringWrites|TestPostgresRestartMidLoad|TestTwoInstancesConflictingHandoffs' ./cmd/hoso
 
 # The seeded day simulator (make test runs 200 seeds × 1 day); appends its
 # totals to docs/bench/sim.md. Replay one seed:

@@ -20,25 +20,13 @@ import (
 	"github.com/makiuchi-d/gozxing/oned"
 	"github.com/makiuchi-d/gozxing/qrcode"
 	"golang.org/x/text/unicode/norm"
+
+	"hoso/internal/testenv"
 )
 
 var testCreated = time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)
 
 func testOpts() Options { return Options{Created: testCreated} }
-
-// needTool returns the path of an external tool, skipping the test when it
-// is missing locally and failing it in CI (CI set).
-func needTool(t testing.TB, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI (apt-get install %s): %v", name, pkg, err)
-		}
-		t.Skipf("%s not installed (apt-get install %s); skipping — set CI=1 to make this a failure", name, pkg)
-	}
-	return path
-}
 
 func run(t testing.TB, name string, args ...string) string {
 	t.Helper()
@@ -181,8 +169,8 @@ func sampleCases() []sampleCase {
 }
 
 func TestSamplesRender(t *testing.T) {
-	needTool(t, "pdftotext", "poppler-utils")
-	needTool(t, "pdfinfo", "poppler-utils")
+	testenv.Tool(t, "pdftotext")
+	testenv.Tool(t, "pdfinfo")
 	for _, c := range sampleCases() {
 		t.Run(c.file, func(t *testing.T) {
 			path, _ := renderFile(t, c.file, c.render)
@@ -207,7 +195,7 @@ func TestSamplesRender(t *testing.T) {
 
 // The receipt's text must come out NFC and exact when the input is NFD.
 func TestNFDInputPrintsNFC(t *testing.T) {
-	needTool(t, "pdftotext", "poppler-utils")
+	testenv.Tool(t, "pdftotext")
 	raw, err := os.ReadFile("testdata/receipt_nfd.json")
 	if err != nil {
 		t.Fatal(err)
@@ -238,8 +226,8 @@ func TestNFDInputPrintsNFC(t *testing.T) {
 
 // zbarimg must read every Code128 and QR at 300 dpi.
 func TestBarcodesScan(t *testing.T) {
-	needTool(t, "pdftoppm", "poppler-utils")
-	needTool(t, "zbarimg", "zbar-tools")
+	testenv.Tool(t, "pdftoppm")
+	testenv.Tool(t, "zbarimg")
 	if testing.Short() {
 		t.Skip("rasterising at 300 dpi is slow; skipped with -short")
 	}
@@ -287,7 +275,7 @@ func scanPDF(t testing.TB, path string, first, last int) []string {
 // A second decoder: gozxing reads the label's QR and Code128 from the
 // rasterised page.
 func TestLabelDecodesWithGozxing(t *testing.T) {
-	needTool(t, "pdftoppm", "poppler-utils")
+	testenv.Tool(t, "pdftoppm")
 	s := Samples()
 	path, _ := renderFile(t, "label.pdf", func(w *bytes.Buffer) error { return RenderLabel(w, s.Label, testOpts()) })
 	dir := t.TempDir()
@@ -331,7 +319,7 @@ func TestLabelDecodesWithGozxing(t *testing.T) {
 }
 
 func TestQPDFCheck(t *testing.T) {
-	needTool(t, "qpdf", "qpdf")
+	testenv.Tool(t, "qpdf")
 	for _, c := range sampleCases() {
 		t.Run(c.file, func(t *testing.T) {
 			path, _ := renderFile(t, c.file, c.render)
@@ -344,7 +332,7 @@ func TestQPDFCheck(t *testing.T) {
 }
 
 func TestFontsEmbedded(t *testing.T) {
-	needTool(t, "pdffonts", "poppler-utils")
+	testenv.Tool(t, "pdffonts")
 	for _, c := range sampleCases() {
 		t.Run(c.file, func(t *testing.T) {
 			path, _ := renderFile(t, c.file, c.render)
@@ -392,7 +380,7 @@ func TestReproducible(t *testing.T) {
 }
 
 func TestDemoMark(t *testing.T) {
-	needTool(t, "pdftotext", "poppler-utils")
+	testenv.Tool(t, "pdftotext")
 	s := Samples()
 	o := testOpts()
 	o.Demo = true
@@ -421,7 +409,7 @@ func bigManifest(n int) Manifest {
 // holds 7 rows, the totals and the signatures. Every page repeats the
 // header, and the rows run in order.
 func TestManifest500Pages(t *testing.T) {
-	needTool(t, "pdftotext", "poppler-utils")
+	testenv.Tool(t, "pdftotext")
 	m := bigManifest(500)
 	path, _ := renderFile(t, "manifest500.pdf", func(w *bytes.Buffer) error { return RenderManifest(w, m, testOpts()) })
 	const pages, perPage = 30, 17
@@ -461,8 +449,8 @@ func TestManifest500Pages(t *testing.T) {
 		t.Errorf("last page lacks the totals or the signatures:\n%s", last)
 	}
 	t.Run("scan last page", func(t *testing.T) {
-		needTool(t, "pdftoppm", "poppler-utils")
-		needTool(t, "zbarimg", "zbar-tools")
+		testenv.Tool(t, "pdftoppm")
+		testenv.Tool(t, "zbarimg")
 		if testing.Short() {
 			t.Skip("rasterising at 300 dpi is slow; skipped with -short")
 		}
@@ -528,7 +516,7 @@ func pdfTextBox(t testing.TB, path string, page int, x, y, w, h float64) string 
 
 // Fields of the label sit where the layout puts them.
 func TestLabelBoxes(t *testing.T) {
-	needTool(t, "pdftotext", "poppler-utils")
+	testenv.Tool(t, "pdftotext")
 	s := Samples()
 	path, _ := renderFile(t, "label.pdf", func(w *bytes.Buffer) error { return RenderLabel(w, s.Label, testOpts()) })
 	boxes := []struct {
@@ -597,7 +585,7 @@ func darkPixels(t testing.TB, path string, page int, x, y, w, h float64) int {
 // After collection the boxes of received documents are ticked; the
 // pre-filled route-pack version leaves them blank.
 func TestReceiptTicks(t *testing.T) {
-	needTool(t, "pdftoppm", "poppler-utils")
+	testenv.Tool(t, "pdftoppm")
 	s := Samples()
 	r := s.Receipt
 	collected, _ := renderFile(t, "collected.pdf", func(w *bytes.Buffer) error { return RenderReceipt(w, r, testOpts()) })

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"hoso/internal/pg/pgtest"
+	"hoso/internal/testenv"
 )
 
 // TestBackupAndRestore follows docs/operations.md: dump the database with
@@ -18,11 +19,7 @@ import (
 // dump with pg_restore; every row is back, `hoso verify` passes, and the
 // running server answers from the restored database.
 func TestBackupAndRestore(t *testing.T) {
-	for _, tool := range []string{"pg_dump", "pg_restore", "psql"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	testenv.Tools(t, "pg_dump", "pg_restore", "psql")
 	e := startServer(t, nil)
 	portal := e.portal()
 	courier := e.courier("buuta1")

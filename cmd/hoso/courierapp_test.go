@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"hoso/internal/app"
+	"hoso/internal/testenv"
 	"hoso/labels"
 	"hoso/tracking"
 )
@@ -67,9 +68,7 @@ func (e *testEnv) courierDay(t *testing.T, prefix string, n int) []string {
 // number) for Chromium's fake camera.
 func labelVideo(t *testing.T, number, trackingURL string) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftoppm"); err != nil {
-		t.Skip("pdftoppm (poppler-utils) is needed to make the camera video")
-	}
+	testenv.Tool(t, "pdftoppm")
 	dir := t.TempDir()
 	var pdf bytes.Buffer
 	err := labels.RenderLabel(&pdf, labels.Label{TrackingNumber: number, TrackingURL: trackingURL,

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"hoso/internal/config"
 	"hoso/internal/pg"
 	"hoso/internal/pg/pgtest"
+	"hoso/internal/testenv"
 )
 
 // testKeys are fixed non-demo keys for tests.
@@ -186,42 +186,15 @@ func (e *testEnv) rows() map[string]int {
 // repoRoot is the directory with go.mod.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
+	return testenv.RepoRoot(t)
 }
 
 // browser runs an e2e scenario against the test server and returns its
-// result. It skips when the browser tools are missing, unless E2E_REQUIRED.
+// result. Missing browser tools fail the test (testenv.Browser).
 func (e *testEnv) browser(scenario string, data any) json.RawMessage {
 	t := e.t
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test skipped with -short")
-	}
-	root := repoRoot(t)
-	missing := ""
-	if _, err := exec.LookPath("node"); err != nil {
-		missing = "node"
-	} else if _, err := os.Stat(filepath.Join(root, "e2e", "node_modules", "playwright-core")); err != nil {
-		missing = "e2e/node_modules (npm ci --prefix e2e)"
-	} else if _, err := os.Stat("/usr/bin/chromium"); err != nil && os.Getenv("CHROMIUM") == "" {
-		missing = "/usr/bin/chromium"
-	}
-	if missing != "" {
-		if os.Getenv("E2E_REQUIRED") != "" || os.Getenv("CI") != "" {
-			t.Fatalf("browser test needs %s", missing)
-		}
-		t.Skipf("browser test needs %s", missing)
-	}
+	root, _ := testenv.Browser(t)
 	b, err := json.Marshal(data)
 	if err != nil {
 		t.Fatal(err)

@@ -22,21 +22,15 @@ import (
 
 	"hoso/internal/config"
 	"hoso/internal/pg/pgtest"
+	"hoso/internal/testenv"
 )
 
 // The fault tests run the real binary, built from the tree, as child
 // processes on loopback, and break things under it: kill -9 during
 // writes, a PostgreSQL restart mid-load, two instances on one database.
-// Each loop is bounded and stops by itself. They run only with
-// HOSO_FAULTS=1 (make faults): the PostgreSQL restart disturbs everyone
-// using the server.
-
-func needFaults(t *testing.T) {
-	t.Helper()
-	if os.Getenv("HOSO_FAULTS") == "" {
-		t.Skip("fault tests run with HOSO_FAULTS=1 (make faults)")
-	}
-}
+// Each loop is bounded and stops by itself. They run with every `make
+// test`; the restart happens to a PostgreSQL server of the test's own
+// (testenv.NewCluster), so it disturbs nobody else using the machine's.
 
 // faultWorld is a migrated database with the fixture, and the binary.
 type faultWorld struct {
@@ -47,7 +41,9 @@ type faultWorld struct {
 	e    *testEnv // in-process wiring on the same database, for the fixture and counts
 }
 
-func newFaultWorld(t *testing.T, extra map[string]string) *faultWorld {
+// newFaultWorld builds the binary and prepares a database on the test
+// server; dbURL, when not empty, names another database to use instead.
+func newFaultWorld(t *testing.T, dbURL string, extra map[string]string) *faultWorld {
 	t.Helper()
 	root := repoRoot(t)
 	bin := filepath.Join(t.TempDir(), "hoso")
@@ -56,8 +52,10 @@ func newFaultWorld(t *testing.T, extra map[string]string) *faultWorld {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	name := pgtest.NewDatabase(t)
-	w := &faultWorld{t: t, bin: bin, url: pgtest.URLFor(name), vars: map[string]string{
+	if dbURL == "" {
+		dbURL = pgtest.URLFor(pgtest.NewDatabase(t))
+	}
+	w := &faultWorld{t: t, bin: bin, url: dbURL, vars: map[string]string{
 		"HOSO_PUBLIC_RATE_PER_MIN": "1000000", "HOSO_LOGIN_RATE_PER_MIN": "100000", "HOSO_DB_POOL_SIZE": "12",
 		"HOSO_RELAY_POLL": "50ms", "HOSO_RELAY_BACKOFF_BASE": "20ms", "HOSO_RELAY_BACKOFF_CAP": "200ms"}}
 	w.vars["HOSO_DATABASE_URL"] = w.url
@@ -284,14 +282,15 @@ func mustJSONNoT(v any) []byte {
 	return b
 }
 
-// create sends one create and records the answer.
-func (l *ledgerLoad) create(c portalCreate) {
+// create sends one create and records the answer. It reports whether the
+// write is settled (acknowledged, or recorded as bad); false means it was
+// not acknowledged and must be sent again with the same key.
+func (l *ledgerLoad) create(c portalCreate) bool {
 	st, body, err := signedPost(l.base, l.portalID, l.secret, "/api/v1/portal/pickups", c.body, c.key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
-		l.pendingC = append(l.pendingC, c)
-		return
+		return false
 	}
 	l.statuses[st]++
 	switch {
@@ -299,20 +298,22 @@ func (l *ledgerLoad) create(c portalCreate) {
 		var r map[string]string
 		if json.Unmarshal(body, &r) != nil || r["id"] == "" {
 			l.bad = append(l.bad, "201 without an id: "+string(body))
-			return
+			return true
 		}
 		if prev, ok := l.created[c.key]; ok && prev != r["id"] {
 			l.bad = append(l.bad, fmt.Sprintf("key %s answered %s then %s", c.key, prev, r["id"]))
 		}
 		l.created[c.key] = r["id"]
 	case st == 503 || st == 409:
-		l.pendingC = append(l.pendingC, c) // not acknowledged: the portal sends it again
+		// Not acknowledged: the portal sends it again.
 		if st == 503 && !strings.Contains(string(body), `"unavailable"`) {
 			l.bad = append(l.bad, "503 without the unavailable code: "+string(body))
 		}
+		return false
 	default:
 		l.bad = append(l.bad, fmt.Sprintf("create %s: %d %s", c.code, st, body))
 	}
+	return true
 }
 
 func (l *ledgerLoad) nextBatch(r *rand.Rand) courierBatch {
@@ -324,23 +325,24 @@ func (l *ledgerLoad) nextBatch(r *rand.Rand) courierBatch {
 	return b
 }
 
-// upload sends one batch and records the answer.
-func (l *ledgerLoad) upload(b courierBatch) {
+// upload sends one batch and records the answer. It returns the events
+// not acknowledged (the whole batch when there was no answer), which the
+// device sends again with the same ids.
+func (l *ledgerLoad) upload(b courierBatch) courierBatch {
 	st, res, body, err := postBatch(l.base, l.token, b)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
-		l.pendingB = append(l.pendingB, b)
-		return
+		return b
 	}
 	l.statuses[st]++
+	var again courierBatch
 	switch st {
 	case 200:
 		if len(res) != len(b.events) {
 			l.bad = append(l.bad, fmt.Sprintf("%d results for %d events", len(res), len(b.events)))
-			return
+			return again
 		}
-		var again courierBatch
 		for i, r := range res {
 			switch r.Status {
 			case "accepted", "duplicate":
@@ -353,22 +355,34 @@ func (l *ledgerLoad) upload(b courierBatch) {
 				l.bad = append(l.bad, fmt.Sprintf("event %s: %s %+v", r.ID, r.Status, r.Error))
 			}
 		}
-		if len(again.events) > 0 {
-			l.pendingB = append(l.pendingB, again)
-		}
 	case 503:
-		l.pendingB = append(l.pendingB, b)
+		again = b
 		if !strings.Contains(string(body), `"unavailable"`) {
 			l.bad = append(l.bad, "503 without the unavailable code: "+string(body))
 		}
 	default:
 		l.bad = append(l.bad, fmt.Sprintf("upload: %d %s", st, body))
 	}
+	return again
 }
 
-// run runs portal and courier writers until stop closes.
+// writeBackoff is how long a writer waits before sending an unacknowledged
+// write again, as a portal or the courier app would.
+const writeBackoff = 50 * time.Millisecond
+
+// run runs portal and courier writers until stop closes. Each writer sends
+// its write again (same key, same event ids) until it is acknowledged; what
+// is still unacknowledged when stop closes is left for retry.
 func (l *ledgerLoad) run(stop <-chan struct{}, writers int, seed uint64) *sync.WaitGroup {
 	var wg sync.WaitGroup
+	wait := func() bool {
+		select {
+		case <-stop:
+			return false
+		case <-time.After(writeBackoff):
+			return true
+		}
+	}
 	for i := 0; i < writers; i++ {
 		wg.Add(2)
 		go func(i int) {
@@ -379,7 +393,15 @@ func (l *ledgerLoad) run(stop <-chan struct{}, writers int, seed uint64) *sync.W
 					return
 				default:
 				}
-				l.create(l.nextCreate())
+				c := l.nextCreate()
+				for !l.create(c) {
+					if !wait() {
+						l.mu.Lock()
+						l.pendingC = append(l.pendingC, c)
+						l.mu.Unlock()
+						return
+					}
+				}
 			}
 		}(i)
 		go func(i int) {
@@ -391,7 +413,15 @@ func (l *ledgerLoad) run(stop <-chan struct{}, writers int, seed uint64) *sync.W
 					return
 				default:
 				}
-				l.upload(l.nextBatch(r))
+				b := l.nextBatch(r)
+				for b = l.upload(b); len(b.events) > 0; b = l.upload(b) {
+					if !wait() {
+						l.mu.Lock()
+						l.pendingB = append(l.pendingB, b)
+						l.mu.Unlock()
+						return
+					}
+				}
 			}
 		}(i)
 	}
@@ -402,23 +432,31 @@ func (l *ledgerLoad) run(stop <-chan struct{}, writers int, seed uint64) *sync.W
 // event ids, until all are acknowledged.
 func (l *ledgerLoad) retry(t *testing.T) {
 	t.Helper()
-	for round := 0; round < 20; round++ {
-		l.mu.Lock()
-		cs, bs := l.pendingC, l.pendingB
-		l.pendingC, l.pendingB = nil, nil
-		l.mu.Unlock()
-		if len(cs)+len(bs) == 0 {
-			return
+	l.mu.Lock()
+	cs, bs := l.pendingC, l.pendingB
+	l.pendingC, l.pendingB = nil, nil
+	l.mu.Unlock()
+	for round := 0; round < 20 && len(cs)+len(bs) > 0; round++ {
+		if round > 0 {
+			time.Sleep(writeBackoff)
 		}
+		var nc []portalCreate
 		for _, c := range cs {
-			l.create(c)
+			if !l.create(c) {
+				nc = append(nc, c)
+			}
 		}
+		var nb []courierBatch
 		for _, b := range bs {
-			l.upload(b)
+			if again := l.upload(b); len(again.events) > 0 {
+				nb = append(nb, again)
+			}
 		}
-		time.Sleep(100 * time.Millisecond)
+		cs, bs = nc, nb
 	}
-	t.Errorf("writes still unacknowledged after 20 rounds: %d creates, %d uploads", len(l.pendingC), len(l.pendingB))
+	if len(cs)+len(bs) > 0 {
+		t.Errorf("writes still unacknowledged after 20 rounds: %d creates, %d uploads", len(cs), len(bs))
+	}
 }
 
 // checkDurable: every acknowledged create is one parcel with the id the
@@ -506,8 +544,7 @@ func seedParcels(t *testing.T, base, portalID, secret string, n int) []string {
 // every acknowledged write is there once, and writes sent again with the
 // same key or event id are applied once.
 func TestKillNineDuringWrites(t *testing.T) {
-	needFaults(t)
-	w := newFaultWorld(t, nil)
+	w := newFaultWorld(t, "", nil)
 	s := w.server()
 	s.start()
 	w.e.base = s.base
@@ -541,35 +578,14 @@ func TestKillNineDuringWrites(t *testing.T) {
 	t.Logf("after %d kill -9: %d creates and %d courier events acknowledged, 0 lost, 0 twice; statuses %v", kills, len(l.created), len(l.events), l.statuses)
 }
 
-// clusterStatus reports whether the local PostgreSQL cluster runs.
-func clusterUp() bool {
-	return exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "status").Run() == nil
-}
-
 // TestPostgresRestartMidLoad: PostgreSQL restarts under load. Meanwhile
 // the server answers 503 with the unavailable code (never 500, never a
 // dropped connection), it serves again within 5 s of the database being
-// back, and nothing acknowledged is lost.
+// back, and nothing acknowledged is lost. The server restarted is the
+// test's own.
 func TestPostgresRestartMidLoad(t *testing.T) {
-	needFaults(t)
-	if _, err := exec.LookPath("pg_ctlcluster"); err != nil {
-		t.Skip("pg_ctlcluster not installed")
-	}
-	if !clusterUp() {
-		t.Skip("cluster 15/main is not running here")
-	}
-	// Never leave it stopped.
-	ensureUp := func() {
-		for i := 0; i < 3 && !clusterUp(); i++ {
-			out, err := exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "start").CombinedOutput()
-			t.Logf("starting the cluster again: %v %s", err, out)
-			time.Sleep(time.Second)
-		}
-	}
-	t.Cleanup(ensureUp)
-	defer ensureUp()
-
-	w := newFaultWorld(t, nil)
+	cluster := testenv.NewCluster(t)
+	w := newFaultWorld(t, cluster.URL("postgres"), nil)
 	s := w.server()
 	s.start()
 	w.e.base = s.base
@@ -622,11 +638,8 @@ func TestPostgresRestartMidLoad(t *testing.T) {
 	wg := l.run(stop, 2, 7)
 	time.Sleep(1500 * time.Millisecond)
 	restartAt := time.Now()
-	out, err := exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart").CombinedOutput()
+	cluster.Restart()
 	upAt := time.Now()
-	if err != nil {
-		t.Fatalf("pg_ctlcluster restart: %v %s", err, out)
-	}
 	// Keep the load on for a while after the database is back.
 	time.Sleep(6 * time.Second)
 	close(stop)
@@ -684,8 +697,7 @@ func TestPostgresRestartMidLoad(t *testing.T) {
 // custody stays with exactly one party; every callback reaches the portal
 // once and in order; the chains verify.
 func TestTwoInstancesConflictingHandoffs(t *testing.T) {
-	needFaults(t)
-	w := newFaultWorld(t, nil)
+	w := newFaultWorld(t, "", nil)
 	portal := newCallbackPortal(t, "dvc-cb", func(int) int { return 200 })
 	cb := callbackClient(t, w.e, "dvc-cb", portal)
 	a, b := w.server(), w.server()

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"hoso/internal/testenv"
 )
 
 // psql runs one query on the test database with psql and returns its rows
@@ -25,9 +27,7 @@ func (e *testEnv) psql(q string) []string {
 
 func psqlAt(t *testing.T, dbURL, q string) []string {
 	t.Helper()
-	if _, err := exec.LookPath("psql"); err != nil {
-		t.Skip("psql not installed")
-	}
+	testenv.Tool(t, "psql")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", dbURL, "-f", "-")

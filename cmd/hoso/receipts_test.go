@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"hoso/internal/app"
+	"hoso/internal/testenv"
 	"hoso/tracking"
 )
 
@@ -325,14 +326,7 @@ func makePaperFixture(t *testing.T, e *testEnv) paperFixture {
 // skipping when the tools are missing (failing in CI).
 func pdfText(t *testing.T, name string, pdf []byte) string {
 	t.Helper()
-	for _, tool := range []string{"qpdf", "pdftotext", "pdftoppm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is needed", tool)
-			}
-			t.Skipf("%s is missing", tool)
-		}
-	}
+	testenv.Tools(t, "qpdf", "pdftotext", "pdftoppm")
 	dir := t.TempDir()
 	f := filepath.Join(dir, name+".pdf")
 	if err := os.WriteFile(f, pdf, 0o644); err != nil {

@@ -16,19 +16,15 @@ import (
 
 	"hoso/dispatch/solomon"
 	"hoso/dispatch/vrptw"
+	"hoso/internal/testenv"
 )
 
 const checker = "../../tools/vrptw-check"
 
-// needChecker skips when python3 is missing locally; in CI it fails.
+// needChecker fails the test when python3 (for tools/vrptw-check) is missing.
 func needChecker(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("python3"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 is needed for tools/vrptw-check")
-		}
-		t.Skip("python3 not installed")
-	}
+	testenv.Tool(t, "python3")
 }
 
 // checkWithTool writes the plan in the checker's JSON format and runs

@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"hoso/internal/testenv"
 )
 
 // e2eResult is the JSON line e2e/run.mjs prints.
@@ -21,25 +21,6 @@ type e2eResult struct {
 	Result      json.RawMessage `json:"result"`
 }
 
-// repoRoot walks up from the package directory to the directory with go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 // TestBrowserScenarios first runs e2e/scenarios/selftest.mjs (the harness
 // detects a bad page), then e2e/scenarios/vendor.mjs (each vendored package
 // works from our origin under the CSP, the barcode polyfill with our wasm),
@@ -47,33 +28,9 @@ func repoRoot(t *testing.T) string {
 // 360 px and 1280 px (e2e/scenarios/styleguide.mjs): no serious or critical
 // axe violation, no request to another origin, no sideways overflow, the
 // Vietnamese web font loaded. It needs node, /usr/bin/chromium and
-// `npm ci --prefix e2e`; without them it skips, unless E2E_REQUIRED is set.
+// `npm ci --prefix e2e` (make test-deps); without them it fails.
 func TestBrowserScenarios(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	root := repoRoot(t)
-	missing := func(what string) {
-		t.Helper()
-		if os.Getenv("E2E_REQUIRED") != "" {
-			t.Fatalf("E2E_REQUIRED is set but %s", what)
-		}
-		t.Skipf("skipping browser test: %s", what)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not on PATH")
-	}
-	if _, err := os.Stat(filepath.Join(root, "e2e", "node_modules", "playwright-core")); err != nil {
-		missing("e2e/node_modules is missing (run npm ci --prefix e2e)")
-	}
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		missing(chromium + " is missing")
-	}
+	root, node := testenv.Browser(t)
 
 	tests := []struct {
 		scenario       string
