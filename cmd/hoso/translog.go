@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+	"time"
 
 	"hoso/internal/app"
 	"hoso/internal/config"
@@ -70,5 +73,106 @@ func cmdLogKey(ctx context.Context, args []string, env func(string) string, stdo
 	}
 	fmt.Fprintln(stdout, k.Vkey())
 	fmt.Fprintln(stderr, "origin", k.Origin())
+	return nil
+}
+
+// logFlagSet holds the flags naming the keys a log checker trusts.
+type logFlagSet struct {
+	logKey    *string
+	witnesses *stringList
+	quorum    *int
+}
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func logFlags(fs *flag.FlagSet) logFlagSet {
+	var w stringList
+	fs.Var(&w, "witness", "a witness's verifier key (repeat for each); default HOSO_LOG_WITNESSES")
+	return logFlagSet{
+		logKey:    fs.String("log-key", "", "the transparency log's verifier key (what `hoso log-key` prints); default HOSO_LOG_PUBLIC_KEY, else derived from HOSO_LOG_KEY"),
+		witnesses: &w,
+		quorum:    fs.Int("quorum", 0, "witness cosignatures required (default: every witness given)"),
+	}
+}
+
+// policy builds what the checker trusts from the flags, then the
+// environment (HOSO_LOG_PUBLIC_KEY or HOSO_LOG_KEY, HOSO_LOG_WITNESSES,
+// HOSO_LOG_QUORUM), then, with demo, the demo's log key.
+func (f logFlagSet) policy(env func(string) string, demo bool) (*translog.Policy, error) {
+	vkey := strings.TrimSpace(*f.logKey)
+	if vkey == "" {
+		vkey = strings.TrimSpace(env("HOSO_LOG_PUBLIC_KEY"))
+	}
+	if vkey == "" {
+		k, err := logKeyFrom(env, demo)
+		if err != nil {
+			return nil, fmt.Errorf("no log key: give --log-key (what `hoso log-key` prints) or set HOSO_LOG_PUBLIC_KEY: %w", err)
+		}
+		vkey = k.Vkey()
+	}
+	ws := []string(*f.witnesses)
+	if len(ws) == 0 {
+		ws = strings.FieldsFunc(env("HOSO_LOG_WITNESSES"), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
+	}
+	q := *f.quorum
+	if q == 0 && len(*f.witnesses) == 0 {
+		if v := strings.TrimSpace(env("HOSO_LOG_QUORUM")); v != "" {
+			if _, err := fmt.Sscan(v, &q); err != nil {
+				return nil, fmt.Errorf("HOSO_LOG_QUORUM: %w", err)
+			}
+		}
+	}
+	return translog.NewPolicy(vkey, ws, q)
+}
+
+// checkAgainstLog compares a saved proof with the log as served now: the
+// current checkpoint must be witnessed and extend the saved one, and the
+// log must still prove the same leaf at the same index under the saved
+// checkpoint's root. A rewritten log fails one of the three.
+func checkAgainstLog(ctx context.Context, prefix string, pol *translog.Policy, saved translog.Signed, index int64, leaf []byte, out io.Writer) error {
+	c := witnessClient{prefix: strings.TrimRight(prefix, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+	body, err := c.get(ctx, "/checkpoint")
+	if err != nil {
+		return err
+	}
+	now, err := pol.Open(body)
+	if err != nil {
+		return fmt.Errorf("the log's checkpoint does not verify: %w", err)
+	}
+	if !pol.Witnessed(now) && pol.Quorum > 0 {
+		return fmt.Errorf("the log's current checkpoint (size %d) is not co-signed by the witnesses", now.Size)
+	}
+	var proof []translog.Hash
+	if now.Size > saved.Size {
+		if proof, err = c.consistency(ctx, saved.Size, now.Size); err != nil {
+			return err
+		}
+	}
+	if err := translog.CheckAdvance(saved.Checkpoint, now.Checkpoint, proof); err != nil {
+		return err
+	}
+	b, err := c.get(ctx, fmt.Sprintf("/proof/inclusion?index=%d&size=%d", index, saved.Size))
+	if err != nil {
+		return fmt.Errorf("the log no longer proves leaf %d: %w", index, err)
+	}
+	var inc struct {
+		Hashes []string `json:"hashes"`
+	}
+	if err := json.Unmarshal(b, &inc); err != nil || len(inc.Hashes) > 63 {
+		return fmt.Errorf("inclusion proof: %v", err)
+	}
+	hs := make([]translog.Hash, len(inc.Hashes))
+	for i, s := range inc.Hashes {
+		if hs[i], err = translog.ParseHash(s); err != nil {
+			return fmt.Errorf("inclusion proof: %w", err)
+		}
+	}
+	if err := translog.CheckInclusion(hs, saved.Size, saved.Root, index, translog.LeafHash(leaf)); err != nil {
+		return fmt.Errorf("the log as served now does not hold the receipt's event at leaf %d under the saved checkpoint: %w", index, err)
+	}
+	fmt.Fprintf(out, "LOG OK NOW: the log at size %d (co-signed by %s) still holds the event at leaf %d\n", now.Size, strings.Join(now.Witnessed, ", "), index)
 	return nil
 }
