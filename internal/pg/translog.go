@@ -295,3 +295,19 @@ func (d *DB) AddCosignatures(ctx context.Context, size int64, lines []translog.C
 	}
 	return added, nil
 }
+
+// InSnapshot runs fn in one read-only REPEATABLE READ transaction: every
+// read sees the database as of its start, so a long check is not confused
+// by writers (the sequencer) committing meanwhile.
+func (d *DB) InSnapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*pg.Tx); ok {
+		return fn(ctx)
+	}
+	err := d.db.RunInTransaction(context.WithoutCancel(ctx), func(tx *pg.Tx) error {
+		if _, err := tx.ExecContext(context.WithoutCancel(ctx), `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`); err != nil {
+			return err
+		}
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+	return translate(err)
+}
