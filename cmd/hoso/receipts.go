@@ -155,7 +155,7 @@ func cmdVerifyReceipt(ctx context.Context, args []string, env func(string) strin
 		fmt.Fprintf(stdout, "  %2d. %s (%s): %d of %d\n", d.Line, d.Name, d.Kind.Label(), d.Count, d.Listed)
 	}
 	if doc.Proof == "" {
-		fmt.Fprintln(stdout, "NO LOG PROOF: the receipt was fetched before a witnessed checkpoint covered it; download it again to get one")
+		fmt.Fprintln(stdout, "NO LOG PROOF: the receipt carries no transparency log proof (fetched before a witnessed checkpoint covered its event, or the log cannot prove it): download it again later; a receipt that never gets one is suspect")
 		if *requireProof || *online != "" {
 			return errNotGenuine
 		}

@@ -141,7 +141,9 @@ func (w *witness) round(ctx context.Context) error {
 			return fmt.Errorf("submit cosignature: %d %.200s", resp.StatusCode, b)
 		}
 	}
-	if err := w.save(next.Note); err != nil {
+	// The state is the checkpoint as this witness co-signed it: anyone
+	// (hoso verify --checkpoint) can hold the log to it.
+	if err := w.save(append(append([]byte(nil), next.Note...), line...)); err != nil {
 		return err
 	}
 	fmt.Fprintf(w.out, "OK: co-signed %s size %d root %s\n", next.Origin, next.Size, next.Root)

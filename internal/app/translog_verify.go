@@ -99,7 +99,14 @@ func (a *LogAudit) verify(ctx context.Context, trusted []byte) (LogReport, error
 		c, err := a.Store.LatestCosigned(ctx, a.Policy.Quorum)
 		switch {
 		case errs.Is(err, errs.NotFound):
-			rep.Warnings = append(rep.Warnings, "no checkpoint co-signed by the witnesses yet: the log is checked against its own signatures only")
+			// Witnesses are configured but none of their checkpoints is
+			// here: they never ran, or their cosignatures were removed.
+			// Either way nothing is witnessed; say so.
+			if size, _, err := a.Store.LogHead(ctx); err != nil {
+				return rep, err
+			} else if size > 0 {
+				return fail("no checkpoint co-signed by the witnesses is in the database (the witnesses never ran, or their cosignatures were removed): check with --checkpoint and a witness's state file")
+			}
 		case err != nil:
 			return rep, err
 		default:
