@@ -78,10 +78,10 @@ type attackWorld struct {
 	bin      string
 	state    string // the witness's state file
 	dir      string
-	disputed string // parcel A: collected, released to the desk, disputed, declared lost
-	last     string // parcel B: collected, then released (the last event)
-	moved    string // parcel C: collected (its projection will be edited)
-	door     string // parcel D: collected (its collection will be rewritten)
+	disputed string            // parcel A: collected, released to the desk, disputed, declared lost
+	last     string            // parcel B: collected, then released (the last event)
+	moved    string            // parcel C: collected (its projection will be edited)
+	door     string            // parcel D: collected (its collection will be rewritten)
 	saved    map[string]string // tracking number → the citizen's saved receipt file
 }
 

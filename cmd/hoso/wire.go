@@ -153,7 +153,7 @@ func (s *system) prepare(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.tlog.CheckOrigin(ctx)
 }
 
 func (s *system) webServer() (*web.Server, error) { return web.New(s.webDeps()) }

@@ -438,3 +438,23 @@ func (l *Log) Status(ctx context.Context) (LogStatus, error) {
 	}
 	return st, nil
 }
+
+// CheckOrigin refuses a configuration whose log origin or key differs from
+// the one that signed the stored checkpoints: the log's identity never
+// changes (witnesses know it by them); a key rotation is documented in
+// docs/transparency-log.md.
+func (l *Log) CheckOrigin(ctx context.Context) error {
+	c, err := l.Store.LatestCheckpoint(ctx)
+	if errs.Is(err, errs.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := l.Policy.Open(c.Note); err != nil {
+		origin, _, _ := bytes.Cut(c.Note, []byte("\n"))
+		return fmt.Errorf("transparency log: the stored checkpoints are of log %q signed by another key or origin than HOSO_LOG_KEY and HOSO_LOG_ORIGIN (%q) give: %v",
+			origin, l.Key.Origin(), err)
+	}
+	return nil
+}

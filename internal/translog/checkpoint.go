@@ -379,6 +379,9 @@ func (p *Policy) Open(msg []byte) (Signed, error) {
 	if err != nil {
 		var unverified *note.UnverifiedNoteError
 		if errors.As(err, &unverified) {
+			if origin, _, _ := strings.Cut(unverified.Note.Text, "\n"); origin != p.log.name {
+				return Signed{}, fmt.Errorf("%w: %q, want %q (set HOSO_LOG_ORIGIN, or give the log's key)", ErrOtherOrigin, origin, p.log.name)
+			}
 			return Signed{}, ErrNotSigned
 		}
 		return Signed{}, fmt.Errorf("%w: %v", ErrBadNote, err)
