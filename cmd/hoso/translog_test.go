@@ -5,13 +5,18 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"hoso/internal/app"
 	"hoso/internal/translog"
 )
 
@@ -291,3 +296,159 @@ func TestLogSequencerConcurrent(t *testing.T) {
 		t.Errorf("%d leaves out of their parcel's chain order", n)
 	}
 }
+
+// TestLogCheckpointAtShutdown: events written just before the server stops
+// get their leaves and a checkpoint before the pool closes, though neither
+// the sequencing interval (an hour here) nor the checkpoint one has passed.
+func TestLogCheckpointAtShutdown(t *testing.T) {
+	e := startServer(t, map[string]string{"HOSO_LOG_SEQUENCE_EVERY": "1h", "HOSO_LOG_CHECKPOINT_EVERY": "1m"})
+	for i := 0; i < 3; i++ {
+		e.createPickup(fmt.Sprintf("000.00.19.STOP-%d", i))
+	}
+	events := e.count(`SELECT count(*) FROM events`)
+	if n := e.count(`SELECT count(*) FROM log_leaves`); n != 0 {
+		t.Fatalf("%d leaves before the first sequencing", n)
+	}
+	e.cancel()
+	select {
+	case err := <-e.done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not stop")
+	}
+	e.done <- nil // for the cleanup
+	var size int
+	sys, err := openForCommand(context.Background(), envFunc(map[string]string{"HOSO_DATABASE_URL": e.url, "HOSO_LOG_ORIGIN": e.sys.tlog.Key.Origin()}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.db.Close()
+	c, err := sys.tlog.Published(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	size = int(c.Size)
+	if size != events {
+		t.Fatalf("checkpoint at shutdown covers %d of %d events", size, events)
+	}
+	if _, err := sys.tlog.Policy.Open(c.Published()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCosignatureSubmissions: the log takes only a known witness's valid
+// cosignature of a checkpoint it signed.
+func TestCosignatureSubmissions(t *testing.T) {
+	e := startServer(t, withLog(map[string]string{"HOSO_LOG_WITNESSES": witnessVkey(t)}))
+	e.createPickup("000.00.19.COSIG-1")
+	s := e.waitCheckpoint(t)
+	seed, _ := hexDecode(witnessSeed)
+	w, _ := translog.NewWitnessKey(seed, witnessName, nil)
+	other, _ := translog.NewWitnessKey(bytes.Repeat([]byte{3}, 32), "la.example/w", nil)
+	good, _ := w.Cosign(s.Text())
+	stranger, _ := other.Cosign(s.Text())
+	forged := s.Checkpoint
+	forged.Root[0] ^= 1
+	overForged, _ := w.Cosign(forged.Text())
+	later := s.Checkpoint
+	later.Size += 100
+	overLater, _ := w.Cosign(later.Text())
+	post := func(body string) (int, string) {
+		resp, err := http.Post(e.base+"/api/v1/log/cosignature", "text/plain", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for name, tc := range map[string]struct {
+		body string
+		want int
+	}{
+		"unknown witness":               {string(s.Text()) + "\n" + stranger, 403},
+		"cosignature of another root":   {string(forged.Text()) + "\n" + overForged, 409},
+		"another root, this one's line": {string(s.Text()) + "\n" + overForged, 400},
+		"a size the log never signed":   {string(later.Text()) + "\n" + overLater, 404},
+		"no signature line":             {string(s.Text()) + "\n", 400},
+		"not a checkpoint":              {"hello\n\n— x AAAAAAA=\n", 400},
+		"garbage":                       {"\x00\xff", 400},
+		"the log's own note, sent back": {string(s.Note), 400},
+	} {
+		if code, body := post(tc.body); code != tc.want {
+			t.Errorf("%s: %d, want %d: %s", name, code, tc.want, body)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM log_cosignatures`); n != 0 {
+		t.Fatalf("%d cosignatures stored from refused submissions", n)
+	}
+	// Twenty identical submissions at once: one line stored.
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, body := post(string(s.Text()) + "\n" + good); code != 200 {
+				t.Errorf("good cosignature: %d %s", code, body)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := e.count(`SELECT count(*) FROM log_cosignatures`); n != 1 {
+		t.Fatalf("%d cosignature rows, want 1", n)
+	}
+	_, body := e.get("/api/v1/log/checkpoint")
+	got, err := e.logPolicy(t).Open(body)
+	if err != nil || !e.logPolicy(t).Witnessed(got) || got.Witnessed[0] != witnessName {
+		t.Fatalf("served checkpoint not witnessed: %v %+v", err, got.Witnessed)
+	}
+}
+
+// TestVerifyCatchesAnyStoredByte: flipping any single byte of any stored
+// leaf or tile (hashes or leaves, any level) is caught by hoso verify's
+// log audit.
+func TestVerifyCatchesAnyStoredByte(t *testing.T) {
+	e := startServer(t, withLog(nil))
+	c := e.courier("buuta1")
+	for i := 0; i < 30; i++ {
+		n := e.createPickup(fmt.Sprintf("000.00.19.BYTE-%d", i))
+		_, res := c.send(ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"}))
+		wantStatuses(t, "attempt", res, "accepted")
+	}
+	s := e.waitCheckpoint(t)
+	audit := &app.LogAudit{Store: e.db, Policy: e.sys.tlog.Policy}
+	if rep, err := audit.Verify(context.Background(), nil); err != nil || rep.Break != "" || rep.Leaves != s.Size {
+		t.Fatalf("clean log: %+v %v", rep, err)
+	}
+	type target struct {
+		table, col, where string
+		length            int
+	}
+	var targets []target
+	for i := int64(0); i < s.Size; i++ {
+		targets = append(targets, target{"log_leaves", "body", fmt.Sprintf("idx = %d", i), e.count(`SELECT length(body) FROM log_leaves WHERE idx = ?`, i)})
+	}
+	for _, tl := range translog.EdgeTiles(s.Size) {
+		targets = append(targets, target{"log_tiles", "hashes", fmt.Sprintf("level = %d AND n = %d", tl.Level, tl.N), e.count(`SELECT length(hashes) FROM log_tiles WHERE level = ? AND n = ?`, tl.Level, tl.N)})
+	}
+	rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	for k := 0; k < 40; k++ {
+		tg := targets[rng.IntN(len(targets))]
+		pos := rng.IntN(tg.length)
+		flip := 1 + rng.IntN(255)
+		sql := fmt.Sprintf(`UPDATE %s SET %s = set_byte(%s, %d, get_byte(%s, %d) # %d) WHERE %s`, tg.table, tg.col, tg.col, pos, tg.col, pos, flip, tg.where)
+		e.tamper(sql)
+		rep, err := audit.Verify(context.Background(), nil)
+		if err != nil || rep.Break == "" {
+			t.Fatalf("byte %d of %s %s changed: not caught (%v)", pos, tg.table, tg.where, err)
+		}
+		e.tamper(sql) // xor again restores it
+	}
+	if rep, err := audit.Verify(context.Background(), nil); err != nil || rep.Break != "" {
+		t.Fatalf("restored log: %+v %v", rep, err)
+	}
+}
+
+func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
