@@ -452,3 +452,26 @@ func TestVerifyCatchesAnyStoredByte(t *testing.T) {
 }
 
 func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
+
+// TestCallbacksCarryTheCheckpoint: once the log has a checkpoint, every
+// callback carries the latest one the server has seen, with its
+// cosignatures, so every portal holds a copy to check the log against.
+func TestCallbacksCarryTheCheckpoint(t *testing.T) {
+	e := startServer(t, withLog(nil))
+	p := newCallbackPortal(t, "dvc-log", func(int) int { return 200 })
+	pc := callbackClient(t, e, "dvc-log", p)
+	fastRelay(t, e)
+	e.createPickup("000.00.19.CP-0")
+	e.waitCheckpoint(t)
+	waitUntil(t, 5*time.Second, "the server sees the checkpoint", func() bool { return e.sys.tlog.Latest() != nil })
+	r := pc.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody("000.00.19.CP-1")), "cp-1")
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	waitUntil(t, 30*time.Second, "the callback", func() bool { return len(p.applied()) == 1 })
+	cb := p.applied()[0]
+	s, err := e.logPolicy(t).Open([]byte(cb.LogCheckpoint))
+	if err != nil || s.Size < 1 {
+		t.Fatalf("callback's checkpoint: %v %+v\n%q", err, s, cb.LogCheckpoint)
+	}
+}

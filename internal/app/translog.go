@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"hoso/internal/errs"
@@ -78,6 +79,28 @@ type Log struct {
 	// Batch is the most leaves one sequencer transaction moves (default
 	// 5000).
 	Batch int
+
+	latest atomic.Pointer[[]byte] // the latest published checkpoint seen
+}
+
+// Latest is the latest checkpoint this instance has seen, as published
+// (with cosignatures); nil before the first. It reads memory only, so the
+// ledger's transaction can put it in a portal callback.
+func (l *Log) Latest() []byte {
+	if p := l.latest.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// refresh reads the latest published checkpoint into memory.
+func (l *Log) refresh(ctx context.Context) {
+	c, err := l.Store.LatestCheckpoint(ctx)
+	if err != nil {
+		return
+	}
+	b := c.Published()
+	l.latest.Store(&b)
 }
 
 func (l *Log) batch() int {
@@ -174,6 +197,7 @@ func (l *Log) Run(ctx context.Context, every, checkpointEvery time.Duration) {
 		if made {
 			l.logger().Info("transparency log: checkpoint", "size", c.Size)
 		}
+		l.refresh(ctx)
 	}
 	for {
 		select {
@@ -200,6 +224,10 @@ func (l *Log) Published(ctx context.Context) (StoredCheckpoint, error) {
 	c, err := l.Store.LatestCheckpoint(ctx)
 	if errs.Is(err, errs.NotFound) {
 		return c, errs.E(errs.NotFound, "Sổ minh bạch chưa có điểm kiểm (checkpoint) nào.")
+	}
+	if err == nil {
+		b := c.Published()
+		l.latest.Store(&b)
 	}
 	return c, err
 }
