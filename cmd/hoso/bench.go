@@ -27,6 +27,7 @@ import (
 var benchCommands = map[string]func(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error{
 	"intake": benchIntake,
 	"ledger": benchLedger,
+	"log":    benchLog,
 	"load":   benchLoad,
 	"outbox": benchOutbox,
 }

@@ -77,6 +77,18 @@ type ingestOptions struct {
 	cpuprofile  string
 	sign        bool // events signed with a registered ES256 device key
 	relay       bool // the outbox relay runs meanwhile
+	// The transparency log benchmark (bench_log.go): logOff runs without
+	// the log (no leaf queued, no sequencer), out receives the figures,
+	// after runs on the database before the server stops.
+	logOff bool
+	out    *ingestResult
+	after  func(e *benchEnv) error
+}
+
+// ingestResult is one ingest run's figures.
+type ingestResult struct {
+	rate, bare float64
+	note       string
 }
 
 func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, stdout, stderr io.Writer) error {
@@ -85,11 +97,19 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	if o.relay {
 		extra = nil
 	}
+	if o.logOff {
+		extra = map[string]string{"HOSO_RELAY": extra["HOSO_RELAY"], "HOSO_LOG_SEQUENCE_EVERY": "1h"}
+	}
 	e, err := startBenchWith(ctx, adminURL, "hoso_bench_ledger", 20, extra)
 	if err != nil {
 		return err
 	}
 	defer e.stop()
+	if o.logOff {
+		if err := e.sys.db.ExecForTest(ctx, `ALTER TABLE events DISABLE TRIGGER events_log`); err != nil {
+			return err
+		}
+	}
 	const perParcel = 10
 	parcels := total / perParcel
 	fmt.Fprintf(stderr, "creating %d parcels…\n", parcels)
@@ -263,6 +283,21 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	if cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
+	if o.out != nil && !o.logOff {
+		// How long after the last batch every event has its leaf.
+		t := time.Now()
+		for {
+			q, err := e.sys.db.LogQueued(ctx)
+			if err != nil {
+				return err
+			}
+			if q == 0 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		o.out.note = fmt.Sprintf("; every event in the log %s after the last batch", time.Since(t).Round(10*time.Millisecond))
+	}
 	// Baseline: the same rows in multi-row INSERTs of 500 into a plain table.
 	db := e.sys.db
 	if err := db.ExecForTest(ctx, `CREATE TABLE bench_events (id uuid, tracking_number text, seq int, type text, data json, at timestamptz)`); err != nil {
@@ -312,6 +347,12 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	fmt.Fprintf(stdout, "  ratio %.2f (goal ≥ 0.50); accepted %d, rejected %d\n", rs/rb, accepted, rejected)
 	if rejected > 0 {
 		return fmt.Errorf("%d events rejected", rejected)
+	}
+	if o.out != nil {
+		o.out.rate, o.out.bare = rs, rb
+	}
+	if o.after != nil {
+		return o.after(e)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package pg
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -310,4 +311,52 @@ func (d *DB) InSnapshot(ctx context.Context, fn func(ctx context.Context) error)
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	})
 	return translate(err)
+}
+
+// CopyLogTiles loads tiles in PostgreSQL's binary COPY format from r (for
+// benchmarks that build a large tree directly, not through the ledger).
+func (d *DB) CopyLogTiles(ctx context.Context, r io.Reader) (int, error) {
+	res, err := d.db.WithContext(ctx).CopyFrom(r, `COPY log_tiles (level, n, hashes) FROM STDIN WITH (FORMAT binary)`)
+	if err != nil {
+		return 0, translate(fmt.Errorf("copy log tiles: %w", err))
+	}
+	return res.RowsAffected(), nil
+}
+
+// SetLogHeadForBench sets the log's head (benchmarks only: it bypasses the
+// sequencer).
+func (d *DB) SetLogHeadForBench(ctx context.Context, size int64, root translog.Hash) error {
+	_, err := d.exec(ctx, `UPDATE log_head SET size = ?, root = ?, updated_at = now()`, size, root[:])
+	return err
+}
+
+// InsertLogLeavesForBench stores leaves at given indexes (benchmarks only).
+func (d *DB) InsertLogLeavesForBench(ctx context.Context, leaves []app.LogLeaf) error {
+	c := newCopy()
+	for _, l := range leaves {
+		c.row(strconv.FormatInt(l.Index, 10), l.Kind, l.Ref, bx(l.Body), ts(time.Now()))
+	}
+	c.w.Flush()
+	if _, err := d.db.WithContext(ctx).CopyFrom(&c.buf, `COPY log_leaves (idx, kind, ref, body, sequenced_at) FROM STDIN WITH (FORMAT csv, NULL '\N')`); err != nil {
+		return translate(fmt.Errorf("copy log leaves: %w", err))
+	}
+	return nil
+}
+
+// DropDatabase drops a database on the server of adminURL (benchmarks
+// clean up their large databases).
+func DropDatabase(ctx context.Context, adminURL, name string) error {
+	opt, err := pg.ParseURL(adminURL)
+	if err != nil {
+		return fmt.Errorf("pg: parse database URL: %w", err)
+	}
+	admin := pg.Connect(opt)
+	defer admin.Close()
+	_, err = admin.ExecContext(ctx, `DROP DATABASE IF EXISTS ? WITH (FORCE)`, pg.Ident(name))
+	return translate(err)
+}
+
+// QueryOneForBench scans one value of a query (benchmarks and tests).
+func (d *DB) QueryOneForBench(ctx context.Context, dst any, query string, params ...any) error {
+	return d.queryOne(ctx, pg.Scan(dst), query, params...)
 }
