@@ -23,9 +23,16 @@ func (s *system) wireLog() error {
 	if err != nil {
 		return err
 	}
-	pol, err := translog.NewPolicy(key.Vkey(), s.cfg.Log.Witnesses, s.cfg.Log.Quorum)
+	if s.cfg.Keys.LogPrevious != nil {
+		// A rotation: both keys sign until every checker has the new one.
+		if key, err = key.WithPrevious(s.cfg.Keys.LogPrevious); err != nil {
+			return err
+		}
+	}
+	vkeys := append(key.Vkeys(), s.cfg.Log.Retired...)
+	pol, err := translog.NewPolicy(strings.Join(vkeys, ","), s.cfg.Log.Witnesses, s.cfg.Log.Quorum)
 	if err != nil {
-		return err
+		return fmt.Errorf("HOSO_LOG_RETIRED_KEYS: %w", err)
 	}
 	s.tlog = &app.Log{Store: s.db, Key: key, Policy: pol, Now: s.now, Logger: s.log}
 	return nil
@@ -73,6 +80,9 @@ func cmdLogKey(ctx context.Context, args []string, env func(string) string, stdo
 	}
 	fmt.Fprintln(stdout, k.Vkey())
 	fmt.Fprintln(stderr, "origin", k.Origin())
+	if v := strings.TrimSpace(env("HOSO_LOG_RETIRED_KEYS")); v != "" {
+		fmt.Fprintln(stderr, "retired keys (checkers need them for older checkpoints):", v)
+	}
 	return nil
 }
 

@@ -59,6 +59,9 @@ type TransparencyLog struct {
 	Witnesses []string
 	// Quorum is how many of them make a checkpoint witnessed (default all).
 	Quorum int
+	// Retired are the verifier keys of log keys rotated away from, which
+	// signed the older checkpoints (HOSO_LOG_RETIRED_KEYS).
+	Retired []string
 	// SequenceEvery is how often committed events get their leaf index;
 	// CheckpointEvery how often a new checkpoint is signed while events
 	// arrive (at most a minute).
@@ -76,6 +79,9 @@ type Keys struct {
 	Session      []byte // HMAC key for CSRF tokens and session ids
 	Receipt      []byte // Ed25519 seed for signing receipts
 	Log          []byte // Ed25519 seed for signing the transparency log's checkpoints
+	// LogPrevious is, during a log key rotation only, the seed of the key
+	// being replaced: it signs every checkpoint too (nil when unset).
+	LogPrevious []byte
 }
 
 // S10 holds the service letters per leg and the country code.
@@ -274,6 +280,12 @@ func Load(env func(string) string, demo bool) (Config, error) {
 	key("HOSO_SESSION_KEY", &c.Keys.Session, demoKeys.Session)
 	key("HOSO_RECEIPT_KEY", &c.Keys.Receipt, demoKeys.Receipt)
 	key("HOSO_LOG_KEY", &c.Keys.Log, demoKeys.Log)
+	if strings.TrimSpace(env("HOSO_LOG_KEY_PREVIOUS")) != "" {
+		key("HOSO_LOG_KEY_PREVIOUS", &c.Keys.LogPrevious, demoKeys.Log)
+		if c.Keys.LogPrevious != nil && bytes.Equal(c.Keys.LogPrevious, c.Keys.Log) {
+			bad("HOSO_LOG_KEY_PREVIOUS", "equals HOSO_LOG_KEY; set it to the key being rotated away from, or leave it unset")
+		}
+	}
 	c.Log = TransparencyLog{SequenceEvery: time.Second, CheckpointEvery: time.Minute}
 	str("HOSO_LOG_ORIGIN", &c.Log.Origin)
 	if c.Log.Origin == "" {
@@ -298,6 +310,9 @@ func Load(env func(string) string, demo bool) (Config, error) {
 				c.Log.Witnesses = append(c.Log.Witnesses, w)
 			}
 		}
+	}
+	if v := strings.TrimSpace(env("HOSO_LOG_RETIRED_KEYS")); v != "" {
+		c.Log.Retired = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
 	}
 	num("HOSO_LOG_QUORUM", &c.Log.Quorum, 1)
 	if c.Log.Quorum > len(c.Log.Witnesses) {
@@ -409,6 +424,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("session_key", fp(c.Keys.Session)),
 		slog.String("receipt_key", fp(c.Keys.Receipt)),
 		slog.String("log_key", fp(c.Keys.Log)),
+		slog.String("log_key_previous", fpOptional(c.Keys.LogPrevious)),
+		slog.Int("log_retired_keys", len(c.Log.Retired)),
 		slog.String("log_origin", c.Log.Origin),
 		slog.Int("log_witnesses", len(c.Log.Witnesses)),
 		slog.Int("log_quorum", c.Log.Quorum),

@@ -126,11 +126,39 @@ func clip(s string) string {
 }
 
 // LogKey signs the log's checkpoints: an Ed25519 key named by the log's
-// origin (signature type 0x01).
+// origin (signature type 0x01). During a key rotation the key being
+// replaced signs too (WithPrevious), so checkers holding either key accept
+// every new checkpoint.
 type LogKey struct {
-	origin string
-	priv   ed25519.PrivateKey
-	id     uint32
+	origin   string
+	priv     ed25519.PrivateKey
+	id       uint32
+	previous *LogKey
+}
+
+// WithPrevious returns the key that also signs with the key being rotated
+// away from (HOSO_LOG_KEY_PREVIOUS).
+func (k *LogKey) WithPrevious(seed []byte) (*LogKey, error) {
+	p, err := NewLogKey(seed, k.origin)
+	if err != nil {
+		return nil, fmt.Errorf("previous %w", err)
+	}
+	if p.id == k.id {
+		return nil, errors.New("previous log key: the same key as the current one")
+	}
+	c := *k
+	c.previous = p
+	return &c, nil
+}
+
+// Vkeys are the verifier keys of every key that signs: the current one
+// first, then the previous one during a rotation.
+func (k *LogKey) Vkeys() []string {
+	out := []string{k.Vkey()}
+	if k.previous != nil {
+		out = append(out, k.previous.Vkey())
+	}
+	return out
 }
 
 // NewLogKey makes the log key from a 32-byte seed (HOSO_LOG_KEY).
@@ -165,7 +193,11 @@ func (k *LogKey) SignCheckpoint(c Checkpoint) ([]byte, error) {
 	if c.Origin != k.origin {
 		return nil, fmt.Errorf("checkpoint origin %q is not the log's %q", c.Origin, k.origin)
 	}
-	return note.Sign(&note.Note{Text: string(c.Text())}, k)
+	signers := []note.Signer{k}
+	if k.previous != nil {
+		signers = append(signers, k.previous)
+	}
+	return note.Sign(&note.Note{Text: string(c.Text())}, signers...)
 }
 
 // WitnessKey co-signs checkpoints (C2SP tlog-cosignature, Ed25519,
@@ -274,28 +306,40 @@ func (v *verifier) Verify(msg, sig []byte) bool {
 	return false
 }
 
-// Policy is what a checker trusts: the log's key and the witnesses' keys,
+// Policy is what a checker trusts: the log's keys and the witnesses' keys,
 // and how many witnesses must co-sign a checkpoint.
 type Policy struct {
-	log       *verifier
+	log       []*verifier // the current key first, then retired ones
 	witnesses []*verifier
 	// Quorum is the number of distinct witnesses whose cosignatures a
 	// checkpoint needs to count as witnessed.
 	Quorum int
 }
 
-// NewPolicy reads the log's verifier key (type 0x01) and the witnesses'
-// (type 0x04). The quorum defaults to every witness given, at least one
-// when any is given; 0 witnesses means checkpoints are only log-signed.
-func NewPolicy(logVkey string, witnessVkeys []string, quorum int) (*Policy, error) {
-	name, typ, pub, err := parseVkey(logVkey)
-	if err != nil {
-		return nil, fmt.Errorf("log key: %w", err)
+// NewPolicy reads the log's verifier keys (type 0x01: one, or several
+// separated by commas, the current first, then keys retired by a rotation,
+// all named by the log's origin) and the witnesses' (type 0x04). The
+// quorum defaults to every witness given; 0 witnesses means checkpoints
+// are only log-signed.
+func NewPolicy(logVkeys string, witnessVkeys []string, quorum int) (*Policy, error) {
+	p := &Policy{}
+	for _, v := range strings.FieldsFunc(logVkeys, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		name, typ, pub, err := parseVkey(v)
+		if err != nil {
+			return nil, fmt.Errorf("log key: %w", err)
+		}
+		if typ != sigEd25519 {
+			return nil, fmt.Errorf("log key: signature type %#x, want 0x01 (Ed25519)", typ)
+		}
+		if len(p.log) > 0 && name != p.log[0].name {
+			return nil, fmt.Errorf("log keys name two logs, %q and %q", p.log[0].name, name)
+		}
+		p.log = append(p.log, &verifier{name: name, id: keyID(name, typ, pub), typ: typ, pub: pub})
 	}
-	if typ != sigEd25519 {
-		return nil, fmt.Errorf("log key: signature type %#x, want 0x01 (Ed25519)", typ)
+	if len(p.log) == 0 {
+		return nil, errors.New("log key: none given")
 	}
-	p := &Policy{log: &verifier{name: name, id: keyID(name, typ, pub), typ: typ, pub: pub}}
+	name := p.log[0].name
 	seen := map[string]bool{name: true}
 	for _, w := range witnessVkeys {
 		if strings.TrimSpace(w) == "" {
@@ -325,10 +369,28 @@ func NewPolicy(logVkey string, witnessVkeys []string, quorum int) (*Policy, erro
 }
 
 // Origin is the log's origin (its key name).
-func (p *Policy) Origin() string { return p.log.name }
+func (p *Policy) Origin() string { return p.log[0].name }
 
-// LogVkey is the log's verifier key.
-func (p *Policy) LogVkey() string { return vkeyString(p.log.name, p.log.typ, p.log.pub) }
+// LogVkey is the log's current verifier key.
+func (p *Policy) LogVkey() string { return vkeyString(p.log[0].name, p.log[0].typ, p.log[0].pub) }
+
+// LogVkeys are every log key the policy accepts, the current first.
+func (p *Policy) LogVkeys() []string {
+	out := make([]string, len(p.log))
+	for i, v := range p.log {
+		out[i] = vkeyString(v.name, v.typ, v.pub)
+	}
+	return out
+}
+
+func (p *Policy) isLogKey(name string, id uint32) bool {
+	for _, v := range p.log {
+		if v.name == name && v.id == id {
+			return true
+		}
+	}
+	return false
+}
 
 // Witnesses names the trusted witnesses.
 func (p *Policy) Witnesses() []string {
@@ -369,7 +431,10 @@ func (p *Policy) Open(msg []byte) (Signed, error) {
 		return Signed{}, fmt.Errorf("%w: %d bytes", ErrBadNote, len(msg))
 	}
 	times := make([]uint64, len(p.witnesses))
-	vs := []note.Verifier{p.log}
+	var vs []note.Verifier
+	for _, v := range p.log {
+		vs = append(vs, v)
+	}
 	for i, w := range p.witnesses {
 		c := *w
 		c.at = &times[i]
@@ -379,8 +444,8 @@ func (p *Policy) Open(msg []byte) (Signed, error) {
 	if err != nil {
 		var unverified *note.UnverifiedNoteError
 		if errors.As(err, &unverified) {
-			if origin, _, _ := strings.Cut(unverified.Note.Text, "\n"); origin != p.log.name {
-				return Signed{}, fmt.Errorf("%w: %q, want %q (set HOSO_LOG_ORIGIN, or give the log's key)", ErrOtherOrigin, origin, p.log.name)
+			if origin, _, _ := strings.Cut(unverified.Note.Text, "\n"); origin != p.Origin() {
+				return Signed{}, fmt.Errorf("%w: %q, want %q (set HOSO_LOG_ORIGIN, or give the log's key)", ErrOtherOrigin, origin, p.Origin())
 			}
 			return Signed{}, ErrNotSigned
 		}
@@ -389,7 +454,7 @@ func (p *Policy) Open(msg []byte) (Signed, error) {
 	s := Signed{Note: msg, CosignedAt: map[string]time.Time{}}
 	logSigned := false
 	for _, sig := range n.Sigs {
-		if sig.Name == p.log.name && sig.Hash == p.log.id {
+		if p.isLogKey(sig.Name, sig.Hash) {
 			logSigned = true
 			continue
 		}
@@ -407,8 +472,8 @@ func (p *Policy) Open(msg []byte) (Signed, error) {
 	if err != nil {
 		return Signed{}, err
 	}
-	if c.Origin != p.log.name {
-		return Signed{}, fmt.Errorf("%w: %q, want %q", ErrOtherOrigin, c.Origin, p.log.name)
+	if c.Origin != p.Origin() {
+		return Signed{}, fmt.Errorf("%w: %q, want %q", ErrOtherOrigin, c.Origin, p.Origin())
 	}
 	s.Checkpoint = c
 	return s, nil
@@ -461,7 +526,7 @@ func (p *Policy) CheckCosignatures(text []byte, submitted []byte) ([]Cosignature
 			return nil, fmt.Errorf("%w: signature line", ErrBadNote)
 		}
 		id := binary.BigEndian.Uint32(raw)
-		if name == p.log.name && id == p.log.id {
+		if p.isLogKey(name, id) {
 			continue // the log's own signature, sent back
 		}
 		var w *verifier

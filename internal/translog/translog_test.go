@@ -515,3 +515,56 @@ func TestCheckAdvance(t *testing.T) {
 		t.Errorf("same checkpoint: %v", err)
 	}
 }
+
+// TestKeyRotation: during a rotation both keys sign, so a checker holding
+// either accepts the new checkpoints; afterwards checkpoints signed by the
+// retired key alone still verify for a checker that lists it.
+func TestKeyRotation(t *testing.T) {
+	origin := "hoso.example.vn/api/v1/log"
+	a, _ := NewLogKey(bytes.Repeat([]byte{1}, 32), origin)
+	b, _ := NewLogKey(bytes.Repeat([]byte{2}, 32), origin)
+	both, err := b.WithPrevious(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.WithPrevious(bytes.Repeat([]byte{1}, 32)); err == nil {
+		t.Error("a key as its own previous key")
+	}
+	if got := both.Vkeys(); len(got) != 2 || got[0] != b.Vkey() || got[1] != a.Vkey() {
+		t.Errorf("Vkeys = %v", got)
+	}
+	c := func(n int64) Checkpoint {
+		return Checkpoint{Origin: origin, Size: n, Root: rfcRoot(leafHashes(0, int(n))), Time: time.Unix(1_800_000_000, 0)}
+	}
+	before, _ := a.SignCheckpoint(c(1))
+	during, _ := both.SignCheckpoint(c(2))
+	after, _ := b.SignCheckpoint(c(3))
+	onlyA, _ := NewPolicy(a.Vkey(), nil, 0)
+	onlyB, _ := NewPolicy(b.Vkey(), nil, 0)
+	bAndRetiredA, err := NewPolicy(b.Vkey()+","+a.Vkey(), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		pol  *Policy
+		note []byte
+		ok   bool
+	}{
+		{"old key, old checkpoint", onlyA, before, true},
+		{"old key, during the rotation", onlyA, during, true},
+		{"old key, after", onlyA, after, false},
+		{"new key, old checkpoint", onlyB, before, false},
+		{"new key, during", onlyB, during, true},
+		{"new key and retired, old checkpoint", bAndRetiredA, before, true},
+		{"new key and retired, after", bAndRetiredA, after, true},
+	} {
+		if _, err := tc.pol.Open(tc.note); (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	other, _ := NewLogKey(bytes.Repeat([]byte{3}, 32), "other.example/log")
+	if _, err := NewPolicy(b.Vkey()+","+other.Vkey(), nil, 0); err == nil {
+		t.Error("keys of two logs in one policy")
+	}
+}

@@ -136,7 +136,7 @@ func (s *Server) receiptShow(c *fiber.Ctx) error {
 		}
 		v.LogPending = chk.LogPending
 		if s.d.TransLog != nil {
-			v.LogKey = s.d.TransLog.Key.Vkey()
+			v.LogKey = strings.Join(s.d.TransLog.Policy.LogVkeys(), ", ")
 		}
 	}
 	title := v.Title + " " + v.Code
