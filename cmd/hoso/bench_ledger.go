@@ -83,6 +83,7 @@ type ingestOptions struct {
 	logOff bool
 	out    *ingestResult
 	after  func(e *benchEnv) error
+	db     string // the database's name (default hoso_bench_ledger)
 }
 
 // ingestResult is one ingest run's figures.
@@ -100,7 +101,11 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	if o.logOff {
 		extra = map[string]string{"HOSO_RELAY": extra["HOSO_RELAY"], "HOSO_LOG_SEQUENCE_EVERY": "1h"}
 	}
-	e, err := startBenchWith(ctx, adminURL, "hoso_bench_ledger", 20, extra)
+	dbName := "hoso_bench_ledger"
+	if o.db != "" {
+		dbName = o.db
+	}
+	e, err := startBenchWith(ctx, adminURL, dbName, 20, extra)
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,7 @@ func benchLog(ctx context.Context, args []string, env func(string) string, stdou
 	defer func() {
 		if !*keep {
 			_ = pg.DropDatabase(context.WithoutCancel(ctx), *admin, "hoso_bench_log_tree")
+			_ = pg.DropDatabase(context.WithoutCancel(ctx), *admin, "hoso_bench_log_ingest")
 		}
 	}()
 	for _, n := range sizes {
@@ -104,7 +105,7 @@ func benchLogIngest(ctx context.Context, admin string, events, conc, rounds int,
 	for r := 0; r < rounds; r++ {
 		for _, logOff := range []bool{true, false} {
 			var res ingestResult
-			o := ingestOptions{total: events, conc: conc, sign: true, logOff: logOff, out: &res}
+			o := ingestOptions{total: events, conc: conc, sign: true, logOff: logOff, out: &res, db: "hoso_bench_log_ingest"}
 			if logOff && r == 0 {
 				o.after = func(e *benchEnv) error { return benchSequencer(ctx, e, stdout) }
 			}
