@@ -128,6 +128,9 @@ type Receipt struct {
 	CourierCode string    // courier's staff code; required unless Prefilled
 	Note        string    // optional, e.g. why a pickup is partial
 	Hotline     string    // optional phone number printed for help
+	// LogNote, when set, is printed under the verification block: where
+	// the event stands in the transparency log (its leaf index).
+	LogNote string
 }
 
 // ManifestParcel is one row of a handover manifest.
@@ -179,6 +182,9 @@ type Manifest struct {
 	At            time.Time
 	Parcels       []ManifestParcel
 	Discrepancies []Discrepancy // filled when the receiver disputed items
+	// LogNote, when set, is printed above the signatures: the hand-offs'
+	// leaf indexes in the transparency log.
+	LogNote string
 }
 
 // VerifyMethod is how the courier checked the recipient of a result.
@@ -220,6 +226,7 @@ type DeliveryReceipt struct {
 	RecipientInitials string
 	DeliveredAt       time.Time
 	CourierCode       string
+	LogNote           string // optional: the delivery's leaf index in the transparency log
 }
 
 // Stop is one stop of a courier's route.
@@ -304,12 +311,14 @@ func (r Receipt) clean() Receipt {
 	r.SealID = cleanText(r.SealID)
 	r.CourierCode = cleanText(r.CourierCode)
 	r.Note = cleanText(r.Note)
+	r.LogNote = cleanText(r.LogNote)
 	r.Hotline = cleanText(r.Hotline)
 	return r
 }
 
 func (m Manifest) clean() Manifest {
 	m.Code = cleanCode(m.Code)
+	m.LogNote = cleanText(m.LogNote)
 	m.From = m.From.clean()
 	m.To = m.To.clean()
 	ps := make([]ManifestParcel, len(m.Parcels))
@@ -336,6 +345,7 @@ func (r DeliveryReceipt) clean() DeliveryReceipt {
 	r.AuthorisationRef = cleanText(r.AuthorisationRef)
 	r.RecipientInitials = cleanText(r.RecipientInitials)
 	r.CourierCode = cleanText(r.CourierCode)
+	r.LogNote = cleanText(r.LogNote)
 	return r
 }
 

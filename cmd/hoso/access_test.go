@@ -189,6 +189,7 @@ func accessMatrix() map[string]access {
 		"GET /nhan-vien/in/bien-nhan/:number":            staffOnly().later(),
 		"GET /nhan-vien/in/phieu-giao/:number":           staffOnly(asAdmin, asDispatch, asCourier, asDesk).later(),
 		"GET /nhan-vien/in/bien-ban/:code":               staffOnly().later(),
+		"GET /nhan-vien/in/bien-ban/:code/bang-chung":    staffOnly(),
 		"GET /nhan-vien/in/tui-hanh-trinh/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice).later(),
 		"GET /nhan-vien/in/bang-ke-thu-ho/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice).later(),
 

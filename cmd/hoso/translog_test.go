@@ -475,3 +475,79 @@ func TestCallbacksCarryTheCheckpoint(t *testing.T) {
 		t.Fatalf("callback's checkpoint: %v %+v\n%q", err, s, cb.LogCheckpoint)
 	}
 }
+
+// TestPapersCarryTheLog: once the log has a witnessed checkpoint, the
+// printed door receipt, delivery receipt and handover record name their
+// events' leaf indexes, and the handover record's proof page gives each
+// hand-off's tlog-proof, which verifies with the public keys only.
+func TestPapersCarryTheLog(t *testing.T) {
+	e := startServer(t, withLog(map[string]string{"HOSO_LOG_WITNESSES": witnessVkey(t)}))
+	f := makePaperFixture(t, e)
+	e.waitCheckpoint(t)
+	// The witness co-signs (in process here; the attack test runs it as a
+	// separate process).
+	seed, _ := hexDecode(witnessSeed)
+	wk, _ := translog.NewWitnessKey(seed, witnessName, nil)
+	c, err := e.sys.tlog.Published(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := e.logPolicy(t).Open(c.Note)
+	line, _ := wk.Cosign(s.Text())
+	if _, err := e.sys.tlog.AddCosignature(context.Background(), append(append(s.Text(), '\n'), line...)); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.login("quantri")
+	for name, tc := range map[string]struct{ path, want string }{
+		"door receipt":     {"/nhan-vien/in/bien-nhan/" + f.p2, "sự kiện thu gom này là mục số"},
+		"delivery receipt": {"/nhan-vien/in/phieu-giao/" + f.r1, "sự kiện giao kết quả này là mục số"},
+		"handover record":  {"/nhan-vien/in/bien-ban/" + f.manifest, f.p2 + ": giao mục"},
+	} {
+		resp, err := admin.c.Get(e.base + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %.200s", name, resp.StatusCode, body)
+		}
+		txt := strings.Join(strings.Fields(pdfText(t, "log-"+strings.ReplaceAll(name, " ", "-"), body)), " ")
+		if !strings.Contains(txt, tc.want) {
+			t.Errorf("%s does not name its leaf (%q):\n%.800s", name, tc.want, txt)
+		}
+	}
+	var proofs struct {
+		Manifest string `json:"manifest"`
+		Items    []struct {
+			TrackingNumber string `json:"tracking_number"`
+			Released       struct {
+				Index     *int64 `json:"index"`
+				Leaf      string `json:"leaf"`
+				TlogProof string `json:"tlog_proof"`
+			} `json:"released"`
+			Closed *struct {
+				Leaf      string `json:"leaf"`
+				TlogProof string `json:"tlog_proof"`
+			} `json:"closed"`
+		} `json:"items"`
+	}
+	if code := admin.getJSON("/nhan-vien/in/bien-ban/"+f.manifest+"/bang-chung", &proofs); code != 200 || len(proofs.Items) != 1 || proofs.Items[0].Closed == nil {
+		t.Fatalf("handover proofs: %d %+v", code, proofs)
+	}
+	pol, _ := translog.NewPolicy(e.sys.tlog.Key.Vkey(), []string{witnessVkey(t)}, 0)
+	for _, p := range []struct{ leaf, proof string }{{proofs.Items[0].Released.Leaf, proofs.Items[0].Released.TlogProof},
+		{proofs.Items[0].Closed.Leaf, proofs.Items[0].Closed.TlogProof}} {
+		pr, err := translog.ParseProof([]byte(p.proof))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pol.VerifyProof(pr, []byte(p.leaf)); err != nil {
+			t.Errorf("handover proof: %v", err)
+		}
+	}
+	// A desk outside the hand-off may not read them.
+	if code, _ := e.login("motcuaxa").get("/nhan-vien/in/bien-ban/" + f.manifest + "/bang-chung"); code != 403 {
+		t.Errorf("another desk reads the handover proofs: %d", code)
+	}
+}

@@ -399,7 +399,9 @@ func (s *Receipts) logProof(ctx context.Context, c *ReceiptCheck) error {
 	case errors.Is(err, ErrNoCheckpoint):
 		c.LogIndex, c.LogPending = b.Leaf.Index, "Sự kiện đã vào sổ minh bạch nhưng chưa có điểm kiểm được nhân chứng ký; xem lại sau ít phút."
 		return nil
-	case errs.Is(err, errs.Unavailable):
+	case errs.Is(err, errs.Unavailable) || errors.Is(err, ErrCheckpointUnverifiable):
+		// Not the receipt's fault: the check cannot be made (a database
+		// away, or keys that do not match the stored checkpoints).
 		return err
 	case err != nil:
 		// A stored tree that no longer leads to the witnessed root: the

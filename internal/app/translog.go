@@ -248,7 +248,7 @@ func (l *Log) Witnessed(ctx context.Context) (StoredCheckpoint, translog.Signed,
 	}
 	s, err := l.Policy.Open(c.Published())
 	if err != nil {
-		return c, s, errs.Wrapf(errs.Internal, err, "stored checkpoint %d does not verify", c.Size)
+		return c, s, errs.Wrapf(errs.Internal, fmt.Errorf("%w: %w", ErrCheckpointUnverifiable, err), "stored checkpoint %d does not verify", c.Size)
 	}
 	if l.Policy.Quorum > 0 && !l.Policy.Witnessed(s) {
 		return c, s, errs.E(errs.Internal, "stored checkpoint %d lacks valid cosignatures", c.Size)
@@ -347,6 +347,11 @@ func (l *Log) Entries(ctx context.Context, t translog.Tile) ([]byte, error) {
 // ErrNoCheckpoint is returned for a proof asked before any suitable
 // checkpoint exists.
 var ErrNoCheckpoint = errors.New("no checkpoint covers the leaf yet")
+
+// ErrCheckpointUnverifiable is returned when the stored witnessed
+// checkpoint does not verify with the configured keys: a wrong
+// HOSO_LOG_ORIGIN or key, or a forged row. Nothing is proved either way.
+var ErrCheckpointUnverifiable = errors.New("the stored checkpoint does not verify with the log's keys")
 
 // Bundle is a record's proof bundle: its leaf and a C2SP tlog-proof
 // against the latest witnessed checkpoint (log-signed only when the server
