@@ -433,45 +433,6 @@ func (l *Log) AddCosignature(ctx context.Context, submitted []byte) (int, error)
 	return n, nil
 }
 
-// Status is a summary for pages and health: sizes and the witnesses'
-// latest cosignature.
-type LogStatus struct {
-	Size, Queued      int64
-	Checkpoint        int64
-	CheckpointAt      time.Time
-	Witnessed         int64 // size of the latest witnessed checkpoint (0: none)
-	WitnessedAt       time.Time
-	WitnessedBy       []string
-	LogVkey           string
-	WitnessVkeysKnown []string
-}
-
-// Status reads the log's state.
-func (l *Log) Status(ctx context.Context) (LogStatus, error) {
-	var st LogStatus
-	size, _, err := l.Store.LogHead(ctx)
-	if err != nil {
-		return st, err
-	}
-	q, err := l.Store.LogQueued(ctx)
-	if err != nil {
-		return st, err
-	}
-	st.Size, st.Queued, st.LogVkey = size, int64(q), l.Key.Vkey()
-	st.WitnessVkeysKnown = l.Policy.Witnesses()
-	if c, err := l.Store.LatestCheckpoint(ctx); err == nil {
-		st.Checkpoint, st.CheckpointAt = c.Size, c.SignedAt
-	} else if !errs.Is(err, errs.NotFound) {
-		return st, err
-	}
-	if c, s, err := l.Witnessed(ctx); err == nil {
-		st.Witnessed, st.WitnessedAt, st.WitnessedBy = c.Size, c.SignedAt, s.Witnessed
-	} else if !errs.Is(err, errs.NotFound) {
-		return st, fmt.Errorf("witnessed checkpoint: %w", err)
-	}
-	return st, nil
-}
-
 // CheckOrigin refuses a configuration whose log origin or key differs from
 // the one that signed the stored checkpoints: the log's identity never
 // changes (witnesses know it by them); a key rotation is documented in
