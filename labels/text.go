@@ -3,12 +3,13 @@ package labels
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"hoso/internal/dong"
 )
 
 // ErrInvalidInput is wrapped by every validation error the renderers return,
@@ -230,26 +231,7 @@ func Initials(name string) string {
 
 // FormatVND formats an amount in đồng the Vietnamese way: dots between
 // thousands and the đồng sign after a space, e.g. 150000 → "150.000 ₫".
-func FormatVND(amount int64) string {
-	neg := amount < 0
-	u := uint64(amount)
-	if neg {
-		u = -u
-	}
-	s := strconv.FormatUint(u, 10)
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i := 0; i < len(s); i++ {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteString(" ₫")
-	return b.String()
-}
+func FormatVND(amount int64) string { return dong.Format(amount) }
 
 // formatInt groups thousands with dots: 2345 → "2.345".
 func formatInt(n int) string {

@@ -23,6 +23,7 @@ declare -A pkg=(
   [node]=nodejs
   [npm]=npm
   [nginx]=nginx-light
+  [pgbouncer]=pgbouncer
 )
 need=()
 for prog in "${!pkg[@]}"; do

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"hoso/internal/dong"
 )
 
 // Line is one event told in plain Vietnamese for the citizen's timeline.
@@ -195,17 +197,7 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 	return l
 }
 
-func money(v int64) string {
-	s := fmt.Sprint(v)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + " ₫"
-}
+func money(v int64) string { return dong.Format(v) }
 
 // Next is the next expected step of a parcel, for the citizen.
 type Next struct {

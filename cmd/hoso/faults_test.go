@@ -248,6 +248,7 @@ func postBatch(base, token string, b courierBatch) (int, []syncResult, []byte, e
 // against one server and records what was acknowledged.
 type ledgerLoad struct {
 	mu       sync.Mutex
+	tag      string // in the dossier codes of this load's creates
 	base     string
 	portalID string
 	secret   string
@@ -263,7 +264,7 @@ type ledgerLoad struct {
 }
 
 func newLedgerLoad(base, portalID, secret, token string, numbers []string) *ledgerLoad {
-	return &ledgerLoad{base: base, portalID: portalID, secret: secret, token: token, numbers: numbers,
+	return &ledgerLoad{tag: strings.ToUpper(uuid.NewString()[:6]), base: base, portalID: portalID, secret: secret, token: token, numbers: numbers,
 		created: map[string]string{}, events: map[string]bool{}, statuses: map[int]int{}}
 }
 
@@ -272,7 +273,7 @@ func (l *ledgerLoad) nextCreate() portalCreate {
 	l.n++
 	n := l.n
 	l.mu.Unlock()
-	code := fmt.Sprintf("000.00.19.FAULT-%s-%05d", time.Now().Format("150405"), n)
+	code := fmt.Sprintf("000.00.19.FAULT-%s-%s-%05d", l.tag, time.Now().Format("150405"), n)
 	return portalCreate{key: "fault-" + uuid.NewString(), code: code, body: mustJSONNoT(validBody(code))}
 }
 
@@ -492,7 +493,7 @@ func (w *faultWorld) checkDurable(t *testing.T, l *ledgerLoad) {
 	if n := retryCount(`SELECT count(*) FROM (SELECT d.code FROM parcels p JOIN dossiers d ON d.id = p.dossier_id GROUP BY d.code HAVING count(*) > 1) x`); n != 0 {
 		t.Errorf("%d dossiers with two parcels", n)
 	}
-	if n := retryCount(`SELECT count(*) FROM parcels p JOIN dossiers d ON d.id = p.dossier_id WHERE d.code LIKE '000.00.19.FAULT-%'`); n != len(l.created) {
+	if n := retryCount(`SELECT count(*) FROM parcels p JOIN dossiers d ON d.id = p.dossier_id WHERE d.code LIKE ?`, "000.00.19.FAULT-"+l.tag+"-%"); n != len(l.created) {
 		t.Errorf("%d fault-test parcels, %d acknowledged keys", n, len(l.created))
 	}
 	var evs []string

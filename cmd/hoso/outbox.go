@@ -127,7 +127,7 @@ func (s *system) runOutbox(ctx context.Context) {
 	if err := s.db.SetNotifyInboundToken(ctx, sum, s.now()); err != nil && ctx.Err() == nil {
 		s.log.Warn("SMS reply webhook token", "err", err)
 	}
-	o.store = s.db.RelayPool(o.cfg.PortalWorkers + o.cfg.NotifyWorkers + 2)
+	o.store = s.db.RelayPool(s.cfg.Pool.RelaySize)
 	defer o.store.Close()
 	go o.refreshCallbacks(ctx)
 	if o.cfg.Relay {

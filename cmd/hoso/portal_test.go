@@ -455,7 +455,9 @@ func TestPortalInFlightKeyIs409(t *testing.T) {
 	ctx := context.Background()
 	hold := make(chan struct{})
 	released := make(chan struct{})
+	holderGone := make(chan struct{})
 	go func() {
+		defer close(holderGone)
 		_ = e.db.InTx(ctx, func(ctx context.Context) error {
 			if ok, err := e.db.TryLockKey(ctx, "portal:dvc-test", "inflight-1"); err != nil || !ok {
 				t.Errorf("lock: %v %v", ok, err)
@@ -476,7 +478,7 @@ func TestPortalInFlightKeyIs409(t *testing.T) {
 		t.Errorf("rows changed: %v → %v", before, after)
 	}
 	// Once the holder is gone the key works.
-	time.Sleep(50 * time.Millisecond)
+	<-holderGone
 	if r := c.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody("000.00.19.H12-FLY-1")), "inflight-1"); r.status != 201 {
 		t.Errorf("after release = %d %s", r.status, r.body)
 	}

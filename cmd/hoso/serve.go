@@ -59,6 +59,10 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(
 		return err
 	}
 	sys.web = srv
+	if err := srv.ExportFuncs(cacheMetrics(sys.views)...); err != nil {
+		ln.Close()
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listener(ln) }()
 	go sys.housekeeping(ctx)

@@ -75,7 +75,8 @@ func openForCommand(ctx context.Context, env func(string) string, allowDemo bool
 }
 
 func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, error) {
-	db, err := pg.Open(ctx, cfg.DatabaseURL, pg.Options{PoolSize: cfg.DBPoolSize})
+	db, err := pg.Open(ctx, cfg.DatabaseURL, pg.Options{PoolSize: cfg.DBPoolSize,
+		DirectURL: cfg.Pool.DirectURL, TransactionPooling: cfg.Pool.Transaction})
 	if err != nil {
 		return nil, err
 	}

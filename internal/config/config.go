@@ -41,6 +41,9 @@ type Config struct {
 	MetricsToken   string        // HOSO_METRICS_TOKEN: bearer token of /metrics (unset: loopback only)
 	SMS            SMS           // HOSO_SMS_*
 	Notify         Notify        // the relay and notification providers (notify.go)
+	// Pool is how the instance reaches PostgreSQL beyond the main pool:
+	// the relay's pool, a direct URL and the pooler mode.
+	Pool Pool
 
 	// The transparency log: HOSO_LOG_ORIGIN, HOSO_LOG_WITNESSES,
 	// HOSO_LOG_QUORUM, HOSO_LOG_SEQUENCE_EVERY, HOSO_LOG_CHECKPOINT_EVERY.
@@ -121,12 +124,41 @@ func DemoKeys() Keys {
 	return Keys{Data: demoKey("data"), Hash: demoKey("hash"), Session: demoKey("session"), Receipt: demoKey("receipt"), Log: demoKey("log")}
 }
 
+// Pool is the connection settings beyond HOSO_DATABASE_URL and
+// HOSO_DB_POOL_SIZE.
+type Pool struct {
+	// DirectURL (HOSO_DATABASE_DIRECT_URL) reaches PostgreSQL without a
+	// pooler, for LISTEN and the migrations' lock; empty: the database URL.
+	DirectURL string
+	// RelaySize (HOSO_DB_RELAY_POOL_SIZE) is the outbox relay's own pool.
+	RelaySize int
+	// Transaction (HOSO_DB_POOL_MODE=transaction) says the database URL
+	// is a transaction-mode pooler such as PgBouncer.
+	Transaction bool
+}
+
+// The connection budget of one server instance: the main pool, the
+// relay's pool and two listening connections (public timeline changes,
+// new outbox rows). Four instances then hold at most 4 × 15 = 60 of
+// PostgreSQL's default 100 connections, leaving room for migrations,
+// backups, psql and a monitoring agent.
+const (
+	DefaultPoolSize      = 10
+	DefaultRelayPoolSize = 3
+	ListenConnections    = 2
+)
+
+// ConnectionBudget is the most connections one instance opens.
+func (c Config) ConnectionBudget() int {
+	return c.DBPoolSize + c.Pool.RelaySize + ListenConnections
+}
+
 // Load resolves the configuration from env. demo marks `hoso demo`, which may
 // run with the public demo keys.
 func Load(env func(string) string, demo bool) (Config, error) {
 	c := Config{
 		DatabaseURL: "postgres://postgres@127.0.0.1:5432/hoso?sslmode=disable",
-		DBPoolSize:  20,
+		DBPoolSize:  DefaultPoolSize,
 		Addr:        ":8080",
 		LogLevel:    slog.LevelInfo,
 		Demo:        demo,
@@ -173,6 +205,16 @@ func Load(env func(string) string, demo bool) (Config, error) {
 
 	str("HOSO_DATABASE_URL", &c.DatabaseURL)
 	num("HOSO_DB_POOL_SIZE", &c.DBPoolSize, 1)
+	c.Pool.RelaySize = DefaultRelayPoolSize
+	str("HOSO_DATABASE_DIRECT_URL", &c.Pool.DirectURL)
+	num("HOSO_DB_RELAY_POOL_SIZE", &c.Pool.RelaySize, 1)
+	switch v := strings.TrimSpace(env("HOSO_DB_POOL_MODE")); v {
+	case "", "session":
+	case "transaction":
+		c.Pool.Transaction = true
+	default:
+		bad("HOSO_DB_POOL_MODE", "want session or transaction, got %q", v)
+	}
 	str("HOSO_ADDR", &c.Addr)
 	str("HOSO_BASE_URL", &c.BaseURL)
 	num("HOSO_PUBLIC_RATE_PER_MIN", &c.PublicRate, 1)
@@ -398,6 +440,17 @@ func (c Config) LogValue() slog.Value {
 		}
 		db = u.String()
 	}
+	direct := c.Pool.DirectURL
+	if u, err := url.Parse(direct); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		direct = u.String()
+	}
+	mode := "session"
+	if c.Pool.Transaction {
+		mode = "transaction"
+	}
 	fp := func(b []byte) string {
 		if c.Demo {
 			return "demo"
@@ -414,6 +467,10 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("database_url", db),
 		slog.Int("db_pool_size", c.DBPoolSize),
+		slog.String("database_direct_url", direct),
+		slog.String("db_pool_mode", mode),
+		slog.Int("db_relay_pool_size", c.Pool.RelaySize),
+		slog.Int("db_connection_budget", c.ConnectionBudget()),
 		slog.String("addr", c.Addr),
 		slog.String("base_url", c.BaseURL),
 		slog.String("log_level", c.LogLevel.String()),

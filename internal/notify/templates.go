@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"hoso/internal/dong"
 	"hoso/tracking"
 )
 
@@ -143,17 +144,7 @@ func lower1(s string) string {
 }
 
 // Money writes đồng with dots between thousands: "150.000 đồng".
-func Money(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + " đồng"
-}
+func Money(v int64) string { return dong.Words(v) }
 
 // pickupNext says what happens after a failed pickup, by reason.
 var pickupNext = map[string]string{

@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -21,12 +23,24 @@ import (
 // DB is the pool.
 type DB struct {
 	db        *pg.DB
+	direct    *pg.DB   // LISTEN and session advisory locks; db itself unless Options.DirectURL
+	ownDirect bool     // direct was opened for this DB (and is closed with it)
+	txPooling bool     // behind a transaction-mode pooler: no session state
 	sequences sync.Map // S10 letters → sequence name (never changes once made)
 }
 
 // Options tune the pool.
 type Options struct {
 	PoolSize int
+	// DirectURL, when set, is a connection straight to PostgreSQL for what
+	// a transaction-mode pooler (PgBouncer) cannot carry: LISTEN and the
+	// migrations' session advisory lock. The pool itself may go through
+	// the pooler.
+	DirectURL string
+	// TransactionPooling says the URL is a transaction-mode pooler: no
+	// session settings are made on pooled connections (they would leak to
+	// other clients of the pooler's server connection).
+	TransactionPooling bool
 }
 
 // Open connects to url and checks the server answers.
@@ -49,11 +63,35 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 		db.Close()
 		return nil, errs.Wrapf(errs.Unavailable, err, "cơ sở dữ liệu không trả lời")
 	}
-	return &DB{db: db}, nil
+	d := &DB{db: db, direct: db, txPooling: o.TransactionPooling}
+	if o.DirectURL != "" && o.DirectURL != url {
+		dopt, err := pg.ParseURL(o.DirectURL)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("pg: parse direct database URL: %w", err)
+		}
+		// Listeners take connections of their own outside the pool; the
+		// pool serves the migrations' lock, one connection.
+		dopt.PoolSize = 2
+		dopt.DialTimeout = 3 * time.Second
+		dopt.ApplicationName = "hoso-direct"
+		d.direct, d.ownDirect = pg.Connect(dopt), true
+		if err := d.direct.Ping(pctx); err != nil {
+			d.direct.Close()
+			db.Close()
+			return nil, errs.Wrapf(errs.Unavailable, err, "cơ sở dữ liệu (kết nối trực tiếp) không trả lời")
+		}
+	}
+	return d, nil
 }
 
 // Close closes the pool.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	if d.ownDirect {
+		d.direct.Close()
+	}
+	return d.db.Close()
+}
 
 // Ping checks the server answers.
 func (d *DB) Ping(ctx context.Context) error {
@@ -174,8 +212,8 @@ func translate(err error) error {
 		return err
 	}
 	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, pg.ErrTxDone) || strings.Contains(err.Error(), "connection refused") ||
-		strings.Contains(err.Error(), "pg: database is closed") || strings.Contains(err.Error(), "EOF") {
+	if errors.As(err, &ne) || errors.Is(err, pg.ErrTxDone) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || poolUnavailable(err) {
 		return errs.Wrapf(errs.Unavailable, err, "mất kết nối cơ sở dữ liệu")
 	}
 	return err

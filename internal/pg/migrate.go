@@ -74,7 +74,7 @@ func (d *DB) Migrate(ctx context.Context) (applied []string, err error) {
 	if err != nil {
 		return nil, err
 	}
-	conn := d.db.Conn()
+	conn := d.direct.Conn()
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(?)`, migrationLock); err != nil {
 		return nil, translate(err)

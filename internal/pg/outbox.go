@@ -48,11 +48,16 @@ func (d *DB) RelayPool(size int) *DB {
 	}
 	opt.PoolSize = size
 	opt.ApplicationName = "hoso-relay"
-	opt.OnConnect = func(ctx context.Context, cn *pg.Conn) error {
-		_, err := cn.ExecContext(ctx, `SET synchronous_commit = off`)
-		return err
+	if !d.txPooling {
+		// Behind a transaction-mode pooler a session setting would leak
+		// to other clients of the server connection: there the relay's
+		// writes wait for their WAL flush like every other.
+		opt.OnConnect = func(ctx context.Context, cn *pg.Conn) error {
+			_, err := cn.ExecContext(ctx, `SET synchronous_commit = off`)
+			return err
+		}
 	}
-	return &DB{db: pg.Connect(&opt)}
+	return &DB{db: pg.Connect(&opt), direct: d.direct, txPooling: d.txPooling}
 }
 
 // Claim takes up to spec.Limit due rows of a topic, each the earliest
@@ -225,7 +230,7 @@ func (d *DB) OutboxStats(ctx context.Context) ([]app.OutboxStat, error) {
 // for any number of commits.
 func (d *DB) ListenOutbox(ctx context.Context) <-chan struct{} {
 	wake := make(chan struct{}, 1)
-	ln := d.db.Listen(ctx, "hoso_outbox")
+	ln := d.direct.Listen(ctx, "hoso_outbox")
 	ch := ln.Channel()
 	go func() {
 		defer ln.Close()

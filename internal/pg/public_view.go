@@ -222,7 +222,7 @@ func (l *PublicListener) Run(ctx context.Context, to PublicChanges) {
 func (l *PublicListener) session(ctx context.Context, to PublicChanges) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ln := l.db.db.Listen(sctx, PublicChannel)
+	ln := l.db.direct.Listen(sctx, PublicChannel)
 	var closeOnce sync.Once
 	closeLn := func() { closeOnce.Do(func() { _ = ln.Close() }) }
 	defer closeLn()

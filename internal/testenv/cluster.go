@@ -10,7 +10,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // Cluster is a PostgreSQL server of the test's own: initdb in a temporary
@@ -22,9 +24,9 @@ type Cluster struct {
 	bin  string // directory of initdb, pg_ctl
 	dir  string // data directory
 	port int
-	// asUser runs the server's programs as the postgres account when the
-	// test runs as root (initdb refuses root).
-	asUser string
+	// cred runs the server's programs as the postgres account when the
+	// test runs as root (initdb and PgBouncer refuse root).
+	cred *syscall.Credential
 }
 
 // NewCluster creates and starts a cluster; it fails the test when the
@@ -43,13 +45,13 @@ func NewCluster(tb testing.TB) *Cluster {
 	tb.Cleanup(func() { os.RemoveAll(base) })
 	c.dir = filepath.Join(base, "data")
 	if os.Geteuid() == 0 {
-		c.asUser = "postgres"
 		u, err := user.Lookup("postgres")
 		if err != nil {
 			tb.Fatalf("running as root needs the postgres account for initdb: %v", err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
+		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 		if err := os.Chown(base, uid, gid); err != nil {
 			tb.Fatal(err)
 		}
@@ -97,11 +99,15 @@ func (c *Cluster) Restart() {
 }
 
 func (c *Cluster) cmd(prog string, args ...string) *exec.Cmd {
-	path := filepath.Join(c.bin, prog)
-	if c.asUser != "" {
-		return exec.Command("runuser", append([]string{"-u", c.asUser, "--", path}, args...)...)
+	return c.asOwner(exec.Command(filepath.Join(c.bin, prog), args...))
+}
+
+// asOwner runs cmd as the cluster's owner.
+func (c *Cluster) asOwner(cmd *exec.Cmd) *exec.Cmd {
+	if c.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	}
-	return exec.Command(path, args...)
+	return cmd
 }
 
 // serverBin finds the newest installed PostgreSQL's program directory.
@@ -133,3 +139,83 @@ func freePort(tb testing.TB) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// PgBouncer is a PgBouncer in transaction mode in front of a cluster, for
+// tests of what a transaction-mode pooler breaks (session state, LISTEN,
+// session advisory locks).
+type PgBouncer struct {
+	Port int
+}
+
+// NewPgBouncer starts PgBouncer in transaction mode in front of c, with at
+// most poolSize server connections per database; it is stopped when the
+// test ends.
+func (c *Cluster) NewPgBouncer(poolSize int) *PgBouncer {
+	tb := c.tb
+	tb.Helper()
+	bin := Tool(tb, "pgbouncer")
+	dir := filepath.Dir(c.dir)
+	b := &PgBouncer{Port: freePort(tb)}
+	users := filepath.Join(dir, "users.txt")
+	ini := filepath.Join(dir, "pgbouncer.ini")
+	conf := fmt.Sprintf(`[databases]
+* = host=127.0.0.1 port=%d
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = %d
+unix_socket_dir = %s
+auth_type = trust
+auth_file = %s
+pool_mode = transaction
+default_pool_size = %d
+max_client_conn = 1000
+logfile = %s
+pidfile = %s
+`, c.port, b.Port, dir, users, poolSize, filepath.Join(dir, "pgbouncer.log"), filepath.Join(dir, "pgbouncer.pid"))
+	for path, body := range map[string]string{users: `"postgres" ""` + "\n", ini: conf} {
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	cmd := c.asOwner(exec.Command(bin, ini))
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("pgbouncer: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }() //nolint:errcheck
+	tb.Cleanup(func() {
+		// SIGTERM: immediate shutdown (SIGINT would wait for clients).
+		cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill() //nolint:errcheck
+			<-done
+		}
+	})
+	// Wait until it accepts connections.
+	for i := 0; ; i++ {
+		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", b.Port))
+		if err == nil {
+			conn.Close()
+			return b
+		}
+		if i > 200 {
+			log, _ := os.ReadFile(filepath.Join(dir, "pgbouncer.log"))
+			tb.Fatalf("pgbouncer did not start: %v\n%s", err, log)
+		}
+		sleepBriefly()
+	}
+}
+
+// URL is the connection URL of a database through the pooler.
+func (b *PgBouncer) URL(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", b.Port, db)
+}
+
+// sleepBriefly waits between polls of a starting server.
+func sleepBriefly() { time.Sleep(25 * time.Millisecond) }
+
+// Port is the cluster's TCP port on 127.0.0.1.
+func (c *Cluster) Port() int { return c.port }

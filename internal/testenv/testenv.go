@@ -29,6 +29,7 @@ var debian = map[string]string{
 	"node":       "nodejs",
 	"nginx":      "nginx-light",
 	"chromium":   "chromium",
+	"pgbouncer":  "pgbouncer",
 }
 
 // Install is the command that installs the Debian package of a program.

@@ -174,18 +174,27 @@ func TestFreshWaitsOnlyAfterWrites(t *testing.T) {
 		t.Fatalf("Fresh without writes = %v, %v", waited, err)
 	}
 	c.Wrote()
-	// Concurrent readers share one barrier.
+	// Concurrent readers share one barrier. The barrier is released only
+	// once all 20 wait on it: a reader is waiting when Fresh asks its
+	// context for Done.
 	var wg sync.WaitGroup
+	joined := make(chan struct{}, 20)
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if waited, err := c.Fresh(ctx); !waited || err != nil {
+			if waited, err := c.Fresh(&joinCtx{Context: ctx, joined: joined}); !waited || err != nil {
 				t.Errorf("Fresh after a write = %v, %v", waited, err)
 			}
 		}()
 	}
-	time.Sleep(50 * time.Millisecond)
+	for i := 0; i < 20; i++ {
+		select {
+		case <-joined:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d of 20 readers waited for the barrier", i)
+		}
+	}
 	close(release)
 	wg.Wait()
 	if n := syncs.Load(); n != 1 {
@@ -274,4 +283,17 @@ func TestConcurrentFillsNeverResurrectOldValues(t *testing.T) {
 			t.Errorf("key %d cached %v, database has %d", k, v, version[k].Load())
 		}
 	}
+}
+
+// joinCtx reports, once, that a reader is waiting in Fresh (which asks the
+// context for Done only when it waits).
+type joinCtx struct {
+	context.Context
+	once   sync.Once
+	joined chan<- struct{}
+}
+
+func (c *joinCtx) Done() <-chan struct{} {
+	c.once.Do(func() { c.joined <- struct{}{} })
+	return c.Context.Done()
 }

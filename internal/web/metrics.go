@@ -77,3 +77,27 @@ func (s *Server) metricsAccess(c *fiber.Ctx) error {
 	}
 	return errs.E(errs.Forbidden, "Số liệu vận hành chỉ xem được từ chính máy chủ, hoặc với mã truy cập.")
 }
+
+// MetricFunc is a figure kept elsewhere in the process, read when /metrics
+// is scraped.
+type MetricFunc struct {
+	Name, Help string
+	Counter    bool // only ever grows (else a gauge)
+	Value      func() float64
+}
+
+// ExportFuncs adds figures to /metrics.
+func (s *Server) ExportFuncs(fs ...MetricFunc) error {
+	for _, f := range fs {
+		var c prometheus.Collector
+		if f.Counter {
+			c = prometheus.NewCounterFunc(prometheus.CounterOpts{Name: f.Name, Help: f.Help}, f.Value)
+		} else {
+			c = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: f.Name, Help: f.Help}, f.Value)
+		}
+		if err := s.metrics.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

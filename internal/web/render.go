@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"hoso/internal/app"
+	"hoso/internal/dong"
 	"hoso/internal/vntext"
 	"hoso/internal/web/assets"
 	"hoso/tracking"
@@ -104,23 +104,7 @@ func weekdayVN(t time.Time) string {
 }
 
 // formatMoney writes đồng with dots between thousands: 150.000 ₫.
-func formatMoney(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String() + " ₫"
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
+func formatMoney(v int64) string { return dong.Format(v) }
 
 func badgeClass(s string) string {
 	switch tracking.Status(s) {
