@@ -154,8 +154,10 @@ func (d *DB) Projections(ctx context.Context, ids []string) (map[string]app.Stor
 		FromAt                                              time.Time
 		ToAt                                                *time.Time
 	}
-	if err := d.query(ctx, &cs, `SELECT parcel_id, holder_kind, holder_ref, from_event, coalesce(to_event::text, '') AS to_event, from_at, to_at
-		FROM custody WHERE parcel_id IN (?) ORDER BY parcel_id, from_at, id`, pg.In(ids)); err != nil {
+	// In chain order: server times may step back (a clock correction), the
+	// chain's positions never do.
+	if err := d.query(ctx, &cs, `SELECT c.parcel_id, c.holder_kind, c.holder_ref, c.from_event, coalesce(c.to_event::text, '') AS to_event, c.from_at, c.to_at
+		FROM custody c LEFT JOIN events e ON e.id = c.from_event WHERE c.parcel_id IN (?) ORDER BY c.parcel_id, e.parcel_seq, c.id`, pg.In(ids)); err != nil {
 		return nil, err
 	}
 	for _, c := range cs {
