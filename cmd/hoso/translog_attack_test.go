@@ -134,6 +134,26 @@ func newAttackWorld(t *testing.T, bin string) *attackWorld {
 			t.Fatalf("saved receipt of %s before any attack: %v\n%s", n, err, out)
 		}
 	}
+	// Offline, without the network: the file alone and the public keys.
+	pub, _, _ := receiptKeyFrom("", false, envFunc(nil))
+	offline := func(file string) (string, error) {
+		return runCmd(t, map[string]string{"HOSO_LOG_KEY": "", "HOSO_RECEIPT_KEY": ""}, "verify-receipt", "--key", pub.String(),
+			"--log-key", e.sys.tlog.Key.Vkey(), "--witness", witnessVkey(t), "--require-proof", file)
+	}
+	if out, err := offline(w.saved[w.door]); err != nil || !strings.Contains(out, "LOG PROOF OK") {
+		t.Fatalf("saved receipt offline: %v\n%s", err, out)
+	}
+	// A file whose proof was edited (another index) fails offline.
+	raw, _ := os.ReadFile(w.saved[w.door])
+	var doc map[string]any
+	_ = json.Unmarshal(raw, &doc)
+	doc["proof"] = strings.Replace(doc["proof"].(string), "\nindex ", "\nindex 1", 1)
+	edited := filepath.Join(w.dir, "edited.json")
+	b, _ := json.Marshal(doc)
+	_ = os.WriteFile(edited, b, 0o600)
+	if out, err := offline(edited); !errors.Is(err, errNotGenuine) || !strings.Contains(out, "LOG PROOF FAILED") {
+		t.Fatalf("edited proof: %v\n%s", err, out)
+	}
 	if out, err := w.verify(); err != nil {
 		t.Fatalf("verify before any attack: %v\n%s", err, out)
 	}
