@@ -484,6 +484,15 @@ func TestPapersCarryTheLog(t *testing.T) {
 	e := startServer(t, withLog(map[string]string{"HOSO_LOG_WITNESSES": witnessVkey(t)}))
 	f := makePaperFixture(t, e)
 	e.waitCheckpoint(t)
+	// Before any witness has co-signed, the receipt has no proof yet and
+	// its page says why; it gets one on the next view after.
+	code := e.receiptCodeOf(f.p2)
+	if _, body := e.get("/bien-nhan/" + code + ".json"); bytes.Contains(body, []byte(translog.ProofHeader)) {
+		t.Fatal("a proof before any witnessed checkpoint")
+	}
+	if _, page := e.get("/bien-nhan/" + code); !strings.Contains(string(page), "chưa có điểm kiểm được nhân chứng ký") {
+		t.Error("the page does not say the proof is pending")
+	}
 	// The witness co-signs (in process here; the attack test runs it as a
 	// separate process).
 	seed, _ := hexDecode(witnessSeed)
@@ -496,6 +505,12 @@ func TestPapersCarryTheLog(t *testing.T) {
 	line, _ := wk.Cosign(s.Text())
 	if _, err := e.sys.tlog.AddCosignature(context.Background(), append(append(s.Text(), '\n'), line...)); err != nil {
 		t.Fatal(err)
+	}
+	if _, body := e.get("/bien-nhan/" + code + ".json"); !bytes.Contains(body, []byte(translog.ProofHeader)) {
+		t.Fatal("no proof on the view after the witness co-signed")
+	}
+	if _, page := e.get("/bien-nhan/" + code); !strings.Contains(string(page), "Đã kiểm tra") || !strings.Contains(string(page), witnessName) {
+		t.Error("the page does not show the proof checked")
 	}
 	admin := e.login("quantri")
 	for name, tc := range map[string]struct{ path, want string }{
