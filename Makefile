@@ -61,6 +61,13 @@ bench-ledger: postgres build
 bench-ledger-small: postgres build
 	$(BIN) bench ledger -big 0
 
+# The transparency log: ingest with the log off and on (alternating rounds),
+# the sequencer alone, inclusion and consistency proofs at 10 thousand,
+# 1 million and 100 million leaves (the largest tree is built straight into
+# its tables: about 4 GB and several minutes; dropped at the end).
+bench-log: postgres build
+	$(BIN) bench log
+
 # The planner against best-known solutions, checked by tools/vrptw-check.
 bench-planner: build
 	scripts/bench-planner.sh

@@ -46,6 +46,9 @@ func (d *doc) delivery(r DeliveryReceipt) error {
 		blocks = append(blocks, d.textBlock(a5X, a5W, "B", 8.5, "Tổng cộng: "+docSummary(r.Documents)+".", 2))
 		blocks = append(blocks, d.feeBlock(r.Fee), d.recipientBlock(r))
 		blocks = append(blocks, d.signatures(a5X, a5W, 22, "NGƯỜI NHẬN", "", "BƯU TÁ", r.CourierCode))
+		if r.LogNote != "" {
+			blocks = append(blocks, d.textBlock(a5X, a5W, "", 7, r.LogNote, 2))
+		}
 		f := flow{size: sizeA5, top: a5Top, bottom: a5Bot,
 			header: func(page, pages int) error { d.a5Header(head, page, pages); return nil }}
 		if _, err := d.run(f, blocks); err != nil {

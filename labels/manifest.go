@@ -176,6 +176,9 @@ func (d *doc) manifest(m Manifest) (int, error) {
 	}
 	blocks = append(blocks, d.textBlock(a4X, a4W, "", 8.5,
 		"Hai bên đã cùng kiểm đếm số bưu gửi, tình trạng niêm phong và số giấy tờ ghi trên; trách nhiệm giữ hồ sơ chuyển sang bên nhận kể từ thời điểm ký.", 2))
+	if m.LogNote != "" {
+		blocks = append(blocks, d.textBlock(a4X, a4W, "", 8, m.LogNote, 4))
+	}
 	blocks = append(blocks, d.signatures(a4X, a4W, 30, "ĐẠI DIỆN BÊN GIAO", m.From.signer(), "ĐẠI DIỆN BÊN NHẬN", m.To.signer()))
 	return d.run(d.a4Flow(head), blocks)
 }

@@ -231,6 +231,9 @@ func (d *doc) receipt(r Receipt) error {
 		blocks = append(blocks, d.receiptDetails(r))
 		blocks = append(blocks, d.signatures(a5X, a5W, 22, "CÔNG DÂN", "", "BƯU TÁ", r.CourierCode))
 		blocks = append(blocks, d.verifyBlock(r))
+		if r.LogNote != "" {
+			blocks = append(blocks, d.textBlock(a5X, a5W, "", 7, r.LogNote, 2))
+		}
 		f := flow{size: sizeA5, top: a5Top, bottom: a5Bot,
 			header: func(page, pages int) error { d.a5Header(head, page, pages); return nil }}
 		if _, err := d.run(f, blocks); err != nil {

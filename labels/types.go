@@ -131,6 +131,9 @@ type Receipt struct {
 	Proof   string
 	Note    string // optional, e.g. why a pickup is partial
 	Hotline string // optional phone number printed for help
+	// LogNote, when set, is printed under the verification block: where
+	// the event stands in the transparency log (its leaf index).
+	LogNote string
 }
 
 // ManifestParcel is one row of a handover manifest.
@@ -225,6 +228,9 @@ type Manifest struct {
 	Deadline   time.Time // the receiver confirms every line by then
 	ClosedAt   time.Time // zero while lines are open
 	ClosedBy   string    // who closed it: the receiver's clerk, or a dispatcher who recalled the last line
+	// LogNote, when set, is printed above the signatures: the hand-offs'
+	// leaf indexes in the transparency log.
+	LogNote string
 }
 
 // VerifyMethod is how the courier checked the recipient of a result.
@@ -272,6 +278,7 @@ type DeliveryReceipt struct {
 	RecipientInitials string
 	DeliveredAt       time.Time
 	CourierCode       string
+	LogNote           string // optional: the delivery's leaf index in the transparency log
 }
 
 // Stop is one stop of a courier's route.
@@ -357,12 +364,14 @@ func (r Receipt) clean() Receipt {
 	r.CourierCode = cleanText(r.CourierCode)
 	r.Note = cleanText(r.Note)
 	r.Proof = cleanText(r.Proof)
+	r.LogNote = cleanText(r.LogNote)
 	r.Hotline = cleanText(r.Hotline)
 	return r
 }
 
 func (m Manifest) clean() Manifest {
 	m.Code = cleanCode(m.Code)
+	m.LogNote = cleanText(m.LogNote)
 	m.From = m.From.clean()
 	m.To = m.To.clean()
 	ps := make([]ManifestParcel, len(m.Parcels))
@@ -391,6 +400,7 @@ func (r DeliveryReceipt) clean() DeliveryReceipt {
 	r.AuthorisationRef = cleanText(r.AuthorisationRef)
 	r.RecipientInitials = cleanText(r.RecipientInitials)
 	r.CourierCode = cleanText(r.CourierCode)
+	r.LogNote = cleanText(r.LogNote)
 	return r
 }
 

@@ -32,6 +32,14 @@ func (k ReceiptKind) Label() string {
 	return string(k)
 }
 
+// EventType is the ledger event a receipt of this kind records.
+func (k ReceiptKind) EventType() EventType {
+	if k == ReceiptDelivery {
+		return DeliveryCompleted
+	}
+	return PickupCollected
+}
+
 // ReceiptFormat names the canonical form below; it is the first line of the
 // signed text, so a signature can never be taken for one over anything else.
 // ReceiptFormatV2 is the form of receipts that name the proof behind the

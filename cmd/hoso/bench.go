@@ -29,6 +29,7 @@ import (
 var benchCommands = map[string]func(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error{
 	"intake": benchIntake,
 	"ledger": benchLedger,
+	"log":    benchLog,
 	"load":   benchLoad,
 	"outbox": benchOutbox,
 }
@@ -63,6 +64,7 @@ type benchEnv struct {
 var benchKeys = map[string]string{
 	"HOSO_DATA_KEY": strings.Repeat("5a", 32), "HOSO_HASH_KEY": strings.Repeat("6b", 32),
 	"HOSO_SESSION_KEY": strings.Repeat("7c", 32), "HOSO_RECEIPT_KEY": strings.Repeat("8d", 32),
+	"HOSO_LOG_KEY": strings.Repeat("9e", 32),
 }
 
 // startBench drops and recreates database name on the server of adminURL,

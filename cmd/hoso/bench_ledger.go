@@ -72,6 +72,19 @@ type ingestOptions struct {
 	total, conc int
 	cpuprofile  string
 	relay       bool // the outbox relay runs meanwhile
+	// The transparency log benchmark (bench_log.go): logOff runs without
+	// the log (no leaf queued, no sequencer), out receives the figures,
+	// after runs on the database before the server stops.
+	logOff bool
+	out    *ingestResult
+	after  func(e *benchEnv) error
+	db     string // the database's name (default hoso_bench_ledger)
+}
+
+// ingestResult is one ingest run's figures.
+type ingestResult struct {
+	rate, bare float64
+	note       string
 }
 
 func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, stdout, stderr io.Writer) error {
@@ -80,11 +93,23 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	if o.relay {
 		extra = nil
 	}
-	e, err := startBenchWith(ctx, adminURL, "hoso_bench_ledger", 20, extra)
+	if o.logOff {
+		extra = map[string]string{"HOSO_RELAY": extra["HOSO_RELAY"], "HOSO_LOG_SEQUENCE_EVERY": "1h"}
+	}
+	dbName := "hoso_bench_ledger"
+	if o.db != "" {
+		dbName = o.db
+	}
+	e, err := startBenchWith(ctx, adminURL, dbName, 20, extra)
 	if err != nil {
 		return err
 	}
 	defer e.stop()
+	if o.logOff {
+		if err := e.sys.db.ExecForTest(ctx, `ALTER TABLE events DISABLE TRIGGER events_log`); err != nil {
+			return err
+		}
+	}
 	const perParcel = 10
 	parcels := total / perParcel
 	fmt.Fprintf(stderr, "creating %d parcels…\n", parcels)
@@ -292,6 +317,21 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	if cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
+	if o.out != nil && !o.logOff {
+		// How long after the last batch every event has its leaf.
+		t := time.Now()
+		for {
+			q, err := e.sys.db.LogQueued(ctx)
+			if err != nil {
+				return err
+			}
+			if q == 0 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		o.out.note = fmt.Sprintf("; every event in the log %s after the last batch", time.Since(t).Round(10*time.Millisecond))
+	}
 	rs := float64(accepted) / stack.Seconds()
 
 	// The storage bound: the rows the ingest wrote, inserted again bare
@@ -334,6 +374,12 @@ func benchLedgerIngest(ctx context.Context, adminURL string, o ingestOptions, st
 	fmt.Fprintf(stdout, "  ratio to the lower bound (%s) %.2f (goal ≥ 0.50); accepted %d, rejected %d; load average %s\n", which, rs/lower, accepted, rejected, loadAverage())
 	if rejected > 0 {
 		return fmt.Errorf("%d events rejected", rejected)
+	}
+	if o.out != nil {
+		o.out.rate, o.out.bare = rs, rb
+	}
+	if o.after != nil {
+		return o.after(e)
 	}
 	return nil
 }

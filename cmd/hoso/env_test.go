@@ -27,6 +27,7 @@ var testKeys = map[string]string{
 	"HOSO_HASH_KEY":    strings.Repeat("22", 32),
 	"HOSO_SESSION_KEY": strings.Repeat("33", 32),
 	"HOSO_RECEIPT_KEY": strings.Repeat("44", 32),
+	"HOSO_LOG_KEY":     strings.Repeat("55", 32),
 }
 
 // testEnv is a real server (the binary's own wiring) on a fresh database.

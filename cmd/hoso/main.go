@@ -47,6 +47,8 @@ func commands() map[string]command {
 
 		"verify-receipt": {"check a receipt JSON (/bien-nhan/CODE.json) offline with the public key; exits non-zero when not genuine (--key, --demo)", cmdVerifyReceipt},
 		"receipt-key":    {"print the public key receipts are checked with (from HOSO_RECEIPT_KEY; --demo for the demo's)", cmdReceiptKey},
+		"log-key":        {"print the transparency log's note verifier key (from HOSO_LOG_KEY and HOSO_LOG_ORIGIN; --demo for the demo's)", cmdLogKey},
+		"witness":        {"co-sign the transparency log's checkpoints after checking it only grew (--log URL --log-key VKEY --name NAME --state FILE); exits non-zero on a fork or a rollback", cmdWitness},
 		"print":          {"print demo DIR: write one of each paper (label, receipt, manifest, …) as PDF from the demo database or samples", cmdPrint},
 	}
 }

@@ -46,7 +46,7 @@ func notifyConfig(cfg config.Config) config.Notify { return cfg.Notify }
 func (s *system) wireOutbox() func(app.Parcel, tracking.Event, tracking.Outcome) []app.OutboxItem {
 	cfg := notifyConfig(s.cfg)
 	o := &outboxSystem{sys: s, cfg: cfg, callbacks: app.NewCallbackSet(), started: make(chan struct{})}
-	o.effects = &app.Effects{Callbacks: o.callbacks, Notify: cfg.Enabled, BaseURL: func() string { return s.cfg.BaseURL }}
+	o.effects = &app.Effects{Callbacks: o.callbacks, Notify: cfg.Enabled, BaseURL: func() string { return s.cfg.BaseURL }, Checkpoint: s.tlog.Latest}
 	o.portal = &outbox.PortalSender{Dir: s.portal, Client: outbox.NewPortalClient(cfg.CallbackTimeout, cfg.PortalWorkers), Now: s.now}
 	var sms notify.SMS = notify.Demo{Store: &app.DemoSMS{Store: s.db, Box: s.box, Now: s.now, NewID: uuid.NewString}}
 	if cfg.SMSProvider == "http" && !s.cfg.Demo {

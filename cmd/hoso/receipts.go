@@ -25,7 +25,7 @@ func (s *system) wireReceipts() error {
 	if err != nil {
 		return err
 	}
-	s.receipts = &app.Receipts{Store: s.db, Signer: key, PublicKey: key.Public().String(), Now: s.now}
+	s.receipts = &app.Receipts{Store: s.db, Signer: key, PublicKey: key.Public().String(), Now: s.now, Log: s.tlog}
 	s.ledger.After = app.ChainAfter(s.ledger.After, s.receipts.After)
 	return nil
 }
@@ -100,8 +100,11 @@ func cmdVerifyReceipt(ctx context.Context, args []string, env func(string) strin
 	fs.SetOutput(stderr)
 	key := fs.String("key", "", "public key (ed25519:BASE64, base64 or hex); default HOSO_RECEIPT_PUBLIC_KEY, else derived from HOSO_RECEIPT_KEY")
 	demo := fs.Bool("demo", false, "check with the public demo key when no other key is given")
+	lf := logFlags(fs)
+	requireProof := fs.Bool("require-proof", false, "fail when the receipt carries no transparency log proof")
+	online := fs.String("log", "", "also compare with the log as served now at this URL prefix (e.g. https://hoso.example.vn/api/v1/log): the receipt's leaf must still be where its proof says, in a tree that only grew")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: hoso verify-receipt [--key KEY] [--demo] FILE|-")
+		fmt.Fprintln(stderr, "usage: hoso verify-receipt [--key KEY] [--log-key VKEY] [--witness VKEY]… [--demo] [--require-proof] [--log URL] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -150,6 +153,31 @@ func cmdVerifyReceipt(ctx context.Context, args []string, env func(string) strin
 	fmt.Fprintf(stdout, "  %s\n", r.Summary())
 	for _, d := range r.Documents {
 		fmt.Fprintf(stdout, "  %2d. %s (%s): %d of %d\n", d.Line, d.Name, d.Kind.Label(), d.Count, d.Listed)
+	}
+	if doc.Proof == "" {
+		fmt.Fprintln(stdout, "NO LOG PROOF: the receipt carries no transparency log proof (fetched before a witnessed checkpoint covered its event, or the log cannot prove it): download it again later; a receipt that never gets one is suspect")
+		if *requireProof || *online != "" {
+			return errNotGenuine
+		}
+		return nil
+	}
+	pol, err := lf.policy(env, *demo)
+	if err != nil {
+		return err
+	}
+	cp, index, err := doc.CheckProof(pol)
+	if err != nil {
+		fmt.Fprintf(stdout, "LOG PROOF FAILED: %v\n", err)
+		return errNotGenuine
+	}
+	fmt.Fprintf(stdout, "LOG PROOF OK: event %s is leaf %d of %s at size %d (signed %s), co-signed by %s\n", r.EventID, index, cp.Origin, cp.Size,
+		cp.Time.In(config.Vietnam).Format("15:04 02/01/2006"), strings.Join(cp.Witnessed, ", "))
+	if *online != "" {
+		leaf, _ := receipts.Leaf(r)
+		if err := checkAgainstLog(ctx, *online, pol, cp, index, leaf, stdout); err != nil {
+			fmt.Fprintf(stdout, "LOG CHANGED: %v\n", err)
+			return errNotGenuine
+		}
 	}
 	return nil
 }

@@ -459,7 +459,7 @@ func TestPaperDownloadsScopedByRole(t *testing.T) {
 	// hoso print demo: every paper from this database when it is reachable,
 	// from the samples when it is not.
 	dir := t.TempDir()
-	out, err := runCmd(t, map[string]string{"HOSO_DATABASE_URL": e.url}, "print", "demo", dir)
+	out, err := runCmd(t, map[string]string{"HOSO_DATABASE_URL": e.url, "HOSO_LOG_ORIGIN": e.sys.tlog.Key.Origin()}, "print", "demo", dir)
 	if err != nil || !strings.Contains(out, "Using the demo database") || strings.Count(out, "demo database (") != 6 {
 		t.Errorf("print demo from the database: %v\n%s", err, out)
 	}

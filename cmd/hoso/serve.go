@@ -72,6 +72,8 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(
 	go sys.sweepAlarms(ctx, 30*time.Second)
 	go sys.runOutbox(ctx)
 	go sys.publicLn.Run(ctx, sys.views)
+	logDone := make(chan struct{})
+	go sys.runLog(ctx, logDone)
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	if ready != nil {
 		ready(ln.Addr().String(), sys)
@@ -88,6 +90,9 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, ready func(
 	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
+	// The last events get their leaf index and a checkpoint before the
+	// pool closes.
+	<-logDone
 	log.Info("stopped")
 	return nil
 }

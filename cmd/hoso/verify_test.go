@@ -38,7 +38,7 @@ func tamperFixture(t *testing.T) (*testEnv, []string) {
 func runVerify(t *testing.T, e *testEnv, args ...string) (string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	env := envFunc(map[string]string{"HOSO_DATABASE_URL": e.url})
+	env := envFunc(map[string]string{"HOSO_DATABASE_URL": e.url, "HOSO_LOG_ORIGIN": e.sys.tlog.Key.Origin()})
 	err := run(context.Background(), append([]string{"verify"}, args...), env, &out, &errb)
 	return out.String(), err
 }
@@ -173,7 +173,7 @@ func TestExportEvents(t *testing.T) {
 	e, ns := tamperFixture(t)
 	day := time.Now().In(config.Vietnam).Format("2006-01-02")
 	var out, errb bytes.Buffer
-	env := envFunc(map[string]string{"HOSO_DATABASE_URL": e.url})
+	env := envFunc(map[string]string{"HOSO_DATABASE_URL": e.url, "HOSO_LOG_ORIGIN": e.sys.tlog.Key.Origin()})
 	if err := run(context.Background(), []string{"export-events", "--from", day, "--format", "csv"}, env, &out, &errb); err != nil {
 		t.Fatal(err, errb.String())
 	}

@@ -49,6 +49,7 @@ type system struct {
 	views    *viewcache.Cache   // public timelines, fed by publicLn while serving
 	publicLn *pg.PublicListener // the database's notifications of changes to them
 	outbox   *outboxSystem
+	tlog     *app.Log // the transparency log; see translog.go
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
@@ -141,6 +142,9 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}
 	s.money = &app.Money{Store: db, Tx: db, Units: set, Now: now}
 	s.kpis = &app.KPIs{Store: db, Units: set, Now: now}
+	if err := s.wireLog(); err != nil {
+		return nil, err
+	}
 	if err := s.wireReceipts(); err != nil {
 		return nil, err
 	}
@@ -161,7 +165,7 @@ func (s *system) prepare(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.tlog.CheckOrigin(ctx)
 }
 
 func (s *system) webServer() (*web.Server, error) { return web.New(s.webDeps()) }
@@ -177,6 +181,7 @@ func (s *system) webDeps() web.Deps {
 		Queries:     s.db,
 		Public:      s.db,
 		PublicCache: s.views,
+		TransLog:    s.tlog,
 		Ready:       s.db.CheckSchema,
 		PoolStats: func() (uint32, uint32, uint32) {
 			st := s.db.Stats()

@@ -55,6 +55,10 @@ type CallbackBody struct {
 	UPUCode        string         `json:"upu_code"`
 	At             string         `json:"at"`
 	Detail         map[string]any `json:"detail"`
+	// LogCheckpoint is the transparency log's latest checkpoint when the
+	// event was recorded (a C2SP signed note with the witnesses'
+	// cosignatures), so every portal holds one to check the log against.
+	LogCheckpoint string `json:"log_checkpoint,omitempty"`
 }
 
 // NotifyPayload is a notification row's payload: which parcel, which
@@ -82,6 +86,9 @@ type Effects struct {
 	// BaseURL returns the public URL, for links in callback details (a func:
 	// the server knows it only once it listens).
 	BaseURL func() string
+	// Checkpoint, when set, returns the transparency log's latest
+	// checkpoint for callbacks (Log.Latest: from memory, never blocking).
+	Checkpoint func() []byte
 }
 
 // For returns the outbox rows of one event. p is the parcel's projection
@@ -145,6 +152,9 @@ func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (O
 	body := CallbackBody{EventID: ev.ID, DossierCode: p.Dossier.Code, PickupID: pickupID, TrackingNumber: p.Number,
 		Status: string(out.Status), UPUCode: ev.UPU, At: eventAt(ev).In(vnZone).Format(time.RFC3339),
 		Detail: e.callbackDetail(p, ev, out)}
+	if e.Checkpoint != nil {
+		body.LogCheckpoint = string(e.Checkpoint())
+	}
 	b, err := json.Marshal(body)
 	if err != nil {
 		return OutboxItem{}, false

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -47,6 +48,9 @@ type ManifestItem struct {
 	SealRead     string // the seal id its receiver stated
 	Note         string
 	Demo         bool
+	// The hand-off's events: the giver's release and the receiver's
+	// confirmation or dispute (empty while pending).
+	ReleasedEvent, ClosedEvent string
 }
 
 // FeeCollection is one fee a courier collected on delivering a result.
@@ -371,7 +375,9 @@ func (s *Papers) ReceiptInput(ctx context.Context, p Parcel, office string) (lab
 		if !c.Genuine {
 			return labels.Receipt{}, errs.E(errs.Conflict, "Biên nhận %s không còn khớp chữ ký số (%s). Không in; báo quản trị.", c.Code, c.Problem)
 		}
-		return s.signedReceipt(ctx, p, c.Receipt), nil
+		r := s.signedReceipt(ctx, p, c.Receipt)
+		r.LogNote = receiptLogNote(c, "sự kiện thu gom này")
+		return r, nil
 	case !errs.Is(err, errs.NotFound):
 		return labels.Receipt{}, err
 	}
@@ -408,7 +414,7 @@ func (s *Papers) DeliveryInput(ctx context.Context, p Parcel) (labels.DeliveryRe
 	return labels.DeliveryReceipt{Code: r.Code, TrackingNumber: r.TrackingNumber, DossierCode: r.DossierCode,
 		Procedure: orDefault(r.Procedure, procedure(p.Dossier)), Desk: s.desk(ctx, r.DeskCode, r.DeskName), Office: r.OfficeName,
 		Documents: docs, Fee: r.Fee, Method: method, AuthorisationRef: r.Authorisation, RecipientInitials: r.Initials,
-		DeliveredAt: r.At, CourierCode: r.CourierCode}, r, nil
+		DeliveredAt: r.At, CourierCode: r.CourierCode, LogNote: receiptLogNote(c, "sự kiện giao kết quả này")}, r, nil
 }
 
 // RoutePackInput is a courier's day: the parcels planned for them that day
@@ -496,7 +502,119 @@ func (s *Papers) ManifestInput(ctx context.Context, m ManifestPaper) labels.Mani
 			out.Discrepancies = append(out.Discrepancies, labels.Discrepancy{TrackingNumber: it.Number, Kind: k, Detail: detail})
 		}
 	}
+	out.LogNote = s.manifestLogNote(ctx, m)
 	return out
+}
+
+// logIndex is an event's leaf index in the transparency log (-1 while it
+// has none, or without a log).
+func (s *Papers) logIndex(ctx context.Context, eventID string) int64 {
+	if s.Receipts == nil || s.Receipts.Log == nil || eventID == "" {
+		return -1
+	}
+	l, err := s.Receipts.Log.Store.LogLeafByRef(ctx, "event", eventID)
+	if err != nil {
+		return -1
+	}
+	return l.Index
+}
+
+// manifestLogNote names each hand-off's leaf indexes on the handover
+// record, so both sides can find them in the log (and fetch their proofs
+// from the record's proof page).
+func (s *Papers) manifestLogNote(ctx context.Context, m ManifestPaper) string {
+	var parts []string
+	for _, it := range m.Items {
+		rel, cl := s.logIndex(ctx, it.ReleasedEvent), s.logIndex(ctx, it.ClosedEvent)
+		switch {
+		case rel < 0:
+			continue
+		case cl >= 0:
+			parts = append(parts, fmt.Sprintf("%s: giao mục %d, nhận mục %d", it.Number, rel, cl))
+		default:
+			parts = append(parts, fmt.Sprintf("%s: giao mục %d", it.Number, rel))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Sổ minh bạch (" + s.BaseURL + "/api/v1/log): " + strings.Join(parts, "; ") + "."
+}
+
+// receiptLogNote says where a receipt's event stands in the log.
+func receiptLogNote(c ReceiptCheck, what string) string {
+	switch {
+	case c.Proof != nil:
+		return fmt.Sprintf("Sổ minh bạch: %s là mục số %d, đã được nhân chứng độc lập ký xác nhận; bằng chứng nằm trong tệp biên nhận tải từ trang kiểm tra.", what, c.Proof.Leaf.Index)
+	case c.LogPending != "" && c.LogIndex >= 0:
+		return fmt.Sprintf("Sổ minh bạch: %s là mục số %d; bằng chứng có trên trang kiểm tra sau ít phút.", what, c.LogIndex)
+	}
+	return ""
+}
+
+// ManifestProofs is the handover record's proof bundles: each hand-off's
+// release and confirmation (or dispute) with its leaf and a C2SP
+// tlog-proof against the latest witnessed checkpoint, as JSON. The same
+// staff who may print the record may download it.
+func (s *Papers) ManifestProofs(ctx context.Context, u User, code string) ([]byte, error) {
+	code = strings.TrimSpace(code)
+	m, err := s.Store.FindManifestPaper(ctx, code)
+	if errs.Is(err, errs.NotFound) {
+		return nil, errs.E(errs.NotFound, "Không có biên bản bàn giao số %q.", code)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !manifestInScope(u, m) {
+		return nil, forbiddenPaper()
+	}
+	type proofJSON struct {
+		EventID   string `json:"event_id"`
+		Index     *int64 `json:"index,omitempty"`
+		Leaf      string `json:"leaf,omitempty"`
+		TlogProof string `json:"tlog_proof,omitempty"`
+		Pending   string `json:"pending,omitempty"`
+	}
+	type itemJSON struct {
+		TrackingNumber string     `json:"tracking_number"`
+		Status         string     `json:"status"`
+		Released       proofJSON  `json:"released"`
+		Closed         *proofJSON `json:"closed,omitempty"`
+	}
+	out := struct {
+		Manifest string     `json:"manifest"`
+		Log      string     `json:"log"`
+		Items    []itemJSON `json:"items"`
+	}{Manifest: m.Code, Items: []itemJSON{}}
+	if s.Receipts == nil || s.Receipts.Log == nil {
+		return nil, errs.E(errs.Unavailable, "Sổ minh bạch chưa được bật.")
+	}
+	lg := s.Receipts.Log
+	out.Log = lg.Key.Origin()
+	proof := func(id string) proofJSON {
+		p := proofJSON{EventID: id}
+		b, err := lg.BundleFor(ctx, "event", id)
+		switch {
+		case err == nil:
+			p.Index, p.Leaf, p.TlogProof = &b.Leaf.Index, string(b.Leaf.Body), string(b.Proof.Text())
+		case errors.Is(err, ErrNoCheckpoint):
+			p.Index, p.Leaf, p.Pending = &b.Leaf.Index, string(b.Leaf.Body), "chưa có điểm kiểm được nhân chứng ký"
+		case errs.Is(err, errs.NotFound):
+			p.Pending = "chưa vào sổ"
+		default:
+			p.Pending = "sổ không chứng minh được sự kiện này"
+		}
+		return p
+	}
+	for _, it := range m.Items {
+		ij := itemJSON{TrackingNumber: it.Number, Status: it.Status, Released: proof(it.ReleasedEvent)}
+		if it.ClosedEvent != "" {
+			c := proof(it.ClosedEvent)
+			ij.Closed = &c
+		}
+		out.Items = append(out.Items, ij)
+	}
+	return json.MarshalIndent(out, "", "  ")
 }
 
 // FeeInput is a courier's fee statement for a day.
@@ -637,14 +755,7 @@ func (s *Papers) Manifest(ctx context.Context, u User, code string) (Paper, erro
 	if err != nil {
 		return Paper{}, err
 	}
-	me := u.Party()
-	ok := u.Role == RoleAdmin || (u.Role != RoleDispatcher && (m.Giver == me || m.Receiver == me))
-	if u.Role == RoleDispatcher {
-		for _, it := range m.Items {
-			ok = ok || (u.ProvinceCode != "" && it.ProvinceCode == u.ProvinceCode)
-		}
-	}
-	if !ok {
+	if !manifestInScope(u, m) {
 		return Paper{}, forbiddenPaper()
 	}
 	if len(m.Items) == 0 {
@@ -658,6 +769,19 @@ func (s *Papers) Manifest(ctx context.Context, u User, code string) (Paper, erro
 	return s.render(ctx, "bien-ban-"+fileSafe(m.Code)+".pdf", demo, func(w *bytes.Buffer, o labels.Options) error {
 		return labels.RenderManifest(w, in, o)
 	})
+}
+
+// manifestInScope: a manifest is for its giver and receiver, the
+// dispatchers of its parcels' province, admins.
+func manifestInScope(u User, m ManifestPaper) bool {
+	me := u.Party()
+	ok := u.Role == RoleAdmin || (u.Role != RoleDispatcher && (m.Giver == me || m.Receiver == me))
+	if u.Role == RoleDispatcher {
+		for _, it := range m.Items {
+			ok = ok || (u.ProvinceCode != "" && it.ProvinceCode == u.ProvinceCode)
+		}
+	}
+	return ok
 }
 
 // ParseDay reads a day as staff give it in a URL: YYYY-MM-DD, or "hom-nay"

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"hoso/internal/errs"
+	"hoso/internal/translog"
 	"hoso/internal/vntext"
 	"hoso/tracking"
 )
@@ -62,6 +64,10 @@ type Receipts struct {
 	// NewCode makes a receipt code for a parcel that has none (a return leg,
 	// or a pickup registered before codes were given at intake).
 	NewCode func() string
+	// Log, when set, proves each receipt's event is in the transparency
+	// log: the check compares the log's leaf with the receipt and attaches
+	// a proof bundle once a witnessed checkpoint covers it.
+	Log *Log
 }
 
 // ChainAfter runs ledger hooks one after the other, skipping nil ones, so
@@ -283,6 +289,12 @@ type ReceiptCheck struct {
 	// the hash it names. Problem says in Vietnamese what failed.
 	Genuine bool
 	Problem string
+	// The transparency log: the receipt's leaf index (when sequenced), and
+	// its proof bundle against the latest witnessed checkpoint (nil while
+	// no such checkpoint covers it: LogPending says why).
+	LogIndex   int64
+	Proof      *Bundle
+	LogPending string
 }
 
 // Check looks a receipt code up (any form a person types) and re-verifies
@@ -312,6 +324,9 @@ func (s *Receipts) Check(ctx context.Context, raw string) (ReceiptCheck, error) 
 		c.Parcel = p
 	}
 	c.Receipt, c.Genuine, c.Problem = s.verify(ctx, st)
+	if err := s.logProof(ctx, &c); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -360,5 +375,60 @@ func (s *Receipts) Find(ctx context.Context, parcelID string, kind tracking.Rece
 	}
 	c := ReceiptCheck{Code: st.Code, Signed: true, Stored: st}
 	c.Receipt, c.Genuine, c.Problem = s.verify(ctx, st)
+	if err := s.logProof(ctx, &c); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// logProof checks a genuine receipt against the transparency log: the
+// log's leaf for its event must be the leaf the receipt gives, and the
+// proof bundle (built on every view, so a receipt issued before its
+// checkpoint gets one later) must verify against the witnessed checkpoint.
+func (s *Receipts) logProof(ctx context.Context, c *ReceiptCheck) error {
+	if s.Log == nil || !c.Genuine {
+		return nil
+	}
+	want, err := receiptLeaf(c.Receipt)
+	if err != nil {
+		c.Genuine, c.Problem = false, "Biên nhận không dựng lại được mục của sổ minh bạch."
+		return nil
+	}
+	b, err := s.Log.BundleFor(ctx, "event", c.Receipt.EventID)
+	switch {
+	case errs.Is(err, errs.NotFound):
+		c.LogIndex, c.LogPending = -1, "Sự kiện vừa được ghi, chưa vào sổ minh bạch; xem lại sau ít phút."
+		return nil
+	case b.Leaf.Body != nil && !bytes.Equal(b.Leaf.Body, want):
+		c.Genuine, c.Problem = false, "Biên nhận không khớp với mục của sự kiện trong sổ minh bạch."
+		return nil
+	case errors.Is(err, ErrNoCheckpoint):
+		c.LogIndex, c.LogPending = b.Leaf.Index, "Sự kiện đã vào sổ minh bạch nhưng chưa có điểm kiểm được nhân chứng ký; xem lại sau ít phút."
+		return nil
+	case errs.Is(err, errs.Unavailable) || errors.Is(err, ErrCheckpointUnverifiable):
+		// Not the receipt's fault: the check cannot be made (a database
+		// away, or keys that do not match the stored checkpoints).
+		return err
+	case err != nil:
+		// A stored tree that no longer leads to the witnessed root: the
+		// log was changed after the witnesses signed.
+		c.Genuine, c.Problem = false, "Sổ minh bạch không còn chứng minh được sự kiện của biên nhận này."
+		return nil
+	}
+	c.LogIndex, c.Proof = b.Leaf.Index, &b
+	return nil
+}
+
+// receiptLeaf is the log leaf a receipt names (receipts.Leaf, without
+// importing the key package).
+func receiptLeaf(r tracking.Receipt) ([]byte, error) {
+	h, err := hex.DecodeString(r.EventHash)
+	if err != nil {
+		return nil, err
+	}
+	l := translog.EventLeaf(r.EventID, string(r.Kind.EventType()), r.RecordedAt, h)
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	return l.Bytes(), nil
 }

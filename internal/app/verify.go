@@ -40,11 +40,45 @@ type VerifyStore interface {
 	MaxSeqBefore(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
-// Verifier recomputes the ledger's hash chains and daily roots.
+// ProjectionStore is what the projection check needs: the rows the
+// ledger's store derived from each parcel's events.
+type ProjectionStore interface {
+	Projections(ctx context.Context, ids []string) (map[string]StoredProjection, error)
+}
+
+// StoredProjection is a parcel's stored projection rows.
+type StoredProjection struct {
+	Parcel      Parcel
+	Projection  tracking.Projection
+	Cases       []StoredCase // one per stored incident, in the incidents' order
+	OrphanCases int          // lost-original cases whose incident is gone
+}
+
+// StoredCase is a stored incident's status and its lost-original case.
+type StoredCase struct {
+	IncidentID     string
+	IncidentStatus string
+	Lost           bool
+	Responsible    tracking.Party
+}
+
+// Verifier recomputes the ledger's hash chains and daily roots, rebuilds
+// every parcel's projection from its events with the rules, and audits the
+// transparency log against its checkpoints and the ledger.
 type Verifier struct {
 	Store VerifyStore
 	Now   func() time.Time
 	Zone  *time.Location
+	// Projections, when set, makes Verify rebuild and compare projections.
+	Projections ProjectionStore
+	// Rules is the policy the ledger decides with (DefaultPolicy when zero).
+	Rules tracking.Policy
+	// Log, when set, makes Verify audit the transparency log (see
+	// VerifyLog); Trusted is a checkpoint from outside the database (a
+	// witness's state file, one a portal kept) to check against instead of
+	// the latest witnessed one stored.
+	Log     *LogAudit
+	Trusted []byte
 }
 
 // Report is what a verification found.
@@ -52,10 +86,17 @@ type Report struct {
 	Parcels, Events, Roots int
 	Break                  *tracking.Break // first broken chain link
 	RootBreak              string          // first day whose root differs
+	// ProjectionBreak is the first parcel whose stored projection differs
+	// from what its events give.
+	ProjectionBreak string
+	// The transparency log.
+	Log LogReport
 }
 
 // OK reports whether nothing was broken.
-func (r Report) OK() bool { return r.Break == nil && r.RootBreak == "" }
+func (r Report) OK() bool {
+	return r.Break == nil && r.RootBreak == "" && r.ProjectionBreak == "" && r.Log.Break == ""
+}
 
 const verifyPage = 500
 
@@ -101,12 +142,25 @@ func (v *Verifier) Verify(ctx context.Context, from time.Time, progress func(par
 		}
 		close(next)
 		wg.Wait()
+		var projs map[string]StoredProjection
+		if v.Projections != nil {
+			if projs, err = v.Projections.Projections(ctx, ids); err != nil {
+				return rep, err
+			}
+		}
 		for i, h := range heads {
+			chain := evs[h.ParcelID]
 			rep.Parcels++
 			rep.Events += len(evs[h.ParcelID])
 			if breaks[i] != nil {
 				rep.Break = breaks[i]
 				return rep, nil
+			}
+			if v.Projections != nil {
+				if d := v.checkProjection(h.Number, projs[h.ParcelID], chain); d != "" {
+					rep.ProjectionBreak = d
+					return rep, nil
+				}
 			}
 		}
 		if progress != nil {
@@ -130,7 +184,48 @@ func (v *Verifier) Verify(ctx context.Context, from time.Time, progress func(par
 			return rep, nil
 		}
 	}
+	if v.Log != nil {
+		lr, err := v.Log.Verify(ctx, v.Trusted)
+		rep.Log = lr
+		if err != nil {
+			return rep, err
+		}
+	}
 	return rep, nil
+}
+
+// checkProjection rebuilds a parcel's projection from its chain with the
+// rules and compares it with the stored rows.
+func (v *Verifier) checkProjection(number string, sp StoredProjection, chain []tracking.Event) string {
+	if sp.Parcel.ID == "" {
+		return fmt.Sprintf("parcel %s: its projection row is missing", number)
+	}
+	pol := v.Rules
+	if pol.MaxAttempts == 0 && pol.ConfirmWithin == 0 {
+		pol = tracking.DefaultPolicy
+	}
+	p := sp.Parcel
+	proj, brk := tracking.Replay(number, tracking.Leg(p.Leg), p.Documents, p.DeskCode, chain, pol)
+	if brk != nil {
+		return "parcel " + brk.String()
+	}
+	if d := proj.Diff(sp.Projection); d != "" {
+		return fmt.Sprintf("parcel %s: %s", number, d)
+	}
+	if sp.OrphanCases > 0 {
+		return fmt.Sprintf("parcel %s: %d lost-original case(s) without their incident", number, sp.OrphanCases)
+	}
+	for i, c := range sp.Cases {
+		inc := proj.Incidents[i]
+		if c.Lost && c.Responsible != inc.LastCustodian {
+			return fmt.Sprintf("parcel %s: the lost-original case of event %s names %s, the events name %s as last custodian", number, inc.EventID, c.Responsible, inc.LastCustodian)
+		}
+		if (c.IncidentStatus == "lost") != c.Lost {
+			return fmt.Sprintf("parcel %s: incident of event %s is %q but %s a lost-original case", number, inc.EventID, c.IncidentStatus,
+				map[bool]string{true: "has", false: "has no"}[c.Lost])
+		}
+	}
+	return ""
 }
 
 func (v *Verifier) zone() *time.Location {

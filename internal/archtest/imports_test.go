@@ -112,6 +112,8 @@ func TestEachLibraryHasOneHome(t *testing.T) {
 		"github.com/uber/h3-go":        {"internal/h3cell"},
 		"github.com/jung-kurt/gofpdf":  {"labels"},
 		"github.com/boombuler/barcode": {"labels"},
+		// The transparency log's tree, tiles, proofs and signed notes.
+		"golang.org/x/mod/sumdb": {"internal/translog"},
 		// Metrics: the server's registry and the relay's own counters.
 		"github.com/prometheus/client_golang": {"internal/web", "internal/outbox"},
 	}

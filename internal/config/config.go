@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"hoso/internal/translog"
 )
 
 // Config is the resolved configuration.
@@ -43,6 +45,31 @@ type Config struct {
 	// Pool is how the instance reaches PostgreSQL beyond the main pool:
 	// the relay's pool, a direct URL and the pooler mode.
 	Pool Pool
+
+	// The transparency log: HOSO_LOG_ORIGIN, HOSO_LOG_WITNESSES,
+	// HOSO_LOG_QUORUM, HOSO_LOG_SEQUENCE_EVERY, HOSO_LOG_CHECKPOINT_EVERY.
+	Log TransparencyLog
+}
+
+// TransparencyLog configures the transparency log (docs/transparency-log.md);
+// its signing key is Keys.Log.
+type TransparencyLog struct {
+	// Origin is the log's name in its checkpoints and key (a schema-less
+	// URL; default the base URL's host and path followed by /api/v1/log).
+	// It never changes for a log: witnesses know the log by it.
+	Origin string
+	// Witnesses are the verifier keys (type 0x04) of the witnesses whose
+	// cosignatures the log accepts and publishes.
+	Witnesses []string
+	// Quorum is how many of them make a checkpoint witnessed (default all).
+	Quorum int
+	// Retired are the verifier keys of log keys rotated away from, which
+	// signed the older checkpoints (HOSO_LOG_RETIRED_KEYS).
+	Retired []string
+	// SequenceEvery is how often committed events get their leaf index;
+	// CheckpointEvery how often a new checkpoint is signed while events
+	// arrive (at most a minute).
+	SequenceEvery, CheckpointEvery time.Duration
 }
 
 // Keys are the secrets. Each is 32 bytes.
@@ -55,6 +82,10 @@ type Keys struct {
 	Hash         []byte // HMAC key for CCCD and phone lookup hashes
 	Session      []byte // HMAC key for CSRF tokens and session ids
 	Receipt      []byte // Ed25519 seed for signing receipts
+	Log          []byte // Ed25519 seed for signing the transparency log's checkpoints
+	// LogPrevious is, during a log key rotation only, the seed of the key
+	// being replaced: it signs every checkpoint too (nil when unset).
+	LogPrevious []byte
 }
 
 // S10 holds the service letters per leg and the country code.
@@ -91,7 +122,7 @@ func demoKey(name string) []byte {
 
 // DemoKeys are the fixed, public keys of the demo.
 func DemoKeys() Keys {
-	return Keys{Data: demoKey("data"), Hash: demoKey("hash"), Session: demoKey("session"), Receipt: demoKey("receipt")}
+	return Keys{Data: demoKey("data"), Hash: demoKey("hash"), Session: demoKey("session"), Receipt: demoKey("receipt"), Log: demoKey("log")}
 }
 
 // Pool is the connection settings beyond HOSO_DATABASE_URL and
@@ -296,6 +327,50 @@ func Load(env func(string) string, demo bool) (Config, error) {
 	key("HOSO_HASH_KEY", &c.Keys.Hash, demoKeys.Hash)
 	key("HOSO_SESSION_KEY", &c.Keys.Session, demoKeys.Session)
 	key("HOSO_RECEIPT_KEY", &c.Keys.Receipt, demoKeys.Receipt)
+	key("HOSO_LOG_KEY", &c.Keys.Log, demoKeys.Log)
+	if strings.TrimSpace(env("HOSO_LOG_KEY_PREVIOUS")) != "" {
+		key("HOSO_LOG_KEY_PREVIOUS", &c.Keys.LogPrevious, demoKeys.Log)
+		if c.Keys.LogPrevious != nil && bytes.Equal(c.Keys.LogPrevious, c.Keys.Log) {
+			bad("HOSO_LOG_KEY_PREVIOUS", "equals HOSO_LOG_KEY; set it to the key being rotated away from, or leave it unset")
+		}
+	}
+	c.Log = TransparencyLog{SequenceEvery: time.Second, CheckpointEvery: time.Minute}
+	str("HOSO_LOG_ORIGIN", &c.Log.Origin)
+	if c.Log.Origin == "" {
+		if u, err := url.Parse(c.BaseURL); err == nil {
+			c.Log.Origin = strings.TrimRight(u.Host+u.Path, "/") + "/api/v1/log"
+		}
+	}
+	if !translog.ValidName(c.Log.Origin) {
+		bad("HOSO_LOG_ORIGIN", "want a schema-less URL without spaces or +, such as hoso.example.vn/api/v1/log; got %q", c.Log.Origin)
+	}
+	if v := strings.TrimSpace(env("HOSO_LOG_WITNESSES")); v != "" {
+		names := map[string]bool{}
+		for _, w := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+			name, err := translog.ParseWitnessVkey(w)
+			switch {
+			case err != nil:
+				bad("HOSO_LOG_WITNESSES", "%v", err)
+			case names[name]:
+				bad("HOSO_LOG_WITNESSES", "witness %s given twice", name)
+			default:
+				names[name] = true
+				c.Log.Witnesses = append(c.Log.Witnesses, w)
+			}
+		}
+	}
+	if v := strings.TrimSpace(env("HOSO_LOG_RETIRED_KEYS")); v != "" {
+		c.Log.Retired = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
+	}
+	num("HOSO_LOG_QUORUM", &c.Log.Quorum, 1)
+	if c.Log.Quorum > len(c.Log.Witnesses) {
+		bad("HOSO_LOG_QUORUM", "%d, but HOSO_LOG_WITNESSES names %d witness(es)", c.Log.Quorum, len(c.Log.Witnesses))
+	}
+	dur("HOSO_LOG_SEQUENCE_EVERY", &c.Log.SequenceEvery)
+	dur("HOSO_LOG_CHECKPOINT_EVERY", &c.Log.CheckpointEvery)
+	if c.Log.CheckpointEvery > time.Minute {
+		bad("HOSO_LOG_CHECKPOINT_EVERY", "at most 1m: a new checkpoint at least every minute while events arrive")
+	}
 	if len(problems) > 0 {
 		return Config{}, errors.New("configuration: " + strings.Join(problems, "; "))
 	}
@@ -411,6 +486,12 @@ func (c Config) LogValue() slog.Value {
 		slog.String("hash_key", fp(c.Keys.Hash)),
 		slog.String("session_key", fp(c.Keys.Session)),
 		slog.String("receipt_key", fp(c.Keys.Receipt)),
+		slog.String("log_key", fp(c.Keys.Log)),
+		slog.String("log_key_previous", fpOptional(c.Keys.LogPrevious)),
+		slog.Int("log_retired_keys", len(c.Log.Retired)),
+		slog.String("log_origin", c.Log.Origin),
+		slog.Int("log_witnesses", len(c.Log.Witnesses)),
+		slog.Int("log_quorum", c.Log.Quorum),
 		slog.String("s10", c.S10.Pickup+"/"+c.S10.Return+" "+c.S10.Country),
 		slog.String("service_hours", fmt.Sprintf("%s-%s", clock(c.Service.Start), clock(c.Service.End))),
 		slog.Int("public_rate_per_min", c.PublicRate),

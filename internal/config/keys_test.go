@@ -14,6 +14,7 @@ func keyEnv(extra map[string]string) func(string) string {
 		"HOSO_HASH_KEY":    strings.Repeat("22", 32),
 		"HOSO_SESSION_KEY": strings.Repeat("33", 32),
 		"HOSO_RECEIPT_KEY": strings.Repeat("44", 32),
+		"HOSO_LOG_KEY":     strings.Repeat("55", 32),
 	}
 	return func(k string) string {
 		if v, ok := extra[k]; ok {

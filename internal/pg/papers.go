@@ -96,13 +96,16 @@ func (d *DB) FindManifestPaper(ctx context.Context, code string) (app.ManifestPa
 		Note         string
 		SealRead     string
 		Demo         bool
+		Released     string
+		Closed       string
 	}
 	if err := d.query(ctx, &items, `SELECT * FROM (
 			SELECT DISTINCT ON (p.tracking_number) p.tracking_number AS number, d.code AS dossier_code, p.province_code,
 				coalesce((SELECT sum(coalesce(pd.collected_count, pd.count)) FROM parcel_documents pd WHERE pd.parcel_id = p.id), 0) AS documents,
 				coalesce(rl.data->>'seal_id', p.seal_id, '') AS seal_id, h.status,
 				coalesce(i.problem, '') AS problem, coalesce(i.note, ce.data->>'reason', '') AS note,
-				CASE WHEN h.status IN ('confirmed', 'disputed') THEN coalesce(ce.data->>'seal_id', '') ELSE '' END AS seal_read, p.demo
+				CASE WHEN h.status IN ('confirmed', 'disputed') THEN coalesce(ce.data->>'seal_id', '') ELSE '' END AS seal_read, p.demo,
+				h.released_event::text AS released, coalesce(h.closed_event::text, '') AS closed
 			FROM handoffs h JOIN parcels p ON p.id = h.parcel_id JOIN dossiers d ON d.id = p.dossier_id
 			LEFT JOIN incidents i ON i.handoff_id = h.id
 			LEFT JOIN events ce ON ce.id = h.closed_event
@@ -119,7 +122,8 @@ func (d *DB) FindManifestPaper(ctx context.Context, code string) (app.ManifestPa
 		Receiver: tracking.Party{Kind: tracking.PartyKind(m.ReceiverKind), Ref: m.ReceiverRef}}
 	for _, it := range items {
 		out.Items = append(out.Items, app.ManifestItem{Number: it.Number, DossierCode: it.DossierCode, ProvinceCode: it.ProvinceCode,
-			Documents: it.Documents, SealID: it.SealID, Status: it.Status, Problem: it.Problem, Note: it.Note, SealRead: it.SealRead, Demo: it.Demo})
+			Documents: it.Documents, SealID: it.SealID, Status: it.Status, Problem: it.Problem, Note: it.Note, SealRead: it.SealRead, Demo: it.Demo,
+			ReleasedEvent: it.Released, ClosedEvent: it.Closed})
 	}
 	return out, nil
 }

@@ -122,3 +122,153 @@ func (d *DB) MaxSeqBefore(ctx context.Context, cutoff time.Time) (int64, error) 
 	err := d.queryOne(ctx, pg.Scan(&n), `SELECT coalesce(max(seq), 0) FROM events WHERE server_at < ?`, cutoff)
 	return n, err
 }
+
+// Projections loads, for parcels by id, what the ledger's store derived
+// from their events: the parcel's projection, its custody periods, hand-offs
+// and incidents in chain order, and the responsible party of each
+// lost-original case.
+func (d *DB) Projections(ctx context.Context, ids []string) (map[string]app.StoredProjection, error) {
+	out := map[string]app.StoredProjection{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ps, err := d.loadParcelsWith(ctx, false, `WHERE p.id IN (?)`, pg.In(ids))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		out[p.ID] = app.StoredProjection{Parcel: p, Projection: tracking.Projection{
+			State: tracking.State{Leg: tracking.Leg(p.Leg), Status: tracking.Status(p.Status), Custodian: p.Custodian, Attempts: p.Attempts,
+				SealID: p.SealID, Documents: p.Documents, Collected: p.Collected},
+			Count: p.EventCount, LastHash: p.LastHash}}
+	}
+	add := func(id string, f func(sp *app.StoredProjection)) {
+		sp, ok := out[id]
+		if ok {
+			f(&sp)
+			out[id] = sp
+		}
+	}
+	var cs []struct {
+		ParcelID, HolderKind, HolderRef, FromEvent, ToEvent string
+		FromAt                                              time.Time
+		ToAt                                                *time.Time
+	}
+	// In chain order: server times may step back (a clock correction), the
+	// chain's positions never do.
+	if err := d.query(ctx, &cs, `SELECT c.parcel_id, c.holder_kind, c.holder_ref, c.from_event, coalesce(c.to_event::text, '') AS to_event, c.from_at, c.to_at
+		FROM custody c LEFT JOIN events e ON e.id = c.from_event WHERE c.parcel_id IN (?) ORDER BY c.parcel_id, e.parcel_seq, c.id`, pg.In(ids)); err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		add(c.ParcelID, func(sp *app.StoredProjection) {
+			p := tracking.CustodyPeriod{Holder: tracking.Party{Kind: tracking.PartyKind(c.HolderKind), Ref: c.HolderRef}, FromEvent: c.FromEvent, FromAt: c.FromAt, ToEvent: c.ToEvent}
+			if c.ToAt != nil {
+				p.ToAt = *c.ToAt
+			}
+			sp.Projection.Custody = append(sp.Projection.Custody, p)
+		})
+	}
+	var hs []struct {
+		ID, ParcelID, GiverKind, GiverRef, ReceiverKind, ReceiverRef, Status, ReleasedEvent, ClosedEvent string
+		ReleasedAt                                                                                       time.Time
+		ClosedAt                                                                                         *time.Time
+	}
+	if err := d.query(ctx, &hs, `SELECT h.id, h.parcel_id, h.giver_kind, h.giver_ref, h.receiver_kind, h.receiver_ref, h.status,
+		h.released_event, coalesce(h.closed_event::text, '') AS closed_event, h.released_at, h.closed_at
+		FROM handoffs h LEFT JOIN events e ON e.id = h.released_event WHERE h.parcel_id IN (?) ORDER BY h.parcel_id, e.parcel_seq, h.released_at`, pg.In(ids)); err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		add(h.ParcelID, func(sp *app.StoredProjection) {
+			r := tracking.HandoffRecord{ID: h.ID, Giver: tracking.Party{Kind: tracking.PartyKind(h.GiverKind), Ref: h.GiverRef},
+				Receiver: tracking.Party{Kind: tracking.PartyKind(h.ReceiverKind), Ref: h.ReceiverRef}, Status: h.Status,
+				ReleasedEvent: h.ReleasedEvent, ReleasedAt: h.ReleasedAt, ClosedEvent: h.ClosedEvent}
+			if h.ClosedAt != nil {
+				r.ClosedAt = *h.ClosedAt
+			}
+			sp.Projection.Handoffs = append(sp.Projection.Handoffs, r)
+		})
+	}
+	var is []struct {
+		ID, ParcelID, EventID, HandoffID, Problem, LastCustodianKind, LastCustodianRef, Note, Status string
+		MissingLines                                                                                 []int `pg:",array"`
+		CreatedAt                                                                                    time.Time
+		LostResponsibleKind, LostResponsibleRef                                                      *string
+	}
+	if err := d.query(ctx, &is, `SELECT i.id, i.parcel_id, i.event_id, coalesce(i.handoff_id::text, '') AS handoff_id, i.problem,
+		i.last_custodian_kind, i.last_custodian_ref, i.note, i.status, i.missing_lines, i.created_at,
+		l.responsible_kind AS lost_responsible_kind, l.responsible_ref AS lost_responsible_ref
+		FROM incidents i LEFT JOIN events e ON e.id = i.event_id LEFT JOIN lost_cases l ON l.incident_id = i.id
+		WHERE i.parcel_id IN (?) ORDER BY i.parcel_id, e.parcel_seq, i.created_at`, pg.In(ids)); err != nil {
+		return nil, err
+	}
+	for _, i := range is {
+		add(i.ParcelID, func(sp *app.StoredProjection) {
+			lines := i.MissingLines
+			if len(lines) == 0 {
+				lines = nil
+			}
+			sp.Projection.Incidents = append(sp.Projection.Incidents, tracking.IncidentRecord{EventID: i.EventID, HandoffID: i.HandoffID,
+				Problem: i.Problem, MissingLines: lines, LastCustodian: tracking.Party{Kind: tracking.PartyKind(i.LastCustodianKind), Ref: i.LastCustodianRef},
+				Note: i.Note, At: i.CreatedAt})
+			c := app.StoredCase{IncidentID: i.ID, IncidentStatus: i.Status}
+			if i.LostResponsibleKind != nil {
+				c.Lost, c.Responsible = true, tracking.Party{Kind: tracking.PartyKind(*i.LostResponsibleKind), Ref: *i.LostResponsibleRef}
+			}
+			sp.Cases = append(sp.Cases, c)
+		})
+	}
+	// Lost-original cases whose incident is gone.
+	var orphans []string
+	if err := d.query(ctx, &orphans, `SELECT l.parcel_id::text FROM lost_cases l LEFT JOIN incidents i ON i.id = l.incident_id
+		WHERE l.parcel_id IN (?) AND i.id IS NULL`, pg.In(ids)); err != nil {
+		return nil, err
+	}
+	for _, id := range orphans {
+		add(id, func(sp *app.StoredProjection) { sp.OrphanCases++ })
+	}
+	return out, nil
+}
+
+// EventsWithoutLeaf returns up to limit ledger events that have neither a
+// leaf in the transparency log nor a queued one.
+func (d *DB) EventsWithoutLeaf(ctx context.Context, limit int) ([]string, error) {
+	var ids []string
+	err := d.query(ctx, &ids, `SELECT e.id::text FROM events e
+		WHERE NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = 'event' AND l.ref = e.id::text)
+		  AND NOT EXISTS (SELECT 1 FROM log_queue q WHERE q.kind = 'event' AND q.ref = e.id::text)
+		ORDER BY e.seq LIMIT ?`, limit)
+	return ids, err
+}
+
+// EventsByID returns ledger events by id (without their chain neighbours).
+func (d *DB) EventsByID(ctx context.Context, ids []string) (map[string]tracking.Event, error) {
+	out := map[string]tracking.Event{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []eventRow
+	if err := d.query(ctx, &rows, `SELECT `+eventCols+` FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE e.id IN (?)`, pg.In(ids)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		ev := toEvent(r)
+		out[ev.ID] = ev
+	}
+	return out, nil
+}
+
+// LogTileCount counts the stored tiles.
+func (d *DB) LogTileCount(ctx context.Context) (int, error) {
+	var n int
+	err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM log_tiles`)
+	return n, err
+}
+
+// LogLeafCount counts the stored leaves.
+func (d *DB) LogLeafCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM log_leaves`)
+	return n, err
+}

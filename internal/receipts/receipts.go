@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"strings"
 
+	"hoso/internal/translog"
 	"hoso/tracking"
 )
 
@@ -141,6 +142,50 @@ type Document struct {
 	// Canonical repeats the signed text for people and other tools; it is
 	// not trusted: Check rebuilds it from Receipt.
 	Canonical string `json:"canonical,omitempty"`
+	// Proof is the C2SP tlog-proof that the receipt's event is in the
+	// transparency log under a checkpoint the witnesses co-signed (absent
+	// on a receipt fetched before such a checkpoint existed: fetch it
+	// again later). CheckProof verifies it offline.
+	Proof string `json:"proof,omitempty"`
+}
+
+// Leaf is the transparency log's leaf of the event a receipt records,
+// rebuilt from the signed receipt alone: its event id, the event type of
+// its kind, the time the server recorded it and the event's hash.
+func Leaf(r tracking.Receipt) ([]byte, error) {
+	h, err := hex.DecodeString(r.EventHash)
+	if err != nil || len(h) != sha256.Size {
+		return nil, fmt.Errorf("%w: event hash is not 64 hex digits", ErrNotGenuine)
+	}
+	l := translog.EventLeaf(r.EventID, string(r.Kind.EventType()), r.RecordedAt, h)
+	if err := l.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotGenuine, err)
+	}
+	return l.Bytes(), nil
+}
+
+// ErrNoProof is returned by CheckProof for a document without a proof.
+var ErrNoProof = errors.New("the receipt carries no transparency log proof yet")
+
+// CheckProof verifies the document's log proof offline with the log's and
+// the witnesses' public keys: the checkpoint is the log's, co-signed by the
+// quorum of witnesses, and the inclusion path leads from the receipt's
+// leaf to its root. Check the signature first (PublicKey.Check): the proof
+// shows the log holds the event the signed receipt names.
+func (d Document) CheckProof(pol *translog.Policy) (translog.Signed, int64, error) {
+	if d.Proof == "" {
+		return translog.Signed{}, 0, ErrNoProof
+	}
+	leaf, err := Leaf(d.Receipt)
+	if err != nil {
+		return translog.Signed{}, 0, err
+	}
+	pr, err := translog.ParseProof([]byte(d.Proof))
+	if err != nil {
+		return translog.Signed{}, 0, err
+	}
+	s, err := pol.VerifyProof(pr, leaf)
+	return s, pr.Index, err
 }
 
 // NewDocument builds the downloadable document of a signed receipt.

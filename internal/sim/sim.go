@@ -14,6 +14,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -38,6 +39,7 @@ import (
 	"hoso/internal/errs"
 	"hoso/internal/pg"
 	"hoso/internal/secret"
+	"hoso/internal/translog"
 	"hoso/internal/units"
 	"hoso/tracking"
 )
@@ -145,6 +147,7 @@ type world struct {
 	cases    *app.Cases
 	disp     *app.Dispatch
 	verifier *app.Verifier
+	tlog     *app.Log
 
 	order    map[string]int    // parcel id → creation order
 	dossier  map[string]string // pickup parcel id → dossier code
@@ -372,7 +375,18 @@ func (w *world) wire() {
 	w.cases = &app.Cases{Store: w.db, Tx: w.db, Now: w.clock, NewID: w.newID, Name: func(_ context.Context, p tracking.Party) string { return p.String() }}
 	w.disp = &app.Dispatch{Store: w.db, Tx: w.db, Ledger: w.ledger, Units: w.cfg.Units, Now: w.clock, Log: w.cfg.Log,
 		Hours: dispatch.DefaultHours, PlanTime: 20 * time.Second, ReplanTime: 20 * time.Second}
-	w.verifier = &app.Verifier{Store: w.db, Now: w.clock, Zone: vn}
+	// The transparency log: sequenced and checkpointed at the end of each
+	// day, then audited with the projections by the day's verification.
+	logKey, err := translog.NewLogKey(bytes.Repeat([]byte{7}, 32), "sim.hoso.invalid/log")
+	if err != nil {
+		panic(err)
+	}
+	logPolicy, err := translog.NewPolicy(logKey.Vkey(), nil, 0)
+	if err != nil {
+		panic(err)
+	}
+	w.tlog = &app.Log{Store: w.db, Key: logKey, Policy: logPolicy, Now: w.clock}
+	w.verifier = &app.Verifier{Store: w.db, Now: w.clock, Zone: vn, Projections: w.db, Log: &app.LogAudit{Store: w.db, Policy: logPolicy}}
 }
 
 // simPassword is every simulated account's password: only a phone
@@ -501,13 +515,20 @@ func (w *world) runDay(ctx context.Context, d int) error {
 	if err := w.replay(ctx, ids(ps)); err != nil {
 		return err
 	}
+	w.action = "sequence the transparency log"
+	if _, err := w.tlog.Sequence(ctx); err != nil {
+		return err
+	}
+	if _, _, err := w.tlog.Checkpoint(ctx); err != nil {
+		return err
+	}
 	w.action = "verify the day"
 	rep, err := w.verifier.Verify(ctx, w.day.Start(), nil)
 	if err != nil {
 		return err
 	}
 	if !rep.OK() {
-		return fmt.Errorf("ledger verification: %v %s", rep.Break, rep.RootBreak)
+		return fmt.Errorf("ledger verification: %v %s %s %s", rep.Break, rep.RootBreak, rep.ProjectionBreak, rep.Log.Break)
 	}
 	w.now = w.day.At(23 * 60)
 	return nil

@@ -34,6 +34,7 @@ func (s *Server) papersRoutes(pg fiber.Router) {
 	in.Get("/bien-ban/:code", s.paper(func(c *fiber.Ctx, u app.User) (app.Paper, error) {
 		return s.d.Papers.Manifest(c.UserContext(), u, c.Params("code"))
 	}))
+	in.Get("/bien-ban/:code/bang-chung", s.manifestProofs)
 	in.Get("/tui-hanh-trinh/:courier/:day", s.paper(func(c *fiber.Ctx, u app.User) (app.Paper, error) {
 		day, err := s.d.Papers.ParseDay(c.Params("day"))
 		if err != nil {
@@ -125,4 +126,23 @@ func (s *Server) papersPage(c *fiber.Ctx) error {
 		return s.pageStatus(c, fiber.StatusBadRequest, "papers", s.viewFor(c, "Giấy tờ in", v))
 	}
 	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// manifestProofs serves a handover record's proof bundles (JSON): each
+// hand-off's events with their leaves and tlog-proofs.
+func (s *Server) manifestProofs(c *fiber.Ctx) error {
+	c.Request().Header.Set(fiber.HeaderAccept, fiber.MIMEApplicationJSON)
+	b, err := s.d.Papers.ManifestProofs(c.UserContext(), currentUser(c), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="bien-ban-`+strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '-' {
+			return r
+		}
+		return '_'
+	}, c.Params("code"))+`-bang-chung.json"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b)
 }

@@ -52,6 +52,15 @@ type receiptPage struct {
 	Fee              int64
 	SignedAt         time.Time
 	KeyID, PublicKey string
+	// The transparency log: the proof checked on this view, or why there is
+	// none yet.
+	LogProved    bool
+	LogIndex     int64
+	LogSize      int64
+	LogSignedAt  time.Time
+	LogWitnesses []string
+	LogPending   string
+	LogKey       string
 }
 
 // receiptSearchPage is the form to type a code from paper.
@@ -98,6 +107,9 @@ func (s *Server) receiptShow(c *fiber.Ctx) error {
 			return errs.E(errs.Conflict, "Biên nhận %s chưa có hiệu lực: bưu tá chưa nhận hồ sơ.", chk.Code)
 		}
 		doc := receipts.NewDocument(chk.Receipt, chk.Stored.Signature, chk.Stored.KeyID)
+		if chk.Genuine && chk.Proof != nil {
+			doc.Proof = string(chk.Proof.Proof.Text())
+		}
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		c.Set(fiber.HeaderContentDisposition, `inline; filename="bien-nhan-`+chk.Code+`.json"`)
 		return c.Send(doc.JSON())
@@ -119,6 +131,14 @@ func (s *Server) receiptShow(c *fiber.Ctx) error {
 	}
 	if chk.Signed {
 		s.fillReceipt(&v, chk)
+		if chk.Genuine && chk.Proof != nil {
+			cp := chk.Proof.Checkpoint
+			v.LogProved, v.LogIndex, v.LogSize, v.LogSignedAt, v.LogWitnesses = true, chk.Proof.Proof.Index, cp.Size, cp.Time, cp.Witnessed
+		}
+		v.LogPending = chk.LogPending
+		if s.d.TransLog != nil {
+			v.LogKey = strings.Join(s.d.TransLog.Policy.LogVkeys(), ", ")
+		}
 	}
 	title := v.Title + " " + v.Code
 	return s.page(c, "receipt", title, v)

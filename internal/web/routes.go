@@ -85,6 +85,7 @@ func (s *Server) routes() {
 	portal.Post("/pickups/:id/cancel", s.portalCancel)
 	portal.Post("/dossiers/:dossier_code/result", s.portalResult)
 	s.notifyAPIRoutes(api)
+	s.logRoutes(api)
 
 	// Pages: sessions and CSRF.
 	pg := a.Group("", s.loadSession, s.checkCSRF)

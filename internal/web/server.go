@@ -57,6 +57,7 @@ type Deps struct {
 	MetricsToken   string         // bearer token of /metrics; empty: direct loopback callers only
 	Challenges     ChallengeStore // spent proof-of-work challenges
 	PowBits        int            // leading zero bits a challenge needs (default 18)
+	TransLog       *app.Log       // the transparency log (checkpoint, proofs, tiles); nil: not served
 }
 
 // Queries are read-only lookups the pages need.

@@ -148,6 +148,15 @@ func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []
 // buildTimeline tells a parcel's events for the public: masked citizen,
 // parties named by role and office.
 func buildTimeline(p app.Parcel, evs []tracking.Event, name tracking.Namer) publicTimeline {
+	// The status and the holder come from the events, decided again with
+	// the rules, not from the projection row: an edited row never reaches
+	// the public (hoso verify reports it). Events the rules cannot replay
+	// leave the row's values.
+	if len(evs) > 0 {
+		if proj, brk := tracking.Replay(p.Number, tracking.Leg(p.Leg), p.Documents, p.DeskCode, evs, tracking.DefaultPolicy); brk == nil {
+			p.Status, p.Custodian = string(proj.State.Status), proj.State.Custodian
+		}
+	}
 	t := publicTimeline{Number: p.Number, Leg: p.Leg, Status: p.Status, StatusLabel: tracking.Status(p.Status).Label(),
 		Dossier: p.Dossier.Code, Procedure: p.Dossier.ProcedureName, Deadline: p.Dossier.LegalDeadline,
 		Citizen: vntext.Initials(p.CitizenName), Phone: vntext.MaskLast3(p.PhoneLast3),
