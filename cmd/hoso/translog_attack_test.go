@@ -3,6 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -101,7 +106,7 @@ func newAttackWorld(t *testing.T, bin string) *attackWorld {
 	wantStatuses(t, "release", res, "accepted", "accepted")
 	desk := e.login("motcua")
 	short := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 0, "condition": "missing"}, {"line": 3, "count": 2}}
-	wantStatuses(t, "desk counts short", desk.events(ev("handoff.confirmed", w.disputed, map[string]any{"seal_intact": true, "documents": short})), "accepted")
+	wantStatuses(t, "desk counts short", desk.events(ev("handoff.confirmed", w.disputed, map[string]any{"seal_intact": true, "seal_id": "NP-" + w.disputed[2:9], "documents": short})), "accepted")
 	is, err := e.db.FindIncidents(context.Background(), app.AlarmFilter{}, true)
 	if err != nil || len(is) != 1 {
 		t.Fatalf("incidents %d %v", len(is), err)
@@ -264,6 +269,43 @@ func (a attacker) chain(number string) (app.Parcel, []tracking.Event, map[string
 	return p, evs, seqs
 }
 
+// forgeDeviceSignature registers a device key of the attacker's for the
+// courier who signed d (a key row dated like d's, with a device id of its
+// own) and returns d re-signed with it over the signed text whose data
+// edit changed.
+func (a attacker) forgeDeviceSignature(d *tracking.DeviceSig, edit func([]byte) []byte) *tracking.DeviceSig {
+	a.t.Helper()
+	if d == nil {
+		a.t.Fatal("the event has no device signature to forge")
+	}
+	s, err := tracking.ParseSignedText(d.Signed)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	s.Data = edit(s.Data)
+	signed := tracking.SignedText(s)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	sum := sha256.Sum256(signed)
+	sig, err := ecdsa.SignASN1(rand.Reader, key, sum[:])
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	id := int64(a.e.count(`SELECT coalesce(max(id), 0) + 1000 FROM device_keys`))
+	a.e.tamper(`INSERT INTO device_keys (id, user_id, device_id, alg, public_key, created_at)
+		SELECT ?, user_id, 'forged-device', 'ES256', ?, created_at FROM device_keys WHERE id = ?`, id, spki, d.KeyID)
+	out := *d
+	out.KeyID, out.KeyAlg, out.PublicKey, out.KeyRevoked = id, "ES256", spki, nil
+	out.Signed, out.Signature = signed, sig
+	return &out
+}
+
 // decide makes ev what the rules would have recorded after the events
 // before it: a forgery that follows the rules.
 func (a attacker) decide(p app.Parcel, before []tracking.Event, ev tracking.Event) tracking.Event {
@@ -306,9 +348,16 @@ func (a attacker) rewriteParcel(p app.Parcel, evs []tracking.Event, seqs map[str
 		if ev.DeviceAt != nil {
 			dev = *ev.DeviceAt
 		}
-		add(`INSERT INTO events (seq, id, parcel_id, parcel_seq, type, upu_code, actor_kind, actor_ref, device_at, server_at, lat, lng, data, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, seqs[ev.ID], ev.ID, p.ID, ev.Seq, string(ev.Type), ev.UPU, string(ev.Actor.Kind), ev.Actor.Ref,
-			dev, ev.ServerAt, ev.Lat, ev.Lng, string(ev.Data), ev.PrevHash, ev.Hash)
+		// The device's signature stays as the courier made it (the
+		// attacker cannot sign for the phone); the hash covers it.
+		var keyID, signed, signature any
+		if ev.Device != nil {
+			keyID, signed, signature = ev.Device.KeyID, ev.Device.Signed, ev.Device.Signature
+		}
+		add(`INSERT INTO events (seq, id, parcel_id, parcel_seq, type, upu_code, actor_kind, actor_ref, device_at, server_at, lat, lng, data, prev_hash, hash,
+			form, device_key_id, device_signed, device_signature)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, seqs[ev.ID], ev.ID, p.ID, ev.Seq, string(ev.Type), ev.UPU, string(ev.Actor.Kind), ev.Actor.Ref,
+			dev, ev.ServerAt, ev.Lat, ev.Lng, string(ev.Data), ev.PrevHash, ev.Hash, ev.Form, keyID, signed, signature)
 	}
 	for _, c := range proj.Custody {
 		var toEv, toAt any
@@ -480,7 +529,7 @@ func TestConsistentRewriteDetectedByThreeParties(t *testing.T) {
 		}
 		forged := evs[k]
 		forged.Type = tracking.HandoffConfirmed
-		forged.Data, _ = json.Marshal(map[string]any{"seal_intact": true, "documents": collectDocs})
+		forged.Data, _ = json.Marshal(map[string]any{"seal_intact": true, "seal_id": "NP-" + w.disputed[2:9], "documents": collectDocs})
 		evs[k] = a.decide(p, evs[:k], forged)
 		a.rewriteParcel(p, evs, seqs)
 		a.resealRoots(true)
@@ -576,11 +625,25 @@ func TestConsistentRewriteDetectedByThreeParties(t *testing.T) {
 				k = i
 			}
 		}
+		// The courier's phone signed the collection: the attacker, who
+		// cannot sign with it, registers a device key of their own for the
+		// courier (a key row dated before the event) and signs the forged
+		// collection with it, so that every chain, signature and key
+		// check agrees.
 		forged := evs[k]
-		forged.Data, _ = json.Marshal(map[string]any{"documents": []map[string]any{{"line": 1, "count": 1, "condition": "good"},
-			{"line": 2, "count": 0, "condition": "missing"}, {"line": 3, "count": 2, "condition": "good"}},
-			"seal_id": "NP-" + w.door[2:9], "method": "signature", "signature_sha256": strings.Repeat("ab", 32),
-			"partial": true, "partial_reason": "Công dân không có giấy xác nhận tình trạng hôn nhân"})
+		partial := func(raw []byte) []byte {
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatal(err)
+			}
+			m["documents"] = []map[string]any{{"line": 1, "count": 1, "condition": "good"},
+				{"line": 2, "count": 0, "condition": "missing"}, {"line": 3, "count": 2, "condition": "good"}}
+			m["partial"], m["partial_reason"] = true, "Công dân không có giấy xác nhận tình trạng hôn nhân"
+			b, _ := json.Marshal(m)
+			return b
+		}
+		forged.Data = partial(forged.Data)
+		forged.Device = a.forgeDeviceSignature(forged.Device, partial)
 		evs[k] = a.decide(p, evs[:k], forged)
 		evs = a.rewriteParcel(p, evs, seqs)
 		a.resign(w.door, func(r *tracking.Receipt) {

@@ -107,9 +107,10 @@ func TestLogServesEveryEventWithProofs(t *testing.T) {
 	}
 	first := e.waitCheckpoint(t)
 	for _, n := range numbers {
+		e.assign("buuta1", n)
 		_, res := c.send(ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"}),
 			ev("pickup.collected", n, map[string]any{"documents": []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}},
-				"seal_id": "NP-" + n[2:8], "method": "signature", "signature_sha256": strings.Repeat("cd", 32)}))
+				"seal_id": "NP-" + n[2:8], "proof": c.sigProof(n)}))
 		wantStatuses(t, "events", res, "accepted", "accepted")
 	}
 	s := e.waitCheckpoint(t)
@@ -414,6 +415,7 @@ func TestVerifyCatchesAnyStoredByte(t *testing.T) {
 	c := e.courier("buuta1")
 	for i := 0; i < 30; i++ {
 		n := e.createPickup(fmt.Sprintf("000.00.19.BYTE-%d", i))
+		e.assign("buuta1", n)
 		_, res := c.send(ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"}))
 		wantStatuses(t, "attempt", res, "accepted")
 	}

@@ -249,7 +249,7 @@ func (d *DB) EventsByID(ctx context.Context, ids []string) (map[string]tracking.
 		return out, nil
 	}
 	var rows []eventRow
-	if err := d.query(ctx, &rows, `SELECT `+eventCols+` FROM events e JOIN parcels p ON p.id = e.parcel_id WHERE e.id IN (?)`, pg.In(ids)); err != nil {
+	if err := d.query(ctx, &rows, `SELECT `+eventCols+` FROM events e`+eventJoins+`WHERE e.id IN (?)`, pg.In(ids)); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {

@@ -87,6 +87,7 @@ var probeKeys = map[string]string{
 	"HOSO_HASH_KEY":    strings.Repeat("52", 32),
 	"HOSO_SESSION_KEY": strings.Repeat("53", 32),
 	"HOSO_RECEIPT_KEY": strings.Repeat("54", 32),
+	"HOSO_LOG_KEY":     strings.Repeat("56", 32),
 }
 
 // Accounts of every world: username → role and unit. The password is
