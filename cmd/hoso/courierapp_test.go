@@ -452,8 +452,8 @@ func TestCourierAppDelivery(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM parcels WHERE tracking_number = ? AND status = 'delivery_failed' AND attempts = 1`, numbers[1]); n != 1 {
 		t.Error("second result not in delivery_failed after one attempt")
 	}
-	_, page := e.get("/tra-cuu/" + numbers[0])
-	if !strings.Contains(string(page), "Đã giao kết quả") || !strings.Contains(string(page), "Người nhận xác nhận bằng mã QR trên CCCD.") {
+	_, page := e.citizenPage(t, numbers[0], "0000") // the first result's citizen: 0987000000
+	if !strings.Contains(page, "Đã giao kết quả") || !strings.Contains(page, "Người nhận xác nhận bằng mã QR trên CCCD.") {
 		t.Error("timeline lacks the delivery or its proof")
 	}
 }

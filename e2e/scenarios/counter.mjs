@@ -119,9 +119,11 @@ export default async function counter({ browser, baseURL, data, lib }) {
       await page.click("text=Xác nhận bảng kê");
       // The browser itself refuses an empty result (required).
       if (!page.url().endsWith(`/buu-cuc/bang-ke/${data.manifest}`)) throw new Error(`an empty manifest form was sent: ${page.url()}`);
-      const [a, b] = data.numbers;
+      // The lines are listed by tracking number (not the order they were
+      // made in): the first listed is received, the second missing.
+      const [a, b] = [...data.numbers].sort();
       await page.check(`input[name=result_0][value=received]`);
-      await page.fill(`#lines-0-seal_id`, data.seals[0]);
+      await page.fill(`#lines-0-seal_id`, data.seals[data.numbers.indexOf(a)]);
       await page.check(`input[name=result_1][value=missing]`);
       await page.click("text=Xác nhận bảng kê");
       await lib.expectText(page, "h1", `Xác nhận sai lệch của bảng kê ${data.manifest}`);
