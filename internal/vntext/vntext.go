@@ -27,7 +27,12 @@ func NFCKeep(s string) string { return norm.NFC.String(s) }
 // Fold returns a search key: lower case, no diacritics (đ → d), only letters,
 // digits and single spaces. Two spellings that differ only in accents or
 // tone placement fold to the same key.
+//
+// Bytes that are not UTF-8 count as spaces, and letters are lowered before
+// their marks are removed, so that Fold(Fold(s)) == Fold(s) for every s
+// (a fuzzed "\xf7ì" once folded to "ì" and then to "i").
 func Fold(s string) string {
+	s = strings.ToLower(strings.ToValidUTF8(s, " "))
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
