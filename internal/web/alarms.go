@@ -9,6 +9,7 @@ import (
 
 	"hoso/internal/app"
 	"hoso/internal/errs"
+	"hoso/tracking"
 )
 
 type alarmView struct {
@@ -120,16 +121,16 @@ func (s *Server) alarmAck(c *fiber.Ctx) error {
 }
 
 type alarmJSON struct {
-	ID             int64          `json:"id"`
-	Kind           string         `json:"kind"`
-	Label          string         `json:"label"`
-	TrackingNumber string         `json:"tracking_number,omitempty"`
-	Level          int            `json:"level"`
-	RaisedAt       string         `json:"raised_at"`
-	DueAt          string         `json:"due_at"`
-	Acknowledged   bool           `json:"acknowledged"`
-	Cleared        bool           `json:"cleared"`
-	Detail         map[string]any `json:"detail"`
+	ID             int64              `json:"id"`
+	Kind           tracking.AlarmKind `json:"kind"`
+	Label          string             `json:"label"`
+	TrackingNumber string             `json:"tracking_number,omitempty"`
+	Level          int                `json:"level"`
+	RaisedAt       string             `json:"raised_at"`
+	DueAt          string             `json:"due_at"`
+	Acknowledged   bool               `json:"acknowledged"`
+	Cleared        bool               `json:"cleared"`
+	Detail         map[string]any     `json:"detail"`
 }
 
 func (s *Server) alarmsJSON(c *fiber.Ctx) error {
