@@ -49,7 +49,8 @@ type system struct {
 	views    *viewcache.Cache   // public timelines, fed by publicLn while serving
 	publicLn *pg.PublicListener // the database's notifications of changes to them
 	outbox   *outboxSystem
-	tlog     *app.Log // the transparency log; see translog.go
+	mailbox  *app.Outbox // the outbox pages and the citizens' opt-outs
+	tlog     *app.Log    // the transparency log; see translog.go
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
@@ -142,6 +143,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}
 	s.money = &app.Money{Store: db, Tx: db, Units: set, Now: now}
 	s.kpis = &app.KPIs{Store: db, Units: set, Now: now}
+	s.mailbox = &app.Outbox{Store: db, PhoneHash: s.intake.PhoneHash, Now: now}
 	if err := s.wireLog(); err != nil {
 		return nil, err
 	}
@@ -176,7 +178,7 @@ func (s *system) webDeps() web.Deps {
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
-		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Proof: s.proof, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
+		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Proof: s.proof, Outbox: s.mailbox, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
 		Papers:      s.paperService(),
 		Queries:     s.db,
 		Public:      s.db,

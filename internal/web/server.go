@@ -44,6 +44,7 @@ type Deps struct {
 	KPIs           *app.KPIs   // performance indicators of offices and desks
 	Accounts       *app.Accounts
 	Proof          *app.TrackingProof // what opens a parcel's details on the public timeline // password change and reset, revocation, deactivation
+	Outbox         *app.Outbox        // the outbox pages and the citizens' opt-outs
 	Queries        Queries
 	Public         PublicStore      // the public timeline in one query; nil: the services' stores
 	PublicCache    *viewcache.Cache // public timelines between requests; nil: none
