@@ -45,6 +45,7 @@ type Deps struct {
 	Accounts       *app.Accounts
 	Proof          *app.TrackingProof // what opens a parcel's details on the public timeline // password change and reset, revocation, deactivation
 	Outbox         *app.Outbox        // the outbox pages and the citizens' opt-outs
+	Parties        *app.Parties       // names of the ledger's parties
 	Queries        Queries
 	Public         PublicStore      // the public timeline in one query; nil: the services' stores
 	PublicCache    *viewcache.Cache // public timelines between requests; nil: none
