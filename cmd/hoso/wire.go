@@ -182,7 +182,7 @@ func (s *system) webDeps() web.Deps {
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
 		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Proof: s.proof, Outbox: s.mailbox, Parties: s.parties, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
 		Papers:      s.paperService(),
-		Queries:     s.db,
+		Directory:   &app.Directory{Store: s.db},
 		Public:      s.db,
 		PublicCache: s.views,
 		TransLog:    s.tlog,

@@ -91,11 +91,7 @@ func (s *Server) alarmsPage(c *fiber.Ctx) error {
 		// (couriers, offices and desks), a page at a time.
 		off, _ := strconv.Atoi(c.Query("tu_choi"))
 		off = max(off, 0)
-		f := app.RejectedFilter{Limit: rejectedPage, Offset: off}
-		if u.Role == app.RoleDispatcher {
-			f.Province = u.ProvinceCode
-		}
-		if p.Rejected, p.RejectedTotal, err = s.d.Queries.FindRejectedEvents(ctx, f); err != nil {
+		if p.Rejected, p.RejectedTotal, err = s.d.Directory.Rejected(ctx, u, off, rejectedPage); err != nil {
 			return err
 		}
 		p.RejectedFrom, p.RejectedPrev, p.RejectedNext = off+1, -1, -1
