@@ -22,6 +22,7 @@ import (
 	"hoso/internal/errs"
 	"hoso/internal/notify"
 	"hoso/internal/outbox"
+	"hoso/internal/web"
 )
 
 func notifyQuietOff() notify.QuietHours { return notify.QuietHours{Off: true} }
@@ -612,5 +613,44 @@ func TestOutboxServiceDecidesRoles(t *testing.T) {
 	}
 	if p, err := app.OutboxScope(disp); err != nil || p != "01" {
 		t.Errorf("dispatcher scope %q %v", p, err)
+	}
+}
+
+// TestDirectoryDecidesRoles: the views that belong to one role are refused
+// by the service to every other role, whatever page asks.
+func TestDirectoryDecidesRoles(t *testing.T) {
+	e := startServer(t, nil)
+	ctx := context.Background()
+	dir := e.sys.webDeps().Directory
+	roles := []app.Role{app.RoleAdmin, app.RoleDispatcher, app.RoleCourier, app.RoleOffice, app.RoleDesk, ""}
+	calls := map[string]struct {
+		allowed map[app.Role]bool
+		call    func(u app.User) error
+	}{
+		"demo messages": {map[app.Role]bool{app.RoleAdmin: true}, func(u app.User) error { _, err := dir.DemoSMS(ctx, u, 10); return err }},
+		"rejected": {map[app.Role]bool{app.RoleAdmin: true, app.RoleDispatcher: true},
+			func(u app.User) error { _, _, err := dir.Rejected(ctx, u, 0, 10); return err }},
+		"key changes": {map[app.Role]bool{app.RoleOffice: true},
+			func(u app.User) error { _, err := dir.KeyChanges(ctx, u, time.Now().AddDate(0, 0, -7), 10); return err }},
+		"route": {map[app.Role]bool{app.RoleCourier: true},
+			func(u app.User) error { _, err := dir.CourierRoute(ctx, u, time.Now()); return err }},
+	}
+	for name, c := range calls {
+		for _, r := range roles {
+			u := app.User{ID: 1, Role: r, ProvinceCode: "19", OfficeCode: "BC-05443", DeskCode: "TN-TTPVHCC", StaffCode: "BUUTA1"}
+			err := c.call(u)
+			if c.allowed[r] && err != nil {
+				t.Errorf("%s as %q: %v", name, r, err)
+			}
+			if !c.allowed[r] && !errs.Is(err, errs.Forbidden) {
+				t.Errorf("%s as %q: %v, want forbidden", name, r, err)
+			}
+		}
+	}
+	// A server missing a service does not start.
+	d := e.sys.webDeps()
+	d.Outbox = nil
+	if _, err := web.New(d); err == nil || !strings.Contains(err.Error(), "Outbox") {
+		t.Errorf("web.New without the outbox service: %v", err)
 	}
 }
