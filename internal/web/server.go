@@ -66,16 +66,19 @@ type Deps struct {
 // missing service is a wiring mistake to report at start, not a page that
 // quietly disappears or fails on its first request.
 func (d Deps) check() error {
-	for name, missing := range map[string]bool{
-		"Units": d.Units == nil, "Intake": d.Intake == nil, "Auth": d.Auth == nil, "Portal": d.Portal == nil, "Idem": d.Idem == nil,
-		"Ledger": d.Ledger == nil, "Citizen": d.Citizen == nil, "Dispatch": d.Dispatch == nil, "Sync": d.Sync == nil,
-		"Alarms": d.Alarms == nil, "Cases": d.Cases == nil, "Devices": d.Devices == nil, "Hops": d.Hops == nil,
-		"Papers": d.Papers == nil, "Money": d.Money == nil, "KPIs": d.KPIs == nil, "Accounts": d.Accounts == nil,
-		"Proof": d.Proof == nil, "Outbox": d.Outbox == nil, "Parties": d.Parties == nil, "Directory": d.Directory == nil,
-		"TransLog": d.TransLog == nil, "Challenges": d.Challenges == nil, "Ready": d.Ready == nil,
+	for _, m := range []struct {
+		name    string
+		missing bool
+	}{
+		{"Units", d.Units == nil}, {"Intake", d.Intake == nil}, {"Auth", d.Auth == nil}, {"Portal", d.Portal == nil}, {"Idem", d.Idem == nil},
+		{"Ledger", d.Ledger == nil}, {"Citizen", d.Citizen == nil}, {"Dispatch", d.Dispatch == nil}, {"Sync", d.Sync == nil},
+		{"Alarms", d.Alarms == nil}, {"Cases", d.Cases == nil}, {"Devices", d.Devices == nil}, {"Hops", d.Hops == nil},
+		{"Papers", d.Papers == nil}, {"Money", d.Money == nil}, {"KPIs", d.KPIs == nil}, {"Accounts", d.Accounts == nil},
+		{"Proof", d.Proof == nil}, {"Outbox", d.Outbox == nil}, {"Parties", d.Parties == nil}, {"Directory", d.Directory == nil},
+		{"TransLog", d.TransLog == nil}, {"Challenges", d.Challenges == nil}, {"Ready", d.Ready == nil},
 	} {
-		if missing {
-			return fmt.Errorf("web: Deps.%s is not set", name)
+		if m.missing {
+			return fmt.Errorf("web: Deps.%s is not set", m.name)
 		}
 	}
 	return nil
@@ -97,6 +100,16 @@ type Server struct {
 // New builds the Fiber app with every route. It fails when a template does
 // not parse or names a missing asset.
 func New(d Deps) (*Server, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	return build(d)
+}
+
+// build is New without the check that every service is set, for the
+// package's own tests of the transport (timeouts, limits) that need no
+// service.
+func build(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -117,9 +130,6 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.PowBits <= 0 {
 		d.PowBits = 18
-	}
-	if err := d.check(); err != nil {
-		return nil, err
 	}
 	a, err := assets.New()
 	if err != nil {
