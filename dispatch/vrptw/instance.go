@@ -243,6 +243,15 @@ func (in *inst) screen(i int) Reason {
 			if _, ok := in.single(k, int32(i), int8(w)); ok {
 				return ""
 			}
+			if in.vbrk[k] != nil {
+				// Alone the break may not fit, but beside other jobs it
+				// can be taken elsewhere: the search decides.
+				js := in.jobSeg(int32(i), int8(w))
+				x := in.joinAll(k, &in.vstart[k], &js, &in.vend[k])
+				if in.ok(k, &x) {
+					return ""
+				}
+			}
 		}
 	}
 	switch {

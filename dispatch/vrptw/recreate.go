@@ -127,6 +127,11 @@ func (in *inst) bestInsertion(s *state, j int32, blink float64, r *rng, open []b
 				// Earliest arrival at j; routes in the search have no time
 				// warp, so the earliest completion of a is early+dur.
 				t := a.early + a.dur - a.tw + ta
+				if in.vbrk[k] != nil {
+					// The break may move after j: bound without it.
+					ap := &rt.fwdP[i]
+					t = ap.early + ap.dur - ap.tw + ta
+				}
 				if t > lateJ {
 					continue
 				}
