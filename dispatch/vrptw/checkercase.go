@@ -57,7 +57,7 @@ func CheckerCase(p *Problem, sol *Solution) ([]byte, error) {
 	}
 	c.Problem.Locations = p.NumLocations
 	for _, pr := range p.Profiles {
-		c.Problem.Profiles = append(c.Problem.Profiles, prof{pr.Distance, pr.Time})
+		c.Problem.Profiles = append(c.Problem.Profiles, prof(pr))
 	}
 	for _, j := range p.Jobs {
 		x := job{Location: j.Location, Demand: j.Demand, Service: j.Service, Kind: "pickup", Allowed: j.Allowed, Skills: j.Skills}
