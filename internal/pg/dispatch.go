@@ -406,7 +406,8 @@ func (d *DB) SetParcelOffice(ctx context.Context, parcelID, office string) (bool
 // SetRouteStop sets a scheduled parcel's position in its courier's route
 // (the route order changed, the appointment did not).
 func (d *DB) SetRouteStop(ctx context.Context, parcelID string, stop int) error {
-	_, err := d.exec(ctx, `UPDATE parcels SET route_stop = ? WHERE id = ? AND status = 'scheduled'`, stop, parcelID)
+	_, err := d.exec(ctx, `UPDATE parcels SET route_stop = ? WHERE id = ?
+		AND (status = 'scheduled' OR (leg = 'return' AND status IN ('ready', 'at_office', 'held')))`, stop, parcelID)
 	return err
 }
 
@@ -783,4 +784,30 @@ func (d *DB) DeliverySlotCounts(ctx context.Context, office string, from, to tim
 		out[r.StartsAt.UTC()] = r.N
 	}
 	return out, err
+}
+
+// ChooseDeliveryWindow records the window chosen for a result of office
+// when fewer than capacity results of the office already have that slot
+// (the parcel's own earlier choice aside); it reports whether it did. The
+// count and the write hold one lock per office and slot, so parallel
+// choices never overfill a slot.
+func (d *DB) ChooseDeliveryWindow(ctx context.Context, parcel, office string, w dispatch.Window, by string, at time.Time, capacity int) (bool, error) {
+	ok := false
+	err := d.InTx(ctx, func(ctx context.Context) error {
+		ok = false
+		if _, err := d.exec(ctx, `SELECT pg_advisory_xact_lock(7238103, hashtext(? || '|' || ?::text))`, office, w.Start.UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+		var n int
+		if err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM delivery_windows dw JOIN parcels p ON p.id = dw.parcel_id
+			WHERE p.office_code = ? AND dw.starts_at = ? AND dw.parcel_id <> ?`, office, w.Start, parcel); err != nil {
+			return err
+		}
+		if n >= capacity {
+			return nil
+		}
+		ok = true
+		return d.SetDeliveryWindow(ctx, parcel, w, by, at)
+	})
+	return ok, err
 }
