@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"hoso/internal/app"
+)
+
+// TestDeliveryWindowAPI: the portal that registered a result lists its free
+// delivery slots and chooses one; staff in scope choose on the citizen's
+// behalf (audited); bad input changes nothing; another province's
+// dispatcher and the courier are refused.
+func TestDeliveryWindowAPI(t *testing.T) {
+	e := startServer(t, nil)
+	portal := e.portal()
+	body := `{"documents":[{"name":"Giấy chứng nhận kết hôn","kind":"original","count":1}],"fee":30000,"desk_code":"TN-TTPVHCC",
+		"citizen":{"full_name":"Nguyễn Thị Bình","phone":"0987000100"},"address":{"province_code":"19","commune_code":"05443","line":"Số 1"}}`
+	r := portal.do("POST", "/api/v1/portal/dossiers/000.00.19.GIAO-1/result", []byte(body), "giao-1")
+	if r.status != 201 {
+		t.Fatalf("result: %d %s", r.status, r.body)
+	}
+	var created map[string]string
+	r.json(t, &created)
+	id, number := created["id"], created["tracking_number"]
+	// The result reaches the post office (the counters' hand-offs are
+	// tested elsewhere).
+	if err := e.db.ExecForTest(context.Background(), `UPDATE parcels SET status = 'at_office', office_code = 'BC-05443' WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+
+	start, _ := nextWindow(1)
+	day := start.Format("2006-01-02")
+	r = portal.do("GET", "/api/v1/portal/results/"+id+"/delivery-slots?date="+day, nil, "")
+	var slots struct {
+		TrackingNumber string `json:"tracking_number"`
+		Slots          []struct {
+			Start, End string
+			Free       bool
+		} `json:"slots"`
+	}
+	if r.status != 200 || json.Unmarshal(r.body, &slots) != nil || len(slots.Slots) != 5 || !slots.Slots[1].Free || slots.TrackingNumber != number {
+		t.Fatalf("slots: %d %s", r.status, r.body)
+	}
+	second := slots.Slots[1].Start // 09:30
+	if !strings.HasSuffix(second, "T09:30:00+07:00") {
+		t.Fatalf("second slot starts %s", second)
+	}
+	before := e.tableCounts()
+	for _, bad := range []struct {
+		name, body string
+		status     int
+	}{
+		{"not JSON", "{", 400},
+		{"not UTF-8", "{\"start\":\"\xff\"}", 400},
+		{"no start", `{}`, 400},
+		{"not a time", `{"start":"9 giờ 30"}`, 400},
+		{"not a slot start", fmt.Sprintf(`{"start":%q}`, strings.Replace(second, "09:30", "10:00", 1)), 422},
+		{"after service hours", fmt.Sprintf(`{"start":%q}`, strings.Replace(second, "09:30", "18:30", 1)), 422},
+		{"unknown field", fmt.Sprintf(`{"start":%q,"courier":"BUUTA1"}`, second), 400},
+	} {
+		if r := portal.do("POST", "/api/v1/portal/results/"+id+"/delivery-window", []byte(bad.body), "bad-"+bad.name); r.status != bad.status {
+			t.Errorf("%s: %d %s, want %d", bad.name, r.status, r.body, bad.status)
+		}
+	}
+	after := e.tableCounts()
+	delete(before, "portal_nonces")
+	delete(after, "portal_nonces")
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("refused choices wrote rows:\n%v\n%v", before, after)
+	}
+	choose := []byte(fmt.Sprintf(`{"start":%q}`, second))
+	r = portal.do("POST", "/api/v1/portal/results/"+id+"/delivery-window", choose, "giao-chon-1")
+	if r.status != 200 || !strings.Contains(string(r.body), `"chosen_by":"portal"`) || !strings.Contains(string(r.body), "T11:30:00+07:00") {
+		t.Fatalf("choose: %d %s", r.status, r.body)
+	}
+	// A pickup's id is no result of the portal's.
+	pick := portal.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody("000.00.19.GIAO-2")), "giao-2")
+	var pc map[string]string
+	pick.json(t, &pc)
+	if r := portal.do("POST", "/api/v1/portal/results/"+pc["id"]+"/delivery-window", choose, "giao-chon-2"); r.status != 404 {
+		t.Errorf("pickup as a result: %d %s", r.status, r.body)
+	}
+
+	// Staff: the province's dispatcher moves it (audited); Hà Nội's may not.
+	e.addUser(app.NewUser{Username: "dieuphoihn", Role: app.RoleDispatcher, ProvinceCode: "01"})
+	third := slots.Slots[2].Start
+	path := "/api/v1/staff/results/" + number + "/delivery-window"
+	if code, b := e.login("dieuphoihn").jsonPost(path, map[string]string{"start": third}); code != 403 {
+		t.Errorf("another province's dispatcher: %d %s", code, b)
+	}
+	if code, b := e.login("dieuphoi").jsonPost(path, map[string]string{"start": third}); code != 200 || !strings.Contains(string(b), `"chosen_by":"dispatcher"`) {
+		t.Fatalf("dispatcher: %d %s", code, b)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE action = 'delivery_window.chosen' AND subject = ?`, number); n != 1 {
+		t.Errorf("%d audit rows", n)
+	}
+	desk := e.login("motcua")
+	code, b := desk.get("/api/v1/staff/results/" + url.PathEscape(number) + "/delivery-slots?date=" + day)
+	if code != 200 || !strings.Contains(b, `"free":true`) {
+		t.Errorf("desk's slots: %d %s", code, b)
+	}
+	if e.count(`SELECT count(*) FROM delivery_windows dw JOIN parcels p ON p.id = dw.parcel_id WHERE p.tracking_number = ?
+		AND dw.chosen_by = 'dispatcher' AND dw.starts_at = ?`, number, mustTime(t, third)) != 1 {
+		t.Error("the stored window is not the dispatcher's")
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
