@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"hoso/dispatch"
 	"hoso/internal/app"
 )
 
@@ -118,4 +119,83 @@ func mustTime(t *testing.T, s string) time.Time {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestWholeDayOnThePlanPage: results at the office and pickup requests are
+// planned into one route with the lunch break; the plan page lists both
+// kinds and the break, and the map data marks each stop's kind.
+func TestWholeDayOnThePlanPage(t *testing.T) {
+	e := startServer(t, nil)
+	ctx := context.Background()
+	s := e.login("dieuphoi")
+	day := requestDay(t)
+	base := "/nhan-vien/dieu-phoi"
+	if code, loc, _ := s.post(base+"/vung/phu", url.Values{"bc": {"BC-05443"}, "xa": {"05443", "05455"}, "cach_phu": {"center"}}); code != 303 {
+		t.Fatalf("cover: %d %s", code, loc)
+	}
+	disp, err := e.db.FindUserByUsername(ctx, "dieuphoi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sys.dispatch.CreateShifts(ctx, disp, dispatch.Shift{Courier: "BUUTA1", Office: "BC-05443", Day: day, Start: 450, End: 1050,
+		Capacity: 20, Vehicle: dispatch.Motorbike, COD: true, BreakFrom: 690, BreakTo: 750, BreakMinutes: 45}, 1, [7]bool{true, true, true, true, true, true, true}); err != nil {
+		t.Fatal(err)
+	}
+	pickups := createRequests(t, e, "000.00.19.NGAY", 3)
+	portal := e.portal()
+	var results []string
+	for i := range 3 {
+		body := fmt.Sprintf(`{"documents":[{"name":"Giấy chứng nhận","kind":"original","count":1}],"desk_code":"TN-TTPVHCC",
+			"citizen":{"full_name":"Nguyễn Thị Bình","phone":"0987000%03d"},"address":{"province_code":"19","commune_code":"05443","line":"Số %d"}}`, 200+i, i+1)
+		r := portal.do("POST", fmt.Sprintf("/api/v1/portal/dossiers/000.00.19.NGAYKQ-%d/result", i), []byte(body), fmt.Sprintf("ngaykq-%d", i))
+		if r.status != 201 {
+			t.Fatalf("result: %d %s", r.status, r.body)
+		}
+		var c map[string]string
+		r.json(t, &c)
+		if err := e.db.ExecForTest(ctx, `UPDATE parcels SET status = 'at_office', office_code = 'BC-05443' WHERE id = ?`, c["id"]); err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, c["tracking_number"])
+	}
+	code, loc, _ := s.post(base+"/lap", url.Values{"bc": {"BC-05443"}, "ngay": {day.String()}, "thoi_gian": {"2"}})
+	if code != 303 {
+		t.Fatalf("plan: %d %s", code, loc)
+	}
+	code, page := s.get(waitJob(t, s, loc))
+	if code != 200 {
+		t.Fatalf("plan page %d", code)
+	}
+	for _, n := range append(pickups, results...) {
+		if !strings.Contains(page, n) {
+			t.Errorf("plan page lacks %s", n)
+		}
+	}
+	for _, w := range []string{"Trả kết quả", "Nhận hồ sơ", "nghỉ trưa", "Điểm vuông: trả kết quả"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("plan page lacks %q", w)
+		}
+	}
+	var m struct {
+		Routes []struct {
+			Stops []struct {
+				Number string `json:"number"`
+				Kind   string `json:"kind"`
+			} `json:"stops"`
+			Break *struct {
+				After      int
+				Start, End string
+			} `json:"break"`
+		} `json:"routes"`
+	}
+	if code := s.getJSON(base+"/ban-do.json?bc=BC-05443&ngay="+day.String(), &m); code != 200 || len(m.Routes) != 1 || m.Routes[0].Break == nil {
+		t.Fatalf("map JSON %d: %+v", code, m)
+	}
+	kinds := map[string]int{}
+	for _, st := range m.Routes[0].Stops {
+		kinds[st.Kind]++
+	}
+	if kinds["delivery"] != 3 || kinds["pickup"] != 3 {
+		t.Fatalf("map kinds %v", kinds)
+	}
 }
