@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -198,4 +199,46 @@ func TestWholeDayOnThePlanPage(t *testing.T) {
 	if kinds["delivery"] != 3 || kinds["pickup"] != 3 {
 		t.Fatalf("map kinds %v", kinds)
 	}
+
+	// Published, the courier's route pack lists both kinds in the plan's
+	// order with the break.
+	plan, err := e.sys.dispatch.Plan(ctx, disp, "BC-05443", day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, err := e.sys.dispatch.Publish(ctx, disp, plan.ID); err != nil || pub.Deliveries != 3 || len(pub.Refused) != 0 {
+		t.Fatalf("publish %+v %v", pub, err)
+	}
+	resp, err := s.c.Get(e.base + "/nhan-vien/in/tui-hanh-trinh/BUUTA1/" + day.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("route pack %d %s", resp.StatusCode, pdf)
+	}
+	text := pdfText(t, "tui-hanh-trinh.pdf", pdf)
+	for _, w := range []string{"THU GOM VÀ TRẢ KẾT QUẢ", "3 nhận hồ sơ", "3 trả kết quả", "Nghỉ trưa"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("route pack lacks %q", w)
+		}
+	}
+	r := plan.Routes[0]
+	prev := -1
+	for _, st := range r.Stops {
+		at := strings.Index(text, groupS10(st.Number))
+		if at < 0 || at < prev {
+			t.Errorf("route pack order: %s at %d after %d", st.Number, at, prev)
+		}
+		prev = at
+	}
+}
+
+// groupS10 is how papers print a tracking number: EA 123 456 785 VN.
+func groupS10(n string) string {
+	if len(n) != 13 {
+		return n
+	}
+	return n[:2] + " " + n[2:5] + " " + n[5:8] + " " + n[8:11] + " " + n[11:]
 }
