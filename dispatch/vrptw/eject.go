@@ -47,7 +47,7 @@ func (in *inst) ejectInsert(s *state, idx int, absent []int, r *rng) bool {
 				// The break goes with the node; not tried.
 				return a, false
 			}
-			return a, a < limit && (in.mixed || load-in.demand[e]+in.demand[j] <= in.vcap[k])
+			return a, a < limit && (in.mixed || int(load)-in.demand[e]+in.demand[j] <= in.vcap[k])
 		}
 		node := func(q int) seg {
 			return in.node(s, k, rt, q)

@@ -268,7 +268,7 @@ func (in *inst) screen(i int) Reason {
 
 func (in *inst) jobSeg(j int32, w int8) seg {
 	tw := in.wins[j][w]
-	d := in.demand[j]
+	d := int32(in.demand[j])
 	s := seg{dur: in.service[j], early: tw.Start, late: tw.End, load: d, peak: d, first: in.loc[j], last: in.loc[j]}
 	if in.isDel[j] {
 		s.del = d
@@ -294,7 +294,7 @@ func (in *inst) withBreak(k int, a *seg) seg {
 // capacity at every point and the maximum duration. Each of these only
 // worsens when a segment is extended, so ok also prunes partial sequences.
 func (in *inst) ok(k int, s *seg) bool {
-	return s.tw <= twEps && s.peak <= in.vcap[k] && s.dur <= in.vmaxdur[k]+twEps
+	return s.tw <= twEps && int(s.peak) <= in.vcap[k] && s.dur <= in.vmaxdur[k]+twEps
 }
 
 // joinAll concatenates segments in order for vehicle k.

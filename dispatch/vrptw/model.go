@@ -234,6 +234,8 @@ func (p *Problem) Validate() error {
 			return fmt.Errorf("%w: %s: location %d outside 0..%d", ErrInvalid, name, j.Location, n-1)
 		case j.Demand < 0:
 			return fmt.Errorf("%w: %s: negative demand %d", ErrInvalid, name, j.Demand)
+		case j.Demand > MaxDemand:
+			return fmt.Errorf("%w: %s: demand %d over %d", ErrInvalid, name, j.Demand, MaxDemand)
 		case j.Kind != Pickup && j.Kind != Delivery:
 			return fmt.Errorf("%w: %s: unknown kind %d", ErrInvalid, name, j.Kind)
 		case !finite(j.Service) || j.Service < 0:
@@ -256,6 +258,9 @@ func (p *Problem) Validate() error {
 	}
 	return nil
 }
+
+// MaxDemand is the largest demand of one job (loads are summed in 32 bits).
+const MaxDemand = 1 << 16
 
 // MaxWindows is the largest number of alternative windows a job may offer.
 const MaxWindows = 4

@@ -83,10 +83,10 @@ func (in *inst) bestInsertion(s *state, j int32, blink float64, r *rng, open []b
 			continue
 		}
 		if in.mixed {
-			if max(rt.fwd[m+1].del+js0del(in, j), rt.fwd[m+1].pick+dem-js0del(in, j)) > in.vcap[k] {
+			if max(int(rt.fwd[m+1].del)+js0del(in, j), int(rt.fwd[m+1].pick)+dem-js0del(in, j)) > in.vcap[k] {
 				continue
 			}
-		} else if rt.fwd[m+1].load+dem > in.vcap[k] {
+		} else if int(rt.fwd[m+1].load)+dem > in.vcap[k] {
 			continue
 		}
 		base := 0.0

@@ -12,7 +12,7 @@ package vrptw
 // del+pick.
 type seg struct {
 	dur, tw, early, late, dist float64
-	load, del, pick, peak      int
+	load, del, pick, peak      int32
 	first, last                int32
 }
 

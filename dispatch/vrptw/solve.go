@@ -403,7 +403,7 @@ func (sv *solver) output(s *state) *Solution {
 			t = st + in.service[j]
 			loc = int(in.loc[j])
 		}
-		route.Load = rt.fwd[len(rt.jobs)+1].peak
+		route.Load = int(rt.fwd[len(rt.jobs)+1].peak)
 		route.Distance += in.vdist[k][loc*L+v.End]
 		route.Return = t + in.vtime[k][loc*L+v.End]
 		route.Cost = rt.cost
@@ -432,7 +432,7 @@ func (in *inst) scheduleRoute(s *state, k int) Route {
 	L := in.L
 	m := len(rt.jobs)
 	total := &rt.fwd[m+1]
-	route := Route{Vehicle: k, Stops: make([]Stop, 0, m), Cost: rt.cost, Load: total.peak}
+	route := Route{Vehicle: k, Stops: make([]Stop, 0, m), Cost: rt.cost, Load: int(total.peak)}
 	t := math.Max(v.ShiftStart, math.Min(total.late, v.ShiftEnd))
 	route.Departure = t
 	brk := func(after int) {
