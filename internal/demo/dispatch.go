@@ -150,7 +150,7 @@ func (s *Seeder) seedResults(ctx context.Context, d *app.Dispatch, user app.User
 				Citizen:   tracking.Citizen{FullName: "Công dân demo " + code, Phone: fmt.Sprintf("0978%06d", 10000*oi+i)},
 				Address:   tracking.Address{ProvinceCode: Province, CommuneCode: o.CommuneCode, Line: fmt.Sprintf("Số %d (demo)", 50+i), Lat: &lat, Lng: &lng},
 				Documents: procedures[i%len(procedures)].Docs, Windows: []tracking.Window{ahead[i%len(ahead)].Window},
-				Channel:   tracking.ChannelPortal, PortalClient: PortalID,
+				Channel: tracking.ChannelPortal, PortalClient: PortalID,
 			}
 			p, err := s.Intake.Create(ctx, req)
 			if errs.Is(err, errs.Unprocessable) || errs.Is(err, errs.Conflict) {
