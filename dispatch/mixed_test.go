@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"hoso/dispatch"
 	"hoso/dispatch/vrptw"
@@ -217,5 +218,72 @@ func TestWholeDayReasons(t *testing.T) {
 				t.Fatalf("error %v fields %v, want %s saying %q", err, f, tc.field, tc.says)
 			}
 		})
+	}
+}
+
+// TestWholeDayReplan: a day of results and pickups is re-planned after the
+// couriers delivered and collected their first two stops and a new pickup
+// arrived: visited stops stay at the head, the bag's load counts only what
+// is still on board, the break stays in its window, few stops move.
+func TestWholeDayReplan(t *testing.T) {
+	in := fixedDay(t)
+	for i := range in.Requests {
+		if i%2 == 0 {
+			in.Requests[i].Kind = dispatch.KindDelivery
+			in.Requests[i].Windows = nil // service hours
+		}
+	}
+	for i := range in.Shifts {
+		in.Shifts[i].BreakFrom, in.Shifts[i].BreakTo, in.Shifts[i].BreakMinutes = 11*60, 12*60+30, 45
+	}
+	first := solve(t, in, 2000, 1)
+	if len(first.Routes) == 0 {
+		t.Fatal("no route")
+	}
+	in.Visited = map[string]bool{}
+	var now time.Time
+	for _, r := range first.Routes {
+		if r.Break == nil {
+			t.Fatalf("route of %s without its break", r.Courier)
+		}
+		for _, s := range r.Stops[:min(2, len(r.Stops))] {
+			in.Visited[s.Parcel] = true
+			if s.ETA.After(now) {
+				now = s.ETA
+			}
+		}
+	}
+	in.Now = now.Add(10 * time.Minute)
+	day := in.Day
+	in.Requests = append(in.Requests, dispatch.Request{Parcel: "new", Number: "EA999999999VN", Office: "BC-05443",
+		Point: dispatch.Point{Lat: 21.6, Lng: 105.84}, Documents: 2, Windows: []dispatch.Window{{Start: day.At(810), End: day.At(930)}}})
+	in.Previous = &first
+	second := solve(t, in, 300, 2) // solve runs Verify
+	before, after := courierOf(first), courierOf(second)
+	if _, ok := after["new"]; !ok {
+		t.Fatalf("new request not placed: %v", second.Unplaced)
+	}
+	// Stops whose window has passed by now may drop out (with their
+	// reason); of the others few change courier.
+	moved := 0
+	for p, c := range before {
+		if a, ok := after[p]; ok && a != c {
+			moved++
+		}
+	}
+	if moved > len(before)/10 {
+		t.Errorf("re-plan moved %d of %d stops", moved, len(before))
+	}
+	for _, u := range second.Unplaced {
+		if u.Reason != dispatch.ReasonWindow && u.Reason != dispatch.ReasonNoRoom {
+			t.Errorf("%s unplaced as %s", u.Number, u.Reason)
+		}
+	}
+	for _, r := range second.Routes {
+		for i, s := range r.Stops {
+			if in.Visited[s.Parcel] != (i < 2 && in.Visited[s.Parcel]) {
+				t.Errorf("%s: visited stop %s at position %d", r.Courier, s.Number, i+1)
+			}
+		}
 	}
 }
