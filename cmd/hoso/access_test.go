@@ -124,32 +124,36 @@ func accessMatrix() map[string]access {
 		"GET /buu-ta/manifest.webmanifest": everyone(),
 
 		// Machine APIs.
-		"GET /api/v1/openapi.json":                          everyone(),
-		"GET /api/v1/states":                                everyone(),
-		"POST /api/v1/auth/token":                           all(401, 429), // wrong password for everyone, delayed after five on one name; TestLoginThrottle*
-		"GET /api/v1/public/track/:tracking_number":         everyone().limit(),
-		"GET /api/v1/communes":                              everyone().limit(),
-		"POST /api/v1/courier/events":                       only(asToken),
-		"GET /api/v1/courier/route":                         only(asToken),
-		"POST /api/v1/courier/device-key":                   only(asToken),
-		"POST /api/v1/courier/stops/:number/code":           only(asToken),
-		"POST /api/v1/courier/stops/:number/reveal":         only(asToken),
-		"POST /api/v1/courier/evidence":                     only(asToken),
-		"POST /api/v1/staff/events":                         staffOnly(asOffice, asDesk),
-		"POST /api/v1/staff/handoffs/:id/recall":            staffOnly(asAdmin, asDispatch), // a dispatcher's recall of a stuck release
-		"GET /api/v1/alarms":                                alarms,
-		"GET /api/v1/portal/desks":                          only(asPortal),
-		"POST /api/v1/portal/pickups":                       only(asPortal),
-		"GET /api/v1/portal/pickups":                        only(asPortal),
-		"GET /api/v1/portal/pickups/:id":                    only(asPortal),
-		"POST /api/v1/portal/pickups/:id/cancel":            only(asPortal),
-		"POST /api/v1/portal/dossiers/:dossier_code/result": only(asPortal),
-		"POST /api/v1/notify/sms-replies":                   all(404), // 404 until an inbound token is configured
-		"GET /api/v1/log/checkpoint":                        everyone().limit(),
-		"GET /api/v1/log/proof/inclusion":                   all(400).limit(), // no index asked
-		"GET /api/v1/log/proof/consistency":                 all(400).limit(), // no sizes asked
-		"GET /api/v1/log/tile/*":                            all(404).limit(), // no such tile
-		"POST /api/v1/log/cosignature":                      all(400).limit(), // the body is no checkpoint
+		"GET /api/v1/openapi.json":                           everyone(),
+		"GET /api/v1/states":                                 everyone(),
+		"POST /api/v1/auth/token":                            all(401, 429), // wrong password for everyone, delayed after five on one name; TestLoginThrottle*
+		"GET /api/v1/public/track/:tracking_number":          everyone().limit(),
+		"GET /api/v1/communes":                               everyone().limit(),
+		"POST /api/v1/courier/events":                        only(asToken),
+		"GET /api/v1/courier/route":                          only(asToken),
+		"POST /api/v1/courier/device-key":                    only(asToken),
+		"POST /api/v1/courier/stops/:number/code":            only(asToken),
+		"POST /api/v1/courier/stops/:number/reveal":          only(asToken),
+		"POST /api/v1/courier/evidence":                      only(asToken),
+		"POST /api/v1/staff/events":                          staffOnly(asOffice, asDesk),
+		"POST /api/v1/staff/handoffs/:id/recall":             staffOnly(asAdmin, asDispatch), // a dispatcher's recall of a stuck release
+		"GET /api/v1/alarms":                                 alarms,
+		"GET /api/v1/portal/desks":                           only(asPortal),
+		"POST /api/v1/portal/pickups":                        only(asPortal),
+		"GET /api/v1/portal/pickups":                         only(asPortal),
+		"GET /api/v1/portal/pickups/:id":                     only(asPortal),
+		"POST /api/v1/portal/pickups/:id/cancel":             only(asPortal),
+		"POST /api/v1/portal/dossiers/:dossier_code/result":  only(asPortal),
+		"POST /api/v1/notify/sms-replies":                    all(404), // 404 until an inbound token is configured
+		"GET /api/v1/log/checkpoint":                         everyone().limit(),
+		"GET /api/v1/log/proof/inclusion":                    all(400).limit(), // no index asked
+		"GET /api/v1/log/proof/consistency":                  all(400).limit(), // no sizes asked
+		"GET /api/v1/log/tile/*":                             all(404).limit(), // no such tile
+		"POST /api/v1/log/cosignature":                       all(400).limit(), // the body is no checkpoint
+		"GET /api/v1/portal/results/:id/delivery-slots":      only(asPortal),
+		"POST /api/v1/portal/results/:id/delivery-window":    only(asPortal),
+		"GET /api/v1/staff/results/:number/delivery-slots":   staffOnly(asAdmin, asDispatch, asOffice, asDesk),
+		"POST /api/v1/staff/results/:number/delivery-window": staffOnly(asAdmin, asDispatch, asOffice, asDesk),
 
 		// Public pages.
 		"GET /":                     everyone(),

@@ -1356,6 +1356,9 @@ type PublishResult struct {
 	Recorded  int      // pickup.scheduled events written
 	Unchanged int      // stops whose schedule was already this one
 	Refused   []string // "EA…VN: reason" for stops the ledger refused
+	// Deliveries counts results given their place in a route (no event:
+	// they leave with the courier through the office's hand-off).
+	Deliveries int
 }
 
 // planEvents is the namespace of the ids of events publishing writes: the
@@ -1394,6 +1397,17 @@ func (d *Dispatch) Publish(ctx context.Context, u User, planID int64) (PublishRe
 				parcel, err := d.Store.FindParcel(ctx, s.Parcel)
 				if err != nil {
 					return err
+				}
+				if s.Kind.IsDelivery() {
+					// A result leaves with the courier through the office's
+					// hand-off; the plan gives it its place in the route.
+					if parcel.RouteStop != s.Seq {
+						if err := d.Store.SetRouteStop(ctx, s.Parcel, s.Seq); err != nil {
+							return err
+						}
+					}
+					res.Deliveries++
+					continue
 				}
 				if sameSchedule(parcel, r.Courier, p.Day, s.Window) {
 					// Same courier, day and window: nothing for the citizen,

@@ -129,12 +129,17 @@ type shiftRow struct {
 	MaxStops   int       `pg:"max_stops,use_zero"`
 	Vehicle    string    `pg:"vehicle,use_zero"`
 	COD        bool      `pg:"cod,use_zero"`
+	BreakFrom  int       `pg:"break_from_min,use_zero"`
+	BreakTo    int       `pg:"break_to_min,use_zero"`
+	BreakMin   int       `pg:"break_minutes,use_zero"`
+	MaxMin     int       `pg:"max_minutes,use_zero"`
+	Communes   []string  `pg:"communes,array,use_zero"`
 	Demo       bool      `pg:"demo,use_zero"`
 	CreatedAt  time.Time `pg:"created_at,use_zero"`
 }
 
 const shiftCols = `id, courier_ref, office_code, day::text AS day, start_min, end_min, start_lat, start_lng, end_lat, end_lng,
-	capacity, max_stops, vehicle, cod, demo, created_at`
+	capacity, max_stops, vehicle, cod, break_from_min, break_to_min, break_minutes, max_minutes, communes, demo, created_at`
 
 func pointPtrs(p dispatch.Point) (*float64, *float64) {
 	if p.IsZero() {
@@ -153,7 +158,11 @@ func pointOf(lat, lng *float64) dispatch.Point {
 
 func fromShift(s dispatch.Shift, at time.Time) shiftRow {
 	r := shiftRow{ID: s.ID, CourierRef: s.Courier, OfficeCode: s.Office, Day: s.Day.String(), StartMin: int(s.Start), EndMin: int(s.End),
-		Capacity: s.Capacity, MaxStops: s.MaxStops, Vehicle: string(s.Vehicle), COD: s.COD, Demo: s.Demo, CreatedAt: at}
+		Capacity: s.Capacity, MaxStops: s.MaxStops, Vehicle: string(s.Vehicle), COD: s.COD, Demo: s.Demo, CreatedAt: at,
+		BreakFrom: int(s.BreakFrom), BreakTo: int(s.BreakTo), BreakMin: s.BreakMinutes, MaxMin: s.MaxMinutes, Communes: s.Communes}
+	if r.Communes == nil {
+		r.Communes = []string{}
+	}
 	r.StartLat, r.StartLng = pointPtrs(s.StartPlace)
 	r.EndLat, r.EndLng = pointPtrs(s.EndPlace)
 	return r
@@ -163,7 +172,16 @@ func toShift(r shiftRow) dispatch.Shift {
 	return dispatch.Shift{ID: r.ID, Courier: r.CourierRef, Office: r.OfficeCode, Day: parseDay(r.Day),
 		Start: dispatch.Clock(r.StartMin), End: dispatch.Clock(r.EndMin),
 		StartPlace: pointOf(r.StartLat, r.StartLng), EndPlace: pointOf(r.EndLat, r.EndLng),
-		Capacity: r.Capacity, MaxStops: r.MaxStops, Vehicle: dispatch.VehicleKind(r.Vehicle), COD: r.COD, Demo: r.Demo}
+		Capacity: r.Capacity, MaxStops: r.MaxStops, Vehicle: dispatch.VehicleKind(r.Vehicle), COD: r.COD, Demo: r.Demo,
+		BreakFrom: dispatch.Clock(r.BreakFrom), BreakTo: dispatch.Clock(r.BreakTo), BreakMinutes: r.BreakMin, MaxMinutes: r.MaxMin,
+		Communes: nilIfEmpty(r.Communes)}
+}
+
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // CreateShift stores a shift. A second shift of the courier that day is a
@@ -293,21 +311,27 @@ type requestRow struct {
 	LocationApprox bool    `pg:"location_approx,use_zero"`
 	FeeAmount      int64   `pg:"fee_amount,use_zero"`
 	Documents      int     `pg:"documents,use_zero"`
+	CommuneCode    string  `pg:"commune_code"`
+	Leg            string  `pg:"leg"`
 }
 
-// FindRequests returns the office's live pickup requests (requested or
-// scheduled, not scheduled for another day) with a window on the day or
-// planned for it, in tracking-number order.
+// FindRequests returns the visits of the office's day in tracking-number
+// order: live pickup requests (requested or scheduled, not scheduled for
+// another day) with a window on the day or planned for it, and results at
+// the office to deliver (the return leg at_office) without a chosen
+// delivery window or with one on the day.
 func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) ([]dispatch.Request, error) {
 	var rows []requestRow
 	err := d.query(ctx, &rows, `SELECT p.id, p.tracking_number, coalesce(p.office_code, '') AS office_code, p.lat, p.lng,
-			p.location_approx, p.fee_amount,
+			p.location_approx, p.fee_amount, p.commune_code, p.leg,
 			coalesce((SELECT sum(pd.count) FROM parcel_documents pd WHERE pd.parcel_id = p.id), 0) AS documents
 		FROM parcels p
-		WHERE p.leg = 'pickup' AND p.office_code = ? AND p.status IN ('requested', 'scheduled')
+		WHERE p.office_code = ? AND ((p.leg = 'pickup' AND p.status IN ('requested', 'scheduled')
 		AND (p.planned_date IS NULL OR p.planned_date = ?::date)
-		AND (p.planned_date = ?::date OR EXISTS (SELECT 1 FROM pickup_windows w WHERE w.parcel_id = p.id AND w.starts_at < ? AND w.ends_at > ?))
-		ORDER BY p.tracking_number`, office, day.String(), day.String(), day.End(), day.Start())
+		AND (p.planned_date = ?::date OR EXISTS (SELECT 1 FROM pickup_windows w WHERE w.parcel_id = p.id AND w.starts_at < ? AND w.ends_at > ?)))
+		OR (p.leg = 'return' AND p.status = 'at_office' AND NOT EXISTS (SELECT 1 FROM delivery_windows dw
+			WHERE dw.parcel_id = p.id AND (dw.starts_at >= ? OR dw.ends_at <= ?))))
+		ORDER BY p.tracking_number`, office, day.String(), day.String(), day.End(), day.Start(), day.End(), day.Start())
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -317,14 +341,20 @@ func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) 
 	for i, r := range rows {
 		ids[i], idx[r.ID] = r.ID, i
 		out[i] = dispatch.Request{Parcel: r.ID, Number: r.TrackingNumber, Office: r.OfficeCode,
-			Point: dispatch.Point{Lat: r.Lat, Lng: r.Lng}, Documents: r.Documents, COD: r.FeeAmount > 0, Demand: 1, Approx: r.LocationApprox}
+			Point: dispatch.Point{Lat: r.Lat, Lng: r.Lng}, Documents: r.Documents, COD: r.FeeAmount > 0, Demand: 1, Approx: r.LocationApprox,
+			Commune: r.CommuneCode}
+		if r.Leg == "return" {
+			out[i].Kind = dispatch.KindDelivery
+		}
 	}
 	var wins []struct {
 		ParcelID string    `pg:"parcel_id"`
 		StartsAt time.Time `pg:"starts_at"`
 		EndsAt   time.Time `pg:"ends_at"`
 	}
-	if err := d.query(ctx, &wins, `SELECT parcel_id, starts_at, ends_at FROM pickup_windows WHERE parcel_id IN (?) ORDER BY parcel_id, idx`, pg.In(ids)); err != nil {
+	if err := d.query(ctx, &wins, `SELECT parcel_id, starts_at, ends_at FROM pickup_windows WHERE parcel_id IN (?)
+		UNION ALL SELECT parcel_id, starts_at, ends_at FROM delivery_windows WHERE parcel_id IN (?)
+		ORDER BY parcel_id, starts_at`, pg.In(ids), pg.In(ids)); err != nil {
 		return nil, err
 	}
 	for _, w := range wins {
@@ -376,7 +406,8 @@ func (d *DB) SetParcelOffice(ctx context.Context, parcelID, office string) (bool
 // SetRouteStop sets a scheduled parcel's position in its courier's route
 // (the route order changed, the appointment did not).
 func (d *DB) SetRouteStop(ctx context.Context, parcelID string, stop int) error {
-	_, err := d.exec(ctx, `UPDATE parcels SET route_stop = ? WHERE id = ? AND status = 'scheduled'`, stop, parcelID)
+	_, err := d.exec(ctx, `UPDATE parcels SET route_stop = ? WHERE id = ?
+		AND (status = 'scheduled' OR (leg = 'return' AND status IN ('ready', 'at_office', 'held')))`, stop, parcelID)
 	return err
 }
 
@@ -410,6 +441,9 @@ type routeRow struct {
 	ReturnsAt  *time.Time `pg:"returns_at"`
 	DistanceM  float64    `pg:"distance_m,use_zero"`
 	Load       int        `pg:"load,use_zero"`
+	BreakAfter *int       `pg:"break_after"`
+	BreakStart *time.Time `pg:"break_starts_at"`
+	BreakEnd   *time.Time `pg:"break_ends_at"`
 }
 
 type stopRow struct {
@@ -418,6 +452,7 @@ type stopRow struct {
 	PlanID      int64     `pg:"plan_id,use_zero"`
 	CourierRef  string    `pg:"courier_ref,use_zero"`
 	Seq         int       `pg:"seq,use_zero"`
+	Kind        string    `pg:"kind,use_zero"`
 	ParcelID    string    `pg:"parcel_id,use_zero"`
 	WindowStart time.Time `pg:"window_start,use_zero"`
 	WindowEnd   time.Time `pg:"window_end,use_zero"`
@@ -500,9 +535,17 @@ func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (dispatch.Plan, erro
 				sid := r.ShiftID
 				rr.ShiftID = &sid
 			}
+			if b := r.Break; b != nil {
+				after := b.After
+				rr.BreakAfter, rr.BreakStart, rr.BreakEnd = &after, timePtr(b.Start), timePtr(b.End)
+			}
 			routes = append(routes, rr)
 			for _, s := range r.Stops {
-				stops = append(stops, stopRow{PlanID: id, CourierRef: r.Courier, Seq: s.Seq, ParcelID: s.Parcel,
+				kind := dispatch.KindPickup
+				if s.Kind.IsDelivery() {
+					kind = dispatch.KindDelivery
+				}
+				stops = append(stops, stopRow{PlanID: id, CourierRef: r.Courier, Seq: s.Seq, Kind: string(kind), ParcelID: s.Parcel,
 					WindowStart: s.Window.Start, WindowEnd: s.Window.End, ETA: s.ETA, DepartsAt: s.Departure, Load: s.Load,
 					Documents: s.Documents, Lat: s.Point.Lat, Lng: s.Point.Lng, Pinned: s.Pinned, Visited: s.Visited})
 			}
@@ -584,12 +627,13 @@ func toPlanHeader(r planRow) dispatch.Plan {
 func (d *DB) loadPlan(ctx context.Context, r planRow) (dispatch.Plan, error) {
 	p := toPlanHeader(r)
 	var routes []routeRow
-	if err := d.query(ctx, &routes, `SELECT plan_id, courier_ref, shift_id, vehicle, departs_at, returns_at, distance_m, load
+	if err := d.query(ctx, &routes, `SELECT plan_id, courier_ref, shift_id, vehicle, departs_at, returns_at, distance_m, load,
+			break_after, break_starts_at, break_ends_at
 		FROM plan_routes WHERE plan_id = ? ORDER BY courier_ref`, r.ID); err != nil {
 		return dispatch.Plan{}, err
 	}
 	var stops []stopRead
-	if err := d.query(ctx, &stops, `SELECT s.plan_id, s.courier_ref, s.seq, s.parcel_id, p.tracking_number, s.window_start, s.window_end,
+	if err := d.query(ctx, &stops, `SELECT s.plan_id, s.courier_ref, s.seq, s.kind, s.parcel_id, p.tracking_number, s.window_start, s.window_end,
 			s.eta, s.departs_at, s.load, s.documents, s.lat, s.lng, s.pinned, s.visited
 		FROM plan_stops s JOIN parcels p ON p.id = s.parcel_id WHERE s.plan_id = ? ORDER BY s.courier_ref, s.seq`, r.ID); err != nil {
 		return dispatch.Plan{}, err
@@ -602,6 +646,9 @@ func (d *DB) loadPlan(ctx context.Context, r planRow) (dispatch.Plan, error) {
 		if rr.ShiftID != nil {
 			route.ShiftID = *rr.ShiftID
 		}
+		if rr.BreakAfter != nil {
+			route.Break = &dispatch.RouteBreak{After: *rr.BreakAfter, Start: deref(rr.BreakStart), End: deref(rr.BreakEnd)}
+		}
 		p.Routes = append(p.Routes, route)
 	}
 	for _, s := range stops {
@@ -609,7 +656,7 @@ func (d *DB) loadPlan(ctx context.Context, r planRow) (dispatch.Plan, error) {
 		if !ok {
 			continue
 		}
-		p.Routes[i].Stops = append(p.Routes[i].Stops, dispatch.Stop{Parcel: s.ParcelID, Number: s.TrackingNumber, Seq: s.Seq,
+		p.Routes[i].Stops = append(p.Routes[i].Stops, dispatch.Stop{Kind: dispatch.StopKind(s.Kind), Parcel: s.ParcelID, Number: s.TrackingNumber, Seq: s.Seq,
 			Point: dispatch.Point{Lat: s.Lat, Lng: s.Lng}, Window: dispatch.Window{Start: s.WindowStart, End: s.WindowEnd},
 			ETA: s.ETA, Departure: s.DepartsAt, Load: s.Load, Documents: s.Documents, Pinned: s.Pinned, Visited: s.Visited})
 	}
@@ -692,3 +739,75 @@ func (d *DB) FindPins(ctx context.Context, office string, day dispatch.Day) ([]d
 
 // compile-time check: the PostgreSQL store is the dispatch domain's store.
 var _ dispatch.Store = (*DB)(nil)
+
+// ---------- delivery windows ----------
+
+// SetDeliveryWindow records the delivery window chosen for a result (by
+// "citizen", "portal", "clerk" or "dispatcher"), replacing an earlier
+// choice.
+func (d *DB) SetDeliveryWindow(ctx context.Context, parcel string, w dispatch.Window, by string, at time.Time) error {
+	_, err := d.exec(ctx, `INSERT INTO delivery_windows (parcel_id, starts_at, ends_at, chosen_by, chosen_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (parcel_id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+			chosen_by = excluded.chosen_by, chosen_at = excluded.chosen_at`, parcel, w.Start, w.End, by, at)
+	return translate(err)
+}
+
+// DeliveryWindow returns the window chosen for a result and who chose it;
+// ok is false when none was.
+func (d *DB) DeliveryWindow(ctx context.Context, parcel string) (w dispatch.Window, by string, ok bool, err error) {
+	var r struct {
+		StartsAt time.Time `pg:"starts_at"`
+		EndsAt   time.Time `pg:"ends_at"`
+		ChosenBy string    `pg:"chosen_by"`
+	}
+	err = d.queryOne(ctx, &r, `SELECT starts_at, ends_at, chosen_by FROM delivery_windows WHERE parcel_id = ?`, parcel)
+	if errs.Is(err, errs.NotFound) {
+		return dispatch.Window{}, "", false, nil
+	}
+	if err != nil {
+		return dispatch.Window{}, "", false, err
+	}
+	return dispatch.Window{Start: r.StartsAt, End: r.EndsAt}, r.ChosenBy, true, nil
+}
+
+// DeliverySlotCounts counts the delivery windows chosen at an office per
+// window start within [from, to), for the free-slot list.
+func (d *DB) DeliverySlotCounts(ctx context.Context, office string, from, to time.Time) (map[time.Time]int, error) {
+	var rows []struct {
+		StartsAt time.Time `pg:"starts_at"`
+		N        int       `pg:"n"`
+	}
+	err := d.query(ctx, &rows, `SELECT dw.starts_at, count(*) AS n FROM delivery_windows dw JOIN parcels p ON p.id = dw.parcel_id
+		WHERE p.office_code = ? AND dw.starts_at >= ? AND dw.starts_at < ? GROUP BY dw.starts_at`, office, from, to)
+	out := map[time.Time]int{}
+	for _, r := range rows {
+		out[r.StartsAt.UTC()] = r.N
+	}
+	return out, err
+}
+
+// ChooseDeliveryWindow records the window chosen for a result of office
+// when fewer than capacity results of the office already have that slot
+// (the parcel's own earlier choice aside); it reports whether it did. The
+// count and the write hold one lock per office and slot, so parallel
+// choices never overfill a slot.
+func (d *DB) ChooseDeliveryWindow(ctx context.Context, parcel, office string, w dispatch.Window, by string, at time.Time, capacity int) (bool, error) {
+	ok := false
+	err := d.InTx(ctx, func(ctx context.Context) error {
+		ok = false
+		if _, err := d.exec(ctx, `SELECT pg_advisory_xact_lock(7238103, hashtext(? || '|' || ?::text))`, office, w.Start.UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+		var n int
+		if err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM delivery_windows dw JOIN parcels p ON p.id = dw.parcel_id
+			WHERE p.office_code = ? AND dw.starts_at = ? AND dw.parcel_id <> ?`, office, w.Start, parcel); err != nil {
+			return err
+		}
+		if n >= capacity {
+			return nil
+		}
+		ok = true
+		return d.SetDeliveryWindow(ctx, parcel, w, by, at)
+	})
+	return ok, err
+}

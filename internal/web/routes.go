@@ -75,6 +75,9 @@ func (s *Server) routes() {
 	courier.Post("/evidence", s.courierEvidence)
 	api.Post("/staff/events", s.loadSession, s.staffAPI, s.checkCSRF, s.courierEvents)
 	api.Get("/alarms", s.loadSession, s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmsJSON)
+	clerks := s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk)
+	api.Get("/staff/results/:number/delivery-slots", s.loadSession, clerks, s.staffDeliverySlots)
+	api.Post("/staff/results/:number/delivery-window", s.loadSession, clerks, s.checkCSRF, s.staffDeliveryWindow)
 	api.Post("/staff/handoffs/:id/recall", s.loadSession, s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.checkCSRF, s.recallAPI)
 
 	portal := api.Group("/portal", s.portalAuth)
@@ -84,6 +87,8 @@ func (s *Server) routes() {
 	portal.Get("/pickups/:id", s.portalGet)
 	portal.Post("/pickups/:id/cancel", s.portalCancel)
 	portal.Post("/dossiers/:dossier_code/result", s.portalResult)
+	portal.Get("/results/:id/delivery-slots", s.portalDeliverySlots)
+	portal.Post("/results/:id/delivery-window", s.portalDeliveryWindow)
 	s.notifyAPIRoutes(api)
 	s.logRoutes(api)
 
