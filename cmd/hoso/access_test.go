@@ -110,6 +110,24 @@ func accountAction() access {
 }
 func (a access) later() access { a.optional = true; return a }
 
+// refForm: reference data forms are the admin's; the matrix's empty form
+// is refused after access control (422), the fixture's :code is no desk's
+// or office's (404). TestReferenceData covers real ones.
+func refForm() access {
+	a := staffOnly(asAdmin)
+	a.ans[asAdmin] = status
+	a.statuses = []int{404, 422}
+	return a
+}
+
+// refMissing: the admin's, and the fixture's :code names nothing (404).
+func refMissing() access {
+	a := staffOnly(asAdmin)
+	a.ans[asAdmin] = status
+	a.statuses = []int{404}
+	return a
+}
+
 // accessMatrix is the decision for every route, by method and path as the
 // router names them.
 func accessMatrix() map[string]access {
@@ -172,34 +190,47 @@ func accessMatrix() map[string]access {
 		"POST /huy-tin-nhan/:token": everyone().limit().later(),
 
 		// Staff pages.
-		"GET /nhan-vien":                                 staffOnly(),
-		"GET /nhan-vien/yeu-cau":                         staffOnly(asDesk, asAdmin, asDispatch),
-		"POST /nhan-vien/yeu-cau":                        staffOnly(asDesk, asAdmin, asDispatch),
-		"GET /nhan-vien/tin-nhan":                        staffOnly(asAdmin), // the messages hold citizens' one-time codes
-		"GET /nhan-vien/canh-bao":                        alarms,
-		"POST /nhan-vien/canh-bao/:id/xac-nhan":          alarms,
-		"GET /nhan-vien/su-co":                           alarms,
-		"GET /nhan-vien/su-co/:id":                       alarms,
-		"POST /nhan-vien/su-co/:id":                      dispatch,
-		"GET /nhan-vien/ban-giao":                        dispatch,
-		"POST /nhan-vien/ban-giao/:id/thu-hoi":           dispatch,
-		"GET /nhan-vien/chi-so":                          alarms.later(),
-		"GET /nhan-vien/thu-ho":                          staffOnly(asAdmin, asDispatch, asOffice).later(),
-		"POST /nhan-vien/thu-ho/xac-nhan":                staffOnly(asOffice).later(),
-		"GET /nhan-vien/thu-ho/bang-ke/:courier/:day":    staffOnly(asAdmin, asDispatch, asOffice).later(),
-		"GET /nhan-vien/mat-khau":                        staffOnly(),
-		"POST /nhan-vien/mat-khau":                       staffOnly(), // an empty form is refused after access control (422)
-		"POST /nhan-vien/dang-xuat-moi-noi":              staffOnly(), // ends the caller's sessions: goes last, like the log-outs
-		"GET /nhan-vien/tai-khoan":                       staffOnly(asAdmin, asOffice),
-		"POST /nhan-vien/tai-khoan/:id/mat-dien-thoai":   accountAction(),
-		"POST /nhan-vien/tai-khoan/:id/vo-hieu":          accountAction(),
-		"POST /nhan-vien/tai-khoan/:id/kich-hoat":        accountAction(),
-		"POST /nhan-vien/tai-khoan/:id/mo-khoa":          accountAction(),
-		"POST /nhan-vien/tai-khoan/:id/dat-lai-mat-khau": accountAction(),
-		"GET /nhan-vien/hop-thu-di":                      dispatch.later(),
-		"GET /nhan-vien/hop-thu-di/loi":                  dispatch.later(),
-		"POST /nhan-vien/hop-thu-di/:id/gui-lai":         dispatch.later(),
-		"POST /nhan-vien/hop-thu-di/:id/bo":              dispatch.later(),
+		"GET /nhan-vien":                                    staffOnly(),
+		"GET /nhan-vien/yeu-cau":                            staffOnly(asDesk, asAdmin, asDispatch),
+		"POST /nhan-vien/yeu-cau":                           staffOnly(asDesk, asAdmin, asDispatch),
+		"GET /nhan-vien/tin-nhan":                           staffOnly(asAdmin), // the messages hold citizens' one-time codes
+		"GET /nhan-vien/canh-bao":                           alarms,
+		"POST /nhan-vien/canh-bao/:id/xac-nhan":             alarms,
+		"GET /nhan-vien/su-co":                              alarms,
+		"GET /nhan-vien/su-co/:id":                          alarms,
+		"POST /nhan-vien/su-co/:id":                         dispatch,
+		"GET /nhan-vien/ban-giao":                           dispatch,
+		"POST /nhan-vien/ban-giao/:id/thu-hoi":              dispatch,
+		"GET /nhan-vien/chi-so":                             alarms.later(),
+		"GET /nhan-vien/thu-ho":                             staffOnly(asAdmin, asDispatch, asOffice).later(),
+		"POST /nhan-vien/thu-ho/xac-nhan":                   staffOnly(asOffice).later(),
+		"GET /nhan-vien/thu-ho/bang-ke/:courier/:day":       staffOnly(asAdmin, asDispatch, asOffice).later(),
+		"GET /nhan-vien/mat-khau":                           staffOnly(),
+		"POST /nhan-vien/mat-khau":                          staffOnly(), // an empty form is refused after access control (422)
+		"POST /nhan-vien/dang-xuat-moi-noi":                 staffOnly(), // ends the caller's sessions: goes last, like the log-outs
+		"GET /nhan-vien/tai-khoan":                          staffOnly(asAdmin, asOffice),
+		"POST /nhan-vien/tai-khoan/:id/mat-dien-thoai":      accountAction(),
+		"POST /nhan-vien/tai-khoan/:id/vo-hieu":             accountAction(),
+		"POST /nhan-vien/tai-khoan/:id/kich-hoat":           accountAction(),
+		"POST /nhan-vien/tai-khoan/:id/mo-khoa":             accountAction(),
+		"POST /nhan-vien/tai-khoan/:id/dat-lai-mat-khau":    accountAction(),
+		"GET /nhan-vien/danh-muc":                           staffOnly(asAdmin),
+		"POST /nhan-vien/danh-muc/mot-cua/nhap":             refForm(), // an empty import: 422 after access control
+		"GET /nhan-vien/danh-muc/mot-cua/moi":               staffOnly(asAdmin),
+		"POST /nhan-vien/danh-muc/mot-cua":                  refForm(), // an empty desk: 422
+		"GET /nhan-vien/danh-muc/mot-cua/:code":             refMissing(),
+		"POST /nhan-vien/danh-muc/mot-cua/:code":            refForm(),
+		"POST /nhan-vien/danh-muc/mot-cua/:code/trang-thai": refMissing(),
+		"POST /nhan-vien/danh-muc/buu-cuc/nhap":             refForm(),
+		"GET /nhan-vien/danh-muc/buu-cuc/moi":               staffOnly(asAdmin),
+		"POST /nhan-vien/danh-muc/buu-cuc":                  refForm(),
+		"GET /nhan-vien/danh-muc/buu-cuc/:code":             refMissing(),
+		"POST /nhan-vien/danh-muc/buu-cuc/:code":            refForm(),
+		"POST /nhan-vien/danh-muc/buu-cuc/:code/trang-thai": refMissing(),
+		"GET /nhan-vien/hop-thu-di":                         dispatch.later(),
+		"GET /nhan-vien/hop-thu-di/loi":                     dispatch.later(),
+		"POST /nhan-vien/hop-thu-di/:id/gui-lai":            dispatch.later(),
+		"POST /nhan-vien/hop-thu-di/:id/bo":                 dispatch.later(),
 
 		// Printed papers: the public receipt check, and the staff downloads,
 		// each paper scoped to the staff who handle it. The fixture's parcel

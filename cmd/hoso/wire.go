@@ -43,6 +43,7 @@ type system struct {
 	money    *app.Money // fees collected on delivery and the cash handed to offices
 	kpis     *app.KPIs  // performance indicators
 	accounts *app.Accounts
+	ref      *app.Reference     // desks and post offices
 	proof    *app.TrackingProof // opens a parcel's details on the public timeline
 	now      func() time.Time
 	web      *web.Server        // set by serve
@@ -117,6 +118,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 		IdleTimeout: cfg.Security.SessionIdle,
 		Policy:      app.LoginPolicy{LockAfter: cfg.Security.LoginLockAfter, Delay: cfg.Security.LoginDelay, PerMinute: cfg.Security.LoginGlobal}}
 	s.accounts = &app.Accounts{Store: db, Tx: db, Auth: s.auth, Now: now}
+	s.ref = &app.Reference{Store: db, Tx: db, Units: set, Now: now}
 	s.proof = &app.TrackingProof{Store: db, Box: box, Now: now, Zone: config.Vietnam, PerDay: cfg.Security.ProofsPerParcel}
 	s.portal = &app.Portal{Store: db, Box: box, Now: now}
 	s.idem = &app.Idempotency{Store: db, Tx: db, Now: now}
@@ -176,7 +178,7 @@ func (s *system) webDeps() web.Deps {
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
-		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Proof: s.proof, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
+		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, Proof: s.proof, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
 		Papers:      s.paperService(),
 		Queries:     s.db,
 		Public:      s.db,

@@ -101,6 +101,10 @@ func (a *Auth) CreateUser(ctx context.Context, n NewUser) (User, error) {
 			f.Add("office", "không có bưu cục "+n.OfficeCode)
 			break
 		}
+		if !o.Active {
+			f.Add("office", "bưu cục "+n.OfficeCode+" đã ngừng hoạt động")
+			break
+		}
 		u.OfficeCode, u.ProvinceCode = o.Code, o.ProvinceCode
 	case RoleDesk:
 		if n.DeskCode == "" {
@@ -110,6 +114,10 @@ func (a *Auth) CreateUser(ctx context.Context, n NewUser) (User, error) {
 		k, err := a.Store.FindDesk(ctx, n.DeskCode)
 		if err != nil {
 			f.Add("desk", "không có bộ phận một cửa "+n.DeskCode)
+			break
+		}
+		if !k.Active {
+			f.Add("desk", "bộ phận một cửa "+n.DeskCode+" đã ngừng hoạt động")
 			break
 		}
 		u.DeskCode, u.ProvinceCode = k.Code, k.ProvinceCode

@@ -93,6 +93,9 @@ type Desk struct {
 	CommuneCode  string
 	ProvinceCode string
 	Address      string
+	Hours        string // opening hours as the desk writes them
+	Phone        string // the desk's public phone
+	Active       bool   // a deactivated desk receives no new dossier
 	Demo         bool
 }
 
@@ -103,6 +106,7 @@ type PostOffice struct {
 	CommuneCode  string
 	ProvinceCode string
 	Lat, Lng     float64
+	Active       bool // a deactivated office gets no new account or zone
 	Demo         bool
 }
 

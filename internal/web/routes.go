@@ -21,6 +21,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
 		add(accountsPath, "Tài khoản")
+		add(referencePath, "Danh mục")
 	case app.RoleDispatcher:
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
@@ -119,6 +120,7 @@ func (s *Server) routes() {
 	staff.Get("/ban-giao", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.handoffsList)
 	staff.Post("/ban-giao/:id/thu-hoi", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.handoffRecall)
 	s.accountRoutes(staff)
+	s.referenceRoutes(staff)
 
 	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
 	office.Get("", s.counterPage)

@@ -43,6 +43,7 @@ type Deps struct {
 	Money          *app.Money  // fees collected on delivery and the cash handed to offices
 	KPIs           *app.KPIs   // performance indicators of offices and desks
 	Accounts       *app.Accounts
+	Reference      *app.Reference     // desks and post offices kept by admins
 	Proof          *app.TrackingProof // what opens a parcel's details on the public timeline // password change and reset, revocation, deactivation
 	Queries        Queries
 	Public         PublicStore      // the public timeline in one query; nil: the services' stores
