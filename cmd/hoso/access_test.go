@@ -110,6 +110,24 @@ func accountAction() access {
 }
 func (a access) later() access { a.optional = true; return a }
 
+// accountCreate: admins and post offices; the matrix's empty form is
+// refused after access control. TestAccountCreateAndScope covers the rest.
+func accountCreate() access {
+	a := staffOnly(asAdmin, asOffice)
+	a.ans[asAdmin], a.ans[asOffice] = status, status
+	a.statuses = []int{422}
+	return a
+}
+
+// adminAccount: an admin only (a post office cannot move its couriers);
+// the fixture's :id is no account's (404).
+func adminAccount() access {
+	a := staffOnly(asAdmin)
+	a.ans[asAdmin] = status
+	a.statuses = []int{404}
+	return a
+}
+
 // refForm: reference data forms are the admin's; the matrix's empty form
 // is refused after access control (422), the fixture's :code is no desk's
 // or office's (404). TestReferenceData covers real ones.
@@ -214,6 +232,9 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/tai-khoan/:id/kich-hoat":           accountAction(),
 		"POST /nhan-vien/tai-khoan/:id/mo-khoa":             accountAction(),
 		"POST /nhan-vien/tai-khoan/:id/dat-lai-mat-khau":    accountAction(),
+		"POST /nhan-vien/tai-khoan":                         accountCreate(), // an empty form: 422 after access control
+		"GET /nhan-vien/tai-khoan/:id/don-vi":               adminAccount(),
+		"POST /nhan-vien/tai-khoan/:id/don-vi":              adminAccount(),
 		"GET /nhan-vien/danh-muc":                           staffOnly(asAdmin),
 		"POST /nhan-vien/danh-muc/mot-cua/nhap":             refForm(), // an empty import: 422 after access control
 		"GET /nhan-vien/danh-muc/mot-cua/moi":               staffOnly(asAdmin),

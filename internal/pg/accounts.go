@@ -61,6 +61,7 @@ type accountRow struct {
 	LiveTokens    int
 	LiveDevices   int
 	LastSeenAt    *time.Time
+	LastLoginAt   *time.Time
 	DeactivatedAt *time.Time
 }
 
@@ -70,7 +71,7 @@ func (d *DB) FindAccounts(ctx context.Context, f app.AccountFilter, now time.Tim
 	var rows []accountRow
 	err := d.query(ctx, &rows, `SELECT u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code,
 		coalesce(u.province_code, '') AS province_code, coalesce(u.office_code, '') AS office_code, coalesce(u.desk_code, '') AS desk_code,
-		u.active, u.demo, u.created_at, u.must_change_password, u.deactivated_at,
+		u.active, u.demo, u.created_at, u.must_change_password, u.deactivated_at, u.last_login_at,
 		t.locked_at, coalesce(t.failures, 0) AS failures,
 		(SELECT count(*) FROM api_tokens a WHERE a.user_id = u.id AND a.revoked_at IS NULL AND a.expires_at > ?) AS live_tokens,
 		(SELECT count(*) FROM device_keys k WHERE k.user_id = u.id AND k.revoked_at IS NULL) AS live_devices,
@@ -82,7 +83,7 @@ func (d *DB) FindAccounts(ctx context.Context, f app.AccountFilter, now time.Tim
 	out := make([]app.Account, len(rows))
 	for i, r := range rows {
 		out[i] = app.Account{User: toUser(r.userRow), LockedAt: r.LockedAt, Failures: r.Failures, LiveTokens: r.LiveTokens,
-			LiveDevices: r.LiveDevices, LastSeenAt: r.LastSeenAt, DeactivatedAt: r.DeactivatedAt}
+			LiveDevices: r.LiveDevices, LastSeenAt: r.LastSeenAt, LastLoginAt: r.LastLoginAt, DeactivatedAt: r.DeactivatedAt}
 	}
 	return out, err
 }
@@ -136,6 +137,16 @@ func (d *DB) SetActive(ctx context.Context, userID int64, active bool, at time.T
 		deactivated = nil
 	}
 	res, err := d.exec(ctx, `UPDATE users SET active = ?, deactivated_at = ? WHERE id = ?`, active, deactivated, userID)
+	if err == nil && res.RowsAffected() == 0 {
+		return errs.E(errs.NotFound, "không có tài khoản %d", userID)
+	}
+	return err
+}
+
+// SetUserScope moves an account to other units (its role stays).
+func (d *DB) SetUserScope(ctx context.Context, userID int64, province, office, desk string) error {
+	res, err := d.exec(ctx, `UPDATE users SET province_code = ?, office_code = ?, desk_code = ? WHERE id = ?`,
+		nullable(province), nullable(office), nullable(desk), userID)
 	if err == nil && res.RowsAffected() == 0 {
 		return errs.E(errs.NotFound, "không có tài khoản %d", userID)
 	}

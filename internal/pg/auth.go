@@ -92,6 +92,19 @@ func (d *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, 
 	return err
 }
 
+// RecordSignIn writes a sign-in's audit row and, when it succeeded, the
+// account's last sign-in time.
+func (d *DB) RecordSignIn(ctx context.Context, userID int64, username, via string, ok bool, at time.Time) error {
+	action := app.AuditSignInFailed
+	if ok {
+		action = app.AuditSignedIn
+		if _, err := d.exec(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, at, userID); err != nil {
+			return err
+		}
+	}
+	return d.InsertAudit(ctx, userID, action, "user:"+username, via, at)
+}
+
 // FindSession returns the user of a live session (not expired, used since
 // idleSince, its user active) and touches it.
 func (d *DB) FindSession(ctx context.Context, tokenHash []byte, now, idleSince time.Time) (app.User, error) {

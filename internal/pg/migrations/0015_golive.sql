@@ -25,6 +25,9 @@ CREATE TRIGGER desks_no_delete BEFORE DELETE ON desks
 CREATE TRIGGER post_offices_no_delete BEFORE DELETE ON post_offices
     FOR EACH ROW EXECUTE FUNCTION refuse_reference_delete();
 
+-- When each account last signed in (page or app); sign-ins are audited too.
+ALTER TABLE users ADD COLUMN last_login_at timestamptz;
+
 -- The audit log is append-only: every staff action is one row, kept.
 CREATE FUNCTION refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
