@@ -235,6 +235,8 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/tai-khoan":                         accountCreate(), // an empty form: 422 after access control
 		"GET /nhan-vien/tai-khoan/:id/don-vi":               adminAccount(),
 		"POST /nhan-vien/tai-khoan/:id/don-vi":              adminAccount(),
+		"GET /nhan-vien/nhat-ky":                            staffOnly(asAdmin),
+		"GET /nhan-vien/nhat-ky.csv":                        staffOnly(asAdmin),
 		"GET /nhan-vien/danh-muc":                           staffOnly(asAdmin),
 		"POST /nhan-vien/danh-muc/mot-cua/nhap":             refForm(), // an empty import: 422 after access control
 		"GET /nhan-vien/danh-muc/mot-cua/moi":               staffOnly(asAdmin),

@@ -199,3 +199,42 @@ func (d *DB) SpendChallenge(ctx context.Context, id []byte, expires time.Time) (
 	}
 	return res.RowsAffected() == 1, nil
 }
+
+type auditRow struct {
+	ID      int64
+	At      time.Time
+	Actor   string
+	Role    string
+	Action  string
+	Subject string
+	Reason  string
+}
+
+// FindAudit reads the audit log, newest first. A subject filter matches the
+// subject exactly, or as the part after "kind:" (user:NAME, desk:CODE), or
+// a parcel's tracking number (subjects name parcels by number).
+func (d *DB) FindAudit(ctx context.Context, f app.AuditFilter) ([]app.AuditEntry, error) {
+	var rows []auditRow
+	var from, to any
+	if !f.From.IsZero() {
+		from = f.From
+	}
+	if !f.To.IsZero() {
+		to = f.To
+	}
+	err := d.query(ctx, &rows, `SELECT a.id, a.at, coalesce(u.username, '') AS actor, coalesce(u.role, '') AS role,
+		a.action, a.subject, a.reason
+		FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
+		WHERE (?0 = '' OR u.username = ?0)
+		  AND (?1 = '' OR a.subject = ?1 OR split_part(a.subject, ':', 2) = ?1)
+		  AND (?2 = '' OR a.action = ?2 OR (right(?2, 1) = '.' AND starts_with(a.action, ?2)))
+		  AND (?3::timestamptz IS NULL OR a.at >= ?3) AND (?4::timestamptz IS NULL OR a.at < ?4)
+		  AND (?5 = '' OR u.province_code = ?5)
+		  AND (?6 = 0 OR a.id < ?6)
+		ORDER BY a.id DESC LIMIT ?7`, f.Actor, f.Subject, f.Action, from, to, f.Province, f.BeforeID, f.Limit)
+	out := make([]app.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = app.AuditEntry{ID: r.ID, At: r.At, Actor: r.Actor, Role: app.Role(r.Role), Action: r.Action, Subject: r.Subject, Reason: r.Reason}
+	}
+	return out, err
+}

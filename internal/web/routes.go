@@ -22,6 +22,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
 		add(accountsPath, "Tài khoản")
 		add(referencePath, "Danh mục")
+		add(auditPath, "Nhật ký")
 	case app.RoleDispatcher:
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
@@ -121,6 +122,7 @@ func (s *Server) routes() {
 	staff.Post("/ban-giao/:id/thu-hoi", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.handoffRecall)
 	s.accountRoutes(staff)
 	s.referenceRoutes(staff)
+	s.auditRoutes(staff)
 
 	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
 	office.Get("", s.counterPage)

@@ -44,6 +44,7 @@ type Deps struct {
 	KPIs           *app.KPIs   // performance indicators of offices and desks
 	Accounts       *app.Accounts
 	Reference      *app.Reference     // desks and post offices kept by admins
+	Audit          *app.AuditLog      // the audit log viewer
 	Proof          *app.TrackingProof // what opens a parcel's details on the public timeline // password change and reset, revocation, deactivation
 	Queries        Queries
 	Public         PublicStore      // the public timeline in one query; nil: the services' stores
