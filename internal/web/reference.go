@@ -85,7 +85,9 @@ func (s *Server) renderReference(c *fiber.Ctx, status int, p referenceListPage) 
 			p.Scope = pr.FullName
 		}
 	}
-	return s.pageStatus(c, status, "reference", s.viewFor(c, "Danh mục một cửa và bưu cục", p))
+	v := s.viewFor(c, "Danh mục một cửa và bưu cục", p)
+	v.Style = []string{"css/dispatch.css"} // full-width file inputs
+	return s.pageStatus(c, status, "reference", v)
 }
 
 // uploaded is the CSV of an import form: the file when one was chosen,
