@@ -116,10 +116,14 @@ type PortalClient struct {
 	Name         string
 	ProvinceCode string
 	SecretEnc    []byte
-	CallbackURL  string
-	Active       bool
-	Demo         bool
-	CreatedAt    time.Time
+	// PreviousSecretEnc is the secret before the last rotation, still
+	// accepted until PreviousUntil (the overlap window).
+	PreviousSecretEnc []byte
+	PreviousUntil     *time.Time
+	CallbackURL       string
+	Active            bool
+	Demo              bool
+	CreatedAt         time.Time
 }
 
 // Parcel is a stored parcel as services see it: personal data stays sealed

@@ -25,6 +25,13 @@ CREATE TRIGGER desks_no_delete BEFORE DELETE ON desks
 CREATE TRIGGER post_offices_no_delete BEFORE DELETE ON post_offices
     FOR EACH ROW EXECUTE FUNCTION refuse_reference_delete();
 
+-- Portal clients rotate their secret with an overlap window: the previous
+-- secret (sealed like the current one; empty when none) stays valid until
+-- previous_until.
+ALTER TABLE portal_clients
+    ADD COLUMN previous_secret_enc bytea NOT NULL DEFAULT '',
+    ADD COLUMN previous_until      timestamptz;
+
 -- When each account last signed in (page or app); sign-ins are audited too.
 ALTER TABLE users ADD COLUMN last_login_at timestamptz;
 
