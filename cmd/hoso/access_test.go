@@ -235,6 +235,12 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/tai-khoan":                         accountCreate(), // an empty form: 422 after access control
 		"GET /nhan-vien/tai-khoan/:id/don-vi":               adminAccount(),
 		"POST /nhan-vien/tai-khoan/:id/don-vi":              adminAccount(),
+		"GET /nhan-vien/cong":                               staffOnly(asAdmin),
+		"POST /nhan-vien/cong":                              refForm(),
+		"GET /nhan-vien/cong/:id":                           refMissing(),
+		"POST /nhan-vien/cong/:id/goi-lai":                  refMissing(),
+		"POST /nhan-vien/cong/:id/doi-khoa":                 refMissing(),
+		"POST /nhan-vien/cong/:id/trang-thai":               refMissing(),
 		"GET /nhan-vien/nhat-ky":                            staffOnly(asAdmin),
 		"GET /nhan-vien/nhat-ky.csv":                        staffOnly(asAdmin),
 		"GET /nhan-vien/danh-muc":                           staffOnly(asAdmin),

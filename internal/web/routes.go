@@ -22,6 +22,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
 		add(accountsPath, "Tài khoản")
 		add(referencePath, "Danh mục")
+		add(portalsPath, "Cổng")
 		add(auditPath, "Nhật ký")
 	case app.RoleDispatcher:
 		add("/nhan-vien/dieu-phoi", "Điều phối")
@@ -123,6 +124,7 @@ func (s *Server) routes() {
 	s.accountRoutes(staff)
 	s.referenceRoutes(staff)
 	s.auditRoutes(staff)
+	s.portalAdminRoutes(staff)
 
 	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
 	office.Get("", s.counterPage)

@@ -45,6 +45,7 @@ type Deps struct {
 	Accounts       *app.Accounts
 	Reference      *app.Reference     // desks and post offices kept by admins
 	Audit          *app.AuditLog      // the audit log viewer
+	PortalAdmin    *app.PortalAdmin   // portal clients kept by admins
 	Proof          *app.TrackingProof // what opens a parcel's details on the public timeline // password change and reset, revocation, deactivation
 	Queries        Queries
 	Public         PublicStore      // the public timeline in one query; nil: the services' stores
