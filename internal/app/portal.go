@@ -2,8 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
 	"crypto/sha256"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
