@@ -4,6 +4,7 @@
 //   field named, then saved; a CSV import with a bad line named.
 // - The accounts page: a new courier with its temporary password; moving
 //   an account to another unit.
+// - Portal clients: a refused callback, a registration, the client's page.
 // - The audit log with a filter.
 // data: {admin: {username, password}, courierID}
 
@@ -77,6 +78,25 @@ export default async function golive({ browser, baseURL, data, lib }) {
     await page.click("button:has-text('Lưu đơn vị mới')");
     await lib.expectText(page, ".error-summary", "Vui lòng kiểm tra lại");
     await check(lib, page, `account-scope-error-${width}`);
+
+    // Portal clients: a private callback refused, a portal registered,
+    // its page.
+    await page.goto("/nhan-vien/cong");
+    await lib.expectText(page, "h1", "Cổng dịch vụ công");
+    await page.fill("#cong-id", `dvc-${width}`);
+    await page.fill("#cong-ten", `Cổng thử ${width}`);
+    await page.fill("#cong-tinh", "19");
+    await page.fill("#cong-goi-lai", "https://10.0.0.5/hook");
+    await page.click("button:has-text('Đăng ký cổng')");
+    await lib.expectText(page, ".error-summary", "nội bộ");
+    await check(lib, page, `portals-error-${width}`);
+    await page.fill("#cong-goi-lai", "https://203.0.113.10/hook");
+    await page.click("button:has-text('Đăng ký cổng')");
+    await lib.expectVisible(page, "#khoa-bi-mat");
+    await check(lib, page, `portal-secret-${width}`);
+    await page.goto(`/nhan-vien/cong/dvc-${width}`);
+    await lib.expectText(page, "h1", `Cổng dvc-${width}`);
+    await check(lib, page, `portal-client-${width}`);
 
     // The audit log.
     await page.goto("/nhan-vien/nhat-ky?loai=reference.");
