@@ -138,6 +138,28 @@ func refForm() access {
 	return a
 }
 
+// staffParcel: the fixture's parcel (collected by the signed-in courier
+// for the signed-in desk, in the dispatcher's province and the office's
+// zone) is in scope for every role that views parcels, except the office
+// when the parcel is not its own: 404 then. TestStaffParcelView covers it.
+func staffParcel() access {
+	a := staffOnly(asAdmin, asDispatch, asOffice, asDesk)
+	a.ans[asOffice] = status
+	a.statuses = []int{200, 404}
+	return a
+}
+
+// staffParcelReveal: the matrix's empty reason is refused after access
+// control (422), or 404 out of scope.
+func staffParcelReveal() access {
+	a := staffOnly(asAdmin, asDispatch, asOffice, asDesk)
+	for _, c := range []caller{asAdmin, asDispatch, asOffice, asDesk} {
+		a.ans[c] = status
+	}
+	a.statuses = []int{404, 422}
+	return a
+}
+
 // refMissing: the admin's, and the fixture's :code names nothing (404).
 func refMissing() access {
 	a := staffOnly(asAdmin)
@@ -235,6 +257,9 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/tai-khoan":                         accountCreate(), // an empty form: 422 after access control
 		"GET /nhan-vien/tai-khoan/:id/don-vi":               adminAccount(),
 		"POST /nhan-vien/tai-khoan/:id/don-vi":              adminAccount(),
+		"GET /nhan-vien/buu-gui":                            staffOnly(asAdmin, asDispatch, asOffice, asDesk),
+		"GET /nhan-vien/buu-gui/:number":                    staffParcel(),
+		"POST /nhan-vien/buu-gui/:number/xem-so":            staffParcelReveal(),
 		"GET /nhan-vien/cong":                               staffOnly(asAdmin),
 		"POST /nhan-vien/cong":                              refForm(),
 		"GET /nhan-vien/cong/:id":                           refMissing(),

@@ -180,7 +180,7 @@ func (s *system) webDeps() web.Deps {
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
-		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, PortalAdmin: s.portals, Audit: &app.AuditLog{Store: s.db, Now: s.now}, Proof: s.proof, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
+		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, PortalAdmin: s.portals, StaffParcels: &app.StaffParcels{Store: s.db, Intake: s.intake}, Audit: &app.AuditLog{Store: s.db, Now: s.now}, Proof: s.proof, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
 		Papers:      s.paperService(),
 		Queries:     s.db,
 		Public:      s.db,

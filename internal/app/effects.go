@@ -515,6 +515,7 @@ type OutboxFilter struct {
 	State    string // OutboxPending, OutboxSent, OutboxDead
 	Province string // "" for every province
 	Target   string // "" for every target; a portal client id for its callbacks
+	Parcel   string // "" for every parcel; a parcel id for its callbacks and messages
 	Limit    int
 }
 

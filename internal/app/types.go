@@ -182,6 +182,7 @@ type ParcelFilter struct {
 	OfficeCode   string
 	Status       string
 	PhoneHash    []byte
+	IDLast3      string // the last three digits of the citizen's CCCD
 	Leg          string
 	Limit        int
 }

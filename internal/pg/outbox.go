@@ -504,7 +504,8 @@ func (d *DB) FindOutbox(ctx context.Context, f app.OutboxFilter) ([]app.OutboxEn
 				AND l.id > o.id AND l.sent_at IS NULL AND l.discarded_at IS NULL) ELSE 0 END AS held
 		FROM outbox o LEFT JOIN parcels p ON p.id = o.parcel_id LEFT JOIN dossiers ds ON ds.id = p.dossier_id
 		WHERE `+where+` AND (? = '' OR o.topic = ?) AND (? = '' OR p.province_code = ?) AND (? = '' OR o.target = ?)
-		ORDER BY `+order+` LIMIT ?`, f.Topic, f.Topic, f.Province, f.Province, f.Target, f.Target, f.Limit)
+			AND (? = '' OR o.parcel_id::text = ?)
+		ORDER BY `+order+` LIMIT ?`, f.Topic, f.Topic, f.Province, f.Province, f.Target, f.Target, f.Parcel, f.Parcel, f.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -410,9 +410,10 @@ func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) ([]app.Parcel,
 		AND (? = '' OR p.status = ?)
 		AND (?::bytea IS NULL OR p.phone_hash = ?)
 		AND (? = '' OR p.leg = ?)
+		AND (? = '' OR p.id_last3 = ?)
 		ORDER BY p.created_at DESC, p.tracking_number LIMIT ?`,
 		f.DossierCode, f.DossierCode, f.PortalClient, f.PortalClient, f.DeskCode, f.DeskCode,
-		f.OfficeCode, f.OfficeCode, f.Status, f.Status, phone, phone, f.Leg, f.Leg, limit)
+		f.OfficeCode, f.OfficeCode, f.Status, f.Status, phone, phone, f.Leg, f.Leg, f.IDLast3, f.IDLast3, limit)
 }
 
 // ActivePickup returns the number of the dossier's pickup that is neither

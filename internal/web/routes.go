@@ -12,6 +12,7 @@ func staffNav(r app.Role) []navItem {
 	add := func(href, label string) { n = append(n, navItem{Href: href, Label: label}) }
 	switch r {
 	case app.RoleAdmin:
+		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/chi-so", "Chỉ số")
@@ -25,6 +26,7 @@ func staffNav(r app.Role) []navItem {
 		add(portalsPath, "Cổng")
 		add(auditPath, "Nhật ký")
 	case app.RoleDispatcher:
+		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/chi-so", "Chỉ số")
@@ -35,11 +37,13 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
 	case app.RoleDesk:
 		add("/mot-cua", "Nhận hồ sơ")
+		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/chi-so", "Chỉ số")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 	case app.RoleOffice:
 		add("/buu-cuc", "Nhận và chuyển")
+		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/chi-so", "Chỉ số")
@@ -125,6 +129,7 @@ func (s *Server) routes() {
 	s.referenceRoutes(staff)
 	s.auditRoutes(staff)
 	s.portalAdminRoutes(staff)
+	s.staffParcelRoutes(staff)
 
 	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
 	office.Get("", s.counterPage)

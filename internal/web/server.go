@@ -46,6 +46,7 @@ type Deps struct {
 	Reference      *app.Reference     // desks and post offices kept by admins
 	Audit          *app.AuditLog      // the audit log viewer
 	PortalAdmin    *app.PortalAdmin   // portal clients kept by admins
+	StaffParcels   *app.StaffParcels  // the staff parcel view
 	Proof          *app.TrackingProof // what opens a parcel's details on the public timeline // password change and reset, revocation, deactivation
 	Queries        Queries
 	Public         PublicStore      // the public timeline in one query; nil: the services' stores
