@@ -203,7 +203,14 @@ func TestGoLivePagesInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := e.browser("golive", map[string]any{"admin": map[string]string{"username": "quantri", "password": "mat-khau-quantri"}, "courierID": u.ID})
+	r := e.portal().do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody("000.00.19.GOLIVE-B")), "golive-b")
+	if r.status != 201 {
+		t.Fatalf("pickup: %d %s", r.status, r.body)
+	}
+	var created map[string]string
+	r.json(t, &created)
+	out := e.browser("golive", map[string]any{"admin": map[string]string{"username": "quantri", "password": "mat-khau-quantri"}, "courierID": u.ID,
+		"number": created["tracking_number"]})
 	if !strings.Contains(string(out), "temp360") || e.count(`SELECT count(*) FROM users WHERE username IN ('buuta360', 'buuta1280') AND must_change_password`) != 2 {
 		t.Errorf("browser run: %s", out)
 	}

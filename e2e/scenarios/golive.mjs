@@ -5,8 +5,9 @@
 // - The accounts page: a new courier with its temporary password; moving
 //   an account to another unit.
 // - Portal clients: a refused callback, a registration, the client's page.
+// - A parcel's staff record, its phone revealed with a reason.
 // - The audit log with a filter.
-// data: {admin: {username, password}, courierID}
+// data: {admin: {username, password}, courierID, number}
 
 async function signIn(page, username, password) {
   await page.goto("/dang-nhap");
@@ -97,6 +98,15 @@ export default async function golive({ browser, baseURL, data, lib }) {
     await page.goto(`/nhan-vien/cong/dvc-${width}`);
     await lib.expectText(page, "h1", `Cổng dvc-${width}`);
     await check(lib, page, `portal-client-${width}`);
+
+    // The staff view of a parcel, its phone revealed with a reason.
+    await page.goto(`/nhan-vien/buu-gui?q=${encodeURIComponent(data.number)}`);
+    await lib.expectText(page, "h1", data.number);
+    await check(lib, page, `staff-parcel-${width}`);
+    await page.fill("#reason", "Người dân gọi hỏi lịch hẹn");
+    await page.click("button:has-text('Xem số')");
+    await lib.expectVisible(page, "#so-dien-thoai");
+    await check(lib, page, `staff-parcel-revealed-${width}`);
 
     // The audit log.
     await page.goto("/nhan-vien/nhat-ky?loai=reference.");
