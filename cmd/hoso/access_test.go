@@ -108,6 +108,64 @@ func accountAction() access {
 	return a
 }
 
+// accountCreate: admins and post offices; the matrix's empty form is
+// refused after access control. TestAccountCreateAndScope covers the rest.
+func accountCreate() access {
+	a := staffOnly(asAdmin, asOffice)
+	a.ans[asAdmin], a.ans[asOffice] = status, status
+	a.statuses = []int{422}
+	return a
+}
+
+// adminAccount: an admin only (a post office cannot move its couriers);
+// the fixture's :id is no account's (404).
+func adminAccount() access {
+	a := staffOnly(asAdmin)
+	a.ans[asAdmin] = status
+	a.statuses = []int{404}
+	return a
+}
+
+// refForm: reference data forms are the admin's; the matrix's empty form
+// is refused after access control (422), the fixture's :code is no desk's
+// or office's (404). TestReferenceData covers real ones.
+func refForm() access {
+	a := staffOnly(asAdmin)
+	a.ans[asAdmin] = status
+	a.statuses = []int{404, 422}
+	return a
+}
+
+// staffParcel: the fixture's parcel (collected by the signed-in courier
+// for the signed-in desk, in the dispatcher's province and the office's
+// zone) is in scope for every role that views parcels, except the office
+// when the parcel is not its own: 404 then. TestStaffParcelView covers it.
+func staffParcel() access {
+	a := staffOnly(asAdmin, asDispatch, asOffice, asDesk)
+	a.ans[asOffice] = status
+	a.statuses = []int{200, 404}
+	return a
+}
+
+// staffParcelReveal: the matrix's empty reason is refused after access
+// control (422), or 404 out of scope.
+func staffParcelReveal() access {
+	a := staffOnly(asAdmin, asDispatch, asOffice, asDesk)
+	for _, c := range []caller{asAdmin, asDispatch, asOffice, asDesk} {
+		a.ans[c] = status
+	}
+	a.statuses = []int{404, 422}
+	return a
+}
+
+// refMissing: the admin's, and the fixture's :code names nothing (404).
+func refMissing() access {
+	a := staffOnly(asAdmin)
+	a.ans[asAdmin] = status
+	a.statuses = []int{404}
+	return a
+}
+
 // accessMatrix is the decision for every route, by method and path as the
 // router names them.
 func accessMatrix() map[string]access {
@@ -174,33 +232,60 @@ func accessMatrix() map[string]access {
 		"POST /huy-tin-nhan/:token": everyone().limit(),
 
 		// Staff pages.
-		"GET /nhan-vien":                                 staffOnly(),
-		"GET /nhan-vien/yeu-cau":                         staffOnly(asDesk, asAdmin, asDispatch),
-		"POST /nhan-vien/yeu-cau":                        staffOnly(asDesk, asAdmin, asDispatch),
-		"GET /nhan-vien/tin-nhan":                        staffOnly(asAdmin), // the messages hold citizens' one-time codes
-		"GET /nhan-vien/canh-bao":                        alarms,
-		"POST /nhan-vien/canh-bao/:id/xac-nhan":          alarms,
-		"GET /nhan-vien/su-co":                           alarms,
-		"GET /nhan-vien/su-co/:id":                       alarms,
-		"POST /nhan-vien/su-co/:id":                      dispatch,
-		"GET /nhan-vien/ban-giao":                        dispatch,
-		"POST /nhan-vien/ban-giao/:id/thu-hoi":           dispatch,
-		"GET /nhan-vien/chi-so":                          alarms,
-		"GET /nhan-vien/thu-ho":                          staffOnly(asAdmin, asDispatch, asOffice),
-		"POST /nhan-vien/thu-ho/xac-nhan":                staffOnly(asOffice),
-		"GET /nhan-vien/mat-khau":                        staffOnly(),
-		"POST /nhan-vien/mat-khau":                       staffOnly(), // an empty form is refused after access control (422)
-		"POST /nhan-vien/dang-xuat-moi-noi":              staffOnly(), // ends the caller's sessions: goes last, like the log-outs
-		"GET /nhan-vien/tai-khoan":                       staffOnly(asAdmin, asOffice),
-		"POST /nhan-vien/tai-khoan/:id/mat-dien-thoai":   accountAction(),
-		"POST /nhan-vien/tai-khoan/:id/vo-hieu":          accountAction(),
-		"POST /nhan-vien/tai-khoan/:id/kich-hoat":        accountAction(),
-		"POST /nhan-vien/tai-khoan/:id/mo-khoa":          accountAction(),
-		"POST /nhan-vien/tai-khoan/:id/dat-lai-mat-khau": accountAction(),
-		"GET /nhan-vien/hop-thu-di":                      dispatch,
-		"GET /nhan-vien/hop-thu-di/loi":                  dispatch,
-		"POST /nhan-vien/hop-thu-di/:id/gui-lai":         dispatch,
-		"POST /nhan-vien/hop-thu-di/:id/bo":              dispatch,
+		"GET /nhan-vien":                                    staffOnly(),
+		"GET /nhan-vien/yeu-cau":                            staffOnly(asDesk, asAdmin, asDispatch),
+		"POST /nhan-vien/yeu-cau":                           staffOnly(asDesk, asAdmin, asDispatch),
+		"GET /nhan-vien/tin-nhan":                           staffOnly(asAdmin), // the messages hold citizens' one-time codes
+		"GET /nhan-vien/canh-bao":                           alarms,
+		"POST /nhan-vien/canh-bao/:id/xac-nhan":             alarms,
+		"GET /nhan-vien/su-co":                              alarms,
+		"GET /nhan-vien/su-co/:id":                          alarms,
+		"POST /nhan-vien/su-co/:id":                         dispatch,
+		"GET /nhan-vien/ban-giao":                           dispatch,
+		"POST /nhan-vien/ban-giao/:id/thu-hoi":              dispatch,
+		"GET /nhan-vien/chi-so":                             alarms,
+		"GET /nhan-vien/thu-ho":                             staffOnly(asAdmin, asDispatch, asOffice),
+		"POST /nhan-vien/thu-ho/xac-nhan":                   staffOnly(asOffice),
+		"GET /nhan-vien/mat-khau":                           staffOnly(),
+		"POST /nhan-vien/mat-khau":                          staffOnly(), // an empty form is refused after access control (422)
+		"POST /nhan-vien/dang-xuat-moi-noi":                 staffOnly(), // ends the caller's sessions: goes last, like the log-outs
+		"GET /nhan-vien/tai-khoan":                          staffOnly(asAdmin, asOffice),
+		"POST /nhan-vien/tai-khoan/:id/mat-dien-thoai":      accountAction(),
+		"POST /nhan-vien/tai-khoan/:id/vo-hieu":             accountAction(),
+		"POST /nhan-vien/tai-khoan/:id/kich-hoat":           accountAction(),
+		"POST /nhan-vien/tai-khoan/:id/mo-khoa":             accountAction(),
+		"POST /nhan-vien/tai-khoan/:id/dat-lai-mat-khau":    accountAction(),
+		"GET /nhan-vien/hop-thu-di":                         dispatch,
+		"GET /nhan-vien/hop-thu-di/loi":                     dispatch,
+		"POST /nhan-vien/hop-thu-di/:id/gui-lai":            dispatch,
+		"POST /nhan-vien/hop-thu-di/:id/bo":                 dispatch,
+		"POST /nhan-vien/tai-khoan":                         accountCreate(), // an empty form: 422 after access control
+		"GET /nhan-vien/tai-khoan/:id/don-vi":               adminAccount(),
+		"POST /nhan-vien/tai-khoan/:id/don-vi":              adminAccount(),
+		"GET /nhan-vien/buu-gui":                            staffOnly(asAdmin, asDispatch, asOffice, asDesk),
+		"GET /nhan-vien/buu-gui/:number":                    staffParcel(),
+		"POST /nhan-vien/buu-gui/:number/xem-so":            staffParcelReveal(),
+		"GET /nhan-vien/cong":                               staffOnly(asAdmin),
+		"POST /nhan-vien/cong":                              refForm(),
+		"GET /nhan-vien/cong/:id":                           refMissing(),
+		"POST /nhan-vien/cong/:id/goi-lai":                  refMissing(),
+		"POST /nhan-vien/cong/:id/doi-khoa":                 refMissing(),
+		"POST /nhan-vien/cong/:id/trang-thai":               refMissing(),
+		"GET /nhan-vien/nhat-ky":                            staffOnly(asAdmin),
+		"GET /nhan-vien/nhat-ky.csv":                        staffOnly(asAdmin),
+		"GET /nhan-vien/danh-muc":                           staffOnly(asAdmin),
+		"POST /nhan-vien/danh-muc/mot-cua/nhap":             refForm(), // an empty import: 422 after access control
+		"GET /nhan-vien/danh-muc/mot-cua/moi":               staffOnly(asAdmin),
+		"POST /nhan-vien/danh-muc/mot-cua":                  refForm(), // an empty desk: 422
+		"GET /nhan-vien/danh-muc/mot-cua/:code":             refMissing(),
+		"POST /nhan-vien/danh-muc/mot-cua/:code":            refForm(),
+		"POST /nhan-vien/danh-muc/mot-cua/:code/trang-thai": refMissing(),
+		"POST /nhan-vien/danh-muc/buu-cuc/nhap":             refForm(),
+		"GET /nhan-vien/danh-muc/buu-cuc/moi":               staffOnly(asAdmin),
+		"POST /nhan-vien/danh-muc/buu-cuc":                  refForm(),
+		"GET /nhan-vien/danh-muc/buu-cuc/:code":             refMissing(),
+		"POST /nhan-vien/danh-muc/buu-cuc/:code":            refForm(),
+		"POST /nhan-vien/danh-muc/buu-cuc/:code/trang-thai": refMissing(),
 
 		// Printed papers: the public receipt check, and the staff downloads,
 		// each paper scoped to the staff who handle it. The fixture's parcel

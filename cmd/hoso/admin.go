@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"hoso/internal/app"
+	"hoso/internal/errs"
 	"hoso/internal/pg"
 )
 
@@ -56,7 +57,12 @@ func cmdPortal(ctx context.Context, args []string, env func(string) string, stdo
 	if _, ok := sys.units.Province(*province); !ok {
 		return fmt.Errorf("unknown province %q", *province)
 	}
-	c, sec, err := sys.portal.CreateClient(ctx, pos[0], *name, *province, *callback, false)
+	// The same rule as the portal pages: https, a public address.
+	cb, err := app.CheckCallbackURL(ctx, *callback, sys.cfg.Demo, false, nil)
+	if err != nil {
+		return fmt.Errorf("%s", errs.MessageOf(err))
+	}
+	c, sec, err := sys.portal.CreateClient(ctx, pos[0], *name, *province, cb, false)
 	if err != nil {
 		return err
 	}

@@ -31,18 +31,22 @@ func printFields(w io.Writer, err error) {
 	}
 }
 
-// cmdImport imports reference data: `hoso import offices FILE.csv` reads
-// post offices (code,name,commune_code,lat,lng), all or nothing.
+// cmdImport imports reference data, all or nothing, audited:
+// `hoso import offices FILE.csv` reads post offices
+// (code,name,commune_code,lat,lng), `hoso import desks FILE.csv` one-stop
+// desks (code,name,level,commune_code,address,hours,phone).
 func cmdImport(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
-	usage := errors.New("usage: hoso import offices FILE.csv   (header code,name,commune_code,lat,lng; - reads stdin)")
-	if len(args) != 2 || args[0] != "offices" {
+	usage := errors.New("usage: hoso import offices FILE.csv   (header code,name,commune_code,lat,lng; - reads stdin)\n" +
+		"       hoso import desks FILE.csv     (header code,name,level,commune_code,address,hours,phone; level province|commune)")
+	if len(args) != 2 || (args[0] != "offices" && args[0] != "desks") {
 		return usage
 	}
+	what := args[0]
 	var r io.Reader = os.Stdin
 	if args[1] != "-" {
 		f, err := os.Open(args[1])
 		if err != nil {
-			return fmt.Errorf("import offices: %w", err)
+			return fmt.Errorf("import %s: %w", what, err)
 		}
 		defer f.Close()
 		r = f
@@ -52,15 +56,20 @@ func cmdImport(ctx context.Context, args []string, env func(string) string, stdo
 		return err
 	}
 	defer sys.db.Close()
-	res, err := sys.dispatch.ImportOffices(ctx, cliAdmin, r)
+	var res app.ImportResult
+	if what == "desks" {
+		res, err = sys.ref.ImportDesks(ctx, cliAdmin, r)
+	} else {
+		res, err = sys.ref.ImportOffices(ctx, cliAdmin, r)
+	}
 	if err != nil {
 		if msg := errs.MessageOf(err); msg != "" {
 			fmt.Fprintln(stderr, msg)
 			printFields(stderr, err)
 		}
-		return fmt.Errorf("import offices: nothing imported")
+		return fmt.Errorf("import %s: nothing imported", what)
 	}
-	fmt.Fprintf(stdout, "offices: %d created, %d updated\n", res.Created, res.Updated)
+	fmt.Fprintf(stdout, "%s: %d created, %d updated\n", what, res.Created, res.Updated)
 	return nil
 }
 

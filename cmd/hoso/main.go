@@ -32,7 +32,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"plan":          {"solve a Solomon/Gehring-Homberger VRPTW file and print the solution as JSON", cmdPlan},
-		"import":        {"import offices FILE.csv: post offices (code,name,commune_code,lat,lng), all or nothing", cmdImport},
+		"import":        {"import offices|desks FILE.csv: post offices (code,name,commune_code,lat,lng) or one-stop desks (code,name,level,commune_code,address,hours,phone), all or nothing", cmdImport},
 		"zones":         {"zones list | cover --office CODE --communes A,B [--mode center] | place --province 19: post offices' H3 zones", cmdZones},
 		"export-events": {"write events as UPU EMSEVT-shaped records (--from DAY [--to DAY] --format csv|json)", cmdExportEvents},
 		"bench":         {"run a benchmark against a fresh database: intake, ledger, …", cmdBench},

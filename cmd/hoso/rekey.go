@@ -37,7 +37,7 @@ func sealContext(column, key string) (string, bool) {
 		return "citizen_flows.phone", true
 	case "sms_messages.phone_enc":
 		return "sms_messages.phone", true
-	case "portal_clients.secret_enc":
+	case "portal_clients.secret_enc", "portal_clients.previous_secret_enc":
 		return app.SealPortalSecret + ":" + key, true
 	case "notify_tokens.access_enc", "notify_tokens.refresh_enc":
 		return "notify_tokens." + key, true

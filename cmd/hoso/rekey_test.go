@@ -167,6 +167,7 @@ func TestRekeyCommand(t *testing.T) {
 	want := map[string]string{
 		"parcels.phone_enc": "5 0 0", "sms_messages.phone_enc": "1 0 0", "portal_clients.secret_enc": "1 0 0",
 		"citizen_flows.phone_enc": "0 0 0", "notify_tokens.access_enc": "0 0 0", "notify_tokens.refresh_enc": "0 0 0",
+		"portal_clients.previous_secret_enc": "0 0 0", // no rotation yet
 	}
 	for col, c := range rekeyCounts(t, out) {
 		if c != want[col] {
@@ -228,6 +229,7 @@ func TestRekeyCommand(t *testing.T) {
 	again := map[string]string{
 		"parcels.phone_enc": "0 5 0", "sms_messages.phone_enc": "0 1 0", "portal_clients.secret_enc": "0 1 0",
 		"citizen_flows.phone_enc": "0 0 0", "notify_tokens.access_enc": "0 0 0", "notify_tokens.refresh_enc": "0 0 0",
+		"portal_clients.previous_secret_enc": "0 0 0", // no rotation yet
 	}
 	for col, c := range rekeyCounts(t, out) {
 		if c != again[col] {

@@ -43,6 +43,8 @@ type system struct {
 	money    *app.Money // fees collected on delivery and the cash handed to offices
 	kpis     *app.KPIs  // performance indicators
 	accounts *app.Accounts
+	ref      *app.Reference     // desks and post offices
+	portals  *app.PortalAdmin   // portal clients kept by admins
 	proof    *app.TrackingProof // opens a parcel's details on the public timeline
 	now      func() time.Time
 	web      *web.Server        // set by serve
@@ -119,8 +121,10 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 		IdleTimeout: cfg.Security.SessionIdle,
 		Policy:      app.LoginPolicy{LockAfter: cfg.Security.LoginLockAfter, Delay: cfg.Security.LoginDelay, PerMinute: cfg.Security.LoginGlobal}}
 	s.accounts = &app.Accounts{Store: db, Tx: db, Auth: s.auth, Now: now}
+	s.ref = &app.Reference{Store: db, Tx: db, Units: set, Now: now}
 	s.proof = &app.TrackingProof{Store: db, Box: box, Now: now, Zone: config.Vietnam, PerDay: cfg.Security.ProofsPerParcel}
 	s.portal = &app.Portal{Store: db, Box: box, Now: now}
+	s.portals = &app.PortalAdmin{Store: db, Tx: db, Portal: s.portal, Now: now, Demo: cfg.Demo}
 	s.idem = &app.Idempotency{Store: db, Tx: db, Now: now}
 	var sms app.SMSSender = &app.DemoSMS{Store: db, Box: box, Now: now, NewID: newID}
 	if cfg.SMS.Provider == "http" && !cfg.Demo {
@@ -180,7 +184,7 @@ func (s *system) webDeps() web.Deps {
 		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
-		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Proof: s.proof, Outbox: s.mailbox, Parties: s.parties, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
+		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, PortalAdmin: s.portals, StaffParcels: &app.StaffParcels{Store: s.db, Intake: s.intake}, Audit: &app.AuditLog{Store: s.db, Now: s.now}, Proof: s.proof, Outbox: s.mailbox, Parties: s.parties, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
 		Papers:      s.paperService(),
 		Directory:   &app.Directory{Store: s.db},
 		Public:      s.db,

@@ -21,6 +21,7 @@ type Account struct {
 	LiveTokens    int        // courier app tokens not revoked or expired
 	LiveDevices   int        // device keys not revoked
 	LastSeenAt    *time.Time // the latest use of a browser session
+	LastLoginAt   *time.Time // the latest sign-in (page or app)
 	DeactivatedAt *time.Time
 }
 
@@ -40,6 +41,7 @@ type AccountStore interface {
 	RevokeAPITokens(ctx context.Context, userID int64, at time.Time) (int, error)
 	RevokeDeviceKeys(ctx context.Context, userID int64, at time.Time) (int, error)
 	SetActive(ctx context.Context, userID int64, active bool, at time.Time) error
+	SetUserScope(ctx context.Context, userID int64, province, office, desk string) error
 	ClearLoginThrottle(ctx context.Context, username string) error
 	InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error
 }
@@ -66,6 +68,8 @@ const (
 	AuditReactivated     = "account.reactivated"
 	AuditUnlocked        = "account.unlocked"
 	AuditSignedOutAll    = "account.signed_out_everywhere"
+	AuditCreated         = "account.created"
+	AuditScopeChanged    = "account.scope_changed"
 )
 
 // ManagedBy is the filter of the accounts a user may manage; forbidden for
@@ -366,4 +370,111 @@ func (a *Accounts) SignOutEverywhere(ctx context.Context, u User) (Revoked, erro
 		return a.Store.InsertAudit(ctx, u.ID, AuditSignedOutAll, subject(u), r.String(), now)
 	})
 	return r, err
+}
+
+// unitOf names an account's units for an audit row.
+func unitOf(u User) string {
+	var parts []string
+	if u.ProvinceCode != "" {
+		parts = append(parts, "tỉnh "+u.ProvinceCode)
+	}
+	if u.OfficeCode != "" {
+		parts = append(parts, "bưu cục "+u.OfficeCode)
+	}
+	if u.DeskCode != "" {
+		parts = append(parts, "một cửa "+u.DeskCode)
+	}
+	if len(parts) == 0 {
+		return "mọi tỉnh"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// tempPassword is a temporary password: three groups of four characters
+// no reader confuses.
+func tempPassword() string {
+	return secret.Code(4, tempAlphabet) + "-" + secret.Code(4, tempAlphabet) + "-" + secret.Code(4, tempAlphabet)
+}
+
+// Create makes an account in actor's scope with a temporary password,
+// returned once to be handed to its owner, who must change it at the first
+// sign-in. A post office makes couriers of its own office only (whatever
+// the form says); an admin of a province accounts of that province only.
+func (a *Accounts) Create(ctx context.Context, actor User, n NewUser) (User, string, error) {
+	if _, err := ManagedBy(actor); err != nil {
+		return User{}, "", err
+	}
+	if actor.Role == RoleOffice {
+		n.Role, n.OfficeCode, n.DeskCode, n.ProvinceCode = RoleCourier, actor.OfficeCode, "", ""
+	} else if actor.ProvinceCode != "" && (n.Role == RoleAdmin || n.Role == RoleDispatcher) && n.OfficeCode == "" {
+		n.ProvinceCode = actor.ProvinceCode
+	}
+	temp := tempPassword()
+	n.Password, n.Demo = temp, false
+	now := a.Now()
+	var u User
+	err := a.Tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if u, err = a.Auth.CreateUser(ctx, n); err != nil {
+			return err
+		}
+		if !CanManage(actor, u) {
+			return errs.E(errs.Invalid, "Tài khoản này nằm ngoài phạm vi bạn quản lý").
+				WithFields(map[string]string{"office": "Chọn đơn vị trong phạm vi của bạn"})
+		}
+		if err := a.Store.SetPassword(ctx, u.ID, u.PasswordHash, true, now); err != nil {
+			return err
+		}
+		return a.Store.InsertAudit(ctx, actor.ID, AuditCreated, subject(u), u.Role.Label()+", "+unitOf(u), now)
+	})
+	if err != nil {
+		return User{}, "", err
+	}
+	u.MustChangePassword = true
+	return u, temp, nil
+}
+
+// SetScope moves an account to other units, keeping its role: an admin
+// only (a post office cannot send its couriers elsewhere), within the
+// admin's province. Every session and app token of the account ends, so it
+// signs in again under its new scope; device keys stay with the phone.
+func (a *Accounts) SetScope(ctx context.Context, actor User, id int64, office, desk, province, note string) (User, error) {
+	if actor.Role != RoleAdmin {
+		return User{}, errs.E(errs.Forbidden, "Chỉ quản trị viên đổi đơn vị của tài khoản")
+	}
+	note, err := reason(note)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := a.target(ctx, actor, id)
+	if err != nil {
+		return User{}, err
+	}
+	f := errs.Fields{}
+	office, desk, province = strings.TrimSpace(office), strings.TrimSpace(desk), strings.TrimSpace(province)
+	if actor.ProvinceCode != "" && (u.Role == RoleAdmin || u.Role == RoleDispatcher) && office == "" {
+		province = actor.ProvinceCode
+	}
+	moved := u
+	moved.OfficeCode, moved.DeskCode, moved.ProvinceCode = a.Auth.resolveScope(ctx, u.Role, office, desk, province, f)
+	if err := f.Err(errs.Invalid, "Đơn vị mới chưa hợp lệ"); err != nil {
+		return User{}, err
+	}
+	if !CanManage(actor, moved) {
+		return User{}, errs.E(errs.Invalid, "Đơn vị mới nằm ngoài phạm vi bạn quản lý").
+			WithFields(map[string]string{"office": "Chọn đơn vị trong phạm vi của bạn"})
+	}
+	now := a.Now()
+	err = a.Tx.InTx(ctx, func(ctx context.Context) error {
+		if err := a.Store.SetUserScope(ctx, u.ID, moved.ProvinceCode, moved.OfficeCode, moved.DeskCode); err != nil {
+			return err
+		}
+		r, err := a.revokeAll(ctx, u, false, now)
+		if err != nil {
+			return err
+		}
+		return a.Store.InsertAudit(ctx, actor.ID, AuditScopeChanged, subject(u),
+			strings.TrimSpace(unitOf(u)+" → "+unitOf(moved)+". "+r.String()+". "+note), now)
+	})
+	return moved, err
 }

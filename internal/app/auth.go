@@ -39,7 +39,18 @@ type AuthStore interface {
 	// with no failures is deleted). An error from fn changes nothing.
 	UpdateLoginThrottle(ctx context.Context, username string, fn func(LoginThrottle) (LoginThrottle, error)) error
 	ClearLoginThrottle(ctx context.Context, username string) error
+	// RecordSignIn notes a sign-in of an account (ok: its last sign-in
+	// time too) in the audit log.
+	RecordSignIn(ctx context.Context, userID int64, username, via string, ok bool, at time.Time) error
 }
+
+// Audit actions of sign-ins: through the staff page or the courier app, and
+// refused attempts on an existing account (attempts on unknown names are
+// only logged, with the client address).
+const (
+	AuditSignedIn     = "auth.signed_in"
+	AuditSignInFailed = "auth.sign_in_failed"
+)
 
 // Auth authenticates staff: browser sessions and courier bearer tokens.
 type Auth struct {
@@ -90,48 +101,7 @@ func (a *Auth) CreateUser(ctx context.Context, n NewUser) (User, error) {
 	if u.StaffCode == "" {
 		u.StaffCode = strings.ToUpper(n.Username)
 	}
-	switch role {
-	case RoleCourier, RoleOffice:
-		if n.OfficeCode == "" {
-			f.Add("office", "bưu tá và bưu cục cần --office")
-			break
-		}
-		o, err := a.Store.FindOffice(ctx, n.OfficeCode)
-		if err != nil {
-			f.Add("office", "không có bưu cục "+n.OfficeCode)
-			break
-		}
-		u.OfficeCode, u.ProvinceCode = o.Code, o.ProvinceCode
-	case RoleDesk:
-		if n.DeskCode == "" {
-			f.Add("desk", "bộ phận một cửa cần --desk")
-			break
-		}
-		k, err := a.Store.FindDesk(ctx, n.DeskCode)
-		if err != nil {
-			f.Add("desk", "không có bộ phận một cửa "+n.DeskCode)
-			break
-		}
-		u.DeskCode, u.ProvinceCode = k.Code, k.ProvinceCode
-	case RoleDispatcher:
-		if n.OfficeCode != "" {
-			o, err := a.Store.FindOffice(ctx, n.OfficeCode)
-			if err != nil {
-				f.Add("office", "không có bưu cục "+n.OfficeCode)
-				break
-			}
-			u.OfficeCode, u.ProvinceCode = o.Code, o.ProvinceCode
-		}
-		if u.ProvinceCode == "" {
-			f.Add("province", "điều phối viên cần --province hoặc --office")
-		}
-	}
-	if role != RoleCourier && role != RoleOffice && role != RoleDispatcher && n.OfficeCode != "" {
-		f.Add("office", "vai trò này không gắn với bưu cục")
-	}
-	if role != RoleDesk && n.DeskCode != "" {
-		f.Add("desk", "vai trò này không gắn với bộ phận một cửa")
-	}
+	u.OfficeCode, u.DeskCode, u.ProvinceCode = a.resolveScope(ctx, role, n.OfficeCode, n.DeskCode, n.ProvinceCode, f)
 	if err := f.Err(errs.Invalid, "Tài khoản chưa hợp lệ"); err != nil {
 		return User{}, err
 	}
@@ -141,6 +111,65 @@ func (a *Auth) CreateUser(ctx context.Context, n NewUser) (User, error) {
 	}
 	u.PasswordHash = h
 	return a.Store.CreateUser(ctx, u)
+}
+
+// resolveScope checks the units of an account of a role (an active office
+// for couriers and post offices, an active desk for desks, a province or an
+// office for dispatchers) and returns them, adding problems to f; the
+// province of offices and desks is taken from them.
+func (a *Auth) resolveScope(ctx context.Context, role Role, officeCode, deskCode, provinceCode string, f errs.Fields) (office, desk, province string) {
+	province = provinceCode
+	switch role {
+	case RoleCourier, RoleOffice:
+		if officeCode == "" {
+			f.Add("office", "bưu tá và bưu cục cần --office")
+			break
+		}
+		o, err := a.Store.FindOffice(ctx, officeCode)
+		if err != nil {
+			f.Add("office", "không có bưu cục "+officeCode)
+			break
+		}
+		if !o.Active {
+			f.Add("office", "bưu cục "+officeCode+" đã ngừng hoạt động")
+			break
+		}
+		office, province = o.Code, o.ProvinceCode
+	case RoleDesk:
+		if deskCode == "" {
+			f.Add("desk", "bộ phận một cửa cần --desk")
+			break
+		}
+		k, err := a.Store.FindDesk(ctx, deskCode)
+		if err != nil {
+			f.Add("desk", "không có bộ phận một cửa "+deskCode)
+			break
+		}
+		if !k.Active {
+			f.Add("desk", "bộ phận một cửa "+deskCode+" đã ngừng hoạt động")
+			break
+		}
+		desk, province = k.Code, k.ProvinceCode
+	case RoleDispatcher:
+		if officeCode != "" {
+			o, err := a.Store.FindOffice(ctx, officeCode)
+			if err != nil {
+				f.Add("office", "không có bưu cục "+officeCode)
+				break
+			}
+			office, province = o.Code, o.ProvinceCode
+		}
+		if province == "" {
+			f.Add("province", "điều phối viên cần --province hoặc --office")
+		}
+	}
+	if role != RoleCourier && role != RoleOffice && role != RoleDispatcher && officeCode != "" {
+		f.Add("office", "vai trò này không gắn với bưu cục")
+	}
+	if role != RoleDesk && deskCode != "" {
+		f.Add("desk", "vai trò này không gắn với bộ phận một cửa")
+	}
+	return office, desk, province
 }
 
 // LoginPolicy bounds password guessing: per account (growing delays, then
@@ -352,6 +381,18 @@ func (a *Auth) authenticate(ctx context.Context, username, password string, acce
 		return User{}, err
 	}
 	if !ok || !u.Active || (accept != nil && !accept(u)) {
+		if u.ID != 0 {
+			why := "mật khẩu sai"
+			switch {
+			case ok && !u.Active:
+				why = "tài khoản đã vô hiệu"
+			case ok:
+				why = "vai trò không dùng được ở đây"
+			}
+			if err := a.Store.RecordSignIn(ctx, u.ID, u.Username, why, false, a.Now()); err != nil {
+				return User{}, err
+			}
+		}
 		return User{}, wrongLogin()
 	}
 	if err := a.Store.ClearLoginThrottle(ctx, name); err != nil {
@@ -372,7 +413,10 @@ func (a *Auth) StartSession(ctx context.Context, u User) (token string, expires 
 	token = secret.Token(32)
 	now := a.Now()
 	expires = now.Add(a.SessionTTL)
-	return token, expires, a.Store.CreateSession(ctx, secret.TokenHash(token), u.ID, now, expires)
+	if err := a.Store.CreateSession(ctx, secret.TokenHash(token), u.ID, now, expires); err != nil {
+		return "", time.Time{}, err
+	}
+	return token, expires, a.Store.RecordSignIn(ctx, u.ID, u.Username, "trang nhân viên", true, now)
 }
 
 // SessionUser returns the user of a session cookie. A session unused for
@@ -427,6 +471,9 @@ func (a *Auth) IssueToken(ctx context.Context, username, password, deviceID stri
 	now := a.Now()
 	exp := now.Add(a.TokenTTL)
 	if err := a.Store.CreateAPIToken(ctx, secret.TokenHash(token), u.ID, deviceID, now, exp); err != nil {
+		return User{}, "", time.Time{}, err
+	}
+	if err := a.Store.RecordSignIn(ctx, u.ID, u.Username, "ứng dụng bưu tá", true, now); err != nil {
 		return User{}, "", time.Time{}, err
 	}
 	return u, token, exp, nil

@@ -506,6 +506,7 @@ const (
 	OutboxPending = "pending"
 	OutboxSent    = "sent"
 	OutboxDead    = "dead"
+	OutboxAll     = "all" // every row, newest first (a client's callback history)
 )
 
 // OutboxFilter selects rows for the staff pages.
@@ -513,6 +514,8 @@ type OutboxFilter struct {
 	Topic    string // "" for both
 	State    string // OutboxPending, OutboxSent, OutboxDead
 	Province string // "" for every province
+	Target   string // "" for every target; a portal client id for its callbacks
+	Parcel   string // "" for every parcel; a parcel id for its callbacks and messages
 	Limit    int
 }
 

@@ -100,6 +100,8 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 		deskErr = "không có nơi tiếp nhận mã " + req.Dossier.DeskCode
 	case err != nil:
 		return Parcel{}, err
+	case !desk.Active:
+		deskErr = "nơi tiếp nhận " + req.Dossier.DeskCode + " đã ngừng nhận hồ sơ"
 	}
 	p, phoneHash, idHash, err := s.contactWith(ctx, req, deskErr)
 	if err != nil {

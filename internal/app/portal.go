@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -87,12 +88,12 @@ func (p *Portal) Authenticate(ctx context.Context, r SignedRequest) (PortalClien
 	if err != nil {
 		return PortalClient{}, err
 	}
-	sec, err := p.Secret(c)
-	if err != nil {
-		return PortalClient{}, err
-	}
 	now := p.Now()
-	if err := portalsig.Verify(sec, r.Method, r.PathWithQuery, r.Timestamp, r.Nonce, r.Body, r.Signature, now); err != nil {
+	if err := p.verifyEither(c, r, now); err != nil {
+		var sealed *errs.Error
+		if errors.As(err, &sealed) { // the secret could not be opened: not the caller's fault
+			return PortalClient{}, err
+		}
 		return PortalClient{}, unauthorized(err)
 	}
 	fresh, err := p.Store.RememberNonce(ctx, c.ID, r.Nonce, now, portalsig.NonceTTL)

@@ -93,6 +93,9 @@ type Desk struct {
 	CommuneCode  string
 	ProvinceCode string
 	Address      string
+	Hours        string // opening hours as the desk writes them
+	Phone        string // the desk's public phone
+	Active       bool   // a deactivated desk receives no new dossier
 	Demo         bool
 }
 
@@ -103,6 +106,7 @@ type PostOffice struct {
 	CommuneCode  string
 	ProvinceCode string
 	Lat, Lng     float64
+	Active       bool // a deactivated office gets no new account or zone
 	Demo         bool
 }
 
@@ -112,10 +116,14 @@ type PortalClient struct {
 	Name         string
 	ProvinceCode string
 	SecretEnc    []byte
-	CallbackURL  string
-	Active       bool
-	Demo         bool
-	CreatedAt    time.Time
+	// PreviousSecretEnc is the secret before the last rotation, still
+	// accepted until PreviousUntil (the overlap window).
+	PreviousSecretEnc []byte
+	PreviousUntil     *time.Time
+	CallbackURL       string
+	Active            bool
+	Demo              bool
+	CreatedAt         time.Time
 }
 
 // Parcel is a stored parcel as services see it: personal data stays sealed
@@ -174,6 +182,7 @@ type ParcelFilter struct {
 	OfficeCode   string
 	Status       string
 	PhoneHash    []byte
+	IDLast3      string // the last three digits of the citizen's CCCD
 	Leg          string
 	Limit        int
 }

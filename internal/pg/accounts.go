@@ -61,6 +61,7 @@ type accountRow struct {
 	LiveTokens    int
 	LiveDevices   int
 	LastSeenAt    *time.Time
+	LastLoginAt   *time.Time
 	DeactivatedAt *time.Time
 }
 
@@ -70,7 +71,7 @@ func (d *DB) FindAccounts(ctx context.Context, f app.AccountFilter, now time.Tim
 	var rows []accountRow
 	err := d.query(ctx, &rows, `SELECT u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code,
 		coalesce(u.province_code, '') AS province_code, coalesce(u.office_code, '') AS office_code, coalesce(u.desk_code, '') AS desk_code,
-		u.active, u.demo, u.created_at, u.must_change_password, u.deactivated_at,
+		u.active, u.demo, u.created_at, u.must_change_password, u.deactivated_at, u.last_login_at,
 		t.locked_at, coalesce(t.failures, 0) AS failures,
 		(SELECT count(*) FROM api_tokens a WHERE a.user_id = u.id AND a.revoked_at IS NULL AND a.expires_at > ?) AS live_tokens,
 		(SELECT count(*) FROM device_keys k WHERE k.user_id = u.id AND k.revoked_at IS NULL) AS live_devices,
@@ -82,7 +83,7 @@ func (d *DB) FindAccounts(ctx context.Context, f app.AccountFilter, now time.Tim
 	out := make([]app.Account, len(rows))
 	for i, r := range rows {
 		out[i] = app.Account{User: toUser(r.userRow), LockedAt: r.LockedAt, Failures: r.Failures, LiveTokens: r.LiveTokens,
-			LiveDevices: r.LiveDevices, LastSeenAt: r.LastSeenAt, DeactivatedAt: r.DeactivatedAt}
+			LiveDevices: r.LiveDevices, LastSeenAt: r.LastSeenAt, LastLoginAt: r.LastLoginAt, DeactivatedAt: r.DeactivatedAt}
 	}
 	return out, err
 }
@@ -142,6 +143,16 @@ func (d *DB) SetActive(ctx context.Context, userID int64, active bool, at time.T
 	return err
 }
 
+// SetUserScope moves an account to other units (its role stays).
+func (d *DB) SetUserScope(ctx context.Context, userID int64, province, office, desk string) error {
+	res, err := d.exec(ctx, `UPDATE users SET province_code = ?, office_code = ?, desk_code = ? WHERE id = ?`,
+		nullable(province), nullable(office), nullable(desk), userID)
+	if err == nil && res.RowsAffected() == 0 {
+		return errs.E(errs.NotFound, "không có tài khoản %d", userID)
+	}
+	return err
+}
+
 // AddToCounter adds one to a day's counter and returns the new value,
 // unless the counter already reached limit (then it returns the value
 // unchanged and ok false). Every instance shares the count.
@@ -187,4 +198,43 @@ func (d *DB) SpendChallenge(ctx context.Context, id []byte, expires time.Time) (
 		return false, err
 	}
 	return res.RowsAffected() == 1, nil
+}
+
+type auditRow struct {
+	ID      int64
+	At      time.Time
+	Actor   string
+	Role    string
+	Action  string
+	Subject string
+	Reason  string
+}
+
+// FindAudit reads the audit log, newest first. A subject filter matches the
+// subject exactly, or as the part after "kind:" (user:NAME, desk:CODE), or
+// a parcel's tracking number (subjects name parcels by number).
+func (d *DB) FindAudit(ctx context.Context, f app.AuditFilter) ([]app.AuditEntry, error) {
+	var rows []auditRow
+	var from, to any
+	if !f.From.IsZero() {
+		from = f.From
+	}
+	if !f.To.IsZero() {
+		to = f.To
+	}
+	err := d.query(ctx, &rows, `SELECT a.id, a.at, coalesce(u.username, '') AS actor, coalesce(u.role, '') AS role,
+		a.action, a.subject, a.reason
+		FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
+		WHERE (?0 = '' OR u.username = ?0)
+		  AND (?1 = '' OR a.subject = ?1 OR split_part(a.subject, ':', 2) = ?1)
+		  AND (?2 = '' OR a.action = ?2 OR (right(?2, 1) = '.' AND starts_with(a.action, ?2)))
+		  AND (?3::timestamptz IS NULL OR a.at >= ?3) AND (?4::timestamptz IS NULL OR a.at < ?4)
+		  AND (?5 = '' OR u.province_code = ?5)
+		  AND (?6 = 0 OR a.id < ?6)
+		ORDER BY a.id DESC LIMIT ?7`, f.Actor, f.Subject, f.Action, from, to, f.Province, f.BeforeID, f.Limit)
+	out := make([]app.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = app.AuditEntry{ID: r.ID, At: r.At, Actor: r.Actor, Role: app.Role(r.Role), Action: r.Action, Subject: r.Subject, Reason: r.Reason}
+	}
+	return out, err
 }

@@ -92,6 +92,19 @@ func (d *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, 
 	return err
 }
 
+// RecordSignIn writes a sign-in's audit row and, when it succeeded, the
+// account's last sign-in time.
+func (d *DB) RecordSignIn(ctx context.Context, userID int64, username, via string, ok bool, at time.Time) error {
+	action := app.AuditSignInFailed
+	if ok {
+		action = app.AuditSignedIn
+		if _, err := d.exec(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, at, userID); err != nil {
+			return err
+		}
+	}
+	return d.InsertAudit(ctx, userID, action, "user:"+username, via, at)
+}
+
 // FindSession returns the user of a live session (not expired, used since
 // idleSince, its user active) and touches it.
 func (d *DB) FindSession(ctx context.Context, tokenHash []byte, now, idleSince time.Time) (app.User, error) {
@@ -148,15 +161,19 @@ func (d *DB) PruneSessions(ctx context.Context, now time.Time) error {
 }
 
 type portalRow struct {
-	ID           string
-	Name         string
-	ProvinceCode string
-	SecretEnc    []byte
-	CallbackURL  string
-	Active       bool
-	Demo         bool
-	CreatedAt    time.Time
+	ID                string
+	Name              string
+	ProvinceCode      string
+	SecretEnc         []byte
+	PreviousSecretEnc []byte
+	PreviousUntil     *time.Time
+	CallbackURL       string
+	Active            bool
+	Demo              bool
+	CreatedAt         time.Time
 }
+
+const portalCols = `id, name, province_code, secret_enc, previous_secret_enc, previous_until, callback_url, active, demo, created_at`
 
 // CreatePortalClient stores a portal client.
 func (d *DB) CreatePortalClient(ctx context.Context, c app.PortalClient) error {
@@ -171,14 +188,43 @@ func (d *DB) CreatePortalClient(ctx context.Context, c app.PortalClient) error {
 // FindPortalClient finds a portal client by id.
 func (d *DB) FindPortalClient(ctx context.Context, id string) (app.PortalClient, error) {
 	var r portalRow
-	err := d.queryOne(ctx, &r, `SELECT id, name, province_code, secret_enc, callback_url, active, demo, created_at FROM portal_clients WHERE id = ?`, id)
+	err := d.queryOne(ctx, &r, `SELECT `+portalCols+` FROM portal_clients WHERE id = ?`, id)
 	return app.PortalClient(r), err
+}
+
+// SetPortalCallback changes a client's callback URL ("" for none).
+func (d *DB) SetPortalCallback(ctx context.Context, id, url string) error {
+	res, err := d.exec(ctx, `UPDATE portal_clients SET callback_url = ? WHERE id = ?`, url, id)
+	if err == nil && res.RowsAffected() == 0 {
+		return errs.E(errs.NotFound, "không có cổng %s", id)
+	}
+	return err
+}
+
+// SetPortalActive suspends or restores a client.
+func (d *DB) SetPortalActive(ctx context.Context, id string, active bool) error {
+	res, err := d.exec(ctx, `UPDATE portal_clients SET active = ? WHERE id = ?`, active, id)
+	if err == nil && res.RowsAffected() == 0 {
+		return errs.E(errs.NotFound, "không có cổng %s", id)
+	}
+	return err
+}
+
+// RotatePortalSecret stores a client's new secret and keeps the old one
+// valid until until.
+func (d *DB) RotatePortalSecret(ctx context.Context, id string, secretEnc, previousEnc []byte, until time.Time) error {
+	res, err := d.exec(ctx, `UPDATE portal_clients SET secret_enc = ?, previous_secret_enc = ?, previous_until = ? WHERE id = ?`,
+		secretEnc, previousEnc, until, id)
+	if err == nil && res.RowsAffected() == 0 {
+		return errs.E(errs.NotFound, "không có cổng %s", id)
+	}
+	return err
 }
 
 // FindPortalClients lists the portal clients.
 func (d *DB) FindPortalClients(ctx context.Context) ([]app.PortalClient, error) {
 	var rows []portalRow
-	err := d.query(ctx, &rows, `SELECT id, name, province_code, secret_enc, callback_url, active, demo, created_at FROM portal_clients ORDER BY id`)
+	err := d.query(ctx, &rows, `SELECT `+portalCols+` FROM portal_clients ORDER BY id`)
 	out := make([]app.PortalClient, len(rows))
 	for i, r := range rows {
 		out[i] = app.PortalClient(r)

@@ -488,6 +488,8 @@ func (d *DB) FindOutbox(ctx context.Context, f app.OutboxFilter) ([]app.OutboxEn
 		where, order = `o.sent_at IS NOT NULL`, `o.sent_at DESC, o.id DESC`
 	case app.OutboxDead:
 		where, order = `o.dead_at IS NOT NULL AND o.sent_at IS NULL AND o.discarded_at IS NULL`, `o.dead_at DESC, o.id DESC`
+	case app.OutboxAll:
+		where, order = `true`, `o.id DESC`
 	default:
 		where, order = `o.sent_at IS NULL AND o.dead_at IS NULL AND o.discarded_at IS NULL`, `o.id`
 	}
@@ -501,8 +503,9 @@ func (d *DB) FindOutbox(ctx context.Context, f app.OutboxFilter) ([]app.OutboxEn
 			CASE WHEN o.sent_at IS NULL THEN (SELECT count(*) FROM outbox l WHERE l.topic = o.topic AND l.order_key = o.order_key
 				AND l.id > o.id AND l.sent_at IS NULL AND l.discarded_at IS NULL) ELSE 0 END AS held
 		FROM outbox o LEFT JOIN parcels p ON p.id = o.parcel_id LEFT JOIN dossiers ds ON ds.id = p.dossier_id
-		WHERE `+where+` AND (? = '' OR o.topic = ?) AND (? = '' OR p.province_code = ?)
-		ORDER BY `+order+` LIMIT ?`, f.Topic, f.Topic, f.Province, f.Province, f.Limit)
+		WHERE `+where+` AND (? = '' OR o.topic = ?) AND (? = '' OR p.province_code = ?) AND (? = '' OR o.target = ?)
+			AND (? = '' OR o.parcel_id::text = ?)
+		ORDER BY `+order+` LIMIT ?`, f.Topic, f.Topic, f.Province, f.Province, f.Target, f.Target, f.Parcel, f.Parcel, f.Limit)
 	if err != nil {
 		return nil, err
 	}

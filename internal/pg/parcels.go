@@ -19,17 +19,21 @@ type deskRow struct {
 	CommuneCode  string `pg:"commune_code,use_zero"`
 	ProvinceCode string `pg:"province_code,use_zero"`
 	Address      string `pg:"address,use_zero"`
+	Hours        string `pg:"hours,use_zero"`
+	Phone        string `pg:"phone,use_zero"`
+	Active       bool   `pg:"active,use_zero"`
 	Demo         bool   `pg:"demo,use_zero"`
 }
 
 func toDesk(r deskRow) app.Desk {
-	return app.Desk{Code: r.Code, Name: r.Name, Level: r.Level, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Address: r.Address, Demo: r.Demo}
+	return app.Desk{Code: r.Code, Name: r.Name, Level: r.Level, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Address: r.Address,
+		Hours: r.Hours, Phone: r.Phone, Active: r.Active, Demo: r.Demo}
 }
 
 // FindDesk finds a desk by code.
 func (d *DB) FindDesk(ctx context.Context, code string) (app.Desk, error) {
 	var r deskRow
-	if err := d.queryOne(ctx, &r, `SELECT code, name, level, commune_code, province_code, address, demo FROM desks WHERE code = ?`, code); err != nil {
+	if err := d.queryOne(ctx, &r, `SELECT code, name, level, commune_code, province_code, address, hours, phone, active, demo FROM desks WHERE code = ?`, code); err != nil {
 		return app.Desk{}, err
 	}
 	return toDesk(r), nil
@@ -38,7 +42,7 @@ func (d *DB) FindDesk(ctx context.Context, code string) (app.Desk, error) {
 // FindDesks lists the desks of a province ("" for all), province centre first.
 func (d *DB) FindDesks(ctx context.Context, province string) ([]app.Desk, error) {
 	var rows []deskRow
-	err := d.query(ctx, &rows, `SELECT code, name, level, commune_code, province_code, address, demo FROM desks
+	err := d.query(ctx, &rows, `SELECT code, name, level, commune_code, province_code, address, hours, phone, active, demo FROM desks
 		WHERE (? = '' OR province_code = ?) ORDER BY level DESC, name`, province, province)
 	out := make([]app.Desk, len(rows))
 	for i, r := range rows {
@@ -49,10 +53,11 @@ func (d *DB) FindDesks(ctx context.Context, province string) ([]app.Desk, error)
 
 // UpsertDesk creates or updates a desk.
 func (d *DB) UpsertDesk(ctx context.Context, k app.Desk) error {
-	_, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
-		commune_code = EXCLUDED.commune_code, province_code = EXCLUDED.province_code, address = EXCLUDED.address`,
-		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Demo)
+	_, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, hours, phone, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
+		commune_code = EXCLUDED.commune_code, province_code = EXCLUDED.province_code, address = EXCLUDED.address,
+		hours = EXCLUDED.hours, phone = EXCLUDED.phone, updated_at = now()`,
+		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Hours, k.Phone, k.Demo)
 	return err
 }
 
@@ -63,24 +68,25 @@ type officeRow struct {
 	ProvinceCode string  `pg:"province_code,use_zero"`
 	Lat          float64 `pg:"lat,use_zero"`
 	Lng          float64 `pg:"lng,use_zero"`
+	Active       bool    `pg:"active,use_zero"`
 	Demo         bool    `pg:"demo,use_zero"`
 }
 
 func toOffice(r officeRow) app.PostOffice {
-	return app.PostOffice{Code: r.Code, Name: r.Name, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Lat: r.Lat, Lng: r.Lng, Demo: r.Demo}
+	return app.PostOffice{Code: r.Code, Name: r.Name, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Lat: r.Lat, Lng: r.Lng, Active: r.Active, Demo: r.Demo}
 }
 
 // FindOffice finds a post office by code.
 func (d *DB) FindOffice(ctx context.Context, code string) (app.PostOffice, error) {
 	var r officeRow
-	err := d.queryOne(ctx, &r, `SELECT code, name, commune_code, province_code, lat, lng, demo FROM post_offices WHERE code = ?`, code)
+	err := d.queryOne(ctx, &r, `SELECT code, name, commune_code, province_code, lat, lng, active, demo FROM post_offices WHERE code = ?`, code)
 	return toOffice(r), err
 }
 
 // FindOffices lists the post offices of a province ("" for all).
 func (d *DB) FindOffices(ctx context.Context, province string) ([]app.PostOffice, error) {
 	var rows []officeRow
-	err := d.query(ctx, &rows, `SELECT code, name, commune_code, province_code, lat, lng, demo FROM post_offices
+	err := d.query(ctx, &rows, `SELECT code, name, commune_code, province_code, lat, lng, active, demo FROM post_offices
 		WHERE (? = '' OR province_code = ?) ORDER BY code`, province, province)
 	out := make([]app.PostOffice, len(rows))
 	for i, r := range rows {
@@ -93,8 +99,49 @@ func (d *DB) FindOffices(ctx context.Context, province string) ([]app.PostOffice
 func (d *DB) UpsertOffice(ctx context.Context, o app.PostOffice) error {
 	_, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, demo)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code,
-		province_code = EXCLUDED.province_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng`,
+		province_code = EXCLUDED.province_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng, updated_at = now()`,
 		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Demo)
+	return err
+}
+
+// CreateDesk inserts a new desk; false when the code is taken (also by a
+// concurrent creation).
+func (d *DB) CreateDesk(ctx context.Context, k app.Desk) (bool, error) {
+	res, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, hours, phone, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
+		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Hours, k.Phone, k.Demo)
+	if err != nil {
+		return false, err
+	}
+	return res.RowsAffected() == 1, nil
+}
+
+// CreateOffice inserts a new post office; false when the code is taken.
+func (d *DB) CreateOffice(ctx context.Context, o app.PostOffice) (bool, error) {
+	res, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
+		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Demo)
+	if err != nil {
+		return false, err
+	}
+	return res.RowsAffected() == 1, nil
+}
+
+// SetDeskActive switches a desk on or off; NotFound when there is none.
+func (d *DB) SetDeskActive(ctx context.Context, code string, active bool) error {
+	res, err := d.exec(ctx, `UPDATE desks SET active = ?, updated_at = now() WHERE code = ?`, active, code)
+	if err == nil && res.RowsAffected() == 0 {
+		return errs.E(errs.NotFound, "Không có bộ phận một cửa %s", code)
+	}
+	return err
+}
+
+// SetOfficeActive switches a post office on or off; NotFound when there is none.
+func (d *DB) SetOfficeActive(ctx context.Context, code string, active bool) error {
+	res, err := d.exec(ctx, `UPDATE post_offices SET active = ?, updated_at = now() WHERE code = ?`, active, code)
+	if err == nil && res.RowsAffected() == 0 {
+		return errs.E(errs.NotFound, "Không có bưu cục %s", code)
+	}
 	return err
 }
 
@@ -363,9 +410,10 @@ func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) ([]app.Parcel,
 		AND (? = '' OR p.status = ?)
 		AND (?::bytea IS NULL OR p.phone_hash = ?)
 		AND (? = '' OR p.leg = ?)
+		AND (? = '' OR p.id_last3 = ?)
 		ORDER BY p.created_at DESC, p.tracking_number LIMIT ?`,
 		f.DossierCode, f.DossierCode, f.PortalClient, f.PortalClient, f.DeskCode, f.DeskCode,
-		f.OfficeCode, f.OfficeCode, f.Status, f.Status, phone, phone, f.Leg, f.Leg, limit)
+		f.OfficeCode, f.OfficeCode, f.Status, f.Status, phone, phone, f.Leg, f.Leg, f.IDLast3, f.IDLast3, limit)
 }
 
 // ActivePickup returns the number of the dossier's pickup that is neither

@@ -31,7 +31,8 @@ func (c SealedColumn) Name() string { return c.Table + "." + c.Column }
 //     the hash of the flow token (context "citizen_flows.phone");
 //   - sms_messages.phone_enc: the phone of a message kept by the demo SMS
 //     provider (context "sms_messages.phone");
-//   - portal_clients.secret_enc: a portal's HMAC secret (context
+//   - portal_clients.secret_enc and previous_secret_enc: a portal's HMAC
+//     secret and the one before its last rotation (context
 //     app.SealPortalSecret + ":" + the portal's id);
 //   - notify_tokens.access_enc and notify_tokens.refresh_enc: a notification
 //     provider's token pair, today Zalo's (context "notify_tokens.zalo").
@@ -44,6 +45,7 @@ func SealedColumns() []SealedColumn {
 		{Table: "citizen_flows", Column: "phone_enc", Key: "token_hash", keyType: "bytea"},
 		{Table: "sms_messages", Column: "phone_enc", Key: "id", keyType: "uuid"},
 		{Table: "portal_clients", Column: "secret_enc", Key: "id", keyType: "text"},
+		{Table: "portal_clients", Column: "previous_secret_enc", Key: "id", keyType: "text"},
 		{Table: "notify_tokens", Column: "access_enc", Key: "provider", keyType: "text"},
 		{Table: "notify_tokens", Column: "refresh_enc", Key: "provider", keyType: "text"},
 	}

@@ -622,8 +622,14 @@ type courier struct {
 
 func (w *world) courier(src int, user string) *courier {
 	w.t.Helper()
+	return w.courierWith(src, user, password(user))
+}
+
+// courierWith is courier for an account whose password is pw.
+func (w *world) courierWith(src int, user, pw string) *courier {
+	w.t.Helper()
 	c := w.client(src, false)
-	r := c.tokenRequest(user, password(user), "probe-device-"+user)
+	r := c.tokenRequest(user, pw, "probe-device-"+user)
 	var out struct{ Token string }
 	if r.status != 200 || json.Unmarshal([]byte(r.body), &out) != nil || out.Token == "" {
 		w.t.Fatalf("token %s: %d %s", user, r.status, r.body)
@@ -631,7 +637,7 @@ func (w *world) courier(src int, user string) *courier {
 	k := &courier{c: c, token: out.Token}
 	k.key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	spki, _ := x509.MarshalPKIXPublicKey(&k.key.PublicKey)
-	if r := k.post("/api/v1/courier/device-key", map[string]string{"alg": "ES256", "public_key": base64.StdEncoding.EncodeToString(spki), "password": password(user)}); r.status != 201 {
+	if r := k.post("/api/v1/courier/device-key", map[string]string{"alg": "ES256", "public_key": base64.StdEncoding.EncodeToString(spki), "password": pw}); r.status != 201 {
 		w.t.Fatalf("device key %s: %d %s", user, r.status, r.body)
 	}
 	return k

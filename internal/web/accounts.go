@@ -29,6 +29,9 @@ func (s *Server) accountRoutes(staff fiber.Router) {
 	staff.Post("/tai-khoan/:id/kich-hoat", managers, s.accountAction)
 	staff.Post("/tai-khoan/:id/mo-khoa", managers, s.accountAction)
 	staff.Post("/tai-khoan/:id/dat-lai-mat-khau", managers, s.accountReset)
+	staff.Post("/tai-khoan", managers, s.accountCreate)
+	staff.Get("/tai-khoan/:id/don-vi", s.requireRole(app.RoleAdmin), s.accountScopeForm)
+	staff.Post("/tai-khoan/:id/don-vi", s.requireRole(app.RoleAdmin), s.accountScopeSubmit)
 }
 
 // mustChangeGate keeps a user with a temporary password on the password
@@ -94,6 +97,10 @@ type accountsPage struct {
 	Scope    string
 	Accounts []app.Account
 	Flash    string
+	Admin    bool        // the manager is an admin (any role, scope changes)
+	New      app.NewUser // the creation form's values
+	Errors   map[string]string
+	Summary  []fieldError
 }
 
 // accountFlashes are the messages an action's redirect may ask the list to
@@ -120,17 +127,26 @@ func (s *Server) accountFlash(c *fiber.Ctx, accounts []app.Account) string {
 		return "Đã kích hoạt lại tài khoản " + name + "."
 	case "mo-khoa":
 		return "Đã mở khóa đăng nhập của " + name + "."
+	case "don-vi":
+		return "Đã chuyển tài khoản " + name + " sang đơn vị mới; mọi phiên đăng nhập của tài khoản đã kết thúc."
 	}
 	return ""
 }
 
 func (s *Server) accountsPage(c *fiber.Ctx) error {
+	return s.renderAccounts(c, fiber.StatusOK, accountsPage{New: app.NewUser{Role: app.RoleCourier}})
+}
+
+func (s *Server) renderAccounts(c *fiber.Ctx, status int, p accountsPage) error {
 	u := currentUser(c)
 	list, err := s.d.Accounts.List(c.UserContext(), u)
 	if err != nil {
 		return err
 	}
-	p := accountsPage{Accounts: list, Flash: s.accountFlash(c, list)}
+	p.Accounts, p.Admin = list, u.Role == app.RoleAdmin
+	if status == fiber.StatusOK {
+		p.Flash = s.accountFlash(c, list)
+	}
 	switch {
 	case u.Role == app.RoleOffice:
 		p.Scope = "bưu tá của bưu cục " + u.OfficeCode
@@ -139,7 +155,89 @@ func (s *Server) accountsPage(c *fiber.Ctx) error {
 	default:
 		p.Scope = "mọi tài khoản"
 	}
-	return s.page(c, "accounts", "Tài khoản nhân viên", p)
+	return s.pageStatus(c, status, "accounts", s.viewFor(c, "Tài khoản nhân viên", p))
+}
+
+var accountFieldIDs = map[string]string{"username": "tk-username", "role": "tk-role", "office": "tk-office",
+	"desk": "tk-desk", "province": "tk-province", "reason": "tk-office"}
+
+// accountCreate makes an account with a temporary password shown once in
+// the answer (like a reset); a post office makes couriers of its office.
+func (s *Server) accountCreate(c *fiber.Ctx) error {
+	actor := currentUser(c)
+	n := app.NewUser{Username: c.FormValue("username"), FullName: c.FormValue("full_name"), StaffCode: c.FormValue("staff_code"),
+		Role: app.Role(c.FormValue("role")), OfficeCode: strings.TrimSpace(c.FormValue("office")),
+		DeskCode: strings.TrimSpace(c.FormValue("desk")), ProvinceCode: strings.TrimSpace(c.FormValue("province"))}
+	u, temp, err := s.d.Accounts.Create(c.UserContext(), actor, n)
+	if err != nil {
+		if !userError(err) {
+			return err
+		}
+		p := accountsPage{New: n}
+		p.Errors, p.Summary = formErrors(err, accountFieldIDs)
+		return s.renderAccounts(c, fiber.StatusUnprocessableEntity, p)
+	}
+	Logger(c.UserContext()).Info("account action", "action", "tao", "actor_id", actor.ID, "user_id", u.ID, "ip", s.clientIP(c))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.page(c, "accounts_reset", "Tài khoản mới", accountResetPage{Account: u, Temp: temp, Created: true})
+}
+
+type accountScopePage struct {
+	Account app.User
+	Office  string
+	Desk    string
+	Prov    string
+	Errors  map[string]string
+	Summary []fieldError
+}
+
+func (s *Server) accountTarget(c *fiber.Ctx) (app.User, error) {
+	id, err := accountID(c)
+	if err != nil {
+		return app.User{}, err
+	}
+	list, err := s.d.Accounts.List(c.UserContext(), currentUser(c))
+	if err != nil {
+		return app.User{}, err
+	}
+	for _, a := range list {
+		if a.ID == id {
+			return a.User, nil
+		}
+	}
+	return app.User{}, errs.E(errs.NotFound, "Không tìm thấy tài khoản này trong phạm vi bạn quản lý")
+}
+
+func (s *Server) accountScopeForm(c *fiber.Ctx) error {
+	u, err := s.accountTarget(c)
+	if err != nil {
+		return err
+	}
+	return s.page(c, "accounts_scope", "Đổi đơn vị của tài khoản", accountScopePage{Account: u, Office: u.OfficeCode, Desk: u.DeskCode, Prov: u.ProvinceCode})
+}
+
+func (s *Server) accountScopeSubmit(c *fiber.Ctx) error {
+	actor := currentUser(c)
+	id, err := accountID(c)
+	if err != nil {
+		return err
+	}
+	office, desk, prov := c.FormValue("office"), c.FormValue("desk"), c.FormValue("province")
+	u, err := s.d.Accounts.SetScope(c.UserContext(), actor, id, office, desk, prov, c.FormValue("ghi_chu"))
+	if err != nil {
+		if !userError(err) {
+			return err
+		}
+		target, terr := s.accountTarget(c)
+		if terr != nil {
+			return terr
+		}
+		p := accountScopePage{Account: target, Office: office, Desk: desk, Prov: prov}
+		p.Errors, p.Summary = formErrors(err, accountFieldIDs)
+		return s.pageStatus(c, fiber.StatusUnprocessableEntity, "accounts_scope", s.viewFor(c, "Đổi đơn vị của tài khoản", p))
+	}
+	Logger(c.UserContext()).Info("account action", "action", "don-vi", "actor_id", actor.ID, "user_id", u.ID, "ip", s.clientIP(c))
+	return c.Redirect(accountsPath+"?id="+strconv.FormatInt(id, 10)+"&tb=don-vi#tk-"+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
 }
 
 func accountID(c *fiber.Ctx) (int64, error) {
@@ -188,6 +286,7 @@ func (s *Server) accountAction(c *fiber.Ctx) error {
 type accountResetPage struct {
 	Account app.User
 	Temp    string
+	Created bool // a new account, not a reset
 }
 
 // accountReset shows the temporary password once, in the answer to the

@@ -209,9 +209,11 @@ func (s *Server) portalDesks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]deskJSON, len(desks))
-	for i, d := range desks {
-		out[i] = deskJSON{Code: d.Code, Name: d.Name, CommuneCode: d.CommuneCode, ProvinceCode: d.ProvinceCode}
+	out := make([]deskJSON, 0, len(desks))
+	for _, d := range desks {
+		if d.Active { // a deactivated desk receives no new dossier
+			out = append(out, deskJSON{Code: d.Code, Name: d.Name, CommuneCode: d.CommuneCode, ProvinceCode: d.ProvinceCode})
+		}
 	}
 	return c.JSON(out)
 }

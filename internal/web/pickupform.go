@@ -161,7 +161,11 @@ func (s *Server) fillPickupForm(ctx context.Context, f *pickupForm) error {
 	if err != nil {
 		return err
 	}
-	f.Desks = desks
+	for _, k := range desks {
+		if k.Active {
+			f.Desks = append(f.Desks, k)
+		}
+	}
 	if f.Commune != "" {
 		slots, err := s.d.Intake.Slots(ctx, f.Commune, 5)
 		if err != nil {

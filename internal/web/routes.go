@@ -12,6 +12,7 @@ func staffNav(r app.Role) []navItem {
 	add := func(href, label string) { n = append(n, navItem{Href: href, Label: label}) }
 	switch r {
 	case app.RoleAdmin:
+		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/chi-so", "Chỉ số")
@@ -21,7 +22,11 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
 		add(accountsPath, "Tài khoản")
+		add(referencePath, "Danh mục")
+		add(portalsPath, "Cổng")
+		add(auditPath, "Nhật ký")
 	case app.RoleDispatcher:
+		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/chi-so", "Chỉ số")
@@ -32,11 +37,13 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
 	case app.RoleDesk:
 		add("/mot-cua", "Nhận hồ sơ")
+		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/chi-so", "Chỉ số")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
 	case app.RoleOffice:
 		add("/buu-cuc", "Nhận và chuyển")
+		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/chi-so", "Chỉ số")
@@ -124,6 +131,10 @@ func (s *Server) routes() {
 	staff.Get("/ban-giao", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.handoffsList)
 	staff.Post("/ban-giao/:id/thu-hoi", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.handoffRecall)
 	s.accountRoutes(staff)
+	s.referenceRoutes(staff)
+	s.auditRoutes(staff)
+	s.portalAdminRoutes(staff)
+	s.staffParcelRoutes(staff)
 
 	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
 	office.Get("", s.counterPage)

@@ -43,6 +43,10 @@ type Deps struct {
 	Money          *app.Money  // fees collected on delivery and the cash handed to offices
 	KPIs           *app.KPIs   // performance indicators of offices and desks
 	Accounts       *app.Accounts
+	Reference      *app.Reference     // desks and post offices kept by admins
+	Audit          *app.AuditLog      // the audit log viewer
+	PortalAdmin    *app.PortalAdmin   // portal clients kept by admins
+	StaffParcels   *app.StaffParcels  // the staff parcel view
 	Proof          *app.TrackingProof // what opens a parcel's details on the public timeline // password change and reset, revocation, deactivation
 	Outbox         *app.Outbox        // the outbox pages and the citizens' opt-outs
 	Parties        *app.Parties       // names of the ledger's parties
