@@ -173,7 +173,7 @@ func (s *system) webServer() (*web.Server, error) { return web.New(s.webDeps()) 
 // webDeps are the web adapter's services.
 func (s *system) webDeps() web.Deps {
 	return web.Deps{
-		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
+		Log: s.log, BaseURL: s.cfg.BaseURL, Hotline: s.cfg.Citizen.Hotline, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
 		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Proof: s.proof, Challenges: s.db, PowBits: s.cfg.Security.PowBits,

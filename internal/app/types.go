@@ -93,6 +93,7 @@ type Desk struct {
 	CommuneCode  string
 	ProvinceCode string
 	Address      string
+	Phone        string // shown to citizens beside the papers it holds ("" when unknown)
 	Demo         bool
 }
 
@@ -103,6 +104,7 @@ type PostOffice struct {
 	CommuneCode  string
 	ProvinceCode string
 	Lat, Lng     float64
+	Phone        string // shown to citizens beside the papers it holds ("" when unknown)
 	Demo         bool
 }
 
@@ -169,6 +171,7 @@ type Parcel struct {
 // ParcelFilter selects parcels.
 type ParcelFilter struct {
 	DossierCode  string
+	DossierKey   string // tracking.DossierKey of a code typed by a person: any case, spaces, dashes
 	PortalClient string
 	DeskCode     string
 	OfficeCode   string

@@ -19,17 +19,18 @@ type deskRow struct {
 	CommuneCode  string `pg:"commune_code,use_zero"`
 	ProvinceCode string `pg:"province_code,use_zero"`
 	Address      string `pg:"address,use_zero"`
+	Phone        string `pg:"phone,use_zero"`
 	Demo         bool   `pg:"demo,use_zero"`
 }
 
 func toDesk(r deskRow) app.Desk {
-	return app.Desk{Code: r.Code, Name: r.Name, Level: r.Level, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Address: r.Address, Demo: r.Demo}
+	return app.Desk{Code: r.Code, Name: r.Name, Level: r.Level, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Address: r.Address, Phone: r.Phone, Demo: r.Demo}
 }
 
 // FindDesk finds a desk by code.
 func (d *DB) FindDesk(ctx context.Context, code string) (app.Desk, error) {
 	var r deskRow
-	if err := d.queryOne(ctx, &r, `SELECT code, name, level, commune_code, province_code, address, demo FROM desks WHERE code = ?`, code); err != nil {
+	if err := d.queryOne(ctx, &r, `SELECT code, name, level, commune_code, province_code, address, phone, demo FROM desks WHERE code = ?`, code); err != nil {
 		return app.Desk{}, err
 	}
 	return toDesk(r), nil
@@ -38,7 +39,7 @@ func (d *DB) FindDesk(ctx context.Context, code string) (app.Desk, error) {
 // FindDesks lists the desks of a province ("" for all), province centre first.
 func (d *DB) FindDesks(ctx context.Context, province string) ([]app.Desk, error) {
 	var rows []deskRow
-	err := d.query(ctx, &rows, `SELECT code, name, level, commune_code, province_code, address, demo FROM desks
+	err := d.query(ctx, &rows, `SELECT code, name, level, commune_code, province_code, address, phone, demo FROM desks
 		WHERE (? = '' OR province_code = ?) ORDER BY level DESC, name`, province, province)
 	out := make([]app.Desk, len(rows))
 	for i, r := range rows {
@@ -49,10 +50,10 @@ func (d *DB) FindDesks(ctx context.Context, province string) ([]app.Desk, error)
 
 // UpsertDesk creates or updates a desk.
 func (d *DB) UpsertDesk(ctx context.Context, k app.Desk) error {
-	_, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
-		commune_code = EXCLUDED.commune_code, province_code = EXCLUDED.province_code, address = EXCLUDED.address`,
-		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Demo)
+	_, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, phone, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
+		commune_code = EXCLUDED.commune_code, province_code = EXCLUDED.province_code, address = EXCLUDED.address, phone = EXCLUDED.phone`,
+		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Phone, k.Demo)
 	return err
 }
 
@@ -63,24 +64,25 @@ type officeRow struct {
 	ProvinceCode string  `pg:"province_code,use_zero"`
 	Lat          float64 `pg:"lat,use_zero"`
 	Lng          float64 `pg:"lng,use_zero"`
+	Phone        string  `pg:"phone,use_zero"`
 	Demo         bool    `pg:"demo,use_zero"`
 }
 
 func toOffice(r officeRow) app.PostOffice {
-	return app.PostOffice{Code: r.Code, Name: r.Name, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Lat: r.Lat, Lng: r.Lng, Demo: r.Demo}
+	return app.PostOffice{Code: r.Code, Name: r.Name, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Lat: r.Lat, Lng: r.Lng, Phone: r.Phone, Demo: r.Demo}
 }
 
 // FindOffice finds a post office by code.
 func (d *DB) FindOffice(ctx context.Context, code string) (app.PostOffice, error) {
 	var r officeRow
-	err := d.queryOne(ctx, &r, `SELECT code, name, commune_code, province_code, lat, lng, demo FROM post_offices WHERE code = ?`, code)
+	err := d.queryOne(ctx, &r, `SELECT code, name, commune_code, province_code, lat, lng, phone, demo FROM post_offices WHERE code = ?`, code)
 	return toOffice(r), err
 }
 
 // FindOffices lists the post offices of a province ("" for all).
 func (d *DB) FindOffices(ctx context.Context, province string) ([]app.PostOffice, error) {
 	var rows []officeRow
-	err := d.query(ctx, &rows, `SELECT code, name, commune_code, province_code, lat, lng, demo FROM post_offices
+	err := d.query(ctx, &rows, `SELECT code, name, commune_code, province_code, lat, lng, phone, demo FROM post_offices
 		WHERE (? = '' OR province_code = ?) ORDER BY code`, province, province)
 	out := make([]app.PostOffice, len(rows))
 	for i, r := range rows {
@@ -91,10 +93,10 @@ func (d *DB) FindOffices(ctx context.Context, province string) ([]app.PostOffice
 
 // UpsertOffice creates or updates a post office.
 func (d *DB) UpsertOffice(ctx context.Context, o app.PostOffice) error {
-	_, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code,
-		province_code = EXCLUDED.province_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng`,
-		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Demo)
+	_, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, phone, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code,
+		province_code = EXCLUDED.province_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng, phone = EXCLUDED.phone`,
+		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Phone, o.Demo)
 	return err
 }
 
@@ -357,6 +359,7 @@ func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) ([]app.Parcel,
 		phone = f.PhoneHash
 	}
 	return d.loadParcels(ctx, `WHERE (? = '' OR d.code = ?)
+		AND (? = '' OR upper(regexp_replace(d.code, '[^A-Za-z0-9]', '', 'g')) = ?)
 		AND (? = '' OR p.portal_client_id = ?)
 		AND (? = '' OR p.desk_code = ?)
 		AND (? = '' OR p.office_code = ?)
@@ -364,7 +367,7 @@ func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) ([]app.Parcel,
 		AND (?::bytea IS NULL OR p.phone_hash = ?)
 		AND (? = '' OR p.leg = ?)
 		ORDER BY p.created_at DESC, p.tracking_number LIMIT ?`,
-		f.DossierCode, f.DossierCode, f.PortalClient, f.PortalClient, f.DeskCode, f.DeskCode,
+		f.DossierCode, f.DossierCode, f.DossierKey, f.DossierKey, f.PortalClient, f.PortalClient, f.DeskCode, f.DeskCode,
 		f.OfficeCode, f.OfficeCode, f.Status, f.Status, phone, phone, f.Leg, f.Leg, limit)
 }
 

@@ -23,7 +23,8 @@ import (
 type Deps struct {
 	Log            *slog.Logger
 	BaseURL        string
-	Secure         bool // the public URL is HTTPS: cookies get Secure and the __Host- prefix
+	Hotline        string // the telephone number citizens are told to call (HOSO_HOTLINE)
+	Secure         bool   // the public URL is HTTPS: cookies get Secure and the __Host- prefix
 	Demo           bool
 	Now            func() time.Time
 	Units          *units.Set

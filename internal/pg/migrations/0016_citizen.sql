@@ -1,0 +1,22 @@
+-- Issue 18, the citizen's side: the telephone of each post office and desk
+-- (shown to the citizen beside whoever holds the papers), and dossier codes
+-- found whatever their case, spaces, dashes or dots.
+
+ALTER TABLE post_offices ADD COLUMN phone text NOT NULL DEFAULT ''
+    CHECK (phone ~ '^(\+?[0-9][0-9 .]{5,18}[0-9])?$');
+ALTER TABLE desks ADD COLUMN phone text NOT NULL DEFAULT ''
+    CHECK (phone ~ '^(\+?[0-9][0-9 .]{5,18}[0-9])?$');
+
+-- A phone is shown on every timeline its office or desk appears on.
+DROP TRIGGER desks_public_renamed ON desks;
+CREATE TRIGGER desks_public_renamed AFTER UPDATE ON desks
+    FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.code IS DISTINCT FROM NEW.code OR OLD.phone IS DISTINCT FROM NEW.phone)
+    EXECUTE FUNCTION public_all_changed();
+DROP TRIGGER post_offices_public_renamed ON post_offices;
+CREATE TRIGGER post_offices_public_renamed AFTER UPDATE ON post_offices
+    FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.code IS DISTINCT FROM NEW.code OR OLD.phone IS DISTINCT FROM NEW.phone)
+    EXECUTE FUNCTION public_all_changed();
+
+-- The key a typed dossier code is looked up by: letters and digits only,
+-- capitals (tracking.DossierKey computes the same in Go).
+CREATE INDEX dossiers_code_key_idx ON dossiers (upper(regexp_replace(code, '[^A-Za-z0-9]', '', 'g')));
