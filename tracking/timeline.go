@@ -289,7 +289,8 @@ func lower1Cap(s string) string {
 // Fold marks the lines that later ones made out of date: a hand-off's
 // release once it was confirmed, disputed or recalled ("waiting for the
 // receiver" is no longer true), an appointment once another was made, and a
-// failed attempt once the papers were collected or the result delivered.
+// failed attempt once another visit was booked, the papers were collected
+// or the result delivered.
 func Fold(lines []Line) {
 	for i := range lines {
 		for _, later := range lines[i+1:] {
@@ -308,7 +309,7 @@ func supersedes(old, later EventType) bool {
 	case PickupScheduled:
 		return later == PickupScheduled || later == PickupCollected || later == ParcelCancelled
 	case PickupAttemptFailed:
-		return later == PickupCollected || later == ParcelCancelled
+		return later == PickupScheduled || later == PickupCollected || later == ParcelCancelled
 	case DeliveryAttemptFailed:
 		return later == DeliveryCompleted
 	}

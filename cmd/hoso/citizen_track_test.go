@@ -171,3 +171,34 @@ func TestTrackingPageAnswers(t *testing.T) {
 		t.Errorf("after collection the page folds old lines and shows no problem")
 	}
 }
+
+// In Chromium at 360 px: found by the number typed as the SMS prints it,
+// the problem first, then with the proof the details and a folded line
+// opened; axe clean, no overflow, screenshots in e2e/out.
+func TestTrackingPageBrowser(t *testing.T) {
+	e := startServer(t, nil)
+	if err := e.db.ExecForTest(context.Background(), `UPDATE post_offices SET phone = '0208 3855 001' WHERE code = 'BC-05443'`); err != nil {
+		t.Fatal(err)
+	}
+	c := e.portal()
+	r := c.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody("000.00.19.WEB-1")), "web-1")
+	var created map[string]string
+	r.json(t, &created)
+	n := created["tracking_number"]
+	e.plan(n, "buuta1")
+	courier := e.courier("buuta1")
+	_, res := courier.send(ev("pickup.attempt_failed", n, map[string]any{"reason": "not_home"}))
+	wantStatuses(t, "attempt", res, "accepted")
+	e.plan(n, "buuta1")
+	typed := strings.ToLower(n[:2] + " " + n[2:5] + " " + n[5:8] + " " + n[8:11] + " " + n[11:])
+	var out struct {
+		Folded int    `json:"folded"`
+		First  string `json:"first"`
+	}
+	if err := json.Unmarshal(e.browser("track", map[string]any{"number": n, "typed": typed, "last4": "5678", "problem": false, "shot": "track"}), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Folded != 2 || !strings.Contains(out.First, "Đã hẹn lịch thu gom") {
+		t.Errorf("timeline: %d folded lines, first %q; want the failed attempt and the first appointment folded, the new appointment first", out.Folded, out.First)
+	}
+}
