@@ -53,6 +53,8 @@ type CitizenStore interface {
 	CounterValue(ctx context.Context, scope string, key []byte, day time.Time) (int, error)
 	VerifyFlow(ctx context.Context, tokenHash []byte, at time.Time) error
 	FinishFlow(ctx context.Context, tokenHash []byte, parcelID string) error
+	// ExtendFlow moves a live flow's end to until (never earlier).
+	ExtendFlow(ctx context.Context, tokenHash []byte, until time.Time) error
 }
 
 // CitizenFlow lets a citizen ask for a pickup themselves: dossier code and
@@ -242,7 +244,41 @@ func (c *CitizenFlow) Verify(ctx context.Context, token, code string) error {
 		left := OTPMaxAttempts - n
 		return errs.E(errs.Invalid, "Mã xác nhận không đúng").WithFields(map[string]string{"code": fmt.Sprintf("Mã không đúng, còn %d lần thử", left)})
 	}
-	return c.Store.VerifyFlow(ctx, secret.TokenHash(token), c.Now())
+	if err := c.Store.VerifyFlow(ctx, secret.TokenHash(token), c.Now()); err != nil {
+		return err
+	}
+	// Proving the phone starts the time to fill the form afresh.
+	return c.Store.ExtendFlow(ctx, secret.TokenHash(token), c.Now().Add(c.ttl()))
+}
+
+func (c *CitizenFlow) ttl() time.Duration {
+	if c.TTL <= 0 {
+		return 30 * time.Minute
+	}
+	return c.TTL
+}
+
+// Touch keeps a verified flow alive while the citizen works on the form:
+// each page of it moves the end to TTL from now. It returns the new end.
+func (c *CitizenFlow) Touch(ctx context.Context, token string, f Flow) (time.Time, error) {
+	until := c.Now().Add(c.ttl())
+	if f.VerifiedAt == nil {
+		return f.ExpiresAt, nil
+	}
+	return until, c.Store.ExtendFlow(ctx, secret.TokenHash(token), until)
+}
+
+// draftContext binds a sealed draft of the request form to its use.
+var draftContext = []byte("citizen_draft.v1")
+
+// SealDraft seals what a citizen typed into the request form when the
+// flow ended under them, to be kept in their browser only (it holds their
+// name and address) and put back once they prove the phone again.
+func (c *CitizenFlow) SealDraft(form []byte) []byte { return c.Intake.Box.Seal(form, draftContext) }
+
+// OpenDraft opens a sealed draft; anything else is an error.
+func (c *CitizenFlow) OpenDraft(sealed []byte) ([]byte, error) {
+	return c.Intake.Box.Open(sealed, draftContext)
 }
 
 // Phone opens the flow's phone.

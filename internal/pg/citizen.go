@@ -71,6 +71,12 @@ func (d *DB) VerifyFlow(ctx context.Context, tokenHash []byte, at time.Time) err
 	return err
 }
 
+// ExtendFlow moves a live flow's end later, never earlier.
+func (d *DB) ExtendFlow(ctx context.Context, tokenHash []byte, until time.Time) error {
+	_, err := d.exec(ctx, `UPDATE citizen_flows SET expires_at = greatest(expires_at, ?) WHERE token_hash = ?`, until, tokenHash)
+	return err
+}
+
 // FinishFlow links a flow to the pickup it created.
 func (d *DB) FinishFlow(ctx context.Context, tokenHash []byte, parcelID string) error {
 	_, err := d.exec(ctx, `UPDATE citizen_flows SET parcel_id = ? WHERE token_hash = ?`, parcelID, tokenHash)

@@ -44,6 +44,7 @@ type pickupForm struct {
 	Days          []slotDay
 	Docs          []docRow
 	Prefilled     bool
+	Restored      bool // filled again from what was typed before the session ended
 	Errors        map[string]string
 	Summary       []fieldError
 }
@@ -220,6 +221,15 @@ func (s *Server) fillPickupForm(ctx context.Context, f *pickupForm) error {
 // readPickupForm reads a posted form into the form (for re-display) and a
 // request. docIdx maps the request's document index to the form row.
 func readPickupForm(c *fiber.Ctx, f *pickupForm) (tracking.PickupRequest, []int, error) {
+	return readPickupValues(c.FormValue, f)
+}
+
+// readPickupValues is readPickupForm over any source of values (a posted
+// form, a draft kept across an expired session).
+func readPickupValues(formValue func(string, ...string) string, f *pickupForm) (tracking.PickupRequest, []int, error) {
+	c := struct {
+		FormValue func(string, ...string) string
+	}{formValue}
 	fe := errs.Fields{}
 	f.FullName = vntext.NFC(c.FormValue("full_name"))
 	f.IDNumber = strings.TrimSpace(c.FormValue("id_number"))
