@@ -165,6 +165,7 @@ func accessMatrix() map[string]access {
 		"POST /yeu-cau":             everyone().limit(),
 		"GET /yeu-cau/xac-minh":     everyone().limit(),
 		"POST /yeu-cau/xac-minh":    everyone().limit(),
+		"POST /yeu-cau/gui-lai-ma":  everyone().limit(),
 		"GET /yeu-cau/thong-tin":    everyone().limit(),
 		"POST /yeu-cau/thong-tin":   everyone().limit(),
 		"GET /yeu-cau/xong/:number": everyone().limit(),

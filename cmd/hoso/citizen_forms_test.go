@@ -157,3 +157,83 @@ func TestCitizenFormKeptWhenSessionEnds(t *testing.T) {
 		t.Error("the draft outlived the request it was for")
 	}
 }
+
+// "Gửi lại mã": the code page says how many times it may be sent again; a
+// new code replaces the old one; the third time is refused with the limit
+// named; twenty parallel presses send at most the two allowed; without a
+// session or once verified there is nothing to resend.
+func TestCitizenResendCode(t *testing.T) {
+	e := startServer(t, nil)
+	b := newCitizenBrowser(t, e)
+	if resp, body := b.post("/yeu-cau/gui-lai-ma", url.Values{}); resp.StatusCode != http.StatusGone || !strings.Contains(body, "hết hạn") {
+		t.Errorf("resend with no session: %d", resp.StatusCode)
+	}
+	if resp, body := b.post("/yeu-cau", url.Values{"dossier_code": {"000.00.19.RESEND-1"}, "phone": {"0987654322"}}); resp.Request.URL.Path != "/yeu-cau/xac-minh" {
+		t.Fatalf("start: %d %.300s", resp.StatusCode, body)
+	}
+	if _, page := b.get("/yeu-cau/xac-minh"); !strings.Contains(page, "thêm <strong>2 lần</strong>") {
+		t.Errorf("the code page does not show the resends left")
+	}
+	lastCode := func() string {
+		ms, err := e.db.FindSMS(context.Background(), 1)
+		if err != nil || len(ms) == 0 {
+			t.Fatal("no SMS")
+		}
+		return sixDigits.FindString(ms[0].Body)
+	}
+	old := lastCode()
+	sms := e.count(`SELECT count(*) FROM sms_messages`)
+	resp, page := b.post("/yeu-cau/gui-lai-ma", url.Values{})
+	if resp.Request.URL.Path != "/yeu-cau/xac-minh" || !strings.Contains(page, "Còn 1 lần gửi lại") {
+		t.Fatalf("first resend: %d %s", resp.StatusCode, resp.Request.URL.Path)
+	}
+	fresh := lastCode()
+	if e.count(`SELECT count(*) FROM sms_messages`) != sms+1 {
+		t.Error("no new message")
+	}
+	// Twenty parallel presses: one resend is left, so one message at most.
+	done := make(chan int, 20)
+	for i := 0; i < 20; i++ {
+		go func() {
+			v := url.Values{}
+			_, p := b.get("/yeu-cau")
+			v.Set("_csrf", csrfPattern.FindStringSubmatch(p)[1])
+			r, err := b.c.PostForm(e.base+"/yeu-cau/gui-lai-ma", v)
+			if err != nil {
+				done <- 0
+				return
+			}
+			r.Body.Close()
+			done <- r.StatusCode
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		<-done
+	}
+	if n := e.count(`SELECT count(*) FROM sms_messages`); n != sms+2 {
+		t.Errorf("after parallel resends %d messages, want %d (two resends in all)", n, sms+2)
+	}
+	if n := e.count(`SELECT max(resends) FROM citizen_flows`); n != 2 {
+		t.Errorf("resends = %d", n)
+	}
+	resp, page = b.post("/yeu-cau/gui-lai-ma", url.Values{})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(page, "tối đa") {
+		t.Errorf("third resend: %d", resp.StatusCode)
+	}
+	// The codes sent before the last one no longer open the form.
+	newest := lastCode()
+	for _, c := range []string{old, fresh} {
+		if c == newest {
+			continue
+		}
+		if resp, _ := b.post("/yeu-cau/xac-minh", url.Values{"code": {c}}); resp.Request.URL.Path == "/yeu-cau/thong-tin" {
+			t.Errorf("a replaced code %s still works", c)
+		}
+	}
+	if resp, body := b.post("/yeu-cau/xac-minh", url.Values{"code": {newest}}); resp.Request.URL.Path != "/yeu-cau/thong-tin" {
+		t.Fatalf("newest code: %d %.300s", resp.StatusCode, body)
+	}
+	if resp, _ := b.post("/yeu-cau/gui-lai-ma", url.Values{}); resp.Request.URL.Path != "/yeu-cau/thong-tin" {
+		t.Errorf("resend once verified went to %s", resp.Request.URL.Path)
+	}
+}

@@ -116,6 +116,8 @@ func (s *Server) citizenStartSubmit(c *fiber.Ctx) error {
 type verifyPage struct {
 	PhoneMasked string
 	DossierCode string
+	ResendsLeft int    // times the code may still be sent again
+	Flash       string // this server's banner after a resend
 	Errors      map[string]string
 	Summary     []fieldError
 	Demo        bool
@@ -140,7 +142,7 @@ func (s *Server) flowExpired(c *fiber.Ctx, err error) error {
 }
 
 func (s *Server) verifyPageFor(f app.Flow) verifyPage {
-	p := verifyPage{DossierCode: f.DossierCode, Demo: s.d.Demo}
+	p := verifyPage{DossierCode: f.DossierCode, Demo: s.d.Demo, ResendsLeft: max(0, app.OTPMaxResends-f.Resends)}
 	if phone, err := s.d.Citizen.Phone(f); err == nil {
 		p.PhoneMasked = vntext.MaskPhone(phone)
 	}
@@ -155,7 +157,9 @@ func (s *Server) citizenVerify(c *fiber.Ctx) error {
 	if f.VerifiedAt != nil {
 		return c.Redirect("/yeu-cau/thong-tin", fiber.StatusSeeOther)
 	}
-	return s.page(c, "citizen_verify", "Nhập mã xác nhận", s.verifyPageFor(f))
+	p := s.verifyPageFor(f)
+	p.Flash = s.flashText(c)
+	return s.page(c, "citizen_verify", "Nhập mã xác nhận", p)
 }
 
 func (s *Server) citizenVerifySubmit(c *fiber.Ctx) error {
@@ -182,6 +186,44 @@ func (s *Server) citizenVerifySubmit(c *fiber.Ctx) error {
 		s.setCookie(c, "f", tok, f.ExpiresAt)
 	}
 	return c.Redirect("/yeu-cau/thong-tin", fiber.StatusSeeOther)
+}
+
+// citizenResend sends the code again ("gửi lại mã"), within its limit,
+// and goes back to the code page (Post/Redirect/Get).
+func (s *Server) citizenResend(c *fiber.Ctx) error {
+	f, tok, err := s.flow(c)
+	if err != nil {
+		return s.flowExpired(c, err)
+	}
+	if f.VerifiedAt != nil {
+		return c.Redirect("/yeu-cau/thong-tin", fiber.StatusSeeOther)
+	}
+	left, err := s.d.Citizen.Resend(c.UserContext(), tok, s.clientIP(c))
+	if err != nil {
+		k := errs.KindOf(err)
+		if k != errs.RateLimited && k != errs.Unavailable {
+			return err
+		}
+		p := s.verifyPageFor(f)
+		p.Summary = []fieldError{{Message: errMessage(err)}}
+		status := fiber.StatusTooManyRequests
+		if k == errs.Unavailable {
+			status = fiber.StatusServiceUnavailable
+		} else {
+			setRetryAfter(c, err)
+		}
+		return s.pageStatus(c, status, "citizen_verify", s.viewFor(c, "Nhập mã xác nhận", p))
+	}
+	if f, err := s.d.Citizen.Flow(c.UserContext(), tok); err == nil {
+		s.setCookie(c, "f", tok, f.ExpiresAt)
+	}
+	msg := "Đã gửi mã mới. Mã cũ không dùng được nữa."
+	if left == 0 {
+		msg += " Đây là lần gửi lại cuối cùng."
+	} else {
+		msg += " Còn " + itoa(left) + " lần gửi lại."
+	}
+	return c.Redirect("/yeu-cau/xac-minh?"+s.flashQuery(c, msg), fiber.StatusSeeOther)
 }
 
 // citizenForm starts the details form of a verified flow, pre-filled from

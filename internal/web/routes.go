@@ -102,6 +102,7 @@ func (s *Server) routes() {
 	cit.Post("", s.citizenStartSubmit)
 	cit.Get("/xac-minh", s.citizenVerify)
 	cit.Post("/xac-minh", s.citizenVerifySubmit)
+	cit.Post("/gui-lai-ma", s.citizenResend)
 	cit.Get("/thong-tin", s.citizenDetails)
 	cit.Post("/thong-tin", s.citizenDetailsSubmit)
 	cit.Get("/xong/:number", s.citizenDone)

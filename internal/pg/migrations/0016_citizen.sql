@@ -20,3 +20,6 @@ CREATE TRIGGER post_offices_public_renamed AFTER UPDATE ON post_offices
 -- The key a typed dossier code is looked up by: letters and digits only,
 -- capitals (tracking.DossierKey computes the same in Go).
 CREATE INDEX dossiers_code_key_idx ON dossiers (upper(regexp_replace(code, '[^A-Za-z0-9]', '', 'g')));
+
+-- "Gửi lại mã": how many times a flow's code was sent again (at most 2).
+ALTER TABLE citizen_flows ADD COLUMN resends integer NOT NULL DEFAULT 0 CHECK (resends BETWEEN 0 AND 2);
