@@ -157,6 +157,7 @@ func accessMatrix() map[string]access {
 		"GET /":                     everyone(),
 		"GET /tra-cuu":              everyone().limit(),
 		"GET /tra-cuu/:number":      everyone().limit(),
+		"GET /t/:number":            everyone().limit(),
 		"POST /tra-cuu/:number":     all(422).limit(), // the proof form: an empty proof for everyone; TestPublicDetailsNeedProof
 		"GET /dang-nhap":            everyone(),
 		"POST /dang-nhap":           all(401), // wrong password for everyone

@@ -202,3 +202,26 @@ func TestTrackingPageBrowser(t *testing.T) {
 		t.Errorf("timeline: %d folded lines, first %q; want the failed attempt and the first appointment folded, the new appointment first", out.Folded, out.First)
 	}
 }
+
+// The short link of the SMS: /t/{number} sends to the tracking page, in any
+// case or grouping; a number it cannot read is the same 404 as elsewhere.
+// A status SMS carries it, with the opt-out link last.
+func TestShortTrackingLink(t *testing.T) {
+	e := startServer(t, nil)
+	c := e.portal()
+	r := c.do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody("000.00.19.SHORT-1")), "short-1")
+	var created map[string]string
+	r.json(t, &created)
+	n := created["tracking_number"]
+	for _, typed := range []string{n, strings.ToLower(n), url.PathEscape(n[:2] + " " + n[2:])} {
+		resp, _ := e.get("/t/" + typed)
+		if resp.StatusCode != 200 || resp.Request.URL.Path != "/tra-cuu/"+n {
+			t.Errorf("/t/%s: %d at %s", typed, resp.StatusCode, resp.Request.URL.Path)
+		}
+	}
+	for _, bad := range []string{"EA999999995VN", "x", "%ff", strings.Repeat("A", 3000)} {
+		if resp, _ := e.get("/t/" + bad); resp.StatusCode != 404 {
+			t.Errorf("/t/%.20s: %d", bad, resp.StatusCode)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/hmac"
 	_ "embed"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -135,6 +136,20 @@ func (s *Server) trackPage(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.page(c, "track", "Hồ sơ "+e.t.Number, trackPage{T: e.t, Details: s.canSeeDetails(c, e)})
+}
+
+// trackShort is the short tracking link every status SMS carries: it sends
+// to the parcel's page; a number it cannot read is the one not found.
+func (s *Server) trackShort(c *fiber.Ctx) error {
+	raw := c.Params("number")
+	if u, err := url.PathUnescape(raw); err == nil {
+		raw = u
+	}
+	n, err := tracking.ParseTyped(raw)
+	if err != nil {
+		return notFoundNumber()
+	}
+	return c.Redirect("/tra-cuu/"+n.String(), fiber.StatusMovedPermanently)
 }
 
 // trackProve checks the form of a parcel's page (the phone's last four

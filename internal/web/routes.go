@@ -92,6 +92,7 @@ func (s *Server) routes() {
 	pg.Get("/", s.home)
 	pg.Get("/tra-cuu", s.rateLimit(s.public), s.trackSearch)
 	pg.Get("/tra-cuu/:number", s.rateLimit(s.public), s.trackPage)
+	pg.Get("/t/:number", s.rateLimit(s.public), s.trackShort)
 	pg.Post("/tra-cuu/:number", noStore, s.rateLimit(s.public), s.trackProve)
 	pg.Get("/dang-nhap", s.loginForm)
 	pg.Post("/dang-nhap", s.loginSubmit)
