@@ -178,6 +178,8 @@ func accessMatrix() map[string]access {
 		"GET /nhan-vien/yeu-cau":                         staffOnly(asDesk, asAdmin, asDispatch),
 		"POST /nhan-vien/yeu-cau":                        staffOnly(asDesk, asAdmin, asDispatch),
 		"GET /nhan-vien/tin-nhan":                        staffOnly(asAdmin), // the messages hold citizens' one-time codes
+		"GET /nhan-vien/can-cu-phap-ly":                  staffOnly(asAdmin),
+		"POST /nhan-vien/can-cu-phap-ly":                 staffOnly(asAdmin), // an empty form is refused after access control (404: no key)
 		"GET /nhan-vien/canh-bao":                        alarms,
 		"POST /nhan-vien/canh-bao/:id/xac-nhan":          alarms,
 		"GET /nhan-vien/su-co":                           alarms,

@@ -40,6 +40,7 @@ type system struct {
 	hops     *app.Hops
 	receipts *app.Receipts // signs receipts in the ledger hook; see receipts.go
 	cases    *app.Cases
+	law      *app.Law
 	money    *app.Money // fees collected on delivery and the cash handed to offices
 	kpis     *app.KPIs  // performance indicators
 	accounts *app.Accounts
@@ -139,7 +140,8 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	scope := &app.HandoffScope{Store: db}
 	s.ledger.Guard = scope.Guard
 	s.hops = &app.Hops{Store: db, Ledger: s.ledger, Intake: s.intake, Now: now, NewID: newID, Scope: scope}
-	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}
+	s.law = &app.Law{Store: db, Now: now}
+	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName, Law: s.law}
 	s.money = &app.Money{Store: db, Tx: db, Units: set, Now: now}
 	s.kpis = &app.KPIs{Store: db, Units: set, Now: now}
 	if err := s.wireLog(); err != nil {
@@ -175,7 +177,7 @@ func (s *system) webDeps() web.Deps {
 	return web.Deps{
 		Log: s.log, BaseURL: s.cfg.BaseURL, Hotline: s.cfg.Citizen.Hotline, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
-		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
+		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Law: s.law, Devices: s.devices, Hops: s.hops,
 		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Proof: s.proof, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
 		Papers:      s.paperService(),
 		Queries:     s.db,

@@ -21,6 +21,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/tin-nhan", "Tin nhắn")
 		add("/nhan-vien/hop-thu-di", "Hộp thư đi")
 		add(accountsPath, "Tài khoản")
+		add(lawPath, "Căn cứ pháp lý")
 	case app.RoleDispatcher:
 		add("/nhan-vien/dieu-phoi", "Điều phối")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
@@ -113,6 +114,8 @@ func (s *Server) routes() {
 	staff.Get("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkForm)
 	staff.Post("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkSubmit)
 	staff.Get("/tin-nhan", s.requireRole(app.RoleAdmin), s.smsPage)
+	staff.Get("/can-cu-phap-ly", s.requireRole(app.RoleAdmin), s.lawPage)
+	staff.Post("/can-cu-phap-ly", s.requireRole(app.RoleAdmin), s.lawSave)
 	staff.Get("/canh-bao", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmsPage)
 	staff.Post("/canh-bao/:id/xac-nhan", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmAck)
 	staff.Get("/su-co", s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.incidentsPage)

@@ -38,6 +38,7 @@ type Deps struct {
 	Sync           *app.Sync
 	Alarms         *app.Alarms
 	Cases          *app.Cases
+	Law            *app.Law // the legal citations the admin edits
 	Devices        *app.Devices
 	Hops           *app.Hops
 	Papers         *app.Papers // printed papers and the public receipt check

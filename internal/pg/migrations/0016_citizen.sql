@@ -23,3 +23,17 @@ CREATE INDEX dossiers_code_key_idx ON dossiers (upper(regexp_replace(code, '[^A-
 
 -- "Gửi lại mã": how many times a flow's code was sent again (at most 2).
 ALTER TABLE citizen_flows ADD COLUMN resends integer NOT NULL DEFAULT 0 CHECK (resends BETWEEN 0 AND 2);
+
+-- The law in force, cited on pages and papers from this one table the admin
+-- edits (issue 18 item 9). The default names the decree in force since
+-- 1 July 2025 and no article: an article number is added only once checked.
+-- A replaced decree (61/2018, 107/2021) is never cited.
+CREATE TABLE legal_citations (
+    key        text PRIMARY KEY CHECK (key ~ '^[a-z_]{2,40}$'),
+    label      text NOT NULL CHECK (label <> ''),
+    citation   text NOT NULL CHECK (char_length(citation) BETWEEN 3 AND 300 AND citation !~ '61/2018|107/2021'),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    updated_by bigint REFERENCES users (id)
+);
+INSERT INTO legal_citations (key, label, citation) VALUES
+    ('lost_original', 'Trách nhiệm khi làm mất, hỏng hồ sơ (sự cố, thất lạc bản chính, thư xin lỗi)', 'Nghị định 118/2025/NĐ-CP');
