@@ -217,6 +217,7 @@ func accessMatrix() map[string]access {
 		"GET /":                     everyone(),
 		"GET /tra-cuu":              everyone().limit(),
 		"GET /tra-cuu/:number":      everyone().limit(),
+		"GET /t/:number":            everyone().limit(),
 		"POST /tra-cuu/:number":     all(422).limit(), // the proof form: an empty proof for everyone; TestPublicDetailsNeedProof
 		"GET /dang-nhap":            everyone(),
 		"POST /dang-nhap":           all(401), // wrong password for everyone
@@ -225,6 +226,7 @@ func accessMatrix() map[string]access {
 		"POST /yeu-cau":             everyone().limit(),
 		"GET /yeu-cau/xac-minh":     everyone().limit(),
 		"POST /yeu-cau/xac-minh":    everyone().limit(),
+		"POST /yeu-cau/gui-lai-ma":  everyone().limit(),
 		"GET /yeu-cau/thong-tin":    everyone().limit(),
 		"POST /yeu-cau/thong-tin":   everyone().limit(),
 		"GET /yeu-cau/xong/:number": everyone().limit(),
@@ -286,6 +288,8 @@ func accessMatrix() map[string]access {
 		"GET /nhan-vien/danh-muc/buu-cuc/:code":             refMissing(),
 		"POST /nhan-vien/danh-muc/buu-cuc/:code":            refForm(),
 		"POST /nhan-vien/danh-muc/buu-cuc/:code/trang-thai": refMissing(),
+		"GET /nhan-vien/can-cu-phap-ly":                     staffOnly(asAdmin),
+		"POST /nhan-vien/can-cu-phap-ly":                    staffOnly(asAdmin), // an empty form is refused after access control (404: no key)
 
 		// Printed papers: the public receipt check, and the staff downloads,
 		// each paper scoped to the staff who handle it. The fixture's parcel

@@ -40,6 +40,7 @@ type system struct {
 	hops     *app.Hops
 	receipts *app.Receipts // signs receipts in the ledger hook; see receipts.go
 	cases    *app.Cases
+	law      *app.Law
 	money    *app.Money // fees collected on delivery and the cash handed to offices
 	kpis     *app.KPIs  // performance indicators
 	accounts *app.Accounts
@@ -146,7 +147,8 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.ledger.Guard = scope.Guard
 	s.hops = &app.Hops{Store: db, Ledger: s.ledger, Intake: s.intake, Now: now, NewID: newID, Scope: scope}
 	s.parties = &app.Parties{Store: db}
-	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.parties.Letter}
+	s.law = &app.Law{Store: db, Now: now}
+	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.parties.Letter, Law: s.law}
 	s.money = &app.Money{Store: db, Tx: db, Units: set, Now: now}
 	s.kpis = &app.KPIs{Store: db, Units: set, Now: now}
 	s.mailbox = &app.Outbox{Store: db, PhoneHash: s.intake.PhoneHash, Now: now}
@@ -181,9 +183,9 @@ func (s *system) webServer() (*web.Server, error) { return web.New(s.webDeps()) 
 // webDeps are the web adapter's services.
 func (s *system) webDeps() web.Deps {
 	return web.Deps{
-		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
+		Log: s.log, BaseURL: s.cfg.BaseURL, Hotline: s.cfg.Citizen.Hotline, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
 		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
-		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
+		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Law: s.law, Devices: s.devices, Hops: s.hops,
 		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, PortalAdmin: s.portals, StaffParcels: &app.StaffParcels{Store: s.db, Intake: s.intake}, Audit: &app.AuditLog{Store: s.db, Now: s.now}, Proof: s.proof, Outbox: s.mailbox, Parties: s.parties, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
 		Papers:      s.paperService(),
 		Directory:   &app.Directory{Store: s.db},

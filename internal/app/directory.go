@@ -21,6 +21,30 @@ type DirectoryStore interface {
 	KeyChanges(ctx context.Context, office string, since time.Time, limit int) ([]KeyChange, error)
 	CourierRoute(ctx context.Context, staffCode string, day time.Time) ([]Parcel, error)
 	PendingHandoffs(ctx context.Context, parcelIDs []string) (map[string]tracking.Handoff, error)
+	FindUserByStaffCode(ctx context.Context, code string) (User, error)
+}
+
+// PartyPhone is the telephone a citizen may call about a party holding the
+// papers: its office's or desk's, a courier's office's; "" when none is on
+// file (pages then give the hotline).
+func (d *Directory) PartyPhone(ctx context.Context, p tracking.Party) string {
+	switch p.Kind {
+	case tracking.PartyOffice:
+		if o, err := d.Store.FindOffice(ctx, p.Ref); err == nil {
+			return o.Phone
+		}
+	case tracking.PartyDesk:
+		if k, err := d.Store.FindDesk(ctx, p.Ref); err == nil {
+			return k.Phone
+		}
+	case tracking.PartyCourier:
+		if u, err := d.Store.FindUserByStaffCode(ctx, p.Ref); err == nil && u.OfficeCode != "" {
+			if o, err := d.Store.FindOffice(ctx, u.OfficeCode); err == nil {
+				return o.Phone
+			}
+		}
+	}
+	return ""
 }
 
 // Directory answers the pages' read-only questions: the public reference

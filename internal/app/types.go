@@ -106,7 +106,8 @@ type PostOffice struct {
 	CommuneCode  string
 	ProvinceCode string
 	Lat, Lng     float64
-	Active       bool // a deactivated office gets no new account or zone
+	Active       bool   // a deactivated office gets no new account or zone
+	Phone        string // shown to citizens beside the papers it holds ("" when unknown)
 	Demo         bool
 }
 
@@ -177,6 +178,7 @@ type Parcel struct {
 // ParcelFilter selects parcels.
 type ParcelFilter struct {
 	DossierCode  string
+	DossierKey   string // tracking.DossierKey of a code typed by a person: any case, spaces, dashes
 	PortalClient string
 	DeskCode     string
 	OfficeCode   string

@@ -42,6 +42,7 @@ type Config struct {
 	Security       Security      // lockouts, idle timeout, code budgets (security.go)
 	SMS            SMS           // HOSO_SMS_*
 	Notify         Notify        // the relay and notification providers (notify.go)
+	Citizen        Citizen       // HOSO_HOTLINE (citizen.go)
 	// Pool is how the instance reaches PostgreSQL beyond the main pool:
 	// the relay's pool, a direct URL and the pooler mode.
 	Pool Pool
@@ -247,6 +248,7 @@ func Load(env func(string) string, demo bool) (Config, error) {
 		}
 	}
 	problems = append(problems, c.Security.load(env, c.SessionTTL)...)
+	problems = append(problems, c.Citizen.load(env)...)
 	if v := strings.TrimSpace(env("HOSO_SERVICE_HOURS")); v != "" {
 		s, e, err := parseHours(v)
 		if err != nil {
@@ -479,6 +481,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("db_connection_budget", c.ConnectionBudget()),
 		slog.String("addr", c.Addr),
 		slog.String("base_url", c.BaseURL),
+		slog.String("hotline", c.Citizen.Hotline),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("demo", c.Demo),
 		slog.String("data_key", fp(c.Keys.Data)),

@@ -35,9 +35,10 @@ func (d *DB) FindFlow(ctx context.Context, tokenHash []byte, now time.Time) (app
 		Attempts    int
 		ParcelID    string
 		CodeHash    []byte
+		Resends     int
 	}
 	err := d.queryOne(ctx, &r, `SELECT f.dossier_code, f.phone_enc, f.phone_hash, f.created_at, f.expires_at, f.verified_at, f.attempts,
-		coalesce(f.parcel_id::text, '') AS parcel_id, o.code_hash
+		coalesce(f.parcel_id::text, '') AS parcel_id, o.code_hash, f.resends
 		FROM citizen_flows f JOIN otp_codes o ON o.purpose = 'citizen_flow' AND o.subject = encode(f.token_hash, 'hex')
 		WHERE f.token_hash = ? AND f.expires_at > ?`, tokenHash, now)
 	return app.Flow(r), err
@@ -68,6 +69,31 @@ func (d *DB) VerifyFlow(ctx context.Context, tokenHash []byte, at time.Time) err
 	if err == nil {
 		_, err = d.exec(ctx, `UPDATE otp_codes SET used_at = ? WHERE purpose = 'citizen_flow' AND subject = encode(?::bytea, 'hex')`, at, tokenHash)
 	}
+	return err
+}
+
+// ResendFlow replaces an unverified flow's code in one transaction, within
+// the limit of resends (parallel requests cannot both take the last one).
+func (d *DB) ResendFlow(ctx context.Context, tokenHash, codeHash []byte, at, until time.Time, max int) (int, bool, error) {
+	var n int
+	ok := false
+	err := d.InTx(ctx, func(ctx context.Context) error {
+		var ns []int
+		if err := d.query(ctx, &ns, `UPDATE citizen_flows SET resends = resends + 1, attempts = 0, expires_at = greatest(expires_at, ?)
+			WHERE token_hash = ? AND verified_at IS NULL AND resends < ? RETURNING resends`, until, tokenHash, max); err != nil || len(ns) == 0 {
+			return err
+		}
+		n, ok = ns[0], true
+		_, err := d.exec(ctx, `UPDATE otp_codes SET code_hash = ?, created_at = ?, expires_at = ? WHERE purpose = 'citizen_flow' AND subject = encode(?::bytea, 'hex')`,
+			codeHash, at, until, tokenHash)
+		return err
+	})
+	return n, ok, err
+}
+
+// ExtendFlow moves a live flow's end later, never earlier.
+func (d *DB) ExtendFlow(ctx context.Context, tokenHash []byte, until time.Time) error {
+	_, err := d.exec(ctx, `UPDATE citizen_flows SET expires_at = greatest(expires_at, ?) WHERE token_hash = ?`, until, tokenHash)
 	return err
 }
 

@@ -69,24 +69,25 @@ type officeRow struct {
 	Lat          float64 `pg:"lat,use_zero"`
 	Lng          float64 `pg:"lng,use_zero"`
 	Active       bool    `pg:"active,use_zero"`
+	Phone        string  `pg:"phone,use_zero"`
 	Demo         bool    `pg:"demo,use_zero"`
 }
 
 func toOffice(r officeRow) app.PostOffice {
-	return app.PostOffice{Code: r.Code, Name: r.Name, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Lat: r.Lat, Lng: r.Lng, Active: r.Active, Demo: r.Demo}
+	return app.PostOffice{Code: r.Code, Name: r.Name, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Lat: r.Lat, Lng: r.Lng, Active: r.Active, Phone: r.Phone, Demo: r.Demo}
 }
 
 // FindOffice finds a post office by code.
 func (d *DB) FindOffice(ctx context.Context, code string) (app.PostOffice, error) {
 	var r officeRow
-	err := d.queryOne(ctx, &r, `SELECT code, name, commune_code, province_code, lat, lng, active, demo FROM post_offices WHERE code = ?`, code)
+	err := d.queryOne(ctx, &r, `SELECT code, name, commune_code, province_code, lat, lng, phone, active, demo FROM post_offices WHERE code = ?`, code)
 	return toOffice(r), err
 }
 
 // FindOffices lists the post offices of a province ("" for all).
 func (d *DB) FindOffices(ctx context.Context, province string) ([]app.PostOffice, error) {
 	var rows []officeRow
-	err := d.query(ctx, &rows, `SELECT code, name, commune_code, province_code, lat, lng, active, demo FROM post_offices
+	err := d.query(ctx, &rows, `SELECT code, name, commune_code, province_code, lat, lng, phone, active, demo FROM post_offices
 		WHERE (? = '' OR province_code = ?) ORDER BY code`, province, province)
 	out := make([]app.PostOffice, len(rows))
 	for i, r := range rows {
@@ -97,10 +98,10 @@ func (d *DB) FindOffices(ctx context.Context, province string) ([]app.PostOffice
 
 // UpsertOffice creates or updates a post office.
 func (d *DB) UpsertOffice(ctx context.Context, o app.PostOffice) error {
-	_, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code,
-		province_code = EXCLUDED.province_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng, updated_at = now()`,
-		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Demo)
+	_, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, phone, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code,
+		province_code = EXCLUDED.province_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng, phone = EXCLUDED.phone, updated_at = now()`,
+		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Phone, o.Demo)
 	return err
 }
 
@@ -118,9 +119,9 @@ func (d *DB) CreateDesk(ctx context.Context, k app.Desk) (bool, error) {
 
 // CreateOffice inserts a new post office; false when the code is taken.
 func (d *DB) CreateOffice(ctx context.Context, o app.PostOffice) (bool, error) {
-	res, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
-		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Demo)
+	res, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, phone, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
+		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Phone, o.Demo)
 	if err != nil {
 		return false, err
 	}
@@ -404,6 +405,7 @@ func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) ([]app.Parcel,
 		phone = f.PhoneHash
 	}
 	return d.loadParcels(ctx, `WHERE (? = '' OR d.code = ?)
+		AND (? = '' OR upper(regexp_replace(d.code, '[^A-Za-z0-9]', '', 'g')) = ?)
 		AND (? = '' OR p.portal_client_id = ?)
 		AND (? = '' OR p.desk_code = ?)
 		AND (? = '' OR p.office_code = ?)
@@ -412,7 +414,7 @@ func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) ([]app.Parcel,
 		AND (? = '' OR p.leg = ?)
 		AND (? = '' OR p.id_last3 = ?)
 		ORDER BY p.created_at DESC, p.tracking_number LIMIT ?`,
-		f.DossierCode, f.DossierCode, f.PortalClient, f.PortalClient, f.DeskCode, f.DeskCode,
+		f.DossierCode, f.DossierCode, f.DossierKey, f.DossierKey, f.PortalClient, f.PortalClient, f.DeskCode, f.DeskCode,
 		f.OfficeCode, f.OfficeCode, f.Status, f.Status, phone, phone, f.Leg, f.Leg, f.IDLast3, f.IDLast3, limit)
 }
 

@@ -86,6 +86,28 @@ type counterPage struct {
 	// replaced in the last KeyChangeDays days.
 	KeyChanges []app.KeyChange
 	Now        time.Time
+	// Decided is the desk decision that was refused, shown again on its
+	// parcel's form with the errors beside its fields.
+	Decided decideForm
+}
+
+// decideForm is a desk decision as the clerk filled it.
+type decideForm struct {
+	Number      string
+	Return      bool
+	Appointment string
+	Reason      string
+	Missing     []int
+}
+
+// Missed reports whether a document line was ticked missing.
+func (d decideForm) Missed(line int) bool {
+	for _, l := range d.Missing {
+		if l == line {
+			return true
+		}
+	}
+	return false
 }
 
 func counterBase(u app.User) string {
@@ -802,6 +824,9 @@ func (s *Server) counterError(c *fiber.Ctx, err error) error {
 		return derr
 	}
 	p.Errors, p.Summary = fieldPage(err, "courier", "numbers", "reason", "missing", "documents", "fee", "appointment")
+	if f, ok := c.Locals("decide").(decideForm); ok {
+		p.Decided = f // what the clerk chose, back on the parcel's form
+	}
 	if m := errs.FieldsOf(err)["data.to"]; m != "" {
 		p.Errors["courier"] = m // the receiver the server refused, next to its field
 	}
@@ -829,6 +854,7 @@ func (s *Server) deskDecide(c *fiber.Ctx) error {
 	}
 	if err := s.d.Hops.Decide(c.UserContext(), currentUser(c), c.Params("number"), d); err != nil {
 		if k := errs.KindOf(err); k == errs.Unprocessable || k == errs.Invalid || k == errs.Conflict {
+			c.Locals("decide", decideForm{Number: c.Params("number"), Return: !d.Accept, Appointment: d.AppointmentDate, Reason: d.Reason, Missing: d.MissingLines})
 			return s.counterError(c, err)
 		}
 		return err

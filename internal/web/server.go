@@ -23,7 +23,8 @@ import (
 type Deps struct {
 	Log            *slog.Logger
 	BaseURL        string
-	Secure         bool // the public URL is HTTPS: cookies get Secure and the __Host- prefix
+	Hotline        string // the telephone number citizens are told to call (HOSO_HOTLINE)
+	Secure         bool   // the public URL is HTTPS: cookies get Secure and the __Host- prefix
 	Demo           bool
 	Now            func() time.Time
 	Units          *units.Set
@@ -37,6 +38,7 @@ type Deps struct {
 	Sync           *app.Sync
 	Alarms         *app.Alarms
 	Cases          *app.Cases
+	Law            *app.Law // the legal citations the admin edits
 	Devices        *app.Devices
 	Hops           *app.Hops
 	Papers         *app.Papers // printed papers and the public receipt check
