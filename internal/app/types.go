@@ -93,6 +93,7 @@ type Desk struct {
 	CommuneCode  string
 	ProvinceCode string
 	Address      string
+	PostalCode   string // national postal code (five digits), '' when not known
 	Demo         bool
 }
 
@@ -103,6 +104,7 @@ type PostOffice struct {
 	CommuneCode  string
 	ProvinceCode string
 	Lat, Lng     float64
+	PostalCode   string // national postal code (five digits) postal systems know it by; '' when not known
 	Demo         bool
 }
 

@@ -33,6 +33,9 @@ type Config struct {
 	Keys           Keys          // HOSO_DATA_KEY, HOSO_DATA_KEY_PREVIOUS, HOSO_HASH_KEY, HOSO_SESSION_KEY, HOSO_RECEIPT_KEY
 	S10            S10           // HOSO_S10_PICKUP, HOSO_S10_RETURN, HOSO_S10_COUNTRY
 	Service        ServiceHours  // HOSO_SERVICE_HOURS, HOSO_SERVICE_DAYS
+	// Signatory is what an EMI record of a delivery names as its signatory:
+	// "role" (the default) or "initials" (HOSO_EMSEVT_SIGNATORY).
+	Signatory string
 	PublicRate     int           // HOSO_PUBLIC_RATE_PER_MIN
 	LoginRate      int           // HOSO_LOGIN_RATE_PER_MIN
 	Proxies        []string      // HOSO_TRUSTED_PROXIES
@@ -169,6 +172,7 @@ func Load(env func(string) string, demo bool) (Config, error) {
 		SessionTTL:  12 * time.Hour,
 		TokenTTL:    7 * 24 * time.Hour,
 		SMS:         SMS{Provider: "demo"},
+		Signatory:   "role",
 	}
 	c.Service = ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute}
 	for d := time.Monday; d <= time.Saturday; d++ {
@@ -253,6 +257,13 @@ func Load(env func(string) string, demo bool) (Config, error) {
 			bad("HOSO_SERVICE_HOURS", "%v", err)
 		} else {
 			c.Service.Start, c.Service.End = s, e
+		}
+	}
+	if v := strings.TrimSpace(env("HOSO_EMSEVT_SIGNATORY")); v != "" {
+		if v != "role" && v != "initials" {
+			bad("HOSO_EMSEVT_SIGNATORY", "want role or initials, got %q", v)
+		} else {
+			c.Signatory = v
 		}
 	}
 	if v := strings.TrimSpace(env("HOSO_SERVICE_DAYS")); v != "" {

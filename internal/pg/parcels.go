@@ -19,17 +19,18 @@ type deskRow struct {
 	CommuneCode  string `pg:"commune_code,use_zero"`
 	ProvinceCode string `pg:"province_code,use_zero"`
 	Address      string `pg:"address,use_zero"`
+	PostalCode   string `pg:"postal_code,use_zero"`
 	Demo         bool   `pg:"demo,use_zero"`
 }
 
 func toDesk(r deskRow) app.Desk {
-	return app.Desk{Code: r.Code, Name: r.Name, Level: r.Level, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Address: r.Address, Demo: r.Demo}
+	return app.Desk{Code: r.Code, Name: r.Name, Level: r.Level, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Address: r.Address, PostalCode: r.PostalCode, Demo: r.Demo}
 }
 
 // FindDesk finds a desk by code.
 func (d *DB) FindDesk(ctx context.Context, code string) (app.Desk, error) {
 	var r deskRow
-	if err := d.queryOne(ctx, &r, `SELECT code, name, level, commune_code, province_code, address, demo FROM desks WHERE code = ?`, code); err != nil {
+	if err := d.queryOne(ctx, &r, `SELECT code, name, level, commune_code, province_code, address, postal_code, demo FROM desks WHERE code = ?`, code); err != nil {
 		return app.Desk{}, err
 	}
 	return toDesk(r), nil
@@ -38,7 +39,7 @@ func (d *DB) FindDesk(ctx context.Context, code string) (app.Desk, error) {
 // FindDesks lists the desks of a province ("" for all), province centre first.
 func (d *DB) FindDesks(ctx context.Context, province string) ([]app.Desk, error) {
 	var rows []deskRow
-	err := d.query(ctx, &rows, `SELECT code, name, level, commune_code, province_code, address, demo FROM desks
+	err := d.query(ctx, &rows, `SELECT code, name, level, commune_code, province_code, address, postal_code, demo FROM desks
 		WHERE (? = '' OR province_code = ?) ORDER BY level DESC, name`, province, province)
 	out := make([]app.Desk, len(rows))
 	for i, r := range rows {
@@ -49,10 +50,11 @@ func (d *DB) FindDesks(ctx context.Context, province string) ([]app.Desk, error)
 
 // UpsertDesk creates or updates a desk.
 func (d *DB) UpsertDesk(ctx context.Context, k app.Desk) error {
-	_, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
-		commune_code = EXCLUDED.commune_code, province_code = EXCLUDED.province_code, address = EXCLUDED.address`,
-		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Demo)
+	_, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, postal_code, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
+		commune_code = EXCLUDED.commune_code, province_code = EXCLUDED.province_code, address = EXCLUDED.address,
+		postal_code = CASE WHEN EXCLUDED.postal_code <> '' THEN EXCLUDED.postal_code ELSE desks.postal_code END`,
+		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.PostalCode, k.Demo)
 	return err
 }
 
@@ -63,24 +65,25 @@ type officeRow struct {
 	ProvinceCode string  `pg:"province_code,use_zero"`
 	Lat          float64 `pg:"lat,use_zero"`
 	Lng          float64 `pg:"lng,use_zero"`
+	PostalCode   string  `pg:"postal_code,use_zero"`
 	Demo         bool    `pg:"demo,use_zero"`
 }
 
 func toOffice(r officeRow) app.PostOffice {
-	return app.PostOffice{Code: r.Code, Name: r.Name, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Lat: r.Lat, Lng: r.Lng, Demo: r.Demo}
+	return app.PostOffice{Code: r.Code, Name: r.Name, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Lat: r.Lat, Lng: r.Lng, PostalCode: r.PostalCode, Demo: r.Demo}
 }
 
 // FindOffice finds a post office by code.
 func (d *DB) FindOffice(ctx context.Context, code string) (app.PostOffice, error) {
 	var r officeRow
-	err := d.queryOne(ctx, &r, `SELECT code, name, commune_code, province_code, lat, lng, demo FROM post_offices WHERE code = ?`, code)
+	err := d.queryOne(ctx, &r, `SELECT code, name, commune_code, province_code, lat, lng, postal_code, demo FROM post_offices WHERE code = ?`, code)
 	return toOffice(r), err
 }
 
 // FindOffices lists the post offices of a province ("" for all).
 func (d *DB) FindOffices(ctx context.Context, province string) ([]app.PostOffice, error) {
 	var rows []officeRow
-	err := d.query(ctx, &rows, `SELECT code, name, commune_code, province_code, lat, lng, demo FROM post_offices
+	err := d.query(ctx, &rows, `SELECT code, name, commune_code, province_code, lat, lng, postal_code, demo FROM post_offices
 		WHERE (? = '' OR province_code = ?) ORDER BY code`, province, province)
 	out := make([]app.PostOffice, len(rows))
 	for i, r := range rows {
@@ -91,10 +94,11 @@ func (d *DB) FindOffices(ctx context.Context, province string) ([]app.PostOffice
 
 // UpsertOffice creates or updates a post office.
 func (d *DB) UpsertOffice(ctx context.Context, o app.PostOffice) error {
-	_, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code,
-		province_code = EXCLUDED.province_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng`,
-		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Demo)
+	_, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, postal_code, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code,
+		province_code = EXCLUDED.province_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng,
+		postal_code = CASE WHEN EXCLUDED.postal_code <> '' THEN EXCLUDED.postal_code ELSE post_offices.postal_code END`,
+		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.PostalCode, o.Demo)
 	return err
 }
 
