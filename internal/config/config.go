@@ -28,23 +28,23 @@ type Config struct {
 	// BaseURLDerived is set when HOSO_BASE_URL was not given and the base
 	// URL was made from HOSO_ADDR (the server then fills in the bound port).
 	BaseURLDerived bool
-	LogLevel       slog.Level    // HOSO_LOG_LEVEL
-	Demo           bool          // set by `hoso demo`, never by a variable
-	Keys           Keys          // HOSO_DATA_KEY, HOSO_DATA_KEY_PREVIOUS, HOSO_HASH_KEY, HOSO_SESSION_KEY, HOSO_RECEIPT_KEY
-	S10            S10           // HOSO_S10_PICKUP, HOSO_S10_RETURN, HOSO_S10_COUNTRY
-	Service        ServiceHours  // HOSO_SERVICE_HOURS, HOSO_SERVICE_DAYS
+	LogLevel       slog.Level   // HOSO_LOG_LEVEL
+	Demo           bool         // set by `hoso demo`, never by a variable
+	Keys           Keys         // HOSO_DATA_KEY, HOSO_DATA_KEY_PREVIOUS, HOSO_HASH_KEY, HOSO_SESSION_KEY, HOSO_RECEIPT_KEY
+	S10            S10          // HOSO_S10_PICKUP, HOSO_S10_RETURN, HOSO_S10_COUNTRY
+	Service        ServiceHours // HOSO_SERVICE_HOURS, HOSO_SERVICE_DAYS
 	// Signatory is what an EMI record of a delivery names as its signatory:
 	// "role" (the default) or "initials" (HOSO_EMSEVT_SIGNATORY).
-	Signatory string
-	PublicRate     int           // HOSO_PUBLIC_RATE_PER_MIN
-	LoginRate      int           // HOSO_LOGIN_RATE_PER_MIN
-	Proxies        []string      // HOSO_TRUSTED_PROXIES
-	SessionTTL     time.Duration // HOSO_SESSION_TTL
-	TokenTTL       time.Duration // HOSO_COURIER_TOKEN_TTL
-	MetricsToken   string        // HOSO_METRICS_TOKEN: bearer token of /metrics (unset: loopback only)
-	Security       Security      // lockouts, idle timeout, code budgets (security.go)
-	SMS            SMS           // HOSO_SMS_*
-	Notify         Notify        // the relay and notification providers (notify.go)
+	Signatory    string
+	PublicRate   int           // HOSO_PUBLIC_RATE_PER_MIN
+	LoginRate    int           // HOSO_LOGIN_RATE_PER_MIN
+	Proxies      []string      // HOSO_TRUSTED_PROXIES
+	SessionTTL   time.Duration // HOSO_SESSION_TTL
+	TokenTTL     time.Duration // HOSO_COURIER_TOKEN_TTL
+	MetricsToken string        // HOSO_METRICS_TOKEN: bearer token of /metrics (unset: loopback only)
+	Security     Security      // lockouts, idle timeout, code budgets (security.go)
+	SMS          SMS           // HOSO_SMS_*
+	Notify       Notify        // the relay and notification providers (notify.go)
 	// Pool is how the instance reaches PostgreSQL beyond the main pool:
 	// the relay's pool, a direct URL and the pooler mode.
 	Pool Pool
