@@ -1,6 +1,8 @@
 package tracking_test
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +150,31 @@ func TestEMSEVTValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// docs/postal-events.md shows the reason and action tables exactly as
+// tracking/upu.go has them.
+func TestUPUTablesDocumented(t *testing.T) {
+	b, err := os.ReadFile("../docs/postal-events.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| [^|]+ \\| `([0-9A-Z]+)` \\| ([^|]+) \\|$")
+	doc := map[string][2]string{}
+	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
+		doc[m[1]+"/"+m[2]] = [2]string{m[2], strings.TrimSpace(m[3])}
+	}
+	n := 0
+	for _, tbl := range []map[string]tracking.UPUCode{tracking.UPUNonDeliveryReasons, tracking.UPUActionsTaken} {
+		for k, c := range tbl {
+			n++
+			if d, ok := doc[k+"/"+c.Code]; !ok || d[1] != c.Label {
+				t.Errorf("%s → %s %q: the page says %v", k, c.Code, c.Label, d)
+			}
+		}
+	}
+	if len(doc) != n {
+		t.Errorf("the page has %d mapping rows, the code %d", len(doc), n)
 	}
 }

@@ -26,7 +26,9 @@ const exportSelect = `SELECT e.seq, p.tracking_number, e.type, e.upu_code, e.ser
 		ELSE '' END AS next_postal`
 
 const exportJoins = `
-		FROM events e JOIN parcels p ON p.id = e.parcel_id
+		FROM events e JOIN parcels p ON p.id = e.parcel_id` + exportJoinsAfterParcels
+
+const exportJoinsAfterParcels = `
 		JOIN desks pd ON pd.code = p.desk_code
 		LEFT JOIN post_offices po ON po.code = p.office_code
 		LEFT JOIN users u ON e.actor_kind = 'courier' AND u.staff_code = e.actor_ref

@@ -84,6 +84,7 @@ func (s *Server) routes() {
 	portal.Get("/pickups/:id", s.portalGet)
 	portal.Post("/pickups/:id/cancel", s.portalCancel)
 	portal.Post("/dossiers/:dossier_code/result", s.portalResult)
+	api.Get("/postal/events", s.postalAuth, s.postalEvents)
 	s.notifyAPIRoutes(api)
 	s.logRoutes(api)
 
