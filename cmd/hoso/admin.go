@@ -34,19 +34,20 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func cmdPortal(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: hoso portal add <id> --province <code> [--name NAME] [--callback URL]")
+		return errors.New("usage: hoso portal add <id> --province <code> [--name NAME] [--callback URL] [--shape hoso|opencps]")
 	}
 	fs := flag.NewFlagSet("portal add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	province := fs.String("province", "", "province code (two digits) whose desks this portal may address")
 	name := fs.String("name", "", "display name")
 	callback := fs.String("callback", "", "URL that receives status callbacks")
+	shape := fs.String("shape", "hoso", "shape of the callbacks: hoso (ours) or opencps (the national portal's DongBoHoSoMC)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: hoso portal add <id> --province <code> [--name NAME] [--callback URL]")
+		return errors.New("usage: hoso portal add <id> --province <code> [--name NAME] [--callback URL] [--shape hoso|opencps]")
 	}
 	sys, err := openForCommand(ctx, env, false)
 	if err != nil {
@@ -56,7 +57,7 @@ func cmdPortal(ctx context.Context, args []string, env func(string) string, stdo
 	if _, ok := sys.units.Province(*province); !ok {
 		return fmt.Errorf("unknown province %q", *province)
 	}
-	c, sec, err := sys.portal.CreateClient(ctx, pos[0], *name, *province, *callback, false)
+	c, sec, err := sys.portal.Register(ctx, app.PortalClient{ID: pos[0], Name: *name, ProvinceCode: *province, CallbackURL: *callback, CallbackShape: *shape})
 	if err != nil {
 		return err
 	}

@@ -149,7 +149,7 @@ func ParsePostalCursor(after string) (int64, error) {
 		return -1, nil
 	}
 	n, err := strconv.ParseInt(after, 10, 64)
-	if err != nil || n < -1 || len(after) > 19 {
+	if err != nil || n < -1 || strconv.FormatInt(n, 10) != after {
 		return 0, errs.E(errs.Invalid, "Con trỏ không hợp lệ").WithFields(map[string]string{"after": "giá trị next_cursor của trang trước, hoặc bỏ trống để đọc từ đầu"})
 	}
 	return n, nil

@@ -118,6 +118,9 @@ type PortalClient struct {
 	Active       bool
 	Demo         bool
 	CreatedAt    time.Time
+	// CallbackShape is the shape of its callbacks: ShapeHoso (ours) or
+	// ShapeOpenCPS (DongBoHoSoMC).
+	CallbackShape string
 }
 
 // Parcel is a stored parcel as services see it: personal data stays sealed

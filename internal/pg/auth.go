@@ -148,20 +148,25 @@ func (d *DB) PruneSessions(ctx context.Context, now time.Time) error {
 }
 
 type portalRow struct {
-	ID           string
-	Name         string
-	ProvinceCode string
-	SecretEnc    []byte
-	CallbackURL  string
-	Active       bool
-	Demo         bool
-	CreatedAt    time.Time
+	ID            string
+	Name          string
+	ProvinceCode  string
+	SecretEnc     []byte
+	CallbackURL   string
+	Active        bool
+	Demo          bool
+	CreatedAt     time.Time
+	CallbackShape string
 }
 
 // CreatePortalClient stores a portal client.
 func (d *DB) CreatePortalClient(ctx context.Context, c app.PortalClient) error {
-	_, err := d.exec(ctx, `INSERT INTO portal_clients (id, name, province_code, secret_enc, callback_url, active, demo, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.ProvinceCode, c.SecretEnc, c.CallbackURL, c.Active, c.Demo, c.CreatedAt)
+	shape := c.CallbackShape
+	if shape == "" {
+		shape = app.ShapeHoso
+	}
+	_, err := d.exec(ctx, `INSERT INTO portal_clients (id, name, province_code, secret_enc, callback_url, active, demo, created_at, callback_shape)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.ProvinceCode, c.SecretEnc, c.CallbackURL, c.Active, c.Demo, c.CreatedAt, shape)
 	if errs.Is(err, errs.Conflict) {
 		return errs.E(errs.Conflict, "cổng %q đã được đăng ký", c.ID)
 	}
@@ -171,14 +176,14 @@ func (d *DB) CreatePortalClient(ctx context.Context, c app.PortalClient) error {
 // FindPortalClient finds a portal client by id.
 func (d *DB) FindPortalClient(ctx context.Context, id string) (app.PortalClient, error) {
 	var r portalRow
-	err := d.queryOne(ctx, &r, `SELECT id, name, province_code, secret_enc, callback_url, active, demo, created_at FROM portal_clients WHERE id = ?`, id)
+	err := d.queryOne(ctx, &r, `SELECT id, name, province_code, secret_enc, callback_url, active, demo, created_at, callback_shape FROM portal_clients WHERE id = ?`, id)
 	return app.PortalClient(r), err
 }
 
 // FindPortalClients lists the portal clients.
 func (d *DB) FindPortalClients(ctx context.Context) ([]app.PortalClient, error) {
 	var rows []portalRow
-	err := d.query(ctx, &rows, `SELECT id, name, province_code, secret_enc, callback_url, active, demo, created_at FROM portal_clients ORDER BY id`)
+	err := d.query(ctx, &rows, `SELECT id, name, province_code, secret_enc, callback_url, active, demo, created_at, callback_shape FROM portal_clients ORDER BY id`)
 	out := make([]app.PortalClient, len(rows))
 	for i, r := range rows {
 		out[i] = app.PortalClient(r)
