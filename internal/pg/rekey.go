@@ -33,6 +33,8 @@ func (c SealedColumn) Name() string { return c.Table + "." + c.Column }
 //     provider (context "sms_messages.phone");
 //   - portal_clients.secret_enc: a portal's HMAC secret (context
 //     app.SealPortalSecret + ":" + the portal's id);
+//   - postal_clients.secret_enc: a postal system's HMAC secret (context
+//     app.SealPostalSecret + ":" + its id);
 //   - notify_tokens.access_enc and notify_tokens.refresh_enc: a notification
 //     provider's token pair, today Zalo's (context "notify_tokens.zalo").
 //
@@ -44,6 +46,7 @@ func SealedColumns() []SealedColumn {
 		{Table: "citizen_flows", Column: "phone_enc", Key: "token_hash", keyType: "bytea"},
 		{Table: "sms_messages", Column: "phone_enc", Key: "id", keyType: "uuid"},
 		{Table: "portal_clients", Column: "secret_enc", Key: "id", keyType: "text"},
+		{Table: "postal_clients", Column: "secret_enc", Key: "id", keyType: "text"},
 		{Table: "notify_tokens", Column: "access_enc", Key: "provider", keyType: "text"},
 		{Table: "notify_tokens", Column: "refresh_enc", Key: "provider", keyType: "text"},
 	}
