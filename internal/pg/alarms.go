@@ -23,7 +23,8 @@ const alarmConflict = ` ON CONFLICT (kind, subject) WHERE cleared_at IS NULL DO 
 // that are few by nature (open incidents, unzoned requests) are looked at
 // whole every time. Escalation walks an index of the alarms due
 // (migration 0009).
-func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, since *time.Time) (app.SweepStats, error) {
+func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, since *time.Time) (_ app.SweepStats, err error) {
+	defer errs.Wrap(&err, "pg.SweepAlarms")
 	var st app.SweepStats
 	// Conditions of an incremental sweep; ?0 is now, ?9 since.
 	due := func(col string) string {
@@ -48,7 +49,7 @@ func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, 
 		out[9] = sinceP
 		return out
 	}
-	err := d.InTx(ctx, func(ctx context.Context) error {
+	err = d.InTx(ctx, func(ctx context.Context) error {
 		raise := func(q string, own ...any) error {
 			res, err := d.exec(ctx, alarmInsert+q+alarmConflict, params(own...)...)
 			if err != nil {
@@ -234,13 +235,14 @@ const alarmCols = `a.id, a.kind, a.subject, coalesce(a.parcel_id::text, '') AS p
 	a.level, a.detail::text AS detail, a.due_at, a.raised_at, a.escalated_at, a.acknowledged_at, a.cleared_at`
 
 // FindAlarms lists alarms, open ones first by level and age.
-func (d *DB) FindAlarms(ctx context.Context, f app.AlarmFilter) ([]app.Alarm, error) {
+func (d *DB) FindAlarms(ctx context.Context, f app.AlarmFilter) (_ []app.Alarm, err error) {
+	defer errs.Wrap(&err, "pg.FindAlarms")
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
 	var rows []alarmRow
-	err := d.query(ctx, &rows, `SELECT `+alarmCols+` FROM alarms a LEFT JOIN parcels p ON p.id = a.parcel_id
+	err = d.query(ctx, &rows, `SELECT `+alarmCols+` FROM alarms a LEFT JOIN parcels p ON p.id = a.parcel_id
 		WHERE (? = '' OR a.province_code = ?) AND (? = '' OR a.office_code = ?) AND (? = '' OR a.desk_code = ?)
 		  AND (NOT ? OR a.cleared_at IS NULL)
 		ORDER BY a.cleared_at IS NOT NULL, a.level DESC, a.raised_at LIMIT ?`,
@@ -253,9 +255,10 @@ func (d *DB) FindAlarms(ctx context.Context, f app.AlarmFilter) ([]app.Alarm, er
 }
 
 // FindAlarm finds one alarm.
-func (d *DB) FindAlarm(ctx context.Context, id int64) (app.Alarm, error) {
+func (d *DB) FindAlarm(ctx context.Context, id int64) (_ app.Alarm, err error) {
+	defer errs.Wrap(&err, "pg.FindAlarm %v", id)
 	var r alarmRow
-	err := d.queryOne(ctx, &r, `SELECT `+alarmCols+` FROM alarms a LEFT JOIN parcels p ON p.id = a.parcel_id WHERE a.id = ?`, id)
+	err = d.queryOne(ctx, &r, `SELECT `+alarmCols+` FROM alarms a LEFT JOIN parcels p ON p.id = a.parcel_id WHERE a.id = ?`, id)
 	if errs.Is(err, errs.NotFound) {
 		return app.Alarm{}, errs.E(errs.NotFound, "không tìm thấy cảnh báo")
 	}
@@ -263,7 +266,8 @@ func (d *DB) FindAlarm(ctx context.Context, id int64) (app.Alarm, error) {
 }
 
 // AckAlarm records an acknowledgement.
-func (d *DB) AckAlarm(ctx context.Context, id, userID int64, at time.Time) error {
-	_, err := d.exec(ctx, `UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL`, at, userID, id)
+func (d *DB) AckAlarm(ctx context.Context, id, userID int64, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.AckAlarm %v %d", id, userID)
+	_, err = d.exec(ctx, `UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL`, at, userID, id)
 	return err
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	gopg "github.com/go-pg/pg/v10"
+
+	"hoso/internal/errs"
 )
 
 // SealedColumn is a column whose values the application seals with the data
@@ -88,7 +90,8 @@ const rekeyAttempts = 20
 // Rows a server inserts meanwhile are sealed by that server. A failed value
 // is counted and left unchanged; fn's error never stops the walk, a database
 // error does.
-func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, fn Resealer) (RekeyCount, error) {
+func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, fn Resealer) (_ RekeyCount, err error) {
+	defer errs.Wrap(&err, "pg.RekeyColumn %s", col.Table+"."+col.Column)
 	upd := fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?::%s", col.Table, col.Column, col.Key, col.keyType)
 	return d.walkSealed(ctx, col, "", o,
 		func(key string, value, _ []byte) ([]byte, error) { return fn(key, value) },
@@ -217,7 +220,8 @@ type Rehasher func(key string, sealedPhone, storedHash []byte) ([]byte, error)
 // replaces each phone_hash fn recomputes. In the same transaction it moves
 // every row keyed by the old hash to the new one: opt-outs (kept once),
 // daily counters (summed per day) and opt-out links.
-func (d *DB) RehashPhones(ctx context.Context, col SealedColumn, o RekeyOptions, fn Rehasher) (RekeyCount, error) {
+func (d *DB) RehashPhones(ctx context.Context, col SealedColumn, o RekeyOptions, fn Rehasher) (_ RekeyCount, err error) {
+	defer errs.Wrap(&err, "pg.RehashPhones %s", col.Table+"."+col.Column)
 	ok := false
 	for _, c := range PhoneHashColumns() {
 		ok = ok || c == col
