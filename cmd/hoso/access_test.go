@@ -59,7 +59,6 @@ type access struct {
 	ans      [nCallers]answer
 	statuses []int // for status cells
 	limited  bool  // behind the public per-IP rate limiter
-	optional bool  // declared in internal/web but not yet registered: may be absent
 }
 
 func everyone() access { return access{} }
@@ -109,7 +108,6 @@ func accountAction() access {
 	a.statuses = []int{404}
 	return a
 }
-func (a access) later() access { a.optional = true; return a }
 
 // accessMatrix is the decision for every route, by method and path as the
 // router names them.
@@ -122,9 +120,9 @@ func accessMatrix() map[string]access {
 		"GET /readyz":                      everyone(),
 		"GET /metrics":                     everyone(), // the matrix calls from loopback, without a proxy; TestMetricsAccess covers the rest
 		"GET /static/*":                    everyone(),
-		"GET /buu-ta":                      everyone().later(),
-		"GET /buu-ta/sw.js":                everyone().later(),
-		"GET /buu-ta/manifest.webmanifest": everyone().later(),
+		"GET /buu-ta":                      everyone(),
+		"GET /buu-ta/sw.js":                everyone(),
+		"GET /buu-ta/manifest.webmanifest": everyone(),
 
 		// Machine APIs.
 		"GET /api/v1/openapi.json":                          everyone(),
@@ -148,7 +146,7 @@ func accessMatrix() map[string]access {
 		"POST /api/v1/portal/pickups/:id/cancel":            only(asPortal),
 		"POST /api/v1/portal/dossiers/:dossier_code/result": only(asPortal),
 		"GET /api/v1/postal/events":                         only(asPostal),
-		"POST /api/v1/notify/sms-replies":                   all(404).later(), // 404 until an inbound token is configured
+		"POST /api/v1/notify/sms-replies":                   all(404), // 404 until an inbound token is configured
 		"GET /api/v1/log/checkpoint":                        everyone().limit(),
 		"GET /api/v1/log/proof/inclusion":                   all(400).limit(), // no index asked
 		"GET /api/v1/log/proof/consistency":                 all(400).limit(), // no sizes asked
@@ -170,8 +168,8 @@ func accessMatrix() map[string]access {
 		"GET /yeu-cau/thong-tin":    everyone().limit(),
 		"POST /yeu-cau/thong-tin":   everyone().limit(),
 		"GET /yeu-cau/xong/:number": everyone().limit(),
-		"GET /huy-tin-nhan/:token":  everyone().limit().later(),
-		"POST /huy-tin-nhan/:token": everyone().limit().later(),
+		"GET /huy-tin-nhan/:token":  everyone().limit(),
+		"POST /huy-tin-nhan/:token": everyone().limit(),
 
 		// Staff pages.
 		"GET /nhan-vien":                                 staffOnly(),
@@ -185,10 +183,9 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/su-co/:id":                      dispatch,
 		"GET /nhan-vien/ban-giao":                        dispatch,
 		"POST /nhan-vien/ban-giao/:id/thu-hoi":           dispatch,
-		"GET /nhan-vien/chi-so":                          alarms.later(),
-		"GET /nhan-vien/thu-ho":                          staffOnly(asAdmin, asDispatch, asOffice).later(),
-		"POST /nhan-vien/thu-ho/xac-nhan":                staffOnly(asOffice).later(),
-		"GET /nhan-vien/thu-ho/bang-ke/:courier/:day":    staffOnly(asAdmin, asDispatch, asOffice).later(),
+		"GET /nhan-vien/chi-so":                          alarms,
+		"GET /nhan-vien/thu-ho":                          staffOnly(asAdmin, asDispatch, asOffice),
+		"POST /nhan-vien/thu-ho/xac-nhan":                staffOnly(asOffice),
 		"GET /nhan-vien/mat-khau":                        staffOnly(),
 		"POST /nhan-vien/mat-khau":                       staffOnly(), // an empty form is refused after access control (422)
 		"POST /nhan-vien/dang-xuat-moi-noi":              staffOnly(), // ends the caller's sessions: goes last, like the log-outs
@@ -198,10 +195,10 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/tai-khoan/:id/kich-hoat":        accountAction(),
 		"POST /nhan-vien/tai-khoan/:id/mo-khoa":          accountAction(),
 		"POST /nhan-vien/tai-khoan/:id/dat-lai-mat-khau": accountAction(),
-		"GET /nhan-vien/hop-thu-di":                      dispatch.later(),
-		"GET /nhan-vien/hop-thu-di/loi":                  dispatch.later(),
-		"POST /nhan-vien/hop-thu-di/:id/gui-lai":         dispatch.later(),
-		"POST /nhan-vien/hop-thu-di/:id/bo":              dispatch.later(),
+		"GET /nhan-vien/hop-thu-di":                      dispatch,
+		"GET /nhan-vien/hop-thu-di/loi":                  dispatch,
+		"POST /nhan-vien/hop-thu-di/:id/gui-lai":         dispatch,
+		"POST /nhan-vien/hop-thu-di/:id/bo":              dispatch,
 
 		// Printed papers: the public receipt check, and the staff downloads,
 		// each paper scoped to the staff who handle it. The fixture's parcel
@@ -209,17 +206,17 @@ func accessMatrix() map[string]access {
 		// not yet at the signed-in office, which sees only the receipt its
 		// courier signed. A courier's route pack and fee statement are for
 		// the courier, their office, dispatchers and admins, not for a desk.
-		"GET /bien-nhan":                                 everyone().limit().later(),
-		"GET /bien-nhan/khoa-cong-khai":                  everyone().limit().later(),
-		"GET /bien-nhan/:code":                           everyone().limit().later(),
-		"GET /nhan-vien/in":                              staffOnly().later(),
-		"GET /nhan-vien/in/nhan/:number":                 staffOnly(asAdmin, asDispatch, asCourier, asDesk).later(),
-		"GET /nhan-vien/in/bien-nhan/:number":            staffOnly().later(),
-		"GET /nhan-vien/in/phieu-giao/:number":           staffOnly(asAdmin, asDispatch, asCourier, asDesk).later(),
-		"GET /nhan-vien/in/bien-ban/:code":               staffOnly().later(),
+		"GET /bien-nhan":                                 everyone().limit(),
+		"GET /bien-nhan/khoa-cong-khai":                  everyone().limit(),
+		"GET /bien-nhan/:code":                           everyone().limit(),
+		"GET /nhan-vien/in":                              staffOnly(),
+		"GET /nhan-vien/in/nhan/:number":                 staffOnly(asAdmin, asDispatch, asCourier, asDesk),
+		"GET /nhan-vien/in/bien-nhan/:number":            staffOnly(),
+		"GET /nhan-vien/in/phieu-giao/:number":           staffOnly(asAdmin, asDispatch, asCourier, asDesk),
+		"GET /nhan-vien/in/bien-ban/:code":               staffOnly(),
 		"GET /nhan-vien/in/bien-ban/:code/bang-chung":    staffOnly(),
-		"GET /nhan-vien/in/tui-hanh-trinh/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice).later(),
-		"GET /nhan-vien/in/bang-ke-thu-ho/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice).later(),
+		"GET /nhan-vien/in/tui-hanh-trinh/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice),
+		"GET /nhan-vien/in/bang-ke-thu-ho/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice),
 
 		// Counters.
 		"GET /buu-cuc":                     staffOnly(asOffice),
@@ -463,8 +460,8 @@ func TestAccessMatrix(t *testing.T) {
 			t.Errorf("route %s has no entry in the access matrix (cmd/hoso/access_test.go): decide who may call it", k)
 		}
 	}
-	for k, a := range matrix {
-		if !routes[k] && !a.optional {
+	for k := range matrix {
+		if !routes[k] {
 			t.Errorf("the access matrix names %s, which the router does not have", k)
 		}
 	}
@@ -651,7 +648,7 @@ func TestPortalSignatureOnEveryRoute(t *testing.T) {
 // plus one, for every route behind the public limiter and for none other;
 // logins the same, even with the right password.
 func TestRateLimits(t *testing.T) {
-	const public, login = 5, 3
+	const public, login = 5, 4
 	e := startServer(t, map[string]string{"HOSO_PUBLIC_RATE_PER_MIN": strconv.Itoa(public), "HOSO_LOGIN_RATE_PER_MIN": strconv.Itoa(login)})
 	for i := 1; i <= public+1; i++ {
 		resp, _ := e.get("/tra-cuu/EA123456785VN")
@@ -671,12 +668,21 @@ func TestRateLimits(t *testing.T) {
 	w := &accessWorld{e: e, number: "EA123456785VN", parcelID: "00000000-0000-0000-0000-000000000000", dossier: "X", static: "/static/x"}
 	jar, _ := cookiejar.New(nil)
 	w.clients[anon] = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Every entry is asked, forms too, with the visitor's CSRF token (the
+	// sign-in page is not limited). The two sign-in routes spend attempts
+	// of the address's login budget, checked below.
+	resp, body := w.do(anon, "GET", "/dang-nhap", nil, "")
+	m := csrfPattern.FindSubmatch(body)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("visitor CSRF: %d", resp.StatusCode)
+	}
+	spent := 0
 	for k, a := range accessMatrix() {
 		method, path, _ := strings.Cut(k, " ")
-		if method != http.MethodGet || strings.Contains(path, "*") || a.optional {
-			continue
+		if k == "POST /dang-nhap" || k == "POST /api/v1/auth/token" {
+			spent++
 		}
-		resp, _ := w.do(anon, method, w.concrete(path), nil, "")
+		resp, _ := w.do(anon, method, w.concrete(path), nil, string(m[1]))
 		switch {
 		case a.limited && resp.StatusCode != 429:
 			t.Errorf("%s: %d, want 429 once the public budget is spent", k, resp.StatusCode)
@@ -713,12 +719,12 @@ func TestRateLimits(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	for i := 1; i <= login; i++ {
+	for i := spent + 1; i <= login; i++ {
 		if resp := post("quantri", "sai-mat-khau"); resp.StatusCode != 401 {
 			t.Fatalf("wrong password %d: %d", i, resp.StatusCode)
 		}
 	}
-	resp := post("quantri", "mat-khau-quantri")
+	resp = post("quantri", "mat-khau-quantri")
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("login %d (right password): %d Retry-After %q, want 429", login+1, resp.StatusCode, resp.Header.Get("Retry-After"))
 	}

@@ -292,7 +292,7 @@ func (s *Server) citizenDone(c *fiber.Ctx) error {
 	if len(p.Windows) > 0 {
 		d.Window = &p.Windows[0]
 	}
-	if k, err := s.d.Queries.FindDesk(c.UserContext(), p.DeskCode); err == nil {
+	if k, err := s.d.Directory.Desk(c.UserContext(), p.DeskCode); err == nil {
 		d.Desk = k.Name
 	}
 	return s.page(c, "citizen_done", "Đã gửi yêu cầu", d)
@@ -374,7 +374,7 @@ type smsPage struct {
 }
 
 func (s *Server) smsPage(c *fiber.Ctx) error {
-	ms, err := s.d.Queries.FindSMS(c.UserContext(), 100)
+	ms, err := s.d.Directory.DemoSMS(c.UserContext(), currentUser(c), 100)
 	if err != nil {
 		return err
 	}

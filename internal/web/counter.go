@@ -129,7 +129,7 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 	for i, h := range held {
 		ids[i] = h.ID
 	}
-	out, err := s.d.Queries.PendingHandoffs(ctx, ids)
+	out, err := s.d.Directory.PendingHandoffs(ctx, ids)
 	if err != nil {
 		return p, err
 	}
@@ -138,13 +138,7 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 		if cs, ok := couriersOf[office]; ok {
 			return cs, nil
 		}
-		all, err := s.d.Queries.FindUsers(ctx, app.RoleCourier, office)
-		var cs []app.User
-		for _, cu := range all {
-			if cu.Active {
-				cs = append(cs, cu)
-			}
-		}
+		cs, err := s.d.Directory.ActiveCouriers(ctx, office)
 		couriersOf[office] = cs
 		return cs, err
 	}
@@ -218,7 +212,7 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 		}
 	}
 	if u.Role == app.RoleOffice {
-		if p.KeyChanges, err = s.d.Queries.KeyChanges(ctx, u.OfficeCode, now.AddDate(0, 0, -KeyChangeDays), 50); err != nil {
+		if p.KeyChanges, err = s.d.Directory.KeyChanges(ctx, u, now.AddDate(0, 0, -KeyChangeDays), 50); err != nil {
 			return p, err
 		}
 	}
@@ -231,11 +225,11 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 func (s *Server) deskReceivers(ctx context.Context, u app.User, office string, couriers func(string) ([]app.User, error)) ([]receiver, error) {
 	offices := []string{office}
 	if office == "" {
-		d, err := s.d.Queries.FindDesk(ctx, u.DeskCode)
+		d, err := s.d.Directory.Desk(ctx, u.DeskCode)
 		if err != nil {
 			return nil, err
 		}
-		list, err := s.d.Queries.FindOffices(ctx, d.ProvinceCode)
+		list, err := s.d.Directory.Offices(ctx, d.ProvinceCode)
 		if err != nil {
 			return nil, err
 		}
@@ -932,7 +926,7 @@ func (s *Server) portalResult(c *fiber.Ctx) error {
 	}
 	return s.idempotent(c, "portal:"+client.ID, func(ctx contextCtx) (int, any, error) {
 		if in.DeskCode != "" {
-			if d, err := s.d.Queries.FindDesk(ctx, in.DeskCode); err == nil && d.ProvinceCode != client.ProvinceCode {
+			if d, err := s.d.Directory.Desk(ctx, in.DeskCode); err == nil && d.ProvinceCode != client.ProvinceCode {
 				return 0, nil, errs.E(errs.Unprocessable, "Kết quả chưa hợp lệ").WithFields(map[string]string{"desk_code": "cổng này không gửi được đến " + d.Name})
 			}
 		}

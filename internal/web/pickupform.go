@@ -157,7 +157,7 @@ func (s *Server) fillPickupForm(ctx context.Context, f *pickupForm) error {
 	if f.Commune == "" && f.Query != "" {
 		f.Matches = s.d.Units.Search(f.Query, "", 12)
 	}
-	desks, err := s.d.Queries.FindDesks(ctx, f.Province)
+	desks, err := s.d.Directory.Desks(ctx, f.Province)
 	if err != nil {
 		return err
 	}

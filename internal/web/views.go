@@ -91,34 +91,8 @@ type timelineJSON struct {
 
 func rfc(t time.Time) string { return t.In(vietnam).Format(time.RFC3339) }
 
-// namer names parties for the public: role and office, never a person.
-func (s *Server) namer(ctx context.Context) tracking.Namer {
-	cache := map[tracking.Party]string{}
-	return func(p tracking.Party) string {
-		if n, ok := cache[p]; ok {
-			return n
-		}
-		n := p.Kind.Label()
-		switch p.Kind {
-		case tracking.PartyOffice:
-			if o, err := s.d.Queries.FindOffice(ctx, p.Ref); err == nil {
-				n = o.Name
-			}
-		case tracking.PartyDesk:
-			if d, err := s.d.Queries.FindDesk(ctx, p.Ref); err == nil {
-				n = d.Name
-			}
-		case tracking.PartyCourier:
-			if u, err := s.d.Queries.FindUserByStaffCode(ctx, p.Ref); err == nil && u.OfficeCode != "" {
-				if o, err := s.d.Queries.FindOffice(ctx, u.OfficeCode); err == nil {
-					n = "Bưu tá " + o.Name
-				}
-			}
-		}
-		cache[p] = n
-		return n
-	}
-}
+// namer names parties for the public: role and unit, never a person.
+func (s *Server) namer(ctx context.Context) tracking.Namer { return s.d.Parties.Namer(ctx) }
 
 // publicTimeline is what anyone with the number may see.
 type publicTimeline struct {
