@@ -38,10 +38,11 @@ const (
 	asDesk                   // session of role desk
 	asPortal                 // a signed portal request (HMAC), no cookie
 	asToken                  // the courier app's bearer token, no cookie
+	asPostal                 // a signed postal system request (HMAC, X-Postal-Id), no cookie
 	nCallers
 )
 
-var callerNames = [nCallers]string{"no session", "admin", "dispatcher", "courier", "post_office", "desk", "portal key", "courier token"}
+var callerNames = [nCallers]string{"no session", "admin", "dispatcher", "courier", "post_office", "desk", "portal key", "courier token", "postal key"}
 
 // answer is what a caller must get.
 type answer int
@@ -68,7 +69,7 @@ func staffOnly(roles ...caller) access {
 	for c := range nCallers {
 		a.ans[c] = forbid
 	}
-	a.ans[anon], a.ans[asPortal], a.ans[asToken] = unauth, unauth, unauth
+	a.ans[anon], a.ans[asPortal], a.ans[asToken], a.ans[asPostal] = unauth, unauth, unauth, unauth
 	if len(roles) == 0 {
 		roles = []caller{asAdmin, asDispatch, asCourier, asOffice, asDesk}
 	}
@@ -212,6 +213,7 @@ func accessMatrix() map[string]access {
 		"POST /api/v1/portal/results/:id/delivery-window":    only(asPortal),
 		"GET /api/v1/staff/results/:number/delivery-slots":   staffOnly(asAdmin, asDispatch, asOffice, asDesk),
 		"POST /api/v1/staff/results/:number/delivery-window": staffOnly(asAdmin, asDispatch, asOffice, asDesk),
+		"GET /api/v1/postal/events":                          only(asPostal),
 
 		// Public pages.
 		"GET /":                     everyone(),
@@ -354,6 +356,7 @@ type accessWorld struct {
 	clients  [nCallers]*http.Client
 	csrf     [nCallers]string
 	portal   contractClient
+	postal   postalClient
 	token    string
 	parcelID string
 	number   string
@@ -387,6 +390,8 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	w.csrf[anon] = string(m[1])
 	w.clients[asPortal] = &http.Client{CheckRedirect: noRedirect, Timeout: 30 * time.Second}
 	w.clients[asToken] = &http.Client{CheckRedirect: noRedirect, Timeout: 30 * time.Second}
+	w.clients[asPostal] = &http.Client{CheckRedirect: noRedirect, Timeout: 30 * time.Second}
+	w.postal = e.postalClient(t, "buudien-access", "19", "")
 	w.token = e.courier("buuta1").token
 	_, home := e.get("/")
 	w.static = staticLink.FindString(string(home))
@@ -446,6 +451,9 @@ func (w *accessWorld) do(c caller, method, path string, form url.Values, csrf st
 	if c == asPortal {
 		signPortal(req, w.portal.id, w.portal.secret, body)
 		req.Header.Set("Idempotency-Key", "access-key-"+newNonce())
+	}
+	if c == asPostal {
+		signPostal(req, w.postal.id, w.postal.secret)
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
@@ -573,7 +581,7 @@ func TestAccessMatrix(t *testing.T) {
 		method, path, _ := strings.Cut(k, " ")
 		for c := range nCallers {
 			want := a.ans[c]
-			if isForm(method, path) && (c == asPortal || c == asToken) {
+			if isForm(method, path) && (c == asPortal || c == asToken || c == asPostal) {
 				want = forbid // no cookie, so no CSRF token: the form check refuses first
 			}
 			resp, body := w.do(c, method, w.concrete(path), nil, w.csrf[c])

@@ -30,6 +30,7 @@ type system struct {
 	intake   *app.Intake
 	auth     *app.Auth
 	portal   *app.Portal
+	postal   *app.Postal // postal systems pulling EMSEVT records
 	idem     *app.Idempotency
 	ledger   *app.Ledger
 	citizen  *app.CitizenFlow
@@ -126,6 +127,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.proof = &app.TrackingProof{Store: db, Box: box, Now: now, Zone: config.Vietnam, PerDay: cfg.Security.ProofsPerParcel}
 	s.portal = &app.Portal{Store: db, Box: box, Now: now}
 	s.portals = &app.PortalAdmin{Store: db, Tx: db, Portal: s.portal, Now: now, Demo: cfg.Demo}
+	s.postal = &app.Postal{Store: db, Box: box, Now: now, Signatory: cfg.Signatory}
 	s.idem = &app.Idempotency{Store: db, Tx: db, Now: now}
 	var sms app.SMSSender = &app.DemoSMS{Store: db, Box: box, Now: now, NewID: newID}
 	if cfg.SMS.Provider == "http" && !cfg.Demo {
@@ -184,7 +186,7 @@ func (s *system) webServer() (*web.Server, error) { return web.New(s.webDeps()) 
 func (s *system) webDeps() web.Deps {
 	return web.Deps{
 		Log: s.log, BaseURL: s.cfg.BaseURL, Hotline: s.cfg.Citizen.Hotline, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
-		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
+		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Postal: s.postal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Law: s.law, Devices: s.devices, Hops: s.hops,
 		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, PortalAdmin: s.portals, StaffParcels: &app.StaffParcels{Store: s.db, Intake: s.intake}, Audit: &app.AuditLog{Store: s.db, Now: s.now}, Proof: s.proof, Outbox: s.mailbox, Parties: s.parties, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
 		Papers:      s.paperService(),

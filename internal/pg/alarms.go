@@ -136,9 +136,10 @@ var alarmQueries = []alarmQuery{
 // its own query pair (alarmQueries), then escalates what nobody
 // acknowledged, walking an index of the alarms due (migration 0009). With
 // since nil it looks at every cause.
-func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, since *time.Time) (app.SweepStats, error) {
+func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, since *time.Time) (_ app.SweepStats, err error) {
+	defer errs.Wrap(&err, "pg.SweepAlarms")
 	var st app.SweepStats
-	err := d.InTx(ctx, func(ctx context.Context) error {
+	err = d.InTx(ctx, func(ctx context.Context) error {
 		for _, q := range alarmQueries {
 			runs := []alarmParams{{Now: now, Since: since}}
 			if q.perQuietLimit {
@@ -206,13 +207,14 @@ const alarmCols = `a.id, a.kind, a.subject, coalesce(a.parcel_id::text, '') AS p
 	a.level, a.detail::text AS detail, a.due_at, a.raised_at, a.escalated_at, a.acknowledged_at, a.cleared_at`
 
 // FindAlarms lists alarms, open ones first by level and age.
-func (d *DB) FindAlarms(ctx context.Context, f app.AlarmFilter) ([]app.Alarm, error) {
+func (d *DB) FindAlarms(ctx context.Context, f app.AlarmFilter) (_ []app.Alarm, err error) {
+	defer errs.Wrap(&err, "pg.FindAlarms")
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
 	var rows []alarmRow
-	err := d.query(ctx, &rows, `SELECT `+alarmCols+` FROM alarms a LEFT JOIN parcels p ON p.id = a.parcel_id
+	err = d.query(ctx, &rows, `SELECT `+alarmCols+` FROM alarms a LEFT JOIN parcels p ON p.id = a.parcel_id
 		WHERE (? = '' OR a.province_code = ?) AND (? = '' OR a.office_code = ?) AND (? = '' OR a.desk_code = ?)
 		  AND (NOT ? OR a.cleared_at IS NULL)
 		ORDER BY a.cleared_at IS NOT NULL, a.level DESC, a.raised_at LIMIT ?`,
@@ -225,9 +227,10 @@ func (d *DB) FindAlarms(ctx context.Context, f app.AlarmFilter) ([]app.Alarm, er
 }
 
 // FindAlarm finds one alarm.
-func (d *DB) FindAlarm(ctx context.Context, id int64) (app.Alarm, error) {
+func (d *DB) FindAlarm(ctx context.Context, id int64) (_ app.Alarm, err error) {
+	defer errs.Wrap(&err, "pg.FindAlarm %v", id)
 	var r alarmRow
-	err := d.queryOne(ctx, &r, `SELECT `+alarmCols+` FROM alarms a LEFT JOIN parcels p ON p.id = a.parcel_id WHERE a.id = ?`, id)
+	err = d.queryOne(ctx, &r, `SELECT `+alarmCols+` FROM alarms a LEFT JOIN parcels p ON p.id = a.parcel_id WHERE a.id = ?`, id)
 	if errs.Is(err, errs.NotFound) {
 		return app.Alarm{}, errs.E(errs.NotFound, "không tìm thấy cảnh báo")
 	}
@@ -235,7 +238,8 @@ func (d *DB) FindAlarm(ctx context.Context, id int64) (app.Alarm, error) {
 }
 
 // AckAlarm records an acknowledgement.
-func (d *DB) AckAlarm(ctx context.Context, id, userID int64, at time.Time) error {
-	_, err := d.exec(ctx, `UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL`, at, userID, id)
+func (d *DB) AckAlarm(ctx context.Context, id, userID int64, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.AckAlarm %v %d", id, userID)
+	_, err = d.exec(ctx, `UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL`, at, userID, id)
 	return err
 }

@@ -41,9 +41,10 @@ type zoneCellRow struct {
 
 // FindZones returns the zones of a province's offices ("" for all), in
 // office order, each office's cells sorted.
-func (d *DB) FindZones(ctx context.Context, province string) ([]dispatch.Zone, error) {
+func (d *DB) FindZones(ctx context.Context, province string) (_ []dispatch.Zone, err error) {
+	defer errs.Wrap(&err, "pg.FindZones %s", province)
 	var rows []zoneCellRow
-	err := d.query(ctx, &rows, `SELECT z.cell, z.res, z.office_code, z.added_at FROM zone_cells z
+	err = d.query(ctx, &rows, `SELECT z.cell, z.res, z.office_code, z.added_at FROM zone_cells z
 		JOIN post_offices o ON o.code = z.office_code
 		WHERE (? = '' OR o.province_code = ?) ORDER BY z.office_code, z.cell`, province, province)
 	if err != nil {
@@ -62,7 +63,8 @@ func (d *DB) FindZones(ctx context.Context, province string) ([]dispatch.Zone, e
 
 // ReplaceZone sets an office's cells to exactly z.Cells, atomically. A cell
 // owned by another office is a Conflict naming the cell and the office.
-func (d *DB) ReplaceZone(ctx context.Context, z dispatch.Zone, at time.Time) error {
+func (d *DB) ReplaceZone(ctx context.Context, z dispatch.Zone, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.ReplaceZone %s", z.Office)
 	return d.InTx(ctx, func(ctx context.Context) error {
 		// Serialise zone edits so two offices cannot grab the same cell
 		// between our check and our insert (the primary key would refuse
@@ -101,9 +103,10 @@ func (d *DB) ReplaceZone(ctx context.Context, z dispatch.Zone, at time.Time) err
 }
 
 // OfficeOfCell returns the office owning a zone cell.
-func (d *DB) OfficeOfCell(ctx context.Context, zoneCell h3cell.Cell) (string, bool, error) {
+func (d *DB) OfficeOfCell(ctx context.Context, zoneCell h3cell.Cell) (_ string, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.OfficeOfCell")
 	var office string
-	err := d.queryOne(ctx, pg.Scan(&office), `SELECT office_code FROM zone_cells WHERE cell = ?`, int64(zoneCell))
+	err = d.queryOne(ctx, pg.Scan(&office), `SELECT office_code FROM zone_cells WHERE cell = ?`, int64(zoneCell))
 	if errs.Is(err, errs.NotFound) {
 		return "", false, nil
 	}
@@ -186,9 +189,10 @@ func nilIfEmpty(s []string) []string {
 
 // CreateShift stores a shift. A second shift of the courier that day is a
 // Conflict; an unknown courier or office is Invalid.
-func (d *DB) CreateShift(ctx context.Context, s dispatch.Shift, at time.Time) (dispatch.Shift, error) {
+func (d *DB) CreateShift(ctx context.Context, s dispatch.Shift, at time.Time) (_ dispatch.Shift, err error) {
+	defer errs.Wrap(&err, "pg.CreateShift %v", s.ID)
 	r := fromShift(s, at)
-	_, err := d.insert(ctx, &r, true)
+	_, err = d.insert(ctx, &r, true)
 	err = translate(err)
 	switch {
 	case errs.Is(err, errs.Conflict):
@@ -203,7 +207,8 @@ func (d *DB) CreateShift(ctx context.Context, s dispatch.Shift, at time.Time) (d
 }
 
 // FindShift finds a shift by id.
-func (d *DB) FindShift(ctx context.Context, id int64) (dispatch.Shift, error) {
+func (d *DB) FindShift(ctx context.Context, id int64) (_ dispatch.Shift, err error) {
+	defer errs.Wrap(&err, "pg.FindShift %v", id)
 	var r shiftRow
 	if err := d.queryOne(ctx, &r, `SELECT `+shiftCols+` FROM courier_shifts WHERE id = ?`, id); err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -215,7 +220,8 @@ func (d *DB) FindShift(ctx context.Context, id int64) (dispatch.Shift, error) {
 }
 
 // DeleteShift removes a shift.
-func (d *DB) DeleteShift(ctx context.Context, id int64) error {
+func (d *DB) DeleteShift(ctx context.Context, id int64) (err error) {
+	defer errs.Wrap(&err, "pg.DeleteShift %v", id)
 	res, err := d.exec(ctx, `DELETE FROM courier_shifts WHERE id = ?`, id)
 	if err != nil {
 		return err
@@ -227,9 +233,10 @@ func (d *DB) DeleteShift(ctx context.Context, id int64) error {
 }
 
 // FindShifts lists shifts by day then courier.
-func (d *DB) FindShifts(ctx context.Context, f dispatch.ShiftFilter) ([]dispatch.Shift, error) {
+func (d *DB) FindShifts(ctx context.Context, f dispatch.ShiftFilter) (_ []dispatch.Shift, err error) {
+	defer errs.Wrap(&err, "pg.FindShifts")
 	var rows []shiftRow
-	err := d.query(ctx, &rows, `SELECT `+shiftCols+` FROM courier_shifts
+	err = d.query(ctx, &rows, `SELECT `+shiftCols+` FROM courier_shifts
 		WHERE (? = '' OR office_code = ?) AND (? = '' OR courier_ref = ?)
 		AND (?::date IS NULL OR day >= ?::date) AND (?::date IS NULL OR day <= ?::date)
 		ORDER BY day, courier_ref`, f.Office, f.Office, f.Courier, f.Courier,
@@ -260,9 +267,10 @@ func toAbsence(r absenceRow) dispatch.Absence {
 }
 
 // CreateAbsence stores an absence.
-func (d *DB) CreateAbsence(ctx context.Context, a dispatch.Absence, at time.Time) (dispatch.Absence, error) {
+func (d *DB) CreateAbsence(ctx context.Context, a dispatch.Absence, at time.Time) (_ dispatch.Absence, err error) {
+	defer errs.Wrap(&err, "pg.CreateAbsence %v", a.ID)
 	r := absenceRow{CourierRef: a.Courier, Day: a.Day.String(), FromMin: int(a.From), ToMin: int(a.To), Reason: a.Reason, CreatedAt: at}
-	_, err := d.insert(ctx, &r, true)
+	_, err = d.insert(ctx, &r, true)
 	if err = translate(err); errs.Is(err, errs.Invalid) {
 		return dispatch.Absence{}, errs.Wrapf(errs.Unprocessable, err, "Không có bưu tá %s", a.Courier)
 	} else if err != nil {
@@ -273,7 +281,8 @@ func (d *DB) CreateAbsence(ctx context.Context, a dispatch.Absence, at time.Time
 }
 
 // DeleteAbsence removes an absence.
-func (d *DB) DeleteAbsence(ctx context.Context, id int64) error {
+func (d *DB) DeleteAbsence(ctx context.Context, id int64) (err error) {
+	defer errs.Wrap(&err, "pg.DeleteAbsence %v", id)
 	res, err := d.exec(ctx, `DELETE FROM courier_absences WHERE id = ?`, id)
 	if err != nil {
 		return err
@@ -285,9 +294,10 @@ func (d *DB) DeleteAbsence(ctx context.Context, id int64) error {
 }
 
 // FindAbsences lists absences by day then courier.
-func (d *DB) FindAbsences(ctx context.Context, f dispatch.AbsenceFilter) ([]dispatch.Absence, error) {
+func (d *DB) FindAbsences(ctx context.Context, f dispatch.AbsenceFilter) (_ []dispatch.Absence, err error) {
+	defer errs.Wrap(&err, "pg.FindAbsences")
 	var rows []absenceRow
-	err := d.query(ctx, &rows, `SELECT a.id, a.courier_ref, a.day::text AS day, a.from_min, a.to_min, a.reason, a.created_at
+	err = d.query(ctx, &rows, `SELECT a.id, a.courier_ref, a.day::text AS day, a.from_min, a.to_min, a.reason, a.created_at
 		FROM courier_absences a JOIN users u ON u.staff_code = a.courier_ref
 		WHERE (? = '' OR u.office_code = ?) AND (? = '' OR a.courier_ref = ?)
 		AND (?::date IS NULL OR a.day >= ?::date) AND (?::date IS NULL OR a.day <= ?::date)
@@ -320,9 +330,10 @@ type requestRow struct {
 // another day) with a window on the day or planned for it, and results at
 // the office to deliver (the return leg at_office) without a chosen
 // delivery window or with one on the day.
-func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) ([]dispatch.Request, error) {
+func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) (_ []dispatch.Request, err error) {
+	defer errs.Wrap(&err, "pg.FindRequests %s", office)
 	var rows []requestRow
-	err := d.query(ctx, &rows, `SELECT p.id, p.tracking_number, coalesce(p.office_code, '') AS office_code, p.lat, p.lng,
+	err = d.query(ctx, &rows, `SELECT p.id, p.tracking_number, coalesce(p.office_code, '') AS office_code, p.lat, p.lng,
 			p.location_approx, p.fee_amount, p.commune_code, p.leg,
 			coalesce((SELECT sum(pd.count) FROM parcel_documents pd WHERE pd.parcel_id = p.id), 0) AS documents
 		FROM parcels p
@@ -365,7 +376,8 @@ func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) 
 }
 
 // ParcelStatuses returns the status of each parcel id.
-func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (map[string]string, error) {
+func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (_ map[string]string, err error) {
+	defer errs.Wrap(&err, "pg.ParcelStatuses")
 	out := map[string]string{}
 	if len(ids) == 0 {
 		return out, nil
@@ -385,7 +397,8 @@ func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (map[string]strin
 
 // UnzonedParcels lists a province's live pickup requests that no office's
 // zone holds, oldest first.
-func (d *DB) UnzonedParcels(ctx context.Context, province string, limit int) ([]app.Parcel, error) {
+func (d *DB) UnzonedParcels(ctx context.Context, province string, limit int) (_ []app.Parcel, err error) {
+	defer errs.Wrap(&err, "pg.UnzonedParcels %s", province)
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
@@ -395,7 +408,8 @@ func (d *DB) UnzonedParcels(ctx context.Context, province string, limit int) ([]
 
 // SetParcelOffice places a parcel that has no office yet in an office's
 // zone; a parcel that has one keeps it (false).
-func (d *DB) SetParcelOffice(ctx context.Context, parcelID, office string) (bool, error) {
+func (d *DB) SetParcelOffice(ctx context.Context, parcelID, office string) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.SetParcelOffice %s %s", parcelID, office)
 	res, err := d.exec(ctx, `UPDATE parcels SET office_code = ? WHERE id = ? AND office_code IS NULL`, office, parcelID)
 	if err != nil {
 		return false, err
@@ -405,8 +419,9 @@ func (d *DB) SetParcelOffice(ctx context.Context, parcelID, office string) (bool
 
 // SetRouteStop sets a scheduled parcel's position in its courier's route
 // (the route order changed, the appointment did not).
-func (d *DB) SetRouteStop(ctx context.Context, parcelID string, stop int) error {
-	_, err := d.exec(ctx, `UPDATE parcels SET route_stop = ? WHERE id = ?
+func (d *DB) SetRouteStop(ctx context.Context, parcelID string, stop int) (err error) {
+	defer errs.Wrap(&err, "pg.SetRouteStop %s", parcelID)
+	_, err = d.exec(ctx, `UPDATE parcels SET route_stop = ? WHERE id = ?
 		AND (status = 'scheduled' OR (leg = 'return' AND status IN ('ready', 'at_office', 'held')))`, stop, parcelID)
 	return err
 }
@@ -505,9 +520,10 @@ func deref(t *time.Time) time.Time {
 
 // SavePlan stores p as the next version of its office's day, with its
 // routes, stops and unplaced requests, in one transaction.
-func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (dispatch.Plan, error) {
+func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (_ dispatch.Plan, err error) {
+	defer errs.Wrap(&err, "pg.SavePlan %v", p.ID)
 	var id int64
-	err := d.InTx(ctx, func(ctx context.Context) error {
+	err = d.InTx(ctx, func(ctx context.Context) error {
 		if _, err := d.exec(ctx, `SELECT pg_advisory_xact_lock(7238102, hashtext(? || '|' || ?))`, p.Office, p.Day.String()); err != nil {
 			return err
 		}
@@ -580,9 +596,10 @@ func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (dispatch.Plan, erro
 const planCols = `id, office_code, day::text AS day, version, status, reason, distance_m, cost, created_at, created_by, published_at, demo`
 
 // FindPlan returns the latest version of an office's day.
-func (d *DB) FindPlan(ctx context.Context, office string, day dispatch.Day) (dispatch.Plan, error) {
+func (d *DB) FindPlan(ctx context.Context, office string, day dispatch.Day) (_ dispatch.Plan, err error) {
+	defer errs.Wrap(&err, "pg.FindPlan %s", office)
 	var r planRow
-	err := d.queryOne(ctx, &r, `SELECT `+planCols+` FROM dispatch_plans WHERE office_code = ? AND day = ?::date ORDER BY version DESC LIMIT 1`,
+	err = d.queryOne(ctx, &r, `SELECT `+planCols+` FROM dispatch_plans WHERE office_code = ? AND day = ?::date ORDER BY version DESC LIMIT 1`,
 		office, day.String())
 	if errs.Is(err, errs.NotFound) {
 		return dispatch.Plan{}, errs.E(errs.NotFound, "Chưa có kế hoạch ngày %s của bưu cục %s", day.Label(), office)
@@ -594,9 +611,10 @@ func (d *DB) FindPlan(ctx context.Context, office string, day dispatch.Day) (dis
 }
 
 // FindPlanByID returns one plan version.
-func (d *DB) FindPlanByID(ctx context.Context, id int64) (dispatch.Plan, error) {
+func (d *DB) FindPlanByID(ctx context.Context, id int64) (_ dispatch.Plan, err error) {
+	defer errs.Wrap(&err, "pg.FindPlanByID %v", id)
 	var r planRow
-	err := d.queryOne(ctx, &r, `SELECT `+planCols+` FROM dispatch_plans WHERE id = ?`, id)
+	err = d.queryOne(ctx, &r, `SELECT `+planCols+` FROM dispatch_plans WHERE id = ?`, id)
 	if errs.Is(err, errs.NotFound) {
 		return dispatch.Plan{}, errs.E(errs.NotFound, "Không có kế hoạch số %d", id)
 	}
@@ -608,9 +626,10 @@ func (d *DB) FindPlanByID(ctx context.Context, id int64) (dispatch.Plan, error) 
 
 // FindPlanVersions lists the versions of an office's day, newest first,
 // without their routes.
-func (d *DB) FindPlanVersions(ctx context.Context, office string, day dispatch.Day) ([]dispatch.Plan, error) {
+func (d *DB) FindPlanVersions(ctx context.Context, office string, day dispatch.Day) (_ []dispatch.Plan, err error) {
+	defer errs.Wrap(&err, "pg.FindPlanVersions %s", office)
 	var rows []planRow
-	err := d.query(ctx, &rows, `SELECT `+planCols+` FROM dispatch_plans WHERE office_code = ? AND day = ?::date ORDER BY version DESC`,
+	err = d.query(ctx, &rows, `SELECT `+planCols+` FROM dispatch_plans WHERE office_code = ? AND day = ?::date ORDER BY version DESC`,
 		office, day.String())
 	out := make([]dispatch.Plan, len(rows))
 	for i, r := range rows {
@@ -674,7 +693,8 @@ func (d *DB) loadPlan(ctx context.Context, r planRow) (dispatch.Plan, error) {
 
 // PublishPlan marks a plan published and the day's previously published
 // version superseded, in one transaction.
-func (d *DB) PublishPlan(ctx context.Context, id int64, at time.Time) error {
+func (d *DB) PublishPlan(ctx context.Context, id int64, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.PublishPlan %v", id)
 	return d.InTx(ctx, func(ctx context.Context) error {
 		var r planRow
 		if err := d.queryOne(ctx, &r, `SELECT `+planCols+` FROM dispatch_plans WHERE id = ? FOR UPDATE`, id); err != nil {
@@ -707,8 +727,9 @@ type pinRow struct {
 }
 
 // SetPin pins a parcel to a courier for a day, replacing an earlier pin.
-func (d *DB) SetPin(ctx context.Context, p dispatch.Pin, at time.Time, by string) error {
-	_, err := d.exec(ctx, `INSERT INTO dispatch_pins (parcel_id, day, courier_ref, office_code, created_at, created_by)
+func (d *DB) SetPin(ctx context.Context, p dispatch.Pin, at time.Time, by string) (err error) {
+	defer errs.Wrap(&err, "pg.SetPin")
+	_, err = d.exec(ctx, `INSERT INTO dispatch_pins (parcel_id, day, courier_ref, office_code, created_at, created_by)
 		VALUES (?, ?::date, ?, ?, ?, ?) ON CONFLICT (parcel_id, day) DO UPDATE
 		SET courier_ref = EXCLUDED.courier_ref, office_code = EXCLUDED.office_code, created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by`,
 		p.Parcel, p.Day.String(), p.Courier, p.Office, at, by)
@@ -719,15 +740,17 @@ func (d *DB) SetPin(ctx context.Context, p dispatch.Pin, at time.Time, by string
 }
 
 // DeletePin removes a parcel's pin for a day (none is fine).
-func (d *DB) DeletePin(ctx context.Context, parcel string, day dispatch.Day) error {
-	_, err := d.exec(ctx, `DELETE FROM dispatch_pins WHERE parcel_id = ? AND day = ?::date`, parcel, day.String())
+func (d *DB) DeletePin(ctx context.Context, parcel string, day dispatch.Day) (err error) {
+	defer errs.Wrap(&err, "pg.DeletePin %s", parcel)
+	_, err = d.exec(ctx, `DELETE FROM dispatch_pins WHERE parcel_id = ? AND day = ?::date`, parcel, day.String())
 	return err
 }
 
 // FindPins lists an office's pins of a day.
-func (d *DB) FindPins(ctx context.Context, office string, day dispatch.Day) ([]dispatch.Pin, error) {
+func (d *DB) FindPins(ctx context.Context, office string, day dispatch.Day) (_ []dispatch.Pin, err error) {
+	defer errs.Wrap(&err, "pg.FindPins %s", office)
 	var rows []pinRow
-	err := d.query(ctx, &rows, `SELECT x.parcel_id, x.day::text AS day, x.courier_ref, x.office_code, x.created_at, x.created_by, p.tracking_number
+	err = d.query(ctx, &rows, `SELECT x.parcel_id, x.day::text AS day, x.courier_ref, x.office_code, x.created_at, x.created_by, p.tracking_number
 		FROM dispatch_pins x JOIN parcels p ON p.id = x.parcel_id WHERE x.office_code = ? AND x.day = ?::date ORDER BY p.tracking_number`,
 		office, day.String())
 	out := make([]dispatch.Pin, len(rows))

@@ -17,7 +17,8 @@ import (
 // projection's courier_ref and planned_date), cancelled ones left out, in
 // window order (then by the plan's arrival time), with the arrival time from
 // the last pickup.scheduled.
-func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time) ([]app.PlannedStop, error) {
+func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time) (_ []app.PlannedStop, err error) {
+	defer errs.Wrap(&err, "pg.FindCourierDay %s", staffCode)
 	ps, err := d.loadParcels(ctx, `WHERE (p.courier_ref = ? AND p.planned_date = ? AND p.status <> 'cancelled')
 		OR (p.leg = 'return' AND p.status IN ('ready', 'at_office', 'held', 'with_courier', 'out_for_delivery', 'delivery_failed')
 			AND p.id IN (SELECT s.parcel_id FROM plan_stops s JOIN dispatch_plans dp ON dp.id = s.plan_id
@@ -105,7 +106,8 @@ func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time
 // FindManifestPaper loads a manifest with the parcels released under it
 // (each parcel once, its latest hand-off) and the problem of any disputed
 // one.
-func (d *DB) FindManifestPaper(ctx context.Context, code string) (app.ManifestPaper, error) {
+func (d *DB) FindManifestPaper(ctx context.Context, code string) (_ app.ManifestPaper, err error) {
+	defer errs.Wrap(&err, "pg.FindManifestPaper %s", code)
 	var m struct {
 		ID           string
 		Code         string
@@ -174,14 +176,15 @@ func (d *DB) FindManifestPaper(ctx context.Context, code string) (app.ManifestPa
 // FindCourierFees lists the fees a courier collected on delivering results
 // between from and to (by the time of the hand-over at the door), from the
 // fee_collected of each delivery.completed.
-func (d *DB) FindCourierFees(ctx context.Context, staffCode string, from, to time.Time) ([]app.FeeCollection, error) {
+func (d *DB) FindCourierFees(ctx context.Context, staffCode string, from, to time.Time) (_ []app.FeeCollection, err error) {
+	defer errs.Wrap(&err, "pg.FindCourierFees %s", staffCode)
 	var rows []struct {
 		Number      string
 		DossierCode string
 		Fee         int64
 		At          time.Time
 	}
-	err := d.query(ctx, &rows, `SELECT p.tracking_number AS number, d.code AS dossier_code,
+	err = d.query(ctx, &rows, `SELECT p.tracking_number AS number, d.code AS dossier_code,
 			(e.data->>'fee_collected')::bigint AS fee, coalesce(e.device_at, e.server_at) AS at
 		FROM events e JOIN parcels p ON p.id = e.parcel_id JOIN dossiers d ON d.id = p.dossier_id
 		WHERE e.type = 'delivery.completed' AND e.actor_kind = 'courier' AND e.actor_ref = ?
@@ -200,7 +203,8 @@ func (d *DB) FindCourierFees(ctx context.Context, staffCode string, from, to tim
 
 // FindPaperSamples picks one real row for each kind of paper, demo rows
 // first, for `hoso print demo`.
-func (d *DB) FindPaperSamples(ctx context.Context) (app.PaperSamples, error) {
+func (d *DB) FindPaperSamples(ctx context.Context) (_ app.PaperSamples, err error) {
+	defer errs.Wrap(&err, "pg.FindPaperSamples")
 	var s app.PaperSamples
 	one := func(dst any, query string) error {
 		err := d.queryOne(ctx, dst, query)

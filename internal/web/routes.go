@@ -97,6 +97,7 @@ func (s *Server) routes() {
 	portal.Post("/dossiers/:dossier_code/result", s.portalResult)
 	portal.Get("/results/:id/delivery-slots", s.portalDeliverySlots)
 	portal.Post("/results/:id/delivery-window", s.portalDeliveryWindow)
+	api.Get("/postal/events", s.postalAuth, s.postalEvents)
 	s.notifyAPIRoutes(api)
 	s.logRoutes(api)
 

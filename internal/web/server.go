@@ -31,6 +31,7 @@ type Deps struct {
 	Intake         *app.Intake
 	Auth           *app.Auth
 	Portal         *app.Portal
+	Postal         *app.Postal // postal systems pulling EMSEVT records
 	Idem           *app.Idempotency
 	Ledger         *app.Ledger
 	Citizen        *app.CitizenFlow

@@ -30,6 +30,9 @@ type pickupJSON struct {
 	CreatedAt      string         `json:"created_at"`
 	UpdatedAt      string         `json:"updated_at"`
 	Timeline       []timelineJSON `json:"timeline"`
+	// Portal is the status in the national portal's terms, beside ours
+	// (docs/portal-status.md).
+	Portal *app.PortalFields `json:"portal,omitempty"`
 }
 
 type dossierJSON struct {
@@ -250,6 +253,7 @@ func (s *Server) pickupViewCtx(ctx context.Context, p app.Parcel) (pickupJSON, e
 		TrackingURL: s.d.BaseURL + "/tra-cuu/" + p.Number,
 		CreatedAt:   rfc(p.CreatedAt), UpdatedAt: rfc(p.UpdatedAt),
 		Documents: []docJSON{}, Windows: []windowJSON{}, Timeline: []timelineJSON{},
+		Portal: app.MapPortal(p, p.Status, p.StatusSince),
 	}
 	if p.Dossier.LegalDeadline != nil {
 		v.Dossier.LegalDeadline = p.Dossier.LegalDeadline.In(vietnam).Format("2006-01-02")
