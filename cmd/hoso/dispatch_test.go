@@ -150,6 +150,19 @@ func TestDispatchDayThroughTheServer(t *testing.T) {
 		"outside hours":         {func(v url.Values) { v.Set("ket_thuc", "21:00") }, "ngoài giờ phục vụ"},
 		"another office":        {func(v url.Values) { v.Set("buu_ta", "BUUTA2") }, "không thuộc bưu cục BC-05443"},
 		"bad start place":       {func(v url.Values) { v.Set("noi_di", "bưu cục") }, "Nơi xuất phát cần dạng"},
+		"break longer than the shift": {func(v url.Values) {
+			v.Set("bat_dau", "10:00")
+			v.Set("ket_thuc", "11:00")
+			v.Set("nghi_tu", "10:00")
+			v.Set("nghi_den", "10:30")
+			v.Set("nghi_phut", "90")
+		}, "dài hơn cả ca"},
+		"break minutes not a number": {func(v url.Values) { v.Set("nghi_phut", "bốn lăm") }, "Giờ nghỉ trưa là số phút"},
+		"break window after the shift": {func(v url.Values) {
+			v.Set("nghi_tu", "17:00")
+			v.Set("nghi_den", "18:00")
+			v.Set("nghi_phut", "45")
+		}, "nằm ngoài ca"},
 	} {
 		code, _, body := s.post(base+"/ca", shift(tc.mod))
 		if code != 422 || !strings.Contains(body, tc.want) {

@@ -123,3 +123,42 @@ func TestWholeDayStore(t *testing.T) {
 		t.Fatalf("stops round trip %+v", r.Stops)
 	}
 }
+
+// TestCourierRouteMixesKinds: the courier app's list is one route: results
+// the courier carries and pickups scheduled for them, in the published
+// plan's order (route_stop), whatever their kind.
+func TestCourierRouteMixesKinds(t *testing.T) {
+	f := newDispatchFixture(t)
+	ctx := context.Background()
+	r1 := f.returnParcel(t, "EB300000001VN", "BC-05443", 0)
+	r2 := f.returnParcel(t, "EB300000002VN", "BC-05443", 0)
+	set := func(q string, args ...any) {
+		t.Helper()
+		if err := f.db.ExecForTest(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The plan put result 2 first, a pickup second, result 1 third, another
+	// pickup fourth; the results left with the courier.
+	for stop, id := range map[int]string{1: r2, 3: r1} {
+		if err := f.db.SetRouteStop(ctx, id, stop); err != nil {
+			t.Fatal(err)
+		}
+		set(`UPDATE parcels SET status = 'with_courier', custodian_kind = 'courier', custodian_ref = 'BUUTA1' WHERE id = ?`, id)
+	}
+	for stop, id := range map[int]string{2: f.parcels[1], 4: f.parcels[0]} {
+		set(`UPDATE parcels SET status = 'scheduled', courier_ref = 'BUUTA1', planned_date = ?::date, route_stop = ? WHERE id = ?`, f.day.String(), stop, id)
+	}
+	got, err := f.db.CourierRoute(ctx, "BUUTA1", f.day.Start())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, p := range got {
+		order = append(order, p.ID)
+	}
+	want := []string{r2, f.parcels[1], r1, f.parcels[0]}
+	if len(order) != 4 || order[0] != want[0] || order[1] != want[1] || order[2] != want[2] || order[3] != want[3] {
+		t.Fatalf("route order %v, want %v", order, want)
+	}
+}

@@ -732,6 +732,9 @@ type shiftForm struct {
 	Courier, Day, Days, Start, End, Capacity, MaxStops, Vehicle string
 	From, To                                                    string // places "lat, lng"; empty: the office
 	COD                                                         bool
+	// The lunch break: may start from BreakFrom to BreakTo, lasts
+	// BreakMinutes (0 or empty: none); MaxMinutes bounds the route.
+	BreakFrom, BreakTo, BreakMinutes, MaxMinutes string
 }
 
 // parsePlace reads "21.5887, 105.8338"; empty is the zero point (the
@@ -806,13 +809,15 @@ func (s *Server) renderShifts(c *fiber.Ctx, status int, officeCode, dayStr strin
 	}
 	p := shiftsPage{Office: office, From: from, Flash: flashFor(c), Names: map[string]string{}, Hours: h.String(),
 		Tabs: dispatchTabs(dispatchBase+"/ca", scopeQuery(office.Code, from))}
-	p.Form = shiftForm{Day: from.String(), Days: "6", Start: h.Start.String(), End: h.End.String(), Capacity: "25", MaxStops: "0", Vehicle: string(dispatch.Motorbike)}
+	p.Form = shiftForm{Day: from.String(), Days: "6", Start: h.Start.String(), End: h.End.String(), Capacity: "25", MaxStops: "0", Vehicle: string(dispatch.Motorbike),
+		BreakFrom: "11:00", BreakTo: "12:30", BreakMinutes: "45", MaxMinutes: "0"}
 	p.Absence = absenceForm{Day: from.String(), AllDay: true}
 	if form != nil {
 		p.Form = *form
 		p.Errors, p.Summary = formErrors(formErr, map[string]string{"courier": "ca-buu-ta", "day": "ca-ngay", "days": "ca-so-ngay",
 			"start": "ca-bat-dau", "end": "ca-ket-thuc", "capacity": "ca-suc-cho", "max_stops": "ca-diem-toi-da", "vehicle": "ca-phuong-tien",
-			"office": "ca-buu-ta", "start_place": "ca-noi-di", "end_place": "ca-noi-ve"})
+			"office": "ca-buu-ta", "start_place": "ca-noi-di", "end_place": "ca-noi-ve",
+			"break_from": "ca-nghi-tu", "break_to": "ca-nghi-den", "break_minutes": "ca-nghi-phut", "max_minutes": "ca-toi-da-phut"})
 		p.Flash = ""
 	}
 	if abs != nil {
@@ -869,7 +874,8 @@ func (s *Server) dispatchShiftCreate(c *fiber.Ctx) error {
 	}
 	form := shiftForm{Courier: c.FormValue("buu_ta"), Day: c.FormValue("ngay"), Days: c.FormValue("so_ngay"), Start: c.FormValue("bat_dau"),
 		End: c.FormValue("ket_thuc"), Capacity: c.FormValue("suc_cho"), MaxStops: c.FormValue("diem_toi_da"), Vehicle: c.FormValue("phuong_tien"),
-		From: c.FormValue("noi_di"), To: c.FormValue("noi_ve"), COD: c.FormValue("thu_ho") == "1"}
+		From: c.FormValue("noi_di"), To: c.FormValue("noi_ve"), COD: c.FormValue("thu_ho") == "1",
+		BreakFrom: c.FormValue("nghi_tu"), BreakTo: c.FormValue("nghi_den"), BreakMinutes: c.FormValue("nghi_phut"), MaxMinutes: c.FormValue("toi_da_phut")}
 	f := errs.Fields{}
 	sh := dispatch.Shift{Courier: form.Courier, Office: office.Code, COD: form.COD, Vehicle: dispatch.VehicleKind(form.Vehicle)}
 	if sh.Day, err = dispatch.ParseDay(form.Day); err != nil {
@@ -896,6 +902,27 @@ func (s *Server) dispatchShiftCreate(c *fiber.Ctx) error {
 	}
 	if sh.EndPlace, ok = parsePlace(form.To); !ok {
 		f.Add("end_place", "Nơi kết thúc cần dạng “21.5887, 105.8338” (vĩ độ, kinh độ) hoặc để trống")
+	}
+	minutes := func(v, field, msg string) int {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.Add(field, msg)
+		}
+		return n
+	}
+	sh.BreakMinutes = minutes(form.BreakMinutes, "break_minutes", "Giờ nghỉ trưa là số phút, ví dụ 45 (0: không nghỉ)")
+	sh.MaxMinutes = minutes(form.MaxMinutes, "max_minutes", "Thời gian tối đa của tuyến là số phút (0: không giới hạn)")
+	if sh.BreakMinutes > 0 {
+		if sh.BreakFrom, err = dispatch.ParseClock(form.BreakFrom); err != nil {
+			f.Add("break_from", "Giờ bắt đầu nghỉ sớm nhất cần dạng 11:00")
+		}
+		if sh.BreakTo, err = dispatch.ParseClock(form.BreakTo); err != nil {
+			f.Add("break_to", "Giờ bắt đầu nghỉ muộn nhất cần dạng 12:30")
+		}
 	}
 	days, err := strconv.Atoi(strings.TrimSpace(form.Days))
 	if err != nil {
