@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -214,7 +215,9 @@ func Build(in Input) (*Instance, error) {
 				if visited(st) {
 					st.Visited = true
 					ref.visited = append(ref.visited, st)
-					load++
+					if !st.Kind.IsDelivery() {
+						load++ // a result visited is out of the bag
+					}
 				}
 			}
 			ref.depart = pr.Depart
@@ -247,9 +250,25 @@ func Build(in Input) (*Instance, error) {
 				kinds = append(kinds, s.Vehicle)
 			}
 			ref.inPlan, ref.index = true, len(vehicles)
-			vehicles = append(vehicles, vrptw.Vehicle{ID: s.Courier, Start: locs.add(here), End: locs.add(ref.end),
+			v := vrptw.Vehicle{ID: s.Courier, Start: locs.add(here), End: locs.add(ref.end),
 				ShiftStart: startSec, ShiftEnd: endSec, Capacity: capLeft, MaxStops: stopsLeft,
-				CostPerDistance: 1, Profile: p})
+				CostPerDistance: 1, Profile: p}
+			if s.BreakMinutes > 0 {
+				// What is left of the break window after the route's start
+				// (a re-plan after lunch has none).
+				bs, be, d := float64(s.BreakFrom)*60, float64(s.BreakTo)*60, float64(s.BreakMinutes)*60
+				bs = math.Max(bs, startSec)
+				if be >= bs && bs+d <= endSec {
+					v.Break = &vrptw.Break{Window: vrptw.TimeWindow{Start: bs, End: be}, Duration: d}
+				}
+			}
+			if s.MaxMinutes > 0 {
+				v.MaxDuration = float64(s.MaxMinutes) * 60
+				if v.Break != nil && v.MaxDuration < v.Break.Duration {
+					v.Break = nil
+				}
+			}
+			vehicles = append(vehicles, v)
 		}
 		x.vehicles = append(x.vehicles, ref)
 	}
@@ -278,12 +297,20 @@ func Build(in Input) (*Instance, error) {
 			only = c
 		}
 		var allowed []int
-		codBlocked := false
+		codBlocked, communeBlocked, kindBlocked := false, false, false
 		for _, ref := range x.vehicles {
 			if !ref.inPlan || ref.shift.Office != r.Office {
 				continue
 			}
 			if only != "" && ref.shift.Courier != only {
+				continue
+			}
+			if len(r.Vehicles) > 0 && !slices.Contains(r.Vehicles, ref.shift.Vehicle) {
+				kindBlocked = true
+				continue
+			}
+			if len(ref.shift.Communes) > 0 && !slices.Contains(ref.shift.Communes, r.Commune) {
+				communeBlocked = true
 				continue
 			}
 			if r.COD && !ref.shift.COD {
@@ -298,6 +325,10 @@ func Build(in Input) (*Instance, error) {
 				un.Reason = ReasonPinnedAbsent
 			case codBlocked:
 				un.Reason = ReasonCOD
+			case communeBlocked:
+				un.Reason = ReasonCommune
+			case kindBlocked:
+				un.Reason = ReasonVehicleKind
 			default:
 				un.Reason = ReasonNoCourier
 			}
@@ -306,6 +337,9 @@ func Build(in Input) (*Instance, error) {
 		}
 		j := vrptw.Job{ID: r.Number, Location: locs.add(r.Point), Demand: r.demand(),
 			Service: in.Model.Service(r.Documents), Allowed: allowed, PrevVehicle: -1}
+		if r.Kind.IsDelivery() {
+			j.Kind = vrptw.Delivery
+		}
 		for _, w := range ws {
 			j.Windows = append(j.Windows, vrptw.TimeWindow{Start: seconds(x.dayStart, w.Start), End: seconds(x.dayStart, w.End)})
 		}
@@ -385,6 +419,7 @@ var reasonOf = map[vrptw.Reason]Reason{
 	vrptw.ReasonCapacity:         ReasonCapacity,
 	vrptw.ReasonWindowImpossible: ReasonWindow,
 	vrptw.ReasonNoRoom:           ReasonNoRoom,
+	vrptw.ReasonSkill:            ReasonCOD,
 }
 
 // Plan turns a solution of x.Problem into a draft plan of the day (the
@@ -399,18 +434,35 @@ func (x *Instance) Plan(sol *vrptw.Solution) Plan {
 	}
 	for _, ref := range x.vehicles {
 		route := Route{Courier: ref.shift.Courier, ShiftID: ref.shift.ID, Vehicle: ref.shift.Vehicle}
+		var vr *vrptw.Route
+		if ref.inPlan {
+			vr = byVehicle[ref.index]
+		}
+		// Results are in the bag from the start, dossiers from their stop.
 		load := 0
 		for _, s := range ref.visited {
-			load++
+			if s.Kind.IsDelivery() {
+				load++
+			}
+		}
+		if vr != nil {
+			for _, st := range vr.Stops {
+				if r := in.Requests[x.jobs[st.Job]]; r.Kind.IsDelivery() {
+					load += r.demand()
+				}
+			}
+		}
+		for _, s := range ref.visited {
+			if s.Kind.IsDelivery() {
+				load--
+			} else {
+				load++
+			}
 			s.Seq, s.Load = len(route.Stops)+1, load
 			s.Pinned = x.pinned[s.Parcel]
 			route.Stops = append(route.Stops, s)
 		}
 		route.Depart = ref.depart
-		var vr *vrptw.Route
-		if ref.inPlan {
-			vr = byVehicle[ref.index]
-		}
 		if vr != nil {
 			if len(ref.visited) == 0 || route.Depart.IsZero() {
 				route.Depart = x.at(vr.Departure)
@@ -419,11 +471,20 @@ func (x *Instance) Plan(sol *vrptw.Solution) Plan {
 			for _, st := range vr.Stops {
 				r := in.Requests[x.jobs[st.Job]]
 				j := x.Problem.Jobs[st.Job]
-				load += r.demand()
+				kind := KindPickup
+				if r.Kind.IsDelivery() {
+					kind = KindDelivery
+					load -= r.demand()
+				} else {
+					load += r.demand()
+				}
 				w := Window{x.at(j.Windows[st.Window].Start), x.at(j.Windows[st.Window].End)}
-				route.Stops = append(route.Stops, Stop{Parcel: r.Parcel, Number: r.Number, Seq: len(route.Stops) + 1,
+				route.Stops = append(route.Stops, Stop{Kind: kind, Parcel: r.Parcel, Number: r.Number, Seq: len(route.Stops) + 1,
 					Point: r.Point, Window: w, ETA: x.at(st.Start), Departure: x.at(st.Departure), Load: load,
 					Documents: r.Documents, Pinned: x.pinned[r.Parcel]})
+			}
+			if b := vr.Break; b != nil {
+				route.Break = &RouteBreak{After: len(ref.visited) + b.After, Start: x.at(b.Start), End: x.at(b.End)}
 			}
 		} else if n := len(ref.visited); n > 0 {
 			route.Return = ref.visited[n-1].Departure

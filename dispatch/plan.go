@@ -4,10 +4,35 @@ import (
 	"time"
 )
 
-// Request is a pickup request as the planner sees it: where, when, how long
-// the visit takes (by the number of documents), and whether a fee is
-// collected.
+// StopKind tells a pickup (a dossier collected at the citizen's door) from
+// a delivery (a result carried from the office to the citizen).
+type StopKind string
+
+// The kinds of stop.
+const (
+	KindPickup   StopKind = "pickup"
+	KindDelivery StopKind = "delivery"
+)
+
+// Label is the kind's Vietnamese name.
+func (k StopKind) Label() string {
+	if k == KindDelivery {
+		return "Trả kết quả"
+	}
+	return "Nhận hồ sơ"
+}
+
+// IsDelivery reports whether the stop drops a result (the zero kind is a
+// pickup).
+func (k StopKind) IsDelivery() bool { return k == KindDelivery }
+
+// Request is a visit as the planner sees it: a pickup request or a result to
+// deliver; where, when, how long the visit takes (by the number of
+// documents), and whether a fee is collected.
 type Request struct {
+	// Kind is KindPickup (or empty) or KindDelivery: a result loaded at the
+	// office when the route starts and dropped at the stop.
+	Kind      StopKind
 	Parcel    string // parcel id
 	Number    string // tracking number
 	Office    string
@@ -22,6 +47,12 @@ type Request struct {
 	Demand int
 	// Approx: the point is the commune's, not the address's.
 	Approx bool
+	// Commune is the commune's code; a shift listing communes serves only
+	// those.
+	Commune string
+	// Vehicles, when not empty, lists the vehicle kinds that may make the
+	// visit (a bulky delivery by car).
+	Vehicles []VehicleKind
 }
 
 func (r Request) demand() int {
@@ -95,10 +126,20 @@ type Route struct {
 	Distance float64 // metres
 	Load     int     // parcels at the end of the route
 	Stops    []Stop
+	// Break is the courier's lunch break in the route, nil without one.
+	Break *RouteBreak
+}
+
+// RouteBreak is when a route's break is taken: after its first After stops
+// (0: before leaving), where the courier then is.
+type RouteBreak struct {
+	After      int
+	Start, End time.Time
 }
 
 // Stop is one visit of a route.
 type Stop struct {
+	Kind      StopKind // pickup (or empty) or delivery
 	Parcel    string
 	Number    string
 	Seq       int // 1-based position in the route
@@ -106,7 +147,7 @@ type Stop struct {
 	Window    Window // the request's window the plan keeps
 	ETA       time.Time
 	Departure time.Time
-	Load      int // parcels in the bag after the stop
+	Load      int // parcels in the bag after the stop: results still to drop plus dossiers collected
 	Documents int
 	Pinned    bool
 	// Visited: the courier has been there (collected, or failed); the stop
@@ -128,6 +169,8 @@ const (
 	ReasonOutsideHours  Reason = "outside_hours"
 	ReasonNoRoom        Reason = "no_room"
 	ReasonNoWindowToday Reason = "no_window_today"
+	ReasonCommune       Reason = "commune"
+	ReasonVehicleKind   Reason = "vehicle_kind"
 )
 
 // Label explains the reason in Vietnamese.
@@ -151,6 +194,10 @@ func (r Reason) Label() string {
 		return "Các tuyến đã kín: thêm ca hoặc đổi khung giờ"
 	case ReasonNoWindowToday:
 		return "Không có khung giờ hẹn trong ngày này"
+	case ReasonCommune:
+		return "Không bưu tá nào có ca được vào xã/phường này"
+	case ReasonVehicleKind:
+		return "Không bưu tá nào đi loại xe cần cho điểm này"
 	}
 	return string(r)
 }

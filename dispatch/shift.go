@@ -86,8 +86,18 @@ type Shift struct {
 	MaxStops int
 	Vehicle  VehicleKind
 	// COD: the courier may collect fees (thu hộ).
-	COD  bool
-	Demo bool
+	COD bool
+	// BreakFrom and BreakTo bound when the lunch break may start;
+	// BreakMinutes is its length, 0 for none.
+	BreakFrom, BreakTo Clock
+	BreakMinutes       int
+	// MaxMinutes bounds the route's duration (waits and break included), 0
+	// for no bound beyond the shift.
+	MaxMinutes int
+	// Communes, when not empty, are the communes (codes) the courier may
+	// enter.
+	Communes []string
+	Demo     bool
 }
 
 // Limits on a shift.
@@ -143,6 +153,21 @@ func (s Shift) Validate(h Hours) error {
 	if _, err := ParseVehicleKind(string(s.Vehicle)); err != nil {
 		f.Add("vehicle", "Chọn phương tiện: xe máy, xe đạp, ô tô hoặc đi bộ")
 	}
+	if s.BreakMinutes < 0 {
+		f.Add("break_minutes", fmt.Sprintf("Giờ nghỉ của %s không thể âm", name))
+	} else if s.BreakMinutes > 0 {
+		switch {
+		case !s.BreakFrom.Valid() || !s.BreakTo.Valid() || s.BreakTo < s.BreakFrom:
+			f.Add("break_from", fmt.Sprintf("Khung giờ nghỉ của %s (%s–%s) không hợp lệ", name, s.BreakFrom, s.BreakTo))
+		case s.End > s.Start && s.BreakMinutes > int(s.End-s.Start):
+			f.Add("break_minutes", fmt.Sprintf("Giờ nghỉ %d phút dài hơn cả %s (%s–%s)", s.BreakMinutes, name, s.Start, s.End))
+		case s.BreakTo < s.Start || int(s.BreakFrom)+s.BreakMinutes > int(s.End):
+			f.Add("break_from", fmt.Sprintf("Khung giờ nghỉ %s–%s nằm ngoài %s (%s–%s)", s.BreakFrom, s.BreakTo, name, s.Start, s.End))
+		}
+	}
+	if s.MaxMinutes < 0 || (s.MaxMinutes > 0 && s.MaxMinutes < s.BreakMinutes) {
+		f.Add("max_minutes", fmt.Sprintf("Thời gian tối đa của tuyến %s phải từ 0 (không giới hạn) và không ngắn hơn giờ nghỉ", name))
+	}
 	for field, p := range map[string]Point{"start_place": s.StartPlace, "end_place": s.EndPlace} {
 		if !p.IsZero() && (p.Lat < -90 || p.Lat > 90 || p.Lng < -180 || p.Lng > 180) {
 			f.Add(field, fmt.Sprintf("Vị trí (%g, %g) của %s không hợp lệ", p.Lat, p.Lng, name))
@@ -156,7 +181,7 @@ func (s Shift) Validate(h Hours) error {
 
 // firstMessage picks a message deterministically for the error's summary.
 func firstMessage(f errs.Fields) string {
-	order := []string{"courier", "office", "day", "start", "end", "capacity", "max_stops", "vehicle", "start_place", "end_place", "from", "to", "reason"}
+	order := []string{"courier", "office", "day", "start", "end", "capacity", "max_stops", "vehicle", "break_minutes", "break_from", "max_minutes", "start_place", "end_place", "from", "to", "reason"}
 	for _, k := range order {
 		if m, ok := f[k]; ok {
 			return lowerFirst(m)

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -79,6 +80,35 @@ func Verify(in Input, p Plan) error {
 				earliest = pos.At
 			}
 		}
+		demandOf := func(st Stop) int {
+			if rq, ok := req[st.Parcel]; ok && !st.Visited {
+				return rq.demand()
+			}
+			return 1
+		}
+		// Results are in the bag when the route starts.
+		for _, st := range r.Stops {
+			if st.Kind.IsDelivery() {
+				load += demandOf(st)
+			}
+		}
+		if load > s.Capacity {
+			return fmt.Errorf("%s: leaves with %d results, over capacity %d", where, load, s.Capacity)
+		}
+		if b := r.Break; b != nil {
+			switch {
+			case s.BreakMinutes == 0:
+				return fmt.Errorf("%s: a break in a shift without one", where)
+			case b.After < 0 || b.After > len(r.Stops):
+				return fmt.Errorf("%s: break after stop %d of %d", where, b.After, len(r.Stops))
+			case b.End.Sub(b.Start) < time.Duration(s.BreakMinutes)*time.Minute-verifySlack:
+				return fmt.Errorf("%s: break of %s, shift says %d minutes", where, b.End.Sub(b.Start), s.BreakMinutes)
+			case b.Start.Before(in.Day.At(s.BreakFrom).Add(-verifySlack)) || b.Start.After(in.Day.At(s.BreakTo).Add(verifySlack)):
+				return fmt.Errorf("%s: break at %s outside %s–%s", where, b.Start.In(vietnam).Format("15:04"), s.BreakFrom, s.BreakTo)
+			case b.After > 0 && b.Start.Before(r.Stops[b.After-1].Departure.Add(-verifySlack)):
+				return fmt.Errorf("%s: break at %s before stop %d is done", where, b.Start.In(vietnam).Format("15:04"), b.After)
+			}
+		}
 		for i := range r.Stops {
 			st := r.Stops[i]
 			if st.Seq != i+1 {
@@ -87,7 +117,14 @@ func Verify(in Input, p Plan) error {
 			if err := mark(st.Parcel, where); err != nil {
 				return err
 			}
-			load++
+			if st.Kind.IsDelivery() {
+				load -= demandOf(st)
+			} else {
+				load += demandOf(st)
+			}
+			if load > s.Capacity {
+				return fmt.Errorf("%s: stop %d (%s) takes the load to %d, over capacity %d", where, st.Seq, st.Number, load, s.Capacity)
+			}
 			if st.Load != load {
 				return fmt.Errorf("%s: stop %d (%s) carries load %d, want %d", where, st.Seq, st.Number, st.Load, load)
 			}
@@ -109,6 +146,15 @@ func Verify(in Input, p Plan) error {
 			}
 			if rq.COD && !s.COD {
 				return fmt.Errorf("%s: stop %s collects a fee, courier may not", where, st.Number)
+			}
+			if rq.Kind.IsDelivery() != st.Kind.IsDelivery() {
+				return fmt.Errorf("%s: stop %s is a %s, the request a %s", where, st.Number, st.Kind.Label(), rq.Kind.Label())
+			}
+			if len(s.Communes) > 0 && !slices.Contains(s.Communes, rq.Commune) {
+				return fmt.Errorf("%s: stop %s is in commune %s, outside the courier's", where, st.Number, rq.Commune)
+			}
+			if len(rq.Vehicles) > 0 && !slices.Contains(rq.Vehicles, s.Vehicle) {
+				return fmt.Errorf("%s: stop %s needs another vehicle than %s", where, st.Number, s.Vehicle)
 			}
 			if c, ok := pin[st.Parcel]; ok && c != r.Courier {
 				return fmt.Errorf("%s: stop %s is pinned to %s", where, st.Number, c)
@@ -140,18 +186,19 @@ func Verify(in Input, p Plan) error {
 			if err != nil {
 				return err
 			}
-			ready := earliest.Add(dur(tt))
+			left := earliest
 			if prevStop != nil {
-				ready = prevStop.ETA.Add(dur(in.Model.Service(prevStop.Documents) + tt))
+				left = prevStop.ETA.Add(dur(in.Model.Service(prevStop.Documents)))
 			}
+			if b := r.Break; b != nil && b.After == i {
+				left = maxTime(left, b.End)
+			}
+			ready := left.Add(dur(tt))
 			if st.ETA.Before(ready.Add(-verifySlack)) {
 				return fmt.Errorf("%s: stop %s at %s cannot be reached before %s", where, st.Number,
 					st.ETA.In(vietnam).Format("15:04:05"), ready.In(vietnam).Format("15:04:05"))
 			}
 			prevStop, here = &r.Stops[i], st.Point
-		}
-		if load > s.Capacity {
-			return fmt.Errorf("%s: load %d over capacity %d", where, load, s.Capacity)
 		}
 		if s.MaxStops > 0 && len(r.Stops) > s.MaxStops {
 			return fmt.Errorf("%s: %d stops, shift allows %d", where, len(r.Stops), s.MaxStops)
@@ -165,7 +212,14 @@ func Verify(in Input, p Plan) error {
 			if err != nil {
 				return err
 			}
-			back := prevStop.ETA.Add(dur(in.Model.Service(prevStop.Documents) + tt))
+			left := prevStop.ETA.Add(dur(in.Model.Service(prevStop.Documents)))
+			if b := r.Break; b != nil && b.After == len(r.Stops) {
+				left = maxTime(left, b.End)
+			}
+			back := left.Add(dur(tt))
+			if s.MaxMinutes > 0 && !r.Depart.IsZero() && back.Sub(r.Depart) > time.Duration(s.MaxMinutes)*time.Minute+verifySlack {
+				return fmt.Errorf("%s: out %s, the shift allows %d minutes", where, back.Sub(r.Depart).Round(time.Second), s.MaxMinutes)
+			}
 			if back.After(in.Day.At(to).Add(verifySlack)) {
 				return fmt.Errorf("%s: back at %s, after the shift ends at %s", where, back.In(vietnam).Format("15:04:05"), to)
 			}
@@ -185,6 +239,13 @@ func Verify(in Input, p Plan) error {
 		}
 	}
 	return nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func dur(sec float64) time.Duration { return time.Duration(math.Round(sec * float64(time.Second))) }

@@ -20,7 +20,10 @@ func RenderRoutePack(w io.Writer, in RoutePack, opts Options) error {
 	}
 	var urls []string
 	for _, s := range rp.Stops {
-		urls = append(urls, s.Label.TrackingURL, s.Receipt.VerifyURL)
+		urls = append(urls, s.Label.TrackingURL)
+		if !s.Delivery {
+			urls = append(urls, s.Receipt.VerifyURL)
+		}
 	}
 	if err := d.preencodeQR(urls); err != nil {
 		return err
@@ -32,6 +35,9 @@ func RenderRoutePack(w io.Writer, in RoutePack, opts Options) error {
 		if err := d.label(s.Label); err != nil {
 			return fmt.Errorf("route pack stop %d label: %w", s.Seq, err)
 		}
+		if s.Delivery {
+			continue
+		}
 		if err := d.receipt(s.Receipt); err != nil {
 			return fmt.Errorf("route pack stop %d receipt: %w", s.Seq, err)
 		}
@@ -40,7 +46,10 @@ func RenderRoutePack(w io.Writer, in RoutePack, opts Options) error {
 }
 
 func (rp RoutePack) cleanValidate() (RoutePack, error) {
-	out := RoutePack{Courier: rp.Courier.clean(), Date: rp.Date, Stops: make([]Stop, len(rp.Stops))}
+	out := RoutePack{Courier: rp.Courier.clean(), Date: rp.Date, Stops: make([]Stop, len(rp.Stops)), Break: rp.Break}
+	if b := rp.Break; b != nil && (b.After < 0 || b.After > len(rp.Stops) || b.Start.IsZero() || !b.End.After(b.Start)) {
+		return out, invalid("route pack: break after stop %d of %d, from %s to %s", b.After, len(rp.Stops), b.Start, b.End)
+	}
 	if err := out.Courier.validate("route pack courier"); err != nil {
 		return out, err
 	}
@@ -67,6 +76,10 @@ func (rp RoutePack) cleanValidate() (RoutePack, error) {
 		if err := s.Label.validate(); err != nil {
 			return out, within(where+" label", err)
 		}
+		if s.Delivery {
+			out.Stops[i] = s
+			continue
+		}
 		if err := s.Receipt.validate(); err != nil {
 			return out, within(where+" receipt", err)
 		}
@@ -80,10 +93,15 @@ func (rp RoutePack) cleanValidate() (RoutePack, error) {
 
 // stopList draws the A4 list of stops in route order.
 func (d *doc) stopList(rp RoutePack) error {
-	docs := 0
+	docs, deliveries := 0, 0
 	for _, s := range rp.Stops {
-		docs += s.Label.DocumentCount
+		if s.Delivery {
+			deliveries++
+		} else {
+			docs += s.Label.DocumentCount
+		}
 	}
+	mixed := deliveries > 0 || rp.Break != nil
 	head := a4Head{
 		title:  "DANH SÁCH ĐIỂM THU GOM",
 		number: "Ngày " + d.fmtDate(rp.Date) + " – " + rp.Courier.line(),
@@ -92,10 +110,75 @@ func (d *doc) stopList(rp RoutePack) error {
 	}
 	cols := []column{{"STT", 10, "C"}, {"Khung giờ", 24, "C"}, {"Số hiệu bưu gửi", 38, "C"}, {"Xã/phường", 50, "L"},
 		{"Điện thoại", 24, "C"}, {"Số giấy tờ", 14, "C"}, {"Dự kiến đến", 16, "C"}, {"Đã thu", 14, "C"}}
+	if mixed {
+		head.title = "DANH SÁCH ĐIỂM DỪNG: THU GOM VÀ TRẢ KẾT QUẢ"
+		head.lines[0] = kv{"Số điểm dừng:", fmt.Sprintf("%d điểm: %d nhận hồ sơ (%s giấy tờ cần thu), %d trả kết quả",
+			len(rp.Stops), len(rp.Stops)-deliveries, formatInt(docs), deliveries)}
+		head.lines = append(head.lines, kv{"Kết quả:", "Mang theo từ bưu cục khi xuất phát; xác minh người nhận trước khi giao."})
+		cols = []column{{"STT", 10, "C"}, {"Việc", 14, "C"}, {"Khung giờ", 24, "C"}, {"Số hiệu bưu gửi", 38, "C"}, {"Xã/phường", 36, "L"},
+			{"Điện thoại", 24, "C"}, {"Số giấy tờ", 14, "C"}, {"Dự kiến đến", 16, "C"}, {"Xong", 14, "C"}}
+	}
 	hdr := d.tableHeader(a4X, cols, 8, 8)
 	const rh = 9.0
 	var blocks []block
-	for _, s := range rp.Stops {
+	breakRow := func() block {
+		b := rp.Break
+		text := "Nghỉ trưa " + d.fmtClock(b.Start) + "–" + d.fmtClock(b.End)
+		if b.After == 0 {
+			text += " trước khi xuất phát"
+		} else {
+			text += fmt.Sprintf(" sau điểm %d", rp.Stops[b.After-1].Seq)
+		}
+		return block{h: rh, head: hdr, draw: func(y float64) error {
+			d.rowFrame(a4X, y, rh, []column{{"", a4W, "C"}})
+			d.font("B", 9)
+			d.cell(a4X, y, a4W, rh, text, "C")
+			return nil
+		}}
+	}
+	if rp.Break != nil && rp.Break.After == 0 {
+		blocks = append(blocks, breakRow())
+	}
+	for i, s := range rp.Stops {
+		if mixed {
+			phone, err := s.Label.From.maskedPhone()
+			if err != nil {
+				return err
+			}
+			kind := "Thu"
+			if s.Delivery {
+				kind = "Trả"
+			}
+			blocks = append(blocks, block{h: rh, head: hdr, draw: func(y float64) error {
+				d.rowFrame(a4X, y, rh, cols)
+				d.font("B", 9)
+				d.cell(a4X, y, cols[0].w, rh, strconv.Itoa(s.Seq), "C")
+				d.cell(colX(a4X, cols, 1), y, cols[1].w, rh, kind, "C")
+				d.font("", 9)
+				d.cell(colX(a4X, cols, 2)+1, y, cols[2].w-2, rh, d.fmtClock(s.WindowStart)+"–"+d.fmtClock(s.WindowEnd), "C")
+				d.font("B", 9)
+				d.cell(colX(a4X, cols, 3)+1, y, cols[3].w-2, rh, groupS10(s.Label.TrackingNumber), "C")
+				d.font("", 8.5)
+				d.vpara(colX(a4X, cols, 4)+1.5, y, cols[4].w-3, rh, 3.8, s.Label.From.Commune, 2, "L")
+				d.font("", 9)
+				d.cell(colX(a4X, cols, 5)+1, y, cols[5].w-2, rh, phone, "C")
+				d.font("B", 10)
+				d.cell(colX(a4X, cols, 6), y, cols[6].w, rh, strconv.Itoa(s.Label.DocumentCount), "C")
+				d.font("", 9)
+				eta := ""
+				if !s.ETA.IsZero() {
+					eta = d.fmtClock(s.ETA)
+				}
+				d.cell(colX(a4X, cols, 7), y, cols[7].w, rh, eta, "C")
+				const b = 4.6
+				d.tickBox(colX(a4X, cols, 8)+(cols[8].w-b)/2, y+(rh-b)/2, b, false)
+				return nil
+			}})
+			if rp.Break != nil && rp.Break.After == i+1 {
+				blocks = append(blocks, breakRow())
+			}
+			continue
+		}
 		phone, err := s.Label.From.maskedPhone()
 		if err != nil {
 			return err
@@ -125,8 +208,11 @@ func (d *doc) stopList(rp RoutePack) error {
 			return nil
 		}})
 	}
-	blocks = append(blocks, d.textBlock(a4X, a4W, "", 8.5,
-		"Sau danh sách là nhãn A6 và giấy biên nhận (2 liên) của từng điểm, theo đúng thứ tự trên.", 2))
+	after := "Sau danh sách là nhãn A6 và giấy biên nhận (2 liên) của từng điểm, theo đúng thứ tự trên."
+	if mixed {
+		after = "Sau danh sách là nhãn A6 và giấy biên nhận (2 liên) của từng điểm thu gom, nhãn A6 của từng kết quả cần trả, theo đúng thứ tự trên."
+	}
+	blocks = append(blocks, d.textBlock(a4X, a4W, "", 8.5, after, 2))
 	_, err := d.run(d.a4Flow(head), blocks)
 	return err
 }

@@ -289,14 +289,26 @@ type Stop struct {
 	ETA         time.Time // planned arrival
 	Label       Label
 	Receipt     Receipt // printed pre-filled whatever its Prefilled field says
+	// Delivery: a result carried to the citizen (no pre-filled receipt:
+	// the delivery receipt is made at the door); otherwise a pickup.
+	Delivery bool
 }
 
-// RoutePack is one courier's day: the stop list in route order, then each
-// stop's label and pre-filled receipt.
+// RoutePack is one courier's day: the stop list in route order (pickups
+// and deliveries, with the lunch break), then each stop's label and, for a
+// pickup, its pre-filled receipt.
 type RoutePack struct {
 	Courier Party
 	Date    time.Time
 	Stops   []Stop
+	Break   *Break
+}
+
+// Break is the courier's lunch break: after the first After stops of the
+// list (0: before leaving).
+type Break struct {
+	After      int
+	Start, End time.Time
 }
 
 // FeeRow is one collection on a fee statement.

@@ -154,7 +154,11 @@ func (r *PickupRequest) Validate(now time.Time, hours ServiceHours) error {
 	text("dossier.code", r.Dossier.Code, 1, MaxCode, "mã hồ sơ")
 	text("dossier.procedure_code", r.Dossier.ProcedureCode, 0, 50, "")
 	text("dossier.procedure_name", r.Dossier.ProcedureName, 0, MaxText, "")
-	text("dossier.desk_code", r.Dossier.DeskCode, 1, 40, "nơi tiếp nhận hồ sơ")
+	if r.Dossier.DeskCode == "" {
+		f.Add("dossier.desk_code", "bắt buộc: chọn nơi tiếp nhận hồ sơ")
+	} else {
+		text("dossier.desk_code", r.Dossier.DeskCode, 1, 40, "nơi tiếp nhận hồ sơ")
+	}
 	validateContact(f, text, r.Citizen, r.Address)
 	switch n := len(r.Documents); {
 	case n == 0:

@@ -17,6 +17,9 @@ type Line struct {
 	Title   string
 	Detail  string
 	Problem bool
+	// Superseded is set by Fold on a line a later one made out of date (a
+	// release once confirmed, an appointment moved): pages fold it away.
+	Superseded bool
 }
 
 // Namer names a party for the public: by role and office, never a person.
@@ -281,4 +284,78 @@ func lower1Cap(s string) string {
 	}
 	r := []rune(s)
 	return strings.ToUpper(string(r[0])) + string(r[1:])
+}
+
+// Fold marks the lines that later ones made out of date: a hand-off's
+// release once it was confirmed, disputed or recalled ("waiting for the
+// receiver" is no longer true), an appointment once another was made, and a
+// failed attempt once another visit was booked, the papers were collected
+// or the result delivered.
+func Fold(lines []Line) {
+	for i := range lines {
+		for _, later := range lines[i+1:] {
+			if supersedes(lines[i].Type, later.Type) {
+				lines[i].Superseded = true
+				break
+			}
+		}
+	}
+}
+
+func supersedes(old, later EventType) bool {
+	switch old {
+	case HandoffReleased:
+		return later == HandoffConfirmed || later == HandoffDisputed || later == HandoffRecalled || later == HandoffReleased
+	case PickupScheduled:
+		return later == PickupScheduled || later == PickupCollected || later == ParcelCancelled
+	case PickupAttemptFailed:
+		return later == PickupScheduled || later == PickupCollected || later == ParcelCancelled
+	case DeliveryAttemptFailed:
+		return later == DeliveryCompleted
+	}
+	return false
+}
+
+// Problem is what went wrong with a parcel that still matters now, told
+// first on the citizen's page with what to do about it.
+type Problem struct {
+	Title  string
+	Detail string
+	ToDo   string
+}
+
+// CurrentProblem returns the problem a parcel is in now, if any: its status
+// is one that needs someone to act (an attempt failed, papers missing, a
+// result sent back), or its latest line is a problem nothing has followed
+// yet (a difference found at a hand-off, a recalled release, a partial
+// collection). Problems that later steps resolved are history, not news.
+func CurrentProblem(st Status, lines []Line) (Problem, bool) {
+	var last *Line
+	for i := len(lines) - 1; i >= 0; i-- {
+		if lines[i].Problem {
+			last = &lines[i]
+			break
+		}
+	}
+	if last == nil {
+		return Problem{}, false
+	}
+	p := Problem{Title: last.Title, Detail: last.Detail}
+	switch st {
+	case StatusPickupFailed:
+		p.ToDo = "Bưu điện sẽ gọi để hẹn lại giờ thu gom. Muốn chọn giờ khác ngay, hãy gọi số điện thoại bên dưới."
+	case StatusReturnedIncomplete:
+		p.ToDo = "Chuẩn bị đủ các giấy tờ còn thiếu rồi gửi lại yêu cầu thu gom, hoặc mang đến Bộ phận một cửa."
+	case StatusDeliveryFailed:
+		p.ToDo = "Bưu tá sẽ giao lại. Nếu bạn vắng nhà, hãy gọi bưu cục để hẹn giờ khác hoặc đến bưu cục nhận kết quả."
+	case StatusReturnedToDesk:
+		p.ToDo = "Kết quả đã về lại nơi tiếp nhận: liên hệ Bộ phận một cửa để nhận trực tiếp."
+	default:
+		if lines[len(lines)-1].Problem || lines[len(lines)-1].Type == HandoffRecalled {
+			p.ToDo = "Bưu điện đang làm rõ; bên đang giữ hồ sơ vẫn chịu trách nhiệm về hồ sơ. Bạn chưa cần làm gì; nếu cần, hãy gọi số điện thoại bên dưới."
+			return p, true
+		}
+		return Problem{}, false
+	}
+	return p, true
 }

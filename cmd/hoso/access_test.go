@@ -38,10 +38,11 @@ const (
 	asDesk                   // session of role desk
 	asPortal                 // a signed portal request (HMAC), no cookie
 	asToken                  // the courier app's bearer token, no cookie
+	asPostal                 // a signed postal system request (HMAC, X-Postal-Id), no cookie
 	nCallers
 )
 
-var callerNames = [nCallers]string{"no session", "admin", "dispatcher", "courier", "post_office", "desk", "portal key", "courier token"}
+var callerNames = [nCallers]string{"no session", "admin", "dispatcher", "courier", "post_office", "desk", "portal key", "courier token", "postal key"}
 
 // answer is what a caller must get.
 type answer int
@@ -58,7 +59,6 @@ type access struct {
 	ans      [nCallers]answer
 	statuses []int // for status cells
 	limited  bool  // behind the public per-IP rate limiter
-	optional bool  // declared in internal/web but not yet registered: may be absent
 }
 
 func everyone() access { return access{} }
@@ -69,7 +69,7 @@ func staffOnly(roles ...caller) access {
 	for c := range nCallers {
 		a.ans[c] = forbid
 	}
-	a.ans[anon], a.ans[asPortal], a.ans[asToken] = unauth, unauth, unauth
+	a.ans[anon], a.ans[asPortal], a.ans[asToken], a.ans[asPostal] = unauth, unauth, unauth, unauth
 	if len(roles) == 0 {
 		roles = []caller{asAdmin, asDispatch, asCourier, asOffice, asDesk}
 	}
@@ -108,7 +108,6 @@ func accountAction() access {
 	a.statuses = []int{404}
 	return a
 }
-func (a access) later() access { a.optional = true; return a }
 
 // accountCreate: admins and post offices; the matrix's empty form is
 // refused after access control. TestAccountCreateAndScope covers the rest.
@@ -179,42 +178,48 @@ func accessMatrix() map[string]access {
 		"GET /readyz":                      everyone(),
 		"GET /metrics":                     everyone(), // the matrix calls from loopback, without a proxy; TestMetricsAccess covers the rest
 		"GET /static/*":                    everyone(),
-		"GET /buu-ta":                      everyone().later(),
-		"GET /buu-ta/sw.js":                everyone().later(),
-		"GET /buu-ta/manifest.webmanifest": everyone().later(),
+		"GET /buu-ta":                      everyone(),
+		"GET /buu-ta/sw.js":                everyone(),
+		"GET /buu-ta/manifest.webmanifest": everyone(),
 
 		// Machine APIs.
-		"GET /api/v1/openapi.json":                          everyone(),
-		"GET /api/v1/states":                                everyone(),
-		"POST /api/v1/auth/token":                           all(401, 429), // wrong password for everyone, delayed after five on one name; TestLoginThrottle*
-		"GET /api/v1/public/track/:tracking_number":         everyone().limit(),
-		"GET /api/v1/communes":                              everyone().limit(),
-		"POST /api/v1/courier/events":                       only(asToken),
-		"GET /api/v1/courier/route":                         only(asToken),
-		"POST /api/v1/courier/device-key":                   only(asToken),
-		"POST /api/v1/courier/stops/:number/code":           only(asToken),
-		"POST /api/v1/courier/stops/:number/reveal":         only(asToken),
-		"POST /api/v1/courier/evidence":                     only(asToken),
-		"POST /api/v1/staff/events":                         staffOnly(asOffice, asDesk),
-		"POST /api/v1/staff/handoffs/:id/recall":            staffOnly(asAdmin, asDispatch), // a dispatcher's recall of a stuck release
-		"GET /api/v1/alarms":                                alarms,
-		"GET /api/v1/portal/desks":                          only(asPortal),
-		"POST /api/v1/portal/pickups":                       only(asPortal),
-		"GET /api/v1/portal/pickups":                        only(asPortal),
-		"GET /api/v1/portal/pickups/:id":                    only(asPortal),
-		"POST /api/v1/portal/pickups/:id/cancel":            only(asPortal),
-		"POST /api/v1/portal/dossiers/:dossier_code/result": only(asPortal),
-		"POST /api/v1/notify/sms-replies":                   all(404).later(), // 404 until an inbound token is configured
-		"GET /api/v1/log/checkpoint":                        everyone().limit(),
-		"GET /api/v1/log/proof/inclusion":                   all(400).limit(), // no index asked
-		"GET /api/v1/log/proof/consistency":                 all(400).limit(), // no sizes asked
-		"GET /api/v1/log/tile/*":                            all(404).limit(), // no such tile
-		"POST /api/v1/log/cosignature":                      all(400).limit(), // the body is no checkpoint
+		"GET /api/v1/openapi.json":                           everyone(),
+		"GET /api/v1/states":                                 everyone(),
+		"POST /api/v1/auth/token":                            all(401, 429), // wrong password for everyone, delayed after five on one name; TestLoginThrottle*
+		"GET /api/v1/public/track/:tracking_number":          everyone().limit(),
+		"GET /api/v1/communes":                               everyone().limit(),
+		"POST /api/v1/courier/events":                        only(asToken),
+		"GET /api/v1/courier/route":                          only(asToken),
+		"POST /api/v1/courier/device-key":                    only(asToken),
+		"POST /api/v1/courier/stops/:number/code":            only(asToken),
+		"POST /api/v1/courier/stops/:number/reveal":          only(asToken),
+		"POST /api/v1/courier/evidence":                      only(asToken),
+		"POST /api/v1/staff/events":                          staffOnly(asOffice, asDesk),
+		"POST /api/v1/staff/handoffs/:id/recall":             staffOnly(asAdmin, asDispatch), // a dispatcher's recall of a stuck release
+		"GET /api/v1/alarms":                                 alarms,
+		"GET /api/v1/portal/desks":                           only(asPortal),
+		"POST /api/v1/portal/pickups":                        only(asPortal),
+		"GET /api/v1/portal/pickups":                         only(asPortal),
+		"GET /api/v1/portal/pickups/:id":                     only(asPortal),
+		"POST /api/v1/portal/pickups/:id/cancel":             only(asPortal),
+		"POST /api/v1/portal/dossiers/:dossier_code/result":  only(asPortal),
+		"POST /api/v1/notify/sms-replies":                    all(404), // 404 until an inbound token is configured
+		"GET /api/v1/log/checkpoint":                         everyone().limit(),
+		"GET /api/v1/log/proof/inclusion":                    all(400).limit(), // no index asked
+		"GET /api/v1/log/proof/consistency":                  all(400).limit(), // no sizes asked
+		"GET /api/v1/log/tile/*":                             all(404).limit(), // no such tile
+		"POST /api/v1/log/cosignature":                       all(400).limit(), // the body is no checkpoint
+		"GET /api/v1/portal/results/:id/delivery-slots":      only(asPortal),
+		"POST /api/v1/portal/results/:id/delivery-window":    only(asPortal),
+		"GET /api/v1/staff/results/:number/delivery-slots":   staffOnly(asAdmin, asDispatch, asOffice, asDesk),
+		"POST /api/v1/staff/results/:number/delivery-window": staffOnly(asAdmin, asDispatch, asOffice, asDesk),
+		"GET /api/v1/postal/events":                          only(asPostal),
 
 		// Public pages.
 		"GET /":                     everyone(),
 		"GET /tra-cuu":              everyone().limit(),
 		"GET /tra-cuu/:number":      everyone().limit(),
+		"GET /t/:number":            everyone().limit(),
 		"POST /tra-cuu/:number":     all(422).limit(), // the proof form: an empty proof for everyone; TestPublicDetailsNeedProof
 		"GET /dang-nhap":            everyone(),
 		"POST /dang-nhap":           all(401), // wrong password for everyone
@@ -223,11 +228,12 @@ func accessMatrix() map[string]access {
 		"POST /yeu-cau":             everyone().limit(),
 		"GET /yeu-cau/xac-minh":     everyone().limit(),
 		"POST /yeu-cau/xac-minh":    everyone().limit(),
+		"POST /yeu-cau/gui-lai-ma":  everyone().limit(),
 		"GET /yeu-cau/thong-tin":    everyone().limit(),
 		"POST /yeu-cau/thong-tin":   everyone().limit(),
 		"GET /yeu-cau/xong/:number": everyone().limit(),
-		"GET /huy-tin-nhan/:token":  everyone().limit().later(),
-		"POST /huy-tin-nhan/:token": everyone().limit().later(),
+		"GET /huy-tin-nhan/:token":  everyone().limit(),
+		"POST /huy-tin-nhan/:token": everyone().limit(),
 
 		// Staff pages.
 		"GET /nhan-vien":                                    staffOnly(),
@@ -241,10 +247,9 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/su-co/:id":                         dispatch,
 		"GET /nhan-vien/ban-giao":                           dispatch,
 		"POST /nhan-vien/ban-giao/:id/thu-hoi":              dispatch,
-		"GET /nhan-vien/chi-so":                             alarms.later(),
-		"GET /nhan-vien/thu-ho":                             staffOnly(asAdmin, asDispatch, asOffice).later(),
-		"POST /nhan-vien/thu-ho/xac-nhan":                   staffOnly(asOffice).later(),
-		"GET /nhan-vien/thu-ho/bang-ke/:courier/:day":       staffOnly(asAdmin, asDispatch, asOffice).later(),
+		"GET /nhan-vien/chi-so":                             alarms,
+		"GET /nhan-vien/thu-ho":                             staffOnly(asAdmin, asDispatch, asOffice),
+		"POST /nhan-vien/thu-ho/xac-nhan":                   staffOnly(asOffice),
 		"GET /nhan-vien/mat-khau":                           staffOnly(),
 		"POST /nhan-vien/mat-khau":                          staffOnly(), // an empty form is refused after access control (422)
 		"POST /nhan-vien/dang-xuat-moi-noi":                 staffOnly(), // ends the caller's sessions: goes last, like the log-outs
@@ -254,6 +259,10 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/tai-khoan/:id/kich-hoat":           accountAction(),
 		"POST /nhan-vien/tai-khoan/:id/mo-khoa":             accountAction(),
 		"POST /nhan-vien/tai-khoan/:id/dat-lai-mat-khau":    accountAction(),
+		"GET /nhan-vien/hop-thu-di":                         dispatch,
+		"GET /nhan-vien/hop-thu-di/loi":                     dispatch,
+		"POST /nhan-vien/hop-thu-di/:id/gui-lai":            dispatch,
+		"POST /nhan-vien/hop-thu-di/:id/bo":                 dispatch,
 		"POST /nhan-vien/tai-khoan":                         accountCreate(), // an empty form: 422 after access control
 		"GET /nhan-vien/tai-khoan/:id/don-vi":               adminAccount(),
 		"POST /nhan-vien/tai-khoan/:id/don-vi":              adminAccount(),
@@ -281,10 +290,8 @@ func accessMatrix() map[string]access {
 		"GET /nhan-vien/danh-muc/buu-cuc/:code":             refMissing(),
 		"POST /nhan-vien/danh-muc/buu-cuc/:code":            refForm(),
 		"POST /nhan-vien/danh-muc/buu-cuc/:code/trang-thai": refMissing(),
-		"GET /nhan-vien/hop-thu-di":                         dispatch.later(),
-		"GET /nhan-vien/hop-thu-di/loi":                     dispatch.later(),
-		"POST /nhan-vien/hop-thu-di/:id/gui-lai":            dispatch.later(),
-		"POST /nhan-vien/hop-thu-di/:id/bo":                 dispatch.later(),
+		"GET /nhan-vien/can-cu-phap-ly":                     staffOnly(asAdmin),
+		"POST /nhan-vien/can-cu-phap-ly":                    staffOnly(asAdmin), // an empty form is refused after access control (404: no key)
 
 		// Printed papers: the public receipt check, and the staff downloads,
 		// each paper scoped to the staff who handle it. The fixture's parcel
@@ -292,17 +299,17 @@ func accessMatrix() map[string]access {
 		// not yet at the signed-in office, which sees only the receipt its
 		// courier signed. A courier's route pack and fee statement are for
 		// the courier, their office, dispatchers and admins, not for a desk.
-		"GET /bien-nhan":                                 everyone().limit().later(),
-		"GET /bien-nhan/khoa-cong-khai":                  everyone().limit().later(),
-		"GET /bien-nhan/:code":                           everyone().limit().later(),
-		"GET /nhan-vien/in":                              staffOnly().later(),
-		"GET /nhan-vien/in/nhan/:number":                 staffOnly(asAdmin, asDispatch, asCourier, asDesk).later(),
-		"GET /nhan-vien/in/bien-nhan/:number":            staffOnly().later(),
-		"GET /nhan-vien/in/phieu-giao/:number":           staffOnly(asAdmin, asDispatch, asCourier, asDesk).later(),
-		"GET /nhan-vien/in/bien-ban/:code":               staffOnly().later(),
+		"GET /bien-nhan":                                 everyone().limit(),
+		"GET /bien-nhan/khoa-cong-khai":                  everyone().limit(),
+		"GET /bien-nhan/:code":                           everyone().limit(),
+		"GET /nhan-vien/in":                              staffOnly(),
+		"GET /nhan-vien/in/nhan/:number":                 staffOnly(asAdmin, asDispatch, asCourier, asDesk),
+		"GET /nhan-vien/in/bien-nhan/:number":            staffOnly(),
+		"GET /nhan-vien/in/phieu-giao/:number":           staffOnly(asAdmin, asDispatch, asCourier, asDesk),
+		"GET /nhan-vien/in/bien-ban/:code":               staffOnly(),
 		"GET /nhan-vien/in/bien-ban/:code/bang-chung":    staffOnly(),
-		"GET /nhan-vien/in/tui-hanh-trinh/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice).later(),
-		"GET /nhan-vien/in/bang-ke-thu-ho/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice).later(),
+		"GET /nhan-vien/in/tui-hanh-trinh/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice),
+		"GET /nhan-vien/in/bang-ke-thu-ho/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice),
 
 		// Counters.
 		"GET /buu-cuc":                     staffOnly(asOffice),
@@ -349,6 +356,7 @@ type accessWorld struct {
 	clients  [nCallers]*http.Client
 	csrf     [nCallers]string
 	portal   contractClient
+	postal   postalClient
 	token    string
 	parcelID string
 	number   string
@@ -382,6 +390,8 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	w.csrf[anon] = string(m[1])
 	w.clients[asPortal] = &http.Client{CheckRedirect: noRedirect, Timeout: 30 * time.Second}
 	w.clients[asToken] = &http.Client{CheckRedirect: noRedirect, Timeout: 30 * time.Second}
+	w.clients[asPostal] = &http.Client{CheckRedirect: noRedirect, Timeout: 30 * time.Second}
+	w.postal = e.postalClient(t, "buudien-access", "19", "")
 	w.token = e.courier("buuta1").token
 	_, home := e.get("/")
 	w.static = staticLink.FindString(string(home))
@@ -441,6 +451,9 @@ func (w *accessWorld) do(c caller, method, path string, form url.Values, csrf st
 	if c == asPortal {
 		signPortal(req, w.portal.id, w.portal.secret, body)
 		req.Header.Set("Idempotency-Key", "access-key-"+newNonce())
+	}
+	if c == asPostal {
+		signPostal(req, w.postal.id, w.postal.secret)
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
@@ -540,8 +553,8 @@ func TestAccessMatrix(t *testing.T) {
 			t.Errorf("route %s has no entry in the access matrix (cmd/hoso/access_test.go): decide who may call it", k)
 		}
 	}
-	for k, a := range matrix {
-		if !routes[k] && !a.optional {
+	for k := range matrix {
+		if !routes[k] {
 			t.Errorf("the access matrix names %s, which the router does not have", k)
 		}
 	}
@@ -568,7 +581,7 @@ func TestAccessMatrix(t *testing.T) {
 		method, path, _ := strings.Cut(k, " ")
 		for c := range nCallers {
 			want := a.ans[c]
-			if isForm(method, path) && (c == asPortal || c == asToken) {
+			if isForm(method, path) && (c == asPortal || c == asToken || c == asPostal) {
 				want = forbid // no cookie, so no CSRF token: the form check refuses first
 			}
 			resp, body := w.do(c, method, w.concrete(path), nil, w.csrf[c])
@@ -728,7 +741,7 @@ func TestPortalSignatureOnEveryRoute(t *testing.T) {
 // plus one, for every route behind the public limiter and for none other;
 // logins the same, even with the right password.
 func TestRateLimits(t *testing.T) {
-	const public, login = 5, 3
+	const public, login = 5, 4
 	e := startServer(t, map[string]string{"HOSO_PUBLIC_RATE_PER_MIN": strconv.Itoa(public), "HOSO_LOGIN_RATE_PER_MIN": strconv.Itoa(login)})
 	for i := 1; i <= public+1; i++ {
 		resp, _ := e.get("/tra-cuu/EA123456785VN")
@@ -748,12 +761,21 @@ func TestRateLimits(t *testing.T) {
 	w := &accessWorld{e: e, number: "EA123456785VN", parcelID: "00000000-0000-0000-0000-000000000000", dossier: "X", static: "/static/x"}
 	jar, _ := cookiejar.New(nil)
 	w.clients[anon] = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Every entry is asked, forms too, with the visitor's CSRF token (the
+	// sign-in page is not limited). The two sign-in routes spend attempts
+	// of the address's login budget, checked below.
+	resp, body := w.do(anon, "GET", "/dang-nhap", nil, "")
+	m := csrfPattern.FindSubmatch(body)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("visitor CSRF: %d", resp.StatusCode)
+	}
+	spent := 0
 	for k, a := range accessMatrix() {
 		method, path, _ := strings.Cut(k, " ")
-		if method != http.MethodGet || strings.Contains(path, "*") || a.optional {
-			continue
+		if k == "POST /dang-nhap" || k == "POST /api/v1/auth/token" {
+			spent++
 		}
-		resp, _ := w.do(anon, method, w.concrete(path), nil, "")
+		resp, _ := w.do(anon, method, w.concrete(path), nil, string(m[1]))
 		switch {
 		case a.limited && resp.StatusCode != 429:
 			t.Errorf("%s: %d, want 429 once the public budget is spent", k, resp.StatusCode)
@@ -790,12 +812,12 @@ func TestRateLimits(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	for i := 1; i <= login; i++ {
+	for i := spent + 1; i <= login; i++ {
 		if resp := post("quantri", "sai-mat-khau"); resp.StatusCode != 401 {
 			t.Fatalf("wrong password %d: %d", i, resp.StatusCode)
 		}
 	}
-	resp := post("quantri", "mat-khau-quantri")
+	resp = post("quantri", "mat-khau-quantri")
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("login %d (right password): %d Retry-After %q, want 429", login+1, resp.StatusCode, resp.Header.Get("Retry-After"))
 	}

@@ -35,19 +35,20 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func cmdPortal(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: hoso portal add <id> --province <code> [--name NAME] [--callback URL]")
+		return errors.New("usage: hoso portal add <id> --province <code> [--name NAME] [--callback URL] [--shape hoso|opencps]")
 	}
 	fs := flag.NewFlagSet("portal add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	province := fs.String("province", "", "province code (two digits) whose desks this portal may address")
 	name := fs.String("name", "", "display name")
 	callback := fs.String("callback", "", "URL that receives status callbacks")
+	shape := fs.String("shape", "hoso", "shape of the callbacks: hoso (ours) or opencps (the national portal's DongBoHoSoMC)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: hoso portal add <id> --province <code> [--name NAME] [--callback URL]")
+		return errors.New("usage: hoso portal add <id> --province <code> [--name NAME] [--callback URL] [--shape hoso|opencps]")
 	}
 	sys, err := openForCommand(ctx, env, false)
 	if err != nil {
@@ -62,7 +63,7 @@ func cmdPortal(ctx context.Context, args []string, env func(string) string, stdo
 	if err != nil {
 		return fmt.Errorf("%s", errs.MessageOf(err))
 	}
-	c, sec, err := sys.portal.CreateClient(ctx, pos[0], *name, *province, cb, false)
+	c, sec, err := sys.portal.Register(ctx, app.PortalClient{ID: pos[0], Name: *name, ProvinceCode: *province, CallbackURL: cb, CallbackShape: *shape})
 	if err != nil {
 		return err
 	}
@@ -104,5 +105,42 @@ func cmdUser(ctx context.Context, args []string, env func(string) string, stdout
 		return err
 	}
 	fmt.Fprintf(stdout, "user: %s\nrole: %s\nstaff_code: %s\n", u.Username, u.Role, u.StaffCode)
+	return nil
+}
+
+func cmdPostal(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	usage := errors.New("usage: hoso postal add <id> (--province <code> | --office <code>) [--name NAME]")
+	if len(args) == 0 || args[0] != "add" {
+		return usage
+	}
+	fs := flag.NewFlagSet("postal add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	province := fs.String("province", "", "province code (two digits): the events of every parcel handled in it")
+	office := fs.String("office", "", "post office code: the events of the parcels this office handles")
+	name := fs.String("name", "", "display name")
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usage
+	}
+	sys, err := openForCommand(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer sys.db.Close()
+	if *province != "" {
+		if _, ok := sys.units.Province(*province); !ok {
+			return fmt.Errorf("unknown province %q", *province)
+		}
+	}
+	c, sec, err := sys.postal.CreateClient(ctx, pos[0], *name, *province, *office, false)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "postal: %s\nscope: %s\n", c.ID, c.Scope())
+	fmt.Fprintf(stdout, "secret: %s\n", sec)
+	fmt.Fprintln(stderr, "Keep the secret safe: it is shown only once.")
 	return nil
 }

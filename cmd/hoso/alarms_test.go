@@ -6,9 +6,10 @@ import (
 	"time"
 
 	"hoso/internal/app"
+	"hoso/tracking"
 )
 
-func openAlarms(t *testing.T, e *testEnv, kind string) []app.Alarm {
+func openAlarms(t *testing.T, e *testEnv, kind tracking.AlarmKind) []app.Alarm {
 	t.Helper()
 	as, err := e.db.FindAlarms(context.Background(), app.AlarmFilter{Open: true})
 	if err != nil {
@@ -147,7 +148,7 @@ func TestOtherAlarmsRaiseAndClear(t *testing.T) {
 	if _, err := alarms.SweepAt(ctx, p.CreatedAt.Add(26*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{app.AlarmWindow, app.AlarmDeadline, app.AlarmUnzoned} {
+	for _, k := range []tracking.AlarmKind{app.AlarmWindow, app.AlarmDeadline, app.AlarmUnzoned} {
 		if got := openAlarms(t, e, k); len(got) != 0 {
 			t.Errorf("%s still open after collection", k)
 		}

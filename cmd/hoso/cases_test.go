@@ -13,7 +13,7 @@ import (
 // TestDisputeNamesLastCustodianAndLostCase: a desk counts one document short:
 // the hand-off is disputed, custody stays with the courier, the incident
 // names the courier, an alarm is raised; the dispatcher declares the original
-// lost and follows the Decree 61/2018 steps to the end.
+// lost and follows the steps of the law in force (Decree 118/2025) to the end.
 func TestDisputeNamesLastCustodianAndLostCase(t *testing.T) {
 	e := startServer(t, nil)
 	portal := e.portal()
@@ -68,11 +68,11 @@ func TestDisputeNamesLastCustodianAndLostCase(t *testing.T) {
 	// Another office's staff cannot see it.
 	disp := e.login("dieuphoi")
 	code, body := disp.postForm("/nhan-vien/su-co/"+id, url.Values{"action": {"lost"}, "note": {"Không tìm thấy sau 48 giờ"}})
-	if code != 200 || !strings.Contains(body, "Hồ sơ vụ việc thất lạc") || !strings.Contains(body, "Bưu cục Phan Đình Phùng (bưu tá mã BUUTA1)") {
+	if code != 200 || !strings.Contains(body, "Hồ sơ vụ việc thất lạc") || !strings.Contains(body, "Bưu tá Bưu cục Phan Đình Phùng (mã BUUTA1)") {
 		t.Fatalf("declare lost: %d", code)
 	}
-	if !strings.Contains(body, "Giấy xác nhận tình trạng hôn nhân") || !strings.Contains(body, "Điều 21 Nghị định 61/2018") {
-		t.Error("apology letter lacks the document or the decree")
+	if !strings.Contains(body, "Giấy xác nhận tình trạng hôn nhân") || !strings.Contains(body, "Theo Nghị định 118/2025/NĐ-CP") || strings.Contains(body, "61/2018") {
+		t.Error("apology letter lacks the document or the decree in force, or cites the replaced one")
 	}
 	// Paid without an amount is refused.
 	code, _ = disp.postForm("/nhan-vien/su-co/"+id, url.Values{"action": {"case"}, "reissue": {"done"}, "apology": {"sent"}, "costs_state": {"paid"}, "costs_amount": {"0"}})

@@ -822,7 +822,7 @@ func TestResultOnlyForAcceptedDossier(t *testing.T) {
 		!strings.Contains(page, "chưa được bộ phận một cửa tiếp nhận") {
 		t.Errorf("desk page result before the decision: %d", code)
 	}
-	if code, _ := desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}}); code != 200 {
+	if code, _ := desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {time.Now().AddDate(0, 0, 10).Format("2006-01-02")}}); code != 200 {
 		t.Fatal("accept")
 	}
 	if rr := portal.do("POST", "/api/v1/portal/dossiers/000.00.19.KQ-SOM/result", result, "kq-som-4"); rr.status != 201 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -320,6 +321,58 @@ func TestDispatchOfficeImportAllOrNothing(t *testing.T) {
 	if err := run(context.Background(), []string{"zones", "cover", "--office", "BC-05443", "--communes", "05467"}, env, &out, &errOut); err == nil ||
 		!strings.Contains(errOut.String(), "BC-05467") {
 		t.Errorf("overlapping cover from the command line: %v %s", err, errOut.String())
+	}
+}
+
+// TestOfficeImportPostalCodes: an office gets its national postal code on
+// import (five digits, checked); a file without the column keeps the code
+// stored; a bad code refuses the whole file.
+func TestOfficeImportPostalCodes(t *testing.T) {
+	e := startServer(t, nil)
+	env := envFunc(map[string]string{"HOSO_DATABASE_URL": e.url})
+	f := t.TempDir() + "/offices.csv"
+	imp := func(content string) error {
+		t.Helper()
+		if err := writeFile(f, content); err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), []string{"import", "offices", f}, env, &out, &errOut); err != nil {
+			return fmt.Errorf("%w: %s", err, errOut.String())
+		}
+		return nil
+	}
+	postal := func(code string) string {
+		t.Helper()
+		o, err := e.db.FindOffice(context.Background(), code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.PostalCode
+	}
+	if err := imp("code,name,commune_code,lat,lng,postal_code\nBC-05467,Bưu cục Gia Sàng,05467,21.57,105.85,24467\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := postal("BC-05467"); got != "24467" {
+		t.Errorf("postal code %q after import", got)
+	}
+	if err := imp("code,name,commune_code,lat,lng\nBC-05467,Bưu cục Gia Sàng mới,05467,21.57,105.85\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := postal("BC-05467"); got != "24467" {
+		t.Errorf("an import without the column changed the postal code to %q", got)
+	}
+	for _, bad := range []string{"2446", "244670", "BC-05467", "2446a", "２４４６７"} {
+		err := imp("code,name,commune_code,lat,lng,postal_code\nBC-05467,Bưu cục Gia Sàng,05467,21.57,105.85," + bad + "\nBC-05455,Bưu cục Quyết Thắng,05455,21.60,105.82,24455\n")
+		if err == nil || !strings.Contains(err.Error(), "mã bưu chính") {
+			t.Errorf("postal code %q: %v", bad, err)
+		}
+	}
+	if got := postal("BC-05467"); got != "24467" {
+		t.Errorf("a refused import changed the postal code to %q", got)
+	}
+	if n := e.count(`SELECT count(*) FROM post_offices WHERE code = 'BC-05455' AND postal_code = '24455'`); n != 0 {
+		t.Error("a refused import wrote an office")
 	}
 }
 

@@ -141,11 +141,11 @@ func (e *testEnv) seed() {
 			t.Fatal(err)
 		}
 	}
-	must(e.db.UpsertDesk(ctx, app.Desk{Code: "TN-TTPVHCC", Name: "Trung tâm Phục vụ hành chính công tỉnh Thái Nguyên", Level: "province", CommuneCode: "05443", ProvinceCode: "19"}))
-	must(e.db.UpsertDesk(ctx, app.Desk{Code: "TN-MC-05455", Name: "Bộ phận một cửa phường Quyết Thắng", Level: "commune", CommuneCode: "05455", ProvinceCode: "19"}))
+	must(e.db.UpsertDesk(ctx, app.Desk{Code: "TN-TTPVHCC", Name: "Trung tâm Phục vụ hành chính công tỉnh Thái Nguyên", Level: "province", CommuneCode: "05443", ProvinceCode: "19", PostalCode: "24001"}))
+	must(e.db.UpsertDesk(ctx, app.Desk{Code: "TN-MC-05455", Name: "Bộ phận một cửa phường Quyết Thắng", Level: "commune", CommuneCode: "05455", ProvinceCode: "19", PostalCode: "24455"}))
 	must(e.db.UpsertDesk(ctx, app.Desk{Code: "HN-MC-00004", Name: "Bộ phận một cửa phường Ba Đình", Level: "commune", CommuneCode: "00004", ProvinceCode: "01"}))
-	must(e.db.UpsertOffice(ctx, app.PostOffice{Code: "BC-05443", Name: "Bưu cục Phan Đình Phùng", CommuneCode: "05443", ProvinceCode: "19", Lat: 21.5887, Lng: 105.8338}))
-	must(e.db.UpsertOffice(ctx, app.PostOffice{Code: "BC-05488", Name: "Bưu cục Đại Phúc", CommuneCode: "05488", ProvinceCode: "19", Lat: 21.5765, Lng: 105.7095}))
+	must(e.db.UpsertOffice(ctx, app.PostOffice{Code: "BC-05443", Name: "Bưu cục Phan Đình Phùng", CommuneCode: "05443", ProvinceCode: "19", Lat: 21.5887, Lng: 105.8338, PostalCode: "24443"}))
+	must(e.db.UpsertOffice(ctx, app.PostOffice{Code: "BC-05488", Name: "Bưu cục Đại Phúc", CommuneCode: "05488", ProvinceCode: "19", Lat: 21.5765, Lng: 105.7095, PostalCode: "24488"}))
 	for _, u := range []app.NewUser{
 		{Username: "quantri", Role: app.RoleAdmin},
 		{Username: "dieuphoi", Role: app.RoleDispatcher, OfficeCode: "BC-05443"},

@@ -53,7 +53,7 @@ func cmdExportEvents(ctx context.Context, args []string, env func(string) string
 		defer file.Close()
 		w = file
 	}
-	n, err := app.ExportEvents(ctx, sys.db, w, f, t.AddDate(0, 0, 1), *format, *all)
+	n, err := app.ExportEvents(ctx, sys.db, w, f, t.AddDate(0, 0, 1), *format, *all, sys.cfg.Signatory)
 	if err != nil {
 		return err
 	}

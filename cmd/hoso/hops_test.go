@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // portalStatus reads the pickup's status the portal sees.
@@ -88,7 +89,7 @@ func TestFullJourneyOfficeDeskReturn(t *testing.T) {
 		t.Fatal("desk count not accepted")
 	}
 	agree("at desk", "at_desk", "Trung tâm Phục vụ hành chính công")
-	if code, _ = desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {"2026-12-20"}}); code != 200 {
+	if code, _ = desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {time.Now().AddDate(0, 0, 10).Format("2006-01-02")}}); code != 200 {
 		t.Fatalf("accept: %d", code)
 	}
 	agree("accepted", "accepted", "Trung tâm Phục vụ hành chính công")

@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"migrate":       {"apply database migrations and load the administrative units", cmdMigrate},
 		"demo":          {"migrate, seed the demo province and serve (--seed-only to stop after seeding)", cmdDemo},
 		"portal":        {"portal add <id> --province <code> [--callback URL]: register a portal client", cmdPortal},
+		"postal":        {"postal add <id> --province <code>|--office <code>: register a postal system pulling EMSEVT records", cmdPostal},
 		"user":          {"user add <username> --role <role> [--office|--desk|--province] --password <pw>", cmdUser},
 		"rekey":         {"seal every personal-data value again with HOSO_DATA_KEY, opening it with HOSO_DATA_KEY_PREVIOUS (--dry-run, --batch N); exits non-zero when a value opens with neither", cmdRekey},
 		"rehash-phones": {"recompute every phone's keyed hash with HOSO_HASH_KEY from the sealed phones and move opt-outs and daily caps to it (--dry-run, --batch N)", cmdRehashPhones},

@@ -19,8 +19,10 @@ import (
 	"time"
 
 	"hoso/internal/app"
+	"hoso/internal/errs"
 	"hoso/internal/notify"
 	"hoso/internal/outbox"
+	"hoso/internal/web"
 )
 
 func notifyQuietOff() notify.QuietHours { return notify.QuietHours{Off: true} }
@@ -571,5 +573,84 @@ func TestOutboxPagesInBrowser(t *testing.T) {
 		"retry": "000.00.19.WEB-0", "discard": "000.00.19.WEB-1", "token": optOutToken(e.sys.hasher, created["id"])})
 	if n := e.count(`SELECT count(*) FROM audit_log WHERE action IN ('outbox.retry', 'outbox.discard', 'notify.opt_out')`); n != 3 {
 		t.Errorf("%d audit records, want 3", n)
+	}
+}
+
+// TestOutboxServiceDecidesRoles: the outbox service, not the page, decides
+// who sees and acts on the outbox: every role but admins and dispatchers is
+// refused before anything is read or written, and a discard needs a reason.
+func TestOutboxServiceDecidesRoles(t *testing.T) {
+	e := startServer(t, nil)
+	ctx := context.Background()
+	mb := e.sys.mailbox
+	before := e.tableCounts()
+	for _, role := range []app.Role{app.RoleCourier, app.RoleOffice, app.RoleDesk, ""} {
+		u := app.User{ID: 1, Role: role, ProvinceCode: "19", OfficeCode: "BC-05443", DeskCode: "TN-TTPVHCC"}
+		for name, call := range map[string]func() error{
+			"list":    func() error { _, err := mb.List(ctx, u, app.OutboxFilter{}); return err },
+			"stats":   func() error { _, err := mb.Stats(ctx, u); return err },
+			"retry":   func() error { return mb.Retry(ctx, u, 1) },
+			"discard": func() error { return mb.Discard(ctx, u, 1, "lý do") },
+		} {
+			if err := call(); !errs.Is(err, errs.Forbidden) {
+				t.Errorf("%q %s: %v, want forbidden", role, name, err)
+			}
+		}
+	}
+	admin := app.User{ID: 1, Role: app.RoleAdmin}
+	for _, reason := range []string{"", "  ", strings.Repeat("a", 301), "a\x00b"} {
+		if err := mb.Discard(ctx, admin, 1, reason); !errs.Is(err, errs.Invalid) {
+			t.Errorf("discard with reason %q: %v, want invalid", reason, err)
+		}
+	}
+	if after := e.tableCounts(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("refused calls changed rows: %v → %v", before, after)
+	}
+	// A dispatcher's list is their province's, whatever the filter asks.
+	disp := app.User{ID: 1, Role: app.RoleDispatcher, ProvinceCode: "01"}
+	if _, err := mb.List(ctx, disp, app.OutboxFilter{Province: "19"}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := app.OutboxScope(disp); err != nil || p != "01" {
+		t.Errorf("dispatcher scope %q %v", p, err)
+	}
+}
+
+// TestDirectoryDecidesRoles: the views that belong to one role are refused
+// by the service to every other role, whatever page asks.
+func TestDirectoryDecidesRoles(t *testing.T) {
+	e := startServer(t, nil)
+	ctx := context.Background()
+	dir := e.sys.webDeps().Directory
+	roles := []app.Role{app.RoleAdmin, app.RoleDispatcher, app.RoleCourier, app.RoleOffice, app.RoleDesk, ""}
+	calls := map[string]struct {
+		allowed map[app.Role]bool
+		call    func(u app.User) error
+	}{
+		"demo messages": {map[app.Role]bool{app.RoleAdmin: true}, func(u app.User) error { _, err := dir.DemoSMS(ctx, u, 10); return err }},
+		"rejected": {map[app.Role]bool{app.RoleAdmin: true, app.RoleDispatcher: true},
+			func(u app.User) error { _, _, err := dir.Rejected(ctx, u, 0, 10); return err }},
+		"key changes": {map[app.Role]bool{app.RoleOffice: true},
+			func(u app.User) error { _, err := dir.KeyChanges(ctx, u, time.Now().AddDate(0, 0, -7), 10); return err }},
+		"route": {map[app.Role]bool{app.RoleCourier: true},
+			func(u app.User) error { _, err := dir.CourierRoute(ctx, u, time.Now()); return err }},
+	}
+	for name, c := range calls {
+		for _, r := range roles {
+			u := app.User{ID: 1, Role: r, ProvinceCode: "19", OfficeCode: "BC-05443", DeskCode: "TN-TTPVHCC", StaffCode: "BUUTA1"}
+			err := c.call(u)
+			if c.allowed[r] && err != nil {
+				t.Errorf("%s as %q: %v", name, r, err)
+			}
+			if !c.allowed[r] && !errs.Is(err, errs.Forbidden) {
+				t.Errorf("%s as %q: %v, want forbidden", name, r, err)
+			}
+		}
+	}
+	// A server missing a service does not start.
+	d := e.sys.webDeps()
+	d.Outbox = nil
+	if _, err := web.New(d); err == nil || !strings.Contains(err.Error(), "Outbox") {
+		t.Errorf("web.New without the outbox service: %v", err)
 	}
 }

@@ -24,6 +24,8 @@ import (
 //   - sms_messages.phone_enc: "sms_messages.phone" (app.DemoSMS);
 //   - portal_clients.secret_enc: app.SealPortalSecret + ":" + the portal id
 //     (internal/app/portal.go);
+//   - postal_clients.secret_enc: app.SealPostalSecret + ":" + the postal
+//     system's id (internal/app/postal.go);
 //   - notify_tokens.access_enc, notify_tokens.refresh_enc: "notify_tokens." +
 //     the provider, which for the one provider there is, "zalo", is
 //     internal/notify/zalo.go's sealZalo.
@@ -39,6 +41,8 @@ func sealContext(column, key string) (string, bool) {
 		return "sms_messages.phone", true
 	case "portal_clients.secret_enc", "portal_clients.previous_secret_enc":
 		return app.SealPortalSecret + ":" + key, true
+	case "postal_clients.secret_enc":
+		return app.SealPostalSecret + ":" + key, true
 	case "notify_tokens.access_enc", "notify_tokens.refresh_enc":
 		return "notify_tokens." + key, true
 	}

@@ -89,6 +89,8 @@ func newRekeyEnv(t *testing.T) *rekeyEnv {
 	must(sys.db.UpsertOffice(ctx, app.PostOffice{Code: "BC-05443", Name: "Bưu cục Phan Đình Phùng", CommuneCode: "05443", ProvinceCode: "19", Lat: 21.5887, Lng: 105.8338}))
 	_, e.portal, err = sys.portal.CreateClient(ctx, "dvc-rekey", "Cổng thử nghiệm", "19", "", false)
 	must(err)
+	_, _, err = sys.postal.CreateClient(ctx, "buudien-rekey", "Bưu điện thử nghiệm", "19", "", false)
+	must(err)
 	day := nextServiceDay()
 	lat, lng := 21.59, 105.84
 	for i := 0; i < 5; i++ {
@@ -165,7 +167,7 @@ func TestRekeyCommand(t *testing.T) {
 		t.Fatalf("dry run: %v\n%s", err, out)
 	}
 	want := map[string]string{
-		"parcels.phone_enc": "5 0 0", "sms_messages.phone_enc": "1 0 0", "portal_clients.secret_enc": "1 0 0",
+		"parcels.phone_enc": "5 0 0", "sms_messages.phone_enc": "1 0 0", "portal_clients.secret_enc": "1 0 0", "postal_clients.secret_enc": "1 0 0",
 		"citizen_flows.phone_enc": "0 0 0", "notify_tokens.access_enc": "0 0 0", "notify_tokens.refresh_enc": "0 0 0",
 		"portal_clients.previous_secret_enc": "0 0 0", // no rotation yet
 	}
@@ -227,7 +229,7 @@ func TestRekeyCommand(t *testing.T) {
 		t.Fatalf("second run: %v\n%s", err, out)
 	}
 	again := map[string]string{
-		"parcels.phone_enc": "0 5 0", "sms_messages.phone_enc": "0 1 0", "portal_clients.secret_enc": "0 1 0",
+		"parcels.phone_enc": "0 5 0", "sms_messages.phone_enc": "0 1 0", "portal_clients.secret_enc": "0 1 0", "postal_clients.secret_enc": "0 1 0",
 		"citizen_flows.phone_enc": "0 0 0", "notify_tokens.access_enc": "0 0 0", "notify_tokens.refresh_enc": "0 0 0",
 		"portal_clients.previous_secret_enc": "0 0 0", // no rotation yet
 	}

@@ -28,7 +28,7 @@ func deliveredJourney(t *testing.T, e *testEnv, code string) (string, string) {
 	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "dem": {"1"}, "seal": {"intact"}, "seal_id": {"NP-2001"}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
 		t.Fatal("desk count not accepted")
 	}
-	if code, _ := desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {"2026-12-20"}}); code != 200 {
+	if code, _ := desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {time.Now().AddDate(0, 0, 10).Format("2006-01-02")}}); code != 200 {
 		t.Fatalf("accept: %d", code)
 	}
 	r := e.portal().do("POST", "/api/v1/portal/dossiers/"+code+"/result",

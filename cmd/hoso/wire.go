@@ -30,6 +30,7 @@ type system struct {
 	intake   *app.Intake
 	auth     *app.Auth
 	portal   *app.Portal
+	postal   *app.Postal // postal systems pulling EMSEVT records
 	idem     *app.Idempotency
 	ledger   *app.Ledger
 	citizen  *app.CitizenFlow
@@ -40,6 +41,7 @@ type system struct {
 	hops     *app.Hops
 	receipts *app.Receipts // signs receipts in the ledger hook; see receipts.go
 	cases    *app.Cases
+	law      *app.Law
 	money    *app.Money // fees collected on delivery and the cash handed to offices
 	kpis     *app.KPIs  // performance indicators
 	accounts *app.Accounts
@@ -51,6 +53,8 @@ type system struct {
 	views    *viewcache.Cache   // public timelines, fed by publicLn while serving
 	publicLn *pg.PublicListener // the database's notifications of changes to them
 	outbox   *outboxSystem
+	mailbox  *app.Outbox // the outbox pages and the citizens' opt-outs
+	parties  *app.Parties
 	tlog     *app.Log // the transparency log; see translog.go
 }
 
@@ -123,6 +127,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.proof = &app.TrackingProof{Store: db, Box: box, Now: now, Zone: config.Vietnam, PerDay: cfg.Security.ProofsPerParcel}
 	s.portal = &app.Portal{Store: db, Box: box, Now: now}
 	s.portals = &app.PortalAdmin{Store: db, Tx: db, Portal: s.portal, Now: now, Demo: cfg.Demo}
+	s.postal = &app.Postal{Store: db, Box: box, Now: now, Signatory: cfg.Signatory}
 	s.idem = &app.Idempotency{Store: db, Tx: db, Now: now}
 	var sms app.SMSSender = &app.DemoSMS{Store: db, Box: box, Now: now, NewID: newID}
 	if cfg.SMS.Provider == "http" && !cfg.Demo {
@@ -143,9 +148,12 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	scope := &app.HandoffScope{Store: db}
 	s.ledger.Guard = scope.Guard
 	s.hops = &app.Hops{Store: db, Ledger: s.ledger, Intake: s.intake, Now: now, NewID: newID, Scope: scope}
-	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.unitName}
+	s.parties = &app.Parties{Store: db}
+	s.law = &app.Law{Store: db, Now: now}
+	s.cases = &app.Cases{Store: db, Tx: db, Now: now, NewID: newID, Name: s.parties.Letter, Law: s.law}
 	s.money = &app.Money{Store: db, Tx: db, Units: set, Now: now}
 	s.kpis = &app.KPIs{Store: db, Units: set, Now: now}
+	s.mailbox = &app.Outbox{Store: db, PhoneHash: s.intake.PhoneHash, Now: now}
 	if err := s.wireLog(); err != nil {
 		return nil, err
 	}
@@ -177,12 +185,12 @@ func (s *system) webServer() (*web.Server, error) { return web.New(s.webDeps()) 
 // webDeps are the web adapter's services.
 func (s *system) webDeps() web.Deps {
 	return web.Deps{
-		Log: s.log, BaseURL: s.cfg.BaseURL, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
-		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
-		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Devices: s.devices, Hops: s.hops,
-		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, PortalAdmin: s.portals, StaffParcels: &app.StaffParcels{Store: s.db, Intake: s.intake}, Audit: &app.AuditLog{Store: s.db, Now: s.now}, Proof: s.proof, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
+		Log: s.log, BaseURL: s.cfg.BaseURL, Hotline: s.cfg.Citizen.Hotline, Secure: s.cfg.Secure(), Demo: s.cfg.Demo, Now: s.now,
+		Units: s.units, Intake: s.intake, Auth: s.auth, Portal: s.portal, Postal: s.postal, Idem: s.idem, Ledger: s.ledger, Citizen: s.citizen,
+		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Law: s.law, Devices: s.devices, Hops: s.hops,
+		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, PortalAdmin: s.portals, StaffParcels: &app.StaffParcels{Store: s.db, Intake: s.intake}, Audit: &app.AuditLog{Store: s.db, Now: s.now}, Proof: s.proof, Outbox: s.mailbox, Parties: s.parties, Challenges: s.db, PowBits: s.cfg.Security.PowBits,
 		Papers:      s.paperService(),
-		Queries:     s.db,
+		Directory:   &app.Directory{Store: s.db},
 		Public:      s.db,
 		PublicCache: s.views,
 		TransLog:    s.tlog,
@@ -193,26 +201,4 @@ func (s *system) webDeps() web.Deps {
 		},
 		PublicRate: s.cfg.PublicRate, LoginRate: s.cfg.LoginRate, TrustedProxies: s.cfg.Proxies, MetricsToken: s.cfg.MetricsToken,
 	}
-}
-
-// unitName names a party by its unit for letters and reports: offices and
-// desks by name, couriers by staff code and office.
-func (s *system) unitName(ctx context.Context, p tracking.Party) string {
-	switch p.Kind {
-	case tracking.PartyOffice:
-		if o, err := s.db.FindOffice(ctx, p.Ref); err == nil {
-			return o.Name
-		}
-	case tracking.PartyDesk:
-		if d, err := s.db.FindDesk(ctx, p.Ref); err == nil {
-			return d.Name
-		}
-	case tracking.PartyCourier:
-		if u, err := s.db.FindUserByStaffCode(ctx, p.Ref); err == nil {
-			if o, err := s.db.FindOffice(ctx, u.OfficeCode); err == nil {
-				return o.Name + " (bưu tá mã " + p.Ref + ")"
-			}
-		}
-	}
-	return p.Kind.Label() + " " + p.Ref
 }

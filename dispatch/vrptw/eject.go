@@ -39,27 +39,31 @@ func (in *inst) ejectInsert(s *state, idx int, absent []int, r *rng) bool {
 			continue
 		}
 		load := rt.fwd[m+1].load
+		hasBrk := in.vbrk[k] != nil
 		ok := func(q int) (int, bool) {
 			e := rt.jobs[q-1]
 			a := absent[e]
-			return a, a < limit && load-in.demand[e]+in.demand[j] <= in.vcap[k]
+			if hasBrk && q == rt.bp {
+				// The break goes with the node; not tried.
+				return a, false
+			}
+			return a, a < limit && (in.mixed || int(load)-in.demand[e]+in.demand[j] <= in.vcap[k])
 		}
 		node := func(q int) seg {
-			e := rt.jobs[q-1]
-			return in.jobSeg(e, s.win[e])
+			return in.node(s, k, rt, q)
 		}
 		for w := range in.wins[j] {
 			js := in.jobSeg(j, int8(w))
 			// Insert after node i, remove a later node q.
 			for i := 0; i < m; i++ {
 				mid := in.join(k, &rt.fwd[i], &js)
-				if !mid.feasible() {
+				if !in.ok(k, &mid) {
 					continue
 				}
 				for q := i + 1; q <= m; q++ {
 					if sc, fine := ok(q); fine {
 						c := in.join(k, &mid, &rt.bwd[q+1])
-						if c.feasible() {
+						if in.ok(k, &c) {
 							cd := cand{k: k, i: i, q: q, w: int8(w), score: sc, dist: c.dist - rt.fwd[m+1].dist}
 							if better(cd) {
 								best = cd
@@ -68,7 +72,7 @@ func (in *inst) ejectInsert(s *state, idx int, absent []int, r *rng) bool {
 					}
 					ns := node(q)
 					mid = in.join(k, &mid, &ns)
-					if !mid.feasible() {
+					if !in.ok(k, &mid) {
 						break
 					}
 				}
@@ -83,15 +87,15 @@ func (in *inst) ejectInsert(s *state, idx int, absent []int, r *rng) bool {
 				for i := q + 1; i <= m; i++ {
 					ns := node(i)
 					pre = in.join(k, &pre, &ns)
-					if !pre.feasible() {
+					if !in.ok(k, &pre) {
 						break
 					}
 					a := in.join(k, &pre, &js)
-					if !a.feasible() {
+					if !in.ok(k, &a) {
 						continue
 					}
 					c := in.join(k, &a, &rt.bwd[i+1])
-					if c.feasible() {
+					if in.ok(k, &c) {
 						cd := cand{k: k, i: i, q: q, w: int8(w), score: sc, dist: c.dist - rt.fwd[m+1].dist}
 						if better(cd) {
 							best = cd

@@ -34,6 +34,13 @@ type inst struct {
 	vcd, vct       []float64
 	vclass         []int
 	vstart, vend   []seg
+	isDel          []bool
+	jskill         []uint64
+	vskill         []uint64
+	vbrk           []*Break
+	vmaxdur        []float64 // noWindow when unbounded
+	vslow          []bool    // insertions need full segment checks (loads, break, duration)
+	mixed          bool      // some job is a delivery
 	reassign       float64
 	penalty        float64 // cost of leaving a job unassigned
 	neigh          [][]int32
@@ -56,6 +63,8 @@ func newInst(p *Problem) *inst {
 	in.wins = make([][]TimeWindow, n)
 	in.allow = make([][]bool, n)
 	in.prev = make([]int, n)
+	in.isDel = make([]bool, n)
+	in.jskill = make([]uint64, n)
 	for i := range p.Jobs {
 		j := &p.Jobs[i]
 		in.loc[i] = int32(j.Location)
@@ -73,6 +82,11 @@ func newInst(p *Problem) *inst {
 			}
 			in.allow[i] = a
 		}
+		in.isDel[i] = j.Kind == Delivery
+		if in.isDel[i] {
+			in.mixed = true
+		}
+		in.jskill[i] = j.Skills
 		in.prev[i] = j.PrevVehicle
 		if j.PrevVehicle < 0 {
 			in.prev[i] = -1
@@ -91,6 +105,10 @@ func newInst(p *Problem) *inst {
 	in.vclass = make([]int, nv)
 	in.vstart = make([]seg, nv)
 	in.vend = make([]seg, nv)
+	in.vskill = make([]uint64, nv)
+	in.vbrk = make([]*Break, nv)
+	in.vmaxdur = make([]float64, nv)
+	in.vslow = make([]bool, nv)
 	maxFix := 0.0
 	maxEdge := 0.0
 	for k := range p.Vehicles {
@@ -115,12 +133,20 @@ func newInst(p *Problem) *inst {
 		}
 		in.vstart[k] = seg{early: v.ShiftStart, late: v.ShiftEnd, first: int32(v.Start), last: int32(v.Start)}
 		in.vend[k] = seg{early: v.ShiftStart, late: v.ShiftEnd, first: int32(v.End), last: int32(v.End)}
+		in.vskill[k] = v.Skills
+		in.vbrk[k] = v.Break
+		in.vmaxdur[k] = noWindow
+		if v.MaxDuration > 0 {
+			in.vmaxdur[k] = v.MaxDuration
+		}
+		in.vslow[k] = in.mixed || v.Break != nil || v.MaxDuration > 0
 		in.vclass[k] = k
 		for q := 0; q < k; q++ {
 			w := &p.Vehicles[q]
 			if in.vclass[q] == q && w.Start == v.Start && w.End == v.End && w.ShiftStart == v.ShiftStart &&
 				w.ShiftEnd == v.ShiftEnd && w.Capacity == v.Capacity && in.vmax[q] == in.vmax[k] &&
-				w.FixedCost == v.FixedCost && in.vcd[q] == in.vcd[k] && in.vct[q] == in.vct[k] && w.Profile == v.Profile {
+				w.FixedCost == v.FixedCost && in.vcd[q] == in.vcd[k] && in.vct[q] == in.vct[k] && w.Profile == v.Profile &&
+				w.Skills == v.Skills && w.MaxDuration == v.MaxDuration && sameBreak(w.Break, v.Break) {
 				in.vclass[k] = q
 				break
 			}
@@ -147,6 +173,17 @@ func newInst(p *Problem) *inst {
 	}
 	in.penalty = 10*(maxFix+p.ReassignCost) + 1000*(2*maxEdge*maxUnit+1) + 1e6
 
+	// Skills narrow the vehicles allowed.
+	for i := range n {
+		if in.jskill[i] == 0 {
+			continue
+		}
+		a := make([]bool, nv)
+		for k := range nv {
+			a[k] = (in.allow[i] == nil || in.allow[i][k]) && in.jskill[i]&^in.vskill[k] == 0
+		}
+		in.allow[i] = a
+	}
 	// Which jobs can be served at all, and by which vehicles alone.
 	in.reason = make([]Reason, n)
 	for i := range n {
@@ -188,26 +225,40 @@ func newInst(p *Problem) *inst {
 // screen tells why job i can never be served, or "" when some allowed vehicle
 // could serve it alone.
 func (in *inst) screen(i int) Reason {
-	anyVeh, anyCap := false, false
+	anyVeh, anySkill, anyCap := false, false, false
 	for k := range in.nv {
-		if in.allow[i] != nil && !in.allow[i][k] {
+		if !allowed(&in.p.Jobs[i], k) {
 			continue
 		}
 		anyVeh = true
+		if in.jskill[i]&^in.vskill[k] != 0 {
+			continue
+		}
+		anySkill = true
 		if in.demand[i] > in.vcap[k] {
 			continue
 		}
 		anyCap = true
 		for w := range in.wins[i] {
-			s := in.single(k, int32(i), int8(w))
-			if s.feasible() {
+			if _, ok := in.single(k, int32(i), int8(w)); ok {
 				return ""
+			}
+			if in.vbrk[k] != nil {
+				// Alone the break may not fit, but beside other jobs it
+				// can be taken elsewhere: the search decides.
+				js := in.jobSeg(int32(i), int8(w))
+				x := in.joinAll(k, &in.vstart[k], &js, &in.vend[k])
+				if in.ok(k, &x) {
+					return ""
+				}
 			}
 		}
 	}
 	switch {
 	case !anyVeh:
 		return ReasonNoVehicle
+	case !anySkill:
+		return ReasonSkill
 	case !anyCap:
 		return ReasonCapacity
 	default:
@@ -217,7 +268,58 @@ func (in *inst) screen(i int) Reason {
 
 func (in *inst) jobSeg(j int32, w int8) seg {
 	tw := in.wins[j][w]
-	return seg{dur: in.service[j], early: tw.Start, late: tw.End, load: in.demand[j], first: in.loc[j], last: in.loc[j]}
+	d := int32(in.demand[j])
+	s := seg{dur: in.service[j], early: tw.Start, late: tw.End, load: d, peak: d, first: in.loc[j], last: in.loc[j]}
+	if in.isDel[j] {
+		s.del = d
+	} else {
+		s.pick = d
+	}
+	return s
+}
+
+// brkSeg is vehicle k's break taken at location loc.
+func (in *inst) brkSeg(k int, loc int32) seg {
+	b := in.vbrk[k]
+	return seg{dur: b.Duration, early: b.Window.Start, late: b.Window.End, first: loc, last: loc}
+}
+
+// withBreak is a followed by vehicle k's break at a's last location.
+func (in *inst) withBreak(k int, a *seg) seg {
+	b := in.brkSeg(k, a.last)
+	return concat(a, &b, 0, 0)
+}
+
+// ok reports whether a segment on vehicle k keeps every window, the
+// capacity at every point and the maximum duration. Each of these only
+// worsens when a segment is extended, so ok also prunes partial sequences.
+func (in *inst) ok(k int, s *seg) bool {
+	return s.tw <= twEps && int(s.peak) <= in.vcap[k] && s.dur <= in.vmaxdur[k]+twEps
+}
+
+// joinAll concatenates segments in order for vehicle k.
+func (in *inst) joinAll(k int, parts ...*seg) seg {
+	s := *parts[0]
+	for _, p := range parts[1:] {
+		s = in.join(k, &s, p)
+	}
+	return s
+}
+
+// better2 tells whether route segment a is preferable to b: less time warp,
+// then shorter.
+func better2(a, b *seg) bool {
+	if a.tw != b.tw {
+		return a.tw < b.tw
+	}
+	return a.dur < b.dur
+}
+
+func sameBreak(a, b *Break) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // join concatenates a and b for vehicle k.
@@ -226,11 +328,22 @@ func (in *inst) join(k int, a, b *seg) seg {
 	return concat(a, b, in.vtime[k][x], in.vdist[k][x])
 }
 
-// single is the route start → job i (window w) → end for vehicle k.
-func (in *inst) single(k int, i int32, w int8) seg {
+// single is the route start → job i (window w) → end for vehicle k, with
+// the vehicle's break where it fits best, and whether it is feasible.
+func (in *inst) single(k int, i int32, w int8) (seg, bool) {
 	js := in.jobSeg(i, w)
-	s := in.join(k, &in.vstart[k], &js)
-	return in.join(k, &s, &in.vend[k])
+	if in.vbrk[k] == nil {
+		s := in.joinAll(k, &in.vstart[k], &js, &in.vend[k])
+		return s, in.ok(k, &s)
+	}
+	b0 := in.withBreak(k, &in.vstart[k])
+	a := in.joinAll(k, &b0, &js, &in.vend[k])
+	jb := in.withBreak(k, &js)
+	b := in.joinAll(k, &in.vstart[k], &jb, &in.vend[k])
+	if better2(&b, &a) {
+		a = b
+	}
+	return a, in.ok(k, &a)
 }
 
 func (in *inst) allowed(j int32, k int) bool {

@@ -20,6 +20,27 @@ type TimeWindow struct {
 	Start, End float64
 }
 
+// JobKind says whether a job takes a load into the vehicle or leaves one.
+type JobKind uint8
+
+// Job kinds.
+const (
+	// Pickup: the load is collected at the stop and stays on board until the
+	// route ends (a dossier carried to the office).
+	Pickup JobKind = iota
+	// Delivery: the load is on board from the route's start and leaves at
+	// the stop (a result carried from the office to the citizen).
+	Delivery
+)
+
+// Break is a courier's rest within a shift (lunch): it lasts Duration and
+// starts within Window; the courier takes it where the previous stop was (or
+// at the start before leaving), without travelling.
+type Break struct {
+	Window   TimeWindow
+	Duration float64
+}
+
 // Job is one stop to visit.
 type Job struct {
 	// ID is an optional caller label carried through to errors.
@@ -36,6 +57,14 @@ type Job struct {
 	// Allowed lists the vehicles that may serve the job (zone, office, COD
 	// ability, dispatcher pins). Nil means every vehicle.
 	Allowed []int
+	// Kind is Pickup (the zero value) or Delivery. The vehicle's load at
+	// every point of a route is the deliveries still on board plus the
+	// pickups made, and never exceeds its capacity (simultaneous pickup and
+	// delivery).
+	Kind JobKind
+	// Skills is the set of skills (bits) a vehicle needs to serve the job:
+	// collecting cash, a vehicle kind; see Vehicle.Skills.
+	Skills uint64
 	// PrevVehicle is the vehicle that had the job in the previous plan, or -1
 	// (or any negative value) when there was none. Moving the job to another
 	// vehicle costs Problem.ReassignCost.
@@ -63,6 +92,14 @@ type Vehicle struct {
 	CostPerDistance, CostPerTime float64
 	// Profile selects the travel matrices in Problem.Profiles.
 	Profile int
+	// Skills is the set of skills (bits) the vehicle has; it serves only
+	// jobs whose Skills it holds all of.
+	Skills uint64
+	// Break, when set, is a rest every route of the vehicle takes once.
+	Break *Break
+	// MaxDuration bounds the route's duration from departure to return,
+	// waits and the break included; 0 means no bound beyond the shift.
+	MaxDuration float64
 }
 
 // Profile holds dense travel matrices for one vehicle kind, row-major:
@@ -96,6 +133,9 @@ const (
 	// ReasonWindowImpossible: no allowed vehicle could reach the job within a
 	// window and get back in its shift, even serving it alone.
 	ReasonWindowImpossible Reason = "window_impossible"
+	// ReasonSkill: no allowed vehicle has every skill the job needs (a
+	// delivery with a fee to collect and no courier who may take cash).
+	ReasonSkill Reason = "skill"
 	// ReasonNoRoom: the job is feasible alone but does not fit in the plan.
 	ReasonNoRoom Reason = "no_room"
 )
@@ -168,6 +208,22 @@ func (p *Problem) Validate() error {
 			return fmt.Errorf("%w: %s: costs must be non-negative numbers", ErrInvalid, name)
 		case v.Profile < 0 || v.Profile >= len(p.Profiles):
 			return fmt.Errorf("%w: %s: profile %d outside 0..%d", ErrInvalid, name, v.Profile, len(p.Profiles)-1)
+		case !finite(v.MaxDuration) || v.MaxDuration < 0:
+			return fmt.Errorf("%w: %s: MaxDuration must be a non-negative number", ErrInvalid, name)
+		}
+		if b := v.Break; b != nil {
+			switch {
+			case !finite(b.Duration) || b.Duration <= 0:
+				return fmt.Errorf("%w: %s: break duration must be a positive number", ErrInvalid, name)
+			case !finite(b.Window.Start) || !finite(b.Window.End) || b.Window.End < b.Window.Start:
+				return fmt.Errorf("%w: %s: break window ends (%g) before it starts (%g)", ErrInvalid, name, b.Window.End, b.Window.Start)
+			case b.Duration > v.ShiftEnd-v.ShiftStart:
+				return fmt.Errorf("%w: %s: break of %g is longer than the shift (%g to %g)", ErrInvalid, name, b.Duration, v.ShiftStart, v.ShiftEnd)
+			case b.Window.End < v.ShiftStart || b.Window.Start+b.Duration > v.ShiftEnd:
+				return fmt.Errorf("%w: %s: break window %g–%g does not fit in the shift %g–%g", ErrInvalid, name, b.Window.Start, b.Window.End, v.ShiftStart, v.ShiftEnd)
+			case v.MaxDuration > 0 && b.Duration > v.MaxDuration:
+				return fmt.Errorf("%w: %s: break of %g is longer than the maximum route duration %g", ErrInvalid, name, b.Duration, v.MaxDuration)
+			}
 		}
 	}
 	for i := range p.Jobs {
@@ -178,6 +234,10 @@ func (p *Problem) Validate() error {
 			return fmt.Errorf("%w: %s: location %d outside 0..%d", ErrInvalid, name, j.Location, n-1)
 		case j.Demand < 0:
 			return fmt.Errorf("%w: %s: negative demand %d", ErrInvalid, name, j.Demand)
+		case j.Demand > MaxDemand:
+			return fmt.Errorf("%w: %s: demand %d over %d", ErrInvalid, name, j.Demand, MaxDemand)
+		case j.Kind != Pickup && j.Kind != Delivery:
+			return fmt.Errorf("%w: %s: unknown kind %d", ErrInvalid, name, j.Kind)
 		case !finite(j.Service) || j.Service < 0:
 			return fmt.Errorf("%w: %s: service time must be a non-negative number", ErrInvalid, name)
 		case len(j.Windows) > MaxWindows:
@@ -198,6 +258,9 @@ func (p *Problem) Validate() error {
 	}
 	return nil
 }
+
+// MaxDemand is the largest demand of one job (loads are summed in 32 bits).
+const MaxDemand = 1 << 16
 
 // MaxWindows is the largest number of alternative windows a job may offer.
 const MaxWindows = 4

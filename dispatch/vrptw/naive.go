@@ -24,7 +24,7 @@ func NearestNeighbour(p *Problem) (*Solution, error) {
 			last := &rt.fwd[m]
 			bestJ, bestW, bestD := int32(-1), int8(0), 0.0
 			for _, j := range in.active {
-				if s.where[j] >= 0 || !in.allowed(j, k) || rt.fwd[m+1].load+in.demand[j] > in.vcap[k] || m+1 > in.vmax[k] {
+				if s.where[j] >= 0 || !in.allowed(j, k) || in.jskill[j]&^in.vskill[k] != 0 || m+1 > in.vmax[k] {
 					continue
 				}
 				d := in.vdist[k][int(last.last)*in.L+int(in.loc[j])]
@@ -33,9 +33,7 @@ func NearestNeighbour(p *Problem) (*Solution, error) {
 				}
 				for w := range in.wins[j] {
 					js := in.jobSeg(j, int8(w))
-					a := in.join(k, last, &js)
-					b := in.join(k, &a, &in.vend[k])
-					if b.feasible() {
+					if _, fine := in.tryAt(s, k, rt, m, &js); fine {
 						bestJ, bestW, bestD = j, int8(w), d
 						break
 					}

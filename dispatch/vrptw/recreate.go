@@ -79,7 +79,14 @@ func (in *inst) bestInsertion(s *state, j int32, blink float64, r *rng, open []b
 				continue
 			}
 		}
-		if rt.fwd[m+1].load+dem > in.vcap[k] || m+1 > in.vmax[k] {
+		if m+1 > in.vmax[k] {
+			continue
+		}
+		if in.mixed {
+			if max(int(rt.fwd[m+1].del)+js0del(in, j), int(rt.fwd[m+1].pick)+dem-js0del(in, j)) > in.vcap[k] {
+				continue
+			}
+		} else if int(rt.fwd[m+1].load)+dem > in.vcap[k] {
 			continue
 		}
 		base := 0.0
@@ -120,7 +127,24 @@ func (in *inst) bestInsertion(s *state, j int32, blink float64, r *rng, open []b
 				// Earliest arrival at j; routes in the search have no time
 				// warp, so the earliest completion of a is early+dur.
 				t := a.early + a.dur - a.tw + ta
+				if in.vbrk[k] != nil {
+					// The break may move after j: bound without it.
+					ap := &rt.fwdP[i]
+					t = ap.early + ap.dur - ap.tw + ta
+				}
 				if t > lateJ {
+					continue
+				}
+				if in.vslow[k] {
+					c, fine := in.tryAt(s, k, rt, i, &js)
+					if !fine {
+						continue
+					}
+					delta += ct * (c.dur - oldDur)
+					if delta >= best.delta {
+						continue
+					}
+					best = insertion{veh: k, pos: i, win: int8(w), delta: delta}
 					continue
 				}
 				if ct == 0 {
@@ -152,6 +176,35 @@ func (in *inst) bestInsertion(s *state, j int32, blink float64, r *rng, open []b
 		}
 	}
 	return best, best.veh >= 0
+}
+
+// js0del is the delivery load of job j.
+func js0del(in *inst, j int32) int {
+	if in.isDel[j] {
+		return in.demand[j]
+	}
+	return 0
+}
+
+// tryAt evaluates route rt of vehicle k with job segment js inserted after
+// node i, with the break (if any) where it is now, just before or just after
+// the new job; it returns the best whole-route segment and whether it keeps
+// every constraint.
+func (in *inst) tryAt(s *state, k int, rt *rt, i int, js *seg) (seg, bool) {
+	c := in.joinAll(k, &rt.fwd[i], js, &rt.bwd[i+1])
+	if in.vbrk[k] != nil {
+		a := in.withBreak(k, &rt.fwdP[i])
+		c2 := in.joinAll(k, &a, js, &rt.bwdP[i+1])
+		if in.ok(k, &c2) && (!in.ok(k, &c) || c2.dur < c.dur) {
+			c = c2
+		}
+		b := in.withBreak(k, js)
+		c3 := in.joinAll(k, &rt.fwdP[i], &b, &rt.bwdP[i+1])
+		if in.ok(k, &c3) && (!in.ok(k, &c) || c3.dur < c.dur) {
+			c = c3
+		}
+	}
+	return c, in.ok(k, &c)
 }
 
 // insert applies an insertion found by bestInsertion.

@@ -5,9 +5,14 @@ package vrptw
 // its minimal duration, its total time warp (lateness forced by windows, zero
 // when the sequence is feasible), the earliest and latest start of its first
 // service that reach these values, its distance and load, and its end points.
+//
+// Loads follow simultaneous pickup and delivery: del is the deliveries the
+// sequence drops (on board when it starts), pick the pickups it collects,
+// peak the most it carries at any point counting only its own jobs; load is
+// del+pick.
 type seg struct {
 	dur, tw, early, late, dist float64
-	load                       int
+	load, del, pick, peak      int32
 	first, last                int32
 }
 
@@ -38,13 +43,13 @@ func concat(a, b *seg, t, d float64) seg {
 		late:  late + deltaTW,
 		dist:  a.dist + b.dist + d,
 		load:  a.load + b.load,
+		del:   a.del + b.del,
+		pick:  a.pick + b.pick,
+		peak:  max(a.peak+b.del, a.pick+b.peak),
 		first: a.first,
 		last:  b.last,
 	}
 }
-
-// feasible reports whether the sequence keeps every window.
-func (s *seg) feasible() bool { return s.tw <= twEps }
 
 // twEps absorbs floating-point noise when summing truncated distances; the
 // independent checker allows 1e-6.

@@ -26,7 +26,7 @@ func simulate(nodes []seg, tm func(a, b int32) float64) (tw, dist float64, load 
 			t = n.late
 		}
 		t += n.dur
-		load += n.load
+		load += int(n.load)
 	}
 	return tw, dist, load
 }
@@ -64,7 +64,7 @@ func TestSegmentConcatAgainstSimulation(t *testing.T) {
 					if i == 0 {
 						e = 0 // depot-like start: leave at its earliest time
 					}
-					nodes[i] = seg{dur: float64(r.IntN(10)), early: e, late: e + float64(tt.width), load: r.IntN(5), first: loc, last: loc}
+					nodes[i] = seg{dur: float64(r.IntN(10)), early: e, late: e + float64(tt.width), load: int32(r.IntN(5)), first: loc, last: loc}
 				}
 				nodes[0].late = nodes[0].early // fixed departure, as the simulation assumes
 				// Fold left and fold right must agree with each other and with the simulation.
@@ -80,7 +80,7 @@ func TestSegmentConcatAgainstSimulation(t *testing.T) {
 				if math.Abs(left.tw-tw) > 1e-9 || math.Abs(right.tw-tw) > 1e-9 {
 					t.Fatalf("trial %d: time warp left %g right %g, simulated %g", trial, left.tw, right.tw, tw)
 				}
-				if math.Abs(left.dist-dist) > 1e-9 || left.load != load || right.load != load {
+				if math.Abs(left.dist-dist) > 1e-9 || int(left.load) != load || int(right.load) != load {
 					t.Fatalf("trial %d: dist %g/%g load %d/%d", trial, left.dist, dist, left.load, load)
 				}
 				if tw > 0 {

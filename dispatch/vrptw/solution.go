@@ -2,6 +2,7 @@ package vrptw
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -25,8 +26,20 @@ type Route struct {
 	// without changing any service time); Return its arrival at its end.
 	Departure, Return float64
 	Distance          float64
-	Load              int
-	Cost              float64
+	// Load is the most the vehicle carries at any point: deliveries still
+	// on board plus pickups made.
+	Load int
+	Cost float64
+	// Break is where and when the vehicle's break is taken; nil when the
+	// vehicle has none.
+	Break *RouteBreak
+}
+
+// RouteBreak places a route's break: after the first After stops (0: at the
+// start before leaving), where the last of them is, from Start to End.
+type RouteBreak struct {
+	After      int
+	Start, End float64
 }
 
 // Unassigned is a job left out of the plan with the reason.
@@ -117,10 +130,41 @@ func Check(p *Problem, sol *Solution) error {
 		}
 		pr := &p.Profiles[v.Profile]
 		n := p.NumLocations
-		t := v.ShiftStart
+		depart := math.Max(v.ShiftStart, r.Departure)
+		t := depart
+		// Deliveries are on board from the start.
 		load := 0
-		loc := v.Start
 		for _, s := range r.Stops {
+			if s.Job >= 0 && s.Job < len(p.Jobs) && p.Jobs[s.Job].Kind == Delivery {
+				load += p.Jobs[s.Job].Demand
+			}
+		}
+		if load > v.Capacity {
+			return fmt.Errorf("route %d: leaves with %d deliveries, over capacity %d of vehicle %d", ri, load, v.Capacity, r.Vehicle)
+		}
+		if (v.Break == nil) != (r.Break == nil) && len(r.Stops) > 0 {
+			return fmt.Errorf("route %d: vehicle %d break planned %v, expected %v", ri, r.Vehicle, r.Break != nil, v.Break != nil)
+		}
+		takeBreak := func(after int) error {
+			if r.Break == nil || r.Break.After != after {
+				return nil
+			}
+			b := v.Break
+			bs := math.Max(t, b.Window.Start)
+			if bs > b.Window.End+eps {
+				return fmt.Errorf("route %d: vehicle %d break starts at %g after its window ends at %g", ri, r.Vehicle, bs, b.Window.End)
+			}
+			t = bs + b.Duration
+			return nil
+		}
+		if r.Break != nil && (r.Break.After < 0 || r.Break.After > len(r.Stops)) {
+			return fmt.Errorf("route %d: break after stop %d of %d", ri, r.Break.After, len(r.Stops))
+		}
+		if err := takeBreak(0); err != nil {
+			return err
+		}
+		loc := v.Start
+		for si, s := range r.Stops {
 			if s.Job < 0 || s.Job >= len(p.Jobs) {
 				return fmt.Errorf("route %d: job %d does not exist", ri, s.Job)
 			}
@@ -131,6 +175,9 @@ func Check(p *Problem, sol *Solution) error {
 			j := &p.Jobs[s.Job]
 			if !allowed(j, r.Vehicle) {
 				return fmt.Errorf("route %d: job %d not allowed on vehicle %d", ri, s.Job, r.Vehicle)
+			}
+			if j.Skills&^v.Skills != 0 {
+				return fmt.Errorf("route %d: job %d needs skills vehicle %d lacks", ri, s.Job, r.Vehicle)
 			}
 			t += pr.Time[loc*n+j.Location]
 			ws, we := v.ShiftStart, v.ShiftEnd
@@ -147,15 +194,25 @@ func Check(p *Problem, sol *Solution) error {
 				return fmt.Errorf("route %d: job %d served at %g after its window ends at %g", ri, s.Job, t, we)
 			}
 			t += j.Service
-			load += j.Demand
+			if j.Kind == Delivery {
+				load -= j.Demand
+			} else {
+				load += j.Demand
+			}
+			if load > v.Capacity {
+				return fmt.Errorf("route %d: load %d over capacity %d of vehicle %d after job %d", ri, load, v.Capacity, r.Vehicle, s.Job)
+			}
 			loc = j.Location
+			if err := takeBreak(si + 1); err != nil {
+				return err
+			}
 		}
 		t += pr.Time[loc*n+v.End]
 		if t > v.ShiftEnd+eps {
 			return fmt.Errorf("route %d: vehicle %d back at %g after its shift ends at %g", ri, r.Vehicle, t, v.ShiftEnd)
 		}
-		if load > v.Capacity {
-			return fmt.Errorf("route %d: load %d over capacity %d of vehicle %d", ri, load, v.Capacity, r.Vehicle)
+		if v.MaxDuration > 0 && t-depart > v.MaxDuration+eps {
+			return fmt.Errorf("route %d: vehicle %d out for %g, more than its maximum %g", ri, r.Vehicle, t-depart, v.MaxDuration)
 		}
 	}
 	for _, u := range sol.Unassigned {

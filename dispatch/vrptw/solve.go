@@ -88,14 +88,12 @@ func (sv *solver) warmStart(s *state) {
 			}
 			j := int32(jj)
 			m := len(rt.jobs)
-			if rt.fwd[m+1].load+in.demand[j] > in.vcap[k] || m+1 > in.vmax[k] {
+			if m+1 > in.vmax[k] || in.jskill[j]&^in.vskill[k] != 0 {
 				continue
 			}
 			for w := range in.wins[j] {
 				js := in.jobSeg(j, int8(w))
-				a := in.join(k, &rt.fwd[m], &js)
-				b := in.join(k, &a, &in.vend[k])
-				if b.feasible() {
+				if _, fine := in.tryAt(s, k, rt, m, &js); fine {
 					rt.jobs = append(rt.jobs, j)
 					s.where[j] = int32(k)
 					s.win[j] = int8(w)
@@ -347,10 +345,15 @@ func (sv *solver) fleetPhase(cur *state, share float64) {
 
 // fleetLowerBound is the number of vehicles the total demand needs at least.
 func (in *inst) fleetLowerBound() int {
-	tot := 0
+	del, pick := 0, 0
 	for _, j := range in.active {
-		tot += in.demand[j]
+		if in.isDel[j] {
+			del += in.demand[j]
+		} else {
+			pick += in.demand[j]
+		}
 	}
+	tot := max(del, pick)
 	c := 0
 	for _, v := range in.vcap {
 		c = max(c, v)
@@ -373,6 +376,14 @@ func (sv *solver) output(s *state) *Solution {
 			continue
 		}
 		v := &in.p.Vehicles[k]
+		if in.vbrk[k] != nil || in.vmaxdur[k] < noWindow {
+			route := in.scheduleRoute(s, k)
+			sol.Routes = append(sol.Routes, route)
+			sol.Cost += route.Cost
+			sol.Distance += route.Distance
+			sol.Vehicles++
+			continue
+		}
 		L := in.L
 		t := v.ShiftStart
 		loc := v.Start
@@ -391,8 +402,8 @@ func (sv *solver) output(s *state) *Solution {
 			route.Stops = append(route.Stops, Stop{Job: int(j), Window: int(s.win[j]), Arrival: arr, Start: st, Departure: st + in.service[j]})
 			t = st + in.service[j]
 			loc = int(in.loc[j])
-			route.Load += in.demand[j]
 		}
+		route.Load = int(rt.fwd[len(rt.jobs)+1].peak)
 		route.Distance += in.vdist[k][loc*L+v.End]
 		route.Return = t + in.vtime[k][loc*L+v.End]
 		route.Cost = rt.cost
@@ -409,4 +420,44 @@ func (sv *solver) output(s *state) *Solution {
 		}
 	}
 	return sol
+}
+
+// scheduleRoute gives route k of a vehicle with a break or a maximum
+// duration its times: it leaves at the latest time that keeps the route's
+// minimal duration, serves every stop as early as it can and takes the break
+// where the segment data placed it.
+func (in *inst) scheduleRoute(s *state, k int) Route {
+	rt := &s.routes[k]
+	v := &in.p.Vehicles[k]
+	L := in.L
+	m := len(rt.jobs)
+	total := &rt.fwd[m+1]
+	route := Route{Vehicle: k, Stops: make([]Stop, 0, m), Cost: rt.cost, Load: int(total.peak)}
+	t := math.Max(v.ShiftStart, math.Min(total.late, v.ShiftEnd))
+	route.Departure = t
+	brk := func(after int) {
+		if in.vbrk[k] == nil || rt.bp != after {
+			return
+		}
+		b := in.vbrk[k]
+		bs := math.Max(t, b.Window.Start)
+		route.Break = &RouteBreak{After: after, Start: bs, End: bs + b.Duration}
+		t = bs + b.Duration
+	}
+	brk(0)
+	loc := v.Start
+	for i, j := range rt.jobs {
+		x := loc*L + int(in.loc[j])
+		route.Distance += in.vdist[k][x]
+		arr := t + in.vtime[k][x]
+		w := in.wins[j][s.win[j]]
+		st := math.Max(arr, w.Start)
+		route.Stops = append(route.Stops, Stop{Job: int(j), Window: int(s.win[j]), Arrival: arr, Start: st, Departure: st + in.service[j]})
+		t = st + in.service[j]
+		loc = int(in.loc[j])
+		brk(i + 1)
+	}
+	route.Distance += in.vdist[k][loc*L+v.End]
+	route.Return = t + in.vtime[k][loc*L+v.End]
+	return route
 }

@@ -1,5 +1,7 @@
 package vrptw
 
+import "math"
+
 // rt is one vehicle's route with its forward and backward segment data:
 // node 0 is the start, nodes 1..k the jobs, node k+1 the end; fwd[i] covers
 // nodes 0..i and bwd[i] nodes i..k+1.
@@ -10,6 +12,12 @@ type rt struct {
 	locs []int32   // location of every node 0..k+1
 	edge []float64 // distance node i → node i+1
 	cost float64
+	// For a vehicle with a break: bp is the node after which the break is
+	// taken (0 before leaving the start, m after the last job); fwd[i]
+	// includes it when bp <= i and bwd[i] when bp >= i. fwdP and bwdP are
+	// the same data without the break.
+	bp         int
+	fwdP, bwdP []seg
 }
 
 // state is a (possibly partial) plan.
@@ -106,12 +114,89 @@ func copyRoute(d, s *rt) {
 	d.locs = append(d.locs[:0], s.locs...)
 	d.edge = append(d.edge[:0], s.edge...)
 	d.cost = s.cost
+	d.bp = s.bp
+	d.fwdP = append(d.fwdP[:0], s.fwdP...)
+	d.bwdP = append(d.bwdP[:0], s.bwdP...)
+}
+
+// node is the segment of node i of route r on vehicle k (0 the start, m+1
+// the end), with the break when it is taken there.
+func (in *inst) node(s *state, k int, r *rt, i int) seg {
+	x := in.plainNode(s, k, r, i)
+	if in.vbrk[k] != nil && i == r.bp {
+		x = in.withBreak(k, &x)
+	}
+	return x
+}
+
+func (in *inst) plainNode(s *state, k int, r *rt, i int) seg {
+	switch m := len(r.jobs); {
+	case i == 0:
+		return in.vstart[k]
+	case i == m+1:
+		return in.vend[k]
+	default:
+		j := r.jobs[i-1]
+		return in.jobSeg(j, s.win[j])
+	}
+}
+
+// rebuildBreak recomputes the segment data of route k of a vehicle with a
+// break, placing the break after the node where the route is best (least
+// time warp, then shortest).
+func (in *inst) rebuildBreak(s *state, k int) {
+	r := &s.routes[k]
+	m := len(r.jobs)
+	grow := func(x []seg) []seg {
+		if cap(x) < m+2 {
+			return make([]seg, m+2, 2*m+4)
+		}
+		return x[:m+2]
+	}
+	r.fwd, r.bwd, r.fwdP, r.bwdP = grow(r.fwd), grow(r.bwd), grow(r.fwdP), grow(r.bwdP)
+	r.fwdP[0] = in.vstart[k]
+	for i := 1; i <= m+1; i++ {
+		x := in.plainNode(s, k, r, i)
+		r.fwdP[i] = in.join(k, &r.fwdP[i-1], &x)
+	}
+	r.bwdP[m+1] = in.vend[k]
+	for i := m; i >= 0; i-- {
+		x := in.plainNode(s, k, r, i)
+		r.bwdP[i] = in.join(k, &x, &r.bwdP[i+1])
+	}
+	best := seg{tw: math.Inf(1)}
+	r.bp = 0
+	for i := 0; i <= m; i++ {
+		a := in.withBreak(k, &r.fwdP[i])
+		c := in.join(k, &a, &r.bwdP[i+1])
+		if better2(&c, &best) {
+			best, r.bp = c, i
+		}
+	}
+	bp := r.bp
+	copy(r.fwd[:bp], r.fwdP[:bp])
+	r.fwd[bp] = in.withBreak(k, &r.fwdP[bp])
+	for i := bp + 1; i <= m+1; i++ {
+		x := in.plainNode(s, k, r, i)
+		r.fwd[i] = in.join(k, &r.fwd[i-1], &x)
+	}
+	copy(r.bwd[bp+1:], r.bwdP[bp+1:])
+	for i := bp; i >= 0; i-- {
+		x := in.node(s, k, r, i)
+		r.bwd[i] = in.join(k, &x, &r.bwd[i+1])
+	}
+	r.bwd[0] = r.fwd[m+1]
 }
 
 // rebuild recomputes route k's segment data and cost.
 func (in *inst) rebuild(s *state, k int) {
 	r := &s.routes[k]
 	m := len(r.jobs)
+	if in.vbrk[k] != nil {
+		in.rebuildBreak(s, k)
+		in.finishRebuild(s, k)
+		return
+	}
 	if cap(r.fwd) < m+2 {
 		r.fwd = make([]seg, m+2, 2*m+4)
 		r.bwd = make([]seg, m+2, 2*m+4)
@@ -131,6 +216,13 @@ func (in *inst) rebuild(s *state, k int) {
 		r.bwd[i+1] = in.join(k, &js, &r.bwd[i+2])
 	}
 	r.bwd[0] = r.fwd[m+1]
+	in.finishRebuild(s, k)
+}
+
+// finishRebuild recomputes route k's locations, edges and cost.
+func (in *inst) finishRebuild(s *state, k int) {
+	r := &s.routes[k]
+	m := len(r.jobs)
 	r.locs = r.locs[:0]
 	r.locs = append(r.locs, in.vstart[k].first)
 	for _, j := range r.jobs {
@@ -156,7 +248,7 @@ func (in *inst) rebuild(s *state, k int) {
 func (in *inst) rebuildFrom(s *state, k, pos int) {
 	r := &s.routes[k]
 	m := len(r.jobs)
-	if len(r.fwd) != m+1 {
+	if len(r.fwd) != m+1 || in.vbrk[k] != nil {
 		in.rebuild(s, k)
 		return
 	}

@@ -9,45 +9,22 @@ import (
 	"hoso/tracking"
 )
 
-// Alarm kinds.
+// Alarm kinds: the rules of tracking.AlarmRules.
 const (
-	AlarmHandoff  = "handoff_unconfirmed"
-	AlarmQuiet    = "parcel_quiet"
-	AlarmWindow   = "window_missed"
-	AlarmDeadline = "deadline_risk"
-	AlarmUnzoned  = "outside_zone"
-	AlarmIncident = "incident_open"
-	AlarmEvidence = "evidence_pending"
-	AlarmManifest = "manifest_open"
+	AlarmHandoff  = tracking.AlarmHandoffUnconfirmed
+	AlarmQuiet    = tracking.AlarmParcelQuiet
+	AlarmWindow   = tracking.AlarmWindowMissed
+	AlarmDeadline = tracking.AlarmDeadlineRisk
+	AlarmUnzoned  = tracking.AlarmOutsideZone
+	AlarmIncident = tracking.AlarmIncidentOpen
+	AlarmEvidence = tracking.AlarmEvidencePending
+	AlarmManifest = tracking.AlarmManifestOpen
 )
-
-// AlarmLabel is a kind's Vietnamese name.
-func AlarmLabel(kind string) string {
-	switch kind {
-	case AlarmHandoff:
-		return "Bàn giao chưa được bên nhận xác nhận"
-	case AlarmQuiet:
-		return "Bưu gửi nằm yên quá thời hạn"
-	case AlarmWindow:
-		return "Quá khung giờ thu gom mà chưa có lần đến"
-	case AlarmDeadline:
-		return "Nguy cơ trễ hạn giải quyết hồ sơ"
-	case AlarmUnzoned:
-		return "Địa chỉ ngoài vùng phục vụ của mọi bưu cục"
-	case AlarmIncident:
-		return "Sai lệch khi bàn giao, chưa xử lý"
-	case AlarmEvidence:
-		return "Hết ca mà máy chủ chưa nhận được ảnh chữ ký làm bằng chứng"
-	case AlarmManifest:
-		return "Bảng kê quá hạn mà bên nhận chưa xác nhận đủ"
-	}
-	return kind
-}
 
 // Alarm is a raised alarm.
 type Alarm struct {
 	ID             int64
-	Kind           string
+	Kind           tracking.AlarmKind
 	Subject        string
 	ParcelID       string
 	Number         string
@@ -64,13 +41,11 @@ type Alarm struct {
 }
 
 // Label is the alarm's kind in Vietnamese.
-func (a Alarm) Label() string { return AlarmLabel(a.Kind) }
+func (a Alarm) Label() string { return a.Kind.Label() }
 
-// QuietRule says how long parcels may sit in some statuses.
-type QuietRule struct {
-	Statuses []tracking.Status
-	Limit    time.Duration
-}
+// QuietRule says how long parcels may sit in some statuses
+// (tracking.QuietLimits are the defaults).
+type QuietRule = tracking.QuietLimit
 
 // AlarmPolicy holds the alarm deadlines.
 type AlarmPolicy struct {
@@ -88,22 +63,14 @@ type AlarmPolicy struct {
 // timeout bounds them far below this.
 const sweepOverlap = 5 * time.Minute
 
-// DefaultAlarmPolicy: escalate every 30 minutes up to level 3; a courier
-// holds a parcel at most 10 h (past the end of a shift), an office 24 h, a
-// request waits 24 h for a schedule, a result 48 h at the desk, a dossier
-// 72 h for the desk's decision.
+// DefaultAlarmPolicy: escalate every 30 minutes up to level 3; the quiet
+// limits of tracking.QuietLimits.
 func DefaultAlarmPolicy() AlarmPolicy {
 	return AlarmPolicy{
 		EscalateAfter: 30 * time.Minute,
 		MaxLevel:      3,
 		FullEvery:     time.Hour,
-		Quiet: []QuietRule{
-			{[]tracking.Status{tracking.StatusCollected, tracking.StatusToDesk, tracking.StatusWithCourier, tracking.StatusOutForDelivery, tracking.StatusDeliveryFailed}, 10 * time.Hour},
-			{[]tracking.Status{tracking.StatusAtOffice, tracking.StatusHeld}, 24 * time.Hour},
-			{[]tracking.Status{tracking.StatusRequested, tracking.StatusPickupFailed}, 24 * time.Hour},
-			{[]tracking.Status{tracking.StatusReady}, 48 * time.Hour},
-			{[]tracking.Status{tracking.StatusAtDesk}, 72 * time.Hour},
-		},
+		Quiet:         append([]QuietRule(nil), tracking.QuietLimits...),
 	}
 }
 

@@ -52,7 +52,8 @@ func (i Incident) MissingNames() []string {
 	return out
 }
 
-// LostCase follows Decree 61/2018 Art. 21 for lost originals: the one
+// LostCase follows the law in force (Decree 118/2025, which replaced Decree
+// 61/2018 and its Art. 21) for lost originals: the one
 // responsible is named, pays for re-issuing the papers and apologises in
 // writing.
 type LostCase struct {
@@ -88,6 +89,8 @@ type Cases struct {
 	NewID func() string
 	// Name names a party for letters (role and unit, never a person).
 	Name func(ctx context.Context, p tracking.Party) string
+	// Law gives the citation of the law in force (nil: the default).
+	Law *Law
 }
 
 func (c *Cases) inScope(u User, i Incident) bool {
@@ -257,7 +260,8 @@ func (c *Cases) UpdateCase(ctx context.Context, u User, incidentID string, up Ca
 	return lc, err
 }
 
-// Apology drafts the written apology of Decree 61/2018 Art. 21.
+// Apology drafts the written apology the law in force asks of whoever lost
+// a dossier, citing it as the admin set it (Law).
 func (c *Cases) Apology(ctx context.Context, i Incident, lc LostCase) string {
 	who := lc.Responsible.Kind.Label()
 	if c.Name != nil {
@@ -277,8 +281,8 @@ Kính gửi: Ông/Bà %s, người gửi hồ sơ số %s (mã hồ sơ %s).
 %s xin chân thành xin lỗi Ông/Bà vì đã để thất lạc giấy tờ trong hồ sơ Ông/Bà gửi qua dịch vụ bưu chính công ích:
 %s
 
-Theo Điều 21 Nghị định 61/2018/NĐ-CP, đơn vị chúng tôi chịu trách nhiệm và chịu toàn bộ chi phí để cấp lại các giấy tờ trên, và sẽ liên hệ với Ông/Bà để hướng dẫn các bước cấp lại. Mọi chi phí Ông/Bà đã bỏ ra liên quan đến việc này sẽ được hoàn trả.
+Theo %s, đơn vị chúng tôi chịu trách nhiệm và chịu toàn bộ chi phí để cấp lại các giấy tờ trên, và sẽ liên hệ với Ông/Bà để hướng dẫn các bước cấp lại. Mọi chi phí Ông/Bà đã bỏ ra liên quan đến việc này sẽ được hoàn trả.
 
 Chúng tôi rất tiếc về sự việc và cam kết rà soát quy trình để không lặp lại.`,
-		"(công dân)", i.Number, i.DossierCode, who, strings.Join(docs, "\n"))
+		"(công dân)", i.Number, i.DossierCode, who, strings.Join(docs, "\n"), c.Law.Cite(ctx, CiteLostOriginal))
 }

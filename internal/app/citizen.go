@@ -38,6 +38,7 @@ type Flow struct {
 	Attempts    int
 	ParcelID    string
 	CodeHash    []byte
+	Resends     int // times the code was sent again
 }
 
 // CitizenStore is what the citizen's flow needs.
@@ -53,6 +54,12 @@ type CitizenStore interface {
 	CounterValue(ctx context.Context, scope string, key []byte, day time.Time) (int, error)
 	VerifyFlow(ctx context.Context, tokenHash []byte, at time.Time) error
 	FinishFlow(ctx context.Context, tokenHash []byte, parcelID string) error
+	// ResendFlow replaces the code of a flow not yet verified that was sent
+	// again fewer than max times, resets its tries and moves its end; false
+	// when the limit is reached.
+	ResendFlow(ctx context.Context, tokenHash, codeHash []byte, at, until time.Time, max int) (int, bool, error)
+	// ExtendFlow moves a live flow's end to until (never earlier).
+	ExtendFlow(ctx context.Context, tokenHash []byte, until time.Time) error
 }
 
 // CitizenFlow lets a citizen ask for a pickup themselves: dossier code and
@@ -129,7 +136,55 @@ var ErrChallenge = errs.E(errs.Forbidden, "Cần hoàn tất bước kiểm tra 
 const (
 	OTPLength      = 6
 	OTPMaxAttempts = 5
+	// OTPMaxResends is how many times a flow's code may be sent again.
+	OTPMaxResends = 2
 )
+
+// Resend sends a flow's code again ("gửi lại mã"): a new code replaces the
+// old one, the tries start over and the flow has TTL again. At most
+// OTPMaxResends times a flow, each counted in the client address's and the
+// day's budgets like a first code.
+func (c *CitizenFlow) Resend(ctx context.Context, token, source string) (left int, err error) {
+	f, err := c.Flow(ctx, token)
+	if err != nil {
+		return 0, err
+	}
+	if f.VerifiedAt != nil {
+		return 0, errs.E(errs.Conflict, "Số điện thoại đã được xác nhận; không cần mã mới.")
+	}
+	if f.Resends >= OTPMaxResends {
+		return 0, errs.E(errs.RateLimited, "Đã gửi lại mã %d lần, mức tối đa. Nếu vẫn chưa nhận được, hãy bắt đầu lại sau ít phút hoặc gọi tổng đài.", OTPMaxResends)
+	}
+	b := c.Budget.withDefaults()
+	if _, ok, err := c.Store.AddToCounter(ctx, scopeCodeSource, c.sourceKey(source), c.day(), b.PerSource); err != nil {
+		return 0, err
+	} else if !ok {
+		return 0, errs.Wrapf(errs.RateLimited, &RetryAfter{Wait: time.Hour},
+			"Địa chỉ mạng này đã yêu cầu %d mã hôm nay, mức tối đa. Vui lòng thử lại vào ngày mai hoặc nhờ bộ phận một cửa tạo yêu cầu.", b.PerSource)
+	}
+	if _, ok, err := c.Store.AddToCounter(ctx, scopeCodeAll, []byte{0}, c.day(), b.PerDay); err != nil {
+		return 0, err
+	} else if !ok {
+		return 0, errs.E(errs.Unavailable, "Hệ thống đã gửi hết số mã xác nhận cho phép hôm nay. Vui lòng thử lại vào ngày mai hoặc nhờ bộ phận một cửa tạo yêu cầu.")
+	}
+	phone, err := c.Phone(f)
+	if err != nil {
+		return 0, err
+	}
+	code := secret.Digits(OTPLength)
+	now := c.Now()
+	n, ok, err := c.Store.ResendFlow(ctx, secret.TokenHash(token), c.codeHash(token, code), now, now.Add(c.ttl()), OTPMaxResends)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, errs.E(errs.RateLimited, "Đã gửi lại mã %d lần, mức tối đa. Nếu vẫn chưa nhận được, hãy bắt đầu lại sau ít phút hoặc gọi tổng đài.", OTPMaxResends)
+	}
+	if err := c.SMS.Send(ctx, phone, CodeMessage(code)); err != nil {
+		return 0, errs.Wrapf(errs.Unavailable, err, "Chưa gửi được tin nhắn. Vui lòng thử lại sau ít phút.")
+	}
+	return OTPMaxResends - n, nil
+}
 
 // Start checks the inputs, sends a code and returns the flow token to keep
 // in a cookie. The code is never stored in clear, and the message carries
@@ -242,7 +297,41 @@ func (c *CitizenFlow) Verify(ctx context.Context, token, code string) error {
 		left := OTPMaxAttempts - n
 		return errs.E(errs.Invalid, "Mã xác nhận không đúng").WithFields(map[string]string{"code": fmt.Sprintf("Mã không đúng, còn %d lần thử", left)})
 	}
-	return c.Store.VerifyFlow(ctx, secret.TokenHash(token), c.Now())
+	if err := c.Store.VerifyFlow(ctx, secret.TokenHash(token), c.Now()); err != nil {
+		return err
+	}
+	// Proving the phone starts the time to fill the form afresh.
+	return c.Store.ExtendFlow(ctx, secret.TokenHash(token), c.Now().Add(c.ttl()))
+}
+
+func (c *CitizenFlow) ttl() time.Duration {
+	if c.TTL <= 0 {
+		return 30 * time.Minute
+	}
+	return c.TTL
+}
+
+// Touch keeps a verified flow alive while the citizen works on the form:
+// each page of it moves the end to TTL from now. It returns the new end.
+func (c *CitizenFlow) Touch(ctx context.Context, token string, f Flow) (time.Time, error) {
+	until := c.Now().Add(c.ttl())
+	if f.VerifiedAt == nil {
+		return f.ExpiresAt, nil
+	}
+	return until, c.Store.ExtendFlow(ctx, secret.TokenHash(token), until)
+}
+
+// draftContext binds a sealed draft of the request form to its use.
+var draftContext = []byte("citizen_draft.v1")
+
+// SealDraft seals what a citizen typed into the request form when the
+// flow ended under them, to be kept in their browser only (it holds their
+// name and address) and put back once they prove the phone again.
+func (c *CitizenFlow) SealDraft(form []byte) []byte { return c.Intake.Box.Seal(form, draftContext) }
+
+// OpenDraft opens a sealed draft; anything else is an error.
+func (c *CitizenFlow) OpenDraft(sealed []byte) ([]byte, error) {
+	return c.Intake.Box.Open(sealed, draftContext)
 }
 
 // Phone opens the flow's phone.

@@ -663,7 +663,9 @@ func (d *Dispatch) ImportOffices(ctx context.Context, u User, r io.Reader) (Impo
 const maxOfficeRows = 5000
 
 // ParseOffices reads post offices from CSV with the header
-// code,name,commune_code,lat,lng (any column order, a UTF-8 BOM allowed).
+// code,name,commune_code,lat,lng and an optional postal_code (the office's
+// five-digit national postal code, which postal systems know it by; empty
+// keeps the one stored) in any column order, a UTF-8 BOM allowed.
 // Every faulty line is reported as field "line N" of an Unprocessable
 // error; no office is returned then. province, when not empty, is the only
 // province the communes may be in.
@@ -712,6 +714,12 @@ func ParseOffices(r io.Reader, set *units.Set, province string) ([]PostOffice, e
 		}
 		o := PostOffice{Code: get("code"), Name: vntext.NFC(get("name")), CommuneCode: get("commune_code")}
 		var problems []string
+		if _, ok := col["postal_code"]; ok {
+			o.PostalCode = get("postal_code")
+			if o.PostalCode != "" && !tracking.ValidPostalCode(o.PostalCode) {
+				problems = append(problems, fmt.Sprintf("mã bưu chính “%s” phải gồm đúng 5 chữ số", o.PostalCode))
+			}
+		}
 		if !officeCode.MatchString(o.Code) {
 			problems = append(problems, fmt.Sprintf("mã “%s” phải gồm 2–40 chữ, số, dấu chấm, gạch", o.Code))
 		} else if prev, dup := seen[o.Code]; dup {
@@ -1356,6 +1364,9 @@ type PublishResult struct {
 	Recorded  int      // pickup.scheduled events written
 	Unchanged int      // stops whose schedule was already this one
 	Refused   []string // "EA…VN: reason" for stops the ledger refused
+	// Deliveries counts results given their place in a route (no event:
+	// they leave with the courier through the office's hand-off).
+	Deliveries int
 }
 
 // planEvents is the namespace of the ids of events publishing writes: the
@@ -1394,6 +1405,17 @@ func (d *Dispatch) Publish(ctx context.Context, u User, planID int64) (PublishRe
 				parcel, err := d.Store.FindParcel(ctx, s.Parcel)
 				if err != nil {
 					return err
+				}
+				if s.Kind.IsDelivery() {
+					// A result leaves with the courier through the office's
+					// hand-off; the plan gives it its place in the route.
+					if parcel.RouteStop != s.Seq {
+						if err := d.Store.SetRouteStop(ctx, s.Parcel, s.Seq); err != nil {
+							return err
+						}
+					}
+					res.Deliveries++
+					continue
 				}
 				if sameSchedule(parcel, r.Courier, p.Day, s.Window) {
 					// Same courier, day and window: nothing for the citizen,

@@ -59,6 +59,36 @@ type CallbackBody struct {
 	// event was recorded (a C2SP signed note with the witnesses'
 	// cosignatures), so every portal holds one to check the log against.
 	LogCheckpoint string `json:"log_checkpoint,omitempty"`
+	// Portal is our status in the national portal's terms (beside ours).
+	Portal *PortalFields `json:"portal,omitempty"`
+}
+
+// PortalFields are a callback's status in the national portal's terms
+// (tracking.PortalStatuses, docs/portal-status.md): the DongBoHoSoMC field
+// names, times as yyyyMMddHHmmss in Asia/Ho_Chi_Minh.
+type PortalFields struct {
+	MaHoSo         string `json:"MaHoSo"`
+	MaTTHC         string `json:"MaTTHC,omitempty"`
+	TenTTHC        string `json:"TenTTHC,omitempty"`
+	TrangThaiHoSo  string `json:"TrangThaiHoSo"`
+	TrangThaiLabel string `json:"TenTrangThaiHoSo"`
+	HinhThuc       string `json:"HinhThuc"`
+	ThoiDiem       string `json:"ThoiDiemXuLy"`
+	NgayTiepNhan   string `json:"NgayTiepNhan,omitempty"`
+	NgayHenTra     string `json:"NgayHenTra,omitempty"`
+	NgayTra        string `json:"NgayTra,omitempty"`
+}
+
+// MapPortal returns a parcel's status in the portal's terms at a time
+// (nil for a status the table does not map).
+func MapPortal(p Parcel, status string, at time.Time) *PortalFields {
+	ps, ok := tracking.MapPortalStatus(tracking.Leg(p.Leg), tracking.Status(status))
+	if !ok {
+		return nil
+	}
+	return &PortalFields{MaHoSo: p.Dossier.Code, MaTTHC: p.Dossier.ProcedureCode, TenTTHC: p.Dossier.ProcedureName,
+		TrangThaiHoSo: ps.Code, TrangThaiLabel: ps.Label, HinhThuc: tracking.HinhThuc(tracking.Leg(p.Leg), p.Dossier.ReturnByPost),
+		ThoiDiem: tracking.PortalTime(at, vnZone)}
 }
 
 // NotifyPayload is a notification row's payload: which parcel, which
@@ -155,6 +185,21 @@ func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (O
 	if e.Checkpoint != nil {
 		body.LogCheckpoint = string(e.Checkpoint())
 	}
+	if pf := MapPortal(p, string(out.Status), eventAt(ev)); pf != nil {
+		switch ev.Type {
+		case tracking.DeskAccepted:
+			pf.NgayTiepNhan = pf.ThoiDiem
+			var dd tracking.DeskDecision
+			if json.Unmarshal(ev.Data, &dd) == nil && dd.AppointmentDate != "" {
+				if d, err := time.ParseInLocation("2006-01-02", dd.AppointmentDate, vnZone); err == nil {
+					pf.NgayHenTra = tracking.PortalTime(d, vnZone)
+				}
+			}
+		case tracking.DeliveryCompleted:
+			pf.NgayTra = pf.ThoiDiem
+		}
+		body.Portal = pf
+	}
 	b, err := json.Marshal(body)
 	if err != nil {
 		return OutboxItem{}, false
@@ -246,8 +291,10 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 			if dv.Proof != nil {
 				d["verification"] = dv.Proof.Method
 			}
+			d["received_by"] = receivedBy(p, dv)
 		}
 		d["attempts"] = p.Attempts
+		d["documents_returned"] = documentLines(p.Documents)
 	case tracking.DeliveryReturnedToDesk:
 		d["attempts"] = p.Attempts
 	case tracking.ParcelCancelled:
@@ -257,6 +304,45 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 		}
 	}
 	return d
+}
+
+// ReturnedDocument is one line of the result handed to the citizen, as the
+// result leg's last callback names it.
+type ReturnedDocument struct {
+	Line  int    `json:"line"`
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	Count int    `json:"count"`
+}
+
+func documentLines(docs []tracking.Document) []ReturnedDocument {
+	out := make([]ReturnedDocument, len(docs))
+	for i, d := range docs {
+		out[i] = ReturnedDocument{Line: i + 1, Name: d.Name, Kind: string(d.Kind), Count: d.Count}
+	}
+	return out
+}
+
+// ReceivedBy says who received a result at the door, as a portal may be
+// told: the role (the citizen, or a proxy with an authorisation), their
+// initials, and how the courier checked them. Never a whole name, a phone
+// or an identity number.
+type ReceivedBy struct {
+	Role     string `json:"role"`
+	Label    string `json:"label"`
+	Initials string `json:"initials"`
+	Method   string `json:"method"`
+}
+
+func receivedBy(p Parcel, dv tracking.Delivered) ReceivedBy {
+	r := ReceivedBy{Role: "citizen", Label: tracking.PartyCitizen.Label(), Initials: vntext.Initials(p.CitizenName)}
+	if dv.Proof != nil {
+		r.Method = dv.Proof.Method
+		if dv.Proof.Method == tracking.ProofProxy {
+			r.Role, r.Label, r.Initials = "proxy", "Người nhận thay", vntext.Initials(dv.Proof.ProxyName)
+		}
+	}
+	return r
 }
 
 // endOfDay is 23:59:59 Vietnam time of t's day.
@@ -421,24 +507,33 @@ func (c *CallbackSet) Replace(m map[string]bool) {
 // Misses signals when Has met a client it did not know.
 func (c *CallbackSet) Misses() <-chan struct{} { return c.miss }
 
-// CallbackTarget returns where and with which secret a client's callbacks
-// go. An empty URL means the client has none (or is inactive).
-func (p *Portal) CallbackTarget(ctx context.Context, client string) (url string, secret []byte, err error) {
+// CallbackTarget is where a client's callbacks go, the secret they are
+// signed with and their shape. An empty URL means the client has none (or
+// is inactive).
+type CallbackTarget struct {
+	URL    string
+	Secret []byte
+	Shape  string // ShapeHoso or ShapeOpenCPS
+}
+
+// CallbackTarget returns where, with which secret and in which shape a
+// client's callbacks go.
+func (p *Portal) CallbackTarget(ctx context.Context, client string) (CallbackTarget, error) {
 	c, err := p.Store.FindPortalClient(ctx, client)
 	if errs.Is(err, errs.NotFound) {
-		return "", nil, nil
+		return CallbackTarget{}, nil
 	}
 	if err != nil {
-		return "", nil, err
+		return CallbackTarget{}, err
 	}
 	if c.CallbackURL == "" || !c.Active {
-		return "", nil, nil
+		return CallbackTarget{}, nil
 	}
 	sec, err := p.Secret(c)
 	if err != nil {
-		return "", nil, err
+		return CallbackTarget{}, err
 	}
-	return c.CallbackURL, sec, nil
+	return CallbackTarget{URL: c.CallbackURL, Secret: sec, Shape: c.CallbackShape}, nil
 }
 
 // OutboxRow is a claimed outbox row as the relay sees it.

@@ -376,6 +376,37 @@ func (h *Hops) Decide(ctx context.Context, u User, number string, d DeskDecision
 	if u.Role != RoleDesk {
 		return errs.E(errs.Forbidden, "chỉ bộ phận một cửa tiếp nhận hồ sơ")
 	}
+	// The desk's dates and reasons are checked here, each beside its field
+	// on the desk's page: an acceptance names the day the result is due
+	// (today or later, within a year); a return names its reason, and the
+	// missing papers when that is the reason.
+	f := errs.Fields{}
+	d.AppointmentDate = strings.TrimSpace(d.AppointmentDate)
+	if d.Accept {
+		today := h.Now().In(vietnamZone)
+		today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, vietnamZone)
+		day, err := time.ParseInLocation("2006-01-02", d.AppointmentDate, vietnamZone)
+		switch {
+		case d.AppointmentDate == "":
+			f.Add("appointment", "Chọn ngày hẹn trả kết quả")
+		case err != nil:
+			f.Add("appointment", "Ngày hẹn không đọc được; chọn ngày trong lịch")
+		case day.Before(today):
+			f.Add("appointment", "Ngày hẹn đã qua; chọn hôm nay hoặc một ngày sau")
+		case day.After(today.AddDate(1, 0, 0)):
+			f.Add("appointment", "Ngày hẹn quá một năm; kiểm tra lại năm")
+		}
+	} else {
+		d.AppointmentDate = ""
+		if _, ok := tracking.IncompleteReasons[d.Reason]; !ok {
+			f.Add("reason", "Chọn lý do trả lại hồ sơ")
+		} else if d.Reason == "missing_documents" && len(d.MissingLines) == 0 {
+			f.Add("missing", "Đánh dấu các giấy tờ còn thiếu")
+		}
+	}
+	if err := f.Err(errs.Invalid, "Quyết định chưa lưu: xem các ô được đánh dấu"); err != nil {
+		return err
+	}
 	typ := tracking.DeskAccepted
 	data := tracking.DeskDecision{Note: vntext.NFC(d.Note), AppointmentDate: d.AppointmentDate}
 	if !d.Accept {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"hoso/dispatch"
 	"hoso/internal/errs"
 	"hoso/internal/units"
 	"hoso/internal/vntext"
@@ -20,6 +21,10 @@ import (
 type PlannedStop struct {
 	Parcel Parcel
 	ETA    *time.Time
+	// Delivery: a result to carry to the citizen, with the window the plan
+	// keeps.
+	Delivery               bool
+	WindowStart, WindowEnd *time.Time
 }
 
 // ManifestPaper is a batch hand-off as its paper shows it.
@@ -78,6 +83,7 @@ type PaperSamples struct {
 type PapersStore interface {
 	FindParcelByNumber(ctx context.Context, number string) (Parcel, error)
 	FindCourierDay(ctx context.Context, staffCode string, day time.Time) ([]PlannedStop, error)
+	FindCourierBreak(ctx context.Context, staffCode string, day time.Time) (*dispatch.RouteBreak, error)
 	FindManifestPaper(ctx context.Context, code string) (ManifestPaper, error)
 	FindCourierFees(ctx context.Context, staffCode string, from, to time.Time) ([]FeeCollection, error)
 	FindUserByStaffCode(ctx context.Context, code string) (User, error)
@@ -432,6 +438,17 @@ func (s *Papers) RoutePackInput(ctx context.Context, c User, day time.Time) (lab
 	for i, st := range stops {
 		p := st.Parcel
 		demo = demo || p.Demo
+		if st.Delivery {
+			stop := labels.Stop{Seq: i + 1, Label: s.LabelInput(ctx, p), Delivery: true}
+			if st.WindowStart != nil && st.WindowEnd != nil {
+				stop.WindowStart, stop.WindowEnd = *st.WindowStart, *st.WindowEnd
+			}
+			if st.ETA != nil {
+				stop.ETA = *st.ETA
+			}
+			rp.Stops = append(rp.Stops, stop)
+			continue
+		}
 		rc, err := s.prefilledReceipt(ctx, p, c.OfficeCode)
 		if err != nil {
 			return labels.RoutePack{}, false, err
@@ -448,6 +465,13 @@ func (s *Papers) RoutePackInput(ctx context.Context, c User, day time.Time) (lab
 			stop.ETA = *st.ETA
 		}
 		rp.Stops = append(rp.Stops, stop)
+	}
+	b, err := s.Store.FindCourierBreak(ctx, c.StaffCode, day)
+	if err != nil {
+		return labels.RoutePack{}, false, err
+	}
+	if b != nil && b.After <= len(rp.Stops) {
+		rp.Break = &labels.Break{After: b.After, Start: b.Start, End: b.End}
 	}
 	return rp, demo, nil
 }

@@ -35,7 +35,17 @@ var portalIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{2,64}$`)
 
 // CreateClient registers a portal and returns its shared secret, shown once.
 func (p *Portal) CreateClient(ctx context.Context, id, name, province, callback string, demo bool) (PortalClient, string, error) {
+	return p.Register(ctx, PortalClient{ID: id, Name: name, ProvinceCode: province, CallbackURL: callback, Demo: demo})
+}
+
+// Register registers a portal client as described (id, name, province,
+// callback URL and shape, demo) and returns its shared secret, shown once.
+func (p *Portal) Register(ctx context.Context, in PortalClient) (PortalClient, string, error) {
+	id, name, province, callback, demo := in.ID, in.Name, in.ProvinceCode, in.CallbackURL, in.Demo
 	f := errs.Fields{}
+	if !ValidShape(in.CallbackShape) {
+		f.Add("shape", "hoso hoặc opencps")
+	}
 	if !portalIDPattern.MatchString(id) {
 		f.Add("id", "2–64 ký tự [A-Za-z0-9_.-]")
 	}
@@ -50,7 +60,7 @@ func (p *Portal) CreateClient(ctx context.Context, id, name, province, callback 
 	}
 	sec := secret.Token(32)
 	c := PortalClient{ID: id, Name: name, ProvinceCode: province, CallbackURL: callback, Active: true, Demo: demo, CreatedAt: p.Now(),
-		SecretEnc: p.Box.Seal([]byte(sec), []byte(SealPortalSecret+":"+id))}
+		SecretEnc: p.Box.Seal([]byte(sec), []byte(SealPortalSecret+":"+id)), CallbackShape: in.CallbackShape}
 	if err := p.Store.CreatePortalClient(ctx, c); err != nil {
 		return PortalClient{}, "", err
 	}

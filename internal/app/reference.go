@@ -14,6 +14,7 @@ import (
 	"hoso/internal/errs"
 	"hoso/internal/units"
 	"hoso/internal/vntext"
+	"hoso/tracking"
 )
 
 // ReferenceStore is what the reference data (desks and post offices) needs.
@@ -406,10 +407,10 @@ func (r *Reference) ImportOffices(ctx context.Context, u User, in io.Reader) (Im
 }
 
 // deskColumns are the columns of a desk list; the first four are required.
-var deskColumns = []string{"code", "name", "level", "commune_code", "address", "hours", "phone"}
+var deskColumns = []string{"code", "name", "level", "commune_code", "address", "hours", "phone", "postal_code"}
 
 // ParseDesks reads desks from CSV with the header
-// code,name,level,commune_code[,address,hours,phone] (any column order, a
+// code,name,level,commune_code[,address,hours,phone,postal_code] (any column order, a
 // UTF-8 BOM allowed). Every faulty line is reported as field "line N" of an
 // Unprocessable error, naming the line and the reason; no desk is returned
 // then. province, when not empty, is the only province the communes may be
@@ -458,13 +459,16 @@ func ParseDesks(in io.Reader, set *units.Set, province string) ([]Desk, error) {
 			return rec[i]
 		}
 		k := Desk{Code: get("code"), Name: get("name"), Level: get("level"), CommuneCode: get("commune_code"),
-			Address: get("address"), Hours: get("hours"), Phone: get("phone")}
+			Address: get("address"), Hours: get("hours"), Phone: get("phone"), PostalCode: strings.TrimSpace(get("postal_code"))}
 		bad := CheckDesk(&k, set, province)
 		var problems []string
 		for _, fld := range []string{"code", "name", "level", "commune", "address", "hours", "phone"} {
 			if m, ok := bad[fld]; ok {
 				problems = append(problems, m)
 			}
+		}
+		if k.PostalCode != "" && !tracking.ValidPostalCode(k.PostalCode) {
+			problems = append(problems, fmt.Sprintf("mã bưu chính “%s” phải gồm đúng 5 chữ số", clipRef(k.PostalCode)))
 		}
 		if _, ok := bad["code"]; !ok {
 			if prev, dup := seen[k.Code]; dup {

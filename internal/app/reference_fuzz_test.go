@@ -48,6 +48,19 @@ func FuzzParseDesks(f *testing.F) {
 
 // TestParseDesksNamesEveryBadLine: each faulty line is named with its
 // number and reason, and nothing is returned.
+// TestParseDesksKeepsPostalCode: the optional postal_code column reaches the
+// desk (EMSEVT records name desks by it).
+func TestParseDesksKeepsPostalCode(t *testing.T) {
+	set, err := units.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	desks, err := app.ParseDesks(strings.NewReader("code,name,level,commune_code,postal_code\nTN-1,Một,commune,05443, 24000\nTN-2,Hai,commune,05443,\n"), set, "19")
+	if err != nil || len(desks) != 2 || desks[0].PostalCode != "24000" || desks[1].PostalCode != "" {
+		t.Fatalf("got %+v, %v", desks, err)
+	}
+}
+
 func TestParseDesksNamesEveryBadLine(t *testing.T) {
 	set, err := units.Load()
 	if err != nil {
@@ -62,6 +75,7 @@ func TestParseDesksNamesEveryBadLine(t *testing.T) {
 		{"bad lines", "code,name,level,commune_code,phone\nTN-1,Một,commune,05443,\nTN-1,Hai,commune,05443,\n,Ba,commune,05443,\nTN-4,Bốn,tinh,05443,\nTN-5,Năm,commune,00004,\nTN-6,Sáu,commune,05443,gọi\n",
 			[]string{"line 3:mã TN-1 đã có ở dòng 2", "line 4:phải gồm", "line 5:cấp phải là", "line 6:không thuộc tỉnh", "line 7:số điện thoại"}},
 		{"reserved code", "code,name,level,commune_code\nnhap,Tên,commune,05443\n", []string{"line 2:phải gồm"}},
+		{"bad postal code", "code,name,level,commune_code,postal_code\nTN-1,Một,commune,05443,2400\nTN-2,Hai,commune,05443,24000\n", []string{"line 2:mã bưu chính “2400” phải gồm đúng 5 chữ số"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			desks, err := app.ParseDesks(strings.NewReader(tc.in), set, "19")

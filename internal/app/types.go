@@ -96,6 +96,7 @@ type Desk struct {
 	Hours        string // opening hours as the desk writes them
 	Phone        string // the desk's public phone
 	Active       bool   // a deactivated desk receives no new dossier
+	PostalCode   string // national postal code (five digits), '' when not known
 	Demo         bool
 }
 
@@ -106,7 +107,9 @@ type PostOffice struct {
 	CommuneCode  string
 	ProvinceCode string
 	Lat, Lng     float64
-	Active       bool // a deactivated office gets no new account or zone
+	Active       bool   // a deactivated office gets no new account or zone
+	Phone        string // shown to citizens beside the papers it holds ("" when unknown)
+	PostalCode   string // national postal code (five digits) postal systems know it by; '' when not known
 	Demo         bool
 }
 
@@ -124,6 +127,9 @@ type PortalClient struct {
 	Active            bool
 	Demo              bool
 	CreatedAt         time.Time
+	// CallbackShape is the shape of its callbacks: ShapeHoso (ours) or
+	// ShapeOpenCPS (DongBoHoSoMC).
+	CallbackShape string
 }
 
 // Parcel is a stored parcel as services see it: personal data stays sealed
@@ -177,6 +183,7 @@ type Parcel struct {
 // ParcelFilter selects parcels.
 type ParcelFilter struct {
 	DossierCode  string
+	DossierKey   string // tracking.DossierKey of a code typed by a person: any case, spaces, dashes
 	PortalClient string
 	DeskCode     string
 	OfficeCode   string

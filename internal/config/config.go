@@ -42,6 +42,10 @@ type Config struct {
 	Security       Security      // lockouts, idle timeout, code budgets (security.go)
 	SMS            SMS           // HOSO_SMS_*
 	Notify         Notify        // the relay and notification providers (notify.go)
+	Citizen        Citizen       // HOSO_HOTLINE (citizen.go)
+	// Signatory is what an EMI record of a delivery names as its signatory:
+	// "role" (the default) or "initials" (HOSO_EMSEVT_SIGNATORY).
+	Signatory string
 	// Pool is how the instance reaches PostgreSQL beyond the main pool:
 	// the relay's pool, a direct URL and the pooler mode.
 	Pool Pool
@@ -169,6 +173,7 @@ func Load(env func(string) string, demo bool) (Config, error) {
 		SessionTTL:  12 * time.Hour,
 		TokenTTL:    7 * 24 * time.Hour,
 		SMS:         SMS{Provider: "demo"},
+		Signatory:   "role",
 	}
 	c.Service = ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute}
 	for d := time.Monday; d <= time.Saturday; d++ {
@@ -247,12 +252,20 @@ func Load(env func(string) string, demo bool) (Config, error) {
 		}
 	}
 	problems = append(problems, c.Security.load(env, c.SessionTTL)...)
+	problems = append(problems, c.Citizen.load(env)...)
 	if v := strings.TrimSpace(env("HOSO_SERVICE_HOURS")); v != "" {
 		s, e, err := parseHours(v)
 		if err != nil {
 			bad("HOSO_SERVICE_HOURS", "%v", err)
 		} else {
 			c.Service.Start, c.Service.End = s, e
+		}
+	}
+	if v := strings.TrimSpace(env("HOSO_EMSEVT_SIGNATORY")); v != "" {
+		if v != "role" && v != "initials" {
+			bad("HOSO_EMSEVT_SIGNATORY", "want role or initials, got %q", v)
+		} else {
+			c.Signatory = v
 		}
 	}
 	if v := strings.TrimSpace(env("HOSO_SERVICE_DAYS")); v != "" {
@@ -479,6 +492,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("db_connection_budget", c.ConnectionBudget()),
 		slog.String("addr", c.Addr),
 		slog.String("base_url", c.BaseURL),
+		slog.String("hotline", c.Citizen.Hotline),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("demo", c.Demo),
 		slog.String("data_key", fp(c.Keys.Data)),

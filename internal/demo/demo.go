@@ -101,7 +101,7 @@ func (s *Seeder) Run(ctx context.Context, pickups int) (Result, error) {
 	}
 	centre, _ := s.Units.Commune("05443")
 	if err := s.Store.UpsertDesk(ctx, app.Desk{Code: "TN-TTPVHCC", Name: "Trung tâm Phục vụ hành chính công " + strings.ToLower(pv.FullName[:1]) + pv.FullName[1:],
-		Level: "province", CommuneCode: centre.Code, ProvinceCode: Province, Address: "Số 1 đường Nha Trang, " + centre.FullName, Demo: true}); err != nil {
+		Level: "province", CommuneCode: centre.Code, ProvinceCode: Province, Address: "Số 1 đường Nha Trang, " + centre.FullName, PostalCode: demoPostalCode("001"), Demo: true}); err != nil {
 		return Result{}, fmt.Errorf("demo: desk: %w", err)
 	}
 	for _, code := range deskCommunes {
@@ -110,7 +110,7 @@ func (s *Seeder) Run(ctx context.Context, pickups int) (Result, error) {
 			continue
 		}
 		if err := s.Store.UpsertDesk(ctx, app.Desk{Code: "TN-MC-" + code, Name: "Bộ phận một cửa " + lowerFirst(c.FullName),
-			Level: "commune", CommuneCode: code, ProvinceCode: Province, Address: "Trụ sở UBND " + lowerFirst(c.FullName), Demo: true}); err != nil {
+			Level: "commune", CommuneCode: code, ProvinceCode: Province, Address: "Trụ sở UBND " + lowerFirst(c.FullName), PostalCode: demoPostalCode(code[2:]), Demo: true}); err != nil {
 			return Result{}, fmt.Errorf("demo: desk %s: %w", code, err)
 		}
 	}
@@ -120,7 +120,7 @@ func (s *Seeder) Run(ctx context.Context, pickups int) (Result, error) {
 			continue
 		}
 		if err := s.Store.UpsertOffice(ctx, app.PostOffice{Code: "BC-" + code, Name: "Bưu cục " + c.Name + " (demo)",
-			CommuneCode: code, ProvinceCode: Province, Lat: c.Lat, Lng: c.Lng, Demo: true}); err != nil {
+			CommuneCode: code, ProvinceCode: Province, Lat: c.Lat, Lng: c.Lng, PostalCode: demoPostalCode(code[2:]), Demo: true}); err != nil {
 			return Result{}, fmt.Errorf("demo: office %s: %w", code, err)
 		}
 	}
@@ -295,3 +295,7 @@ func (s *Seeder) pickups(ctx context.Context, n int) (int, error) {
 	}
 	return made, nil
 }
+
+// demoPostalCode makes a demo postal code: Thái Nguyên's prefix 24 and
+// three digits (of the commune code). Real offices get theirs on import.
+func demoPostalCode(three string) string { return "24" + three }

@@ -10,11 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"hoso/dispatch"
 	"hoso/internal/app"
 	"hoso/internal/errs"
 	"hoso/internal/secret"
 	"hoso/internal/units"
+	"hoso/tracking"
 )
 
 // demoReach is how far from a demo office a commune's point may be for the
@@ -58,13 +61,148 @@ func (s *Seeder) SeedDispatch(ctx context.Context) error {
 	if err := s.seedZones(ctx, d, user, demoOffices); err != nil {
 		return err
 	}
-	if _, err := d.PlaceUnzoned(ctx, user, Province); err != nil {
-		return fmt.Errorf("demo: place requests: %w", err)
-	}
 	if err := s.seedShifts(ctx, d, user, demoOffices); err != nil {
 		return err
 	}
+	if err := s.seedResults(ctx, d, user, demoOffices); err != nil {
+		return err
+	}
+	// Requests and results with no office yet go to the zone of their point.
+	if _, err := d.PlaceUnzoned(ctx, user, Province); err != nil {
+		return fmt.Errorf("demo: place requests: %w", err)
+	}
 	return s.seedPlans(ctx, d, user, demoOffices)
+}
+
+// resultsPerCourier is how many results wait at each demo office per
+// courier on shift today, to be delivered on the same routes as the day's
+// pickups.
+const resultsPerCourier = 2
+
+// seedResults puts results at each demo office, as the counters do: the
+// desk registers each result for a citizen near the office, releases it
+// under seal to the office, and the office receives it (seal read,
+// documents counted). An office that already holds results is left alone.
+func (s *Seeder) seedResults(ctx context.Context, d *app.Dispatch, user app.User, offices []app.PostOffice) error {
+	hopStore, ok := s.Store.(app.HopStore)
+	if !ok {
+		return fmt.Errorf("demo: the store cannot run hand-offs")
+	}
+	hops := &app.Hops{Store: hopStore, Ledger: s.Intake.Ledger, Intake: s.Intake, Now: s.Now, NewID: uuid.NewString}
+	desk, err := s.Store.FindUserByUsername(ctx, "motcua")
+	if err != nil {
+		return fmt.Errorf("demo: desk clerk: %w", err)
+	}
+	today := dispatch.DayOf(s.Now())
+	for oi, o := range offices {
+		visits, err := d.Store.FindRequests(ctx, o.Code, today)
+		if err != nil {
+			return err
+		}
+		held := false
+		for _, v := range visits {
+			held = held || v.Kind.IsDelivery()
+		}
+		shifts, err := d.Shifts(ctx, user, o.Code, today, today)
+		if err != nil {
+			return err
+		}
+		if held || len(shifts) == 0 {
+			continue
+		}
+		clerks, err := d.Store.FindUsers(ctx, app.RoleOffice, o.Code)
+		if err != nil {
+			return err
+		}
+		var clerk app.User
+		if len(clerks) > 0 {
+			clerk = clerks[0]
+		} else {
+			code := strings.TrimPrefix(o.Code, "BC-")
+			clerk, err = s.Auth.CreateUser(ctx, app.NewUser{Username: "buucuc-" + code, Password: secret.Token(18), Role: app.RoleOffice,
+				OfficeCode: o.Code, FullName: "Giao dịch viên " + strings.TrimSuffix(strings.TrimPrefix(o.Name, "Bưu cục "), " (demo)"), Demo: true})
+			if err != nil {
+				return fmt.Errorf("demo: clerk of %s: %w", o.Code, err)
+			}
+		}
+		// Today's pickups near the office too, so that every courier's
+		// route mixes both kinds (in a slot still ahead today).
+		slots, err := s.Intake.Slots(ctx, o.CommuneCode, 1)
+		if err != nil {
+			return err
+		}
+		var ahead []app.Slot
+		for _, sl := range slots {
+			if sl.Window.Start.After(s.Now().Add(time.Hour)) && dispatch.DayOf(sl.Window.Start).Equal(today) {
+				ahead = append(ahead, sl)
+			}
+		}
+		for i := range resultsPerCourier * len(shifts) {
+			if len(ahead) == 0 {
+				break
+			}
+			code := strings.TrimPrefix(o.Code, "BC-")
+			lat := o.Lat - 0.003*float64(i%3-1) - 0.0012*float64(i)
+			lng := o.Lng + 0.005*float64((i/3)%3-1)
+			req := tracking.PickupRequest{
+				Dossier: tracking.Dossier{Code: fmt.Sprintf("000.00.19.NGAY-%s-%02d", code, i+1), ProcedureCode: procedures[i%len(procedures)].Code,
+					ProcedureName: procedures[i%len(procedures)].Name, DeskCode: "TN-TTPVHCC", ReturnByPost: true},
+				Citizen:   tracking.Citizen{FullName: "Công dân demo " + code, Phone: fmt.Sprintf("0978%06d", 10000*oi+i)},
+				Address:   tracking.Address{ProvinceCode: Province, CommuneCode: o.CommuneCode, Line: fmt.Sprintf("Số %d (demo)", 50+i), Lat: &lat, Lng: &lng},
+				Documents: procedures[i%len(procedures)].Docs, Windows: []tracking.Window{ahead[i%len(ahead)].Window},
+				Channel: tracking.ChannelPortal, PortalClient: PortalID,
+			}
+			p, err := s.Intake.Create(ctx, req)
+			if errs.Is(err, errs.Unprocessable) || errs.Is(err, errs.Conflict) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("demo: today's pickup at %s: %w", o.Code, err)
+			}
+			if p.OfficeCode == "" {
+				if _, err := d.Store.SetParcelOffice(ctx, p.ID, o.Code); err != nil {
+					return err
+				}
+			}
+		}
+		for i := range resultsPerCourier * len(shifts) {
+			code := strings.TrimPrefix(o.Code, "BC-")
+			lat := o.Lat + 0.004*float64(i%3-1) + 0.001*float64(i)
+			lng := o.Lng + 0.004*float64((i/3)%3-1)
+			fee := int64(0)
+			if i%3 == 0 {
+				fee = 30000
+			}
+			ret, err := hops.RegisterResult(ctx, app.ResultInput{DossierCode: fmt.Sprintf("000.00.19.KQ-%s-%02d", code, i+1), PortalClient: PortalID,
+				DeskCode: "TN-TTPVHCC", Fee: fee, Actor: tracking.Party{Kind: tracking.PartyDesk, Ref: "TN-TTPVHCC"},
+				Documents: []tracking.Document{{Name: "Kết quả giải quyết thủ tục hành chính", Kind: tracking.Original, Count: 1}},
+				Citizen:   &tracking.Citizen{FullName: "Công dân demo " + code, Phone: fmt.Sprintf("0979%06d", 10000*oi+i)},
+				Address:   &tracking.Address{ProvinceCode: Province, CommuneCode: o.CommuneCode, Line: fmt.Sprintf("Số %d (demo)", i+1), Lat: &lat, Lng: &lng}})
+			if errs.Is(err, errs.Conflict) {
+				continue // registered by an earlier run
+			}
+			if err != nil {
+				return fmt.Errorf("demo: result at %s: %w", o.Code, err)
+			}
+			if ret.OfficeCode == "" {
+				// The post office of the citizen's zone delivers it.
+				if _, err := d.Store.SetParcelOffice(ctx, ret.ID, o.Code); err != nil {
+					return err
+				}
+			}
+			seal := fmt.Sprintf("KQ-%s-%02d", code, i+1)
+			to := tracking.Party{Kind: tracking.PartyOffice, Ref: o.Code}
+			if _, res, err := hops.Release(ctx, desk, to, []app.ReleaseItem{{Number: ret.Number, SealID: seal}}); err != nil || res[0].Err != nil {
+				return fmt.Errorf("demo: release %s to %s: %v %v", ret.Number, o.Code, err, res)
+			}
+			sc, err := hops.Receive(ctx, clerk, app.LineInput{Number: ret.Number, Result: app.LineReceived, SealID: seal,
+				Counts: []tracking.DocCount{{Line: 1, Count: 1}}}, true)
+			if err != nil || sc.Kind != "ok" {
+				return fmt.Errorf("demo: %s receives %s: %v %+v", o.Code, ret.Number, err, sc)
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Seeder) seedZones(ctx context.Context, d *app.Dispatch, user app.User, offices []app.PostOffice) error {
@@ -145,6 +283,11 @@ func (s *Seeder) seedShifts(ctx context.Context, d *app.Dispatch, user app.User,
 			}
 			sh := dispatch.Shift{Courier: c.Ref, Office: o.Code, Day: today, Start: h.Start, End: h.End,
 				Capacity: 25, MaxStops: 0, Vehicle: dispatch.Motorbike, COD: (i+j)%2 == 0, Demo: true}
+			// Lunch: 45 minutes starting between 11:00 and 12:30, when the
+			// service hours hold it.
+			if from, to := dispatch.Clock(11*60), dispatch.Clock(12*60+30); from >= h.Start && int(to)+45 <= int(h.End) {
+				sh.BreakFrom, sh.BreakTo, sh.BreakMinutes = from, to, 45
+			}
 			if j%3 == 2 {
 				sh.Vehicle, sh.Capacity = dispatch.Bicycle, 12
 			}

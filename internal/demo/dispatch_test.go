@@ -3,6 +3,10 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +16,9 @@ import (
 	"hoso/internal/demo"
 	"hoso/internal/pg/pgtest"
 	"hoso/internal/secret"
+	"hoso/internal/testenv"
 	"hoso/internal/units"
+	"hoso/labels"
 	"hoso/tracking"
 )
 
@@ -74,6 +80,47 @@ func TestSeedDispatch(t *testing.T) {
 	}
 	if n := count(`SELECT count(*) FROM parcels WHERE status = 'scheduled' AND courier_ref IS NOT NULL AND planned_date IS NOT NULL`); n < 10 {
 		t.Errorf("%d parcels scheduled", n)
+	}
+	// The demo day: today's published plans give each courier one ordered
+	// route of results to deliver and dossiers to collect, with a lunch
+	// break.
+	day := now.Format("2006-01-02")
+	todays := `FROM plan_routes r JOIN dispatch_plans p ON p.id = r.plan_id WHERE p.status = 'published' AND p.day = '` + day + `'::date`
+	kind := func(k string) string {
+		return `EXISTS (SELECT 1 FROM plan_stops s WHERE s.plan_id = r.plan_id AND s.courier_ref = r.courier_ref AND s.kind = '` + k + `')`
+	}
+	routes := count(`SELECT count(*) ` + todays)
+	breaks := count(`SELECT count(*) ` + todays + ` AND r.break_after IS NOT NULL`)
+	mixed := count(`SELECT count(*) ` + todays + ` AND ` + kind("delivery") + ` AND ` + kind("pickup"))
+	t.Logf("demo day: %d routes, %d with a break, %d mixing deliveries and pickups", routes, breaks, mixed)
+	shifts := count(`SELECT count(*) FROM courier_shifts WHERE day = '` + day + `'::date`)
+	if routes == 0 || routes != shifts || breaks != routes || mixed < routes {
+		t.Errorf("demo day: %d routes for %d shifts, %d with a break, %d mixing deliveries and pickups", routes, shifts, breaks, mixed)
+	}
+	// The route pack of a courier lists both kinds in order with the break.
+	testenv.Tool(t, "pdftotext")
+	papers := app.NewPapers(db, nil, set, "https://demo.example", clock, 1)
+	rp, _, err := papers.RoutePackInput(ctx, app.User{StaffCode: "BUUTA1", OfficeCode: "BC-05443"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pdf bytes.Buffer
+	if err := labels.RenderRoutePack(&pdf, rp, labels.Options{Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "tui.pdf")
+	if err := os.WriteFile(path, pdf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "1", path, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(out)), " ")
+	for _, w := range []string{"THU GOM VÀ TRẢ KẾT QUẢ", "Nghỉ trưa", "Thu", "Trả"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("demo route pack lacks %q: %s", w, text)
+		}
 	}
 	// Running again changes nothing.
 	before := count(`SELECT count(*) FROM dispatch_plans`) + count(`SELECT count(*) FROM courier_shifts`) + count(`SELECT count(*) FROM zone_cells`)

@@ -24,7 +24,7 @@ func fullParams(kind string) notify.Params {
 		WindowStart: at.Add(time.Hour), WindowEnd: at.Add(3 * time.Hour), ETA: at.Add(90 * time.Minute),
 		Reason: "not_home", Cause: "not_home", Action: "retry_next_day", Missing: "Giấy xác nhận tình trạng hôn nhân",
 		Count: 4, Attempts: 2, Fee: 150000, AppointmentDate: "2026-12-05",
-		ReceiptURL: "https://hoso.example.vn/bien-nhan/7K2QX-M9PTA", TrackURL: "https://hoso.example.vn/tra-cuu/EA123456785VN"}
+		ReceiptURL: "https://hoso.example.vn/bien-nhan/7K2QX-M9PTA", TrackURL: "hoso.example.vn/t/EA123456785VN"}
 }
 
 // Every kind renders a Vietnamese message in NFC, with diacritics, with no
@@ -102,8 +102,20 @@ func TestTemplatesSayWhatMatters(t *testing.T) {
 	p := fullParams(notify.Collected)
 	p.ReceiptURL = ""
 	m, _ := notify.Render(p)
-	if strings.Contains(m.Text(), "bien-nhan") || !strings.Contains(m.Text(), "tra-cuu") {
+	if strings.Contains(m.Text(), "bien-nhan") || !strings.Contains(m.Text(), "/t/EA123456785VN") {
 		t.Errorf("no receipt: %q", m.Text())
+	}
+	// Every status message carries the short tracking link, the opt-out
+	// line last; under the default policy both survive whole.
+	for _, k := range notify.Kinds {
+		p := fullParams(k)
+		p.OptOutURL = "hoso.example.vn/huy-tin-nhan/abcdefgh"
+		m, _ := notify.Render(p)
+		f := notify.DefaultPolicy.Fit(m)
+		ti, oi := strings.Index(f.Text, "hoso.example.vn/t/EA123456785VN"), strings.Index(f.Text, "hoso.example.vn/huy-tin-nhan/abcdefgh")
+		if ti < 0 || oi < ti || !strings.HasSuffix(f.Text, "hoso.example.vn/huy-tin-nhan/abcdefgh") {
+			t.Errorf("%s: link %d, opt-out %d, not last: %q", k, ti, oi, f.Text)
+		}
 	}
 }
 
@@ -170,7 +182,7 @@ func TestPolicyFit(t *testing.T) {
 	if f.Unicode || !f.Stripped || f.Segments > 2 || strings.ContainsAny(f.Text, "ưđơ") {
 		t.Errorf("long, default policy: %+v", f)
 	}
-	if !strings.Contains(f.Text, "Buu dien se den nhan ho so 000.00.19.H12-251120-0001") || !strings.Contains(f.Text, "tra-cuu") {
+	if !strings.Contains(f.Text, "Buu dien se den nhan ho so 000.00.19.H12-251120-0001") || !strings.Contains(f.Text, "/t/EA123456785VN") {
 		t.Errorf("long, default policy lost content: %q", f.Text)
 	}
 	// Allowing three UCS-2 segments keeps the accents.
@@ -178,22 +190,33 @@ func TestPolicyFit(t *testing.T) {
 	if !f.Unicode || f.Stripped || f.Segments > 3 || !strings.Contains(f.Text, "Bưu điện") {
 		t.Errorf("three UCS-2 segments allowed: %+v", f)
 	}
-	// One GSM segment: the desk's long name gives way first, then the
-	// optional sentence; the core stays whole.
+	// Two GSM segments: the desk's long name gives way first, then the
+	// optional sentence; the core and the tracking link stay whole.
 	rp := fullParams(notify.Returned)
+	rp.Desk = strings.Repeat("Trung tâm Phục vụ hành chính công tỉnh ", 3)
 	rm, _ := notify.Render(rp)
-	f = notify.Policy{UnicodeSegments: 1, MaxSegments: 1}.Fit(rm)
-	if f.Segments != 1 || !f.Shortened || f.Truncated || strings.Contains(f.Text, "Trung tam") || !strings.Contains(f.Text, "Con thieu") {
-		t.Errorf("one segment, short name is enough: %+v", f)
+	f = notify.Policy{UnicodeSegments: 1, MaxSegments: 2}.Fit(rm)
+	if f.Segments > 2 || !f.Shortened || f.Truncated || strings.Contains(f.Text, "Trung tam") || !strings.Contains(f.Text, "Con thieu") {
+		t.Errorf("two segments, short name is enough: %+v", f)
 	}
-	if !strings.Contains(f.Text, "noi tiep nhan") || !strings.HasPrefix(f.Text, "Ho so 000.00.19.H12-251120-0001 chua duoc tiep nhan") {
-		t.Errorf("one segment, short form missing: %q", f.Text)
+	if !strings.Contains(f.Text, "noi tiep nhan") || !strings.HasPrefix(f.Text, "Ho so 000.00.19.H12-251120-0001 chua duoc tiep nhan") ||
+		!strings.HasSuffix(f.Text, "Tra cuu: hoso.example.vn/t/EA123456785VN") {
+		t.Errorf("two segments, short form or link missing: %q", f.Text)
 	}
-	rp.Missing = "Tờ khai đăng ký kết hôn; Giấy xác nhận tình trạng hôn nhân; Căn cước công dân"
+	rp.Missing = strings.Repeat("Tờ khai đăng ký kết hôn; Giấy xác nhận tình trạng hôn nhân; Căn cước công dân; ", 2)
+	rm, _ = notify.Render(rp)
+	f = notify.Policy{UnicodeSegments: 1, MaxSegments: 2}.Fit(rm)
+	if f.Segments > 2 || f.Truncated || strings.Contains(f.Text, "Con thieu") || !strings.Contains(f.Text, "de duoc huong dan.") {
+		t.Errorf("two segments, the optional sentence must go: %+v", f)
+	}
+	// One segment: the sentences are cut, never the links; the opt-out
+	// line stays last.
+	rp.OptOutURL = "hoso.example.vn/huy-tin-nhan/abcdefgh"
 	rm, _ = notify.Render(rp)
 	f = notify.Policy{UnicodeSegments: 1, MaxSegments: 1}.Fit(rm)
-	if f.Segments != 1 || f.Truncated || strings.Contains(f.Text, "Con thieu") || !strings.HasSuffix(f.Text, "de duoc huong dan.") {
-		t.Errorf("one segment, the optional sentence must go: %+v", f)
+	if f.Segments != 1 || !f.Truncated || !strings.HasSuffix(f.Text, "Tu choi nhan tin: hoso.example.vn/huy-tin-nhan/abcdefgh") ||
+		!strings.Contains(f.Text, "... Tra cuu: hoso.example.vn/t/EA123456785VN Tu choi") {
+		t.Errorf("one segment, links kept whole and in order: %+v", f)
 	}
 	// A core too long for one segment is cut at a word, with "...".
 	long := notify.Message{Parts: []notify.Part{{Text: strings.Repeat("Hồ sơ rất dài ", 40)}}}

@@ -181,7 +181,27 @@ func (p Policy) Fit(m Message) Fitted {
 			return Fitted{Text: t, Segments: n, Stripped: true, Shortened: i > 0}
 		}
 	}
-	t := truncate(last, capacity(p.MaxSegments))
+	// Cut the sentences, never the closing links.
+	var body, links []Part
+	for _, part := range m.Parts {
+		if part.Link {
+			links = append(links, part)
+		} else {
+			body = append(body, part)
+		}
+	}
+	tail := Strip(join(links, true, 0))
+	room := capacity(p.MaxSegments)
+	if tail != "" {
+		n, _ := GSMSeptets(tail)
+		room -= n + 1
+	}
+	t := tail
+	if room > 8 {
+		t = strings.TrimSpace(truncate(Strip(join(body, true, optional)), room) + " " + tail)
+	} else if tail == "" {
+		t = truncate(last, capacity(p.MaxSegments))
+	}
 	n, _ := Segments(t)
 	return Fitted{Text: t, Segments: n, Stripped: true, Shortened: true, Truncated: true}
 }

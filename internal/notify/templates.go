@@ -86,6 +86,9 @@ type Part struct {
 	Text     string
 	Short    string
 	Optional bool
+	// Link marks the closing links (tracking, opt-out): never dropped nor
+	// cut, whatever the length; the sentences before them give way.
+	Link bool
 }
 
 // Message is a rendered notification: the sentences of the SMS text and the
@@ -183,16 +186,10 @@ func Render(p Params) (Message, bool) {
 	add := func(text, short string, optional bool) {
 		parts = append(parts, Part{Text: text, Short: short, Optional: optional})
 	}
-	track := func() {
-		if p.TrackURL != "" {
-			add("Tra cứu: "+p.TrackURL, "", true)
-		}
-	}
 	switch p.Kind {
 	case PickupScheduled:
 		add("Bưu điện sẽ đến nhận "+ds+" ngày "+dm(p.WindowStart)+", trong khung "+hm(p.WindowStart)+"–"+hm(p.WindowEnd)+".", "", false)
 		add("Vui lòng chuẩn bị đủ bản chính giấy tờ.", "", true)
-		track()
 	case PickupOnTheWay:
 		add("Hôm nay bưu tá đến nhận "+ds+", dự kiến khoảng "+hm(p.ETA)+" (khung "+hm(p.WindowStart)+"–"+hm(p.WindowEnd)+").",
 			"Hôm nay bưu tá đến nhận "+ds+", khoảng "+hm(p.ETA)+".", false)
@@ -208,7 +205,6 @@ func Render(p Params) (Message, bool) {
 			next = pickupNext["other"]
 		}
 		add(next, "", false)
-		track()
 	case Collected:
 		what := "Bưu tá đã nhận " + strconv.Itoa(p.Count) + " giấy tờ của " + ds + " lúc " + hmdm(p.At)
 		if p.Partial {
@@ -216,13 +212,10 @@ func Render(p Params) (Message, bool) {
 		}
 		add(what+".", "", false)
 		if p.ReceiptURL != "" {
-			add("Biên nhận điện tử: "+p.ReceiptURL, "", false)
-		} else {
-			track()
+			add("Biên nhận điện tử: "+p.ReceiptURL, "", true)
 		}
 	case AtDesk:
 		add(upper1(ds)+" đã được giao đến "+desk+" lúc "+hmdm(p.At)+".", upper1(ds)+" đã được giao đến "+deskShort+" lúc "+hmdm(p.At)+".", false)
-		track()
 	case Accepted:
 		add(upper1(ds)+" đã được "+desk+" tiếp nhận giải quyết.", upper1(ds)+" đã được tiếp nhận giải quyết.", false)
 		if t, err := time.ParseInLocation("2006-01-02", p.AppointmentDate, vn); err == nil {
@@ -264,7 +257,6 @@ func Render(p Params) (Message, bool) {
 		if next := deliveryNext[p.Action]; next != "" {
 			add(next, "", false)
 		}
-		track()
 	case Held:
 		add("Kết quả "+ds+" đang lưu tại "+office+".", "Kết quả "+ds+" đang lưu tại bưu cục.", false)
 		add("Vui lòng mang CCCD đến nhận hoặc chờ bưu tá giao lại.", "", false)
@@ -280,16 +272,20 @@ func Render(p Params) (Message, bool) {
 		add("Vui lòng liên hệ để nhận.", "", false)
 	case Cancelled:
 		add("Yêu cầu thu gom "+ds+" đã được hủy.", "", false)
-		track()
 	default:
 		return Message{}, false
+	}
+	// Every status message ends with the short tracking link, then the
+	// opt-out line, last.
+	if p.TrackURL != "" {
+		parts = append(parts, Part{Text: "Tra cứu: " + p.TrackURL, Link: true})
 	}
 	if p.OptOutURL != "" {
 		short := ""
 		if p.OptOutReply != "" {
 			short = p.OptOutReply + " để từ chối nhận tin."
 		}
-		add("Từ chối nhận tin: "+p.OptOutURL, short, false)
+		parts = append(parts, Part{Text: "Từ chối nhận tin: " + p.OptOutURL, Short: short, Link: true})
 	}
 	for i := range parts {
 		parts[i].Text, parts[i].Short = norm.NFC.String(parts[i].Text), norm.NFC.String(parts[i].Short)

@@ -64,13 +64,17 @@ func TestEffects(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if strings.Join(keys, ",") != "at,detail,dossier_code,event_id,pickup_id,status,tracking_number,upu_code" {
+	if strings.Join(keys, ",") != "at,detail,dossier_code,event_id,pickup_id,portal,status,tracking_number,upu_code" {
 		t.Errorf("callback fields %v", keys)
 	}
 	var b app.CallbackBody
 	_ = json.Unmarshal(cb.Payload, &b)
 	if b.EventID != ev.ID || b.Status != "collected" || b.UPUCode != "EMA" || b.At != "2026-11-24T08:30:00+07:00" || b.PickupID != p.ID {
 		t.Errorf("callback %+v", b)
+	}
+	// The national portal's terms beside ours: still registered, its time.
+	if b.Portal == nil || b.Portal.TrangThaiHoSo != "1" || b.Portal.ThoiDiem != "20261124083000" || b.Portal.MaHoSo != p.Dossier.Code {
+		t.Errorf("portal fields %+v", b.Portal)
 	}
 	if b.Detail["receipt_url"] != "https://hoso.example.vn/bien-nhan/7K2QX-M9PTA" {
 		t.Errorf("receipt url %v", b.Detail["receipt_url"])

@@ -56,12 +56,12 @@ type directory map[string]struct {
 	secret []byte
 }
 
-func (d directory) CallbackTarget(_ context.Context, client string) (string, []byte, error) {
+func (d directory) CallbackTarget(_ context.Context, client string) (app.CallbackTarget, error) {
 	t, ok := d[client]
 	if !ok {
-		return "", nil, nil
+		return app.CallbackTarget{}, nil
 	}
-	return t.url, t.secret, nil
+	return app.CallbackTarget{URL: t.url, Secret: t.secret}, nil
 }
 
 // action is what the fake portal does with one request.

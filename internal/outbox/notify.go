@@ -63,7 +63,9 @@ func (s *NotifySender) Send(ctx context.Context, row app.OutboxRow) Result {
 	p.Attempts, _ = strconv.Atoi(pl.Params["attempts"])
 	p.Fee, _ = strconv.ParseInt(pl.Params["fee"], 10, 64)
 	if base != "" {
-		p.TrackURL = base + "/tra-cuu/" + t.Number
+		// The short form: /t/ redirects to the tracking page, and an https
+		// address reads without its scheme (phones still make it a link).
+		p.TrackURL = strings.TrimPrefix(base, "https://") + "/t/" + t.Number
 		if rc := pl.Params["receipt_code"]; rc != "" {
 			p.ReceiptURL = base + "/bien-nhan/" + rc
 		}

@@ -19,11 +19,11 @@ import (
 	"hoso/internal/portalsig"
 )
 
-// Directory tells where a portal client's callbacks go and with which
-// shared secret they are signed (app.Portal.CallbackTarget). An empty URL
-// means the client has none.
+// Directory tells where a portal client's callbacks go, with which shared
+// secret they are signed and in which shape (app.Portal.CallbackTarget). An
+// empty URL means the client has none.
 type Directory interface {
-	CallbackTarget(ctx context.Context, client string) (url string, secret []byte, err error)
+	CallbackTarget(ctx context.Context, client string) (app.CallbackTarget, error)
 }
 
 // PortalSender POSTs callbacks to portals, signed as the contract says:
@@ -48,6 +48,7 @@ type PortalSender struct {
 type target struct {
 	url    string
 	secret []byte
+	shape  string
 	until  time.Time
 }
 
@@ -85,7 +86,7 @@ func (p *PortalSender) target(ctx context.Context, client string) (target, error
 	if ok && now.Before(t.until) {
 		return t, nil
 	}
-	u, sec, err := p.Dir.CallbackTarget(ctx, client)
+	ct, err := p.Dir.CallbackTarget(ctx, client)
 	if err != nil {
 		return target{}, err
 	}
@@ -93,7 +94,7 @@ func (p *PortalSender) target(ctx context.Context, client string) (target, error
 	if ttl <= 0 {
 		ttl = 30 * time.Second
 	}
-	t = target{url: u, secret: sec, until: now.Add(ttl)}
+	t = target{url: ct.URL, secret: ct.Secret, shape: ct.Shape, until: now.Add(ttl)}
 	p.mu.Lock()
 	if p.cache == nil {
 		p.cache = map[string]target{}
@@ -129,10 +130,18 @@ func (p *PortalSender) Send(ctx context.Context, row app.OutboxRow) Result {
 	if err != nil || u.Host == "" {
 		return Result{Err: errors.New("địa chỉ callback không hợp lệ"), Reason: "config"}
 	}
+	payload := row.Payload
+	if t.shape == app.ShapeOpenCPS {
+		// The client's shape, made from the stored payload alone: every
+		// attempt sends the same bytes.
+		if payload, err = app.ToOpenCPS(row.Payload); err != nil {
+			return Result{Err: err, Reason: "config"}
+		}
+	}
 	ts := strconv.FormatInt(p.now().Unix(), 10)
 	n := nonce()
 	pathQuery := u.RequestURI()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(row.Payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(payload))
 	if err != nil {
 		return Result{Err: errors.New("địa chỉ callback không hợp lệ"), Reason: "config"}
 	}
@@ -141,7 +150,7 @@ func (p *PortalSender) Send(ctx context.Context, row app.OutboxRow) Result {
 	req.Header.Set(portalsig.HeaderHosoID, row.Target)
 	req.Header.Set(portalsig.HeaderTimestamp, ts)
 	req.Header.Set(portalsig.HeaderNonce, n)
-	req.Header.Set(portalsig.HeaderSignature, portalsig.Sign(t.secret, http.MethodPost, pathQuery, ts, n, row.Payload))
+	req.Header.Set(portalsig.HeaderSignature, portalsig.Sign(t.secret, http.MethodPost, pathQuery, ts, n, payload))
 	client := p.Client
 	if client == nil {
 		client = NewPortalClient(10*time.Second, 8)

@@ -162,7 +162,15 @@ func TestShutdownMidSendResends(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND next_at <= now() AND claim_token IS NULL`); n != 1 {
 		t.Fatalf("the interrupted row is not due again (%d)", n)
 	}
-	time.Sleep(p.delay) // the portal applies the first attempt
+	// The portal applies the first attempt after its delay.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, applied, _, _, _ := p.snapshot(); applied == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the portal never applied the interrupted attempt")
+		}
+	}
 	r2 := portalRelay(db, directory{"dvc-19": {p.URL(), p.secret}}, 5*time.Second, 2)
 	if _, err := r2.Step(context.Background()); err != nil {
 		t.Fatal(err)

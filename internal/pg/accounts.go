@@ -11,7 +11,8 @@ import (
 // UpdateLoginThrottle runs fn on a username's failure record under a row
 // lock (so parallel attempts on one name are counted one after another) and
 // stores the result; a record with no failures is deleted.
-func (d *DB) UpdateLoginThrottle(ctx context.Context, username string, fn func(app.LoginThrottle) (app.LoginThrottle, error)) error {
+func (d *DB) UpdateLoginThrottle(ctx context.Context, username string, fn func(app.LoginThrottle) (app.LoginThrottle, error)) (err error) {
+	defer errs.Wrap(&err, "pg.UpdateLoginThrottle")
 	return d.InTx(ctx, func(ctx context.Context) error {
 		// The row must exist to be locked; a new name starts at zero.
 		if _, err := d.exec(ctx, `INSERT INTO login_throttle (username, failures, last_failed_at) VALUES (?, 0, 'epoch')
@@ -41,15 +42,17 @@ func (d *DB) UpdateLoginThrottle(ctx context.Context, username string, fn func(a
 }
 
 // ClearLoginThrottle forgets a username's failures and lifts its lock.
-func (d *DB) ClearLoginThrottle(ctx context.Context, username string) error {
-	_, err := d.exec(ctx, `DELETE FROM login_throttle WHERE username = ?`, username)
+func (d *DB) ClearLoginThrottle(ctx context.Context, username string) (err error) {
+	defer errs.Wrap(&err, "pg.ClearLoginThrottle")
+	_, err = d.exec(ctx, `DELETE FROM login_throttle WHERE username = ?`, username)
 	return err
 }
 
 // PruneLoginThrottle forgets unlocked failure records older than before,
 // and locked ones of names no account has.
-func (d *DB) PruneLoginThrottle(ctx context.Context, before time.Time) error {
-	_, err := d.exec(ctx, `DELETE FROM login_throttle t WHERE t.last_failed_at < ?
+func (d *DB) PruneLoginThrottle(ctx context.Context, before time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.PruneLoginThrottle")
+	_, err = d.exec(ctx, `DELETE FROM login_throttle t WHERE t.last_failed_at < ?
 		AND (t.locked_at IS NULL OR NOT EXISTS (SELECT 1 FROM users u WHERE u.username = t.username))`, before)
 	return err
 }
@@ -67,9 +70,10 @@ type accountRow struct {
 
 // FindAccounts lists staff accounts with their sign-in state: lock,
 // failures, live app tokens and device keys, last activity.
-func (d *DB) FindAccounts(ctx context.Context, f app.AccountFilter, now time.Time) ([]app.Account, error) {
+func (d *DB) FindAccounts(ctx context.Context, f app.AccountFilter, now time.Time) (_ []app.Account, err error) {
+	defer errs.Wrap(&err, "pg.FindAccounts")
 	var rows []accountRow
-	err := d.query(ctx, &rows, `SELECT u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code,
+	err = d.query(ctx, &rows, `SELECT u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code,
 		coalesce(u.province_code, '') AS province_code, coalesce(u.office_code, '') AS office_code, coalesce(u.desk_code, '') AS desk_code,
 		u.active, u.demo, u.created_at, u.must_change_password, u.deactivated_at, u.last_login_at,
 		t.locked_at, coalesce(t.failures, 0) AS failures,
@@ -89,7 +93,8 @@ func (d *DB) FindAccounts(ctx context.Context, f app.AccountFilter, now time.Tim
 }
 
 // SetPassword stores a new password hash; mustChange marks a temporary one.
-func (d *DB) SetPassword(ctx context.Context, userID int64, hash string, mustChange bool, at time.Time) error {
+func (d *DB) SetPassword(ctx context.Context, userID int64, hash string, mustChange bool, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.SetPassword %d", userID)
 	res, err := d.exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = ?, password_changed_at = ? WHERE id = ?`,
 		hash, mustChange, at, userID)
 	if err == nil && res.RowsAffected() == 0 {
@@ -100,7 +105,8 @@ func (d *DB) SetPassword(ctx context.Context, userID int64, hash string, mustCha
 
 // EndSessions ends every browser session of a user except the one whose
 // token hash is keep (nil: all of them) and returns how many ended.
-func (d *DB) EndSessions(ctx context.Context, userID int64, keep []byte) (int, error) {
+func (d *DB) EndSessions(ctx context.Context, userID int64, keep []byte) (_ int, err error) {
+	defer errs.Wrap(&err, "pg.EndSessions %d", userID)
 	if keep == nil {
 		keep = []byte{}
 	}
@@ -112,7 +118,8 @@ func (d *DB) EndSessions(ctx context.Context, userID int64, keep []byte) (int, e
 }
 
 // RevokeAPITokens revokes every live app token of a user.
-func (d *DB) RevokeAPITokens(ctx context.Context, userID int64, at time.Time) (int, error) {
+func (d *DB) RevokeAPITokens(ctx context.Context, userID int64, at time.Time) (_ int, err error) {
+	defer errs.Wrap(&err, "pg.RevokeAPITokens %d", userID)
 	res, err := d.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?`, at, userID, at)
 	if err != nil {
 		return 0, err
@@ -122,7 +129,8 @@ func (d *DB) RevokeAPITokens(ctx context.Context, userID int64, at time.Time) (i
 
 // RevokeDeviceKeys revokes every live device key of a user. Keys are never
 // deleted: events they signed stay verifiable.
-func (d *DB) RevokeDeviceKeys(ctx context.Context, userID int64, at time.Time) (int, error) {
+func (d *DB) RevokeDeviceKeys(ctx context.Context, userID int64, at time.Time) (_ int, err error) {
+	defer errs.Wrap(&err, "pg.RevokeDeviceKeys %d", userID)
 	res, err := d.exec(ctx, `UPDATE device_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, at, userID)
 	if err != nil {
 		return 0, err
@@ -131,7 +139,8 @@ func (d *DB) RevokeDeviceKeys(ctx context.Context, userID int64, at time.Time) (
 }
 
 // SetActive switches an account on or off.
-func (d *DB) SetActive(ctx context.Context, userID int64, active bool, at time.Time) error {
+func (d *DB) SetActive(ctx context.Context, userID int64, active bool, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.SetActive %d", userID)
 	var deactivated any = at
 	if active {
 		deactivated = nil
@@ -157,6 +166,7 @@ func (d *DB) SetUserScope(ctx context.Context, userID int64, province, office, d
 // unless the counter already reached limit (then it returns the value
 // unchanged and ok false). Every instance shares the count.
 func (d *DB) AddToCounter(ctx context.Context, scope string, key []byte, day time.Time, limit int) (n int, ok bool, err error) {
+	defer errs.Wrap(&err, "pg.AddToCounter %s", scope)
 	var got []int
 	err = d.query(ctx, &got, `INSERT INTO rate_counters (scope, key, day, n) VALUES (?, ?, ?::date, 1)
 		ON CONFLICT (scope, key, day) DO UPDATE SET n = rate_counters.n + 1 WHERE rate_counters.n < ?
@@ -172,9 +182,10 @@ func (d *DB) AddToCounter(ctx context.Context, scope string, key []byte, day tim
 }
 
 // CounterValue reads a day's counter (0 when unset).
-func (d *DB) CounterValue(ctx context.Context, scope string, key []byte, day time.Time) (int, error) {
+func (d *DB) CounterValue(ctx context.Context, scope string, key []byte, day time.Time) (_ int, err error) {
+	defer errs.Wrap(&err, "pg.CounterValue %s", scope)
 	var ns []int
-	err := d.query(ctx, &ns, `SELECT n FROM rate_counters WHERE scope = ? AND key = ? AND day = ?::date`, scope, key, day.Format("2006-01-02"))
+	err = d.query(ctx, &ns, `SELECT n FROM rate_counters WHERE scope = ? AND key = ? AND day = ?::date`, scope, key, day.Format("2006-01-02"))
 	if err != nil || len(ns) == 0 {
 		return 0, err
 	}
@@ -182,8 +193,9 @@ func (d *DB) CounterValue(ctx context.Context, scope string, key []byte, day tim
 }
 
 // PruneCounters forgets counters of days before the given one.
-func (d *DB) PruneCounters(ctx context.Context, before time.Time) error {
-	_, err := d.exec(ctx, `DELETE FROM rate_counters WHERE day < ?::date`, before.Format("2006-01-02"))
+func (d *DB) PruneCounters(ctx context.Context, before time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.PruneCounters")
+	_, err = d.exec(ctx, `DELETE FROM rate_counters WHERE day < ?::date`, before.Format("2006-01-02"))
 	if err == nil {
 		_, err = d.exec(ctx, `DELETE FROM spent_challenges WHERE expires_at < ?`, before)
 	}
@@ -192,7 +204,8 @@ func (d *DB) PruneCounters(ctx context.Context, before time.Time) error {
 
 // SpendChallenge records a proof-of-work challenge as used; false when it
 // was used before.
-func (d *DB) SpendChallenge(ctx context.Context, id []byte, expires time.Time) (bool, error) {
+func (d *DB) SpendChallenge(ctx context.Context, id []byte, expires time.Time) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.SpendChallenge")
 	res, err := d.exec(ctx, `INSERT INTO spent_challenges (id, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, expires)
 	if err != nil {
 		return false, err

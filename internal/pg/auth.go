@@ -37,9 +37,10 @@ func toUser(r userRow) app.User {
 }
 
 // CreateUser stores a new staff account.
-func (d *DB) CreateUser(ctx context.Context, u app.User) (app.User, error) {
+func (d *DB) CreateUser(ctx context.Context, u app.User) (_ app.User, err error) {
+	defer errs.Wrap(&err, "pg.CreateUser %d", u.ID)
 	var r userRow
-	err := d.queryOne(ctx, &r, `INSERT INTO users (username, password_hash, role, full_name, staff_code, province_code, office_code, desk_code, active, demo, created_at)
+	err = d.queryOne(ctx, &r, `INSERT INTO users (username, password_hash, role, full_name, staff_code, province_code, office_code, desk_code, active, demo, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+userCols,
 		u.Username, u.PasswordHash, string(u.Role), u.FullName, u.StaffCode, nullable(u.ProvinceCode), nullable(u.OfficeCode),
 		nullable(u.DeskCode), u.Active, u.Demo, u.CreatedAt)
@@ -53,30 +54,34 @@ func (d *DB) CreateUser(ctx context.Context, u app.User) (app.User, error) {
 }
 
 // FindUserByUsername finds an account by username.
-func (d *DB) FindUserByUsername(ctx context.Context, username string) (app.User, error) {
+func (d *DB) FindUserByUsername(ctx context.Context, username string) (_ app.User, err error) {
+	defer errs.Wrap(&err, "pg.FindUserByUsername")
 	var r userRow
-	err := d.queryOne(ctx, &r, `SELECT `+userCols+` FROM users WHERE username = ?`, username)
+	err = d.queryOne(ctx, &r, `SELECT `+userCols+` FROM users WHERE username = ?`, username)
 	return toUser(r), err
 }
 
 // FindUserByID finds an account by id.
-func (d *DB) FindUserByID(ctx context.Context, id int64) (app.User, error) {
+func (d *DB) FindUserByID(ctx context.Context, id int64) (_ app.User, err error) {
+	defer errs.Wrap(&err, "pg.FindUserByID %v", id)
 	var r userRow
-	err := d.queryOne(ctx, &r, `SELECT `+userCols+` FROM users WHERE id = ?`, id)
+	err = d.queryOne(ctx, &r, `SELECT `+userCols+` FROM users WHERE id = ?`, id)
 	return toUser(r), err
 }
 
 // FindUserByStaffCode finds an account by staff code.
-func (d *DB) FindUserByStaffCode(ctx context.Context, code string) (app.User, error) {
+func (d *DB) FindUserByStaffCode(ctx context.Context, code string) (_ app.User, err error) {
+	defer errs.Wrap(&err, "pg.FindUserByStaffCode %s", code)
 	var r userRow
-	err := d.queryOne(ctx, &r, `SELECT `+userCols+` FROM users WHERE staff_code = ?`, code)
+	err = d.queryOne(ctx, &r, `SELECT `+userCols+` FROM users WHERE staff_code = ?`, code)
 	return toUser(r), err
 }
 
 // FindUsers lists accounts of a role ("" for all) and office ("" for all).
-func (d *DB) FindUsers(ctx context.Context, role app.Role, office string) ([]app.User, error) {
+func (d *DB) FindUsers(ctx context.Context, role app.Role, office string) (_ []app.User, err error) {
+	defer errs.Wrap(&err, "pg.FindUsers %s", office)
 	var rows []userRow
-	err := d.query(ctx, &rows, `SELECT `+userCols+` FROM users WHERE (? = '' OR role = ?) AND (? = '' OR office_code = ?) ORDER BY username`,
+	err = d.query(ctx, &rows, `SELECT `+userCols+` FROM users WHERE (? = '' OR role = ?) AND (? = '' OR office_code = ?) ORDER BY username`,
 		string(role), string(role), office, office)
 	out := make([]app.User, len(rows))
 	for i, r := range rows {
@@ -86,8 +91,9 @@ func (d *DB) FindUsers(ctx context.Context, role app.Role, office string) ([]app
 }
 
 // CreateSession stores a session by the hash of its token.
-func (d *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, now, expires time.Time) error {
-	_, err := d.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
+func (d *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, now, expires time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.CreateSession %d", userID)
+	_, err = d.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
 		tokenHash, userID, now, expires, now)
 	return err
 }
@@ -107,9 +113,10 @@ func (d *DB) RecordSignIn(ctx context.Context, userID int64, username, via strin
 
 // FindSession returns the user of a live session (not expired, used since
 // idleSince, its user active) and touches it.
-func (d *DB) FindSession(ctx context.Context, tokenHash []byte, now, idleSince time.Time) (app.User, error) {
+func (d *DB) FindSession(ctx context.Context, tokenHash []byte, now, idleSince time.Time) (_ app.User, err error) {
+	defer errs.Wrap(&err, "pg.FindSession")
 	var r userRow
-	err := d.queryOne(ctx, &r, `UPDATE sessions s SET last_seen_at = ? FROM users u
+	err = d.queryOne(ctx, &r, `UPDATE sessions s SET last_seen_at = ? FROM users u
 		WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? AND u.id = s.user_id AND u.active
 		RETURNING u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code, coalesce(u.province_code, '') AS province_code,
 		coalesce(u.office_code, '') AS office_code, coalesce(u.desk_code, '') AS desk_code, u.active, u.demo, u.created_at,
@@ -122,25 +129,28 @@ func (d *DB) FindSession(ctx context.Context, tokenHash []byte, now, idleSince t
 }
 
 // DeleteSession ends a session.
-func (d *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	_, err := d.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+func (d *DB) DeleteSession(ctx context.Context, tokenHash []byte) (err error) {
+	defer errs.Wrap(&err, "pg.DeleteSession")
+	_, err = d.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 	return err
 }
 
 // CreateAPIToken stores a bearer token by its hash.
-func (d *DB) CreateAPIToken(ctx context.Context, tokenHash []byte, userID int64, deviceID string, now, expires time.Time) error {
-	_, err := d.exec(ctx, `INSERT INTO api_tokens (token_hash, user_id, device_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+func (d *DB) CreateAPIToken(ctx context.Context, tokenHash []byte, userID int64, deviceID string, now, expires time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.CreateAPIToken %d %s", userID, deviceID)
+	_, err = d.exec(ctx, `INSERT INTO api_tokens (token_hash, user_id, device_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		tokenHash, userID, deviceID, now, expires)
 	return err
 }
 
 // FindAPIToken returns the user and device of a live bearer token.
-func (d *DB) FindAPIToken(ctx context.Context, tokenHash []byte, now time.Time) (app.User, string, error) {
+func (d *DB) FindAPIToken(ctx context.Context, tokenHash []byte, now time.Time) (_ app.User, _ string, err error) {
+	defer errs.Wrap(&err, "pg.FindAPIToken")
 	var r struct {
 		userRow
 		DeviceID string
 	}
-	err := d.queryOne(ctx, &r, `SELECT u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code,
+	err = d.queryOne(ctx, &r, `SELECT u.id, u.username, u.password_hash, u.role, u.full_name, u.staff_code,
 		coalesce(u.province_code, '') AS province_code, coalesce(u.office_code, '') AS office_code, coalesce(u.desk_code, '') AS desk_code,
 		u.active, u.demo, u.created_at, u.must_change_password, t.device_id
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
@@ -152,11 +162,12 @@ func (d *DB) FindAPIToken(ctx context.Context, tokenHash []byte, now time.Time) 
 }
 
 // PruneSessions deletes expired sessions and tokens.
-func (d *DB) PruneSessions(ctx context.Context, now time.Time) error {
+func (d *DB) PruneSessions(ctx context.Context, now time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.PruneSessions")
 	if _, err := d.exec(ctx, `DELETE FROM sessions WHERE expires_at < ?`, now); err != nil {
 		return err
 	}
-	_, err := d.exec(ctx, `DELETE FROM api_tokens WHERE expires_at < ?`, now.Add(-30*24*time.Hour))
+	_, err = d.exec(ctx, `DELETE FROM api_tokens WHERE expires_at < ?`, now.Add(-30*24*time.Hour))
 	return err
 }
 
@@ -171,14 +182,20 @@ type portalRow struct {
 	Active            bool
 	Demo              bool
 	CreatedAt         time.Time
+	CallbackShape     string
 }
 
-const portalCols = `id, name, province_code, secret_enc, previous_secret_enc, previous_until, callback_url, active, demo, created_at`
+const portalCols = `id, name, province_code, secret_enc, previous_secret_enc, previous_until, callback_url, active, demo, created_at, callback_shape`
 
 // CreatePortalClient stores a portal client.
-func (d *DB) CreatePortalClient(ctx context.Context, c app.PortalClient) error {
-	_, err := d.exec(ctx, `INSERT INTO portal_clients (id, name, province_code, secret_enc, callback_url, active, demo, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.ProvinceCode, c.SecretEnc, c.CallbackURL, c.Active, c.Demo, c.CreatedAt)
+func (d *DB) CreatePortalClient(ctx context.Context, c app.PortalClient) (err error) {
+	defer errs.Wrap(&err, "pg.CreatePortalClient %s", c.ID)
+	shape := c.CallbackShape
+	if shape == "" {
+		shape = app.ShapeHoso
+	}
+	_, err = d.exec(ctx, `INSERT INTO portal_clients (id, name, province_code, secret_enc, callback_url, active, demo, created_at, callback_shape)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.ProvinceCode, c.SecretEnc, c.CallbackURL, c.Active, c.Demo, c.CreatedAt, shape)
 	if errs.Is(err, errs.Conflict) {
 		return errs.E(errs.Conflict, "cổng %q đã được đăng ký", c.ID)
 	}
@@ -186,9 +203,10 @@ func (d *DB) CreatePortalClient(ctx context.Context, c app.PortalClient) error {
 }
 
 // FindPortalClient finds a portal client by id.
-func (d *DB) FindPortalClient(ctx context.Context, id string) (app.PortalClient, error) {
+func (d *DB) FindPortalClient(ctx context.Context, id string) (_ app.PortalClient, err error) {
+	defer errs.Wrap(&err, "pg.FindPortalClient %v", id)
 	var r portalRow
-	err := d.queryOne(ctx, &r, `SELECT `+portalCols+` FROM portal_clients WHERE id = ?`, id)
+	err = d.queryOne(ctx, &r, `SELECT `+portalCols+` FROM portal_clients WHERE id = ?`, id)
 	return app.PortalClient(r), err
 }
 
@@ -222,9 +240,10 @@ func (d *DB) RotatePortalSecret(ctx context.Context, id string, secretEnc, previ
 }
 
 // FindPortalClients lists the portal clients.
-func (d *DB) FindPortalClients(ctx context.Context) ([]app.PortalClient, error) {
+func (d *DB) FindPortalClients(ctx context.Context) (_ []app.PortalClient, err error) {
+	defer errs.Wrap(&err, "pg.FindPortalClients")
 	var rows []portalRow
-	err := d.query(ctx, &rows, `SELECT `+portalCols+` FROM portal_clients ORDER BY id`)
+	err = d.query(ctx, &rows, `SELECT `+portalCols+` FROM portal_clients ORDER BY id`)
 	out := make([]app.PortalClient, len(rows))
 	for i, r := range rows {
 		out[i] = app.PortalClient(r)
@@ -235,6 +254,7 @@ func (d *DB) FindPortalClients(ctx context.Context) ([]app.PortalClient, error) 
 // RememberNonce records a nonce of a client; fresh is false when it was seen
 // within the window. Old nonces are pruned now and then by PruneNonces.
 func (d *DB) RememberNonce(ctx context.Context, clientID, nonce string, now time.Time, window time.Duration) (fresh bool, err error) {
+	defer errs.Wrap(&err, "pg.RememberNonce %s", clientID)
 	res, err := d.exec(ctx, `INSERT INTO portal_nonces (client_id, nonce, seen_at) VALUES (?, ?, ?)
 		ON CONFLICT (client_id, nonce) DO UPDATE SET seen_at = EXCLUDED.seen_at WHERE portal_nonces.seen_at < ?`,
 		clientID, nonce, now, now.Add(-window))
@@ -245,21 +265,24 @@ func (d *DB) RememberNonce(ctx context.Context, clientID, nonce string, now time
 }
 
 // PruneNonces forgets nonces older than the window.
-func (d *DB) PruneNonces(ctx context.Context, before time.Time) error {
-	_, err := d.exec(ctx, `DELETE FROM portal_nonces WHERE seen_at < ?`, before)
+func (d *DB) PruneNonces(ctx context.Context, before time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.PruneNonces")
+	_, err = d.exec(ctx, `DELETE FROM portal_nonces WHERE seen_at < ?`, before)
 	return err
 }
 
 // TryLockKey takes a transaction-scoped advisory lock on an idempotency key;
 // false means another request holds it now.
-func (d *DB) TryLockKey(ctx context.Context, scope, key string) (bool, error) {
+func (d *DB) TryLockKey(ctx context.Context, scope, key string) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.TryLockKey %s", scope)
 	var ok bool
-	err := d.queryOne(ctx, pg.Scan(&ok), `SELECT pg_try_advisory_xact_lock(hashtextextended(? || E'\n' || ?, 7238))`, scope, key)
+	err = d.queryOne(ctx, pg.Scan(&ok), `SELECT pg_try_advisory_xact_lock(hashtextextended(? || E'\n' || ?, 7238))`, scope, key)
 	return ok, err
 }
 
 // FindIdem returns the stored response of a key.
-func (d *DB) FindIdem(ctx context.Context, scope, key string) (app.IdemRecord, bool, error) {
+func (d *DB) FindIdem(ctx context.Context, scope, key string) (_ app.IdemRecord, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.FindIdem %s", scope)
 	var r struct {
 		RequestHash []byte
 		Status      int
@@ -267,7 +290,7 @@ func (d *DB) FindIdem(ctx context.Context, scope, key string) (app.IdemRecord, b
 		Body        []byte
 		CreatedAt   time.Time
 	}
-	err := d.queryOne(ctx, &r, `SELECT request_hash, status, content_type, body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`, scope, key)
+	err = d.queryOne(ctx, &r, `SELECT request_hash, status, content_type, body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`, scope, key)
 	if errs.Is(err, errs.NotFound) {
 		return app.IdemRecord{}, false, nil
 	}
@@ -278,14 +301,16 @@ func (d *DB) FindIdem(ctx context.Context, scope, key string) (app.IdemRecord, b
 }
 
 // SaveIdem stores the first response of a key.
-func (d *DB) SaveIdem(ctx context.Context, r app.IdemRecord) error {
-	_, err := d.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+func (d *DB) SaveIdem(ctx context.Context, r app.IdemRecord) (err error) {
+	defer errs.Wrap(&err, "pg.SaveIdem %s", r.Scope)
+	_, err = d.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		r.Scope, r.Key, r.RequestHash, r.Status, r.ContentType, r.Body, r.CreatedAt)
 	return err
 }
 
 // PruneIdem deletes keys older than before.
-func (d *DB) PruneIdem(ctx context.Context, before time.Time) error {
-	_, err := d.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, before)
+func (d *DB) PruneIdem(ctx context.Context, before time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.PruneIdem")
+	_, err = d.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, before)
 	return err
 }

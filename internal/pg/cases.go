@@ -42,9 +42,10 @@ func toIncident(r incidentRow) app.Incident {
 }
 
 // FindIncidents lists incidents in a scope, newest first.
-func (d *DB) FindIncidents(ctx context.Context, f app.AlarmFilter, openOnly bool) ([]app.Incident, error) {
+func (d *DB) FindIncidents(ctx context.Context, f app.AlarmFilter, openOnly bool) (_ []app.Incident, err error) {
+	defer errs.Wrap(&err, "pg.FindIncidents")
 	var rows []incidentRow
-	err := d.query(ctx, &rows, `SELECT `+incidentCols+` FROM incidents i JOIN parcels p ON p.id = i.parcel_id JOIN dossiers d ON d.id = p.dossier_id
+	err = d.query(ctx, &rows, `SELECT `+incidentCols+` FROM incidents i JOIN parcels p ON p.id = i.parcel_id JOIN dossiers d ON d.id = p.dossier_id
 		WHERE (? = '' OR p.province_code = ?) AND (? = '' OR p.office_code = ? OR (i.last_custodian_kind = 'post_office' AND i.last_custodian_ref = ?))
 		  AND (? = '' OR p.desk_code = ?) AND (NOT ? OR i.status = 'open')
 		ORDER BY i.status = 'open' DESC, i.created_at DESC LIMIT 300`,
@@ -57,7 +58,8 @@ func (d *DB) FindIncidents(ctx context.Context, f app.AlarmFilter, openOnly bool
 }
 
 // FindIncident returns an incident with its documents and case.
-func (d *DB) FindIncident(ctx context.Context, id string) (app.Incident, error) {
+func (d *DB) FindIncident(ctx context.Context, id string) (_ app.Incident, err error) {
+	defer errs.Wrap(&err, "pg.FindIncident %v", id)
 	var r incidentRow
 	if err := d.queryOne(ctx, &r, `SELECT `+incidentCols+` FROM incidents i JOIN parcels p ON p.id = i.parcel_id JOIN dossiers d ON d.id = p.dossier_id
 		WHERE i.id = ?::uuid`, id); err != nil {
@@ -100,7 +102,8 @@ func (d *DB) FindIncident(ctx context.Context, id string) (app.Incident, error) 
 }
 
 // CloseIncident closes an open incident.
-func (d *DB) CloseIncident(ctx context.Context, id, status, resolution string, userID int64, at time.Time) error {
+func (d *DB) CloseIncident(ctx context.Context, id, status, resolution string, userID int64, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.CloseIncident %v %d", id, userID)
 	res, err := d.exec(ctx, `UPDATE incidents SET status = ?, resolution = ?, closed_by = ?, closed_at = ? WHERE id = ?::uuid AND status = 'open'`,
 		status, resolution, userID, at, id)
 	if err != nil {
@@ -113,12 +116,13 @@ func (d *DB) CloseIncident(ctx context.Context, id, status, resolution string, u
 }
 
 // CreateLostCase stores a case.
-func (d *DB) CreateLostCase(ctx context.Context, c app.LostCase, userID int64) error {
+func (d *DB) CreateLostCase(ctx context.Context, c app.LostCase, userID int64) (err error) {
+	defer errs.Wrap(&err, "pg.CreateLostCase %v %d", c.ID, userID)
 	lines := c.Lines
 	if lines == nil {
 		lines = []int{}
 	}
-	_, err := d.exec(ctx, `INSERT INTO lost_cases (id, incident_id, parcel_id, responsible_kind, responsible_ref, lines, reissue_state,
+	_, err = d.exec(ctx, `INSERT INTO lost_cases (id, incident_id, parcel_id, responsible_kind, responsible_ref, lines, reissue_state,
 		apology_state, apology_text, costs_amount, costs_state, status, created_at, updated_at, created_by)
 		SELECT ?::uuid, i.id, i.parcel_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM incidents i WHERE i.id = ?::uuid`,
 		c.ID, string(c.Responsible.Kind), c.Responsible.Ref, pg.Array(lines), c.ReissueState, c.ApologyState, c.ApologyText,
@@ -127,8 +131,9 @@ func (d *DB) CreateLostCase(ctx context.Context, c app.LostCase, userID int64) e
 }
 
 // UpdateLostCase saves a case's steps.
-func (d *DB) UpdateLostCase(ctx context.Context, c app.LostCase) error {
-	_, err := d.exec(ctx, `UPDATE lost_cases SET reissue_state = ?, apology_state = ?, costs_amount = ?, costs_state = ?, status = ?, updated_at = ?
+func (d *DB) UpdateLostCase(ctx context.Context, c app.LostCase) (err error) {
+	defer errs.Wrap(&err, "pg.UpdateLostCase %v", c.ID)
+	_, err = d.exec(ctx, `UPDATE lost_cases SET reissue_state = ?, apology_state = ?, costs_amount = ?, costs_state = ?, status = ?, updated_at = ?
 		WHERE id = ?::uuid`, c.ReissueState, c.ApologyState, c.CostsAmount, c.CostsState, c.Status, c.UpdatedAt, c.ID)
 	return err
 }

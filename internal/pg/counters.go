@@ -13,7 +13,8 @@ import (
 )
 
 // FindManifestHead loads a manifest by code without its lines.
-func (d *DB) FindManifestHead(ctx context.Context, code string) (app.Manifest, error) {
+func (d *DB) FindManifestHead(ctx context.Context, code string) (_ app.Manifest, err error) {
+	defer errs.Wrap(&err, "pg.FindManifestHead %s", code)
 	var r manifestRow
 	if err := d.queryOne(ctx, &r, `SELECT `+manifestCols+` FROM manifests m WHERE m.code = ?`, code); err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -27,7 +28,8 @@ func (d *DB) FindManifestHead(ctx context.Context, code string) (app.Manifest, e
 // FindManifest loads a manifest by code with its lines: each parcel once,
 // its latest hand-off under the manifest, the problem of a disputed one and
 // the seal id its receiver stated.
-func (d *DB) FindManifest(ctx context.Context, code string) (app.Manifest, []app.ManifestLine, error) {
+func (d *DB) FindManifest(ctx context.Context, code string) (_ app.Manifest, _ []app.ManifestLine, err error) {
+	defer errs.Wrap(&err, "pg.FindManifest %s", code)
 	var r manifestRow
 	if err := d.queryOne(ctx, &r, `SELECT `+manifestCols+` FROM manifests m WHERE m.code = ?`, code); err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -84,7 +86,8 @@ func sortLines(ls []app.ManifestLine) {
 
 // SaveDraft keeps a counter input waiting for its confirmation screen, and
 // drops the user's expired ones.
-func (d *DB) SaveDraft(ctx context.Context, dr app.Draft) error {
+func (d *DB) SaveDraft(ctx context.Context, dr app.Draft) (err error) {
+	defer errs.Wrap(&err, "pg.SaveDraft")
 	b, err := app.MarshalDraft(dr.Input)
 	if err != nil {
 		return err
@@ -100,7 +103,8 @@ func (d *DB) SaveDraft(ctx context.Context, dr app.Draft) error {
 }
 
 // FindDraft reads a user's own draft, unexpired.
-func (d *DB) FindDraft(ctx context.Context, id string, userID int64, now time.Time) (app.Draft, error) {
+func (d *DB) FindDraft(ctx context.Context, id string, userID int64, now time.Time) (_ app.Draft, err error) {
+	defer errs.Wrap(&err, "pg.FindDraft %v %d", id, userID)
 	if _, err := uuid.Parse(id); err != nil {
 		return app.Draft{}, errs.E(errs.NotFound, "Phiếu xác nhận không còn: làm lại từ đầu")
 	}
@@ -109,7 +113,7 @@ func (d *DB) FindDraft(ctx context.Context, id string, userID int64, now time.Ti
 		UserID               int64
 		CreatedAt, ExpiresAt time.Time
 	}
-	err := d.queryOne(ctx, &r, `SELECT id, kind, payload::text AS payload, user_id, created_at, expires_at FROM counter_drafts
+	err = d.queryOne(ctx, &r, `SELECT id, kind, payload::text AS payload, user_id, created_at, expires_at FROM counter_drafts
 		WHERE id = ? AND user_id = ? AND expires_at > ?`, id, userID, now)
 	if errs.Is(err, errs.NotFound) {
 		return app.Draft{}, errs.E(errs.NotFound, "Phiếu xác nhận không còn: làm lại từ đầu")
@@ -125,8 +129,9 @@ func (d *DB) FindDraft(ctx context.Context, id string, userID int64, now time.Ti
 }
 
 // DeleteDraft forgets a draft.
-func (d *DB) DeleteDraft(ctx context.Context, id string) error {
-	_, err := d.exec(ctx, `DELETE FROM counter_drafts WHERE id = ?`, id)
+func (d *DB) DeleteDraft(ctx context.Context, id string) (err error) {
+	defer errs.Wrap(&err, "pg.DeleteDraft %v", id)
+	_, err = d.exec(ctx, `DELETE FROM counter_drafts WHERE id = ?`, id)
 	return err
 }
 
@@ -165,7 +170,8 @@ func (d *DB) pendings(ctx context.Context, rows []handoffRow) ([]app.Pending, er
 }
 
 // FindHandoff finds a hand-off by id, with its parcel and its status.
-func (d *DB) FindHandoff(ctx context.Context, id string) (app.Pending, string, error) {
+func (d *DB) FindHandoff(ctx context.Context, id string) (_ app.Pending, _ string, err error) {
+	defer errs.Wrap(&err, "pg.FindHandoff %v", id)
 	if _, err := uuid.Parse(id); err != nil {
 		return app.Pending{}, "", errs.E(errs.NotFound, "Không có bàn giao này")
 	}
@@ -185,7 +191,8 @@ func (d *DB) FindHandoff(ctx context.Context, id string) (app.Pending, string, e
 
 // FindPendingHandoffs lists the releases still waiting for their receiver,
 // of a province's parcels ("" for all), the most overdue first.
-func (d *DB) FindPendingHandoffs(ctx context.Context, province string, limit int) ([]app.Pending, error) {
+func (d *DB) FindPendingHandoffs(ctx context.Context, province string, limit int) (_ []app.Pending, err error) {
+	defer errs.Wrap(&err, "pg.FindPendingHandoffs %s", province)
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
@@ -200,11 +207,12 @@ func (d *DB) FindPendingHandoffs(ctx context.Context, province string, limit int
 
 // ClearHandoffAlarms clears, as of at, the alarm of an unconfirmed hand-off
 // now closed and that of its manifest if the manifest is now closed.
-func (d *DB) ClearHandoffAlarms(ctx context.Context, handoffID string, at time.Time) error {
+func (d *DB) ClearHandoffAlarms(ctx context.Context, handoffID string, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.ClearHandoffAlarms %s", handoffID)
 	if _, err := d.exec(ctx, `UPDATE alarms SET cleared_at = ? WHERE kind = 'handoff_unconfirmed' AND subject = ? AND cleared_at IS NULL`, at, handoffID); err != nil {
 		return err
 	}
-	_, err := d.exec(ctx, `UPDATE alarms a SET cleared_at = ?0 FROM handoffs h JOIN manifests m ON m.id = h.manifest_id
+	_, err = d.exec(ctx, `UPDATE alarms a SET cleared_at = ?0 FROM handoffs h JOIN manifests m ON m.id = h.manifest_id
 		WHERE h.id = ?1 AND a.kind = 'manifest_open' AND a.subject = m.id::text AND a.cleared_at IS NULL AND m.closed_at IS NOT NULL`, at, handoffID)
 	return err
 }

@@ -94,7 +94,8 @@ func (d *DB) Close() error {
 }
 
 // Ping checks the server answers.
-func (d *DB) Ping(ctx context.Context) error {
+func (d *DB) Ping(ctx context.Context) (err error) {
+	defer errs.Wrap(&err, "pg.Ping")
 	if err := d.db.Ping(ctx); err != nil {
 		return errs.Wrapf(errs.Unavailable, err, "cơ sở dữ liệu không trả lời")
 	}

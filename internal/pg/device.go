@@ -15,10 +15,11 @@ import (
 
 // SaveDeviceKey makes k the device's live key, revoking the previous one
 // (never deleting it). The same key again changes nothing.
-func (d *DB) SaveDeviceKey(ctx context.Context, userID int64, deviceID string, k app.DeviceKey, at time.Time) (app.DeviceKey, bool, error) {
+func (d *DB) SaveDeviceKey(ctx context.Context, userID int64, deviceID string, k app.DeviceKey, at time.Time) (_ app.DeviceKey, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.SaveDeviceKey %d %s %d", userID, deviceID, k.ID)
 	var out app.DeviceKey
 	changed := false
-	err := d.InTx(ctx, func(ctx context.Context) error {
+	err = d.InTx(ctx, func(ctx context.Context) error {
 		// One registration at a time per device.
 		if _, err := d.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(? || ':' || ?, 7))`, userID, deviceID); err != nil {
 			return err
@@ -50,14 +51,15 @@ func (d *DB) SaveDeviceKey(ctx context.Context, userID int64, deviceID string, k
 }
 
 // FindDeviceKey returns a device's live key.
-func (d *DB) FindDeviceKey(ctx context.Context, userID int64, deviceID string) (app.DeviceKey, bool, error) {
+func (d *DB) FindDeviceKey(ctx context.Context, userID int64, deviceID string) (_ app.DeviceKey, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.FindDeviceKey %d %s", userID, deviceID)
 	var rows []struct {
 		ID        int64
 		Alg       string
 		PublicKey []byte
 		CreatedAt time.Time
 	}
-	err := d.query(ctx, &rows, `SELECT id, alg, public_key, created_at FROM device_keys WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL`, userID, deviceID)
+	err = d.query(ctx, &rows, `SELECT id, alg, public_key, created_at FROM device_keys WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL`, userID, deviceID)
 	if err != nil || len(rows) == 0 {
 		return app.DeviceKey{}, false, err
 	}
@@ -67,7 +69,8 @@ func (d *DB) FindDeviceKey(ctx context.Context, userID int64, deviceID string) (
 
 // KeyChanges lists the device keys registered by an office's couriers
 // since a time ("" for every office), newest first.
-func (d *DB) KeyChanges(ctx context.Context, office string, since time.Time, limit int) ([]app.KeyChange, error) {
+func (d *DB) KeyChanges(ctx context.Context, office string, since time.Time, limit int) (_ []app.KeyChange, err error) {
+	defer errs.Wrap(&err, "pg.KeyChanges %s", office)
 	var rows []struct {
 		ID        int64
 		StaffCode string
@@ -96,7 +99,8 @@ func (d *DB) KeyChanges(ctx context.Context, office string, since time.Time, lim
 
 // ParcelSecrets returns what the door checks need of several parcels, by
 // tracking number (unknown numbers are left out).
-func (d *DB) ParcelSecrets(ctx context.Context, numbers []string) (map[string]app.ParcelSecret, error) {
+func (d *DB) ParcelSecrets(ctx context.Context, numbers []string) (_ map[string]app.ParcelSecret, err error) {
+	defer errs.Wrap(&err, "pg.ParcelSecrets")
 	out := map[string]app.ParcelSecret{}
 	if len(numbers) == 0 {
 		return out, nil
@@ -113,7 +117,8 @@ func (d *DB) ParcelSecrets(ctx context.Context, numbers []string) (map[string]ap
 
 // StoredEvidence returns the parcel and kind of the stored images among
 // shas, by hex SHA-256.
-func (d *DB) StoredEvidence(ctx context.Context, shas [][]byte) (map[string]app.StoredImage, error) {
+func (d *DB) StoredEvidence(ctx context.Context, shas [][]byte) (_ map[string]app.StoredImage, err error) {
+	defer errs.Wrap(&err, "pg.StoredEvidence")
 	out := map[string]app.StoredImage{}
 	if len(shas) == 0 {
 		return out, nil
@@ -168,9 +173,10 @@ func (r parcelSecretRow) secret() app.ParcelSecret {
 }
 
 // ParcelSecret returns what the door checks need.
-func (d *DB) ParcelSecret(ctx context.Context, number string) (app.ParcelSecret, error) {
+func (d *DB) ParcelSecret(ctx context.Context, number string) (_ app.ParcelSecret, err error) {
+	defer errs.Wrap(&err, "pg.ParcelSecret %s", number)
 	var r parcelSecretRow
-	err := d.queryOne(ctx, &r, parcelSecretQuery+` WHERE p.tracking_number = ?`, number)
+	err = d.queryOne(ctx, &r, parcelSecretQuery+` WHERE p.tracking_number = ?`, number)
 	if errs.Is(err, errs.NotFound) {
 		return app.ParcelSecret{}, errs.E(errs.NotFound, "không có bưu gửi số %s", number)
 	}
@@ -181,8 +187,9 @@ func (d *DB) ParcelSecret(ctx context.Context, number string) (app.ParcelSecret,
 }
 
 // SaveDoorCode stores a new code for a parcel, replacing the previous.
-func (d *DB) SaveDoorCode(ctx context.Context, parcelID, purpose string, c app.DoorCode, at time.Time) error {
-	_, err := d.exec(ctx, `INSERT INTO door_codes (parcel_id, purpose, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+func (d *DB) SaveDoorCode(ctx context.Context, parcelID, purpose string, c app.DoorCode, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.SaveDoorCode %s %s", parcelID, purpose)
+	_, err = d.exec(ctx, `INSERT INTO door_codes (parcel_id, purpose, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (parcel_id, purpose) DO UPDATE SET code_hash = EXCLUDED.code_hash, created_at = EXCLUDED.created_at,
 			expires_at = EXCLUDED.expires_at, attempts = 0, used_at = NULL, used_by = NULL`, parcelID, purpose, c.Hash, at, c.ExpiresAt)
 	if err == nil {
@@ -193,7 +200,8 @@ func (d *DB) SaveDoorCode(ctx context.Context, parcelID, purpose string, c app.D
 }
 
 // FindDoorCode returns the latest code of a parcel for a purpose.
-func (d *DB) FindDoorCode(ctx context.Context, parcelID, purpose string) (app.DoorCode, bool, error) {
+func (d *DB) FindDoorCode(ctx context.Context, parcelID, purpose string) (_ app.DoorCode, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.FindDoorCode %s %s", parcelID, purpose)
 	var rows []struct {
 		CodeHash  []byte
 		CreatedAt time.Time
@@ -201,7 +209,7 @@ func (d *DB) FindDoorCode(ctx context.Context, parcelID, purpose string) (app.Do
 		Attempts  int
 		UsedBy    string
 	}
-	err := d.query(ctx, &rows, `SELECT code_hash, created_at, expires_at, attempts, coalesce(used_by::text, '') AS used_by
+	err = d.query(ctx, &rows, `SELECT code_hash, created_at, expires_at, attempts, coalesce(used_by::text, '') AS used_by
 		FROM door_codes WHERE parcel_id = ? AND purpose = ?`, parcelID, purpose)
 	if err != nil || len(rows) == 0 {
 		return app.DoorCode{}, false, err
@@ -211,15 +219,17 @@ func (d *DB) FindDoorCode(ctx context.Context, parcelID, purpose string) (app.Do
 }
 
 // FailDoorCode counts a wrong code.
-func (d *DB) FailDoorCode(ctx context.Context, parcelID, purpose string) error {
-	_, err := d.exec(ctx, `UPDATE door_codes SET attempts = attempts + 1 WHERE parcel_id = ? AND purpose = ?`, parcelID, purpose)
+func (d *DB) FailDoorCode(ctx context.Context, parcelID, purpose string) (err error) {
+	defer errs.Wrap(&err, "pg.FailDoorCode %s %s", parcelID, purpose)
+	_, err = d.exec(ctx, `UPDATE door_codes SET attempts = attempts + 1 WHERE parcel_id = ? AND purpose = ?`, parcelID, purpose)
 	return err
 }
 
 // ProofFailures counts the wrong CCCD proofs sent for a parcel.
-func (d *DB) ProofFailures(ctx context.Context, parcelID, method string) (int, error) {
+func (d *DB) ProofFailures(ctx context.Context, parcelID, method string) (_ int, err error) {
+	defer errs.Wrap(&err, "pg.ProofFailures %s", parcelID)
 	var n []int
-	err := d.query(ctx, &n, `SELECT failures FROM proof_failures WHERE parcel_id = ? AND method = ?`, parcelID, method)
+	err = d.query(ctx, &n, `SELECT failures FROM proof_failures WHERE parcel_id = ? AND method = ?`, parcelID, method)
 	if err != nil || len(n) == 0 {
 		return 0, err
 	}
@@ -227,22 +237,25 @@ func (d *DB) ProofFailures(ctx context.Context, parcelID, method string) (int, e
 }
 
 // FailProof counts a wrong CCCD proof.
-func (d *DB) FailProof(ctx context.Context, parcelID, method string, at time.Time) error {
-	_, err := d.exec(ctx, `INSERT INTO proof_failures (parcel_id, method, failures, last_at) VALUES (?, ?, 1, ?)
+func (d *DB) FailProof(ctx context.Context, parcelID, method string, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.FailProof %s", parcelID)
+	_, err = d.exec(ctx, `INSERT INTO proof_failures (parcel_id, method, failures, last_at) VALUES (?, ?, 1, ?)
 		ON CONFLICT (parcel_id, method) DO UPDATE SET failures = proof_failures.failures + 1, last_at = EXCLUDED.last_at`, parcelID, method, at)
 	return err
 }
 
 // CountDoorCodes counts codes issued for a parcel since a time.
-func (d *DB) CountDoorCodes(ctx context.Context, parcelID string, since time.Time) (int, error) {
+func (d *DB) CountDoorCodes(ctx context.Context, parcelID string, since time.Time) (_ int, err error) {
+	defer errs.Wrap(&err, "pg.CountDoorCodes %s", parcelID)
 	var n int
-	err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM otp_codes WHERE purpose = 'door' AND subject = ? AND created_at > ?`, parcelID, since)
+	err = d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM otp_codes WHERE purpose = 'door' AND subject = ? AND created_at > ?`, parcelID, since)
 	return n, err
 }
 
 // CourierRoute returns a courier's stops for a day: the pickups planned for
 // them and what they hold, in route order.
-func (d *DB) CourierRoute(ctx context.Context, staffCode string, day time.Time) ([]app.Parcel, error) {
+func (d *DB) CourierRoute(ctx context.Context, staffCode string, day time.Time) (_ []app.Parcel, err error) {
+	defer errs.Wrap(&err, "pg.CourierRoute %s", staffCode)
 	return d.loadParcels(ctx, `WHERE ((p.courier_ref = ? AND p.planned_date = ?::date AND p.status IN ('scheduled', 'pickup_failed'))
 		OR (p.custodian_kind = 'courier' AND p.custodian_ref = ? AND p.status NOT IN ('accepted', 'returned_incomplete', 'cancelled', 'delivered', 'returned_to_desk'))
 		OR (p.id IN (SELECT h.parcel_id FROM handoffs h WHERE h.status = 'pending' AND h.receiver_kind = 'courier' AND h.receiver_ref = ?)))
@@ -251,7 +264,8 @@ func (d *DB) CourierRoute(ctx context.Context, staffCode string, day time.Time) 
 }
 
 // PendingHandoffs returns the pending hand-off of each parcel that has one.
-func (d *DB) PendingHandoffs(ctx context.Context, ids []string) (map[string]tracking.Handoff, error) {
+func (d *DB) PendingHandoffs(ctx context.Context, ids []string) (_ map[string]tracking.Handoff, err error) {
+	defer errs.Wrap(&err, "pg.PendingHandoffs")
 	out := map[string]tracking.Handoff{}
 	if len(ids) == 0 {
 		return out, nil
@@ -274,7 +288,8 @@ func (d *DB) PendingHandoffs(ctx context.Context, ids []string) (map[string]trac
 // SaveEvidence stores an image once by its hash. The same image sent again
 // for the same parcel changes nothing; for another parcel it is refused
 // (a drawn signature is never twice the same bytes).
-func (d *DB) SaveEvidence(ctx context.Context, sha []byte, parcelID, kind, contentType string, body []byte, at time.Time) error {
+func (d *DB) SaveEvidence(ctx context.Context, sha []byte, parcelID, kind, contentType string, body []byte, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.SaveEvidence %s", parcelID)
 	res, err := d.exec(ctx, `INSERT INTO evidence (sha256, parcel_id, kind, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (sha256) DO NOTHING`, sha, parcelID, kind, contentType, body, at)
 	if err != nil || res.RowsAffected() == 1 {

@@ -41,9 +41,10 @@ type zoneCellRow struct {
 
 // FindZones returns the zones of a province's offices ("" for all), in
 // office order, each office's cells sorted.
-func (d *DB) FindZones(ctx context.Context, province string) ([]dispatch.Zone, error) {
+func (d *DB) FindZones(ctx context.Context, province string) (_ []dispatch.Zone, err error) {
+	defer errs.Wrap(&err, "pg.FindZones %s", province)
 	var rows []zoneCellRow
-	err := d.query(ctx, &rows, `SELECT z.cell, z.res, z.office_code, z.added_at FROM zone_cells z
+	err = d.query(ctx, &rows, `SELECT z.cell, z.res, z.office_code, z.added_at FROM zone_cells z
 		JOIN post_offices o ON o.code = z.office_code
 		WHERE (? = '' OR o.province_code = ?) ORDER BY z.office_code, z.cell`, province, province)
 	if err != nil {
@@ -62,7 +63,8 @@ func (d *DB) FindZones(ctx context.Context, province string) ([]dispatch.Zone, e
 
 // ReplaceZone sets an office's cells to exactly z.Cells, atomically. A cell
 // owned by another office is a Conflict naming the cell and the office.
-func (d *DB) ReplaceZone(ctx context.Context, z dispatch.Zone, at time.Time) error {
+func (d *DB) ReplaceZone(ctx context.Context, z dispatch.Zone, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.ReplaceZone %s", z.Office)
 	return d.InTx(ctx, func(ctx context.Context) error {
 		// Serialise zone edits so two offices cannot grab the same cell
 		// between our check and our insert (the primary key would refuse
@@ -101,9 +103,10 @@ func (d *DB) ReplaceZone(ctx context.Context, z dispatch.Zone, at time.Time) err
 }
 
 // OfficeOfCell returns the office owning a zone cell.
-func (d *DB) OfficeOfCell(ctx context.Context, zoneCell h3cell.Cell) (string, bool, error) {
+func (d *DB) OfficeOfCell(ctx context.Context, zoneCell h3cell.Cell) (_ string, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.OfficeOfCell")
 	var office string
-	err := d.queryOne(ctx, pg.Scan(&office), `SELECT office_code FROM zone_cells WHERE cell = ?`, int64(zoneCell))
+	err = d.queryOne(ctx, pg.Scan(&office), `SELECT office_code FROM zone_cells WHERE cell = ?`, int64(zoneCell))
 	if errs.Is(err, errs.NotFound) {
 		return "", false, nil
 	}
@@ -129,12 +132,17 @@ type shiftRow struct {
 	MaxStops   int       `pg:"max_stops,use_zero"`
 	Vehicle    string    `pg:"vehicle,use_zero"`
 	COD        bool      `pg:"cod,use_zero"`
+	BreakFrom  int       `pg:"break_from_min,use_zero"`
+	BreakTo    int       `pg:"break_to_min,use_zero"`
+	BreakMin   int       `pg:"break_minutes,use_zero"`
+	MaxMin     int       `pg:"max_minutes,use_zero"`
+	Communes   []string  `pg:"communes,array,use_zero"`
 	Demo       bool      `pg:"demo,use_zero"`
 	CreatedAt  time.Time `pg:"created_at,use_zero"`
 }
 
 const shiftCols = `id, courier_ref, office_code, day::text AS day, start_min, end_min, start_lat, start_lng, end_lat, end_lng,
-	capacity, max_stops, vehicle, cod, demo, created_at`
+	capacity, max_stops, vehicle, cod, break_from_min, break_to_min, break_minutes, max_minutes, communes, demo, created_at`
 
 func pointPtrs(p dispatch.Point) (*float64, *float64) {
 	if p.IsZero() {
@@ -153,7 +161,11 @@ func pointOf(lat, lng *float64) dispatch.Point {
 
 func fromShift(s dispatch.Shift, at time.Time) shiftRow {
 	r := shiftRow{ID: s.ID, CourierRef: s.Courier, OfficeCode: s.Office, Day: s.Day.String(), StartMin: int(s.Start), EndMin: int(s.End),
-		Capacity: s.Capacity, MaxStops: s.MaxStops, Vehicle: string(s.Vehicle), COD: s.COD, Demo: s.Demo, CreatedAt: at}
+		Capacity: s.Capacity, MaxStops: s.MaxStops, Vehicle: string(s.Vehicle), COD: s.COD, Demo: s.Demo, CreatedAt: at,
+		BreakFrom: int(s.BreakFrom), BreakTo: int(s.BreakTo), BreakMin: s.BreakMinutes, MaxMin: s.MaxMinutes, Communes: s.Communes}
+	if r.Communes == nil {
+		r.Communes = []string{}
+	}
 	r.StartLat, r.StartLng = pointPtrs(s.StartPlace)
 	r.EndLat, r.EndLng = pointPtrs(s.EndPlace)
 	return r
@@ -163,14 +175,24 @@ func toShift(r shiftRow) dispatch.Shift {
 	return dispatch.Shift{ID: r.ID, Courier: r.CourierRef, Office: r.OfficeCode, Day: parseDay(r.Day),
 		Start: dispatch.Clock(r.StartMin), End: dispatch.Clock(r.EndMin),
 		StartPlace: pointOf(r.StartLat, r.StartLng), EndPlace: pointOf(r.EndLat, r.EndLng),
-		Capacity: r.Capacity, MaxStops: r.MaxStops, Vehicle: dispatch.VehicleKind(r.Vehicle), COD: r.COD, Demo: r.Demo}
+		Capacity: r.Capacity, MaxStops: r.MaxStops, Vehicle: dispatch.VehicleKind(r.Vehicle), COD: r.COD, Demo: r.Demo,
+		BreakFrom: dispatch.Clock(r.BreakFrom), BreakTo: dispatch.Clock(r.BreakTo), BreakMinutes: r.BreakMin, MaxMinutes: r.MaxMin,
+		Communes: nilIfEmpty(r.Communes)}
+}
+
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // CreateShift stores a shift. A second shift of the courier that day is a
 // Conflict; an unknown courier or office is Invalid.
-func (d *DB) CreateShift(ctx context.Context, s dispatch.Shift, at time.Time) (dispatch.Shift, error) {
+func (d *DB) CreateShift(ctx context.Context, s dispatch.Shift, at time.Time) (_ dispatch.Shift, err error) {
+	defer errs.Wrap(&err, "pg.CreateShift %v", s.ID)
 	r := fromShift(s, at)
-	_, err := d.insert(ctx, &r, true)
+	_, err = d.insert(ctx, &r, true)
 	err = translate(err)
 	switch {
 	case errs.Is(err, errs.Conflict):
@@ -185,7 +207,8 @@ func (d *DB) CreateShift(ctx context.Context, s dispatch.Shift, at time.Time) (d
 }
 
 // FindShift finds a shift by id.
-func (d *DB) FindShift(ctx context.Context, id int64) (dispatch.Shift, error) {
+func (d *DB) FindShift(ctx context.Context, id int64) (_ dispatch.Shift, err error) {
+	defer errs.Wrap(&err, "pg.FindShift %v", id)
 	var r shiftRow
 	if err := d.queryOne(ctx, &r, `SELECT `+shiftCols+` FROM courier_shifts WHERE id = ?`, id); err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -197,7 +220,8 @@ func (d *DB) FindShift(ctx context.Context, id int64) (dispatch.Shift, error) {
 }
 
 // DeleteShift removes a shift.
-func (d *DB) DeleteShift(ctx context.Context, id int64) error {
+func (d *DB) DeleteShift(ctx context.Context, id int64) (err error) {
+	defer errs.Wrap(&err, "pg.DeleteShift %v", id)
 	res, err := d.exec(ctx, `DELETE FROM courier_shifts WHERE id = ?`, id)
 	if err != nil {
 		return err
@@ -209,9 +233,10 @@ func (d *DB) DeleteShift(ctx context.Context, id int64) error {
 }
 
 // FindShifts lists shifts by day then courier.
-func (d *DB) FindShifts(ctx context.Context, f dispatch.ShiftFilter) ([]dispatch.Shift, error) {
+func (d *DB) FindShifts(ctx context.Context, f dispatch.ShiftFilter) (_ []dispatch.Shift, err error) {
+	defer errs.Wrap(&err, "pg.FindShifts")
 	var rows []shiftRow
-	err := d.query(ctx, &rows, `SELECT `+shiftCols+` FROM courier_shifts
+	err = d.query(ctx, &rows, `SELECT `+shiftCols+` FROM courier_shifts
 		WHERE (? = '' OR office_code = ?) AND (? = '' OR courier_ref = ?)
 		AND (?::date IS NULL OR day >= ?::date) AND (?::date IS NULL OR day <= ?::date)
 		ORDER BY day, courier_ref`, f.Office, f.Office, f.Courier, f.Courier,
@@ -242,9 +267,10 @@ func toAbsence(r absenceRow) dispatch.Absence {
 }
 
 // CreateAbsence stores an absence.
-func (d *DB) CreateAbsence(ctx context.Context, a dispatch.Absence, at time.Time) (dispatch.Absence, error) {
+func (d *DB) CreateAbsence(ctx context.Context, a dispatch.Absence, at time.Time) (_ dispatch.Absence, err error) {
+	defer errs.Wrap(&err, "pg.CreateAbsence %v", a.ID)
 	r := absenceRow{CourierRef: a.Courier, Day: a.Day.String(), FromMin: int(a.From), ToMin: int(a.To), Reason: a.Reason, CreatedAt: at}
-	_, err := d.insert(ctx, &r, true)
+	_, err = d.insert(ctx, &r, true)
 	if err = translate(err); errs.Is(err, errs.Invalid) {
 		return dispatch.Absence{}, errs.Wrapf(errs.Unprocessable, err, "Không có bưu tá %s", a.Courier)
 	} else if err != nil {
@@ -255,7 +281,8 @@ func (d *DB) CreateAbsence(ctx context.Context, a dispatch.Absence, at time.Time
 }
 
 // DeleteAbsence removes an absence.
-func (d *DB) DeleteAbsence(ctx context.Context, id int64) error {
+func (d *DB) DeleteAbsence(ctx context.Context, id int64) (err error) {
+	defer errs.Wrap(&err, "pg.DeleteAbsence %v", id)
 	res, err := d.exec(ctx, `DELETE FROM courier_absences WHERE id = ?`, id)
 	if err != nil {
 		return err
@@ -267,9 +294,10 @@ func (d *DB) DeleteAbsence(ctx context.Context, id int64) error {
 }
 
 // FindAbsences lists absences by day then courier.
-func (d *DB) FindAbsences(ctx context.Context, f dispatch.AbsenceFilter) ([]dispatch.Absence, error) {
+func (d *DB) FindAbsences(ctx context.Context, f dispatch.AbsenceFilter) (_ []dispatch.Absence, err error) {
+	defer errs.Wrap(&err, "pg.FindAbsences")
 	var rows []absenceRow
-	err := d.query(ctx, &rows, `SELECT a.id, a.courier_ref, a.day::text AS day, a.from_min, a.to_min, a.reason, a.created_at
+	err = d.query(ctx, &rows, `SELECT a.id, a.courier_ref, a.day::text AS day, a.from_min, a.to_min, a.reason, a.created_at
 		FROM courier_absences a JOIN users u ON u.staff_code = a.courier_ref
 		WHERE (? = '' OR u.office_code = ?) AND (? = '' OR a.courier_ref = ?)
 		AND (?::date IS NULL OR a.day >= ?::date) AND (?::date IS NULL OR a.day <= ?::date)
@@ -293,21 +321,28 @@ type requestRow struct {
 	LocationApprox bool    `pg:"location_approx,use_zero"`
 	FeeAmount      int64   `pg:"fee_amount,use_zero"`
 	Documents      int     `pg:"documents,use_zero"`
+	CommuneCode    string  `pg:"commune_code"`
+	Leg            string  `pg:"leg"`
 }
 
-// FindRequests returns the office's live pickup requests (requested or
-// scheduled, not scheduled for another day) with a window on the day or
-// planned for it, in tracking-number order.
-func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) ([]dispatch.Request, error) {
+// FindRequests returns the visits of the office's day in tracking-number
+// order: live pickup requests (requested or scheduled, not scheduled for
+// another day) with a window on the day or planned for it, and results at
+// the office to deliver (the return leg at_office) without a chosen
+// delivery window or with one on the day.
+func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) (_ []dispatch.Request, err error) {
+	defer errs.Wrap(&err, "pg.FindRequests %s", office)
 	var rows []requestRow
-	err := d.query(ctx, &rows, `SELECT p.id, p.tracking_number, coalesce(p.office_code, '') AS office_code, p.lat, p.lng,
-			p.location_approx, p.fee_amount,
+	err = d.query(ctx, &rows, `SELECT p.id, p.tracking_number, coalesce(p.office_code, '') AS office_code, p.lat, p.lng,
+			p.location_approx, p.fee_amount, p.commune_code, p.leg,
 			coalesce((SELECT sum(pd.count) FROM parcel_documents pd WHERE pd.parcel_id = p.id), 0) AS documents
 		FROM parcels p
-		WHERE p.leg = 'pickup' AND p.office_code = ? AND p.status IN ('requested', 'scheduled')
+		WHERE p.office_code = ? AND ((p.leg = 'pickup' AND p.status IN ('requested', 'scheduled')
 		AND (p.planned_date IS NULL OR p.planned_date = ?::date)
-		AND (p.planned_date = ?::date OR EXISTS (SELECT 1 FROM pickup_windows w WHERE w.parcel_id = p.id AND w.starts_at < ? AND w.ends_at > ?))
-		ORDER BY p.tracking_number`, office, day.String(), day.String(), day.End(), day.Start())
+		AND (p.planned_date = ?::date OR EXISTS (SELECT 1 FROM pickup_windows w WHERE w.parcel_id = p.id AND w.starts_at < ? AND w.ends_at > ?)))
+		OR (p.leg = 'return' AND p.status = 'at_office' AND NOT EXISTS (SELECT 1 FROM delivery_windows dw
+			WHERE dw.parcel_id = p.id AND (dw.starts_at >= ? OR dw.ends_at <= ?))))
+		ORDER BY p.tracking_number`, office, day.String(), day.String(), day.End(), day.Start(), day.End(), day.Start())
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -317,14 +352,20 @@ func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) 
 	for i, r := range rows {
 		ids[i], idx[r.ID] = r.ID, i
 		out[i] = dispatch.Request{Parcel: r.ID, Number: r.TrackingNumber, Office: r.OfficeCode,
-			Point: dispatch.Point{Lat: r.Lat, Lng: r.Lng}, Documents: r.Documents, COD: r.FeeAmount > 0, Demand: 1, Approx: r.LocationApprox}
+			Point: dispatch.Point{Lat: r.Lat, Lng: r.Lng}, Documents: r.Documents, COD: r.FeeAmount > 0, Demand: 1, Approx: r.LocationApprox,
+			Commune: r.CommuneCode}
+		if r.Leg == "return" {
+			out[i].Kind = dispatch.KindDelivery
+		}
 	}
 	var wins []struct {
 		ParcelID string    `pg:"parcel_id"`
 		StartsAt time.Time `pg:"starts_at"`
 		EndsAt   time.Time `pg:"ends_at"`
 	}
-	if err := d.query(ctx, &wins, `SELECT parcel_id, starts_at, ends_at FROM pickup_windows WHERE parcel_id IN (?) ORDER BY parcel_id, idx`, pg.In(ids)); err != nil {
+	if err := d.query(ctx, &wins, `SELECT parcel_id, starts_at, ends_at FROM pickup_windows WHERE parcel_id IN (?)
+		UNION ALL SELECT parcel_id, starts_at, ends_at FROM delivery_windows WHERE parcel_id IN (?)
+		ORDER BY parcel_id, starts_at`, pg.In(ids), pg.In(ids)); err != nil {
 		return nil, err
 	}
 	for _, w := range wins {
@@ -335,7 +376,8 @@ func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) 
 }
 
 // ParcelStatuses returns the status of each parcel id.
-func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (map[string]string, error) {
+func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (_ map[string]string, err error) {
+	defer errs.Wrap(&err, "pg.ParcelStatuses")
 	out := map[string]string{}
 	if len(ids) == 0 {
 		return out, nil
@@ -355,7 +397,8 @@ func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (map[string]strin
 
 // UnzonedParcels lists a province's live pickup requests that no office's
 // zone holds, oldest first.
-func (d *DB) UnzonedParcels(ctx context.Context, province string, limit int) ([]app.Parcel, error) {
+func (d *DB) UnzonedParcels(ctx context.Context, province string, limit int) (_ []app.Parcel, err error) {
+	defer errs.Wrap(&err, "pg.UnzonedParcels %s", province)
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
@@ -365,7 +408,8 @@ func (d *DB) UnzonedParcels(ctx context.Context, province string, limit int) ([]
 
 // SetParcelOffice places a parcel that has no office yet in an office's
 // zone; a parcel that has one keeps it (false).
-func (d *DB) SetParcelOffice(ctx context.Context, parcelID, office string) (bool, error) {
+func (d *DB) SetParcelOffice(ctx context.Context, parcelID, office string) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.SetParcelOffice %s %s", parcelID, office)
 	res, err := d.exec(ctx, `UPDATE parcels SET office_code = ? WHERE id = ? AND office_code IS NULL`, office, parcelID)
 	if err != nil {
 		return false, err
@@ -375,8 +419,10 @@ func (d *DB) SetParcelOffice(ctx context.Context, parcelID, office string) (bool
 
 // SetRouteStop sets a scheduled parcel's position in its courier's route
 // (the route order changed, the appointment did not).
-func (d *DB) SetRouteStop(ctx context.Context, parcelID string, stop int) error {
-	_, err := d.exec(ctx, `UPDATE parcels SET route_stop = ? WHERE id = ? AND status = 'scheduled'`, stop, parcelID)
+func (d *DB) SetRouteStop(ctx context.Context, parcelID string, stop int) (err error) {
+	defer errs.Wrap(&err, "pg.SetRouteStop %s", parcelID)
+	_, err = d.exec(ctx, `UPDATE parcels SET route_stop = ? WHERE id = ?
+		AND (status = 'scheduled' OR (leg = 'return' AND status IN ('ready', 'at_office', 'held')))`, stop, parcelID)
 	return err
 }
 
@@ -410,6 +456,9 @@ type routeRow struct {
 	ReturnsAt  *time.Time `pg:"returns_at"`
 	DistanceM  float64    `pg:"distance_m,use_zero"`
 	Load       int        `pg:"load,use_zero"`
+	BreakAfter *int       `pg:"break_after"`
+	BreakStart *time.Time `pg:"break_starts_at"`
+	BreakEnd   *time.Time `pg:"break_ends_at"`
 }
 
 type stopRow struct {
@@ -418,6 +467,7 @@ type stopRow struct {
 	PlanID      int64     `pg:"plan_id,use_zero"`
 	CourierRef  string    `pg:"courier_ref,use_zero"`
 	Seq         int       `pg:"seq,use_zero"`
+	Kind        string    `pg:"kind,use_zero"`
 	ParcelID    string    `pg:"parcel_id,use_zero"`
 	WindowStart time.Time `pg:"window_start,use_zero"`
 	WindowEnd   time.Time `pg:"window_end,use_zero"`
@@ -470,9 +520,10 @@ func deref(t *time.Time) time.Time {
 
 // SavePlan stores p as the next version of its office's day, with its
 // routes, stops and unplaced requests, in one transaction.
-func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (dispatch.Plan, error) {
+func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (_ dispatch.Plan, err error) {
+	defer errs.Wrap(&err, "pg.SavePlan %v", p.ID)
 	var id int64
-	err := d.InTx(ctx, func(ctx context.Context) error {
+	err = d.InTx(ctx, func(ctx context.Context) error {
 		if _, err := d.exec(ctx, `SELECT pg_advisory_xact_lock(7238102, hashtext(? || '|' || ?))`, p.Office, p.Day.String()); err != nil {
 			return err
 		}
@@ -500,9 +551,17 @@ func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (dispatch.Plan, erro
 				sid := r.ShiftID
 				rr.ShiftID = &sid
 			}
+			if b := r.Break; b != nil {
+				after := b.After
+				rr.BreakAfter, rr.BreakStart, rr.BreakEnd = &after, timePtr(b.Start), timePtr(b.End)
+			}
 			routes = append(routes, rr)
 			for _, s := range r.Stops {
-				stops = append(stops, stopRow{PlanID: id, CourierRef: r.Courier, Seq: s.Seq, ParcelID: s.Parcel,
+				kind := dispatch.KindPickup
+				if s.Kind.IsDelivery() {
+					kind = dispatch.KindDelivery
+				}
+				stops = append(stops, stopRow{PlanID: id, CourierRef: r.Courier, Seq: s.Seq, Kind: string(kind), ParcelID: s.Parcel,
 					WindowStart: s.Window.Start, WindowEnd: s.Window.End, ETA: s.ETA, DepartsAt: s.Departure, Load: s.Load,
 					Documents: s.Documents, Lat: s.Point.Lat, Lng: s.Point.Lng, Pinned: s.Pinned, Visited: s.Visited})
 			}
@@ -537,9 +596,10 @@ func (d *DB) SavePlan(ctx context.Context, p dispatch.Plan) (dispatch.Plan, erro
 const planCols = `id, office_code, day::text AS day, version, status, reason, distance_m, cost, created_at, created_by, published_at, demo`
 
 // FindPlan returns the latest version of an office's day.
-func (d *DB) FindPlan(ctx context.Context, office string, day dispatch.Day) (dispatch.Plan, error) {
+func (d *DB) FindPlan(ctx context.Context, office string, day dispatch.Day) (_ dispatch.Plan, err error) {
+	defer errs.Wrap(&err, "pg.FindPlan %s", office)
 	var r planRow
-	err := d.queryOne(ctx, &r, `SELECT `+planCols+` FROM dispatch_plans WHERE office_code = ? AND day = ?::date ORDER BY version DESC LIMIT 1`,
+	err = d.queryOne(ctx, &r, `SELECT `+planCols+` FROM dispatch_plans WHERE office_code = ? AND day = ?::date ORDER BY version DESC LIMIT 1`,
 		office, day.String())
 	if errs.Is(err, errs.NotFound) {
 		return dispatch.Plan{}, errs.E(errs.NotFound, "Chưa có kế hoạch ngày %s của bưu cục %s", day.Label(), office)
@@ -551,9 +611,10 @@ func (d *DB) FindPlan(ctx context.Context, office string, day dispatch.Day) (dis
 }
 
 // FindPlanByID returns one plan version.
-func (d *DB) FindPlanByID(ctx context.Context, id int64) (dispatch.Plan, error) {
+func (d *DB) FindPlanByID(ctx context.Context, id int64) (_ dispatch.Plan, err error) {
+	defer errs.Wrap(&err, "pg.FindPlanByID %v", id)
 	var r planRow
-	err := d.queryOne(ctx, &r, `SELECT `+planCols+` FROM dispatch_plans WHERE id = ?`, id)
+	err = d.queryOne(ctx, &r, `SELECT `+planCols+` FROM dispatch_plans WHERE id = ?`, id)
 	if errs.Is(err, errs.NotFound) {
 		return dispatch.Plan{}, errs.E(errs.NotFound, "Không có kế hoạch số %d", id)
 	}
@@ -565,9 +626,10 @@ func (d *DB) FindPlanByID(ctx context.Context, id int64) (dispatch.Plan, error) 
 
 // FindPlanVersions lists the versions of an office's day, newest first,
 // without their routes.
-func (d *DB) FindPlanVersions(ctx context.Context, office string, day dispatch.Day) ([]dispatch.Plan, error) {
+func (d *DB) FindPlanVersions(ctx context.Context, office string, day dispatch.Day) (_ []dispatch.Plan, err error) {
+	defer errs.Wrap(&err, "pg.FindPlanVersions %s", office)
 	var rows []planRow
-	err := d.query(ctx, &rows, `SELECT `+planCols+` FROM dispatch_plans WHERE office_code = ? AND day = ?::date ORDER BY version DESC`,
+	err = d.query(ctx, &rows, `SELECT `+planCols+` FROM dispatch_plans WHERE office_code = ? AND day = ?::date ORDER BY version DESC`,
 		office, day.String())
 	out := make([]dispatch.Plan, len(rows))
 	for i, r := range rows {
@@ -584,12 +646,13 @@ func toPlanHeader(r planRow) dispatch.Plan {
 func (d *DB) loadPlan(ctx context.Context, r planRow) (dispatch.Plan, error) {
 	p := toPlanHeader(r)
 	var routes []routeRow
-	if err := d.query(ctx, &routes, `SELECT plan_id, courier_ref, shift_id, vehicle, departs_at, returns_at, distance_m, load
+	if err := d.query(ctx, &routes, `SELECT plan_id, courier_ref, shift_id, vehicle, departs_at, returns_at, distance_m, load,
+			break_after, break_starts_at, break_ends_at
 		FROM plan_routes WHERE plan_id = ? ORDER BY courier_ref`, r.ID); err != nil {
 		return dispatch.Plan{}, err
 	}
 	var stops []stopRead
-	if err := d.query(ctx, &stops, `SELECT s.plan_id, s.courier_ref, s.seq, s.parcel_id, p.tracking_number, s.window_start, s.window_end,
+	if err := d.query(ctx, &stops, `SELECT s.plan_id, s.courier_ref, s.seq, s.kind, s.parcel_id, p.tracking_number, s.window_start, s.window_end,
 			s.eta, s.departs_at, s.load, s.documents, s.lat, s.lng, s.pinned, s.visited
 		FROM plan_stops s JOIN parcels p ON p.id = s.parcel_id WHERE s.plan_id = ? ORDER BY s.courier_ref, s.seq`, r.ID); err != nil {
 		return dispatch.Plan{}, err
@@ -602,6 +665,9 @@ func (d *DB) loadPlan(ctx context.Context, r planRow) (dispatch.Plan, error) {
 		if rr.ShiftID != nil {
 			route.ShiftID = *rr.ShiftID
 		}
+		if rr.BreakAfter != nil {
+			route.Break = &dispatch.RouteBreak{After: *rr.BreakAfter, Start: deref(rr.BreakStart), End: deref(rr.BreakEnd)}
+		}
 		p.Routes = append(p.Routes, route)
 	}
 	for _, s := range stops {
@@ -609,7 +675,7 @@ func (d *DB) loadPlan(ctx context.Context, r planRow) (dispatch.Plan, error) {
 		if !ok {
 			continue
 		}
-		p.Routes[i].Stops = append(p.Routes[i].Stops, dispatch.Stop{Parcel: s.ParcelID, Number: s.TrackingNumber, Seq: s.Seq,
+		p.Routes[i].Stops = append(p.Routes[i].Stops, dispatch.Stop{Kind: dispatch.StopKind(s.Kind), Parcel: s.ParcelID, Number: s.TrackingNumber, Seq: s.Seq,
 			Point: dispatch.Point{Lat: s.Lat, Lng: s.Lng}, Window: dispatch.Window{Start: s.WindowStart, End: s.WindowEnd},
 			ETA: s.ETA, Departure: s.DepartsAt, Load: s.Load, Documents: s.Documents, Pinned: s.Pinned, Visited: s.Visited})
 	}
@@ -627,7 +693,8 @@ func (d *DB) loadPlan(ctx context.Context, r planRow) (dispatch.Plan, error) {
 
 // PublishPlan marks a plan published and the day's previously published
 // version superseded, in one transaction.
-func (d *DB) PublishPlan(ctx context.Context, id int64, at time.Time) error {
+func (d *DB) PublishPlan(ctx context.Context, id int64, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.PublishPlan %v", id)
 	return d.InTx(ctx, func(ctx context.Context) error {
 		var r planRow
 		if err := d.queryOne(ctx, &r, `SELECT `+planCols+` FROM dispatch_plans WHERE id = ? FOR UPDATE`, id); err != nil {
@@ -660,8 +727,9 @@ type pinRow struct {
 }
 
 // SetPin pins a parcel to a courier for a day, replacing an earlier pin.
-func (d *DB) SetPin(ctx context.Context, p dispatch.Pin, at time.Time, by string) error {
-	_, err := d.exec(ctx, `INSERT INTO dispatch_pins (parcel_id, day, courier_ref, office_code, created_at, created_by)
+func (d *DB) SetPin(ctx context.Context, p dispatch.Pin, at time.Time, by string) (err error) {
+	defer errs.Wrap(&err, "pg.SetPin")
+	_, err = d.exec(ctx, `INSERT INTO dispatch_pins (parcel_id, day, courier_ref, office_code, created_at, created_by)
 		VALUES (?, ?::date, ?, ?, ?, ?) ON CONFLICT (parcel_id, day) DO UPDATE
 		SET courier_ref = EXCLUDED.courier_ref, office_code = EXCLUDED.office_code, created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by`,
 		p.Parcel, p.Day.String(), p.Courier, p.Office, at, by)
@@ -672,15 +740,17 @@ func (d *DB) SetPin(ctx context.Context, p dispatch.Pin, at time.Time, by string
 }
 
 // DeletePin removes a parcel's pin for a day (none is fine).
-func (d *DB) DeletePin(ctx context.Context, parcel string, day dispatch.Day) error {
-	_, err := d.exec(ctx, `DELETE FROM dispatch_pins WHERE parcel_id = ? AND day = ?::date`, parcel, day.String())
+func (d *DB) DeletePin(ctx context.Context, parcel string, day dispatch.Day) (err error) {
+	defer errs.Wrap(&err, "pg.DeletePin %s", parcel)
+	_, err = d.exec(ctx, `DELETE FROM dispatch_pins WHERE parcel_id = ? AND day = ?::date`, parcel, day.String())
 	return err
 }
 
 // FindPins lists an office's pins of a day.
-func (d *DB) FindPins(ctx context.Context, office string, day dispatch.Day) ([]dispatch.Pin, error) {
+func (d *DB) FindPins(ctx context.Context, office string, day dispatch.Day) (_ []dispatch.Pin, err error) {
+	defer errs.Wrap(&err, "pg.FindPins %s", office)
 	var rows []pinRow
-	err := d.query(ctx, &rows, `SELECT x.parcel_id, x.day::text AS day, x.courier_ref, x.office_code, x.created_at, x.created_by, p.tracking_number
+	err = d.query(ctx, &rows, `SELECT x.parcel_id, x.day::text AS day, x.courier_ref, x.office_code, x.created_at, x.created_by, p.tracking_number
 		FROM dispatch_pins x JOIN parcels p ON p.id = x.parcel_id WHERE x.office_code = ? AND x.day = ?::date ORDER BY p.tracking_number`,
 		office, day.String())
 	out := make([]dispatch.Pin, len(rows))
@@ -692,3 +762,75 @@ func (d *DB) FindPins(ctx context.Context, office string, day dispatch.Day) ([]d
 
 // compile-time check: the PostgreSQL store is the dispatch domain's store.
 var _ dispatch.Store = (*DB)(nil)
+
+// ---------- delivery windows ----------
+
+// SetDeliveryWindow records the delivery window chosen for a result (by
+// "citizen", "portal", "clerk" or "dispatcher"), replacing an earlier
+// choice.
+func (d *DB) SetDeliveryWindow(ctx context.Context, parcel string, w dispatch.Window, by string, at time.Time) error {
+	_, err := d.exec(ctx, `INSERT INTO delivery_windows (parcel_id, starts_at, ends_at, chosen_by, chosen_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (parcel_id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+			chosen_by = excluded.chosen_by, chosen_at = excluded.chosen_at`, parcel, w.Start, w.End, by, at)
+	return translate(err)
+}
+
+// DeliveryWindow returns the window chosen for a result and who chose it;
+// ok is false when none was.
+func (d *DB) DeliveryWindow(ctx context.Context, parcel string) (w dispatch.Window, by string, ok bool, err error) {
+	var r struct {
+		StartsAt time.Time `pg:"starts_at"`
+		EndsAt   time.Time `pg:"ends_at"`
+		ChosenBy string    `pg:"chosen_by"`
+	}
+	err = d.queryOne(ctx, &r, `SELECT starts_at, ends_at, chosen_by FROM delivery_windows WHERE parcel_id = ?`, parcel)
+	if errs.Is(err, errs.NotFound) {
+		return dispatch.Window{}, "", false, nil
+	}
+	if err != nil {
+		return dispatch.Window{}, "", false, err
+	}
+	return dispatch.Window{Start: r.StartsAt, End: r.EndsAt}, r.ChosenBy, true, nil
+}
+
+// DeliverySlotCounts counts the delivery windows chosen at an office per
+// window start within [from, to), for the free-slot list.
+func (d *DB) DeliverySlotCounts(ctx context.Context, office string, from, to time.Time) (map[time.Time]int, error) {
+	var rows []struct {
+		StartsAt time.Time `pg:"starts_at"`
+		N        int       `pg:"n"`
+	}
+	err := d.query(ctx, &rows, `SELECT dw.starts_at, count(*) AS n FROM delivery_windows dw JOIN parcels p ON p.id = dw.parcel_id
+		WHERE p.office_code = ? AND dw.starts_at >= ? AND dw.starts_at < ? GROUP BY dw.starts_at`, office, from, to)
+	out := map[time.Time]int{}
+	for _, r := range rows {
+		out[r.StartsAt.UTC()] = r.N
+	}
+	return out, err
+}
+
+// ChooseDeliveryWindow records the window chosen for a result of office
+// when fewer than capacity results of the office already have that slot
+// (the parcel's own earlier choice aside); it reports whether it did. The
+// count and the write hold one lock per office and slot, so parallel
+// choices never overfill a slot.
+func (d *DB) ChooseDeliveryWindow(ctx context.Context, parcel, office string, w dispatch.Window, by string, at time.Time, capacity int) (bool, error) {
+	ok := false
+	err := d.InTx(ctx, func(ctx context.Context) error {
+		ok = false
+		if _, err := d.exec(ctx, `SELECT pg_advisory_xact_lock(7238103, hashtext(? || '|' || ?::text))`, office, w.Start.UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+		var n int
+		if err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM delivery_windows dw JOIN parcels p ON p.id = dw.parcel_id
+			WHERE p.office_code = ? AND dw.starts_at = ? AND dw.parcel_id <> ?`, office, w.Start, parcel); err != nil {
+			return err
+		}
+		if n >= capacity {
+			return nil
+		}
+		ok = true
+		return d.SetDeliveryWindow(ctx, parcel, w, by, at)
+	})
+	return ok, err
+}

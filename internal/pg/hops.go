@@ -12,7 +12,8 @@ import (
 )
 
 // PendingFor lists the releases waiting for a receiver, with their parcels.
-func (d *DB) PendingFor(ctx context.Context, receiver tracking.Party) ([]app.Pending, error) {
+func (d *DB) PendingFor(ctx context.Context, receiver tracking.Party) (_ []app.Pending, err error) {
+	defer errs.Wrap(&err, "pg.PendingFor")
 	var rows []struct {
 		ID, ParcelID, GiverKind, GiverRef string
 		ReleasedAt, Deadline              time.Time
@@ -48,21 +49,24 @@ func (d *DB) PendingFor(ctx context.Context, receiver tracking.Party) ([]app.Pen
 }
 
 // HeldBy lists the parcels a party holds, oldest first.
-func (d *DB) HeldBy(ctx context.Context, holder tracking.Party) ([]app.Parcel, error) {
+func (d *DB) HeldBy(ctx context.Context, holder tracking.Party) (_ []app.Parcel, err error) {
+	defer errs.Wrap(&err, "pg.HeldBy")
 	return d.loadParcels(ctx, `WHERE p.custodian_kind = ? AND p.custodian_ref = ?
 		AND p.status NOT IN ('accepted', 'returned_incomplete', 'cancelled', 'delivered', 'returned_to_desk')
 		ORDER BY p.status_since LIMIT 1000`, string(holder.Kind), holder.Ref)
 }
 
 // NextManifestSeq takes the next manifest number.
-func (d *DB) NextManifestSeq(ctx context.Context) (int64, error) {
+func (d *DB) NextManifestSeq(ctx context.Context) (_ int64, err error) {
+	defer errs.Wrap(&err, "pg.NextManifestSeq")
 	var n int64
-	err := d.queryOne(ctx, pg.Scan(&n), `SELECT nextval('manifest_seq')`)
+	err = d.queryOne(ctx, pg.Scan(&n), `SELECT nextval('manifest_seq')`)
 	return n, err
 }
 
 // CreateManifest stores a manifest.
-func (d *DB) CreateManifest(ctx context.Context, m app.Manifest) error {
+func (d *DB) CreateManifest(ctx context.Context, m app.Manifest) (err error) {
+	defer errs.Wrap(&err, "pg.CreateManifest %s", m.Code)
 	var by any
 	if m.CreatedBy != 0 {
 		by = m.CreatedBy
@@ -71,7 +75,7 @@ func (d *DB) CreateManifest(ctx context.Context, m app.Manifest) error {
 	if deadline.IsZero() {
 		deadline = m.CreatedAt.Add(tracking.DefaultPolicy.ConfirmWithin)
 	}
-	_, err := d.exec(ctx, `INSERT INTO manifests (id, code, giver_kind, giver_ref, receiver_kind, receiver_ref, created_by, created_at, deadline)
+	_, err = d.exec(ctx, `INSERT INTO manifests (id, code, giver_kind, giver_ref, receiver_kind, receiver_ref, created_by, created_at, deadline)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.Code, string(m.Giver.Kind), m.Giver.Ref, string(m.Receiver.Kind), m.Receiver.Ref, by, m.CreatedAt, deadline)
 	return err
 }
@@ -100,9 +104,10 @@ func (r manifestRow) manifest() app.Manifest {
 }
 
 // FindManifests lists the manifests a party gave or received, newest first.
-func (d *DB) FindManifests(ctx context.Context, party tracking.Party, limit int) ([]app.Manifest, error) {
+func (d *DB) FindManifests(ctx context.Context, party tracking.Party, limit int) (_ []app.Manifest, err error) {
+	defer errs.Wrap(&err, "pg.FindManifests")
 	var rows []manifestRow
-	err := d.query(ctx, &rows, `SELECT `+manifestCols+`
+	err = d.query(ctx, &rows, `SELECT `+manifestCols+`
 		FROM manifests m WHERE (m.giver_kind = ?0 AND m.giver_ref = ?1) OR (m.receiver_kind = ?0 AND m.receiver_ref = ?1)
 		ORDER BY m.created_at DESC LIMIT ?2`, string(party.Kind), party.Ref, limit)
 	out := make([]app.Manifest, len(rows))
@@ -113,7 +118,8 @@ func (d *DB) FindManifests(ctx context.Context, party tracking.Party, limit int)
 }
 
 // ReturnOf finds the return-leg parcel of a pickup.
-func (d *DB) ReturnOf(ctx context.Context, pickupID string) (app.Parcel, bool, error) {
+func (d *DB) ReturnOf(ctx context.Context, pickupID string) (_ app.Parcel, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.ReturnOf %s", pickupID)
 	ps, err := d.loadParcels(ctx, `WHERE p.return_of = ? LIMIT 1`, pickupID)
 	if err != nil || len(ps) == 0 {
 		return app.Parcel{}, false, err

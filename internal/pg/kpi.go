@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"hoso/internal/app"
+	"hoso/internal/errs"
 	"hoso/tracking"
 )
 
@@ -40,9 +41,10 @@ type kpiEventRow struct {
 // delivery's start by custody_parcel_idx (parcel_id, from_at); names by
 // users_staff_code_key and post_offices_pkey. The scope's tests against
 // the empty string fold away: go-pg sends values inline, as constants.
-func (d *DB) KPIEvents(ctx context.Context, s app.KPIScope, from, to time.Time, target time.Duration) ([]app.KPIEventRow, error) {
+func (d *DB) KPIEvents(ctx context.Context, s app.KPIScope, from, to time.Time, target time.Duration) (_ []app.KPIEventRow, err error) {
+	defer errs.Wrap(&err, "pg.KPIEvents")
 	var rows []kpiEventRow
-	err := d.query(ctx, &rows, `WITH ev AS (
+	err = d.query(ctx, &rows, `WITH ev AS (
 			SELECT e.type, e.parcel_id, coalesce(e.device_at, e.server_at) AS at, p.office_code,
 				CASE e.type WHEN 'pickup.attempt_failed' THEN e.data->>'reason' WHEN 'delivery.attempt_failed' THEN e.data->>'cause'
 					WHEN 'handoff.disputed' THEN e.data->>'problem' END AS code,
@@ -114,9 +116,10 @@ type kpiHopRow struct {
 // planner may rather read custody whole, which is then cheaper); parcels by
 // parcels_pkey for the scope; users by users_staff_code_key and
 // post_offices by post_offices_pkey for names.
-func (d *DB) KPIHops(ctx context.Context, s app.KPIScope, from, to time.Time) ([]app.KPIHopRow, error) {
+func (d *DB) KPIHops(ctx context.Context, s app.KPIScope, from, to time.Time) (_ []app.KPIHopRow, err error) {
+	defer errs.Wrap(&err, "pg.KPIHops")
 	var rows []kpiHopRow
-	err := d.query(ctx, &rows, `WITH h AS (
+	err = d.query(ctx, &rows, `WITH h AS (
 			SELECT c.holder_kind, c.holder_ref, extract(epoch FROM c.to_at - c.from_at) AS secs, p.office_code,
 				u.full_name,
 				CASE c.holder_kind WHEN 'courier' THEN u.office_code WHEN 'post_office' THEN c.holder_ref END AS team

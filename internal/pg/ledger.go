@@ -36,7 +36,8 @@ func mustTx(ctx context.Context, op string) (*pg.Tx, context.Context, error) {
 // LockParcels takes the row locks of parcels by tracking number, in number
 // order, and returns them with the state the rules need. It must run inside
 // InTx.
-func (d *DB) LockParcels(ctx context.Context, numbers []string) (map[string]app.LockedParcel, error) {
+func (d *DB) LockParcels(ctx context.Context, numbers []string) (_ map[string]app.LockedParcel, err error) {
+	defer errs.Wrap(&err, "pg.LockParcels")
 	if _, _, err := mustTx(ctx, "LockParcels"); err != nil {
 		return nil, err
 	}
@@ -87,12 +88,13 @@ func (d *DB) LockParcels(ctx context.Context, numbers []string) (map[string]app.
 }
 
 // ParcelNumberByID resolves a parcel id.
-func (d *DB) ParcelNumberByID(ctx context.Context, id string) (string, error) {
+func (d *DB) ParcelNumberByID(ctx context.Context, id string) (_ string, err error) {
+	defer errs.Wrap(&err, "pg.ParcelNumberByID %v", id)
 	if _, err := uuid.Parse(id); err != nil {
 		return "", errs.E(errs.NotFound, "không tìm thấy bưu gửi")
 	}
 	var n string
-	err := d.queryOne(ctx, pg.Scan(&n), `SELECT tracking_number FROM parcels WHERE id = ?`, id)
+	err = d.queryOne(ctx, pg.Scan(&n), `SELECT tracking_number FROM parcels WHERE id = ?`, id)
 	if errs.Is(err, errs.NotFound) {
 		return "", errs.E(errs.NotFound, "không tìm thấy bưu gửi")
 	}
@@ -101,7 +103,8 @@ func (d *DB) ParcelNumberByID(ctx context.Context, id string) (string, error) {
 
 // ExistingEvents returns, for the ids already in the ledger, who recorded
 // each and on which parcel.
-func (d *DB) ExistingEvents(ctx context.Context, ids []string) (map[string]app.EventOwner, error) {
+func (d *DB) ExistingEvents(ctx context.Context, ids []string) (_ map[string]app.EventOwner, err error) {
+	defer errs.Wrap(&err, "pg.ExistingEvents")
 	out := map[string]app.EventOwner{}
 	var valid []string
 	for _, id := range ids {
@@ -129,7 +132,8 @@ func (d *DB) ExistingEvents(ctx context.Context, ids []string) (map[string]app.E
 }
 
 // EventExists reports whether an event id is in the ledger.
-func (d *DB) EventExists(ctx context.Context, id string) (bool, error) {
+func (d *DB) EventExists(ctx context.Context, id string) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.EventExists %v", id)
 	m, err := d.ExistingEvents(ctx, []string{id})
 	_, ok := m[id]
 	return ok, err
@@ -202,7 +206,8 @@ func values(n int, casts []string) string {
 // the parcels' projections, and a handful of multi-row statements for
 // custody, hand-offs, incidents and documents. It must run inside InTx after
 // LockParcels.
-func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) error {
+func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) (err error) {
+	defer errs.Wrap(&err, "pg.AppendEvents")
 	tx, ctx, err := mustTx(ctx, "AppendEvents")
 	if err != nil {
 		return err
@@ -612,7 +617,8 @@ const eventCols = `e.id, e.parcel_id, p.tracking_number AS number, e.parcel_seq,
 const eventJoins = ` JOIN parcels p ON p.id = e.parcel_id LEFT JOIN device_keys k ON k.id = e.device_key_id LEFT JOIN users ku ON ku.id = k.user_id `
 
 // FindEvents returns a parcel's events in chain order.
-func (d *DB) FindEvents(ctx context.Context, parcelID string) ([]tracking.Event, error) {
+func (d *DB) FindEvents(ctx context.Context, parcelID string) (_ []tracking.Event, err error) {
+	defer errs.Wrap(&err, "pg.FindEvents %s", parcelID)
 	var rows []eventRow
 	if err := d.query(ctx, &rows, `SELECT `+eventCols+` FROM events e`+eventJoins+`
 		WHERE e.parcel_id = ? ORDER BY e.parcel_seq`, parcelID); err != nil {
@@ -628,7 +634,8 @@ func (d *DB) FindEvents(ctx context.Context, parcelID string) ([]tracking.Event,
 // RejectDeviceEvent keeps a submission the server refused, for the
 // dispatcher; a later resubmission of the same id by the same sender
 // updates it. An id of another sender's submission is kept under a new id.
-func (d *DB) RejectDeviceEvent(ctx context.Context, r app.Rejection) error {
+func (d *DB) RejectDeviceEvent(ctx context.Context, r app.Rejection) (err error) {
+	defer errs.Wrap(&err, "pg.RejectDeviceEvent")
 	var s any
 	if len(r.Signature) > 0 {
 		s = r.Signature
@@ -676,13 +683,14 @@ func orOffice(u app.User) string {
 
 // FindRejectedEvents lists kept rejected submissions not yet resolved,
 // newest first, a page at a time: of a province, an office, or all.
-func (d *DB) FindRejectedEvents(ctx context.Context, f app.RejectedFilter) ([]app.RejectedEvent, int, error) {
+func (d *DB) FindRejectedEvents(ctx context.Context, f app.RejectedFilter) (_ []app.RejectedEvent, _ int, err error) {
+	defer errs.Wrap(&err, "pg.FindRejectedEvents")
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
 	where := `de.status = 'rejected' AND de.resolved_at IS NULL AND (?0 = '' OR de.province_code = ?0) AND (?1 = '' OR de.office_code = ?1)`
 	var rows []app.RejectedEvent
-	err := d.query(ctx, &rows, `SELECT de.id::text AS id, coalesce(de.client_id, '') AS client_id, coalesce(u.staff_code, '') AS staff_code,
+	err = d.query(ctx, &rows, `SELECT de.id::text AS id, coalesce(de.client_id, '') AS client_id, coalesce(u.staff_code, '') AS staff_code,
 			coalesce(de.office_code, '') AS office_code, de.device_id, de.type, de.tracking_number, de.error_code, de.error_message, de.tries, de.received_at
 		FROM device_events de LEFT JOIN users u ON u.id = de.user_id
 		WHERE `+where+` ORDER BY de.received_at DESC, de.id LIMIT ?2 OFFSET ?3`, f.Province, f.Office, f.Limit, f.Offset)

@@ -46,9 +46,11 @@ func migrations() ([]migration, error) {
 		ms = append(ms, migration{version: v, name: n, sql: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("pg: migrations must be numbered 1, 2, 3…; %s is number %d", m.name, i+1)
+	// Numbers are handed out to parallel branches ahead of time, so one may
+	// be missing for a while; each number is used once.
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("pg: migrations %s and %s share number %d", ms[i-1].name, ms[i].name, ms[i].version)
 		}
 	}
 	return ms, nil
@@ -80,8 +82,13 @@ func (d *DB) MigrateTo(ctx context.Context, upTo int) (applied []string, err err
 	if err != nil {
 		return nil, err
 	}
-	if upTo > 0 && upTo < len(ms) {
-		ms = ms[:upTo]
+	if upTo > 0 {
+		for i, m := range ms {
+			if m.version > upTo {
+				ms = ms[:i]
+				break
+			}
+		}
 	}
 	conn := d.direct.Conn()
 	defer conn.Close()
@@ -97,10 +104,21 @@ func (d *DB) MigrateTo(ctx context.Context, upTo int) (applied []string, err err
 	if err != nil {
 		return nil, err
 	}
-	if current > len(ms) {
-		return nil, fmt.Errorf("database schema is at version %d, newer than this binary's %d", current, len(ms))
+	if latest := ms[len(ms)-1].version; current > latest && upTo == 0 {
+		return nil, fmt.Errorf("database schema is at version %d, newer than this binary's %d", current, latest)
 	}
-	for _, m := range ms[current:] {
+	var done []int
+	if _, err := conn.QueryContext(ctx, &done, `SELECT version FROM schema_migrations`); err != nil {
+		return nil, translate(err)
+	}
+	have := make(map[int]bool, len(done))
+	for _, v := range done {
+		have[v] = true
+	}
+	for _, m := range ms {
+		if have[m.version] {
+			continue
+		}
 		err := conn.RunInTransaction(ctx, func(tx *pg.Tx) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("%s: %w", m.name, err)

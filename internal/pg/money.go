@@ -35,9 +35,10 @@ type feeLineRow struct {
 // few accounts), post_offices, parcels and dossiers by primary key. The scope's tests
 // against the empty string are folded away by the planner, since go-pg
 // sends values inline, as constants.
-func (d *DB) FeeLines(ctx context.Context, s app.MoneyScope, from, to time.Time) ([]app.FeeLine, error) {
+func (d *DB) FeeLines(ctx context.Context, s app.MoneyScope, from, to time.Time) (_ []app.FeeLine, err error) {
+	defer errs.Wrap(&err, "pg.FeeLines")
 	var rows []feeLineRow
-	err := d.query(ctx, &rows, `SELECT e.actor_ref AS courier_ref, u.full_name AS courier_name, u.office_code, o.name AS office_name,
+	err = d.query(ctx, &rows, `SELECT e.actor_ref AS courier_ref, u.full_name AS courier_name, u.office_code, o.name AS office_name,
 			p.tracking_number AS number, k.code AS dossier_code, p.fee_amount AS due,
 			coalesce((e.data->>'fee_collected')::bigint, 0) AS collected,
 			coalesce(e.device_at, e.server_at) AS at, p.demo
@@ -90,9 +91,10 @@ func dateOf(t time.Time) time.Time {
 // Indexes: cash_handovers_once (courier_ref, day) for one courier,
 // cash_handovers_office_day_idx (office_code, day) for an office; a
 // province reads its offices through post_offices_province_idx.
-func (d *DB) Handovers(ctx context.Context, s app.MoneyScope, from, to time.Time) ([]app.Handover, error) {
+func (d *DB) Handovers(ctx context.Context, s app.MoneyScope, from, to time.Time) (_ []app.Handover, err error) {
+	defer errs.Wrap(&err, "pg.Handovers")
 	var rows []handoverRow
-	err := d.query(ctx, &rows, `SELECT h.id, h.courier_ref, h.office_code, h.day, h.deliveries, h.expected, h.counted, h.note,
+	err = d.query(ctx, &rows, `SELECT h.id, h.courier_ref, h.office_code, h.day, h.deliveries, h.expected, h.counted, h.note,
 			h.statement_code, h.received_by, u.full_name AS received_by_name, h.received_at
 		FROM cash_handovers h
 		JOIN users u ON u.id = h.received_by
@@ -116,8 +118,9 @@ func (d *DB) Handovers(ctx context.Context, s app.MoneyScope, from, to time.Time
 // CreateHandover records a handover. The unique (courier_ref, day) makes a
 // second one for the same courier-day a conflict whatever the caller
 // checked first; the table refuses updates and deletes.
-func (d *DB) CreateHandover(ctx context.Context, h app.Handover) (app.Handover, error) {
-	err := d.queryOne(ctx, pg.Scan(&h.ID), `INSERT INTO cash_handovers (courier_ref, office_code, day, deliveries, expected, counted,
+func (d *DB) CreateHandover(ctx context.Context, h app.Handover) (_ app.Handover, err error) {
+	defer errs.Wrap(&err, "pg.CreateHandover")
+	err = d.queryOne(ctx, pg.Scan(&h.ID), `INSERT INTO cash_handovers (courier_ref, office_code, day, deliveries, expected, counted,
 			note, statement_code, received_by, received_at)
 		VALUES (?, ?, ?::date, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		h.CourierRef, h.OfficeCode, h.Day.Format("2006-01-02"), h.Deliveries, h.Expected, h.Counted, h.Note, h.StatementCode,

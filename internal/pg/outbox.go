@@ -71,12 +71,13 @@ func (d *DB) RelayPool(size int) *DB {
 // earlier row is dead: it must be the first such row of its key (one index
 // probe each, in the order of outbox_claim_idx, so a claim stops at the
 // first heads it meets instead of checking every due row).
-func (d *DB) Claim(ctx context.Context, spec app.ClaimSpec) ([]app.OutboxRow, error) {
+func (d *DB) Claim(ctx context.Context, spec app.ClaimSpec) (_ []app.OutboxRow, err error) {
+	defer errs.Wrap(&err, "pg.Claim")
 	if spec.Limit <= 0 {
 		return nil, nil
 	}
 	var rows []claimedRow
-	err := d.query(ctx, &rows, `WITH c AS (
+	err = d.query(ctx, &rows, `WITH c AS (
 			SELECT o.id FROM outbox o
 			WHERE o.topic = ? AND o.sent_at IS NULL AND o.dead_at IS NULL AND o.discarded_at IS NULL AND o.next_at <= ?
 			  AND o.id = (SELECT e.id FROM outbox e
@@ -123,7 +124,8 @@ func sortRows(rs []app.OutboxRow) {
 // matches (the lease ran out and another relay took the row) changes
 // nothing, except that a delivery is always recorded: the row did reach its
 // receiver.
-func (d *DB) Settle(ctx context.Context, ss []app.Settlement) error {
+func (d *DB) Settle(ctx context.Context, ss []app.Settlement) (err error) {
+	defer errs.Wrap(&err, "pg.Settle")
 	switch len(ss) {
 	case 0:
 		return nil
@@ -206,7 +208,8 @@ func (d *DB) releaseFollowers(ctx context.Context, s app.Settlement, now time.Ti
 
 // OutboxStats counts each topic's queue: pending rows, dead rows, and the
 // creation time of the oldest pending row.
-func (d *DB) OutboxStats(ctx context.Context) ([]app.OutboxStat, error) {
+func (d *DB) OutboxStats(ctx context.Context) (_ []app.OutboxStat, err error) {
+	defer errs.Wrap(&err, "pg.OutboxStats")
 	var rows []struct {
 		Topic   string
 		Pending int
@@ -254,7 +257,8 @@ func (d *DB) ListenOutbox(ctx context.Context) <-chan struct{} {
 
 // PortalCallbackClients maps every portal client to whether it is active
 // with a callback URL.
-func (d *DB) PortalCallbackClients(ctx context.Context) (map[string]bool, error) {
+func (d *DB) PortalCallbackClients(ctx context.Context) (_ map[string]bool, err error) {
+	defer errs.Wrap(&err, "pg.PortalCallbackClients")
 	var rows []struct {
 		ID  string
 		Has bool
@@ -271,7 +275,8 @@ func (d *DB) PortalCallbackClients(ctx context.Context) (map[string]bool, error)
 
 // NotifyTarget loads what a notification needs of a parcel; office, when
 // set, names the post office mentioned in the message.
-func (d *DB) NotifyTarget(ctx context.Context, parcelID, office string) (app.NotifyTarget, error) {
+func (d *DB) NotifyTarget(ctx context.Context, parcelID, office string) (_ app.NotifyTarget, err error) {
+	defer errs.Wrap(&err, "pg.NotifyTarget %s %s", parcelID, office)
 	if _, err := uuid.Parse(parcelID); err != nil {
 		return app.NotifyTarget{}, errs.E(errs.NotFound, "không tìm thấy bưu gửi")
 	}
@@ -289,7 +294,7 @@ func (d *DB) NotifyTarget(ctx context.Context, parcelID, office string) (app.Not
 		Demo        bool
 		VisitorText bool
 	}
-	err := d.queryOne(ctx, &r, `SELECT p.id AS parcel_id, p.tracking_number AS number, p.leg, d.code AS dossier_code,
+	err = d.queryOne(ctx, &r, `SELECT p.id AS parcel_id, p.tracking_number AS number, p.leg, d.code AS dossier_code,
 			p.phone_enc, p.phone_hash, p.phone_last3, coalesce(k.name, '') AS desk_name,
 			coalesce((SELECT o.name FROM post_offices o WHERE o.code = ?), '') AS office_name,
 			coalesce(p.receipt_code, '') AS receipt_code, p.demo,
@@ -305,7 +310,8 @@ func (d *DB) NotifyTarget(ctx context.Context, parcelID, office string) (app.Not
 }
 
 // OptedOut reports whether the holder of a phone asked for no messages.
-func (d *DB) OptedOut(ctx context.Context, phoneHash []byte) (bool, error) {
+func (d *DB) OptedOut(ctx context.Context, phoneHash []byte) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.OptedOut")
 	var n int
 	if err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM notify_optouts WHERE phone_hash = ?`, phoneHash); err != nil {
 		return false, err
@@ -314,19 +320,21 @@ func (d *DB) OptedOut(ctx context.Context, phoneHash []byte) (bool, error) {
 }
 
 // SetOptOut records (out) or lifts (!out) a phone's opt-out.
-func (d *DB) SetOptOut(ctx context.Context, phoneHash []byte, out bool, via string, at time.Time) error {
+func (d *DB) SetOptOut(ctx context.Context, phoneHash []byte, out bool, via string, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.SetOptOut")
 	if !out {
 		_, err := d.exec(ctx, `DELETE FROM notify_optouts WHERE phone_hash = ?`, phoneHash)
 		return err
 	}
-	_, err := d.exec(ctx, `INSERT INTO notify_optouts (phone_hash, via, at) VALUES (?, ?, ?) ON CONFLICT (phone_hash) DO NOTHING`,
+	_, err = d.exec(ctx, `INSERT INTO notify_optouts (phone_hash, via, at) VALUES (?, ?, ?) ON CONFLICT (phone_hash) DO NOTHING`,
 		phoneHash, via, at)
 	return err
 }
 
 // ReserveQuota counts one message to a phone on a day unless limit are
 // already counted; it reports whether the message may go.
-func (d *DB) ReserveQuota(ctx context.Context, phoneHash []byte, day string, limit int) (bool, error) {
+func (d *DB) ReserveQuota(ctx context.Context, phoneHash []byte, day string, limit int) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.ReserveQuota")
 	var n []int
 	if err := d.query(ctx, &n, `INSERT INTO notify_counters AS c (phone_hash, day, sent) VALUES (?, ?, 1)
 		ON CONFLICT (phone_hash, day) DO UPDATE SET sent = c.sent + 1 WHERE c.sent < ?
@@ -337,20 +345,23 @@ func (d *DB) ReserveQuota(ctx context.Context, phoneHash []byte, day string, lim
 }
 
 // ReleaseQuota gives back a reservation whose message did not go.
-func (d *DB) ReleaseQuota(ctx context.Context, phoneHash []byte, day string) error {
-	_, err := d.exec(ctx, `UPDATE notify_counters SET sent = sent - 1 WHERE phone_hash = ? AND day = ? AND sent > 0`, phoneHash, day)
+func (d *DB) ReleaseQuota(ctx context.Context, phoneHash []byte, day string) (err error) {
+	defer errs.Wrap(&err, "pg.ReleaseQuota")
+	_, err = d.exec(ctx, `UPDATE notify_counters SET sent = sent - 1 WHERE phone_hash = ? AND day = ? AND sent > 0`, phoneHash, day)
 	return err
 }
 
 // PruneQuota drops counters of days before day.
-func (d *DB) PruneQuota(ctx context.Context, day string) error {
-	_, err := d.exec(ctx, `DELETE FROM notify_counters WHERE day < ?`, day)
+func (d *DB) PruneQuota(ctx context.Context, day string) (err error) {
+	defer errs.Wrap(&err, "pg.PruneQuota")
+	_, err = d.exec(ctx, `DELETE FROM notify_counters WHERE day < ?`, day)
 	return err
 }
 
 // EnsureOptOutLink records the opt-out link of a parcel's messages (once)
 // and reports whether a message has already announced it.
 func (d *DB) EnsureOptOutLink(ctx context.Context, tokenHash []byte, parcelID string, phoneHash []byte, at time.Time) (announced bool, err error) {
+	defer errs.Wrap(&err, "pg.EnsureOptOutLink %s", parcelID)
 	if _, err := d.exec(ctx, `INSERT INTO notify_links (token_hash, parcel_id, phone_hash, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, tokenHash, parcelID, phoneHash, at); err != nil {
 		return false, err
@@ -363,19 +374,21 @@ func (d *DB) EnsureOptOutLink(ctx context.Context, tokenHash []byte, parcelID st
 }
 
 // MarkOptOutLinkAnnounced records that a delivered message carried the link.
-func (d *DB) MarkOptOutLinkAnnounced(ctx context.Context, tokenHash []byte, at time.Time) error {
-	_, err := d.exec(ctx, `UPDATE notify_links SET announced_at = ? WHERE token_hash = ? AND announced_at IS NULL`, at, tokenHash)
+func (d *DB) MarkOptOutLinkAnnounced(ctx context.Context, tokenHash []byte, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.MarkOptOutLinkAnnounced")
+	_, err = d.exec(ctx, `UPDATE notify_links SET announced_at = ? WHERE token_hash = ? AND announced_at IS NULL`, at, tokenHash)
 	return err
 }
 
 // FindOptOutLink returns the state of an opt-out link.
-func (d *DB) FindOptOutLink(ctx context.Context, tokenHash []byte) (app.OptOutLink, error) {
+func (d *DB) FindOptOutLink(ctx context.Context, tokenHash []byte) (_ app.OptOutLink, err error) {
+	defer errs.Wrap(&err, "pg.FindOptOutLink")
 	var r struct {
 		ParcelID   string
 		PhoneLast3 string
 		OptedOut   bool
 	}
-	err := d.queryOne(ctx, &r, `SELECT l.parcel_id::text AS parcel_id, p.phone_last3,
+	err = d.queryOne(ctx, &r, `SELECT l.parcel_id::text AS parcel_id, p.phone_last3,
 			EXISTS (SELECT 1 FROM notify_optouts o WHERE o.phone_hash = l.phone_hash) AS opted_out
 		FROM notify_links l JOIN parcels p ON p.id = l.parcel_id WHERE l.token_hash = ?`, tokenHash)
 	if err != nil {
@@ -386,7 +399,8 @@ func (d *DB) FindOptOutLink(ctx context.Context, tokenHash []byte) (app.OptOutLi
 
 // SetOptOutByLink opts the phone of a link out (or back in), with an audit
 // record naming the parcel, never the phone.
-func (d *DB) SetOptOutByLink(ctx context.Context, tokenHash []byte, out bool, at time.Time) error {
+func (d *DB) SetOptOutByLink(ctx context.Context, tokenHash []byte, out bool, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.SetOptOutByLink")
 	return d.InTx(ctx, func(ctx context.Context) error {
 		var r struct {
 			ParcelID  string
@@ -427,7 +441,8 @@ func (d *DB) LoadNotifyToken(ctx context.Context, provider string) (access, refr
 // missing) and stores what it returns, so two servers never refresh a
 // rotating token at once. fn sees the current values (found false at first).
 func (d *DB) UpdateNotifyToken(ctx context.Context, provider string, at time.Time,
-	fn func(access, refresh []byte, expires time.Time, found bool) ([]byte, []byte, time.Time, error)) error {
+	fn func(access, refresh []byte, expires time.Time, found bool) ([]byte, []byte, time.Time, error)) (err error) {
+	defer errs.Wrap(&err, "pg.UpdateNotifyToken %s", provider)
 	return d.InTx(ctx, func(ctx context.Context) error {
 		if _, err := d.exec(ctx, `INSERT INTO notify_tokens (provider, access_enc, refresh_enc, expires_at, updated_at)
 			VALUES (?, ''::bytea, ''::bytea, '-infinity', ?) ON CONFLICT DO NOTHING`, provider, at); err != nil {
@@ -478,7 +493,8 @@ type outboxEntryRow struct {
 
 // FindOutbox lists rows for the staff pages, newest first for sent and dead
 // rows, oldest first for pending ones.
-func (d *DB) FindOutbox(ctx context.Context, f app.OutboxFilter) ([]app.OutboxEntry, error) {
+func (d *DB) FindOutbox(ctx context.Context, f app.OutboxFilter) (_ []app.OutboxEntry, err error) {
+	defer errs.Wrap(&err, "pg.FindOutbox")
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 200
 	}
@@ -494,7 +510,7 @@ func (d *DB) FindOutbox(ctx context.Context, f app.OutboxFilter) ([]app.OutboxEn
 		where, order = `o.sent_at IS NULL AND o.dead_at IS NULL AND o.discarded_at IS NULL`, `o.id`
 	}
 	var rows []outboxEntryRow
-	err := d.query(ctx, &rows, `SELECT o.id, o.topic, o.target,
+	err = d.query(ctx, &rows, `SELECT o.id, o.topic, o.target,
 			CASE WHEN o.topic = 'portal' THEN coalesce(o.payload->>'status', '') ELSE '' END AS status,
 			coalesce(p.tracking_number, '') AS number, coalesce(ds.code, '') AS dossier_code,
 			CASE WHEN o.topic = 'notify' THEN coalesce(p.phone_last3, '') ELSE '' END AS phone_last3,
@@ -542,7 +558,8 @@ func (d *DB) outboxInScope(ctx context.Context, id int64, province string) (topi
 // RetryOutbox puts a dead row back in the queue with a fresh retry window,
 // releases the rows it held, and writes the audit record, in one
 // transaction.
-func (d *DB) RetryOutbox(ctx context.Context, id, userID int64, province string, at time.Time) error {
+func (d *DB) RetryOutbox(ctx context.Context, id, userID int64, province string, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.RetryOutbox %v %d %s", id, userID, province)
 	return d.InTx(ctx, func(ctx context.Context) error {
 		topic, key, err := d.outboxInScope(ctx, id, province)
 		if err != nil {
@@ -561,7 +578,8 @@ func (d *DB) RetryOutbox(ctx context.Context, id, userID int64, province string,
 
 // DiscardOutbox drops a dead row for good (the reason is audited) and
 // releases the rows it held.
-func (d *DB) DiscardOutbox(ctx context.Context, id, userID int64, province, reason string, at time.Time) error {
+func (d *DB) DiscardOutbox(ctx context.Context, id, userID int64, province, reason string, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.DiscardOutbox %v %d %s", id, userID, province)
 	return d.InTx(ctx, func(ctx context.Context) error {
 		topic, key, err := d.outboxInScope(ctx, id, province)
 		if err != nil {
@@ -586,19 +604,21 @@ const inboundTokenKey = "notify.inbound_token_sha256"
 
 // SetNotifyInboundToken records the SHA-256 of the SMS gateway's webhook
 // token (nil removes it: the webhook answers 404).
-func (d *DB) SetNotifyInboundToken(ctx context.Context, sum []byte, at time.Time) error {
+func (d *DB) SetNotifyInboundToken(ctx context.Context, sum []byte, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.SetNotifyInboundToken")
 	if len(sum) == 0 {
 		_, err := d.exec(ctx, `DELETE FROM meta WHERE key = ?`, inboundTokenKey)
 		return err
 	}
-	_, err := d.exec(ctx, `INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)
+	_, err = d.exec(ctx, `INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`, inboundTokenKey, hex.EncodeToString(sum), at)
 	return err
 }
 
 // NotifyInboundTokenHash returns the webhook token's SHA-256 (NotFound when
 // none is set).
-func (d *DB) NotifyInboundTokenHash(ctx context.Context) ([]byte, error) {
+func (d *DB) NotifyInboundTokenHash(ctx context.Context) (_ []byte, err error) {
+	defer errs.Wrap(&err, "pg.NotifyInboundTokenHash")
 	var v string
 	if err := d.queryOne(ctx, pg.Scan(&v), `SELECT value FROM meta WHERE key = ?`, inboundTokenKey); err != nil {
 		return nil, err

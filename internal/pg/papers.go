@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-pg/pg/v10"
 
+	"hoso/dispatch"
 	"hoso/internal/app"
 	"hoso/internal/errs"
 	"hoso/tracking"
@@ -16,11 +17,37 @@ import (
 // projection's courier_ref and planned_date), cancelled ones left out, in
 // window order (then by the plan's arrival time), with the arrival time from
 // the last pickup.scheduled.
-func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time) ([]app.PlannedStop, error) {
-	ps, err := d.loadParcels(ctx, `WHERE p.courier_ref = ? AND p.planned_date = ? AND p.status <> 'cancelled'
-		ORDER BY p.window_start NULLS LAST, p.tracking_number`, staffCode, day.Format("2006-01-02"))
+func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time) (_ []app.PlannedStop, err error) {
+	defer errs.Wrap(&err, "pg.FindCourierDay %s", staffCode)
+	ps, err := d.loadParcels(ctx, `WHERE (p.courier_ref = ? AND p.planned_date = ? AND p.status <> 'cancelled')
+		OR (p.leg = 'return' AND p.status IN ('ready', 'at_office', 'held', 'with_courier', 'out_for_delivery', 'delivery_failed')
+			AND p.id IN (SELECT s.parcel_id FROM plan_stops s JOIN dispatch_plans dp ON dp.id = s.plan_id
+			WHERE dp.status = 'published' AND dp.day = ?::date AND s.courier_ref = ? AND s.kind = 'delivery'))
+		ORDER BY p.window_start NULLS LAST, p.tracking_number`, staffCode, day.Format("2006-01-02"), day.Format("2006-01-02"), staffCode)
 	if err != nil || len(ps) == 0 {
 		return nil, err
+	}
+	// The published plan's order and arrival times, when there is one.
+	var planned []struct {
+		ParcelID string    `pg:"parcel_id"`
+		Seq      int       `pg:"seq"`
+		Kind     string    `pg:"kind"`
+		ETA      time.Time `pg:"eta"`
+		Window   time.Time `pg:"window_start"`
+		WindowE  time.Time `pg:"window_end"`
+	}
+	if err := d.query(ctx, &planned, `SELECT s.parcel_id, s.seq, s.kind, s.eta, s.window_start, s.window_end
+		FROM plan_stops s JOIN dispatch_plans dp ON dp.id = s.plan_id
+		WHERE dp.status = 'published' AND dp.day = ?::date AND s.courier_ref = ?`, day.Format("2006-01-02"), staffCode); err != nil {
+		return nil, err
+	}
+	seqOf := map[string]int{}
+	for _, x := range planned {
+		seqOf[x.ParcelID] = x.Seq
+	}
+	planStop := map[string]int{}
+	for i, x := range planned {
+		planStop[x.ParcelID] = i
 	}
 	ids := make([]string, len(ps))
 	for i, p := range ps {
@@ -42,7 +69,24 @@ func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time
 	}
 	out := make([]app.PlannedStop, len(ps))
 	for i, p := range ps {
-		out[i] = app.PlannedStop{Parcel: p, ETA: eta[p.ID]}
+		out[i] = app.PlannedStop{Parcel: p, ETA: eta[p.ID], Delivery: p.Leg == "return"}
+		if j, ok := planStop[p.ID]; ok && out[i].Delivery {
+			x := planned[j]
+			e, ws, we := x.ETA, x.Window, x.WindowE
+			out[i].ETA, out[i].WindowStart, out[i].WindowEnd = &e, &ws, &we
+		}
+	}
+	if len(planned) > 0 {
+		// The published plan gives the order of the whole day.
+		sort.SliceStable(out, func(i, j int) bool {
+			a, aok := seqOf[out[i].Parcel.ID]
+			b, bok := seqOf[out[j].Parcel.ID]
+			if aok && bok {
+				return a < b
+			}
+			return aok && !bok
+		})
+		return out, nil
 	}
 	// Within one window (many citizens choose the same slot) the plan's
 	// arrival times give the route order.
@@ -62,7 +106,8 @@ func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time
 // FindManifestPaper loads a manifest with the parcels released under it
 // (each parcel once, its latest hand-off) and the problem of any disputed
 // one.
-func (d *DB) FindManifestPaper(ctx context.Context, code string) (app.ManifestPaper, error) {
+func (d *DB) FindManifestPaper(ctx context.Context, code string) (_ app.ManifestPaper, err error) {
+	defer errs.Wrap(&err, "pg.FindManifestPaper %s", code)
 	var m struct {
 		ID           string
 		Code         string
@@ -131,14 +176,15 @@ func (d *DB) FindManifestPaper(ctx context.Context, code string) (app.ManifestPa
 // FindCourierFees lists the fees a courier collected on delivering results
 // between from and to (by the time of the hand-over at the door), from the
 // fee_collected of each delivery.completed.
-func (d *DB) FindCourierFees(ctx context.Context, staffCode string, from, to time.Time) ([]app.FeeCollection, error) {
+func (d *DB) FindCourierFees(ctx context.Context, staffCode string, from, to time.Time) (_ []app.FeeCollection, err error) {
+	defer errs.Wrap(&err, "pg.FindCourierFees %s", staffCode)
 	var rows []struct {
 		Number      string
 		DossierCode string
 		Fee         int64
 		At          time.Time
 	}
-	err := d.query(ctx, &rows, `SELECT p.tracking_number AS number, d.code AS dossier_code,
+	err = d.query(ctx, &rows, `SELECT p.tracking_number AS number, d.code AS dossier_code,
 			(e.data->>'fee_collected')::bigint AS fee, coalesce(e.device_at, e.server_at) AS at
 		FROM events e JOIN parcels p ON p.id = e.parcel_id JOIN dossiers d ON d.id = p.dossier_id
 		WHERE e.type = 'delivery.completed' AND e.actor_kind = 'courier' AND e.actor_ref = ?
@@ -157,7 +203,8 @@ func (d *DB) FindCourierFees(ctx context.Context, staffCode string, from, to tim
 
 // FindPaperSamples picks one real row for each kind of paper, demo rows
 // first, for `hoso print demo`.
-func (d *DB) FindPaperSamples(ctx context.Context) (app.PaperSamples, error) {
+func (d *DB) FindPaperSamples(ctx context.Context) (_ app.PaperSamples, err error) {
+	defer errs.Wrap(&err, "pg.FindPaperSamples")
 	var s app.PaperSamples
 	one := func(dst any, query string) error {
 		err := d.queryOne(ctx, dst, query)
@@ -202,4 +249,24 @@ func (d *DB) FindPaperSamples(ctx context.Context) (app.PaperSamples, error) {
 		s.FeeDay = time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, vietnam)
 	}
 	return s, nil
+}
+
+// FindCourierBreak returns the lunch break of a courier's route in the
+// day's published plan, nil when there is none.
+func (d *DB) FindCourierBreak(ctx context.Context, staffCode string, day time.Time) (*dispatch.RouteBreak, error) {
+	var r struct {
+		After *int       `pg:"break_after"`
+		Start *time.Time `pg:"break_starts_at"`
+		End   *time.Time `pg:"break_ends_at"`
+	}
+	err := d.queryOne(ctx, &r, `SELECT r.break_after, r.break_starts_at, r.break_ends_at FROM plan_routes r
+		JOIN dispatch_plans dp ON dp.id = r.plan_id WHERE dp.status = 'published' AND dp.day = ?::date AND r.courier_ref = ?`,
+		day.Format("2006-01-02"), staffCode)
+	if errs.Is(err, errs.NotFound) || (err == nil && r.After == nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &dispatch.RouteBreak{After: *r.After, Start: deref(r.Start), End: deref(r.End)}, nil
 }

@@ -22,27 +22,30 @@ type deskRow struct {
 	Hours        string `pg:"hours,use_zero"`
 	Phone        string `pg:"phone,use_zero"`
 	Active       bool   `pg:"active,use_zero"`
+	PostalCode   string `pg:"postal_code,use_zero"`
 	Demo         bool   `pg:"demo,use_zero"`
 }
 
 func toDesk(r deskRow) app.Desk {
 	return app.Desk{Code: r.Code, Name: r.Name, Level: r.Level, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Address: r.Address,
-		Hours: r.Hours, Phone: r.Phone, Active: r.Active, Demo: r.Demo}
+		Hours: r.Hours, Phone: r.Phone, Active: r.Active, PostalCode: r.PostalCode, Demo: r.Demo}
 }
 
 // FindDesk finds a desk by code.
-func (d *DB) FindDesk(ctx context.Context, code string) (app.Desk, error) {
+func (d *DB) FindDesk(ctx context.Context, code string) (_ app.Desk, err error) {
+	defer errs.Wrap(&err, "pg.FindDesk %s", code)
 	var r deskRow
-	if err := d.queryOne(ctx, &r, `SELECT code, name, level, commune_code, province_code, address, hours, phone, active, demo FROM desks WHERE code = ?`, code); err != nil {
+	if err := d.queryOne(ctx, &r, `SELECT code, name, level, commune_code, province_code, address, hours, phone, active, postal_code, demo FROM desks WHERE code = ?`, code); err != nil {
 		return app.Desk{}, err
 	}
 	return toDesk(r), nil
 }
 
 // FindDesks lists the desks of a province ("" for all), province centre first.
-func (d *DB) FindDesks(ctx context.Context, province string) ([]app.Desk, error) {
+func (d *DB) FindDesks(ctx context.Context, province string) (_ []app.Desk, err error) {
+	defer errs.Wrap(&err, "pg.FindDesks %s", province)
 	var rows []deskRow
-	err := d.query(ctx, &rows, `SELECT code, name, level, commune_code, province_code, address, hours, phone, active, demo FROM desks
+	err = d.query(ctx, &rows, `SELECT code, name, level, commune_code, province_code, address, hours, phone, active, postal_code, demo FROM desks
 		WHERE (? = '' OR province_code = ?) ORDER BY level DESC, name`, province, province)
 	out := make([]app.Desk, len(rows))
 	for i, r := range rows {
@@ -52,12 +55,14 @@ func (d *DB) FindDesks(ctx context.Context, province string) ([]app.Desk, error)
 }
 
 // UpsertDesk creates or updates a desk.
-func (d *DB) UpsertDesk(ctx context.Context, k app.Desk) error {
-	_, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, hours, phone, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
+func (d *DB) UpsertDesk(ctx context.Context, k app.Desk) (err error) {
+	defer errs.Wrap(&err, "pg.UpsertDesk %s", k.Code)
+	_, err = d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, hours, phone, postal_code, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
 		commune_code = EXCLUDED.commune_code, province_code = EXCLUDED.province_code, address = EXCLUDED.address,
-		hours = EXCLUDED.hours, phone = EXCLUDED.phone, updated_at = now()`,
-		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Hours, k.Phone, k.Demo)
+		hours = EXCLUDED.hours, phone = EXCLUDED.phone,
+		postal_code = CASE WHEN EXCLUDED.postal_code <> '' THEN EXCLUDED.postal_code ELSE desks.postal_code END, updated_at = now()`,
+		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Hours, k.Phone, k.PostalCode, k.Demo)
 	return err
 }
 
@@ -69,24 +74,28 @@ type officeRow struct {
 	Lat          float64 `pg:"lat,use_zero"`
 	Lng          float64 `pg:"lng,use_zero"`
 	Active       bool    `pg:"active,use_zero"`
+	Phone        string  `pg:"phone,use_zero"`
+	PostalCode   string  `pg:"postal_code,use_zero"`
 	Demo         bool    `pg:"demo,use_zero"`
 }
 
 func toOffice(r officeRow) app.PostOffice {
-	return app.PostOffice{Code: r.Code, Name: r.Name, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Lat: r.Lat, Lng: r.Lng, Active: r.Active, Demo: r.Demo}
+	return app.PostOffice{Code: r.Code, Name: r.Name, CommuneCode: r.CommuneCode, ProvinceCode: r.ProvinceCode, Lat: r.Lat, Lng: r.Lng, Active: r.Active, Phone: r.Phone, PostalCode: r.PostalCode, Demo: r.Demo}
 }
 
 // FindOffice finds a post office by code.
-func (d *DB) FindOffice(ctx context.Context, code string) (app.PostOffice, error) {
+func (d *DB) FindOffice(ctx context.Context, code string) (_ app.PostOffice, err error) {
+	defer errs.Wrap(&err, "pg.FindOffice %s", code)
 	var r officeRow
-	err := d.queryOne(ctx, &r, `SELECT code, name, commune_code, province_code, lat, lng, active, demo FROM post_offices WHERE code = ?`, code)
+	err = d.queryOne(ctx, &r, `SELECT code, name, commune_code, province_code, lat, lng, phone, active, postal_code, demo FROM post_offices WHERE code = ?`, code)
 	return toOffice(r), err
 }
 
 // FindOffices lists the post offices of a province ("" for all).
-func (d *DB) FindOffices(ctx context.Context, province string) ([]app.PostOffice, error) {
+func (d *DB) FindOffices(ctx context.Context, province string) (_ []app.PostOffice, err error) {
+	defer errs.Wrap(&err, "pg.FindOffices %s", province)
 	var rows []officeRow
-	err := d.query(ctx, &rows, `SELECT code, name, commune_code, province_code, lat, lng, active, demo FROM post_offices
+	err = d.query(ctx, &rows, `SELECT code, name, commune_code, province_code, lat, lng, phone, active, postal_code, demo FROM post_offices
 		WHERE (? = '' OR province_code = ?) ORDER BY code`, province, province)
 	out := make([]app.PostOffice, len(rows))
 	for i, r := range rows {
@@ -96,20 +105,22 @@ func (d *DB) FindOffices(ctx context.Context, province string) ([]app.PostOffice
 }
 
 // UpsertOffice creates or updates a post office.
-func (d *DB) UpsertOffice(ctx context.Context, o app.PostOffice) error {
-	_, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code,
-		province_code = EXCLUDED.province_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng, updated_at = now()`,
-		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Demo)
+func (d *DB) UpsertOffice(ctx context.Context, o app.PostOffice) (err error) {
+	defer errs.Wrap(&err, "pg.UpsertOffice %s", o.Code)
+	_, err = d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, phone, postal_code, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code,
+		province_code = EXCLUDED.province_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng, phone = EXCLUDED.phone,
+		postal_code = CASE WHEN EXCLUDED.postal_code <> '' THEN EXCLUDED.postal_code ELSE post_offices.postal_code END, updated_at = now()`,
+		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Phone, o.PostalCode, o.Demo)
 	return err
 }
 
 // CreateDesk inserts a new desk; false when the code is taken (also by a
 // concurrent creation).
 func (d *DB) CreateDesk(ctx context.Context, k app.Desk) (bool, error) {
-	res, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, hours, phone, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
-		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Hours, k.Phone, k.Demo)
+	res, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, hours, phone, postal_code, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
+		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Hours, k.Phone, k.PostalCode, k.Demo)
 	if err != nil {
 		return false, err
 	}
@@ -118,9 +129,9 @@ func (d *DB) CreateDesk(ctx context.Context, k app.Desk) (bool, error) {
 
 // CreateOffice inserts a new post office; false when the code is taken.
 func (d *DB) CreateOffice(ctx context.Context, o app.PostOffice) (bool, error) {
-	res, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, demo)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
-		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Demo)
+	res, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, phone, postal_code, demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
+		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Phone, o.PostalCode, o.Demo)
 	if err != nil {
 		return false, err
 	}
@@ -147,7 +158,8 @@ func (d *DB) SetOfficeActive(ctx context.Context, code string, active bool) erro
 
 // UpsertDossier finds the dossier of a portal client (or of no client) by
 // code, creating it when new. An existing dossier keeps its data.
-func (d *DB) UpsertDossier(ctx context.Context, portalClient string, k tracking.Dossier, demo bool, now time.Time) (string, error) {
+func (d *DB) UpsertDossier(ctx context.Context, portalClient string, k tracking.Dossier, demo bool, now time.Time) (_ string, err error) {
+	defer errs.Wrap(&err, "pg.UpsertDossier %s", portalClient)
 	var id string
 	var client any
 	if portalClient != "" {
@@ -157,7 +169,7 @@ func (d *DB) UpsertDossier(ctx context.Context, portalClient string, k tracking.
 	if k.LegalDeadline != nil {
 		deadline = k.LegalDeadline.Format("2006-01-02")
 	}
-	err := d.queryOne(ctx, pg.Scan(&id), `INSERT INTO dossiers (id, portal_client_id, code, procedure_code, procedure_name, desk_code, legal_deadline, return_by_post, demo, created_at)
+	err = d.queryOne(ctx, pg.Scan(&id), `INSERT INTO dossiers (id, portal_client_id, code, procedure_code, procedure_name, desk_code, legal_deadline, return_by_post, demo, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (portal_client_id, code) DO UPDATE SET code = EXCLUDED.code
 		RETURNING id`, uuid.NewString(), client, k.Code, k.ProcedureCode, k.ProcedureName, k.DeskCode, deadline, k.ReturnByPost, demo, now)
@@ -238,7 +250,8 @@ func toParcel(r parcelRow) app.Parcel {
 }
 
 // InsertParcel stores a new parcel with its documents and windows.
-func (d *DB) InsertParcel(ctx context.Context, p app.Parcel, phoneHash, idHash []byte) error {
+func (d *DB) InsertParcel(ctx context.Context, p app.Parcel, phoneHash, idHash []byte) (err error) {
+	defer errs.Wrap(&err, "pg.InsertParcel %s", p.ID)
 	return d.InTx(ctx, func(ctx context.Context) error {
 		var client, createdBy, idLast3, office, returnOf any
 		if p.PortalClient != "" {
@@ -357,7 +370,8 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 }
 
 // FindParcel finds a parcel by id.
-func (d *DB) FindParcel(ctx context.Context, id string) (app.Parcel, error) {
+func (d *DB) FindParcel(ctx context.Context, id string) (_ app.Parcel, err error) {
+	defer errs.Wrap(&err, "pg.FindParcel %v", id)
 	if _, err := uuid.Parse(id); err != nil {
 		return app.Parcel{}, errs.E(errs.NotFound, "không tìm thấy bưu gửi")
 	}
@@ -372,7 +386,8 @@ func (d *DB) FindParcel(ctx context.Context, id string) (app.Parcel, error) {
 }
 
 // FindParcelByNumber finds a parcel by tracking number.
-func (d *DB) FindParcelByNumber(ctx context.Context, number string) (app.Parcel, error) {
+func (d *DB) FindParcelByNumber(ctx context.Context, number string) (_ app.Parcel, err error) {
+	defer errs.Wrap(&err, "pg.FindParcelByNumber %s", number)
 	ps, err := d.loadParcels(ctx, `WHERE p.tracking_number = ?`, number)
 	if err != nil {
 		return app.Parcel{}, err
@@ -384,9 +399,10 @@ func (d *DB) FindParcelByNumber(ctx context.Context, number string) (app.Parcel,
 }
 
 // ParcelIDByNumber resolves a tracking number.
-func (d *DB) ParcelIDByNumber(ctx context.Context, number string) (string, error) {
+func (d *DB) ParcelIDByNumber(ctx context.Context, number string) (_ string, err error) {
+	defer errs.Wrap(&err, "pg.ParcelIDByNumber %s", number)
 	var id string
-	err := d.queryOne(ctx, pg.Scan(&id), `SELECT id FROM parcels WHERE tracking_number = ?`, number)
+	err = d.queryOne(ctx, pg.Scan(&id), `SELECT id FROM parcels WHERE tracking_number = ?`, number)
 	if errs.Is(err, errs.NotFound) {
 		return "", errs.E(errs.NotFound, "không có bưu gửi số %s", number)
 	}
@@ -394,7 +410,8 @@ func (d *DB) ParcelIDByNumber(ctx context.Context, number string) (string, error
 }
 
 // FindParcels lists parcels matching f, newest first.
-func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) ([]app.Parcel, error) {
+func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) (_ []app.Parcel, err error) {
+	defer errs.Wrap(&err, "pg.FindParcels")
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 200
@@ -404,6 +421,7 @@ func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) ([]app.Parcel,
 		phone = f.PhoneHash
 	}
 	return d.loadParcels(ctx, `WHERE (? = '' OR d.code = ?)
+		AND (? = '' OR upper(regexp_replace(d.code, '[^A-Za-z0-9]', '', 'g')) = ?)
 		AND (? = '' OR p.portal_client_id = ?)
 		AND (? = '' OR p.desk_code = ?)
 		AND (? = '' OR p.office_code = ?)
@@ -412,15 +430,16 @@ func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) ([]app.Parcel,
 		AND (? = '' OR p.leg = ?)
 		AND (? = '' OR p.id_last3 = ?)
 		ORDER BY p.created_at DESC, p.tracking_number LIMIT ?`,
-		f.DossierCode, f.DossierCode, f.PortalClient, f.PortalClient, f.DeskCode, f.DeskCode,
+		f.DossierCode, f.DossierCode, f.DossierKey, f.DossierKey, f.PortalClient, f.PortalClient, f.DeskCode, f.DeskCode,
 		f.OfficeCode, f.OfficeCode, f.Status, f.Status, phone, phone, f.Leg, f.Leg, f.IDLast3, f.IDLast3, limit)
 }
 
 // ActivePickup returns the number of the dossier's pickup that is neither
 // cancelled nor finished, if any.
-func (d *DB) ActivePickup(ctx context.Context, dossierID string) (string, bool, error) {
+func (d *DB) ActivePickup(ctx context.Context, dossierID string) (_ string, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.ActivePickup %s", dossierID)
 	var ns []string
-	err := d.query(ctx, &ns, `SELECT tracking_number FROM parcels WHERE dossier_id = ? AND leg = 'pickup'
+	err = d.query(ctx, &ns, `SELECT tracking_number FROM parcels WHERE dossier_id = ? AND leg = 'pickup'
 		AND status NOT IN ('cancelled', 'accepted', 'returned_incomplete') LIMIT 1`, dossierID)
 	if err != nil || len(ns) == 0 {
 		return "", false, err
@@ -432,7 +451,8 @@ func (d *DB) ActivePickup(ctx context.Context, dossierID string) (string, bool, 
 // pickup request for a dossier code that the filter allows, to pre-fill a
 // request form: only a request made with the same phone (a citizen who
 // proved it) or for the asker's desk or province (a clerk).
-func (d *DB) LastDossierDocuments(ctx context.Context, code string, f app.PrefillFilter) (tracking.Dossier, []tracking.Document, bool, error) {
+func (d *DB) LastDossierDocuments(ctx context.Context, code string, f app.PrefillFilter) (_ tracking.Dossier, _ []tracking.Document, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.LastDossierDocuments %s", code)
 	var phone any
 	if len(f.PhoneHash) > 0 {
 		phone = f.PhoneHash
@@ -448,12 +468,13 @@ func (d *DB) LastDossierDocuments(ctx context.Context, code string, f app.Prefil
 
 // CountWindowBookings counts live pickup requests of a commune per window
 // start (UTC) between from and to.
-func (d *DB) CountWindowBookings(ctx context.Context, commune string, from, to time.Time) (map[time.Time]int, error) {
+func (d *DB) CountWindowBookings(ctx context.Context, commune string, from, to time.Time) (_ map[time.Time]int, err error) {
+	defer errs.Wrap(&err, "pg.CountWindowBookings")
 	var rows []struct {
 		StartsAt time.Time
 		N        int
 	}
-	err := d.query(ctx, &rows, `SELECT w.starts_at, count(*) AS n FROM pickup_windows w JOIN parcels p ON p.id = w.parcel_id
+	err = d.query(ctx, &rows, `SELECT w.starts_at, count(*) AS n FROM pickup_windows w JOIN parcels p ON p.id = w.parcel_id
 		WHERE p.commune_code = ? AND w.starts_at >= ? AND w.starts_at < ? AND p.status IN ('requested', 'scheduled', 'pickup_failed')
 		GROUP BY w.starts_at`, commune, from, to)
 	out := make(map[time.Time]int, len(rows))
@@ -464,19 +485,21 @@ func (d *DB) CountWindowBookings(ctx context.Context, commune string, from, to t
 }
 
 // InsertAudit records a reveal of personal data.
-func (d *DB) InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error {
+func (d *DB) InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.InsertAudit %d", userID)
 	var uid any
 	if userID != 0 {
 		uid = userID
 	}
-	_, err := d.exec(ctx, `INSERT INTO audit_log (at, user_id, action, subject, reason) VALUES (?, ?, ?, ?, ?)`, at, uid, action, subject, reason)
+	_, err = d.exec(ctx, `INSERT INTO audit_log (at, user_id, action, subject, reason) VALUES (?, ?, ?, ?, ?)`, at, uid, action, subject, reason)
 	return err
 }
 
 // Meta reads a marker; ok is false when unset.
-func (d *DB) Meta(ctx context.Context, key string) (string, bool, error) {
+func (d *DB) Meta(ctx context.Context, key string) (_ string, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.Meta %q", key)
 	var v string
-	err := d.queryOne(ctx, pg.Scan(&v), `SELECT value FROM meta WHERE key = ?`, key)
+	err = d.queryOne(ctx, pg.Scan(&v), `SELECT value FROM meta WHERE key = ?`, key)
 	if errs.Is(err, errs.NotFound) {
 		return "", false, nil
 	}
@@ -484,7 +507,8 @@ func (d *DB) Meta(ctx context.Context, key string) (string, bool, error) {
 }
 
 // SetMeta writes a marker.
-func (d *DB) SetMeta(ctx context.Context, key, value string, at time.Time) error {
-	_, err := d.exec(ctx, `INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`, key, value, at)
+func (d *DB) SetMeta(ctx context.Context, key, value string, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.SetMeta %q", key)
+	_, err = d.exec(ctx, `INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`, key, value, at)
 	return err
 }

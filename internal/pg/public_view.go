@@ -28,7 +28,8 @@ const PublicChannel = "hoso_public"
 // page shows initials) and the phone's last three digits: not the sealed
 // phone, the address or the CCCD digits. Custody, status and the plan come
 // from the parcel's projection.
-func (d *DB) FindPublicTimeline(ctx context.Context, number string) (app.Parcel, []tracking.Event, error) {
+func (d *DB) FindPublicTimeline(ctx context.Context, number string) (_ app.Parcel, _ []tracking.Event, err error) {
+	defer errs.Wrap(&err, "pg.FindPublicTimeline %s", number)
 	var r struct {
 		ID            string
 		Number        string
@@ -45,14 +46,16 @@ func (d *DB) FindPublicTimeline(ctx context.Context, number string) (app.Parcel,
 		PlannedDate   *time.Time
 		WindowStart   *time.Time
 		WindowEnd     *time.Time
+		FeeAmount     int64
+		ReceiptCode   string
 		Documents     string
 		Windows       string
 		Events        string
 	}
-	err := d.queryOne(ctx, &r, `SELECT p.id, p.tracking_number AS number, p.leg, p.status, d.code AS dossier_code,
+	err = d.queryOne(ctx, &r, `SELECT p.id, p.tracking_number AS number, p.leg, p.status, d.code AS dossier_code,
 			d.procedure_name, d.legal_deadline, p.citizen_name, p.phone_last3, p.desk_code,
 			coalesce(p.custodian_kind, '') AS custodian_kind, coalesce(p.custodian_ref, '') AS custodian_ref,
-			p.planned_date, p.window_start, p.window_end,
+			p.planned_date, p.window_start, p.window_end, p.fee_amount, coalesce(p.receipt_code, '') AS receipt_code,
 			(SELECT coalesce(json_agg(json_build_array(x.name, x.kind, x.count) ORDER BY x.line), '[]')
 				FROM parcel_documents x WHERE x.parcel_id = p.id)::text AS documents,
 			(SELECT coalesce(json_agg(json_build_array(w.starts_at, w.ends_at) ORDER BY w.idx), '[]')
@@ -73,7 +76,7 @@ func (d *DB) FindPublicTimeline(ctx context.Context, number string) (app.Parcel,
 		Dossier:     tracking.Dossier{Code: r.DossierCode, ProcedureName: r.ProcedureName, LegalDeadline: r.LegalDeadline},
 		CitizenName: r.CitizenName, PhoneLast3: r.PhoneLast3, DeskCode: r.DeskCode,
 		Custodian:   tracking.Party{Kind: tracking.PartyKind(r.CustodianKind), Ref: r.CustodianRef},
-		PlannedDate: r.PlannedDate, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd}
+		PlannedDate: r.PlannedDate, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd, FeeAmount: r.FeeAmount, ReceiptCode: r.ReceiptCode}
 	var docs [][3]json.RawMessage
 	if err := json.Unmarshal([]byte(r.Documents), &docs); err != nil {
 		return app.Parcel{}, nil, fmt.Errorf("FindPublicTimeline(%q) documents: %w", number, err)
@@ -169,7 +172,8 @@ func (d *DB) NewPublicListener(log *slog.Logger) *PublicListener {
 // Sync returns once every notification committed before the call has been
 // handed to Run's receiver: it sends a token of its own on the channel and
 // waits for it to come back (PostgreSQL delivers in commit order).
-func (l *PublicListener) Sync(ctx context.Context) error {
+func (l *PublicListener) Sync(ctx context.Context) (err error) {
+	defer errs.Wrap(&err, "pg.Sync")
 	l.mu.Lock()
 	l.sent++
 	n := l.sent

@@ -33,8 +33,9 @@ func toStoredReceipt(r receiptRow) app.StoredReceipt {
 
 // InsertReceipt stores a signed receipt. A second receipt of the same kind
 // for a parcel, or a code already used, is a conflict.
-func (d *DB) InsertReceipt(ctx context.Context, r app.StoredReceipt) error {
-	_, err := d.exec(ctx, `INSERT INTO receipts (code, kind, parcel_id, event_id, content, signature, key_id, signed_at)
+func (d *DB) InsertReceipt(ctx context.Context, r app.StoredReceipt) (err error) {
+	defer errs.Wrap(&err, "pg.InsertReceipt")
+	_, err = d.exec(ctx, `INSERT INTO receipts (code, kind, parcel_id, event_id, content, signature, key_id, signed_at)
 		VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
 		r.Code, string(r.Kind), r.ParcelID, r.EventID, string(r.Content), r.Signature, r.KeyID, r.SignedAt)
 	if err != nil {
@@ -44,7 +45,8 @@ func (d *DB) InsertReceipt(ctx context.Context, r app.StoredReceipt) error {
 }
 
 // FindReceipt finds a signed receipt by its code.
-func (d *DB) FindReceipt(ctx context.Context, code string) (app.StoredReceipt, error) {
+func (d *DB) FindReceipt(ctx context.Context, code string) (_ app.StoredReceipt, err error) {
+	defer errs.Wrap(&err, "pg.FindReceipt")
 	var r receiptRow
 	if err := d.queryOne(ctx, &r, `SELECT `+receiptCols+` FROM receipts WHERE code = ?`, code); err != nil {
 		return app.StoredReceipt{}, err
@@ -53,7 +55,8 @@ func (d *DB) FindReceipt(ctx context.Context, code string) (app.StoredReceipt, e
 }
 
 // FindParcelReceipt finds a parcel's signed receipt of one kind.
-func (d *DB) FindParcelReceipt(ctx context.Context, parcelID string, kind tracking.ReceiptKind) (app.StoredReceipt, error) {
+func (d *DB) FindParcelReceipt(ctx context.Context, parcelID string, kind tracking.ReceiptKind) (_ app.StoredReceipt, err error) {
+	defer errs.Wrap(&err, "pg.FindParcelReceipt %s", parcelID)
 	var r receiptRow
 	if err := d.queryOne(ctx, &r, `SELECT `+receiptCols+` FROM receipts WHERE parcel_id = ? AND kind = ?`, parcelID, string(kind)); err != nil {
 		return app.StoredReceipt{}, err
@@ -63,7 +66,8 @@ func (d *DB) FindParcelReceipt(ctx context.Context, parcelID string, kind tracki
 
 // FindParcelByReceiptCode finds the parcel a receipt code was given to at
 // intake (the receipt itself exists only once the papers are collected).
-func (d *DB) FindParcelByReceiptCode(ctx context.Context, code string) (app.Parcel, error) {
+func (d *DB) FindParcelByReceiptCode(ctx context.Context, code string) (_ app.Parcel, err error) {
+	defer errs.Wrap(&err, "pg.FindParcelByReceiptCode")
 	ps, err := d.loadParcels(ctx, `WHERE p.receipt_code = ?`, code)
 	if err != nil {
 		return app.Parcel{}, err
@@ -75,7 +79,8 @@ func (d *DB) FindParcelByReceiptCode(ctx context.Context, code string) (app.Parc
 }
 
 // EventHash returns the hash an event has in the ledger now.
-func (d *DB) EventHash(ctx context.Context, eventID string) ([]byte, error) {
+func (d *DB) EventHash(ctx context.Context, eventID string) (_ []byte, err error) {
+	defer errs.Wrap(&err, "pg.EventHash %s", eventID)
 	if _, err := uuid.Parse(eventID); err != nil {
 		return nil, errs.E(errs.NotFound, "không có sự kiện %q", eventID)
 	}

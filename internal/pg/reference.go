@@ -72,14 +72,16 @@ func (d *DB) SyncUnits(ctx context.Context, set *units.Set) (err error) {
 // EnsureS10Service makes sure the sequence for a pair of service letters
 // exists. Letters are checked to be two capitals before they reach SQL. A
 // new service gets a random permutation key (migration 0012's default).
-func (d *DB) EnsureS10Service(ctx context.Context, letters string) error {
+func (d *DB) EnsureS10Service(ctx context.Context, letters string) (err error) {
+	defer errs.Wrap(&err, "pg.EnsureS10Service %s", letters)
 	return d.EnsureS10ServiceWithKey(ctx, letters, nil)
 }
 
 // EnsureS10ServiceWithKey is EnsureS10Service with the permutation key of a
 // new service given (32 bytes): for the simulator and tests, which replay
 // the same numbers in fresh databases. A service that exists keeps its key.
-func (d *DB) EnsureS10ServiceWithKey(ctx context.Context, letters string, key []byte) error {
+func (d *DB) EnsureS10ServiceWithKey(ctx context.Context, letters string, key []byte) (err error) {
+	defer errs.Wrap(&err, "pg.EnsureS10ServiceWithKey %s", letters)
 	if len(letters) != 2 || letters[0] < 'A' || letters[0] > 'Z' || letters[1] < 'A' || letters[1] > 'Z' {
 		return errs.E(errs.Invalid, "chữ dịch vụ S10 %q không hợp lệ", letters)
 	}
@@ -115,7 +117,8 @@ type s10Service struct {
 // issued consecutively before (up to legacy_max) are skipped, so no serial
 // is ever issued twice. Sequences do not roll back, so a serial is never
 // handed out twice even when the transaction that took it fails.
-func (d *DB) NextSerial(ctx context.Context, letters string) (uint32, error) {
+func (d *DB) NextSerial(ctx context.Context, letters string) (_ uint32, err error) {
+	defer errs.Wrap(&err, "pg.NextSerial %s", letters)
 	v, ok := d.sequences.Load(letters)
 	if !ok {
 		var r struct {

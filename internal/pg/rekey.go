@@ -8,6 +8,8 @@ import (
 	"time"
 
 	gopg "github.com/go-pg/pg/v10"
+
+	"hoso/internal/errs"
 )
 
 // SealedColumn is a column whose values the application seals with the data
@@ -34,6 +36,8 @@ func (c SealedColumn) Name() string { return c.Table + "." + c.Column }
 //   - portal_clients.secret_enc and previous_secret_enc: a portal's HMAC
 //     secret and the one before its last rotation (context
 //     app.SealPortalSecret + ":" + the portal's id);
+//   - postal_clients.secret_enc: a postal system's HMAC secret (context
+//     app.SealPostalSecret + ":" + its id);
 //   - notify_tokens.access_enc and notify_tokens.refresh_enc: a notification
 //     provider's token pair, today Zalo's (context "notify_tokens.zalo").
 //
@@ -46,6 +50,7 @@ func SealedColumns() []SealedColumn {
 		{Table: "sms_messages", Column: "phone_enc", Key: "id", keyType: "uuid"},
 		{Table: "portal_clients", Column: "secret_enc", Key: "id", keyType: "text"},
 		{Table: "portal_clients", Column: "previous_secret_enc", Key: "id", keyType: "text"},
+		{Table: "postal_clients", Column: "secret_enc", Key: "id", keyType: "text"},
 		{Table: "notify_tokens", Column: "access_enc", Key: "provider", keyType: "text"},
 		{Table: "notify_tokens", Column: "refresh_enc", Key: "provider", keyType: "text"},
 	}
@@ -87,7 +92,8 @@ const rekeyAttempts = 20
 // Rows a server inserts meanwhile are sealed by that server. A failed value
 // is counted and left unchanged; fn's error never stops the walk, a database
 // error does.
-func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, fn Resealer) (RekeyCount, error) {
+func (d *DB) RekeyColumn(ctx context.Context, col SealedColumn, o RekeyOptions, fn Resealer) (_ RekeyCount, err error) {
+	defer errs.Wrap(&err, "pg.RekeyColumn %s", col.Table+"."+col.Column)
 	upd := fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?::%s", col.Table, col.Column, col.Key, col.keyType)
 	return d.walkSealed(ctx, col, "", o,
 		func(key string, value, _ []byte) ([]byte, error) { return fn(key, value) },
@@ -216,7 +222,8 @@ type Rehasher func(key string, sealedPhone, storedHash []byte) ([]byte, error)
 // replaces each phone_hash fn recomputes. In the same transaction it moves
 // every row keyed by the old hash to the new one: opt-outs (kept once),
 // daily counters (summed per day) and opt-out links.
-func (d *DB) RehashPhones(ctx context.Context, col SealedColumn, o RekeyOptions, fn Rehasher) (RekeyCount, error) {
+func (d *DB) RehashPhones(ctx context.Context, col SealedColumn, o RekeyOptions, fn Rehasher) (_ RekeyCount, err error) {
+	defer errs.Wrap(&err, "pg.RehashPhones %s", col.Table+"."+col.Column)
 	ok := false
 	for _, c := range PhoneHashColumns() {
 		ok = ok || c == col

@@ -249,7 +249,7 @@ func TestRekeyWaitsForLockedRows(t *testing.T) {
 	ctx := context.Background()
 	rot, _ := secret.NewRotatingBox(rekeyB, rekeyA)
 	col := pg.SealedColumns()[0]
-	locked := make(chan struct{})
+	locked, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
 		done <- f.db.InTx(ctx, func(ctx context.Context) error {
@@ -257,24 +257,52 @@ func TestRekeyWaitsForLockedRows(t *testing.T) {
 				return err
 			}
 			close(locked)
-			time.Sleep(600 * time.Millisecond)
+			<-release
 			return nil
 		})
 	}()
 	<-locked
-	start := time.Now()
-	c, err := f.db.RekeyColumn(ctx, col, pg.RekeyOptions{Batch: 3, LockTimeout: 50 * time.Millisecond}, resealer(rot, col))
-	if err != nil {
+	type result struct {
+		c   pg.RekeyCount
+		err error
+	}
+	rekeyed := make(chan result, 1)
+	go func() {
+		c, err := f.db.RekeyColumn(ctx, col, pg.RekeyOptions{Batch: 3, LockTimeout: 50 * time.Millisecond}, resealer(rot, col))
+		rekeyed <- result{c, err}
+	}()
+	// The rekey waits for the row the server holds (a lock not granted),
+	// and does not finish while it is held.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, err := f.db.CountForTest(ctx, `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		select {
+		case r := <-rekeyed:
+			t.Fatalf("rekey finished without waiting for the locked row: %+v %v", r.c, r.err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the rekey never waited for the locked row")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	close(release)
+	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
+	r := <-rekeyed
+	c, err := r.c, r.err
+	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Resealed != 5 || c.Failed != 1 {
 		t.Errorf("rekey with a locked row = %+v", c)
-	}
-	if time.Since(start) < 400*time.Millisecond {
-		t.Errorf("rekey finished in %v without waiting for the locked row", time.Since(start))
 	}
 	keys := c.FailedKeys
 	sort.Strings(keys)

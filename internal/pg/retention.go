@@ -8,6 +8,7 @@ import (
 	"github.com/go-pg/pg/v10"
 
 	"hoso/internal/app"
+	"hoso/internal/errs"
 	"hoso/internal/vntext"
 )
 
@@ -60,13 +61,13 @@ const erasableParcels = `FROM parcels p JOIN dossiers d ON d.id = p.dossier_id
 // policy.Batch rows and commits on its own, so a first run on a large
 // database holds no long locks; each kind loops until a batch comes back
 // short. It returns what it did, by kind, even when a later kind fails.
-func (d *DB) Retain(ctx context.Context, now time.Time, policy app.RetentionPolicy) (app.RetentionCounts, error) {
+func (d *DB) Retain(ctx context.Context, now time.Time, policy app.RetentionPolicy) (_ app.RetentionCounts, err error) {
+	defer errs.Wrap(&err, "pg.Retain")
 	var c app.RetentionCounts
 	if err := policy.Validate(); err != nil {
 		return c, err
 	}
 	n := policy.Batch
-	var err error
 	if c.ParcelsErased, err = d.eraseParcels(ctx, now, now.Add(-policy.ParcelAfterEnd), n); err != nil {
 		return c, err
 	}

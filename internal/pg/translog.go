@@ -151,7 +151,8 @@ func (d *DB) readTiles(ctx context.Context, db orm.DB, keys []translog.TileKey) 
 }
 
 // ReadLogTiles reads stored tiles by key (the widest data of each).
-func (d *DB) ReadLogTiles(ctx context.Context, keys []translog.TileKey) (map[translog.TileKey][]byte, error) {
+func (d *DB) ReadLogTiles(ctx context.Context, keys []translog.TileKey) (_ map[translog.TileKey][]byte, err error) {
+	defer errs.Wrap(&err, "pg.ReadLogTiles")
 	db, ctx, err := d.on(ctx)
 	if err != nil {
 		return nil, err
@@ -160,7 +161,8 @@ func (d *DB) ReadLogTiles(ctx context.Context, keys []translog.TileKey) (map[tra
 }
 
 // LogHead is the sequenced tree's size and root.
-func (d *DB) LogHead(ctx context.Context) (int64, translog.Hash, error) {
+func (d *DB) LogHead(ctx context.Context) (_ int64, _ translog.Hash, err error) {
+	defer errs.Wrap(&err, "pg.LogHead")
 	var size int64
 	var root []byte
 	var h translog.Hash
@@ -172,28 +174,32 @@ func (d *DB) LogHead(ctx context.Context) (int64, translog.Hash, error) {
 }
 
 // LogQueued counts the leaves waiting for an index.
-func (d *DB) LogQueued(ctx context.Context) (int, error) {
+func (d *DB) LogQueued(ctx context.Context) (_ int, err error) {
+	defer errs.Wrap(&err, "pg.LogQueued")
 	var n int
-	err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM log_queue`)
+	err = d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM log_queue`)
 	return n, err
 }
 
 // LogLeaf is the leaf at an index.
-func (d *DB) LogLeaf(ctx context.Context, index int64) (app.LogLeaf, error) {
+func (d *DB) LogLeaf(ctx context.Context, index int64) (_ app.LogLeaf, err error) {
+	defer errs.Wrap(&err, "pg.LogLeaf %d", index)
 	var l app.LogLeaf
-	err := d.queryOne(ctx, pg.Scan(&l.Index, &l.Kind, &l.Ref, &l.Body), `SELECT idx, kind, ref, body FROM log_leaves WHERE idx = ?`, index)
+	err = d.queryOne(ctx, pg.Scan(&l.Index, &l.Kind, &l.Ref, &l.Body), `SELECT idx, kind, ref, body FROM log_leaves WHERE idx = ?`, index)
 	return l, err
 }
 
 // LogLeafByRef is the leaf of a record (kind "event", ref its id).
-func (d *DB) LogLeafByRef(ctx context.Context, kind, ref string) (app.LogLeaf, error) {
+func (d *DB) LogLeafByRef(ctx context.Context, kind, ref string) (_ app.LogLeaf, err error) {
+	defer errs.Wrap(&err, "pg.LogLeafByRef %s", ref)
 	var l app.LogLeaf
-	err := d.queryOne(ctx, pg.Scan(&l.Index, &l.Kind, &l.Ref, &l.Body), `SELECT idx, kind, ref, body FROM log_leaves WHERE kind = ? AND ref = ?`, kind, ref)
+	err = d.queryOne(ctx, pg.Scan(&l.Index, &l.Kind, &l.Ref, &l.Body), `SELECT idx, kind, ref, body FROM log_leaves WHERE kind = ? AND ref = ?`, kind, ref)
 	return l, err
 }
 
 // LogLeaves returns up to n leaves from index from on, in order.
-func (d *DB) LogLeaves(ctx context.Context, from int64, n int) ([]app.LogLeaf, error) {
+func (d *DB) LogLeaves(ctx context.Context, from int64, n int) (_ []app.LogLeaf, err error) {
+	defer errs.Wrap(&err, "pg.LogLeaves")
 	var rows []struct {
 		Idx  int64
 		Kind string
@@ -230,7 +236,8 @@ const checkpointSelect = `SELECT k.size, k.root, k.note, k.signed_at,
 
 // InsertCheckpoint stores a checkpoint the log signed; a size already
 // signed (by another instance) is kept as it was.
-func (d *DB) InsertCheckpoint(ctx context.Context, c app.StoredCheckpoint) (bool, error) {
+func (d *DB) InsertCheckpoint(ctx context.Context, c app.StoredCheckpoint) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.InsertCheckpoint %d", c.Size)
 	res, err := d.exec(ctx, `INSERT INTO log_checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING`,
 		c.Size, c.Root[:], string(c.Note), c.SignedAt)
 	if err != nil {
@@ -240,7 +247,8 @@ func (d *DB) InsertCheckpoint(ctx context.Context, c app.StoredCheckpoint) (bool
 }
 
 // LatestCheckpoint is the largest signed checkpoint, with its cosignatures.
-func (d *DB) LatestCheckpoint(ctx context.Context) (app.StoredCheckpoint, error) {
+func (d *DB) LatestCheckpoint(ctx context.Context) (_ app.StoredCheckpoint, err error) {
+	defer errs.Wrap(&err, "pg.LatestCheckpoint")
 	var r checkpointRow
 	if err := d.queryOne(ctx, &r, checkpointSelect+` ORDER BY k.size DESC LIMIT 1`); err != nil {
 		return app.StoredCheckpoint{}, err
@@ -249,7 +257,8 @@ func (d *DB) LatestCheckpoint(ctx context.Context) (app.StoredCheckpoint, error)
 }
 
 // CheckpointBySize is the signed checkpoint of a size.
-func (d *DB) CheckpointBySize(ctx context.Context, size int64) (app.StoredCheckpoint, error) {
+func (d *DB) CheckpointBySize(ctx context.Context, size int64) (_ app.StoredCheckpoint, err error) {
+	defer errs.Wrap(&err, "pg.CheckpointBySize")
 	var r checkpointRow
 	if err := d.queryOne(ctx, &r, checkpointSelect+` WHERE k.size = ?`, size); err != nil {
 		return app.StoredCheckpoint{}, err
@@ -259,7 +268,8 @@ func (d *DB) CheckpointBySize(ctx context.Context, size int64) (app.StoredCheckp
 
 // LatestCosigned is the largest checkpoint with at least quorum stored
 // cosignatures (the caller verifies them).
-func (d *DB) LatestCosigned(ctx context.Context, quorum int) (app.StoredCheckpoint, error) {
+func (d *DB) LatestCosigned(ctx context.Context, quorum int) (_ app.StoredCheckpoint, err error) {
+	defer errs.Wrap(&err, "pg.LatestCosigned")
 	var r checkpointRow
 	if err := d.queryOne(ctx, &r, checkpointSelect+`
 		WHERE k.size IN (SELECT size FROM log_cosignatures GROUP BY size HAVING count(*) >= ? ORDER BY size DESC LIMIT 1)`, quorum); err != nil {
@@ -270,7 +280,8 @@ func (d *DB) LatestCosigned(ctx context.Context, quorum int) (app.StoredCheckpoi
 
 // Checkpoints lists every stored checkpoint's size and root, in size order
 // (for the verifier).
-func (d *DB) Checkpoints(ctx context.Context) ([]app.StoredCheckpoint, error) {
+func (d *DB) Checkpoints(ctx context.Context) (_ []app.StoredCheckpoint, err error) {
+	defer errs.Wrap(&err, "pg.Checkpoints")
 	var rows []checkpointRow
 	if err := d.query(ctx, &rows, `SELECT size, root, note, signed_at FROM log_checkpoints ORDER BY size`); err != nil {
 		return nil, err
@@ -284,7 +295,8 @@ func (d *DB) Checkpoints(ctx context.Context) ([]app.StoredCheckpoint, error) {
 
 // AddCosignatures stores witnesses' cosignature lines for a checkpoint; a
 // witness's line for a size is kept once (the first).
-func (d *DB) AddCosignatures(ctx context.Context, size int64, lines []translog.CosignatureLine, at time.Time) (int, error) {
+func (d *DB) AddCosignatures(ctx context.Context, size int64, lines []translog.CosignatureLine, at time.Time) (_ int, err error) {
+	defer errs.Wrap(&err, "pg.AddCosignatures")
 	added := 0
 	for _, l := range lines {
 		res, err := d.exec(ctx, `INSERT INTO log_cosignatures (size, witness, line, cosigned_at, received_at) VALUES (?, ?, ?, ?, ?)
@@ -300,11 +312,12 @@ func (d *DB) AddCosignatures(ctx context.Context, size int64, lines []translog.C
 // InSnapshot runs fn in one read-only REPEATABLE READ transaction: every
 // read sees the database as of its start, so a long check is not confused
 // by writers (the sequencer) committing meanwhile.
-func (d *DB) InSnapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+func (d *DB) InSnapshot(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	defer errs.Wrap(&err, "pg.InSnapshot")
 	if _, ok := ctx.Value(txKey{}).(*pg.Tx); ok {
 		return fn(ctx)
 	}
-	err := d.db.RunInTransaction(context.WithoutCancel(ctx), func(tx *pg.Tx) error {
+	err = d.db.RunInTransaction(context.WithoutCancel(ctx), func(tx *pg.Tx) error {
 		if _, err := tx.ExecContext(context.WithoutCancel(ctx), `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`); err != nil {
 			return err
 		}
@@ -315,7 +328,8 @@ func (d *DB) InSnapshot(ctx context.Context, fn func(ctx context.Context) error)
 
 // CopyLogTiles loads tiles in PostgreSQL's binary COPY format from r (for
 // benchmarks that build a large tree directly, not through the ledger).
-func (d *DB) CopyLogTiles(ctx context.Context, r io.Reader) (int, error) {
+func (d *DB) CopyLogTiles(ctx context.Context, r io.Reader) (_ int, err error) {
+	defer errs.Wrap(&err, "pg.CopyLogTiles")
 	res, err := d.db.WithContext(ctx).CopyFrom(r, `COPY log_tiles (level, n, hashes) FROM STDIN WITH (FORMAT binary)`)
 	if err != nil {
 		return 0, translate(fmt.Errorf("copy log tiles: %w", err))
@@ -325,13 +339,15 @@ func (d *DB) CopyLogTiles(ctx context.Context, r io.Reader) (int, error) {
 
 // SetLogHeadForBench sets the log's head (benchmarks only: it bypasses the
 // sequencer).
-func (d *DB) SetLogHeadForBench(ctx context.Context, size int64, root translog.Hash) error {
-	_, err := d.exec(ctx, `UPDATE log_head SET size = ?, root = ?, updated_at = now()`, size, root[:])
+func (d *DB) SetLogHeadForBench(ctx context.Context, size int64, root translog.Hash) (err error) {
+	defer errs.Wrap(&err, "pg.SetLogHeadForBench")
+	_, err = d.exec(ctx, `UPDATE log_head SET size = ?, root = ?, updated_at = now()`, size, root[:])
 	return err
 }
 
 // InsertLogLeavesForBench stores leaves at given indexes (benchmarks only).
-func (d *DB) InsertLogLeavesForBench(ctx context.Context, leaves []app.LogLeaf) error {
+func (d *DB) InsertLogLeavesForBench(ctx context.Context, leaves []app.LogLeaf) (err error) {
+	defer errs.Wrap(&err, "pg.InsertLogLeavesForBench")
 	c := newCopy()
 	for _, l := range leaves {
 		c.row(strconv.FormatInt(l.Index, 10), l.Kind, l.Ref, bx(l.Body), ts(time.Now()))
@@ -357,6 +373,7 @@ func DropDatabase(ctx context.Context, adminURL, name string) error {
 }
 
 // QueryOneForBench scans one value of a query (benchmarks and tests).
-func (d *DB) QueryOneForBench(ctx context.Context, dst any, query string, params ...any) error {
+func (d *DB) QueryOneForBench(ctx context.Context, dst any, query string, params ...any) (err error) {
+	defer errs.Wrap(&err, "pg.QueryOneForBench")
 	return d.queryOne(ctx, pg.Scan(dst), query, params...)
 }

@@ -13,13 +13,13 @@ import (
 
 // ParcelHeads pages through parcels in id order, those with an event at or
 // after since (zero for all).
-func (d *DB) ParcelHeads(ctx context.Context, afterID string, since time.Time, limit int) ([]app.ChainHead, error) {
+func (d *DB) ParcelHeads(ctx context.Context, afterID string, since time.Time, limit int) (_ []app.ChainHead, err error) {
+	defer errs.Wrap(&err, "pg.ParcelHeads %s", afterID)
 	var rows []app.ChainHead
 	var after any = "00000000-0000-0000-0000-000000000000"
 	if afterID != "" {
 		after = afterID
 	}
-	var err error
 	if since.IsZero() {
 		err = d.query(ctx, &rows, `SELECT id::text AS parcel_id, tracking_number AS number, coalesce(last_hash, '') AS hash, event_count
 			FROM parcels WHERE id > ?::uuid ORDER BY id LIMIT ?`, after, limit)
@@ -31,7 +31,8 @@ func (d *DB) ParcelHeads(ctx context.Context, afterID string, since time.Time, l
 }
 
 // EventsOf returns the events of parcels in chain order, by parcel id.
-func (d *DB) EventsOf(ctx context.Context, ids []string) (map[string][]tracking.Event, error) {
+func (d *DB) EventsOf(ctx context.Context, ids []string) (_ map[string][]tracking.Event, err error) {
+	defer errs.Wrap(&err, "pg.EventsOf")
 	out := map[string][]tracking.Event{}
 	if len(ids) == 0 {
 		return out, nil
@@ -50,6 +51,7 @@ func (d *DB) EventsOf(ctx context.Context, ids []string) (map[string][]tracking.
 // HeadsAsOf returns, for a page of parcels in id order, the hash of each
 // parcel's last event before cutoff (parcels with none are left out).
 func (d *DB) HeadsAsOf(ctx context.Context, afterID string, cutoff time.Time, limit int) (heads []tracking.Head, lastID string, err error) {
+	defer errs.Wrap(&err, "pg.HeadsAsOf %s", afterID)
 	var ids []string
 	after := "00000000-0000-0000-0000-000000000000"
 	if afterID != "" {
@@ -76,14 +78,16 @@ func (d *DB) HeadsAsOf(ctx context.Context, afterID string, cutoff time.Time, li
 }
 
 // Roots returns the stored daily roots from a day on.
-func (d *DB) Roots(ctx context.Context, from time.Time) ([]app.DayRoot, error) {
+func (d *DB) Roots(ctx context.Context, from time.Time) (_ []app.DayRoot, err error) {
+	defer errs.Wrap(&err, "pg.Roots")
 	var rows []app.DayRoot
-	err := d.query(ctx, &rows, `SELECT day, root, parcels, max_seq FROM ledger_roots WHERE day >= ?::date ORDER BY day`, from.Format("2006-01-02"))
+	err = d.query(ctx, &rows, `SELECT day, root, parcels, max_seq FROM ledger_roots WHERE day >= ?::date ORDER BY day`, from.Format("2006-01-02"))
 	return rows, err
 }
 
 // LastRootDay returns the newest day with a root.
-func (d *DB) LastRootDay(ctx context.Context) (time.Time, bool, error) {
+func (d *DB) LastRootDay(ctx context.Context) (_ time.Time, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.LastRootDay")
 	var day *time.Time
 	if err := d.queryOne(ctx, pg.Scan(&day), `SELECT max(day) FROM ledger_roots`); err != nil {
 		return time.Time{}, false, err
@@ -95,7 +99,8 @@ func (d *DB) LastRootDay(ctx context.Context) (time.Time, bool, error) {
 }
 
 // FirstEventAt returns the server time of the first event.
-func (d *DB) FirstEventAt(ctx context.Context) (time.Time, bool, error) {
+func (d *DB) FirstEventAt(ctx context.Context) (_ time.Time, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.FirstEventAt")
 	var at *time.Time
 	if err := d.queryOne(ctx, pg.Scan(&at), `SELECT min(server_at) FROM events`); err != nil {
 		return time.Time{}, false, err
@@ -107,8 +112,9 @@ func (d *DB) FirstEventAt(ctx context.Context) (time.Time, bool, error) {
 }
 
 // InsertRoot stores a day's root; a day is stored once.
-func (d *DB) InsertRoot(ctx context.Context, r app.DayRoot, at time.Time) error {
-	_, err := d.exec(ctx, `INSERT INTO ledger_roots (day, root, parcels, max_seq, created_at) VALUES (?::date, ?, ?, ?, ?)`,
+func (d *DB) InsertRoot(ctx context.Context, r app.DayRoot, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.InsertRoot %v", r.Day)
+	_, err = d.exec(ctx, `INSERT INTO ledger_roots (day, root, parcels, max_seq, created_at) VALUES (?::date, ?, ?, ?, ?)`,
 		r.Day.Format("2006-01-02"), r.Root, r.Parcels, r.MaxSeq, at)
 	if errs.Is(err, errs.Conflict) {
 		return nil
@@ -117,9 +123,10 @@ func (d *DB) InsertRoot(ctx context.Context, r app.DayRoot, at time.Time) error 
 }
 
 // MaxSeqBefore is the largest global event sequence before cutoff.
-func (d *DB) MaxSeqBefore(ctx context.Context, cutoff time.Time) (int64, error) {
+func (d *DB) MaxSeqBefore(ctx context.Context, cutoff time.Time) (_ int64, err error) {
+	defer errs.Wrap(&err, "pg.MaxSeqBefore")
 	var n int64
-	err := d.queryOne(ctx, pg.Scan(&n), `SELECT coalesce(max(seq), 0) FROM events WHERE server_at < ?`, cutoff)
+	err = d.queryOne(ctx, pg.Scan(&n), `SELECT coalesce(max(seq), 0) FROM events WHERE server_at < ?`, cutoff)
 	return n, err
 }
 
@@ -127,7 +134,8 @@ func (d *DB) MaxSeqBefore(ctx context.Context, cutoff time.Time) (int64, error) 
 // from their events: the parcel's projection, its custody periods, hand-offs
 // and incidents in chain order, and the responsible party of each
 // lost-original case.
-func (d *DB) Projections(ctx context.Context, ids []string) (map[string]app.StoredProjection, error) {
+func (d *DB) Projections(ctx context.Context, ids []string) (_ map[string]app.StoredProjection, err error) {
+	defer errs.Wrap(&err, "pg.Projections")
 	out := map[string]app.StoredProjection{}
 	if len(ids) == 0 {
 		return out, nil
@@ -233,9 +241,10 @@ func (d *DB) Projections(ctx context.Context, ids []string) (map[string]app.Stor
 
 // EventsWithoutLeaf returns up to limit ledger events that have neither a
 // leaf in the transparency log nor a queued one.
-func (d *DB) EventsWithoutLeaf(ctx context.Context, limit int) ([]string, error) {
+func (d *DB) EventsWithoutLeaf(ctx context.Context, limit int) (_ []string, err error) {
+	defer errs.Wrap(&err, "pg.EventsWithoutLeaf")
 	var ids []string
-	err := d.query(ctx, &ids, `SELECT e.id::text FROM events e
+	err = d.query(ctx, &ids, `SELECT e.id::text FROM events e
 		WHERE NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = 'event' AND l.ref = e.id::text)
 		  AND NOT EXISTS (SELECT 1 FROM log_queue q WHERE q.kind = 'event' AND q.ref = e.id::text)
 		ORDER BY e.seq LIMIT ?`, limit)
@@ -243,7 +252,8 @@ func (d *DB) EventsWithoutLeaf(ctx context.Context, limit int) ([]string, error)
 }
 
 // EventsByID returns ledger events by id (without their chain neighbours).
-func (d *DB) EventsByID(ctx context.Context, ids []string) (map[string]tracking.Event, error) {
+func (d *DB) EventsByID(ctx context.Context, ids []string) (_ map[string]tracking.Event, err error) {
+	defer errs.Wrap(&err, "pg.EventsByID")
 	out := map[string]tracking.Event{}
 	if len(ids) == 0 {
 		return out, nil
@@ -260,15 +270,17 @@ func (d *DB) EventsByID(ctx context.Context, ids []string) (map[string]tracking.
 }
 
 // LogTileCount counts the stored tiles.
-func (d *DB) LogTileCount(ctx context.Context) (int, error) {
+func (d *DB) LogTileCount(ctx context.Context) (_ int, err error) {
+	defer errs.Wrap(&err, "pg.LogTileCount")
 	var n int
-	err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM log_tiles`)
+	err = d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM log_tiles`)
 	return n, err
 }
 
 // LogLeafCount counts the stored leaves.
-func (d *DB) LogLeafCount(ctx context.Context) (int64, error) {
+func (d *DB) LogLeafCount(ctx context.Context) (_ int64, err error) {
+	defer errs.Wrap(&err, "pg.LogLeafCount")
 	var n int64
-	err := d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM log_leaves`)
+	err = d.queryOne(ctx, pg.Scan(&n), `SELECT count(*) FROM log_leaves`)
 	return n, err
 }

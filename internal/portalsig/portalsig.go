@@ -19,6 +19,7 @@ import (
 // Header names of a portal's request and of our callbacks.
 const (
 	HeaderPortalID  = "X-Portal-Id"
+	HeaderPostalID  = "X-Postal-Id" // a postal system pulling events signs the same way
 	HeaderHosoID    = "X-Hoso-Id"
 	HeaderTimestamp = "X-Timestamp"
 	HeaderNonce     = "X-Nonce"
@@ -54,6 +55,9 @@ var (
 	ErrSignature = errors.New("chữ ký X-Signature không khớp")
 	ErrReplay    = errors.New("X-Nonce đã được dùng trong 10 phút qua")
 	ErrClient    = errors.New("X-Portal-Id không được đăng ký")
+	// The same reasons for a postal system (X-Postal-Id).
+	ErrMissingPostal = errors.New("thiếu tiêu đề xác thực (X-Postal-Id, X-Timestamp, X-Nonce, X-Signature)")
+	ErrPostalClient  = errors.New("X-Postal-Id không được đăng ký")
 )
 
 // ValidNonce reports whether a nonce has 16–64 characters of [A-Za-z0-9_-].

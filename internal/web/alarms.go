@@ -9,6 +9,7 @@ import (
 
 	"hoso/internal/app"
 	"hoso/internal/errs"
+	"hoso/tracking"
 )
 
 type alarmView struct {
@@ -90,11 +91,7 @@ func (s *Server) alarmsPage(c *fiber.Ctx) error {
 		// (couriers, offices and desks), a page at a time.
 		off, _ := strconv.Atoi(c.Query("tu_choi"))
 		off = max(off, 0)
-		f := app.RejectedFilter{Limit: rejectedPage, Offset: off}
-		if u.Role == app.RoleDispatcher {
-			f.Province = u.ProvinceCode
-		}
-		if p.Rejected, p.RejectedTotal, err = s.d.Queries.FindRejectedEvents(ctx, f); err != nil {
+		if p.Rejected, p.RejectedTotal, err = s.d.Directory.Rejected(ctx, u, off, rejectedPage); err != nil {
 			return err
 		}
 		p.RejectedFrom, p.RejectedPrev, p.RejectedNext = off+1, -1, -1
@@ -120,16 +117,16 @@ func (s *Server) alarmAck(c *fiber.Ctx) error {
 }
 
 type alarmJSON struct {
-	ID             int64          `json:"id"`
-	Kind           string         `json:"kind"`
-	Label          string         `json:"label"`
-	TrackingNumber string         `json:"tracking_number,omitempty"`
-	Level          int            `json:"level"`
-	RaisedAt       string         `json:"raised_at"`
-	DueAt          string         `json:"due_at"`
-	Acknowledged   bool           `json:"acknowledged"`
-	Cleared        bool           `json:"cleared"`
-	Detail         map[string]any `json:"detail"`
+	ID             int64              `json:"id"`
+	Kind           tracking.AlarmKind `json:"kind"`
+	Label          string             `json:"label"`
+	TrackingNumber string             `json:"tracking_number,omitempty"`
+	Level          int                `json:"level"`
+	RaisedAt       string             `json:"raised_at"`
+	DueAt          string             `json:"due_at"`
+	Acknowledged   bool               `json:"acknowledged"`
+	Cleared        bool               `json:"cleared"`
+	Detail         map[string]any     `json:"detail"`
 }
 
 func (s *Server) alarmsJSON(c *fiber.Ctx) error {

@@ -205,7 +205,7 @@ type deskJSON struct {
 }
 
 func (s *Server) portalDesks(c *fiber.Ctx) error {
-	desks, err := s.d.Queries.FindDesks(c.UserContext(), portalClient(c).ProvinceCode)
+	desks, err := s.d.Directory.Desks(c.UserContext(), portalClient(c).ProvinceCode)
 	if err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ func (s *Server) portalCreate(c *fiber.Ctx) error {
 	}
 	req.Channel, req.PortalClient = tracking.ChannelPortal, client.ID
 	return s.idempotent(c, "portal:"+client.ID, func(ctx context.Context) (int, any, error) {
-		desk, err := s.d.Queries.FindDesk(ctx, req.Dossier.DeskCode)
+		desk, err := s.d.Directory.Desk(ctx, req.Dossier.DeskCode)
 		if err == nil && desk.ProvinceCode != client.ProvinceCode {
 			return 0, nil, errs.E(errs.Unprocessable, "Yêu cầu thu gom chưa hợp lệ").
 				WithFields(map[string]string{"dossier.desk_code": "cổng này không được gửi hồ sơ đến " + desk.Name})

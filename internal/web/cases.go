@@ -46,6 +46,7 @@ func (s *Server) incidentsPage(c *fiber.Ctx) error {
 type incidentPage struct {
 	I         incidentView
 	CanDecide bool
+	Cite      string // the law in force on lost dossiers, as the admin set it
 	Errors    map[string]string
 	Summary   []fieldError
 }
@@ -56,7 +57,8 @@ func (s *Server) incidentPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, "incident", "Sự cố "+i.Number, incidentPage{I: s.incidentView(c, i), CanDecide: u.Role == app.RoleAdmin || u.Role == app.RoleDispatcher})
+	return s.page(c, "incident", "Sự cố "+i.Number, incidentPage{I: s.incidentView(c, i), CanDecide: u.Role == app.RoleAdmin || u.Role == app.RoleDispatcher,
+		Cite: s.d.Law.Cite(c.UserContext(), app.CiteLostOriginal)})
 }
 
 func (s *Server) incidentAction(c *fiber.Ctx) error {
@@ -91,7 +93,7 @@ func (s *Server) incidentAction(c *fiber.Ctx) error {
 		if ferr != nil {
 			return ferr
 		}
-		p := incidentPage{I: s.incidentView(c, i), CanDecide: true}
+		p := incidentPage{I: s.incidentView(c, i), CanDecide: true, Cite: s.d.Law.Cite(c.UserContext(), app.CiteLostOriginal)}
 		p.Errors, p.Summary = fieldPage(err, "resolution", "note", "costs_amount", "reissue", "apology", "costs_state")
 		status := fiber.StatusUnprocessableEntity
 		if k == errs.Conflict {

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"encoding/base64"
 	"errors"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -113,6 +116,8 @@ func (s *Server) citizenStartSubmit(c *fiber.Ctx) error {
 type verifyPage struct {
 	PhoneMasked string
 	DossierCode string
+	ResendsLeft int    // times the code may still be sent again
+	Flash       string // this server's banner after a resend
 	Errors      map[string]string
 	Summary     []fieldError
 	Demo        bool
@@ -137,7 +142,7 @@ func (s *Server) flowExpired(c *fiber.Ctx, err error) error {
 }
 
 func (s *Server) verifyPageFor(f app.Flow) verifyPage {
-	p := verifyPage{DossierCode: f.DossierCode, Demo: s.d.Demo}
+	p := verifyPage{DossierCode: f.DossierCode, Demo: s.d.Demo, ResendsLeft: max(0, app.OTPMaxResends-f.Resends)}
 	if phone, err := s.d.Citizen.Phone(f); err == nil {
 		p.PhoneMasked = vntext.MaskPhone(phone)
 	}
@@ -152,7 +157,9 @@ func (s *Server) citizenVerify(c *fiber.Ctx) error {
 	if f.VerifiedAt != nil {
 		return c.Redirect("/yeu-cau/thong-tin", fiber.StatusSeeOther)
 	}
-	return s.page(c, "citizen_verify", "Nhập mã xác nhận", s.verifyPageFor(f))
+	p := s.verifyPageFor(f)
+	p.Flash = s.flashText(c)
+	return s.page(c, "citizen_verify", "Nhập mã xác nhận", p)
 }
 
 func (s *Server) citizenVerifySubmit(c *fiber.Ctx) error {
@@ -174,7 +181,49 @@ func (s *Server) citizenVerifySubmit(c *fiber.Ctx) error {
 		}
 		return s.pageStatus(c, status, "citizen_verify", s.viewFor(c, "Nhập mã xác nhận", p))
 	}
+	// Verifying starts the time to fill the form afresh, cookie included.
+	if f, err := s.d.Citizen.Flow(c.UserContext(), tok); err == nil {
+		s.setCookie(c, "f", tok, f.ExpiresAt)
+	}
 	return c.Redirect("/yeu-cau/thong-tin", fiber.StatusSeeOther)
+}
+
+// citizenResend sends the code again ("gửi lại mã"), within its limit,
+// and goes back to the code page (Post/Redirect/Get).
+func (s *Server) citizenResend(c *fiber.Ctx) error {
+	f, tok, err := s.flow(c)
+	if err != nil {
+		return s.flowExpired(c, err)
+	}
+	if f.VerifiedAt != nil {
+		return c.Redirect("/yeu-cau/thong-tin", fiber.StatusSeeOther)
+	}
+	left, err := s.d.Citizen.Resend(c.UserContext(), tok, s.clientIP(c))
+	if err != nil {
+		k := errs.KindOf(err)
+		if k != errs.RateLimited && k != errs.Unavailable {
+			return err
+		}
+		p := s.verifyPageFor(f)
+		p.Summary = []fieldError{{Message: errMessage(err)}}
+		status := fiber.StatusTooManyRequests
+		if k == errs.Unavailable {
+			status = fiber.StatusServiceUnavailable
+		} else {
+			setRetryAfter(c, err)
+		}
+		return s.pageStatus(c, status, "citizen_verify", s.viewFor(c, "Nhập mã xác nhận", p))
+	}
+	if f, err := s.d.Citizen.Flow(c.UserContext(), tok); err == nil {
+		s.setCookie(c, "f", tok, f.ExpiresAt)
+	}
+	msg := "Đã gửi mã mới. Mã cũ không dùng được nữa."
+	if left == 0 {
+		msg += " Đây là lần gửi lại cuối cùng."
+	} else {
+		msg += " Còn " + itoa(left) + " lần gửi lại."
+	}
+	return c.Redirect("/yeu-cau/xac-minh?"+s.flashQuery(c, msg), fiber.StatusSeeOther)
 }
 
 // citizenForm starts the details form of a verified flow, pre-filled from
@@ -209,7 +258,7 @@ func (s *Server) citizenForm(c *fiber.Ctx, f app.Flow) (pickupForm, error) {
 }
 
 func (s *Server) citizenDetails(c *fiber.Ctx) error {
-	f, _, err := s.flow(c)
+	f, tok, err := s.flow(c)
 	if err != nil {
 		return s.flowExpired(c, err)
 	}
@@ -222,12 +271,24 @@ func (s *Server) citizenDetails(c *fiber.Ctx) error {
 			return c.Redirect("/yeu-cau/xong/"+p.Number, fiber.StatusSeeOther)
 		}
 	}
+	if err := s.touchFlow(c, tok, f); err != nil {
+		return err
+	}
 	form, err := s.citizenForm(c, f)
 	if err != nil {
 		return err
 	}
-	form.Query = vntext.NFC(c.Query("tim"))
-	form.Commune = strings.TrimSpace(c.Query("xa"))
+	if d, ok := s.openDraft(c); ok {
+		// What was typed before the session ended, back in its fields;
+		// mistakes in it show when it is sent.
+		_, _, _ = readPickupValues(func(k string, _ ...string) string { return d.Get(k) }, &form)
+		form.Query = d.Get("tim")
+		form.Restored = true
+	}
+	if q := vntext.NFC(c.Query("tim")); q != "" || c.Query("xa") != "" {
+		form.Query = q
+		form.Commune = strings.TrimSpace(c.Query("xa"))
+	}
 	if err := s.fillPickupForm(c.UserContext(), &form); err != nil {
 		return err
 	}
@@ -236,11 +297,25 @@ func (s *Server) citizenDetails(c *fiber.Ctx) error {
 
 func (s *Server) citizenDetailsSubmit(c *fiber.Ctx) error {
 	f, tok, err := s.flow(c)
+	if errs.Is(err, errs.NotFound) {
+		// The session ended while the citizen was typing: keep it all in
+		// their browser, sealed, until they prove the phone again.
+		s.keepDraft(c)
+		s.clearCookie(c, "f")
+		p := startPage{Summary: []fieldError{{Message: "Phiên yêu cầu đã hết hạn trước khi gửi. Những gì bạn đã nhập được giữ lại: nhập mã hồ sơ và số điện thoại để nhận mã mới, rồi kiểm tra và gửi lại."}}}
+		if err := s.challengeIfNeeded(c, &p); err != nil {
+			return err
+		}
+		return s.citizenStartPage(c, fiber.StatusGone, p)
+	}
 	if err != nil {
-		return s.flowExpired(c, err)
+		return err
 	}
 	if f.VerifiedAt == nil {
 		return c.Redirect("/yeu-cau/xac-minh", fiber.StatusSeeOther)
+	}
+	if err := s.touchFlow(c, tok, f); err != nil {
+		return err
 	}
 	form, err := s.citizenForm(c, f)
 	if err != nil {
@@ -267,7 +342,71 @@ func (s *Server) citizenDetailsSubmit(c *fiber.Ctx) error {
 		}
 		return s.pageStatus(c, fiber.StatusUnprocessableEntity, "citizen_details", s.viewFor(c, "Thông tin thu gom", form))
 	}
+	if c.Cookies(s.cookieName("nhap")) != "" {
+		s.clearCookie(c, "nhap")
+	}
 	return c.Redirect("/yeu-cau/xong/"+p.Number, fiber.StatusSeeOther)
+}
+
+// touchFlow keeps a verified flow and its cookie alive while the citizen
+// works on the form.
+func (s *Server) touchFlow(c *fiber.Ctx, tok string, f app.Flow) error {
+	until, err := s.d.Citizen.Touch(c.UserContext(), tok, f)
+	if err != nil {
+		return err
+	}
+	s.setCookie(c, "f", tok, until)
+	return nil
+}
+
+// draftFields are the request form's inputs a draft keeps.
+func draftFields() []string {
+	out := []string{"full_name", "id_number", "commune", "line", "lat", "lng", "desk", "slot", "procedure_name", "tim"}
+	for i := 0; i < formDocRows; i++ {
+		out = append(out, "doc_name_"+itoa(i), "doc_kind_"+itoa(i), "doc_count_"+itoa(i))
+	}
+	return out
+}
+
+// maxDraft bounds a draft cookie: browsers keep about 4 KB a cookie.
+const maxDraft = 3800
+
+// keepDraft seals what was posted to the request form into a cookie for
+// two hours. A draft too large for a cookie is not kept.
+func (s *Server) keepDraft(c *fiber.Ctx) {
+	v := url.Values{}
+	for _, k := range draftFields() {
+		if x := c.FormValue(k); x != "" && utf8.ValidString(x) && len(x) <= 1000 {
+			v.Set(k, x)
+		}
+	}
+	if len(v) == 0 {
+		return
+	}
+	sealed := base64.RawURLEncoding.EncodeToString(s.d.Citizen.SealDraft([]byte(v.Encode())))
+	if len(sealed) > maxDraft {
+		return
+	}
+	s.setCookie(c, "nhap", sealed, s.d.Now().Add(2*time.Hour))
+}
+
+// openDraft opens the draft cookie; a forged, stale-keyed or garbled one
+// is ignored.
+func (s *Server) openDraft(c *fiber.Ctx) (url.Values, bool) {
+	raw := c.Cookies(s.cookieName("nhap"))
+	if raw == "" || len(raw) > maxDraft {
+		return nil, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, false
+	}
+	plain, err := s.d.Citizen.OpenDraft(b)
+	if err != nil {
+		return nil, false
+	}
+	v, err := url.ParseQuery(string(plain))
+	return v, err == nil
 }
 
 type donePage struct {
@@ -292,7 +431,7 @@ func (s *Server) citizenDone(c *fiber.Ctx) error {
 	if len(p.Windows) > 0 {
 		d.Window = &p.Windows[0]
 	}
-	if k, err := s.d.Queries.FindDesk(c.UserContext(), p.DeskCode); err == nil {
+	if k, err := s.d.Directory.Desk(c.UserContext(), p.DeskCode); err == nil {
 		d.Desk = k.Name
 	}
 	return s.page(c, "citizen_done", "Đã gửi yêu cầu", d)
@@ -374,7 +513,7 @@ type smsPage struct {
 }
 
 func (s *Server) smsPage(c *fiber.Ctx) error {
-	ms, err := s.d.Queries.FindSMS(c.UserContext(), 100)
+	ms, err := s.d.Directory.DemoSMS(c.UserContext(), currentUser(c), 100)
 	if err != nil {
 		return err
 	}

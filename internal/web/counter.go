@@ -86,6 +86,28 @@ type counterPage struct {
 	// replaced in the last KeyChangeDays days.
 	KeyChanges []app.KeyChange
 	Now        time.Time
+	// Decided is the desk decision that was refused, shown again on its
+	// parcel's form with the errors beside its fields.
+	Decided decideForm
+}
+
+// decideForm is a desk decision as the clerk filled it.
+type decideForm struct {
+	Number      string
+	Return      bool
+	Appointment string
+	Reason      string
+	Missing     []int
+}
+
+// Missed reports whether a document line was ticked missing.
+func (d decideForm) Missed(line int) bool {
+	for _, l := range d.Missing {
+		if l == line {
+			return true
+		}
+	}
+	return false
 }
 
 func counterBase(u app.User) string {
@@ -129,7 +151,7 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 	for i, h := range held {
 		ids[i] = h.ID
 	}
-	out, err := s.d.Queries.PendingHandoffs(ctx, ids)
+	out, err := s.d.Directory.PendingHandoffs(ctx, ids)
 	if err != nil {
 		return p, err
 	}
@@ -138,13 +160,7 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 		if cs, ok := couriersOf[office]; ok {
 			return cs, nil
 		}
-		all, err := s.d.Queries.FindUsers(ctx, app.RoleCourier, office)
-		var cs []app.User
-		for _, cu := range all {
-			if cu.Active {
-				cs = append(cs, cu)
-			}
-		}
+		cs, err := s.d.Directory.ActiveCouriers(ctx, office)
 		couriersOf[office] = cs
 		return cs, err
 	}
@@ -218,7 +234,7 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 		}
 	}
 	if u.Role == app.RoleOffice {
-		if p.KeyChanges, err = s.d.Queries.KeyChanges(ctx, u.OfficeCode, now.AddDate(0, 0, -KeyChangeDays), 50); err != nil {
+		if p.KeyChanges, err = s.d.Directory.KeyChanges(ctx, u, now.AddDate(0, 0, -KeyChangeDays), 50); err != nil {
 			return p, err
 		}
 	}
@@ -231,11 +247,11 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 func (s *Server) deskReceivers(ctx context.Context, u app.User, office string, couriers func(string) ([]app.User, error)) ([]receiver, error) {
 	offices := []string{office}
 	if office == "" {
-		d, err := s.d.Queries.FindDesk(ctx, u.DeskCode)
+		d, err := s.d.Directory.Desk(ctx, u.DeskCode)
 		if err != nil {
 			return nil, err
 		}
-		list, err := s.d.Queries.FindOffices(ctx, d.ProvinceCode)
+		list, err := s.d.Directory.Offices(ctx, d.ProvinceCode)
 		if err != nil {
 			return nil, err
 		}
@@ -808,6 +824,9 @@ func (s *Server) counterError(c *fiber.Ctx, err error) error {
 		return derr
 	}
 	p.Errors, p.Summary = fieldPage(err, "courier", "numbers", "reason", "missing", "documents", "fee", "appointment")
+	if f, ok := c.Locals("decide").(decideForm); ok {
+		p.Decided = f // what the clerk chose, back on the parcel's form
+	}
 	if m := errs.FieldsOf(err)["data.to"]; m != "" {
 		p.Errors["courier"] = m // the receiver the server refused, next to its field
 	}
@@ -835,6 +854,7 @@ func (s *Server) deskDecide(c *fiber.Ctx) error {
 	}
 	if err := s.d.Hops.Decide(c.UserContext(), currentUser(c), c.Params("number"), d); err != nil {
 		if k := errs.KindOf(err); k == errs.Unprocessable || k == errs.Invalid || k == errs.Conflict {
+			c.Locals("decide", decideForm{Number: c.Params("number"), Return: !d.Accept, Appointment: d.AppointmentDate, Reason: d.Reason, Missing: d.MissingLines})
 			return s.counterError(c, err)
 		}
 		return err
@@ -932,7 +952,7 @@ func (s *Server) portalResult(c *fiber.Ctx) error {
 	}
 	return s.idempotent(c, "portal:"+client.ID, func(ctx contextCtx) (int, any, error) {
 		if in.DeskCode != "" {
-			if d, err := s.d.Queries.FindDesk(ctx, in.DeskCode); err == nil && d.ProvinceCode != client.ProvinceCode {
+			if d, err := s.d.Directory.Desk(ctx, in.DeskCode); err == nil && d.ProvinceCode != client.ProvinceCode {
 				return 0, nil, errs.E(errs.Unprocessable, "Kết quả chưa hợp lệ").WithFields(map[string]string{"desk_code": "cổng này không gửi được đến " + d.Name})
 			}
 		}

@@ -99,14 +99,14 @@ func (s *Server) courierRoute(c *fiber.Ctx) error {
 		}
 		day = d
 	}
-	ps, err := s.d.Queries.CourierRoute(c.UserContext(), u.StaffCode, day)
+	ps, err := s.d.Directory.CourierRoute(c.UserContext(), u, day)
 	if err != nil {
 		return err
 	}
 	name := s.namer(c.UserContext())
 	me := u.Party()
 	out := make([]stopJSON, 0, len(ps))
-	pend, err := s.d.Queries.PendingHandoffs(c.UserContext(), parcelIDs(ps))
+	pend, err := s.d.Directory.PendingHandoffs(c.UserContext(), parcelIDs(ps))
 	if err != nil {
 		return err
 	}

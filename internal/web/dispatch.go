@@ -213,6 +213,8 @@ type routeView struct {
 	Depart   time.Time
 	Return   time.Time
 	Shift    string
+	// Break is the lunch break, nil without one.
+	Break *dispatch.RouteBreak
 }
 
 type unplacedView struct {
@@ -332,7 +334,7 @@ func (s *Server) renderPlanPage(c *fiber.Ctx, status int, officeCode, dayStr str
 	if p.Plan != nil {
 		for _, r := range p.Plan.Routes {
 			rv := routeView{Courier: r.Courier, Name: names[r.Courier], Colour: colour[r.Courier], Vehicle: r.Vehicle.Label(),
-				Distance: km(r.Distance), Load: r.Load, Depart: r.Depart, Return: r.Return}
+				Distance: km(r.Distance), Load: r.Load, Depart: r.Depart, Return: r.Return, Break: r.Break}
 			if sh, ok := shiftOf[r.Courier]; ok {
 				rv.Capacity, rv.Shift = sh.Capacity, sh.Start.String()+"–"+sh.End.String()
 			}
@@ -388,6 +390,7 @@ type mapZone struct {
 
 type mapStop struct {
 	Seq     int      `json:"seq"`
+	Kind    string   `json:"kind"` // pickup or delivery
 	Number  string   `json:"number"`
 	At      mapPoint `json:"at"`
 	ETA     string   `json:"eta"`
@@ -402,6 +405,14 @@ type mapRoute struct {
 	Colour  int        `json:"colour"`
 	Path    []mapPoint `json:"path"`
 	Stops   []mapStop  `json:"stops"`
+	Break   *mapBreak  `json:"break,omitempty"`
+}
+
+// mapBreak is a route's lunch break: after its first After stops.
+type mapBreak struct {
+	After int    `json:"after"`
+	Start string `json:"start"`
+	End   string `json:"end"`
 }
 
 type mapUnplaced struct {
@@ -499,9 +510,16 @@ func (s *Server) dispatchMapJSON(c *fiber.Ctx) error {
 					}
 				}
 				mr := mapRoute{Courier: r.Courier, Name: names[r.Courier], Colour: colour[r.Courier], Path: []mapPoint{mp(start)}}
+				if b := r.Break; b != nil {
+					mr.Break = &mapBreak{After: b.After, Start: b.Start.In(vietnam).Format("15:04"), End: b.End.In(vietnam).Format("15:04")}
+				}
 				for _, st := range r.Stops {
+					kind := dispatch.KindPickup
+					if st.Kind.IsDelivery() {
+						kind = dispatch.KindDelivery
+					}
 					mr.Path = append(mr.Path, mp(st.Point))
-					mr.Stops = append(mr.Stops, mapStop{Seq: st.Seq, Number: st.Number, At: mp(st.Point),
+					mr.Stops = append(mr.Stops, mapStop{Seq: st.Seq, Kind: string(kind), Number: st.Number, At: mp(st.Point),
 						ETA: st.ETA.In(vietnam).Format("15:04"), Window: st.Window.Label(), Visited: st.Visited, Pinned: pinned[st.Parcel]})
 				}
 				mr.Path = append(mr.Path, mp(end))

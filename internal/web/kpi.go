@@ -120,11 +120,11 @@ func (s *Server) kpiPage(c *fiber.Ctx) error {
 		case u.Role == app.RoleDispatcher:
 			prov = u.ProvinceCode
 		case sc.Office != "":
-			if o, err := s.d.Queries.FindOffice(ctx, sc.Office); err == nil {
+			if o, err := s.d.Directory.Office(ctx, sc.Office); err == nil {
 				prov = o.ProvinceCode
 			}
 		case sc.Desk != "":
-			if d, err := s.d.Queries.FindDesk(ctx, sc.Desk); err == nil {
+			if d, err := s.d.Directory.Desk(ctx, sc.Desk); err == nil {
 				prov = d.ProvinceCode
 			}
 		}
@@ -137,10 +137,10 @@ func (s *Server) kpiPage(c *fiber.Ctx) error {
 			}
 		}
 		if prov != "" {
-			if p.Offices, err = s.d.Queries.FindOffices(ctx, prov); err != nil {
+			if p.Offices, err = s.d.Directory.Offices(ctx, prov); err != nil {
 				return err
 			}
-			if p.Desks, err = s.d.Queries.FindDesks(ctx, prov); err != nil {
+			if p.Desks, err = s.d.Directory.Desks(ctx, prov); err != nil {
 				return err
 			}
 		}

@@ -1,9 +1,6 @@
 package web
 
 import (
-	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -13,31 +10,9 @@ import (
 
 	"hoso/internal/app"
 	"hoso/internal/errs"
-	"hoso/internal/secret"
 	"hoso/internal/vntext"
 	"hoso/tracking"
 )
-
-// outboxStore is what the outbox pages need. The PostgreSQL adapter behind
-// Deps.Queries provides it.
-type outboxStore interface {
-	FindOutbox(ctx context.Context, f app.OutboxFilter) ([]app.OutboxEntry, error)
-	OutboxStats(ctx context.Context) ([]app.OutboxStat, error)
-	RetryOutbox(ctx context.Context, id, userID int64, province string, at time.Time) error
-	DiscardOutbox(ctx context.Context, id, userID int64, province, reason string, at time.Time) error
-	FindOptOutLink(ctx context.Context, tokenHash []byte) (app.OptOutLink, error)
-	SetOptOutByLink(ctx context.Context, tokenHash []byte, out bool, at time.Time) error
-	NotifyInboundTokenHash(ctx context.Context) ([]byte, error)
-	SetOptOut(ctx context.Context, phoneHash []byte, out bool, via string, at time.Time) error
-}
-
-func (s *Server) outbox() (outboxStore, error) {
-	st, ok := s.d.Queries.(outboxStore)
-	if !ok {
-		return nil, errs.E(errs.Unavailable, "Hộp thư đi chưa sẵn sàng")
-	}
-	return st, nil
-}
 
 const outboxBase = "/nhan-vien/hop-thu-di"
 
@@ -132,16 +107,16 @@ func (s *Server) outboxRows(es []app.OutboxEntry) []outboxRow {
 	return out
 }
 
-// outboxScope is the province a user may see ("" for all).
-func outboxScope(u app.User) (province, label string) {
-	if u.Role == app.RoleDispatcher {
-		return u.ProvinceCode, "tỉnh " + u.ProvinceCode
+// outboxScopeLabel names what a user sees of the outbox.
+func outboxScopeLabel(u app.User) string {
+	if p, _ := app.OutboxScope(u); p != "" {
+		return "tỉnh " + p
 	}
-	return "", "toàn hệ thống"
+	return "toàn hệ thống"
 }
 
-func (s *Server) outboxStats(c *fiber.Ctx, st outboxStore) ([]outboxStat, error) {
-	stats, err := st.OutboxStats(c.UserContext())
+func (s *Server) outboxStats(c *fiber.Ctx) ([]outboxStat, error) {
+	stats, err := s.d.Outbox.Stats(c.UserContext(), currentUser(c))
 	if err != nil {
 		return nil, err
 	}
@@ -201,25 +176,16 @@ func outboxTabs(path, topic, state string) []navItem {
 
 // outboxPage lists what went out (or waits to): callbacks and messages.
 func (s *Server) outboxPage(c *fiber.Ctx) error {
-	st, err := s.outbox()
-	if err != nil {
-		return err
-	}
-	return s.renderOutbox(c, st, c.Query("trang-thai", "da-gui"))
+	return s.renderOutbox(c, c.Query("trang-thai", "da-gui"))
 }
 
 // outboxDeadPage is the dead-letter list.
 func (s *Server) outboxDeadPage(c *fiber.Ctx) error {
-	st, err := s.outbox()
-	if err != nil {
-		return err
-	}
-	return s.renderOutbox(c, st, "loi")
+	return s.renderOutbox(c, "loi")
 }
 
-func (s *Server) renderOutbox(c *fiber.Ctx, st outboxStore, stateParam string) error {
+func (s *Server) renderOutbox(c *fiber.Ctx, stateParam string) error {
 	u := currentUser(c)
-	province, scope := outboxScope(u)
 	topic := ""
 	switch c.Query("kenh") {
 	case "cong":
@@ -236,15 +202,15 @@ func (s *Server) renderOutbox(c *fiber.Ctx, st outboxStore, stateParam string) e
 	default:
 		stateParam = "da-gui"
 	}
-	es, err := st.FindOutbox(c.UserContext(), app.OutboxFilter{Topic: topic, State: state, Province: province, Limit: 200})
+	es, err := s.d.Outbox.List(c.UserContext(), u, app.OutboxFilter{Topic: topic, State: state, Limit: 200})
 	if err != nil {
 		return err
 	}
-	stats, err := s.outboxStats(c, st)
+	stats, err := s.outboxStats(c)
 	if err != nil {
 		return err
 	}
-	p := outboxPage{Stats: stats, Rows: s.outboxRows(es), Topic: c.Query("kenh"), State: stateParam, Scope: scope,
+	p := outboxPage{Stats: stats, Rows: s.outboxRows(es), Topic: c.Query("kenh"), State: stateParam, Scope: outboxScopeLabel(u),
 		Flash: outboxFlashes[c.Query("xong")], Tabs: outboxTabs(c.Path(), c.Query("kenh"), stateParam), Dead: state == app.OutboxDead}
 	title := "Hộp thư đi"
 	if p.Dead {
@@ -263,17 +229,11 @@ func outboxID(c *fiber.Ctx) (int64, error) {
 
 // outboxRetry puts a dead row back in the queue (audited).
 func (s *Server) outboxRetry(c *fiber.Ctx) error {
-	st, err := s.outbox()
-	if err != nil {
-		return err
-	}
 	id, err := outboxID(c)
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
-	province, _ := outboxScope(u)
-	if err := st.RetryOutbox(c.UserContext(), id, u.ID, province, s.d.Now()); err != nil {
+	if err := s.d.Outbox.Retry(c.UserContext(), currentUser(c), id); err != nil {
 		return err
 	}
 	return c.Redirect(outboxBase+"/loi?xong=gui-lai", fiber.StatusSeeOther)
@@ -281,21 +241,11 @@ func (s *Server) outboxRetry(c *fiber.Ctx) error {
 
 // outboxDiscard drops a dead row for good, with the reason (audited).
 func (s *Server) outboxDiscard(c *fiber.Ctx) error {
-	st, err := s.outbox()
-	if err != nil {
-		return err
-	}
 	id, err := outboxID(c)
 	if err != nil {
 		return err
 	}
-	reason := vntext.NFC(c.FormValue("reason"))
-	if reason == "" || len([]rune(reason)) > 300 || vntext.HasControl(reason) {
-		return errs.E(errs.Invalid, "Ghi lý do bỏ mục này (tối đa 300 ký tự)").WithFields(map[string]string{"reason": "bắt buộc"})
-	}
-	u := currentUser(c)
-	province, _ := outboxScope(u)
-	if err := st.DiscardOutbox(c.UserContext(), id, u.ID, province, reason, s.d.Now()); err != nil {
+	if err := s.d.Outbox.Discard(c.UserContext(), currentUser(c), id, c.FormValue("reason")); err != nil {
 		return err
 	}
 	return c.Redirect(outboxBase+"/loi?xong=bo", fiber.StatusSeeOther)
@@ -312,11 +262,7 @@ type optOutPage struct {
 // dossier from the link in the first one. The token is the link's only
 // secret; an unknown token gets the same 404 as any missing page.
 func (s *Server) optOutPage(c *fiber.Ctx) error {
-	st, err := s.outbox()
-	if err != nil {
-		return err
-	}
-	l, err := st.FindOptOutLink(c.UserContext(), secret.TokenHash(c.Params("token")))
+	l, err := s.d.Outbox.OptOutLink(c.UserContext(), c.Params("token"))
 	if errs.Is(err, errs.NotFound) {
 		return fiber.ErrNotFound
 	}
@@ -334,12 +280,8 @@ func (s *Server) optOutPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) optOutSubmit(c *fiber.Ctx) error {
-	st, err := s.outbox()
-	if err != nil {
-		return err
-	}
 	out := c.FormValue("action") != "nhan-lai"
-	err = st.SetOptOutByLink(c.UserContext(), secret.TokenHash(c.Params("token")), out, s.d.Now())
+	err := s.d.Outbox.SetOptOutByLink(c.UserContext(), c.Params("token"), out)
 	if errs.Is(err, errs.NotFound) {
 		return fiber.ErrNotFound
 	}
@@ -358,27 +300,11 @@ func (s *Server) optOutSubmit(c *fiber.Ctx) error {
 // SHA-256). JSON or form: from (or phone, msisdn) and text (or message,
 // body). The phone is hashed at once and never logged.
 func (s *Server) smsReply(c *fiber.Ctx) error {
-	st, err := s.outbox()
-	if err != nil {
-		return err
-	}
-	want, err := st.NotifyInboundTokenHash(c.UserContext())
-	if errs.Is(err, errs.NotFound) || (err == nil && len(want) == 0) {
-		return fiber.ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	tok, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-	got := sha256.Sum256([]byte(strings.TrimSpace(tok)))
-	if !ok || subtle.ConstantTimeCompare(got[:], want) != 1 {
-		return errs.E(errs.Unauthorized, "thiếu hoặc sai mã xác thực của cổng tin nhắn")
-	}
+	tok, present := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 	var in map[string]string
+	badJSON := false
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
-		if err := json.Unmarshal(c.Body(), &in); err != nil {
-			return errs.E(errs.Invalid, "nội dung JSON không hợp lệ")
-		}
+		badJSON = json.Unmarshal(c.Body(), &in) != nil
 	} else {
 		in = map[string]string{}
 		for _, k := range []string{"from", "phone", "msisdn", "text", "message", "body"} {
@@ -393,20 +319,22 @@ func (s *Server) smsReply(c *fiber.Ctx) error {
 		}
 		return ""
 	}
-	phone, ok := vntext.NormalizePhone(first("from", "phone", "msisdn"))
-	if !ok {
-		return errs.E(errs.Invalid, "số điện thoại gửi tin không hợp lệ").WithFields(map[string]string{"from": "10 chữ số, bắt đầu bằng 0 hoặc 84"})
-	}
-	result := "ignored"
-	out, optIn := app.ParseOptOutReply(first("text", "message", "body"))
-	if out || optIn {
-		if err := st.SetOptOut(c.UserContext(), s.d.Intake.PhoneHash(phone), out, "reply", s.d.Now()); err != nil {
+	if badJSON {
+		// The gateway's token is checked before the body is judged.
+		if err := s.d.Outbox.ReplyGateway(c.UserContext(), strings.TrimSpace(tok), present); err != nil {
+			if errs.Is(err, errs.NotFound) {
+				return fiber.ErrNotFound
+			}
 			return err
 		}
-		result = "opt_out"
-		if optIn {
-			result = "opt_in"
-		}
+		return errs.E(errs.Invalid, "nội dung JSON không hợp lệ")
+	}
+	result, err := s.d.Outbox.Reply(c.UserContext(), strings.TrimSpace(tok), present, first("from", "phone", "msisdn"), first("text", "message", "body"))
+	if errs.Is(err, errs.NotFound) {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
+		return err
 	}
 	return c.JSON(fiber.Map{"result": result})
 }

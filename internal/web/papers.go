@@ -13,9 +13,6 @@ import (
 // (/bien-nhan/…, rate limited, no login) and the staff downloads
 // (/nhan-vien/in/…, PDF, each scoped to the staff who handle the paper).
 func (s *Server) papersRoutes(pg fiber.Router) {
-	if s.d.Papers == nil {
-		return
-	}
 	pg.Get("/bien-nhan", s.rateLimit(s.public), s.receiptSearch)
 	pg.Get("/bien-nhan/khoa-cong-khai", s.rateLimit(s.public), s.receiptKey)
 	pg.Get("/bien-nhan/:code", s.rateLimit(s.public), s.receiptShow)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -43,6 +44,7 @@ type pickupForm struct {
 	Days          []slotDay
 	Docs          []docRow
 	Prefilled     bool
+	Restored      bool // filled again from what was typed before the session ended
 	Errors        map[string]string
 	Summary       []fieldError
 }
@@ -109,10 +111,18 @@ func formField(name string, docIdx []int) string {
 // setErrors records field errors for the template, in form order.
 func (f *pickupForm) setErrors(err error, docIdx []int) {
 	f.Errors = map[string]string{}
-	for name, msg := range errs.FieldsOf(err) {
+	// Several names may land on one input ("windows" and "windows[0].end"
+	// on the time slots): the first in name order speaks, every time.
+	fs := errs.FieldsOf(err)
+	names := make([]string, 0, len(fs))
+	for name := range fs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
 		id := formField(name, docIdx)
 		if _, ok := f.Errors[id]; !ok {
-			f.Errors[id] = capitalize(msg)
+			f.Errors[id] = capitalize(fs[name])
 		}
 	}
 	order := []string{"dossier_code", "phone", "full_name", "id_number", "commune", "line", "desk", "slot"}
@@ -122,7 +132,7 @@ func (f *pickupForm) setErrors(err error, docIdx []int) {
 	seen := map[string]bool{}
 	for _, id := range order {
 		if m, ok := f.Errors[id]; ok {
-			f.Summary = append(f.Summary, fieldError{ID: id, Message: m})
+			f.Summary = append(f.Summary, fieldError{ID: id, Message: namedMessage(id, m)})
 			seen[id] = true
 		}
 	}
@@ -157,7 +167,7 @@ func (s *Server) fillPickupForm(ctx context.Context, f *pickupForm) error {
 	if f.Commune == "" && f.Query != "" {
 		f.Matches = s.d.Units.Search(f.Query, "", 12)
 	}
-	desks, err := s.d.Queries.FindDesks(ctx, f.Province)
+	desks, err := s.d.Directory.Desks(ctx, f.Province)
 	if err != nil {
 		return err
 	}
@@ -215,6 +225,15 @@ func (s *Server) fillPickupForm(ctx context.Context, f *pickupForm) error {
 // readPickupForm reads a posted form into the form (for re-display) and a
 // request. docIdx maps the request's document index to the form row.
 func readPickupForm(c *fiber.Ctx, f *pickupForm) (tracking.PickupRequest, []int, error) {
+	return readPickupValues(c.FormValue, f)
+}
+
+// readPickupValues is readPickupForm over any source of values (a posted
+// form, a draft kept across an expired session).
+func readPickupValues(formValue func(string, ...string) string, f *pickupForm) (tracking.PickupRequest, []int, error) {
+	c := struct {
+		FormValue func(string, ...string) string
+	}{formValue}
 	fe := errs.Fields{}
 	f.FullName = vntext.NFC(c.FormValue("full_name"))
 	f.IDNumber = strings.TrimSpace(c.FormValue("id_number"))
@@ -303,4 +322,54 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(string(r[0])) + string(r[1:])
+}
+
+// namedMessage is a field's message for the summary: it names the field
+// unless it already does.
+func namedMessage(id, m string) string {
+	label := fieldLabel(id)
+	if strings.Contains(strings.ToLower(m), strings.ToLower(label)) {
+		return m
+	}
+	return label + ": " + lowerFirst(m)
+}
+
+// fieldLabel names an input of the request form in the error summary, where
+// a message is read away from its field.
+func fieldLabel(id string) string {
+	switch id {
+	case "dossier_code":
+		return "Mã hồ sơ"
+	case "phone":
+		return "Số điện thoại"
+	case "full_name":
+		return "Họ và tên"
+	case "id_number":
+		return "Số căn cước công dân"
+	case "commune":
+		return "Xã/phường"
+	case "line":
+		return "Địa chỉ"
+	case "desk":
+		return "Nơi tiếp nhận"
+	case "slot":
+		return "Khung giờ"
+	}
+	for _, p := range []struct{ prefix, label string }{{"doc_name_", "Tên giấy tờ"}, {"doc_kind_", "Loại bản"}, {"doc_count_", "Số bản"}} {
+		if n, ok := strings.CutPrefix(id, p.prefix); ok {
+			if i, err := strconv.Atoi(n); err == nil {
+				return p.label + " dòng " + strconv.Itoa(i+1)
+			}
+		}
+	}
+	return "Thông tin"
+}
+
+// lowerFirst lowers a sentence's first letter, not an acronym's.
+func lowerFirst(s string) string {
+	r := []rune(s)
+	if len(r) < 2 || !unicode.IsUpper(r[0]) || unicode.IsUpper(r[1]) {
+		return s
+	}
+	return strings.ToLower(string(r[0])) + string(r[1:])
 }

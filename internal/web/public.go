@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/hmac"
 	_ "embed"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -39,13 +40,13 @@ func (s *Server) home(c *fiber.Ctx) error {
 
 // notFoundNumber is the one answer for unknown and malformed numbers.
 func notFoundNumber() error {
-	return errs.E(errs.NotFound, "Không tìm thấy hồ sơ với số hiệu này. Kiểm tra lại số hiệu in trên giấy biên nhận.")
+	return errs.E(errs.NotFound, "Không tìm thấy hồ sơ với số hiệu bưu gửi này. Kiểm tra lại 13 ký tự in trên giấy biên nhận hoặc trong tin nhắn (ví dụ EA 123 456 785 VN).")
 }
 
 // publicParcel finds a parcel by a number typed by anyone; malformed and
 // unknown numbers are the same not found.
 func (s *Server) publicParcel(c *fiber.Ctx, raw string) (app.Parcel, error) {
-	n, err := tracking.ParseNumber(strings.ToUpper(strings.TrimSpace(raw)))
+	n, err := tracking.ParseTyped(raw)
 	if err != nil {
 		return app.Parcel{}, notFoundNumber()
 	}
@@ -70,10 +71,10 @@ func (s *Server) trackSearch(c *fiber.Ctx) error {
 			if !errs.Is(err, errs.NotFound) {
 				return err
 			}
-			q.Error = "Không tìm thấy hồ sơ với số hiệu này."
+			q.Error = "Không tìm thấy hồ sơ với số hiệu bưu gửi này. Kiểm tra lại 13 ký tự in trên giấy biên nhận hoặc trong tin nhắn."
 			return s.pageStatus(c, fiber.StatusNotFound, "track_search", s.viewFor(c, "Tra cứu hồ sơ", q))
 		}
-		n, _ := tracking.ParseNumber(strings.ToUpper(q.Number))
+		n, _ := tracking.ParseTyped(q.Number)
 		return c.Redirect("/tra-cuu/"+n.String(), fiber.StatusSeeOther)
 	case q.Dossier != "" || q.Last4 != "":
 		if q.Dossier == "" || len(q.Last4) != app.ProofDigits || strings.Trim(q.Last4, "0123456789") != "" || len([]rune(q.Dossier)) > tracking.MaxCode {
@@ -88,7 +89,13 @@ func (s *Server) trackSearch(c *fiber.Ctx) error {
 			q.Error = "Đã nhập sai quá nhiều lần. Vui lòng thử lại sau."
 			return s.pageStatus(c, fiber.StatusTooManyRequests, "track_search", s.viewFor(c, "Tra cứu hồ sơ", q))
 		}
-		ps, err := s.d.Intake.Store.FindParcels(c.UserContext(), app.ParcelFilter{DossierCode: q.Dossier, Limit: 20})
+		// Codes are compared whatever their case, spaces, dashes or dots;
+		// one that is not letters, digits and separators as typed.
+		f := app.ParcelFilter{DossierKey: tracking.DossierKey(q.Dossier), Limit: 20}
+		if f.DossierKey == "" {
+			f.DossierCode = q.Dossier
+		}
+		ps, err := s.d.Intake.Store.FindParcels(c.UserContext(), f)
 		if err != nil {
 			return err
 		}
@@ -129,6 +136,20 @@ func (s *Server) trackPage(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.page(c, "track", "Hồ sơ "+e.t.Number, trackPage{T: e.t, Details: s.canSeeDetails(c, e)})
+}
+
+// trackShort is the short tracking link every status SMS carries: it sends
+// to the parcel's page; a number it cannot read is the one not found.
+func (s *Server) trackShort(c *fiber.Ctx) error {
+	raw := c.Params("number")
+	if u, err := url.PathUnescape(raw); err == nil {
+		raw = u
+	}
+	n, err := tracking.ParseTyped(raw)
+	if err != nil {
+		return notFoundNumber()
+	}
+	return c.Redirect("/tra-cuu/"+n.String(), fiber.StatusMovedPermanently)
 }
 
 // trackProve checks the form of a parcel's page (the phone's last four
@@ -234,8 +255,19 @@ type trackJSONBody struct {
 	Citizen        *citizenJSON   `json:"citizen,omitempty"`
 	Documents      string         `json:"documents,omitempty"`
 	Holder         string         `json:"holder"`
+	HolderPhone    string         `json:"holder_phone,omitempty"` // the office or desk holding the papers (the desk while they are at home)
+	Hotline        string         `json:"hotline"`
+	Problem        *problemJSON   `json:"problem,omitempty"`        // what is wrong now and what to do, first on the page
+	Fee            int64          `json:"fee_to_prepare,omitempty"` // with a proof: đồng to pay when the result is delivered
+	ReceiptURL     string         `json:"receipt_url,omitempty"`    // with a proof: the door receipt's check page
 	Next           nextJSON       `json:"next"`
 	Timeline       []timelineJSON `json:"timeline"`
+}
+
+type problemJSON struct {
+	Title  string `json:"title"`
+	Detail string `json:"detail,omitempty"` // with a proof
+	ToDo   string `json:"what_to_do"`
 }
 
 // trackJSON answers the public timeline; with phone_last4 or receipt_code

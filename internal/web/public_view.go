@@ -2,7 +2,7 @@ package web
 
 import (
 	"context"
-	"strings"
+	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -36,7 +36,10 @@ func (e *publicEntry) cost() int64 { return int64(2*len(e.json)+len(e.pub)) + 51
 // publicView returns the public timeline of a number typed by anyone;
 // malformed and unknown numbers are the same not found, never cached.
 func (s *Server) publicView(c *fiber.Ctx, raw string) (*publicEntry, error) {
-	n, err := tracking.ParseNumber(strings.ToUpper(strings.TrimSpace(raw)))
+	if u, err := url.PathUnescape(raw); err == nil {
+		raw = u // a number typed with spaces into the path
+	}
+	n, err := tracking.ParseTyped(raw)
 	if err != nil {
 		return nil, notFoundNumber()
 	}
@@ -44,7 +47,7 @@ func (s *Server) publicView(c *fiber.Ctx, raw string) (*publicEntry, error) {
 	ctx := c.UserContext()
 	vc := s.d.PublicCache
 	if vc == nil {
-		return s.loadPublicView(ctx, key, s.namer(ctx))
+		return s.loadPublicView(ctx, key, s.namer(ctx), s.phoner(ctx))
 	}
 	if v, ok := vc.Get(key); ok {
 		// After a write acknowledged here, wait until its changes reached
@@ -60,7 +63,7 @@ func (s *Server) publicView(c *fiber.Ctx, raw string) (*publicEntry, error) {
 		}
 	}
 	t := vc.Begin()
-	e, err := s.loadPublicView(ctx, key, s.cachedNamer(ctx, vc))
+	e, err := s.loadPublicView(ctx, key, s.cachedNamer(vc, "name", s.namer(ctx)), s.cachedNamer(vc, "phone", s.phoner(ctx)))
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +71,7 @@ func (s *Server) publicView(c *fiber.Ctx, raw string) (*publicEntry, error) {
 	return e, nil
 }
 
-func (s *Server) loadPublicView(ctx context.Context, number string, name tracking.Namer) (*publicEntry, error) {
+func (s *Server) loadPublicView(ctx context.Context, number string, name, phone tracking.Namer) (*publicEntry, error) {
 	var p app.Parcel
 	var evs []tracking.Event
 	var err error
@@ -83,7 +86,8 @@ func (s *Server) loadPublicView(ctx context.Context, number string, name trackin
 	if err != nil {
 		return nil, err
 	}
-	t := buildTimeline(p, evs, name)
+	t := buildTimeline(p, evs, name, phone)
+	t.Hotline = s.d.Hotline
 	b, err := s.app.Config().JSONEncoder(trackBody(t, evs, true))
 	if err != nil {
 		return nil, err
@@ -95,13 +99,13 @@ func (s *Server) loadPublicView(ctx context.Context, number string, name trackin
 	return &publicEntry{t: t, json: b, pub: pub, id: p.ID}, nil
 }
 
-// cachedNamer is namer with the names kept in the cache: they change a few
-// times a year, and every rename, new or removed desk, office or courier
-// empties the whole cache (migration 0007).
-func (s *Server) cachedNamer(ctx context.Context, vc *viewcache.Cache) tracking.Namer {
-	name := s.namer(ctx)
+// cachedNamer is a namer (or phoner) with its answers kept in the cache:
+// they change a few times a year, and every rename, new or removed desk,
+// office or courier, or changed telephone, empties the whole cache
+// (migrations 0007 and 0016).
+func (s *Server) cachedNamer(vc *viewcache.Cache, what string, name tracking.Namer) tracking.Namer {
 	return func(p tracking.Party) string {
-		key := "name\x00" + string(p.Kind) + "\x00" + p.Ref
+		key := what + "\x00" + string(p.Kind) + "\x00" + p.Ref
 		if v, ok := vc.Get(key); ok {
 			return v.(string)
 		}
@@ -119,8 +123,18 @@ func (s *Server) cachedNamer(ctx context.Context, vc *viewcache.Cache) tracking.
 // the steps for anyone.
 func trackBody(t publicTimeline, evs []tracking.Event, details bool) trackJSONBody {
 	out := trackJSONBody{TrackingNumber: t.Number, Leg: t.Leg, Status: t.Status, StatusLabel: t.StatusLabel, Desk: t.Desk,
-		Holder: t.Holder, Next: nextJSON{What: t.Next.What}, Timeline: []timelineJSON{}, Details: details}
+		Holder: t.Holder, HolderPhone: t.HolderPhone, Hotline: t.Hotline, Next: nextJSON{What: t.Next.What}, Timeline: []timelineJSON{}, Details: details}
+	if t.Problem != nil {
+		out.Problem = &problemJSON{Title: t.Problem.Title, ToDo: t.Problem.ToDo}
+		if details {
+			out.Problem.Detail = t.Problem.Detail
+		}
+	}
 	if details {
+		out.Fee = t.Fee
+		if t.ReceiptCode != "" {
+			out.ReceiptURL = "/bien-nhan/" + t.ReceiptCode
+		}
 		out.DossierCode, out.Procedure, out.Documents = t.Dossier, t.Procedure, t.Documents
 		out.Citizen = &citizenJSON{Initials: t.Citizen, Phone: t.Phone}
 		out.Next.When = t.Next.When
@@ -129,7 +143,7 @@ func trackBody(t publicTimeline, evs []tracking.Event, details bool) trackJSONBo
 		}
 	}
 	for i, l := range t.Lines {
-		tj := timelineJSON{Type: string(l.Type), UPUCode: l.UPU, Text: l.Title, Problem: l.Problem}
+		tj := timelineJSON{Type: string(l.Type), UPUCode: l.UPU, Text: l.Title, Problem: l.Problem, Superseded: l.Superseded}
 		if details {
 			tj.At, tj.Detail = rfc(evs[i].ServerAt), l.Detail
 			if evs[i].DeviceAt != nil {

@@ -125,7 +125,7 @@ func (s *Server) receiptShow(c *fiber.Ctx) error {
 		v.Cancelled = p.Status == string(tracking.StatusCancelled)
 		v.Dossier, v.Procedure = p.Dossier.Code, p.Dossier.ProcedureName
 		v.Initials, v.Phone = vntext.Initials(p.CitizenName), vntext.MaskLast3(p.PhoneLast3)
-		if d, err := s.d.Queries.FindDesk(c.UserContext(), p.DeskCode); err == nil {
+		if d, err := s.d.Directory.Desk(c.UserContext(), p.DeskCode); err == nil {
 			v.Desk = d.Name
 		}
 	}

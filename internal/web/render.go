@@ -61,6 +61,7 @@ func templateFuncs(a *assets.Assets) template.FuncMap {
 			return tt.In(vietnam).Format(time.RFC3339)
 		},
 		"weekday":   weekdayVN,
+		"tel":       telHref,
 		"money":     formatMoney,
 		"initials":  vntext.Initials,
 		"maskLast3": vntext.MaskLast3,
@@ -201,6 +202,8 @@ type view struct {
 	Script []string // extra scripts (asset names)
 	Style  []string // extra styles (asset names)
 	Main   string   // class of <main>
+	// Hotline is the number citizens are told to call (HOSO_HOTLINE).
+	Hotline string
 }
 
 type navItem struct {
@@ -209,7 +212,7 @@ type navItem struct {
 }
 
 func (s *Server) viewFor(c *fiber.Ctx, title string, page any) view {
-	v := view{Title: title, Path: c.Path(), Demo: s.d.Demo, Page: page}
+	v := view{Title: title, Path: c.Path(), Demo: s.d.Demo, Page: page, Hotline: s.d.Hotline}
 	if u, ok := c.Locals(localUser).(app.User); ok {
 		v.User = &u
 	}
@@ -245,4 +248,16 @@ func (s *Server) pageStatus(c *fiber.Ctx, status int, name string, v view) error
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Status(status).Send(b)
+}
+
+// telHref is a telephone number as a tel: link wants it: the leading + and
+// the digits.
+func telHref(n string) string {
+	b := make([]byte, 0, len(n))
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; (c >= '0' && c <= '9') || (c == '+' && len(b) == 0) {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }

@@ -7,6 +7,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -16,20 +17,21 @@ import (
 	"hoso/internal/units"
 	"hoso/internal/viewcache"
 	"hoso/internal/web/assets"
-	"hoso/tracking"
 )
 
 // Deps are the services the adapter calls. cmd/hoso builds them.
 type Deps struct {
 	Log            *slog.Logger
 	BaseURL        string
-	Secure         bool // the public URL is HTTPS: cookies get Secure and the __Host- prefix
+	Hotline        string // the telephone number citizens are told to call (HOSO_HOTLINE)
+	Secure         bool   // the public URL is HTTPS: cookies get Secure and the __Host- prefix
 	Demo           bool
 	Now            func() time.Time
 	Units          *units.Set
 	Intake         *app.Intake
 	Auth           *app.Auth
 	Portal         *app.Portal
+	Postal         *app.Postal // postal systems pulling EMSEVT records
 	Idem           *app.Idempotency
 	Ledger         *app.Ledger
 	Citizen        *app.CitizenFlow
@@ -37,6 +39,7 @@ type Deps struct {
 	Sync           *app.Sync
 	Alarms         *app.Alarms
 	Cases          *app.Cases
+	Law            *app.Law // the legal citations the admin edits
 	Devices        *app.Devices
 	Hops           *app.Hops
 	Papers         *app.Papers // printed papers and the public receipt check
@@ -48,9 +51,11 @@ type Deps struct {
 	PortalAdmin    *app.PortalAdmin   // portal clients kept by admins
 	StaffParcels   *app.StaffParcels  // the staff parcel view
 	Proof          *app.TrackingProof // what opens a parcel's details on the public timeline // password change and reset, revocation, deactivation
-	Queries        Queries
-	Public         PublicStore      // the public timeline in one query; nil: the services' stores
-	PublicCache    *viewcache.Cache // public timelines between requests; nil: none
+	Outbox         *app.Outbox        // the outbox pages and the citizens' opt-outs
+	Parties        *app.Parties       // names of the ledger's parties
+	Directory      *app.Directory     // units, staff lists and per-role views the pages read
+	Public         PublicStore        // the public timeline in one query; nil: the services' stores
+	PublicCache    *viewcache.Cache   // public timelines between requests; nil: none
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
 	PublicRate     int      // requests per minute per IP on public pages
@@ -61,22 +66,29 @@ type Deps struct {
 	MetricsToken   string         // bearer token of /metrics; empty: direct loopback callers only
 	Challenges     ChallengeStore // spent proof-of-work challenges
 	PowBits        int            // leading zero bits a challenge needs (default 18)
-	TransLog       *app.Log       // the transparency log (checkpoint, proofs, tiles); nil: not served
+	TransLog       *app.Log       // the transparency log (checkpoint, proofs, tiles)
 }
 
-// Queries are read-only lookups the pages need.
-type Queries interface {
-	FindDesks(ctx context.Context, province string) ([]app.Desk, error)
-	FindDesk(ctx context.Context, code string) (app.Desk, error)
-	FindOffice(ctx context.Context, code string) (app.PostOffice, error)
-	FindOffices(ctx context.Context, province string) ([]app.PostOffice, error)
-	FindSMS(ctx context.Context, limit int) ([]app.SMSMessage, error)
-	FindUserByStaffCode(ctx context.Context, code string) (app.User, error)
-	FindRejectedEvents(ctx context.Context, f app.RejectedFilter) ([]app.RejectedEvent, int, error)
-	KeyChanges(ctx context.Context, office string, since time.Time, limit int) ([]app.KeyChange, error)
-	CourierRoute(ctx context.Context, staffCode string, day time.Time) ([]app.Parcel, error)
-	PendingHandoffs(ctx context.Context, parcelIDs []string) (map[string]tracking.Handoff, error)
-	FindUsers(ctx context.Context, role app.Role, office string) ([]app.User, error)
+// check refuses Deps that lack a service: every route is registered, so a
+// missing service is a wiring mistake to report at start, not a page that
+// quietly disappears or fails on its first request.
+func (d Deps) check() error {
+	for _, m := range []struct {
+		name    string
+		missing bool
+	}{
+		{"Units", d.Units == nil}, {"Intake", d.Intake == nil}, {"Auth", d.Auth == nil}, {"Portal", d.Portal == nil}, {"Idem", d.Idem == nil},
+		{"Ledger", d.Ledger == nil}, {"Citizen", d.Citizen == nil}, {"Dispatch", d.Dispatch == nil}, {"Sync", d.Sync == nil},
+		{"Alarms", d.Alarms == nil}, {"Cases", d.Cases == nil}, {"Devices", d.Devices == nil}, {"Hops", d.Hops == nil},
+		{"Papers", d.Papers == nil}, {"Money", d.Money == nil}, {"KPIs", d.KPIs == nil}, {"Accounts", d.Accounts == nil},
+		{"Proof", d.Proof == nil}, {"Outbox", d.Outbox == nil}, {"Parties", d.Parties == nil}, {"Directory", d.Directory == nil},
+		{"TransLog", d.TransLog == nil}, {"Challenges", d.Challenges == nil}, {"Ready", d.Ready == nil},
+	} {
+		if m.missing {
+			return fmt.Errorf("web: Deps.%s is not set", m.name)
+		}
+	}
+	return nil
 }
 
 // Server holds the parsed templates, assets and limiters of one app.
@@ -95,6 +107,16 @@ type Server struct {
 // New builds the Fiber app with every route. It fails when a template does
 // not parse or names a missing asset.
 func New(d Deps) (*Server, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	return build(d)
+}
+
+// build is New without the check that every service is set, for the
+// package's own tests of the transport (timeouts, limits) that need no
+// service.
+func build(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}

@@ -17,9 +17,6 @@ import (
 // the checkpoint, proofs, C2SP tiles and entry bundles, and takes
 // witnesses' cosignatures. Rate limited per IP like the public pages.
 func (s *Server) logRoutes(api fiber.Router) {
-	if s.d.TransLog == nil {
-		return
-	}
 	lg := api.Group("/log", s.rateLimit(s.public))
 	lg.Get("/checkpoint", s.logCheckpoint)
 	lg.Get("/proof/inclusion", s.logInclusion)

@@ -30,6 +30,9 @@ type pickupJSON struct {
 	CreatedAt      string         `json:"created_at"`
 	UpdatedAt      string         `json:"updated_at"`
 	Timeline       []timelineJSON `json:"timeline"`
+	// Portal is the status in the national portal's terms, beside ours
+	// (docs/portal-status.md).
+	Portal *app.PortalFields `json:"portal,omitempty"`
 }
 
 type dossierJSON struct {
@@ -84,38 +87,15 @@ type timelineJSON struct {
 	Text     string `json:"text"`
 	Detail   string `json:"detail,omitempty"`
 	Problem  bool   `json:"problem,omitempty"`
+	// Superseded marks a line a later one made out of date (a release since
+	// confirmed, an appointment since moved); pages fold it.
+	Superseded bool `json:"superseded,omitempty"`
 }
 
 func rfc(t time.Time) string { return t.In(vietnam).Format(time.RFC3339) }
 
-// namer names parties for the public: role and office, never a person.
-func (s *Server) namer(ctx context.Context) tracking.Namer {
-	cache := map[tracking.Party]string{}
-	return func(p tracking.Party) string {
-		if n, ok := cache[p]; ok {
-			return n
-		}
-		n := p.Kind.Label()
-		switch p.Kind {
-		case tracking.PartyOffice:
-			if o, err := s.d.Queries.FindOffice(ctx, p.Ref); err == nil {
-				n = o.Name
-			}
-		case tracking.PartyDesk:
-			if d, err := s.d.Queries.FindDesk(ctx, p.Ref); err == nil {
-				n = d.Name
-			}
-		case tracking.PartyCourier:
-			if u, err := s.d.Queries.FindUserByStaffCode(ctx, p.Ref); err == nil && u.OfficeCode != "" {
-				if o, err := s.d.Queries.FindOffice(ctx, u.OfficeCode); err == nil {
-					n = "Bưu tá " + o.Name
-				}
-			}
-		}
-		cache[p] = n
-		return n
-	}
-}
+// namer names parties for the public: role and unit, never a person.
+func (s *Server) namer(ctx context.Context) tracking.Namer { return s.d.Parties.Namer(ctx) }
 
 // publicTimeline is what anyone with the number may see.
 type publicTimeline struct {
@@ -135,6 +115,35 @@ type publicTimeline struct {
 	Lines       []tracking.Line
 	Pending     string
 	Return      string // tracking number of the return leg, if any
+
+	// What the top of the page answers (issue 18): the problem the parcel
+	// is in now with what to do, the telephone of whoever holds the papers,
+	// the fee to prepare for the result, the receipt.
+	Problem     *tracking.Problem
+	HolderPhone string
+	Fee         int64  // to pay when the result is delivered (return leg)
+	ReceiptCode string // the door receipt's code, shown with the details
+	Hotline     string // from configuration, set per server
+}
+
+// Newest is the timeline newest first, as the page shows it.
+func (t publicTimeline) Newest() []tracking.Line {
+	out := make([]tracking.Line, len(t.Lines))
+	for i, l := range t.Lines {
+		out[len(t.Lines)-1-i] = l
+	}
+	return out
+}
+
+// Folded counts the lines later ones made out of date.
+func (t publicTimeline) Folded() int {
+	n := 0
+	for _, l := range t.Lines {
+		if l.Superseded {
+			n++
+		}
+	}
+	return n
 }
 
 func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []tracking.Event, error) {
@@ -142,12 +151,21 @@ func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []
 	if err != nil {
 		return publicTimeline{}, nil, err
 	}
-	return buildTimeline(p, evs, s.namer(ctx)), evs, nil
+	t := buildTimeline(p, evs, s.namer(ctx), s.phoner(ctx))
+	t.Hotline = s.d.Hotline
+	return t, evs, nil
+}
+
+// phoner gives the telephone a citizen may call about a party holding the
+// papers: its office's or desk's, a courier's office's; "" when none is on
+// file (the page then gives the hotline).
+func (s *Server) phoner(ctx context.Context) tracking.Namer {
+	return func(p tracking.Party) string { return s.d.Directory.PartyPhone(ctx, p) }
 }
 
 // buildTimeline tells a parcel's events for the public: masked citizen,
 // parties named by role and office.
-func buildTimeline(p app.Parcel, evs []tracking.Event, name tracking.Namer) publicTimeline {
+func buildTimeline(p app.Parcel, evs []tracking.Event, name, phone tracking.Namer) publicTimeline {
 	// The status and the holder come from the events, decided again with
 	// the rules, not from the projection row: an edited row never reaches
 	// the public (hoso verify reports it). Events the rules cannot replay
@@ -173,6 +191,27 @@ func buildTimeline(p app.Parcel, evs []tracking.Event, name tracking.Namer) publ
 	}
 	for _, e := range evs {
 		t.Lines = append(t.Lines, tracking.Describe(e, p.Documents, name))
+	}
+	tracking.Fold(t.Lines)
+	if pr, ok := tracking.CurrentProblem(tracking.Status(p.Status), t.Lines); ok {
+		t.Problem = &pr
+	}
+	if p.Custodian.Kind != "" && p.Custodian.Kind != tracking.PartyCitizen {
+		t.HolderPhone = phone(p.Custodian)
+	}
+	if t.HolderPhone == "" {
+		// Papers still at home or with the citizen: the desk answers.
+		t.HolderPhone = phone(tracking.Party{Kind: tracking.PartyDesk, Ref: p.DeskCode})
+	}
+	if p.Leg == string(tracking.LegReturn) {
+		t.Fee = p.FeeAmount
+	}
+	// A receipt exists once the papers were collected or the result
+	// delivered; a return leg's code is drawn before.
+	for _, e := range evs {
+		if e.Type == tracking.PickupCollected || e.Type == tracking.DeliveryCompleted {
+			t.ReceiptCode = p.ReceiptCode
+		}
 	}
 	// The last event with a pending release names the receiver.
 	pending := ""
@@ -214,6 +253,7 @@ func (s *Server) pickupViewCtx(ctx context.Context, p app.Parcel) (pickupJSON, e
 		TrackingURL: s.d.BaseURL + "/tra-cuu/" + p.Number,
 		CreatedAt:   rfc(p.CreatedAt), UpdatedAt: rfc(p.UpdatedAt),
 		Documents: []docJSON{}, Windows: []windowJSON{}, Timeline: []timelineJSON{},
+		Portal: app.MapPortal(p, p.Status, p.StatusSince),
 	}
 	if p.Dossier.LegalDeadline != nil {
 		v.Dossier.LegalDeadline = p.Dossier.LegalDeadline.In(vietnam).Format("2006-01-02")

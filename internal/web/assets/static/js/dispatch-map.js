@@ -86,12 +86,24 @@
       tip(line, r.courier + (r.name ? " — " + r.name : "") + ": " + r.stops.length + " điểm").addTo(map);
       work.extend(line.getBounds());
       r.stops.forEach(function (s) {
-        var m = L.circleMarker(s.at, {
-          radius: 6, color: colour, weight: 2,
-          fillColor: s.visited ? "#ffffff" : colour, fillOpacity: 1
-        });
-        tip(m, r.courier + " · " + s.seq + ". " + s.number + " · đến " + s.eta + " (hẹn " + s.window + ")" +
-          (s.visited ? " · đã đến" : "") + (s.pinned ? " · đã ghim" : "")).addTo(map);
+        // Pickups are round, results to deliver square (legend below the
+        // map); visited stops hollow.
+        var m;
+        if (s.kind === "delivery") {
+          var sq = document.createElement("span");
+          sq.className = "stop-delivery__square";
+          sq.style.borderColor = colour; // CSSOM, allowed by the page's CSP
+          sq.style.backgroundColor = s.visited ? "#ffffff" : colour;
+          m = L.marker(s.at, { keyboard: false, icon: L.divIcon({ className: "stop-delivery", iconSize: [13, 13], html: sq }) });
+        } else {
+          m = L.circleMarker(s.at, {
+            radius: 6, color: colour, weight: 2,
+            fillColor: s.visited ? "#ffffff" : colour, fillOpacity: 1
+          });
+        }
+        var brk = r["break"] && r["break"].after === s.seq ? " · nghỉ trưa " + r["break"].start + "–" + r["break"].end + " sau điểm này" : "";
+        tip(m, r.courier + " · " + s.seq + ". " + (s.kind === "delivery" ? "Trả kết quả " : "Nhận hồ sơ ") + s.number +
+          " · đến " + s.eta + " (hẹn " + s.window + ")" + (s.visited ? " · đã đến" : "") + (s.pinned ? " · đã ghim" : "") + brk).addTo(map);
       });
     });
 
