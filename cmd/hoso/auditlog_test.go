@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"hoso/internal/app"
 )
 
 // TestAuditLogViewer: an admin filters the audit log by actor, subject,
@@ -61,5 +65,34 @@ func TestAuditLogViewer(t *testing.T) {
 	}
 	if e.count(`SELECT count(*) FROM audit_log WHERE action = 'audit.exported' AND reason LIKE '%reference.%'`) != 1 {
 		t.Error("the export is not audited")
+	}
+}
+
+// TestAlarmAcknowledgementAudited: a dispatcher's acknowledgement of an
+// alarm is one audit row naming the parcel and the alarm's kind, written
+// once however often the button is pressed.
+func TestAlarmAcknowledgementAudited(t *testing.T) {
+	e := startServer(t, nil)
+	r := e.portal().do("POST", "/api/v1/portal/pickups", mustJSON(t, validBody("000.00.19.ACK-1")), "ack-1")
+	var created map[string]string
+	r.json(t, &created)
+	n := created["tracking_number"]
+	alarms := &app.Alarms{Store: e.db, Now: time.Now, Policy: app.DefaultAlarmPolicy()}
+	if _, err := alarms.SweepAt(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	open := openAlarms(t, e, app.AlarmUnzoned)
+	if len(open) != 1 {
+		t.Fatalf("%d outside-zone alarms", len(open))
+	}
+	disp := e.login("dieuphoi")
+	for range 2 {
+		if code, _, body := disp.post(fmt.Sprintf("/nhan-vien/canh-bao/%d/xac-nhan", open[0].ID), url.Values{}); code >= 400 {
+			t.Fatalf("acknowledge: %d %s", code, tail(body, 200))
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.user_id WHERE u.username = 'dieuphoi'
+		AND a.action = 'alarm.acknowledged' AND a.subject = ? AND a.reason = ?`, n, string(app.AlarmUnzoned)); n != 1 {
+		t.Errorf("%d audit rows of the acknowledgement, want 1", n)
 	}
 }

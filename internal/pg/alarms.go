@@ -240,6 +240,11 @@ func (d *DB) FindAlarm(ctx context.Context, id int64) (_ app.Alarm, err error) {
 // AckAlarm records an acknowledgement.
 func (d *DB) AckAlarm(ctx context.Context, id, userID int64, at time.Time) (err error) {
 	defer errs.Wrap(&err, "pg.AckAlarm %v %d", id, userID)
-	_, err = d.exec(ctx, `UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL`, at, userID, id)
+	// The acknowledgement and its audit row in one statement.
+	_, err = d.exec(ctx, `WITH a AS (UPDATE alarms SET acknowledged_at = ?0, acknowledged_by = ?1 WHERE id = ?2 AND acknowledged_at IS NULL
+			RETURNING id, kind, parcel_id)
+		INSERT INTO audit_log (at, user_id, action, subject, reason)
+		SELECT ?0, ?1, 'alarm.acknowledged', coalesce(p.tracking_number, 'alarm:' || a.id), a.kind FROM a LEFT JOIN parcels p ON p.id = a.parcel_id`,
+		at, userID, id)
 	return err
 }

@@ -35,6 +35,8 @@ var auditKinds = []struct{ Value, Label string }{
 	{"handoff_recalled", "Thu hồi bàn giao"},
 	{"cash_handover", "Nộp tiền thu hộ"},
 	{"device_key_", "Khóa thiết bị"},
+	{"alarm.acknowledged", "Xác nhận cảnh báo"},
+	{"portal.", "Cổng dịch vụ công"},
 	{"audit.exported", "Xuất nhật ký"},
 }
 
@@ -50,6 +52,8 @@ var auditLabels = map[string]string{
 	"outbox.discard": "Bỏ thư", "incident_resolved": "Xử lý sự cố", "declared_lost": "Báo mất bản gốc",
 	"lost_case_updated": "Cập nhật vụ mất", "handoff_recalled": "Thu hồi bàn giao", "cash_handover": "Nộp tiền thu hộ",
 	"device_key_registered": "Đăng ký khóa thiết bị", "device_key_refused": "Từ chối khóa thiết bị", app.AuditExported: "Xuất nhật ký",
+	"alarm.acknowledged": "Xác nhận cảnh báo", app.AuditPortalCreated: "Đăng ký cổng", app.AuditPortalCallback: "Đổi địa chỉ thông báo",
+	app.AuditPortalRotated: "Đổi khóa cổng", app.AuditPortalSuspended: "Tạm dừng cổng", app.AuditPortalRestored: "Mở lại cổng",
 }
 
 type auditRowView struct {
