@@ -39,7 +39,9 @@ func (d *Directory) Desks(ctx context.Context, province string) ([]Desk, error) 
 }
 
 // Desk finds a desk.
-func (d *Directory) Desk(ctx context.Context, code string) (Desk, error) { return d.Store.FindDesk(ctx, code) }
+func (d *Directory) Desk(ctx context.Context, code string) (Desk, error) {
+	return d.Store.FindDesk(ctx, code)
+}
 
 // Office finds a post office.
 func (d *Directory) Office(ctx context.Context, code string) (PostOffice, error) {
