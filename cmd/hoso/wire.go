@@ -52,7 +52,8 @@ type system struct {
 	mailbox   *app.Outbox // the outbox pages and the citizens' opt-outs
 	parties   *app.Parties
 	directory *app.Directory
-	tlog      *app.Log // the transparency log; see translog.go
+	wiring    app.Wiring // what the services were built from (the demo seeder builds its own from it)
+	tlog      *app.Log   // the transparency log; see translog.go
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
@@ -126,7 +127,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 		return nil, err
 	}
 	effects := s.wireOutbox()
-	svc := app.NewServices(app.Wiring{
+	s.wiring = app.Wiring{
 		Store: db, Units: set, Box: box, Hasher: hasher, Now: now, NewID: uuid.NewString, Log: log, Demo: cfg.Demo,
 		Policy: tracking.DefaultPolicy,
 		S10:    app.S10Config{Pickup: cfg.S10.Pickup, Return: cfg.S10.Return, Country: cfg.S10.Country},
@@ -137,7 +138,8 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 		ProofsPerDay: cfg.Security.ProofsPerParcel, Zone: config.Vietnam,
 		CodeBudget:    app.CodeBudget{PerSource: cfg.Security.CodesPerSource, PerDay: cfg.Security.CodesPerDay, ChallengeAfter: cfg.Security.ChallengeAfter},
 		DispatchHours: dispatch.HoursFrom(cfg.Service.Start, cfg.Service.End), Outlines: units.NewOutlines(),
-	})
+	}
+	svc := app.NewServices(s.wiring)
 	s.ledger, s.intake, s.auth, s.accounts, s.proof, s.portal, s.idem = svc.Ledger, svc.Intake, svc.Auth, svc.Accounts, svc.Proof, svc.Portal, svc.Idem
 	s.citizen, s.dispatch, s.devices, s.sync, s.alarms, s.hops = svc.Citizen, svc.Dispatch, svc.Devices, svc.Sync, svc.Alarms, svc.Hops
 	s.cases, s.money, s.kpis, s.mailbox, s.parties, s.directory = svc.Cases, svc.Money, svc.KPIs, svc.Outbox, svc.Parties, svc.Directory
