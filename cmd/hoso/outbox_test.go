@@ -616,8 +616,10 @@ func TestOutboxServiceDecidesRoles(t *testing.T) {
 	}
 }
 
-// TestDirectoryDecidesRoles: the views that belong to one role are refused
-// by the service to every other role, whatever page asks.
+// TestDirectoryDecidesRoles: the views that belong to some roles (the
+// directory's, alarms, pending releases, a counter's manifests, a desk's
+// results) are refused by the service to every other role, whatever page
+// asks.
 func TestDirectoryDecidesRoles(t *testing.T) {
 	e := startServer(t, nil)
 	ctx := context.Background()
@@ -634,6 +636,14 @@ func TestDirectoryDecidesRoles(t *testing.T) {
 			func(u app.User) error { _, err := dir.KeyChanges(ctx, u, time.Now().AddDate(0, 0, -7), 10); return err }},
 		"route": {map[app.Role]bool{app.RoleCourier: true},
 			func(u app.User) error { _, err := dir.CourierRoute(ctx, u, time.Now()); return err }},
+		"alarms": {map[app.Role]bool{app.RoleAdmin: true, app.RoleDispatcher: true, app.RoleOffice: true, app.RoleDesk: true},
+			func(u app.User) error { _, err := e.sys.alarms.List(ctx, u, app.AlarmFilter{}); return err }},
+		"pending releases": {map[app.Role]bool{app.RoleAdmin: true, app.RoleDispatcher: true},
+			func(u app.User) error { _, err := e.sys.hops.PendingReleases(ctx, u, 10); return err }},
+		"manifests": {map[app.Role]bool{app.RoleOffice: true, app.RoleDesk: true},
+			func(u app.User) error { _, err := e.sys.hops.Manifests(ctx, u, 10); return err }},
+		"results to send": {map[app.Role]bool{app.RoleDesk: true},
+			func(u app.User) error { _, err := e.sys.hops.ResultsToSend(ctx, u, 10); return err }},
 	}
 	for name, c := range calls {
 		for _, r := range roles {
