@@ -835,7 +835,7 @@ func (s *Server) deskDecide(c *fiber.Ctx) error {
 // deskResult registers a result to return by post.
 func (s *Server) deskResult(c *fiber.Ctx) error {
 	u := currentUser(c)
-	p, err := s.d.Intake.Store.FindParcelByNumber(c.UserContext(), c.Params("number"))
+	p, err := s.d.Intake.ParcelByNumber(c.UserContext(), c.Params("number"))
 	if err != nil {
 		return err
 	}

@@ -74,8 +74,8 @@ func (s *Server) loadPublicView(ctx context.Context, number string, name trackin
 	var err error
 	if s.d.Public != nil {
 		p, evs, err = s.d.Public.FindPublicTimeline(ctx, number)
-	} else if p, err = s.d.Intake.Store.FindParcelByNumber(ctx, number); err == nil {
-		evs, err = s.d.Intake.Store.FindEvents(ctx, p.ID)
+	} else if p, err = s.d.Intake.ParcelByNumber(ctx, number); err == nil {
+		evs, err = s.d.Intake.Events(ctx, p.ID)
 	}
 	if errs.Is(err, errs.NotFound) {
 		return nil, notFoundNumber()

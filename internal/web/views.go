@@ -112,7 +112,7 @@ type publicTimeline struct {
 }
 
 func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []tracking.Event, error) {
-	evs, err := s.d.Intake.Store.FindEvents(ctx, p.ID)
+	evs, err := s.d.Intake.Events(ctx, p.ID)
 	if err != nil {
 		return publicTimeline{}, nil, err
 	}
