@@ -29,7 +29,9 @@ func (s *Intake) PortalPickups(ctx context.Context, client, dossierCode string) 
 }
 
 // Parcel finds a parcel by id.
-func (s *Intake) Parcel(ctx context.Context, id string) (Parcel, error) { return s.Store.FindParcel(ctx, id) }
+func (s *Intake) Parcel(ctx context.Context, id string) (Parcel, error) {
+	return s.Store.FindParcel(ctx, id)
+}
 
 // ParcelByNumber finds a parcel by its tracking number.
 func (s *Intake) ParcelByNumber(ctx context.Context, number string) (Parcel, error) {
