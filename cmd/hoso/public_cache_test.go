@@ -296,7 +296,9 @@ func TestPublicTimelineCachedMatchesUncached(t *testing.T) {
 	// The reference: the same services without the cache and with the
 	// stores' general queries.
 	d := e.sys.webDeps()
-	d.Public, d.PublicCache = nil, nil
+	in := *e.sys.intake
+	in.Timelines = nil
+	d.Intake, d.PublicCache = &in, nil
 	plain, err := web.New(d)
 	if err != nil {
 		t.Fatal(err)

@@ -59,3 +59,22 @@ func (s *Intake) Prefill(ctx context.Context, code string, scope PrefillFilter, 
 	}
 	return s.Store.LastDossierDocuments(ctx, code, scope)
 }
+
+// PublicTimelineStore finds a parcel and its events in one query.
+type PublicTimelineStore interface {
+	FindPublicTimeline(ctx context.Context, number string) (Parcel, []tracking.Event, error)
+}
+
+// PublicTimeline is a parcel by number with its events: in one query when
+// the intake has Timelines, else two.
+func (s *Intake) PublicTimeline(ctx context.Context, number string) (Parcel, []tracking.Event, error) {
+	if s.Timelines != nil {
+		return s.Timelines.FindPublicTimeline(ctx, number)
+	}
+	p, err := s.Store.FindParcelByNumber(ctx, number)
+	if err != nil {
+		return Parcel{}, nil, err
+	}
+	evs, err := s.Store.FindEvents(ctx, p.ID)
+	return p, evs, err
+}

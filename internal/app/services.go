@@ -35,6 +35,7 @@ type Store interface {
 	UnitStore
 	OutboxStore
 	DirectoryStore
+	PublicTimelineStore
 }
 
 // Wiring is what NewServices builds the services from. The ledger's hooks
@@ -144,7 +145,7 @@ func NewServices(w Wiring) *Services {
 		zoner = s.Dispatch
 	}
 	s.Intake = &Intake{Store: db, Tx: db, Ledger: s.Ledger, Units: w.Units, Box: w.Box, Hasher: w.Hasher, S10: w.S10, Hours: w.Hours,
-		Now: w.Now, NewID: w.NewID, Demo: w.Demo, Zoner: zoner}
+		Now: w.Now, NewID: w.NewID, Demo: w.Demo, Zoner: zoner, Timelines: db}
 	s.Auth = &Auth{Store: db, Now: w.Now, SessionTTL: w.SessionTTL, TokenTTL: w.TokenTTL, Key: w.SessionKey,
 		IdleTimeout: w.SessionIdle, Policy: w.Login}
 	s.Accounts = &Accounts{Store: db, Tx: db, Auth: s.Auth, Now: w.Now}
