@@ -14,7 +14,7 @@ import (
 // part of a request, is closed at the read timeout without a byte written;
 // a complete request on another connection is still answered.
 func TestReadTimeoutClosesSilently(t *testing.T) {
-	s, err := New(Deps{ReadTimeout: 300 * time.Millisecond})
+	s, err := newServer(Deps{ReadTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,6 +95,15 @@ type Server struct {
 // New builds the Fiber app with every route. It fails when a template does
 // not parse or names a missing asset.
 func New(d Deps) (*Server, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	return newServer(d)
+}
+
+// newServer is New without the check that every service is set: the
+// connection tests of this package need no service.
+func newServer(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -115,9 +124,6 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.PowBits <= 0 {
 		d.PowBits = 18
-	}
-	if err := d.check(); err != nil {
-		return nil, err
 	}
 	a, err := assets.New()
 	if err != nil {
