@@ -14,7 +14,7 @@ import (
 // part of a request, is closed at the read timeout without a byte written;
 // a complete request on another connection is still answered.
 func TestReadTimeoutClosesSilently(t *testing.T) {
-	s, err := newServer(Deps{ReadTimeout: 300 * time.Millisecond})
+	s, err := build(Deps{ReadTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,5 +68,16 @@ func TestReadTimeoutClosesSilently(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("/healthz: %d", resp.StatusCode)
+	}
+}
+
+// TestNewRefusesMissingService: New names the first missing service, the
+// same one every time.
+func TestNewRefusesMissingService(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		_, err := New(Deps{})
+		if err == nil || err.Error() != "web: Deps.Units is not set" {
+			t.Fatalf("New(Deps{}) = %v, want the first missing service, Units", err)
+		}
 	}
 }

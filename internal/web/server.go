@@ -64,16 +64,19 @@ type Deps struct {
 // missing service is a wiring mistake to report at start, not a page that
 // quietly disappears or fails on its first request.
 func (d Deps) check() error {
-	for name, missing := range map[string]bool{
-		"Units": d.Units == nil, "Intake": d.Intake == nil, "Auth": d.Auth == nil, "Portal": d.Portal == nil, "Idem": d.Idem == nil,
-		"Ledger": d.Ledger == nil, "Citizen": d.Citizen == nil, "Dispatch": d.Dispatch == nil, "Sync": d.Sync == nil,
-		"Alarms": d.Alarms == nil, "Cases": d.Cases == nil, "Devices": d.Devices == nil, "Hops": d.Hops == nil,
-		"Papers": d.Papers == nil, "Money": d.Money == nil, "KPIs": d.KPIs == nil, "Accounts": d.Accounts == nil,
-		"Proof": d.Proof == nil, "Outbox": d.Outbox == nil, "Parties": d.Parties == nil, "Directory": d.Directory == nil,
-		"TransLog": d.TransLog == nil, "Ready": d.Ready == nil,
+	for _, m := range []struct {
+		name    string
+		missing bool
+	}{
+		{"Units", d.Units == nil}, {"Intake", d.Intake == nil}, {"Auth", d.Auth == nil}, {"Portal", d.Portal == nil}, {"Idem", d.Idem == nil},
+		{"Ledger", d.Ledger == nil}, {"Citizen", d.Citizen == nil}, {"Dispatch", d.Dispatch == nil}, {"Sync", d.Sync == nil},
+		{"Alarms", d.Alarms == nil}, {"Cases", d.Cases == nil}, {"Devices", d.Devices == nil}, {"Hops", d.Hops == nil},
+		{"Papers", d.Papers == nil}, {"Money", d.Money == nil}, {"KPIs", d.KPIs == nil}, {"Accounts", d.Accounts == nil},
+		{"Proof", d.Proof == nil}, {"Outbox", d.Outbox == nil}, {"Parties", d.Parties == nil}, {"Directory", d.Directory == nil},
+		{"TransLog", d.TransLog == nil}, {"Ready", d.Ready == nil},
 	} {
-		if missing {
-			return fmt.Errorf("web: Deps.%s is not set", name)
+		if m.missing {
+			return fmt.Errorf("web: Deps.%s is not set", m.name)
 		}
 	}
 	return nil
@@ -98,12 +101,13 @@ func New(d Deps) (*Server, error) {
 	if err := d.check(); err != nil {
 		return nil, err
 	}
-	return newServer(d)
+	return build(d)
 }
 
-// newServer is New without the check that every service is set: the
-// connection tests of this package need no service.
-func newServer(d Deps) (*Server, error) {
+// build is New without the check that every service is set, for the
+// package's own tests of the transport (timeouts, limits) that need no
+// service.
+func build(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
