@@ -40,7 +40,7 @@ func cmdDemo(ctx context.Context, args []string, env func(string) string, stdout
 		sys.db.Close()
 		return err
 	}
-	seeder := &demo.Seeder{Store: sys.db, Units: sys.units, Auth: sys.auth, Portal: sys.portal, Intake: sys.intake, Devices: sys.devices, Sync: sys.sync, Now: sys.now, Seed: 2026}
+	seeder := &demo.Seeder{Store: sys.db, Wiring: sys.wiring, Seed: 2026}
 	fmt.Fprintln(stdout, "Seeding the demo province (Thái Nguyên)…")
 	res, err := seeder.Run(ctx, *pickups)
 	sys.db.Close()

@@ -47,7 +47,6 @@ func (s *system) wireOutbox() func(app.Parcel, tracking.Event, tracking.Outcome)
 	cfg := notifyConfig(s.cfg)
 	o := &outboxSystem{sys: s, cfg: cfg, callbacks: app.NewCallbackSet(), started: make(chan struct{})}
 	o.effects = &app.Effects{Callbacks: o.callbacks, Notify: cfg.Enabled, BaseURL: func() string { return s.cfg.BaseURL }, Checkpoint: s.tlog.Latest}
-	o.portal = &outbox.PortalSender{Dir: s.portal, Client: outbox.NewPortalClient(cfg.CallbackTimeout, cfg.PortalWorkers), Now: s.now}
 	var sms notify.SMS = notify.Demo{Store: &app.DemoSMS{Store: s.db, Box: s.box, Now: s.now, NewID: uuid.NewString}}
 	if cfg.SMSProvider == "http" && !s.cfg.Demo {
 		sms = httpGateway(cfg)
@@ -74,6 +73,12 @@ func (s *system) wireOutbox() func(app.Parcel, tracking.Event, tracking.Outcome)
 		}}
 	s.outbox = o
 	return o.effects.For
+}
+
+// connectPortals gives the relay the portals' directory (their callback
+// URLs and secrets), once the services exist.
+func (o *outboxSystem) connectPortals(dir *app.Portal) {
+	o.portal = &outbox.PortalSender{Dir: dir, Client: outbox.NewPortalClient(o.cfg.CallbackTimeout, o.cfg.PortalWorkers), Now: o.sys.now}
 }
 
 // optOutToken derives a parcel's opt-out token from the hash key: the same

@@ -616,8 +616,10 @@ func TestOutboxServiceDecidesRoles(t *testing.T) {
 	}
 }
 
-// TestDirectoryDecidesRoles: the views that belong to one role are refused
-// by the service to every other role, whatever page asks.
+// TestDirectoryDecidesRoles: the views that belong to some roles (the
+// directory's, alarms, pending releases, a counter's manifests, a desk's
+// results) are refused by the service to every other role, whatever page
+// asks.
 func TestDirectoryDecidesRoles(t *testing.T) {
 	e := startServer(t, nil)
 	ctx := context.Background()
@@ -634,6 +636,14 @@ func TestDirectoryDecidesRoles(t *testing.T) {
 			func(u app.User) error { _, err := dir.KeyChanges(ctx, u, time.Now().AddDate(0, 0, -7), 10); return err }},
 		"route": {map[app.Role]bool{app.RoleCourier: true},
 			func(u app.User) error { _, err := dir.CourierRoute(ctx, u, time.Now()); return err }},
+		"alarms": {map[app.Role]bool{app.RoleAdmin: true, app.RoleDispatcher: true, app.RoleOffice: true, app.RoleDesk: true},
+			func(u app.User) error { _, err := e.sys.alarms.List(ctx, u, app.AlarmFilter{}); return err }},
+		"pending releases": {map[app.Role]bool{app.RoleAdmin: true, app.RoleDispatcher: true},
+			func(u app.User) error { _, err := e.sys.hops.PendingReleases(ctx, u, 10); return err }},
+		"manifests": {map[app.Role]bool{app.RoleOffice: true, app.RoleDesk: true},
+			func(u app.User) error { _, err := e.sys.hops.Manifests(ctx, u, 10); return err }},
+		"results to send": {map[app.Role]bool{app.RoleDesk: true},
+			func(u app.User) error { _, err := e.sys.hops.ResultsToSend(ctx, u, 10); return err }},
 	}
 	for name, c := range calls {
 		for _, r := range roles {
@@ -652,5 +662,42 @@ func TestDirectoryDecidesRoles(t *testing.T) {
 	d.Outbox = nil
 	if _, err := web.New(d); err == nil || !strings.Contains(err.Error(), "Outbox") {
 		t.Errorf("web.New without the outbox service: %v", err)
+	}
+}
+
+// TestIntakeReadsKeepScope: a portal reads only its own pickups (another
+// portal's, or no portal, gets not found), and a pre-fill with no scope
+// finds nothing unless the caller may see every dossier.
+func TestIntakeReadsKeepScope(t *testing.T) {
+	e := startServer(t, nil)
+	ctx := context.Background()
+	in := e.sys.intake
+	n := e.createPickup("000.00.19.SCOPE-READ-1")
+	p, err := in.ParcelByNumber(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := in.PortalPickup(ctx, "dvc-test", p.ID); err != nil || got.Number != n {
+		t.Fatalf("own pickup: %v %v", got.Number, err)
+	}
+	for _, client := range []string{"dvc-khac", "", " dvc-test", "DVC-TEST"} {
+		if _, err := in.PortalPickup(ctx, client, p.ID); !errs.Is(err, errs.NotFound) {
+			t.Errorf("pickup read by %q: %v, want not found", client, err)
+		}
+	}
+	if ps, err := in.PortalPickups(ctx, "dvc-khac", "000.00.19.SCOPE-READ-1"); err != nil || len(ps) != 0 {
+		t.Errorf("another portal lists %d pickups (%v)", len(ps), err)
+	}
+	if _, err := in.PortalPickups(ctx, "", "000.00.19.SCOPE-READ-1"); !errs.Is(err, errs.NotFound) {
+		t.Errorf("no portal lists: %v", err)
+	}
+	if _, _, ok, err := in.Prefill(ctx, "000.00.19.SCOPE-READ-1", app.PrefillFilter{}, false); ok || err != nil {
+		t.Errorf("a pre-fill with no scope found the dossier (%v)", err)
+	}
+	if _, _, ok, err := in.Prefill(ctx, "000.00.19.SCOPE-READ-1", app.PrefillFilter{}, true); !ok || err != nil {
+		t.Errorf("an admin's pre-fill did not find the dossier (%v)", err)
+	}
+	if _, _, ok, _ := in.Prefill(ctx, "000.00.19.SCOPE-READ-1", app.PrefillFilter{DeskCode: "KHONG-CO"}, false); ok {
+		t.Error("another desk's pre-fill found the dossier")
 	}
 }

@@ -153,7 +153,7 @@ func TestPostalPullDemoDay(t *testing.T) {
 	extra := map[string]string{"HOSO_LOG_SEQUENCE_EVERY": "100ms", "HOSO_EMSEVT_SIGNATORY": "initials"}
 	e := startServer(t, extra)
 	ctx := context.Background()
-	seeder := &demo.Seeder{Store: e.db, Units: e.sys.units, Auth: e.sys.auth, Portal: e.sys.portal, Intake: e.sys.intake, Devices: e.sys.devices, Sync: e.sys.sync, Now: e.sys.now, Seed: 11}
+	seeder := &demo.Seeder{Store: e.db, Wiring: e.sys.wiring, Seed: 11}
 	if _, err := seeder.Run(ctx, 30); err != nil {
 		t.Fatal(err)
 	}

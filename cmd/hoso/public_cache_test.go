@@ -288,7 +288,7 @@ func TestPublicTimelineCachedMatchesUncached(t *testing.T) {
 	e := startServer(t, nil)
 	e.waitListening(t, true, 5*time.Second)
 	ctx := context.Background()
-	seeder := &demo.Seeder{Store: e.db, Units: e.sys.units, Auth: e.sys.auth, Portal: e.sys.portal, Intake: e.sys.intake, Devices: e.sys.devices, Sync: e.sys.sync, Now: e.sys.now, Seed: 7}
+	seeder := &demo.Seeder{Store: e.db, Wiring: e.sys.wiring, Seed: 7}
 	if _, err := seeder.Run(ctx, 40); err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,9 @@ func TestPublicTimelineCachedMatchesUncached(t *testing.T) {
 	// The reference: the same services without the cache and with the
 	// stores' general queries.
 	d := e.sys.webDeps()
-	d.Public, d.PublicCache = nil, nil
+	in := *e.sys.intake
+	in.Timelines = nil
+	d.Intake, d.PublicCache = &in, nil
 	plain, err := web.New(d)
 	if err != nil {
 		t.Fatal(err)

@@ -171,6 +171,17 @@ func ScopeFilter(u User, f AlarmFilter) AlarmFilter {
 	return f
 }
 
+// List returns the alarms of the user's scope: admins, dispatchers, post
+// offices and desks see them (ScopeFilter); other roles are refused.
+func (a *Alarms) List(ctx context.Context, u User, f AlarmFilter) ([]Alarm, error) {
+	switch u.Role {
+	case RoleAdmin, RoleDispatcher, RoleOffice, RoleDesk:
+	default:
+		return nil, errs.E(errs.Forbidden, "tài khoản %s không xem cảnh báo", u.Role.Label())
+	}
+	return a.Store.FindAlarms(ctx, ScopeFilter(u, f))
+}
+
 // Acknowledge records that a user has seen an alarm in their scope; it stops
 // escalating.
 func (a *Alarms) Acknowledge(ctx context.Context, u User, id int64) error {

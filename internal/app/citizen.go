@@ -43,6 +43,9 @@ type Flow struct {
 
 // CitizenStore is what the citizen's flow needs.
 type CitizenStore interface {
+	// SpendChallenge records a proof-of-work challenge as spent until it
+	// expires; false when it already was.
+	SpendChallenge(ctx context.Context, id []byte, expires time.Time) (bool, error)
 	CreateFlow(ctx context.Context, tokenHash []byte, f Flow) error
 	FindFlow(ctx context.Context, tokenHash []byte, now time.Time) (Flow, error)
 	CountFlows(ctx context.Context, phoneHash []byte, since time.Time) (int, error)
@@ -392,4 +395,10 @@ func (s *DemoSMS) Send(ctx context.Context, phone, body string) error {
 		last3 = phone[len(phone)-3:]
 	}
 	return s.Store.InsertSMS(ctx, s.NewID(), s.Box.Seal([]byte(phone), []byte("sms_messages.phone")), last3, body, "demo", "stored", s.Now())
+}
+
+// SpendChallenge records a proof-of-work challenge of the citizen's
+// request form as spent (false: it was already).
+func (f *CitizenFlow) SpendChallenge(ctx context.Context, id []byte, expires time.Time) (bool, error) {
+	return f.Store.SpendChallenge(ctx, id, expires)
 }

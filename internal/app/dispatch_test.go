@@ -88,16 +88,13 @@ func newDispatchEnv(t *testing.T) *dispatchEnv {
 	clock := func() time.Time { return e.now }
 	box, _ := secret.NewBox(bytes.Repeat([]byte{1}, 32))
 	hasher, _ := secret.NewHasher(bytes.Repeat([]byte{2}, 32))
-	e.ledger = &app.Ledger{Store: db, Tx: db, Policy: tracking.DefaultPolicy, Now: clock, NewID: uuid.NewString}
 	days := [7]bool{false, true, true, true, true, true, true}
-	e.intake = &app.Intake{Store: db, Tx: db, Ledger: e.ledger, Units: set, Box: box, Hasher: hasher,
-		S10:   app.S10Config{Pickup: "EA", Return: "EB", Country: "VN"},
-		Hours: tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: days, Zone: vn},
-		Now:   clock, NewID: uuid.NewString}
-	e.d = &app.Dispatch{Store: db, Tx: db, Ledger: e.ledger, Units: set, Outlines: units.NewOutlines(), Now: clock,
-		Hours: dispatch.DefaultHours, PlanTime: 400 * time.Millisecond, ReplanTime: 200 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	e.intake.Zoner = e.d
+	svc := app.NewServices(app.Wiring{Store: db, Units: set, Box: box, Hasher: hasher, Now: clock, NewID: uuid.NewString,
+		S10:           app.S10Config{Pickup: "EA", Return: "EB", Country: "VN"},
+		Hours:         tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: days, Zone: vn},
+		DispatchHours: dispatch.DefaultHours, Outlines: units.NewOutlines(), PlanTime: 400 * time.Millisecond, ReplanTime: 200 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e.ledger, e.intake, e.d = svc.Ledger, svc.Intake, svc.Dispatch
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

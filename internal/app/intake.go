@@ -67,6 +67,8 @@ type Intake struct {
 	// address outside every zone keeps no office and waits in the
 	// dispatcher's queue (the alarm sweep raises it).
 	Zoner Zoner
+	// Timelines, when set, reads a public timeline in one query.
+	Timelines PublicTimelineStore
 }
 
 // Zoner finds the post office whose zone holds a point.

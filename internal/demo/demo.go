@@ -56,17 +56,23 @@ type Store interface {
 
 // Seeder seeds the demo.
 type Seeder struct {
-	Store  Store
-	Units  *units.Set
-	Auth   *app.Auth
-	Portal *app.Portal
-	Intake *app.Intake
-	// Devices and Sync take the demo courier's events: signed by a
-	// software device, with proofs the server checks, like a phone's.
-	Devices *app.Devices
-	Sync    *app.Sync
-	Now     func() time.Time
-	Seed    uint64
+	Store Store
+	// Wiring builds the services the seeder acts through (app.NewServices),
+	// as the server has them: the demo courier's events take the app's path
+	// (signature, proof checks, scope), journeys run them on a clock moved
+	// by hand.
+	Wiring app.Wiring
+	Seed   uint64
+
+	svc *app.Services
+}
+
+// services are the seeder's services at the wiring's clock.
+func (s *Seeder) services() *app.Services {
+	if s.svc == nil {
+		s.svc = app.NewServices(s.Wiring)
+	}
+	return s.svc
 }
 
 // Result is what a newcomer needs to log in and call the API.
@@ -89,23 +95,23 @@ func (s *Seeder) Run(ctx context.Context, pickups int) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		sec, err := s.Portal.Secret(c)
+		sec, err := s.services().Portal.Secret(c)
 		if err != nil {
 			return Result{}, err
 		}
 		return Result{PortalID: PortalID, PortalSecret: string(sec)}, nil
 	}
-	pv, ok := s.Units.Province(Province)
+	pv, ok := s.Wiring.Units.Province(Province)
 	if !ok {
 		return Result{}, fmt.Errorf("demo: province %s missing", Province)
 	}
-	centre, _ := s.Units.Commune("05443")
+	centre, _ := s.Wiring.Units.Commune("05443")
 	if err := s.Store.UpsertDesk(ctx, app.Desk{Code: "TN-TTPVHCC", Name: "Trung tâm Phục vụ hành chính công " + strings.ToLower(pv.FullName[:1]) + pv.FullName[1:],
 		Level: "province", CommuneCode: centre.Code, ProvinceCode: Province, Address: "Số 1 đường Nha Trang, " + centre.FullName, PostalCode: demoPostalCode("001"), Demo: true}); err != nil {
 		return Result{}, fmt.Errorf("demo: desk: %w", err)
 	}
 	for _, code := range deskCommunes {
-		c, ok := s.Units.Commune(code)
+		c, ok := s.Wiring.Units.Commune(code)
 		if !ok {
 			continue
 		}
@@ -115,7 +121,7 @@ func (s *Seeder) Run(ctx context.Context, pickups int) (Result, error) {
 		}
 	}
 	for _, code := range officeCommunes {
-		c, ok := s.Units.Commune(code)
+		c, ok := s.Wiring.Units.Commune(code)
 		if !ok {
 			continue
 		}
@@ -128,20 +134,20 @@ func (s *Seeder) Run(ctx context.Context, pickups int) (Result, error) {
 		if _, err := s.Store.FindUserByUsername(ctx, a.Username); err == nil {
 			continue
 		}
-		if _, err := s.Auth.CreateUser(ctx, app.NewUser{Username: a.Username, Password: a.Password, FullName: a.FullName,
+		if _, err := s.services().Auth.CreateUser(ctx, app.NewUser{Username: a.Username, Password: a.Password, FullName: a.FullName,
 			Role: a.Role, OfficeCode: a.Office, DeskCode: a.Desk, Demo: true, StaffCode: strings.ToUpper(a.Username)}); err != nil {
 			return Result{}, fmt.Errorf("demo: user %s: %w", a.Username, err)
 		}
 	}
 	var sec string
 	if c, err := s.Store.FindPortalClient(ctx, PortalID); err == nil {
-		b, err := s.Portal.Secret(c)
+		b, err := s.services().Portal.Secret(c)
 		if err != nil {
 			return Result{}, err
 		}
 		sec = string(b)
 	} else if errs.Is(err, errs.NotFound) {
-		if _, sec, err = s.Portal.CreateClient(ctx, PortalID, "Cổng dịch vụ công tỉnh Thái Nguyên (demo)", Province, "", true); err != nil {
+		if _, sec, err = s.services().Portal.CreateClient(ctx, PortalID, "Cổng dịch vụ công tỉnh Thái Nguyên (demo)", Province, "", true); err != nil {
 			return Result{}, err
 		}
 	} else {
@@ -163,7 +169,7 @@ func (s *Seeder) Run(ctx context.Context, pickups int) (Result, error) {
 	}
 	n += j
 	// The marker last: a seed cut short runs again.
-	if err := s.Store.SetMeta(ctx, "demo.seeded", s.Now().UTC().Format(time.RFC3339), s.Now()); err != nil {
+	if err := s.Store.SetMeta(ctx, "demo.seeded", s.Wiring.Now().UTC().Format(time.RFC3339), s.Wiring.Now()); err != nil {
 		return Result{}, err
 	}
 	return Result{PortalID: PortalID, PortalSecret: sec, Created: true, Pickups: n}, nil
@@ -218,14 +224,14 @@ var (
 // intake service, mixing the three channels.
 func (s *Seeder) pickups(ctx context.Context, n int) (int, error) {
 	rng := rand.New(rand.NewPCG(s.Seed, 19))
-	communes := s.Units.CommunesOf(Province)
-	slots, err := s.Intake.Slots(ctx, "05443", 5)
+	communes := s.Wiring.Units.CommunesOf(Province)
+	slots, err := s.services().Intake.Slots(ctx, "05443", 5)
 	if err != nil {
 		return 0, err
 	}
 	var future []app.Slot
 	for _, sl := range slots {
-		if sl.Window.Start.After(s.Now().Add(2 * time.Hour)) {
+		if sl.Window.Start.After(s.Wiring.Now().Add(2 * time.Hour)) {
 			future = append(future, sl)
 		}
 	}
@@ -249,7 +255,7 @@ func (s *Seeder) pickups(ctx context.Context, n int) (int, error) {
 		// Most requests come from the central communes, the rest anywhere.
 		var com units.Commune
 		if rng.IntN(3) > 0 {
-			c, _ := s.Units.Commune(deskCommunes[rng.IntN(len(deskCommunes))])
+			c, _ := s.Wiring.Units.Commune(deskCommunes[rng.IntN(len(deskCommunes))])
 			com = c
 		} else {
 			com = communes[rng.IntN(len(communes))]
@@ -258,7 +264,7 @@ func (s *Seeder) pickups(ctx context.Context, n int) (int, error) {
 		lng := com.Lng + (rng.Float64()-0.5)*0.02
 		sl := future[rng.IntN(len(future))]
 		req := tracking.PickupRequest{
-			Dossier: tracking.Dossier{Code: fmt.Sprintf("000.00.19.H%02d-%s-%04d", 50+rng.IntN(40), s.Now().In(time.FixedZone("ICT", 7*3600)).Format("060102"), i+1),
+			Dossier: tracking.Dossier{Code: fmt.Sprintf("000.00.19.H%02d-%s-%04d", 50+rng.IntN(40), s.Wiring.Now().In(time.FixedZone("ICT", 7*3600)).Format("060102"), i+1),
 				ProcedureCode: pr.Code, ProcedureName: pr.Name, DeskCode: desks[rng.IntN(len(desks))], ReturnByPost: rng.IntN(4) > 0},
 			Citizen: tracking.Citizen{FullName: familyNames[rng.IntN(len(familyNames))] + " " + middleNames[rng.IntN(len(middleNames))] + " " + givenNames[rng.IntN(len(givenNames))],
 				Phone: fmt.Sprintf("09%08d", rng.IntN(100_000_000))},
@@ -273,7 +279,7 @@ func (s *Seeder) pickups(ctx context.Context, n int) (int, error) {
 			req.Citizen.IDNumber = fmt.Sprintf("019%09d", rng.IntN(1_000_000_000))
 		}
 		if rng.IntN(2) == 0 {
-			d := s.Now().AddDate(0, 0, 10+rng.IntN(20))
+			d := s.Wiring.Now().AddDate(0, 0, 10+rng.IntN(20))
 			d = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.FixedZone("ICT", 7*3600))
 			req.Dossier.LegalDeadline = &d
 		}
@@ -285,7 +291,7 @@ func (s *Seeder) pickups(ctx context.Context, n int) (int, error) {
 		default:
 			req.Channel, req.CreatedBy = tracking.ChannelClerk, clerk
 		}
-		if _, err := s.Intake.Create(ctx, req); err != nil {
+		if _, err := s.services().Intake.Create(ctx, req); err != nil {
 			if errs.Is(err, errs.Unprocessable) || errs.Is(err, errs.Conflict) {
 				continue
 			}

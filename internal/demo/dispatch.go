@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"hoso/dispatch"
 	"hoso/internal/app"
 	"hoso/internal/errs"
@@ -34,13 +32,11 @@ const demoReach = 12_000 // metres
 // couriers' routes and the citizens' timelines show appointments. It is
 // safe to run again: what exists is kept.
 func (s *Seeder) SeedDispatch(ctx context.Context) error {
-	store, ok := s.Store.(app.DispatchStore)
-	if !ok {
-		return fmt.Errorf("demo: the store cannot dispatch")
-	}
-	h := dispatch.HoursFrom(s.Intake.Hours.Start, s.Intake.Hours.End)
-	d := &app.Dispatch{Store: store, Tx: s.Intake.Tx, Ledger: s.Intake.Ledger, Units: s.Units, Outlines: units.NewOutlines(),
-		Now: s.Now, Hours: h, Demo: true, PlanTime: time.Second, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	h := dispatch.HoursFrom(s.Wiring.Hours.Start, s.Wiring.Hours.End)
+	w := s.Wiring
+	w.DispatchHours, w.Demo, w.PlanTime, w.Outlines = h, true, time.Second, units.NewOutlines()
+	w.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := app.NewServices(w).Dispatch
 	user, err := s.Store.FindUserByUsername(ctx, "dieuphoi")
 	if err != nil {
 		return fmt.Errorf("demo: dispatcher: %w", err)
@@ -84,16 +80,13 @@ const resultsPerCourier = 2
 // under seal to the office, and the office receives it (seal read,
 // documents counted). An office that already holds results is left alone.
 func (s *Seeder) seedResults(ctx context.Context, d *app.Dispatch, user app.User, offices []app.PostOffice) error {
-	hopStore, ok := s.Store.(app.HopStore)
-	if !ok {
-		return fmt.Errorf("demo: the store cannot run hand-offs")
-	}
-	hops := &app.Hops{Store: hopStore, Ledger: s.Intake.Ledger, Intake: s.Intake, Now: s.Now, NewID: uuid.NewString}
+	svc := s.services()
+	hops := svc.Hops
 	desk, err := s.Store.FindUserByUsername(ctx, "motcua")
 	if err != nil {
 		return fmt.Errorf("demo: desk clerk: %w", err)
 	}
-	today := dispatch.DayOf(s.Now())
+	today := dispatch.DayOf(s.Wiring.Now())
 	for oi, o := range offices {
 		visits, err := d.Store.FindRequests(ctx, o.Code, today)
 		if err != nil {
@@ -119,7 +112,7 @@ func (s *Seeder) seedResults(ctx context.Context, d *app.Dispatch, user app.User
 			clerk = clerks[0]
 		} else {
 			code := strings.TrimPrefix(o.Code, "BC-")
-			clerk, err = s.Auth.CreateUser(ctx, app.NewUser{Username: "buucuc-" + code, Password: secret.Token(18), Role: app.RoleOffice,
+			clerk, err = svc.Auth.CreateUser(ctx, app.NewUser{Username: "buucuc-" + code, Password: secret.Token(18), Role: app.RoleOffice,
 				OfficeCode: o.Code, FullName: "Giao dịch viên " + strings.TrimSuffix(strings.TrimPrefix(o.Name, "Bưu cục "), " (demo)"), Demo: true})
 			if err != nil {
 				return fmt.Errorf("demo: clerk of %s: %w", o.Code, err)
@@ -127,13 +120,13 @@ func (s *Seeder) seedResults(ctx context.Context, d *app.Dispatch, user app.User
 		}
 		// Today's pickups near the office too, so that every courier's
 		// route mixes both kinds (in a slot still ahead today).
-		slots, err := s.Intake.Slots(ctx, o.CommuneCode, 1)
+		slots, err := svc.Intake.Slots(ctx, o.CommuneCode, 1)
 		if err != nil {
 			return err
 		}
 		var ahead []app.Slot
 		for _, sl := range slots {
-			if sl.Window.Start.After(s.Now().Add(time.Hour)) && dispatch.DayOf(sl.Window.Start).Equal(today) {
+			if sl.Window.Start.After(s.Wiring.Now().Add(time.Hour)) && dispatch.DayOf(sl.Window.Start).Equal(today) {
 				ahead = append(ahead, sl)
 			}
 		}
@@ -152,7 +145,7 @@ func (s *Seeder) seedResults(ctx context.Context, d *app.Dispatch, user app.User
 				Documents: procedures[i%len(procedures)].Docs, Windows: []tracking.Window{ahead[i%len(ahead)].Window},
 				Channel: tracking.ChannelPortal, PortalClient: PortalID,
 			}
-			p, err := s.Intake.Create(ctx, req)
+			p, err := svc.Intake.Create(ctx, req)
 			if errs.Is(err, errs.Unprocessable) || errs.Is(err, errs.Conflict) {
 				continue
 			}
@@ -216,7 +209,7 @@ func (s *Seeder) seedZones(ctx context.Context, d *app.Dispatch, user app.User, 
 		}
 	}
 	near := map[string][]string{}
-	for _, c := range s.Units.CommunesOf(Province) {
+	for _, c := range s.Wiring.Units.CommunesOf(Province) {
 		best, bestD := "", math.Inf(1)
 		for _, o := range offices {
 			if dist := metres(c.Lat, c.Lng, o.Lat, o.Lng); dist < bestD {
@@ -248,8 +241,8 @@ func metres(lat1, lng1, lat2, lng2 float64) float64 {
 }
 
 func (s *Seeder) seedShifts(ctx context.Context, d *app.Dispatch, user app.User, offices []app.PostOffice) error {
-	today := dispatch.DayOf(s.Now())
-	h := dispatch.HoursFrom(s.Intake.Hours.Start, s.Intake.Hours.End)
+	today := dispatch.DayOf(s.Wiring.Now())
+	h := dispatch.HoursFrom(s.Wiring.Hours.Start, s.Wiring.Hours.End)
 	for i, o := range offices {
 		couriers, err := d.Couriers(ctx, user, o.Code)
 		if err != nil {
@@ -259,7 +252,7 @@ func (s *Seeder) seedShifts(ctx context.Context, d *app.Dispatch, user app.User,
 			// An office with no demo account gets a courier of its own; its
 			// password is random: nobody logs in with it.
 			code := strings.TrimPrefix(o.Code, "BC-")
-			u, err := s.Auth.CreateUser(ctx, app.NewUser{Username: "buuta-" + code, Password: secret.Token(18), Role: app.RoleCourier,
+			u, err := s.services().Auth.CreateUser(ctx, app.NewUser{Username: "buuta-" + code, Password: secret.Token(18), Role: app.RoleCourier,
 				OfficeCode: o.Code, FullName: "Bưu tá " + strings.TrimSuffix(strings.TrimPrefix(o.Name, "Bưu cục "), " (demo)"),
 				StaffCode: "BT-" + code, Demo: true})
 			if err != nil && !errs.Is(err, errs.Conflict) {
@@ -291,7 +284,7 @@ func (s *Seeder) seedShifts(ctx context.Context, d *app.Dispatch, user app.User,
 			if j%3 == 2 {
 				sh.Vehicle, sh.Capacity = dispatch.Bicycle, 12
 			}
-			if _, err := d.CreateShifts(ctx, user, sh, 6, s.Intake.Hours.Days); err != nil {
+			if _, err := d.CreateShifts(ctx, user, sh, 6, s.Wiring.Hours.Days); err != nil {
 				return fmt.Errorf("demo: shifts of %s: %w", c.Ref, err)
 			}
 		}
@@ -300,7 +293,7 @@ func (s *Seeder) seedShifts(ctx context.Context, d *app.Dispatch, user app.User,
 }
 
 func (s *Seeder) seedPlans(ctx context.Context, d *app.Dispatch, user app.User, offices []app.PostOffice) error {
-	today := dispatch.DayOf(s.Now())
+	today := dispatch.DayOf(s.Wiring.Now())
 	sort.Slice(offices, func(i, j int) bool { return offices[i].Code < offices[j].Code })
 	published := 0
 	for k := 0; k < 6; k++ {

@@ -40,15 +40,11 @@ func TestSeedDispatch(t *testing.T) {
 	clock := func() time.Time { return now }
 	box, _ := secret.NewBox(bytes.Repeat([]byte{1}, 32))
 	hasher, _ := secret.NewHasher(bytes.Repeat([]byte{2}, 32))
-	ledger := &app.Ledger{Store: db, Tx: db, Policy: tracking.DefaultPolicy, Now: clock, NewID: uuid.NewString}
 	days := [7]bool{false, true, true, true, true, true, true}
-	intake := &app.Intake{Store: db, Tx: db, Ledger: ledger, Units: set, Box: box, Hasher: hasher,
+	s := &demo.Seeder{Store: db, Wiring: app.Wiring{Store: db, Units: set, Box: box, Hasher: hasher, Now: clock, NewID: uuid.NewString, Demo: true,
 		S10:   app.S10Config{Pickup: "EA", Return: "EB", Country: "VN"},
-		Hours: tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: days, Zone: vn},
-		Now:   clock, NewID: uuid.NewString, Demo: true}
-	devices := &app.Devices{Store: db, Hasher: hasher, Box: box, Now: clock}
-	s := &demo.Seeder{Store: db, Units: set, Auth: &app.Auth{Store: db, Now: clock}, Portal: &app.Portal{Store: db, Box: box, Now: clock},
-		Intake: intake, Devices: devices, Sync: &app.Sync{Ledger: ledger, Store: db, Now: clock, Check: devices.Check}, Now: clock, Seed: 2026}
+		Hours: tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: days, Zone: vn}, Zone: vn},
+		Seed: 2026}
 	if _, err := s.Run(ctx, 80); err != nil {
 		t.Fatal(err)
 	}

@@ -27,23 +27,14 @@ func (c *clock) Now() time.Time { return c.t }
 // delivered with the fee, and returned to the desk after three attempts.
 // History is written over the last days with a clock moved by hand.
 func (s *Seeder) journeys(ctx context.Context) (int, error) {
-	hopStore, ok := s.Store.(app.HopStore)
-	if !ok {
-		return 0, fmt.Errorf("demo: the store cannot run hand-offs")
-	}
-	caseStore, ok := s.Store.(app.CaseStore)
-	if !ok {
-		return 0, fmt.Errorf("demo: the store cannot keep cases")
-	}
-	now := s.Now()
+	now := s.Wiring.Now()
 	vn := time.FixedZone("ICT", 7*3600)
+	// The services again, on a clock moved by hand.
 	clk := &clock{}
-	led := *s.Intake.Ledger
-	led.Now = clk.Now
-	in := *s.Intake
-	in.Now, in.Ledger = clk.Now, &led
-	hops := &app.Hops{Store: hopStore, Ledger: &led, Intake: &in, Now: clk.Now, NewID: uuid.NewString}
-	cases := &app.Cases{Store: caseStore, Tx: in.Tx, Now: clk.Now, NewID: uuid.NewString}
+	w := s.Wiring
+	w.Now = clk.Now
+	svc := app.NewServices(w)
+	led, in, hops, cases := svc.Ledger, svc.Intake, svc.Hops, svc.Cases
 	user := func(name string) (app.User, error) { return s.Store.FindUserByUsername(ctx, name) }
 	office, err := user("buucuc")
 	if err != nil {
@@ -64,13 +55,7 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 	}
 	// The demo courier's phone: a software device with a fixed key, whose
 	// events take the app's path (signature, proof checks, scope).
-	if s.Devices == nil || s.Sync == nil {
-		return 0, fmt.Errorf("demo: no device services")
-	}
-	devs := *s.Devices
-	devs.Now = clk.Now
-	syn := *s.Sync
-	syn.Ledger, syn.Now, syn.Check = &led, clk.Now, devs.Check
+	devs, syn := svc.Devices, svc.Sync
 	seed := sha256.Sum256([]byte("hoso demo courier device buuta1"))
 	phone, err := app.NewSoftDevice("demo-buuta1", seed[:])
 	if err != nil {
@@ -143,13 +128,13 @@ func (s *Seeder) journeys(ctx context.Context) (int, error) {
 		for k := 0; k < p.n; k++ {
 			// Each journey starts two days ago and moves on from there.
 			day := now.In(vn).AddDate(0, 0, -2)
-			for !s.Intake.Hours.Days[day.Weekday()] {
+			for !s.Wiring.Hours.Days[day.Weekday()] {
 				day = day.AddDate(0, 0, -1)
 			}
 			clk.t = time.Date(day.Year(), day.Month(), day.Day(), 6, 0, 0, 0, vn).Add(time.Duration(made) * time.Minute)
 			ws := time.Date(day.Year(), day.Month(), day.Day(), 9, 30, 0, 0, vn)
 			pr := procedures[(made*5)%len(procedures)]
-			com, _ := s.Units.Commune(deskCommunes[made%3])
+			com, _ := s.Wiring.Units.Commune(deskCommunes[made%3])
 			req := tracking.PickupRequest{
 				Dossier: tracking.Dossier{Code: fmt.Sprintf("000.00.19.H40-%s-%04d", day.Format("060102"), 900+made), ProcedureCode: pr.Code,
 					ProcedureName: pr.Name, DeskCode: "TN-TTPVHCC", ReturnByPost: true},

@@ -17,8 +17,12 @@ import (
 	"github.com/go-pg/pg/v10"
 	"github.com/go-pg/pg/v10/orm"
 
+	"hoso/internal/app"
 	"hoso/internal/errs"
 )
+
+// DB is every store of the application services (app.NewServices).
+var _ app.Store = (*DB)(nil)
 
 // DB is the pool.
 type DB struct {

@@ -38,6 +38,7 @@ import (
 	"hoso/internal/demo"
 	"hoso/internal/errs"
 	"hoso/internal/pg"
+	"hoso/internal/receipts"
 	"hoso/internal/secret"
 	"hoso/internal/translog"
 	"hoso/internal/units"
@@ -359,22 +360,6 @@ func (w *world) wire() {
 	for i := range all {
 		all[i] = true
 	}
-	scope := &app.HandoffScope{Store: w.db}
-	w.ledger = &app.Ledger{Store: w.faults, Tx: w.tx, Policy: tracking.DefaultPolicy, Now: w.clock, NewID: w.newID, Guard: scope.Guard}
-	w.intake = &app.Intake{Store: w.db, Tx: w.db, Ledger: w.ledger, Units: w.cfg.Units,
-		Box: mustBox(), Hasher: mustHasher(), S10: w.s10,
-		Hours: tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: all, Zone: vn},
-		Now:   w.clock, NewID: w.newID, Zoner: fixedZone(w.office.Code)}
-	if w.sms == nil {
-		w.sms = &simSMS{codes: map[string]string{}}
-	}
-	w.devices = &app.Devices{Store: w.db, Auth: &app.Auth{Store: w.db, Now: w.clock}, Hasher: mustHasher(), Box: mustBox(), SMS: w.sms, Now: w.clock}
-	w.sync = &app.Sync{Ledger: w.ledger, Store: w.db, Now: w.clock, Check: w.devices.Check}
-	w.hops = &app.Hops{Store: w.db, Ledger: w.ledger, Intake: w.intake, Now: w.clock, NewID: w.newID, Scope: scope}
-	w.alarms = &app.Alarms{Store: w.db, Now: w.clock, Policy: app.DefaultAlarmPolicy()}
-	w.cases = &app.Cases{Store: w.db, Tx: w.db, Now: w.clock, NewID: w.newID, Name: func(_ context.Context, p tracking.Party) string { return p.String() }}
-	w.disp = &app.Dispatch{Store: w.db, Tx: w.db, Ledger: w.ledger, Units: w.cfg.Units, Now: w.clock, Log: w.cfg.Log,
-		Hours: dispatch.DefaultHours, PlanTime: 20 * time.Second, ReplanTime: 20 * time.Second}
 	// The transparency log: sequenced and checkpointed at the end of each
 	// day, then audited with the projections by the day's verification.
 	logKey, err := translog.NewLogKey(bytes.Repeat([]byte{7}, 32), "sim.hoso.invalid/log")
@@ -386,6 +371,26 @@ func (w *world) wire() {
 		panic(err)
 	}
 	w.tlog = &app.Log{Store: w.db, Key: logKey, Policy: logPolicy, Now: w.clock}
+	// The ledger's hooks, as the binary has them: receipts signed in the
+	// transaction of each collection and delivery, outbox rows of each event.
+	receiptKey, err := receipts.NewKey(bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		panic(err)
+	}
+	rc := &app.Receipts{Store: w.db, Signer: receiptKey, PublicKey: receiptKey.Public().String(), Now: w.clock, Log: w.tlog}
+	effects := &app.Effects{Callbacks: app.NewCallbackSet(), Notify: true, BaseURL: func() string { return "https://sim.hoso.invalid" },
+		Checkpoint: w.tlog.Latest}
+	if w.sms == nil {
+		w.sms = &simSMS{codes: map[string]string{}}
+	}
+	svc := app.NewServices(app.Wiring{
+		Store: w.db, LedgerStore: w.faults, LedgerTx: w.tx, Units: w.cfg.Units, Box: mustBox(), Hasher: mustHasher(),
+		Now: w.clock, NewID: w.newID, Log: w.cfg.Log, Policy: tracking.DefaultPolicy, S10: w.s10,
+		Hours: tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: all, Zone: vn},
+		SMS:   w.sms, Zoner: fixedZone(w.office.Code), Effects: effects.For, After: rc.After, Zone: vn,
+		DispatchHours: dispatch.DefaultHours, PlanTime: 20 * time.Second, ReplanTime: 20 * time.Second,
+	})
+	w.ledger, w.intake, w.devices, w.sync, w.hops, w.alarms, w.cases, w.disp = svc.Ledger, svc.Intake, svc.Devices, svc.Sync, svc.Hops, svc.Alarms, svc.Cases, svc.Dispatch
 	w.verifier = &app.Verifier{Store: w.db, Now: w.clock, Zone: vn, Projections: w.db, Log: &app.LogAudit{Store: w.db, Policy: logPolicy}}
 }
 

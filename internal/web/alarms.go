@@ -61,11 +61,11 @@ func (s *Server) alarmViews(c *fiber.Ctx, as []app.Alarm) []alarmView {
 func (s *Server) alarmsPage(c *fiber.Ctx) error {
 	u := currentUser(c)
 	ctx := c.UserContext()
-	open, err := s.d.Alarms.Store.FindAlarms(ctx, app.ScopeFilter(u, app.AlarmFilter{Open: true, Limit: 300}))
+	open, err := s.d.Alarms.List(ctx, u, app.AlarmFilter{Open: true, Limit: 300})
 	if err != nil {
 		return err
 	}
-	all, err := s.d.Alarms.Store.FindAlarms(ctx, app.ScopeFilter(u, app.AlarmFilter{Limit: 400}))
+	all, err := s.d.Alarms.List(ctx, u, app.AlarmFilter{Limit: 400})
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (s *Server) alarmsJSON(c *fiber.Ctx) error {
 	if !ok {
 		return errs.E(errs.Unauthorized, "Cần đăng nhập")
 	}
-	as, err := s.d.Alarms.Store.FindAlarms(c.UserContext(), app.ScopeFilter(u, app.AlarmFilter{Open: c.Query("all") == "", Limit: 500}))
+	as, err := s.d.Alarms.List(c.UserContext(), u, app.AlarmFilter{Open: c.Query("all") == "", Limit: 500})
 	if err != nil {
 		return err
 	}

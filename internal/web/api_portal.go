@@ -255,14 +255,7 @@ func (s *Server) portalCreate(c *fiber.Ctx) error {
 // ownPickup loads a pickup that belongs to the calling portal; any other is
 // not found (never forbidden: no enumeration).
 func (s *Server) ownPickup(c *fiber.Ctx) (app.Parcel, error) {
-	p, err := s.d.Intake.Store.FindParcel(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return app.Parcel{}, err
-	}
-	if p.PortalClient != portalClient(c).ID {
-		return app.Parcel{}, errs.E(errs.NotFound, "không tìm thấy bưu gửi")
-	}
-	return p, nil
+	return s.d.Intake.PortalPickup(c.UserContext(), portalClient(c).ID, c.Params("id"))
 }
 
 func (s *Server) portalGet(c *fiber.Ctx) error {
@@ -282,7 +275,7 @@ func (s *Server) portalList(c *fiber.Ctx) error {
 	if code == "" {
 		return errs.E(errs.Invalid, "Thiếu tham số dossier_code").WithFields(map[string]string{"dossier_code": "bắt buộc"})
 	}
-	ps, err := s.d.Intake.Store.FindParcels(c.UserContext(), app.ParcelFilter{DossierCode: code, PortalClient: portalClient(c).ID})
+	ps, err := s.d.Intake.PortalPickups(c.UserContext(), portalClient(c).ID, code)
 	if err != nil {
 		return err
 	}

@@ -239,7 +239,7 @@ func (s *Server) citizenForm(c *fiber.Ctx, f app.Flow) (pickupForm, error) {
 	if len(f.PhoneHash) == 0 {
 		return form, nil
 	}
-	d, docs, ok, err := s.d.Intake.Store.LastDossierDocuments(c.UserContext(), f.DossierCode, app.PrefillFilter{PhoneHash: f.PhoneHash})
+	d, docs, ok, err := s.d.Intake.Prefill(c.UserContext(), f.DossierCode, app.PrefillFilter{PhoneHash: f.PhoneHash}, false)
 	if err != nil {
 		return form, err
 	}
@@ -266,7 +266,7 @@ func (s *Server) citizenDetails(c *fiber.Ctx) error {
 		return c.Redirect("/yeu-cau/xac-minh", fiber.StatusSeeOther)
 	}
 	if f.ParcelID != "" {
-		p, err := s.d.Intake.Store.FindParcel(c.UserContext(), f.ParcelID)
+		p, err := s.d.Intake.Parcel(c.UserContext(), f.ParcelID)
 		if err == nil {
 			return c.Redirect("/yeu-cau/xong/"+p.Number, fiber.StatusSeeOther)
 		}
@@ -451,7 +451,7 @@ func (s *Server) clerkForm(c *fiber.Ctx) error {
 	}
 	allowed := u.Role == app.RoleAdmin || scope.DeskCode != "" || scope.ProvinceCode != ""
 	if form.DossierCode != "" && allowed {
-		if d, docs, ok, err := s.d.Intake.Store.LastDossierDocuments(c.UserContext(), form.DossierCode, scope); err == nil && ok {
+		if d, docs, ok, err := s.d.Intake.Prefill(c.UserContext(), form.DossierCode, scope, u.Role == app.RoleAdmin); err == nil && ok {
 			form.Prefilled = true
 			form.Desk, form.ProcedureName = d.DeskCode, d.ProcedureName
 			for i, doc := range docs {

@@ -212,19 +212,11 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 	}
 	sort.SliceStable(p.Held, func(a, b int) bool { return p.Held[a].Key < p.Held[b].Key })
 	if u.Role == app.RoleDesk {
-		acc, err := s.d.Intake.Store.FindParcels(ctx, app.ParcelFilter{DeskCode: u.DeskCode, Status: string(tracking.StatusAccepted), Leg: "pickup", Limit: 200})
-		if err != nil {
+		if p.Results, err = s.d.Hops.ResultsToSend(ctx, u, 200); err != nil {
 			return p, err
 		}
-		for _, a := range acc {
-			if _, has, err := s.d.Hops.Store.ReturnOf(ctx, a.ID); err != nil {
-				return p, err
-			} else if !has && a.Dossier.ReturnByPost {
-				p.Results = append(p.Results, a)
-			}
-		}
 	}
-	if p.Manifests, err = s.d.Hops.Store.FindManifests(ctx, u.Party(), 30); err != nil {
+	if p.Manifests, err = s.d.Hops.Manifests(ctx, u, 30); err != nil {
 		return p, err
 	}
 	if u.Role == app.RoleOffice {
@@ -869,7 +861,7 @@ func (s *Server) deskDecide(c *fiber.Ctx) error {
 // deskResult registers a result to return by post.
 func (s *Server) deskResult(c *fiber.Ctx) error {
 	u := currentUser(c)
-	p, err := s.d.Intake.Store.FindParcelByNumber(c.UserContext(), c.Params("number"))
+	p, err := s.d.Intake.ParcelByNumber(c.UserContext(), c.Params("number"))
 	if err != nil {
 		return err
 	}

@@ -216,7 +216,7 @@ func (s *Server) courierDoorCode(c *fiber.Ctx) error {
 // hold or are scheduled for; every reveal is audited.
 func (s *Server) courierReveal(c *fiber.Ctx) error {
 	u := currentUser(c)
-	p, err := s.d.Intake.Store.FindParcelByNumber(c.UserContext(), c.Params("number"))
+	p, err := s.d.Intake.ParcelByNumber(c.UserContext(), c.Params("number"))
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,7 @@ type handoffsPage struct {
 
 func (s *Server) handoffsData(c *fiber.Ctx) (handoffsPage, error) {
 	u := currentUser(c)
-	province := u.ProvinceCode
-	if u.Role == app.RoleAdmin {
-		province = ""
-	}
-	ps, err := s.d.Hops.Store.FindPendingHandoffs(c.UserContext(), province, 300)
+	ps, err := s.d.Hops.PendingReleases(c.UserContext(), u, 300)
 	if err != nil {
 		return handoffsPage{}, err
 	}

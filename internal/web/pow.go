@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -79,7 +78,7 @@ func (s *Server) checkChallenge(c *fiber.Ctx, challenge, nonce string) error {
 	if s.d.Now().After(exp) || need < s.d.PowBits || powLeadingZeros(challenge, nonce) < need {
 		return bad
 	}
-	fresh, err := s.d.Challenges.SpendChallenge(c.UserContext(), body[:16], exp)
+	fresh, err := s.d.Citizen.SpendChallenge(c.UserContext(), body[:16], exp)
 	if err != nil {
 		return err
 	}
@@ -87,9 +86,4 @@ func (s *Server) checkChallenge(c *fiber.Ctx, challenge, nonce string) error {
 		return bad
 	}
 	return nil
-}
-
-// ChallengeStore remembers spent challenges for every instance.
-type ChallengeStore interface {
-	SpendChallenge(ctx context.Context, id []byte, expires time.Time) (bool, error)
 }

@@ -50,7 +50,7 @@ func (s *Server) publicParcel(c *fiber.Ctx, raw string) (app.Parcel, error) {
 	if err != nil {
 		return app.Parcel{}, notFoundNumber()
 	}
-	p, err := s.d.Intake.Store.FindParcelByNumber(c.UserContext(), n.String())
+	p, err := s.d.Intake.ParcelByNumber(c.UserContext(), n.String())
 	if errs.Is(err, errs.NotFound) {
 		return app.Parcel{}, notFoundNumber()
 	}
@@ -89,13 +89,7 @@ func (s *Server) trackSearch(c *fiber.Ctx) error {
 			q.Error = "Đã nhập sai quá nhiều lần. Vui lòng thử lại sau."
 			return s.pageStatus(c, fiber.StatusTooManyRequests, "track_search", s.viewFor(c, "Tra cứu hồ sơ", q))
 		}
-		// Codes are compared whatever their case, spaces, dashes or dots;
-		// one that is not letters, digits and separators as typed.
-		f := app.ParcelFilter{DossierKey: tracking.DossierKey(q.Dossier), Limit: 20}
-		if f.DossierKey == "" {
-			f.DossierCode = q.Dossier
-		}
-		ps, err := s.d.Intake.Store.FindParcels(c.UserContext(), f)
+		ps, err := s.d.Intake.DossierParcels(c.UserContext(), q.Dossier, 20)
 		if err != nil {
 			return err
 		}

@@ -6,17 +6,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"hoso/internal/app"
 	"hoso/internal/errs"
 	"hoso/internal/viewcache"
 	"hoso/tracking"
 )
-
-// PublicStore loads what the public timeline shows of a parcel in one round
-// trip, personal data limited to the name and the phone's last digits.
-type PublicStore interface {
-	FindPublicTimeline(ctx context.Context, number string) (app.Parcel, []tracking.Event, error)
-}
 
 // publicEntry is a parcel's public timeline as cached: only what anyone
 // with the number sees (initials, masked phone, parties by role and
@@ -72,14 +65,7 @@ func (s *Server) publicView(c *fiber.Ctx, raw string) (*publicEntry, error) {
 }
 
 func (s *Server) loadPublicView(ctx context.Context, number string, name, phone tracking.Namer) (*publicEntry, error) {
-	var p app.Parcel
-	var evs []tracking.Event
-	var err error
-	if s.d.Public != nil {
-		p, evs, err = s.d.Public.FindPublicTimeline(ctx, number)
-	} else if p, err = s.d.Intake.Store.FindParcelByNumber(ctx, number); err == nil {
-		evs, err = s.d.Intake.Store.FindEvents(ctx, p.ID)
-	}
+	p, evs, err := s.d.Intake.PublicTimeline(ctx, number)
 	if errs.Is(err, errs.NotFound) {
 		return nil, notFoundNumber()
 	}

@@ -54,7 +54,6 @@ type Deps struct {
 	Outbox         *app.Outbox        // the outbox pages and the citizens' opt-outs
 	Parties        *app.Parties       // names of the ledger's parties
 	Directory      *app.Directory     // units, staff lists and per-role views the pages read
-	Public         PublicStore        // the public timeline in one query; nil: the services' stores
 	PublicCache    *viewcache.Cache   // public timelines between requests; nil: none
 	Ready          func(ctx context.Context) error
 	PoolStats      func() (total, idle, timeouts uint32)
@@ -62,11 +61,10 @@ type Deps struct {
 	LoginRate      int      // login attempts per minute per client address (any username)
 	TrustedProxies []string // addresses and CIDR prefixes of the reverse proxies in front
 	RequestTimeout time.Duration
-	ReadTimeout    time.Duration  // to read a request once a connection is open (20 s)
-	MetricsToken   string         // bearer token of /metrics; empty: direct loopback callers only
-	Challenges     ChallengeStore // spent proof-of-work challenges
-	PowBits        int            // leading zero bits a challenge needs (default 18)
-	TransLog       *app.Log       // the transparency log (checkpoint, proofs, tiles)
+	ReadTimeout    time.Duration // to read a request once a connection is open (20 s)
+	MetricsToken   string        // bearer token of /metrics; empty: direct loopback callers only
+	PowBits        int           // leading zero bits a challenge needs (default 18)
+	TransLog       *app.Log      // the transparency log (checkpoint, proofs, tiles)
 }
 
 // check refuses Deps that lack a service: every route is registered, so a
@@ -82,7 +80,8 @@ func (d Deps) check() error {
 		{"Alarms", d.Alarms == nil}, {"Cases", d.Cases == nil}, {"Devices", d.Devices == nil}, {"Hops", d.Hops == nil},
 		{"Papers", d.Papers == nil}, {"Money", d.Money == nil}, {"KPIs", d.KPIs == nil}, {"Accounts", d.Accounts == nil},
 		{"Proof", d.Proof == nil}, {"Outbox", d.Outbox == nil}, {"Parties", d.Parties == nil}, {"Directory", d.Directory == nil},
-		{"TransLog", d.TransLog == nil}, {"Challenges", d.Challenges == nil}, {"Ready", d.Ready == nil},
+		{"TransLog", d.TransLog == nil}, {"Ready", d.Ready == nil}, {"Postal", d.Postal == nil}, {"Law", d.Law == nil},
+		{"Reference", d.Reference == nil}, {"Audit", d.Audit == nil}, {"PortalAdmin", d.PortalAdmin == nil}, {"StaffParcels", d.StaffParcels == nil},
 	} {
 		if m.missing {
 			return fmt.Errorf("web: Deps.%s is not set", m.name)

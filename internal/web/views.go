@@ -147,7 +147,7 @@ func (t publicTimeline) Folded() int {
 }
 
 func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []tracking.Event, error) {
-	evs, err := s.d.Intake.Store.FindEvents(ctx, p.ID)
+	evs, err := s.d.Intake.Events(ctx, p.ID)
 	if err != nil {
 		return publicTimeline{}, nil, err
 	}
