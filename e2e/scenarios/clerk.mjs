@@ -39,6 +39,8 @@ export default async function clerk({ browser, baseURL, data, lib }) {
   await page.click("#pickup-form button[type=submit]");
   await lib.expectURL(page, /\/tra-cuu\/E[A-Z]\d{9}VN/);
   await lib.expectText(page, ".timeline", "Cán bộ tạo yêu cầu thay công dân");
+  await lib.expectText(page, ".alert--success .alert__title", "Đã tạo yêu cầu thu gom");
+  await lib.expectVisible(page, '.alert--success a[href="/nhan-vien/yeu-cau"]');
   const number = (await page.locator("h1 .code-id").innerText()).trim();
   await lib.expectNoOverflow(page);
   await lib.checkA11y(page, "clerk-done-360");

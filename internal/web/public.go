@@ -121,6 +121,9 @@ type trackPage struct {
 	T       publicTimeline
 	Details bool
 	Error   string
+	// Created is set when a clerk lands here after making the request: the
+	// page then says so and offers the next request.
+	Created bool
 }
 
 func (s *Server) trackPage(c *fiber.Ctx) error {
@@ -129,7 +132,8 @@ func (s *Server) trackPage(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.page(c, "track", "Hồ sơ "+e.t.Number, trackPage{T: e.t, Details: s.canSeeDetails(c, e)})
+	_, staff := c.Locals(localUser).(app.User)
+	return s.page(c, "track", "Hồ sơ "+e.t.Number, trackPage{T: e.t, Details: s.canSeeDetails(c, e), Created: staff && c.Query("moi") == "1"})
 }
 
 // trackShort is the short tracking link every status SMS carries: it sends
