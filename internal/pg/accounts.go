@@ -153,7 +153,8 @@ func (d *DB) SetActive(ctx context.Context, userID int64, active bool, at time.T
 }
 
 // SetUserScope moves an account to other units (its role stays).
-func (d *DB) SetUserScope(ctx context.Context, userID int64, province, office, desk string) error {
+func (d *DB) SetUserScope(ctx context.Context, userID int64, province, office, desk string) (err error) {
+	defer errs.Wrap(&err, "pg.SetUserScope %d %s %s", userID, province, office)
 	res, err := d.exec(ctx, `UPDATE users SET province_code = ?, office_code = ?, desk_code = ? WHERE id = ?`,
 		nullable(province), nullable(office), nullable(desk), userID)
 	if err == nil && res.RowsAffected() == 0 {
@@ -226,7 +227,8 @@ type auditRow struct {
 // FindAudit reads the audit log, newest first. A subject filter matches the
 // subject exactly, or as the part after "kind:" (user:NAME, desk:CODE), or
 // a parcel's tracking number (subjects name parcels by number).
-func (d *DB) FindAudit(ctx context.Context, f app.AuditFilter) ([]app.AuditEntry, error) {
+func (d *DB) FindAudit(ctx context.Context, f app.AuditFilter) (_ []app.AuditEntry, err error) {
+	defer errs.Wrap(&err, "pg.FindAudit")
 	var rows []auditRow
 	var from, to any
 	if !f.From.IsZero() {
@@ -235,7 +237,7 @@ func (d *DB) FindAudit(ctx context.Context, f app.AuditFilter) ([]app.AuditEntry
 	if !f.To.IsZero() {
 		to = f.To
 	}
-	err := d.query(ctx, &rows, `SELECT a.id, a.at, coalesce(u.username, '') AS actor, coalesce(u.role, '') AS role,
+	err = d.query(ctx, &rows, `SELECT a.id, a.at, coalesce(u.username, '') AS actor, coalesce(u.role, '') AS role,
 		a.action, a.subject, a.reason
 		FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
 		WHERE (?0 = '' OR u.username = ?0)

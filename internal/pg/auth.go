@@ -100,7 +100,8 @@ func (d *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, 
 
 // RecordSignIn writes a sign-in's audit row and, when it succeeded, the
 // account's last sign-in time.
-func (d *DB) RecordSignIn(ctx context.Context, userID int64, username, via string, ok bool, at time.Time) error {
+func (d *DB) RecordSignIn(ctx context.Context, userID int64, username, via string, ok bool, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.RecordSignIn %d", userID)
 	action := app.AuditSignInFailed
 	if ok {
 		action = app.AuditSignedIn
@@ -211,7 +212,8 @@ func (d *DB) FindPortalClient(ctx context.Context, id string) (_ app.PortalClien
 }
 
 // SetPortalCallback changes a client's callback URL ("" for none).
-func (d *DB) SetPortalCallback(ctx context.Context, id, url string) error {
+func (d *DB) SetPortalCallback(ctx context.Context, id, url string) (err error) {
+	defer errs.Wrap(&err, "pg.SetPortalCallback %v", id)
 	res, err := d.exec(ctx, `UPDATE portal_clients SET callback_url = ? WHERE id = ?`, url, id)
 	if err == nil && res.RowsAffected() == 0 {
 		return errs.E(errs.NotFound, "không có cổng %s", id)
@@ -220,7 +222,8 @@ func (d *DB) SetPortalCallback(ctx context.Context, id, url string) error {
 }
 
 // SetPortalActive suspends or restores a client.
-func (d *DB) SetPortalActive(ctx context.Context, id string, active bool) error {
+func (d *DB) SetPortalActive(ctx context.Context, id string, active bool) (err error) {
+	defer errs.Wrap(&err, "pg.SetPortalActive %v", id)
 	res, err := d.exec(ctx, `UPDATE portal_clients SET active = ? WHERE id = ?`, active, id)
 	if err == nil && res.RowsAffected() == 0 {
 		return errs.E(errs.NotFound, "không có cổng %s", id)
@@ -230,7 +233,8 @@ func (d *DB) SetPortalActive(ctx context.Context, id string, active bool) error 
 
 // RotatePortalSecret stores a client's new secret and keeps the old one
 // valid until until.
-func (d *DB) RotatePortalSecret(ctx context.Context, id string, secretEnc, previousEnc []byte, until time.Time) error {
+func (d *DB) RotatePortalSecret(ctx context.Context, id string, secretEnc, previousEnc []byte, until time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.RotatePortalSecret %v", id)
 	res, err := d.exec(ctx, `UPDATE portal_clients SET secret_enc = ?, previous_secret_enc = ?, previous_until = ? WHERE id = ?`,
 		secretEnc, previousEnc, until, id)
 	if err == nil && res.RowsAffected() == 0 {

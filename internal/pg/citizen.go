@@ -80,10 +80,11 @@ func (d *DB) VerifyFlow(ctx context.Context, tokenHash []byte, at time.Time) (er
 
 // ResendFlow replaces an unverified flow's code in one transaction, within
 // the limit of resends (parallel requests cannot both take the last one).
-func (d *DB) ResendFlow(ctx context.Context, tokenHash, codeHash []byte, at, until time.Time, max int) (int, bool, error) {
+func (d *DB) ResendFlow(ctx context.Context, tokenHash, codeHash []byte, at, until time.Time, max int) (_ int, _ bool, err error) {
+	defer errs.Wrap(&err, "pg.ResendFlow")
 	var n int
 	ok := false
-	err := d.InTx(ctx, func(ctx context.Context) error {
+	err = d.InTx(ctx, func(ctx context.Context) error {
 		var ns []int
 		if err := d.query(ctx, &ns, `UPDATE citizen_flows SET resends = resends + 1, attempts = 0, expires_at = greatest(expires_at, ?)
 			WHERE token_hash = ? AND verified_at IS NULL AND resends < ? RETURNING resends`, until, tokenHash, max); err != nil || len(ns) == 0 {
@@ -98,8 +99,9 @@ func (d *DB) ResendFlow(ctx context.Context, tokenHash, codeHash []byte, at, unt
 }
 
 // ExtendFlow moves a live flow's end later, never earlier.
-func (d *DB) ExtendFlow(ctx context.Context, tokenHash []byte, until time.Time) error {
-	_, err := d.exec(ctx, `UPDATE citizen_flows SET expires_at = greatest(expires_at, ?) WHERE token_hash = ?`, until, tokenHash)
+func (d *DB) ExtendFlow(ctx context.Context, tokenHash []byte, until time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.ExtendFlow")
+	_, err = d.exec(ctx, `UPDATE citizen_flows SET expires_at = greatest(expires_at, ?) WHERE token_hash = ?`, until, tokenHash)
 	return err
 }
 

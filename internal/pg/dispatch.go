@@ -768,8 +768,9 @@ var _ dispatch.Store = (*DB)(nil)
 // SetDeliveryWindow records the delivery window chosen for a result (by
 // "citizen", "portal", "clerk" or "dispatcher"), replacing an earlier
 // choice.
-func (d *DB) SetDeliveryWindow(ctx context.Context, parcel string, w dispatch.Window, by string, at time.Time) error {
-	_, err := d.exec(ctx, `INSERT INTO delivery_windows (parcel_id, starts_at, ends_at, chosen_by, chosen_at) VALUES (?, ?, ?, ?, ?)
+func (d *DB) SetDeliveryWindow(ctx context.Context, parcel string, w dispatch.Window, by string, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.SetDeliveryWindow %s", parcel)
+	_, err = d.exec(ctx, `INSERT INTO delivery_windows (parcel_id, starts_at, ends_at, chosen_by, chosen_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (parcel_id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at,
 			chosen_by = excluded.chosen_by, chosen_at = excluded.chosen_at`, parcel, w.Start, w.End, by, at)
 	return translate(err)
@@ -778,6 +779,7 @@ func (d *DB) SetDeliveryWindow(ctx context.Context, parcel string, w dispatch.Wi
 // DeliveryWindow returns the window chosen for a result and who chose it;
 // ok is false when none was.
 func (d *DB) DeliveryWindow(ctx context.Context, parcel string) (w dispatch.Window, by string, ok bool, err error) {
+	defer errs.Wrap(&err, "pg.DeliveryWindow %s", parcel)
 	var r struct {
 		StartsAt time.Time `pg:"starts_at"`
 		EndsAt   time.Time `pg:"ends_at"`
@@ -795,12 +797,13 @@ func (d *DB) DeliveryWindow(ctx context.Context, parcel string) (w dispatch.Wind
 
 // DeliverySlotCounts counts the delivery windows chosen at an office per
 // window start within [from, to), for the free-slot list.
-func (d *DB) DeliverySlotCounts(ctx context.Context, office string, from, to time.Time) (map[time.Time]int, error) {
+func (d *DB) DeliverySlotCounts(ctx context.Context, office string, from, to time.Time) (_ map[time.Time]int, err error) {
+	defer errs.Wrap(&err, "pg.DeliverySlotCounts %s", office)
 	var rows []struct {
 		StartsAt time.Time `pg:"starts_at"`
 		N        int       `pg:"n"`
 	}
-	err := d.query(ctx, &rows, `SELECT dw.starts_at, count(*) AS n FROM delivery_windows dw JOIN parcels p ON p.id = dw.parcel_id
+	err = d.query(ctx, &rows, `SELECT dw.starts_at, count(*) AS n FROM delivery_windows dw JOIN parcels p ON p.id = dw.parcel_id
 		WHERE p.office_code = ? AND dw.starts_at >= ? AND dw.starts_at < ? GROUP BY dw.starts_at`, office, from, to)
 	out := map[time.Time]int{}
 	for _, r := range rows {
@@ -814,9 +817,10 @@ func (d *DB) DeliverySlotCounts(ctx context.Context, office string, from, to tim
 // (the parcel's own earlier choice aside); it reports whether it did. The
 // count and the write hold one lock per office and slot, so parallel
 // choices never overfill a slot.
-func (d *DB) ChooseDeliveryWindow(ctx context.Context, parcel, office string, w dispatch.Window, by string, at time.Time, capacity int) (bool, error) {
+func (d *DB) ChooseDeliveryWindow(ctx context.Context, parcel, office string, w dispatch.Window, by string, at time.Time, capacity int) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.ChooseDeliveryWindow %s %s", parcel, office)
 	ok := false
-	err := d.InTx(ctx, func(ctx context.Context) error {
+	err = d.InTx(ctx, func(ctx context.Context) error {
 		ok = false
 		if _, err := d.exec(ctx, `SELECT pg_advisory_xact_lock(7238103, hashtext(? || '|' || ?::text))`, office, w.Start.UTC().Format(time.RFC3339)); err != nil {
 			return err

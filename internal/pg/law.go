@@ -9,7 +9,8 @@ import (
 )
 
 // FindCitations lists the legal citations by key.
-func (d *DB) FindCitations(ctx context.Context) ([]app.Citation, error) {
+func (d *DB) FindCitations(ctx context.Context) (_ []app.Citation, err error) {
+	defer errs.Wrap(&err, "pg.FindCitations")
 	var rows []struct {
 		Key, Label, Citation string
 		UpdatedAt            time.Time
@@ -25,7 +26,8 @@ func (d *DB) FindCitations(ctx context.Context) ([]app.Citation, error) {
 }
 
 // SetCitation changes one citation with its audit row, in one transaction.
-func (d *DB) SetCitation(ctx context.Context, key, text string, by int64, at time.Time) error {
+func (d *DB) SetCitation(ctx context.Context, key, text string, by int64, at time.Time) (err error) {
+	defer errs.Wrap(&err, "pg.SetCitation")
 	return d.InTx(ctx, func(ctx context.Context) error {
 		var old []string
 		if err := d.query(ctx, &old, `SELECT citation FROM legal_citations WHERE key = ? FOR UPDATE`, key); err != nil {

@@ -162,7 +162,8 @@ func (d *DB) SchemaVersion(ctx context.Context) (current, latest int, err error)
 
 // CheckSchema returns an Unavailable error when the schema is behind the
 // binary (run `hoso migrate`) or ahead of it (an older binary).
-func (d *DB) CheckSchema(ctx context.Context) error {
+func (d *DB) CheckSchema(ctx context.Context) (err error) {
+	defer errs.Wrap(&err, "pg.CheckSchema")
 	cur, latest, err := d.SchemaVersion(ctx)
 	if err != nil {
 		return err

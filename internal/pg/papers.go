@@ -253,13 +253,14 @@ func (d *DB) FindPaperSamples(ctx context.Context) (_ app.PaperSamples, err erro
 
 // FindCourierBreak returns the lunch break of a courier's route in the
 // day's published plan, nil when there is none.
-func (d *DB) FindCourierBreak(ctx context.Context, staffCode string, day time.Time) (*dispatch.RouteBreak, error) {
+func (d *DB) FindCourierBreak(ctx context.Context, staffCode string, day time.Time) (_ *dispatch.RouteBreak, err error) {
+	defer errs.Wrap(&err, "pg.FindCourierBreak %s", staffCode)
 	var r struct {
 		After *int       `pg:"break_after"`
 		Start *time.Time `pg:"break_starts_at"`
 		End   *time.Time `pg:"break_ends_at"`
 	}
-	err := d.queryOne(ctx, &r, `SELECT r.break_after, r.break_starts_at, r.break_ends_at FROM plan_routes r
+	err = d.queryOne(ctx, &r, `SELECT r.break_after, r.break_starts_at, r.break_ends_at FROM plan_routes r
 		JOIN dispatch_plans dp ON dp.id = r.plan_id WHERE dp.status = 'published' AND dp.day = ?::date AND r.courier_ref = ?`,
 		day.Format("2006-01-02"), staffCode)
 	if errs.Is(err, errs.NotFound) || (err == nil && r.After == nil) {

@@ -117,7 +117,8 @@ func (d *DB) UpsertOffice(ctx context.Context, o app.PostOffice) (err error) {
 
 // CreateDesk inserts a new desk; false when the code is taken (also by a
 // concurrent creation).
-func (d *DB) CreateDesk(ctx context.Context, k app.Desk) (bool, error) {
+func (d *DB) CreateDesk(ctx context.Context, k app.Desk) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.CreateDesk %s", k.Code)
 	res, err := d.exec(ctx, `INSERT INTO desks (code, name, level, commune_code, province_code, address, hours, phone, postal_code, demo)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
 		k.Code, k.Name, k.Level, k.CommuneCode, k.ProvinceCode, k.Address, k.Hours, k.Phone, k.PostalCode, k.Demo)
@@ -128,7 +129,8 @@ func (d *DB) CreateDesk(ctx context.Context, k app.Desk) (bool, error) {
 }
 
 // CreateOffice inserts a new post office; false when the code is taken.
-func (d *DB) CreateOffice(ctx context.Context, o app.PostOffice) (bool, error) {
+func (d *DB) CreateOffice(ctx context.Context, o app.PostOffice) (_ bool, err error) {
+	defer errs.Wrap(&err, "pg.CreateOffice %s", o.Code)
 	res, err := d.exec(ctx, `INSERT INTO post_offices (code, name, commune_code, province_code, lat, lng, phone, postal_code, demo)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING`,
 		o.Code, o.Name, o.CommuneCode, o.ProvinceCode, o.Lat, o.Lng, o.Phone, o.PostalCode, o.Demo)
@@ -139,7 +141,8 @@ func (d *DB) CreateOffice(ctx context.Context, o app.PostOffice) (bool, error) {
 }
 
 // SetDeskActive switches a desk on or off; NotFound when there is none.
-func (d *DB) SetDeskActive(ctx context.Context, code string, active bool) error {
+func (d *DB) SetDeskActive(ctx context.Context, code string, active bool) (err error) {
+	defer errs.Wrap(&err, "pg.SetDeskActive %s", code)
 	res, err := d.exec(ctx, `UPDATE desks SET active = ?, updated_at = now() WHERE code = ?`, active, code)
 	if err == nil && res.RowsAffected() == 0 {
 		return errs.E(errs.NotFound, "Không có bộ phận một cửa %s", code)
@@ -148,7 +151,8 @@ func (d *DB) SetDeskActive(ctx context.Context, code string, active bool) error 
 }
 
 // SetOfficeActive switches a post office on or off; NotFound when there is none.
-func (d *DB) SetOfficeActive(ctx context.Context, code string, active bool) error {
+func (d *DB) SetOfficeActive(ctx context.Context, code string, active bool) (err error) {
+	defer errs.Wrap(&err, "pg.SetOfficeActive %s", code)
 	res, err := d.exec(ctx, `UPDATE post_offices SET active = ?, updated_at = now() WHERE code = ?`, active, code)
 	if err == nil && res.RowsAffected() == 0 {
 		return errs.E(errs.NotFound, "Không có bưu cục %s", code)
