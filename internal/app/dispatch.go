@@ -42,7 +42,19 @@ type DispatchStore interface {
 	SetParcelOffice(ctx context.Context, parcelID, office string) (bool, error)
 	SetRouteStop(ctx context.Context, parcelID string, stop int) error
 	FindPlanVersions(ctx context.Context, office string, day dispatch.Day) ([]dispatch.Plan, error)
+	InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error
 }
+
+// Audit actions of the dispatcher's decisions on a day's plan.
+const (
+	AuditPlanPublished = "plan.published"
+	AuditAssigned      = "plan.assigned" // a request moved to a courier by hand
+	AuditPinned        = "plan.pinned"
+	AuditUnpinned      = "plan.unpinned"
+)
+
+// daySubject names an office's day in the audit log.
+func daySubject(office string, day dispatch.Day) string { return office + " " + day.String() }
 
 // Dispatch plans couriers' days: zones on H3 cells, shifts and absences,
 // plans and re-plans with the route planner, manual assignment and pins,
@@ -1305,7 +1317,7 @@ func (d *Dispatch) Assign(ctx context.Context, u User, office string, day dispat
 				WithFields(map[string]string{"courier": "Bưu tá " + courier + " không nhận thêm được điểm này"})
 		}
 		plan = p
-		return nil
+		return d.Store.InsertAudit(ctx, u.ID, AuditAssigned, r.Number, fmt.Sprintf("%s, phiên bản %d: %s", daySubject(office, day), p.Version, reason), d.now())
 	})
 	return plan, err
 }
@@ -1333,7 +1345,12 @@ func (d *Dispatch) Pin(ctx context.Context, u User, office string, day dispatch.
 	} else if err := d.courierOf(ctx, u, office, courier); err != nil {
 		return err
 	}
-	return d.Store.SetPin(ctx, dispatch.Pin{Parcel: r.Parcel, Day: day, Courier: courier, Office: office}, d.now(), u.StaffCode)
+	return d.Tx.InTx(ctx, func(ctx context.Context) error {
+		if err := d.Store.SetPin(ctx, dispatch.Pin{Parcel: r.Parcel, Day: day, Courier: courier, Office: office}, d.now(), u.StaffCode); err != nil {
+			return err
+		}
+		return d.Store.InsertAudit(ctx, u.ID, AuditPinned, r.Number, daySubject(office, day)+": "+courier, d.now())
+	})
 }
 
 // Unpin frees a request for the planner again.
@@ -1345,7 +1362,12 @@ func (d *Dispatch) Unpin(ctx context.Context, u User, office string, day dispatc
 	if err != nil {
 		return err
 	}
-	return d.Store.DeletePin(ctx, p.ID, day)
+	return d.Tx.InTx(ctx, func(ctx context.Context) error {
+		if err := d.Store.DeletePin(ctx, p.ID, day); err != nil {
+			return err
+		}
+		return d.Store.InsertAudit(ctx, u.ID, AuditUnpinned, p.Number, daySubject(office, day), d.now())
+	})
 }
 
 // Pins lists an office's pins of a day.
@@ -1449,7 +1471,12 @@ func (d *Dispatch) Publish(ctx context.Context, u User, planID int64) (PublishRe
 				}
 			}
 		}
-		return d.Store.PublishPlan(ctx, p.ID, d.now())
+		if err := d.Store.PublishPlan(ctx, p.ID, d.now()); err != nil {
+			return err
+		}
+		return d.Store.InsertAudit(ctx, u.ID, AuditPlanPublished, daySubject(p.Office, p.Day),
+			fmt.Sprintf("phiên bản %d: %d lịch hẹn ghi, %d giữ nguyên, %d kết quả giao, %d bị từ chối",
+				p.Version, res.Recorded, res.Unchanged, res.Deliveries, len(res.Refused)), d.now())
 	})
 	if err != nil {
 		return PublishResult{}, err

@@ -372,6 +372,14 @@ func TestPlanPublishReplan(t *testing.T) {
 	if err != nil || again.Recorded != 0 || again.Unchanged != 14 {
 		t.Errorf("republish: %+v, %v", again, err)
 	}
+	// Each publication is in the audit log under the dispatcher, with what it did.
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE action = ? AND subject = ? AND user_id = ?`,
+		app.AuditPlanPublished, "BC-05443 "+e.day.String(), e.disp.ID); n != 2 {
+		t.Errorf("%d plan.published audit rows, want 2", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE action = ? AND reason LIKE 'phiên bản 1: 14 lịch hẹn ghi%'`, app.AuditPlanPublished); n != 1 {
+		t.Errorf("the first publication's audit row does not say what it recorded")
+	}
 
 	// A new request: the plan is stale; the re-plan keeps couriers.
 	c, _ := cells[3].Center()
@@ -480,6 +488,11 @@ func TestPlanPublishReplan(t *testing.T) {
 	if len(pins) != 1 || pins[0].Courier != other {
 		t.Errorf("pins %+v", pins)
 	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE action = ? AND subject = ? AND user_id = ? AND reason LIKE ?`,
+		app.AuditAssigned, target.Number, e.disp.ID, "%ghim "+target.Number+" cho "+other); n != 1 {
+		t.Errorf("%d plan.assigned audit rows for %s", n, target.Number)
+	}
+	beforeAudit := e.count(`SELECT count(*) FROM audit_log`)
 	beforePlans := e.count(`SELECT count(*) FROM dispatch_plans`)
 	if _, err := e.d.Assign(ctx, e.disp, "BC-05443", e.day, parcels[6].Number, collector, true); !errs.Is(err, errs.Unprocessable) ||
 		!strings.Contains(errs.MessageOf(err), collector) {
@@ -490,6 +503,21 @@ func TestPlanPublishReplan(t *testing.T) {
 	}
 	if pins, _ := e.d.Pins(ctx, e.disp, "BC-05443", e.day); len(pins) != 1 {
 		t.Errorf("refused assignment left a pin: %+v", pins)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log`); n != beforeAudit {
+		t.Errorf("refused assignment wrote %d audit rows", n-beforeAudit)
+	}
+	// Unpinning and pinning again are audited too.
+	if err := e.d.Unpin(ctx, e.disp, "BC-05443", e.day, target.Number); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.d.Pin(ctx, e.disp, "BC-05443", e.day, target.Number, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, action := range []string{app.AuditUnpinned, app.AuditPinned} {
+		if n := e.count(`SELECT count(*) FROM audit_log WHERE action = ? AND subject = ? AND user_id = ?`, action, target.Number, e.disp.ID); n != 1 {
+			t.Errorf("%d %s audit rows", n, action)
+		}
 	}
 	// Scope.
 	if _, err := e.d.PlanDay(ctx, e.hanoi, "BC-05443", e.day, app.PlanOptions{}); !errs.Is(err, errs.Forbidden) {
