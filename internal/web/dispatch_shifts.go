@@ -1,0 +1,292 @@
+package web
+
+import (
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hoso/dispatch"
+	"hoso/internal/app"
+	"hoso/internal/errs"
+)
+
+// ---------- shifts and absences ----------
+
+type shiftForm struct {
+	Courier, Day, Days, Start, End, Capacity, MaxStops, Vehicle string
+	From, To                                                    string // places "lat, lng"; empty: the office
+	COD                                                         bool
+	// The lunch break: may start from BreakFrom to BreakTo, lasts
+	// BreakMinutes (0 or empty: none); MaxMinutes bounds the route.
+	BreakFrom, BreakTo, BreakMinutes, MaxMinutes string
+}
+
+// parsePlace reads "21.5887, 105.8338"; empty is the zero point (the
+// office).
+func parsePlace(s string) (dispatch.Point, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return dispatch.Point{}, true
+	}
+	a, b, ok := strings.Cut(s, ",")
+	if !ok {
+		a, b, ok = strings.Cut(s, " ")
+	}
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	lng, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	// NaN passes every comparison; strconv reads "NaN" and "Inf" as numbers.
+	finite := !math.IsNaN(lat) && !math.IsNaN(lng) && !math.IsInf(lat, 0) && !math.IsInf(lng, 0)
+	if !ok || err1 != nil || err2 != nil || !finite || lat < -90 || lat > 90 || lng < -180 || lng > 180 || lat == 0 && lng == 0 {
+		return dispatch.Point{}, false
+	}
+	return dispatch.Point{Lat: lat, Lng: lng}, true
+}
+
+type absenceForm struct {
+	Courier, Day, From, To, Reason string
+	AllDay                         bool
+}
+
+type shiftDay struct {
+	Day     dispatch.Day
+	Shifts  []dispatch.Shift
+	Absent  []dispatch.Absence
+	IsToday bool
+}
+
+type shiftsPage struct {
+	Tabs      []dispatchTab
+	Offices   []app.PostOffice
+	Office    app.PostOffice
+	From      dispatch.Day
+	Days      []shiftDay
+	Couriers  []dispatch.Courier
+	Names     map[string]string
+	Vehicles  []vehicleOpt
+	Form      shiftForm
+	Absence   absenceForm
+	Errors    map[string]string
+	Summary   []fieldError
+	AbsErrors map[string]string
+	AbsSum    []fieldError
+	Flash     string
+	Hours     string
+}
+
+type vehicleOpt struct {
+	Value, Label string
+}
+
+func (s *Server) dispatchShiftsPage(c *fiber.Ctx) error {
+	return s.renderShifts(c, fiber.StatusOK, c.Query("bc"), c.Query("ngay"), nil, nil, nil)
+}
+
+func (s *Server) renderShifts(c *fiber.Ctx, status int, officeCode, dayStr string, form *shiftForm, abs *absenceForm, formErr error) error {
+	u, office, from, err := s.dispatchScope(c, officeCode, dayStr)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	h := s.d.Dispatch.Hours
+	if h.End <= h.Start {
+		h = dispatch.DefaultHours
+	}
+	p := shiftsPage{Office: office, From: from, Flash: flashFor(c), Names: map[string]string{}, Hours: h.String(),
+		Tabs: dispatchTabs(dispatchBase+"/ca", scopeQuery(office.Code, from))}
+	p.Form = shiftForm{Day: from.String(), Days: "6", Start: h.Start.String(), End: h.End.String(), Capacity: "25", MaxStops: "0", Vehicle: string(dispatch.Motorbike),
+		BreakFrom: "11:00", BreakTo: "12:30", BreakMinutes: "45", MaxMinutes: "0"}
+	p.Absence = absenceForm{Day: from.String(), AllDay: true}
+	if form != nil {
+		p.Form = *form
+		p.Errors, p.Summary = formErrors(formErr, map[string]string{"courier": "ca-buu-ta", "day": "ca-ngay", "days": "ca-so-ngay",
+			"start": "ca-bat-dau", "end": "ca-ket-thuc", "capacity": "ca-suc-cho", "max_stops": "ca-diem-toi-da", "vehicle": "ca-phuong-tien",
+			"office": "ca-buu-ta", "start_place": "ca-noi-di", "end_place": "ca-noi-ve",
+			"break_from": "ca-nghi-tu", "break_to": "ca-nghi-den", "break_minutes": "ca-nghi-phut", "max_minutes": "ca-toi-da-phut"})
+		p.Flash = ""
+	}
+	if abs != nil {
+		p.Absence = *abs
+		p.AbsErrors, p.AbsSum = formErrors(formErr, map[string]string{"courier": "vang-buu-ta", "day": "vang-ngay", "from": "vang-tu",
+			"to": "vang-den", "reason": "vang-ly-do"})
+		p.Flash = ""
+	}
+	for _, k := range dispatch.VehicleKinds {
+		p.Vehicles = append(p.Vehicles, vehicleOpt{string(k), k.Label()})
+	}
+	if p.Offices, err = s.d.Dispatch.Offices(ctx, u); err != nil {
+		return err
+	}
+	if p.Couriers, err = s.d.Dispatch.Couriers(ctx, u, office.Code); err != nil {
+		return err
+	}
+	for _, cr := range p.Couriers {
+		p.Names[cr.Ref] = cr.Name
+	}
+	to := from.AddDays(6)
+	shifts, err := s.d.Dispatch.Shifts(ctx, u, office.Code, from, to)
+	if err != nil {
+		return err
+	}
+	absences, err := s.d.Dispatch.Absences(ctx, u, office.Code, from, to)
+	if err != nil {
+		return err
+	}
+	today := dispatch.DayOf(s.d.Now())
+	for d := from; !to.Before(d); d = d.AddDays(1) {
+		sd := shiftDay{Day: d, IsToday: d.Equal(today)}
+		for _, sh := range shifts {
+			if sh.Day.Equal(d) {
+				sd.Shifts = append(sd.Shifts, sh)
+			}
+		}
+		for _, a := range absences {
+			if a.Day.Equal(d) {
+				sd.Absent = append(sd.Absent, a)
+			}
+		}
+		p.Days = append(p.Days, sd)
+	}
+	v := s.viewFor(c, "Ca làm việc của bưu tá", p)
+	v.Style = []string{"css/dispatch.css"}
+	return s.pageStatus(c, status, "dispatch_shifts", v)
+}
+
+func (s *Server) dispatchShiftCreate(c *fiber.Ctx) error {
+	u, office, _, err := s.dispatchScope(c, c.FormValue("bc"), "")
+	if err != nil {
+		return err
+	}
+	form := shiftForm{Courier: c.FormValue("buu_ta"), Day: c.FormValue("ngay"), Days: c.FormValue("so_ngay"), Start: c.FormValue("bat_dau"),
+		End: c.FormValue("ket_thuc"), Capacity: c.FormValue("suc_cho"), MaxStops: c.FormValue("diem_toi_da"), Vehicle: c.FormValue("phuong_tien"),
+		From: c.FormValue("noi_di"), To: c.FormValue("noi_ve"), COD: c.FormValue("thu_ho") == "1",
+		BreakFrom: c.FormValue("nghi_tu"), BreakTo: c.FormValue("nghi_den"), BreakMinutes: c.FormValue("nghi_phut"), MaxMinutes: c.FormValue("toi_da_phut")}
+	f := errs.Fields{}
+	sh := dispatch.Shift{Courier: form.Courier, Office: office.Code, COD: form.COD, Vehicle: dispatch.VehicleKind(form.Vehicle)}
+	if sh.Day, err = dispatch.ParseDay(form.Day); err != nil {
+		f.Add("day", "Chọn ngày bắt đầu")
+	}
+	if sh.Start, err = dispatch.ParseClock(form.Start); err != nil {
+		f.Add("start", "Giờ bắt đầu cần dạng 07:30")
+	}
+	if sh.End, err = dispatch.ParseClock(form.End); err != nil {
+		f.Add("end", "Giờ kết thúc cần dạng 17:30")
+	}
+	if sh.Capacity, err = strconv.Atoi(strings.TrimSpace(form.Capacity)); err != nil {
+		f.Add("capacity", "Sức chở là một số bưu gửi, ví dụ 25")
+	}
+	if form.MaxStops == "" {
+		form.MaxStops = "0"
+	}
+	if sh.MaxStops, err = strconv.Atoi(strings.TrimSpace(form.MaxStops)); err != nil {
+		f.Add("max_stops", "Số điểm dừng tối đa là một số (0: không giới hạn)")
+	}
+	var ok bool
+	if sh.StartPlace, ok = parsePlace(form.From); !ok {
+		f.Add("start_place", "Nơi xuất phát cần dạng “21.5887, 105.8338” (vĩ độ, kinh độ) hoặc để trống")
+	}
+	if sh.EndPlace, ok = parsePlace(form.To); !ok {
+		f.Add("end_place", "Nơi kết thúc cần dạng “21.5887, 105.8338” (vĩ độ, kinh độ) hoặc để trống")
+	}
+	minutes := func(v, field, msg string) int {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.Add(field, msg)
+		}
+		return n
+	}
+	sh.BreakMinutes = minutes(form.BreakMinutes, "break_minutes", "Giờ nghỉ trưa là số phút, ví dụ 45 (0: không nghỉ)")
+	sh.MaxMinutes = minutes(form.MaxMinutes, "max_minutes", "Thời gian tối đa của tuyến là số phút (0: không giới hạn)")
+	if sh.BreakMinutes > 0 {
+		if sh.BreakFrom, err = dispatch.ParseClock(form.BreakFrom); err != nil {
+			f.Add("break_from", "Giờ bắt đầu nghỉ sớm nhất cần dạng 11:00")
+		}
+		if sh.BreakTo, err = dispatch.ParseClock(form.BreakTo); err != nil {
+			f.Add("break_to", "Giờ bắt đầu nghỉ muộn nhất cần dạng 12:30")
+		}
+	}
+	days, err := strconv.Atoi(strings.TrimSpace(form.Days))
+	if err != nil {
+		f.Add("days", "Số ngày là một số từ 1 đến 31")
+	}
+	if err := f.Err(errs.Unprocessable, "Chưa thêm được ca làm việc"); err != nil {
+		return s.renderShifts(c, fiber.StatusUnprocessableEntity, office.Code, c.FormValue("xem"), &form, nil, err)
+	}
+	var week [7]bool
+	if s.d.Intake != nil {
+		week = s.d.Intake.Hours.Days
+	}
+	created, err := s.d.Dispatch.CreateShifts(c.UserContext(), u, sh, days, week)
+	if err != nil {
+		if userError(err) {
+			return s.renderShifts(c, fiber.StatusUnprocessableEntity, office.Code, c.FormValue("xem"), &form, nil, err)
+		}
+		return err
+	}
+	return c.Redirect(dispatchBase+"/ca?"+scopeQuery(office.Code, sh.Day)+"&tb=ca&n="+strconv.Itoa(len(created)), fiber.StatusSeeOther)
+}
+
+func (s *Server) dispatchShiftDelete(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return errs.E(errs.NotFound, "Không có ca làm việc này")
+	}
+	if err := s.d.Dispatch.DeleteShift(c.UserContext(), currentUser(c), id); err != nil {
+		return err
+	}
+	return c.Redirect(dispatchBase+"/ca?bc="+url.QueryEscape(c.FormValue("bc"))+"&ngay="+url.QueryEscape(c.FormValue("xem"))+"&tb=xoa-ca", fiber.StatusSeeOther)
+}
+
+func (s *Server) dispatchAbsenceCreate(c *fiber.Ctx) error {
+	u, office, _, err := s.dispatchScope(c, c.FormValue("bc"), "")
+	if err != nil {
+		return err
+	}
+	form := absenceForm{Courier: c.FormValue("buu_ta"), Day: c.FormValue("ngay"), From: c.FormValue("tu"), To: c.FormValue("den"),
+		Reason: c.FormValue("ly_do"), AllDay: c.FormValue("ca_ngay") == "1"}
+	f := errs.Fields{}
+	a := dispatch.Absence{Courier: form.Courier, Reason: strings.TrimSpace(form.Reason)}
+	if a.Day, err = dispatch.ParseDay(form.Day); err != nil {
+		f.Add("day", "Chọn ngày")
+	}
+	if form.AllDay {
+		a.From, a.To = 0, 24*60
+	} else {
+		if a.From, err = dispatch.ParseClock(form.From); err != nil {
+			f.Add("from", "Giờ bắt đầu vắng cần dạng 07:30")
+		}
+		if a.To, err = dispatch.ParseClock(form.To); err != nil {
+			f.Add("to", "Giờ có mặt trở lại cần dạng 10:00")
+		}
+	}
+	if form.Courier == "" {
+		f.Add("courier", "Chọn bưu tá")
+	}
+	if err := f.Err(errs.Unprocessable, "Chưa ghi được vắng mặt"); err != nil {
+		return s.renderShifts(c, fiber.StatusUnprocessableEntity, office.Code, c.FormValue("xem"), nil, &form, err)
+	}
+	if _, err := s.d.Dispatch.CreateAbsence(c.UserContext(), u, office.Code, a); err != nil {
+		if userError(err) {
+			return s.renderShifts(c, fiber.StatusUnprocessableEntity, office.Code, c.FormValue("xem"), nil, &form, err)
+		}
+		return err
+	}
+	return c.Redirect(dispatchBase+"/ca?"+scopeQuery(office.Code, a.Day)+"&tb=vang", fiber.StatusSeeOther)
+}
+
+func (s *Server) dispatchAbsenceDelete(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return errs.E(errs.NotFound, "Không có lượt vắng mặt này")
+	}
+	if err := s.d.Dispatch.DeleteAbsence(c.UserContext(), currentUser(c), c.FormValue("bc"), id); err != nil {
+		return err
+	}
+	return c.Redirect(dispatchBase+"/ca?bc="+url.QueryEscape(c.FormValue("bc"))+"&ngay="+url.QueryEscape(c.FormValue("xem"))+"&tb=xoa-vang", fiber.StatusSeeOther)
+}

@@ -1,0 +1,129 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hoso/dispatch"
+	"hoso/internal/app"
+	"hoso/internal/vntext"
+)
+
+// ---------- zones ----------
+
+type communeOpt struct {
+	Code, Name, Owner string
+	Checked           bool
+}
+
+type zonesPage struct {
+	Tabs       []dispatchTab
+	Offices    []app.ZoneSummary
+	Office     app.PostOffice
+	Communes   []communeOpt
+	Mode       string
+	Replace    bool
+	Skip       bool
+	Add        string
+	Remove     string
+	Errors     map[string]string
+	Summary    []fieldError
+	Flash      string
+	Unzoned    []app.Parcel
+	MapURL     string
+	Outlines   string
+	Res        int
+	AnyChecked bool
+}
+
+func (s *Server) dispatchZonesPage(c *fiber.Ctx) error {
+	return s.renderZones(c, fiber.StatusOK, c.Query("bc"), nil, nil)
+}
+
+func (s *Server) renderZones(c *fiber.Ctx, status int, officeCode string, form *zonesPage, formErr error) error {
+	u, office, _, err := s.dispatchScope(c, officeCode, "")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	p := zonesPage{Office: office, Mode: "center", Skip: true, Flash: flashFor(c), Res: app.ZoneRes,
+		Tabs: dispatchTabs(dispatchBase+"/vung", scopeQuery(office.Code, dispatch.Day{}))}
+	checked := map[string]bool{}
+	if form != nil {
+		p.Mode, p.Replace, p.Skip, p.Add, p.Remove = form.Mode, form.Replace, form.Skip, form.Add, form.Remove
+		for _, cm := range form.Communes {
+			checked[cm.Code] = cm.Checked
+			p.AnyChecked = p.AnyChecked || cm.Checked
+		}
+		p.Errors, p.Summary = formErrors(formErr, map[string]string{"communes": "xa-dau-tien", "cells": "xa-dau-tien", "mode": "cach-phu", "add": "o-them", "remove": "o-bot"})
+		p.Flash = ""
+	}
+	if p.Offices, err = s.d.Dispatch.Zones(ctx, u); err != nil {
+		return err
+	}
+	owners, err := s.d.Dispatch.CommuneOwners(ctx, u, office.ProvinceCode)
+	if err != nil {
+		return err
+	}
+	for _, cm := range s.d.Units.CommunesOf(office.ProvinceCode) {
+		p.Communes = append(p.Communes, communeOpt{Code: cm.Code, Name: cm.FullName, Owner: owners[cm.Code], Checked: checked[cm.Code]})
+	}
+	sort.SliceStable(p.Communes, func(i, j int) bool { return vntext.Fold(p.Communes[i].Name) < vntext.Fold(p.Communes[j].Name) })
+	if p.Unzoned, err = s.d.Dispatch.Unzoned(ctx, u, office.ProvinceCode, 50); err != nil {
+		return err
+	}
+	p.MapURL = dispatchBase + "/ban-do.json?bc=" + url.QueryEscape(office.Code)
+	p.Outlines = dispatchBase + "/ranh-gioi/" + office.ProvinceCode
+	v := s.viewFor(c, "Vùng phục vụ của bưu cục", p)
+	v.Style = []string{"vendor/leaflet/leaflet.css", "css/dispatch.css"}
+	v.Script = []string{"vendor/leaflet/leaflet.js", "js/dispatch-map.js"}
+	return s.pageStatus(c, status, "dispatch_zones", v)
+}
+
+func (s *Server) dispatchCover(c *fiber.Ctx) error {
+	u, office, _, err := s.dispatchScope(c, c.FormValue("bc"), "")
+	if err != nil {
+		return err
+	}
+	form := &zonesPage{Mode: c.FormValue("cach_phu", "center"), Replace: c.FormValue("thay_the") == "1", Skip: c.FormValue("bo_qua") == "1"}
+	var codes []string
+	args := c.Request().PostArgs()
+	for _, v := range args.PeekMulti("xa") {
+		code := string(v)
+		codes = append(codes, code)
+		form.Communes = append(form.Communes, communeOpt{Code: code, Checked: true})
+	}
+	res, err := s.d.Dispatch.CoverCommunes(c.UserContext(), u, app.CoverRequest{Office: office.Code, Communes: codes, Mode: form.Mode,
+		Replace: form.Replace, SkipTaken: form.Skip})
+	if err != nil {
+		if userError(err) {
+			return s.renderZones(c, fiber.StatusUnprocessableEntity, office.Code, form, err)
+		}
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("%s/vung?bc=%s&tb=vung&n=%d&m=%d", dispatchBase, url.QueryEscape(office.Code), res.Cells, res.Added), fiber.StatusSeeOther)
+}
+
+func splitCells(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+}
+
+func (s *Server) dispatchCells(c *fiber.Ctx) error {
+	u, office, _, err := s.dispatchScope(c, c.FormValue("bc"), "")
+	if err != nil {
+		return err
+	}
+	form := &zonesPage{Mode: "center", Skip: true, Add: c.FormValue("them"), Remove: c.FormValue("bot")}
+	res, err := s.d.Dispatch.EditCells(c.UserContext(), u, office.Code, splitCells(form.Add), splitCells(form.Remove))
+	if err != nil {
+		if userError(err) {
+			return s.renderZones(c, fiber.StatusUnprocessableEntity, office.Code, form, err)
+		}
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("%s/vung?bc=%s&tb=vung&n=%d&m=%d", dispatchBase, url.QueryEscape(office.Code), res.Cells, res.Added), fiber.StatusSeeOther)
+}
