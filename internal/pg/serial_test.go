@@ -2,6 +2,7 @@ package pg_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -65,8 +66,8 @@ func TestS10LegacySerialsAreNeverReissued(t *testing.T) {
 	name := "hoso_t_s10_" + strings.ToLower(strings.NewReplacer("-", "x", "_", "y").Replace(secret.Token(6)))
 	url, err := pg.RecreateDatabase(ctx, pgtest.AdminURL(), name)
 	if err != nil {
-		if strings.Contains(err.Error(), "connect") {
-			t.Skipf("PostgreSQL unreachable: %v", err)
+		if strings.Contains(err.Error(), "connect") && os.Getenv("CI") == "" {
+			t.Skipf("PostgreSQL unreachable (fails when CI is set): %v", err)
 		}
 		t.Fatal(err)
 	}
