@@ -235,6 +235,11 @@ func accessMatrix() map[string]access {
 		"GET /huy-tin-nhan/:token":  everyone().limit(),
 		"POST /huy-tin-nhan/:token": everyone().limit(),
 
+		// Complaints (TestComplaint*): the form for every number, an empty
+		// complaint refused for everyone (no problem, no proof).
+		"GET /tra-cuu/:number/phan-anh":  everyone().limit(),
+		"POST /tra-cuu/:number/phan-anh": all(422).limit(),
+
 		// Staff pages.
 		"GET /nhan-vien":                                    staffOnly(),
 		"GET /nhan-vien/yeu-cau":                            staffOnly(asDesk, asAdmin, asDispatch),
@@ -292,6 +297,11 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/danh-muc/buu-cuc/:code/trang-thai": refMissing(),
 		"GET /nhan-vien/can-cu-phap-ly":                     staffOnly(asAdmin),
 		"POST /nhan-vien/can-cu-phap-ly":                    staffOnly(asAdmin), // an empty form is refused after access control (404: no key)
+
+		// A complaint's answer (the fixture's :id is no incident's: 404) and a
+		// lost-original case from a quiet parcel's alarm (TestQuietParcelLostCase).
+		"POST /nhan-vien/su-co/:id/tra-loi":     alarms,
+		"POST /nhan-vien/canh-bao/:id/that-lac": dispatch,
 
 		// Printed papers: the public receipt check, and the staff downloads,
 		// each paper scoped to the staff who handle it. The fixture's parcel

@@ -101,6 +101,7 @@ type CaseStore interface {
 	// FindParcelIncidents lists a parcel's incidents of every kind, newest
 	// first, with their answers and case.
 	FindParcelIncidents(ctx context.Context, parcelID string) ([]Incident, error)
+	FindAlarm(ctx context.Context, id int64) (Alarm, error)
 }
 
 // Cases handles disputes and lost originals.

@@ -297,19 +297,30 @@ func (c *Cases) Complaints(ctx context.Context, parcelID string) (_ []PublicComp
 	return out, nil
 }
 
-// DeclareQuietLost opens a lost-original case for a parcel whose alarm says
+// DeclareQuietLost opens a lost-original case for a parcel whose open alarm says
 // it went quiet past its limit: an incident of kind quiet, closed as lost,
 // and its case naming the last confirmed custodian as the ledger's
 // projection holds it (never typed by staff). Only dispatchers and admins,
 // in scope; the parcel must have been collected (before that the papers are
 // still with the citizen); audited with the reason.
-func (c *Cases) DeclareQuietLost(ctx context.Context, u User, alarm Alarm, note string) (_ Incident, err error) {
-	defer errs.Wrap(&err, "Cases.DeclareQuietLost(%d)", alarm.ID)
+func (c *Cases) DeclareQuietLost(ctx context.Context, u User, alarmID int64, note string) (_ Incident, err error) {
+	defer errs.Wrap(&err, "Cases.DeclareQuietLost(%d)", alarmID)
 	if err := canDecide(u); err != nil {
 		return Incident{}, err
 	}
+	alarm, err := c.Store.FindAlarm(ctx, alarmID)
+	if err != nil {
+		return Incident{}, err
+	}
+	f := ScopeFilter(u, AlarmFilter{})
+	if (f.Province != "" && alarm.ProvinceCode != f.Province) || (f.Office != "" && alarm.OfficeCode != f.Office) || (f.Desk != "" && alarm.DeskCode != f.Desk) {
+		return Incident{}, errs.E(errs.NotFound, "không tìm thấy cảnh báo")
+	}
 	if alarm.Kind != tracking.AlarmParcelQuiet || alarm.Number == "" {
 		return Incident{}, errs.E(errs.Invalid, "Chỉ mở hồ sơ thất lạc từ cảnh báo bưu gửi không có tin")
+	}
+	if alarm.ClearedAt != nil {
+		return Incident{}, errs.E(errs.Conflict, "Cảnh báo đã đóng: bưu gửi đã có tin trở lại")
 	}
 	if !utf8.ValidString(note) || vntext.HasControl(note) {
 		return Incident{}, errs.E(errs.Invalid, "Ghi chú có ký tự không đọc được").WithFields(map[string]string{"note": "Gõ lại ghi chú"})

@@ -111,6 +111,7 @@ func (s *Server) routes() {
 	pg.Get("/dang-nhap", s.loginForm)
 	pg.Post("/dang-nhap", s.loginSubmit)
 	pg.Post("/dang-xuat", s.logout)
+	s.complaintRoutes(pg)
 
 	cit := pg.Group("/yeu-cau", noStore, s.rateLimit(s.public))
 	cit.Get("", s.citizenStart)
@@ -141,6 +142,7 @@ func (s *Server) routes() {
 	s.auditRoutes(staff)
 	s.portalAdminRoutes(staff)
 	s.staffParcelRoutes(staff)
+	s.complaintStaffRoutes(staff)
 
 	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
 	office.Get("", s.counterPage)

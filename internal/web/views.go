@@ -124,6 +124,10 @@ type publicTimeline struct {
 	Fee         int64  // to pay when the result is delivered (return leg)
 	ReceiptCode string // the door receipt's code, shown with the details
 	Hotline     string // from configuration, set per server
+
+	// Complaints are the citizen's complaints and their answers
+	// (web/complaints.go).
+	Complaints []app.PublicComplaint
 }
 
 // Newest is the timeline newest first, as the page shows it.
