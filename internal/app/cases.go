@@ -35,6 +35,8 @@ type Incident struct {
 	// DueAt is when a complaint must be answered.
 	DueAt   *time.Time
 	Answers []ComplaintAnswer // a complaint's answers, oldest first
+	// Route is the post office or desk a complaint was routed to.
+	Route tracking.Party
 }
 
 // ProblemLabel is the dispute's problem in Vietnamese.
@@ -102,6 +104,8 @@ type CaseStore interface {
 	// first, with their answers and case.
 	FindParcelIncidents(ctx context.Context, parcelID string) ([]Incident, error)
 	FindAlarm(ctx context.Context, id int64) (Alarm, error)
+	// CourierOffice is the post office of a courier (by staff code).
+	CourierOffice(ctx context.Context, staffCode string) (string, error)
 }
 
 // Cases handles disputes and lost originals.
@@ -127,9 +131,11 @@ func (c *Cases) inScope(u User, i Incident) bool {
 	case RoleDispatcher:
 		return i.ProvinceCode == u.ProvinceCode
 	case RoleOffice:
-		return i.OfficeCode == u.OfficeCode || (i.LastCustodian.Kind == tracking.PartyOffice && i.LastCustodian.Ref == u.OfficeCode)
+		mine := tracking.Party{Kind: tracking.PartyOffice, Ref: u.OfficeCode}
+		return u.OfficeCode != "" && (i.OfficeCode == u.OfficeCode || i.LastCustodian == mine || i.Route == mine)
 	case RoleDesk:
-		return i.DeskCode == u.DeskCode || (i.LastCustodian.Kind == tracking.PartyDesk && i.LastCustodian.Ref == u.DeskCode)
+		mine := tracking.Party{Kind: tracking.PartyDesk, Ref: u.DeskCode}
+		return u.DeskCode != "" && (i.DeskCode == u.DeskCode || i.LastCustodian == mine || i.Route == mine)
 	}
 	return false
 }
@@ -141,7 +147,9 @@ func (c *Cases) Incident(ctx context.Context, u User, id string) (Incident, erro
 		return Incident{}, err
 	}
 	if !c.inScope(u, i) {
-		return Incident{}, errs.E(errs.NotFound, "không tìm thấy sự cố")
+		// Incident ids are random: refusing says nothing a caller could
+		// not guess.
+		return Incident{}, errs.E(errs.Forbidden, "Sự cố này không thuộc phạm vi của bạn")
 	}
 	return i, nil
 }

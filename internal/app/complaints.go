@@ -171,8 +171,12 @@ func (c *Cases) Report(ctx context.Context, in ComplaintInput) (_ Incident, crea
 	if holder.Kind == "" {
 		holder = tracking.Party{Kind: tracking.PartyCitizen}
 	}
+	route, err := c.route(ctx, p)
+	if err != nil {
+		return Incident{}, false, err
+	}
 	inc := Incident{ID: c.NewID(), ParcelID: p.ID, Number: p.Number, Kind: IncidentComplaint, Problem: in.Problem, Note: in.Note,
-		LastCustodian: holder, Status: "open", CreatedAt: now, DueAt: &due}
+		LastCustodian: holder, Status: "open", CreatedAt: now, DueAt: &due, Route: route}
 	err = c.Tx.InTx(ctx, func(ctx context.Context) error {
 		id, isNew, err := c.Store.CreateIncident(ctx, inc)
 		if err != nil {
@@ -190,9 +194,39 @@ func (c *Cases) Report(ctx context.Context, in ComplaintInput) (_ Incident, crea
 	return inc, created, nil
 }
 
-// RoutedTo is the unit a complaint is routed to: the office or desk that
-// holds the parcel, else the office of its zone, else its desk.
+// route chooses the unit that answers a complaint: the office or desk
+// holding the parcel; the office of the courier holding it or planned to
+// collect it; else the office of its zone; else its desk.
+func (c *Cases) route(ctx context.Context, p Parcel) (tracking.Party, error) {
+	switch p.Custodian.Kind {
+	case tracking.PartyOffice, tracking.PartyDesk:
+		return p.Custodian, nil
+	}
+	courier := p.CourierRef
+	if p.Custodian.Kind == tracking.PartyCourier {
+		courier = p.Custodian.Ref
+	}
+	if courier != "" {
+		office, err := c.Store.CourierOffice(ctx, courier)
+		switch {
+		case err == nil:
+			return tracking.Party{Kind: tracking.PartyOffice, Ref: office}, nil
+		case !errs.Is(err, errs.NotFound):
+			return tracking.Party{}, err
+		}
+	}
+	if p.OfficeCode != "" {
+		return tracking.Party{Kind: tracking.PartyOffice, Ref: p.OfficeCode}, nil
+	}
+	return tracking.Party{Kind: tracking.PartyDesk, Ref: p.DeskCode}, nil
+}
+
+// RoutedTo is the unit a complaint is routed to (Route), else the office or
+// desk that holds the parcel, else the office of its zone, else its desk.
 func (i Incident) RoutedTo() tracking.Party {
+	if i.Route.Kind != "" {
+		return i.Route
+	}
 	switch i.LastCustodian.Kind {
 	case tracking.PartyOffice, tracking.PartyDesk:
 		return i.LastCustodian

@@ -22,9 +22,14 @@ func (d *DB) CreateIncident(ctx context.Context, i app.Incident) (_ string, _ bo
 		lines = []int{}
 	}
 	var ids []string
+	var routeKind, routeRef any
+	if i.Route.Kind != "" {
+		routeKind, routeRef = string(i.Route.Kind), i.Route.Ref
+	}
 	if err := d.query(ctx, &ids, `INSERT INTO incidents (id, parcel_id, kind, problem, missing_lines, last_custodian_kind, last_custodian_ref,
-		note, created_at, due_at) VALUES (?::uuid, ?::uuid, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id::text`,
-		i.ID, i.ParcelID, i.Kind, i.Problem, pg.Array(lines), string(i.LastCustodian.Kind), i.LastCustodian.Ref, i.Note, i.CreatedAt, i.DueAt); err != nil {
+		note, created_at, due_at, route_kind, route_ref) VALUES (?::uuid, ?::uuid, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id::text`,
+		i.ID, i.ParcelID, i.Kind, i.Problem, pg.Array(lines), string(i.LastCustodian.Kind), i.LastCustodian.Ref, i.Note, i.CreatedAt, i.DueAt,
+		routeKind, routeRef); err != nil {
 		return "", false, err
 	}
 	if len(ids) == 1 {
@@ -156,4 +161,19 @@ func (d *DB) FindParcelManifests(ctx context.Context, parcelID string) (_ []app.
 			CreatedAt: r.CreatedAt, ClosedAt: r.ClosedAt}
 	}
 	return out, nil
+}
+
+// CourierOffice returns the post office of a courier by staff code; not
+// found when no courier has it.
+func (d *DB) CourierOffice(ctx context.Context, staffCode string) (_ string, err error) {
+	defer errs.Wrap(&err, "pg.CourierOffice(%q)", staffCode)
+	var offices []string
+	if err := d.query(ctx, &offices, `SELECT office_code FROM users WHERE role = 'courier' AND upper(staff_code) = upper(?) AND office_code IS NOT NULL LIMIT 1`,
+		staffCode); err != nil {
+		return "", err
+	}
+	if len(offices) == 0 {
+		return "", errs.E(errs.NotFound, "không có bưu tá %s", staffCode)
+	}
+	return offices[0], nil
 }

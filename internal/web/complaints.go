@@ -93,7 +93,7 @@ func (s *Server) complaintSubmit(c *fiber.Ctx) error {
 	}
 	p := newComplaintPage(n, c.FormValue("van_de"), c.FormValue("noi_dung"))
 	fail := func(status int, err error) error {
-		p.Errors, p.Summary = fieldPage(err, "van_de", "noi_dung", "so_cuoi")
+		p.Errors, p.Summary = formErrors(err, map[string]string{"problem": "van_de", "note": "noi_dung", "proof": "so_cuoi"})
 		return s.pageStatus(c, status, "complaint", s.viewFor(c, "Báo vấn đề với hồ sơ "+n, p))
 	}
 	ip := s.clientIP(c)
@@ -119,9 +119,10 @@ func (s *Server) complaintSubmit(c *fiber.Ctx) error {
 			return fail(fiber.StatusTooManyRequests, err)
 		case errs.Is(err, errs.Invalid):
 			if fs := errs.FieldsOf(err); fs["proof"] != "" {
-				s.proof.allow(ip)
-				s.complaints.allow("so:" + n)
-				err = errs.E(errs.Invalid, "Thông tin xác minh không khớp").WithFields(map[string]string{"so_cuoi": fs["proof"]})
+				if c.FormValue("so_cuoi") != "" || c.FormValue("ma_bien_nhan") != "" {
+					s.proof.allow(ip)
+					s.complaints.allow("so:" + n)
+				}
 			}
 			return fail(fiber.StatusUnprocessableEntity, err)
 		}

@@ -9,9 +9,15 @@ ALTER TABLE incidents ALTER COLUMN event_id DROP NOT NULL;
 ALTER TABLE incidents
     ADD COLUMN kind   text NOT NULL DEFAULT 'dispute' CHECK (kind IN ('dispute', 'complaint', 'quiet')),
     ADD COLUMN due_at timestamptz,
+    -- The unit a complaint is routed to (kind:ref, a post office or a
+    -- desk), chosen when it is reported; it sees and answers it.
+    ADD COLUMN route_kind text CHECK (route_kind IN ('post_office', 'desk')),
+    ADD COLUMN route_ref  text,
+    ADD CONSTRAINT incidents_complaint_routed CHECK (kind <> 'complaint' OR (route_kind IS NOT NULL AND route_ref IS NOT NULL)),
     ADD CONSTRAINT incidents_dispute_has_event CHECK (kind <> 'dispute' OR event_id IS NOT NULL),
     ADD CONSTRAINT incidents_complaint_due CHECK (kind <> 'complaint' OR due_at IS NOT NULL);
 CREATE UNIQUE INDEX incidents_one_open_complaint ON incidents (parcel_id, problem) WHERE kind = 'complaint' AND status = 'open';
+CREATE INDEX incidents_route_idx ON incidents (route_kind, route_ref) WHERE route_kind IS NOT NULL;
 CREATE UNIQUE INDEX incidents_one_quiet ON incidents (parcel_id) WHERE kind = 'quiet' AND status <> 'resolved';
 
 -- What was reported cannot be rewritten: only the closing columns change.
@@ -23,7 +29,8 @@ BEGIN
     IF NEW.id <> OLD.id OR NEW.parcel_id <> OLD.parcel_id OR NEW.kind <> OLD.kind OR NEW.problem <> OLD.problem
        OR (NEW.note <> OLD.note AND NEW.note <> '') OR NEW.created_at <> OLD.created_at OR NEW.missing_lines <> OLD.missing_lines
        OR NEW.last_custodian_kind <> OLD.last_custodian_kind OR NEW.last_custodian_ref <> OLD.last_custodian_ref
-       OR NEW.due_at IS DISTINCT FROM OLD.due_at OR NEW.event_id IS DISTINCT FROM OLD.event_id THEN
+       OR NEW.due_at IS DISTINCT FROM OLD.due_at OR NEW.event_id IS DISTINCT FROM OLD.event_id
+       OR NEW.route_kind IS DISTINCT FROM OLD.route_kind OR NEW.route_ref IS DISTINCT FROM OLD.route_ref THEN
         RAISE EXCEPTION 'what an incident reports cannot be rewritten';
     END IF;
     RETURN NEW;
