@@ -138,7 +138,7 @@ func TestComplaintReportAndAnswer(t *testing.T) {
 		t.Errorf("the tracking page does not show the pending complaint: %s", tail(body, 600))
 	}
 	// Someone else with the number sees only that one is being handled.
-	if _, body := e.visitor().get("/tra-cuu/" + n); strings.Contains(body, "Bưu tá hẹn nhưng không đến") || !strings.Contains(body, "có phản ánh đang được xử lý") {
+	if _, body := e.visitor().get("/tra-cuu/" + n); strings.Contains(body, "Bưu tá hẹn nhưng không đến") || !strings.Contains(body, "có phản ánh của người gửi") {
 		t.Error("a stranger reads the complaint")
 	}
 
@@ -268,4 +268,18 @@ func TestComplaintProofLockout(t *testing.T) {
 		t.Errorf("another parcel: %d", code)
 	}
 	lock("EA123456785VN")
+}
+
+// TestComplaintInBrowser: the complaint form, its errors and the tracking
+// page at 360 px, the office's incidents list and answer at 1280 px, the
+// staff parcel page at 1280 px and 360 px, axe clean (e2e/scenarios/complaint.mjs).
+func TestComplaintInBrowser(t *testing.T) {
+	e := startServer(t, nil)
+	n := e.newPickup(t, "000.00.19.PHANANH-UI")
+	e.browser("complaint", map[string]any{"number": n, "last4": "5678",
+		"office":     map[string]string{"username": "buucuc", "password": "mat-khau-buucuc"},
+		"dispatcher": map[string]string{"username": "dieuphoi", "password": "mat-khau-dieuphoi"}})
+	if e.count(`SELECT count(*) FROM complaint_answers`) != 1 {
+		t.Error("the answer typed in the browser was not stored")
+	}
 }

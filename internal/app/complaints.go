@@ -125,6 +125,9 @@ func checkComplaint(in *ComplaintInput) error {
 	if _, ok := complaintLabel(in.Problem); !ok {
 		f.Add("problem", "Chọn một vấn đề trong danh sách")
 	}
+	if strings.TrimSpace(in.PhoneLast4) == "" && strings.TrimSpace(in.ReceiptCode) == "" {
+		f.Add("proof", "Nhập 4 số cuối điện thoại hoặc mã giấy biên nhận")
+	}
 	switch {
 	case !utf8.ValidString(in.Note) || vntext.HasControl(in.Note):
 		f.Add("note", "Nội dung có ký tự không đọc được. Vui lòng gõ lại")
@@ -322,7 +325,8 @@ func (c *Cases) Complaints(ctx context.Context, parcelID string) (_ []PublicComp
 		if !i.IsComplaint() {
 			continue
 		}
-		pc := PublicComplaint{Problem: i.ProblemLabel(), At: i.CreatedAt, Open: i.Status == "open", Answers: i.Answers}
+		label, _ := complaintLabel(i.Problem)
+		pc := PublicComplaint{Problem: label, At: i.CreatedAt, Open: i.Status == "open", Answers: i.Answers}
 		if i.DueAt != nil {
 			pc.DueAt = *i.DueAt
 		}

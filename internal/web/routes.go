@@ -42,6 +42,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/chi-so", "Chỉ số")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
+		add("/nhan-vien/su-co", "Sự cố")
 	case app.RoleOffice:
 		add("/buu-cuc", "Nhận và chuyển")
 		add(staffParcelsPath, "Bưu gửi")
@@ -49,6 +50,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/chi-so", "Chỉ số")
 		add(accountsPath, "Bưu tá")
+		add("/nhan-vien/su-co", "Sự cố")
 	case app.RoleCourier:
 		add("/buu-ta", "Ứng dụng bưu tá")
 	}
