@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"hoso/internal/app"
 )
@@ -281,5 +282,81 @@ func TestComplaintInBrowser(t *testing.T) {
 		"dispatcher": map[string]string{"username": "dieuphoi", "password": "mat-khau-dieuphoi"}})
 	if e.count(`SELECT count(*) FROM complaint_answers`) != 1 {
 		t.Error("the answer typed in the browser was not stored")
+	}
+}
+
+// TestQuietParcelLostCase: a collected parcel goes quiet past its limit;
+// from its alarm (the alarms page links to the parcel's page) a dispatcher
+// opens a lost-original case naming the courier, the last confirmed
+// custodian in the ledger, with a reason (audited). A desk is refused, an
+// empty or unreadable reason is refused with nothing written, a double
+// submit lands on the same case.
+func TestQuietParcelLostCase(t *testing.T) {
+	e := startServer(t, nil)
+	n := e.newPickup(t, "000.00.19.IM-LANG-1")
+	courier := e.courier("buuta1")
+	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
+	_, res := courier.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-902", "proof": courier.sigProof(n)}))
+	wantStatuses(t, "collect", res, "accepted")
+	alarms := &app.Alarms{Store: e.db, Now: time.Now, Policy: app.DefaultAlarmPolicy()}
+	if _, err := alarms.SweepAt(context.Background(), time.Now().Add(30*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ids := e.psql(`SELECT id FROM alarms WHERE kind = 'parcel_quiet' AND cleared_at IS NULL`)
+	if len(ids) != 1 {
+		t.Fatalf("quiet alarms: %v", ids)
+	}
+	action := "/nhan-vien/canh-bao/" + ids[0] + "/that-lac"
+	disp := e.login("dieuphoi")
+	if _, body := disp.get("/nhan-vien/canh-bao"); !strings.Contains(body, "/nhan-vien/buu-gui/"+n+"#canh-bao-"+ids[0]) {
+		t.Error("the alarms page does not lead to the lost-original form")
+	}
+	if _, body := disp.get("/nhan-vien/buu-gui/" + n); !strings.Contains(body, `action="`+action+`"`) {
+		t.Error("the staff parcel page has no lost-original form on the quiet alarm")
+	}
+	if _, body := e.login("motcua").get("/nhan-vien/buu-gui/" + n); strings.Contains(body, `action="`+action+`"`) {
+		t.Error("a desk is offered the form")
+	}
+	if code, _ := e.login("motcua").postForm(action, url.Values{"number": {n}, "note": {"Không có tin quá lâu"}}); code != 403 {
+		t.Errorf("a desk opens a case: %d", code)
+	}
+	for _, note := range []string{"", "B\xff\xfe", strings.Repeat("x", 1001)} {
+		if code, body := disp.postForm(action, url.Values{"number": {n}, "note": {note}}); code != 422 || !strings.Contains(body, "field--error") {
+			t.Errorf("note %.20q: %d", note, code)
+		}
+	}
+	if code, _ := disp.postForm("/nhan-vien/canh-bao/abc/that-lac", url.Values{"note": {"Không có tin quá lâu"}}); code != 404 {
+		t.Errorf("a malformed alarm id: %d", code)
+	}
+	if e.count(`SELECT count(*) FROM lost_cases`) != 0 || e.count(`SELECT count(*) FROM incidents`) != 0 {
+		t.Fatal("a refused case was written")
+	}
+	resp, err := disp.noRedirect().PostForm(e.base+action, url.Values{"_csrf": {disp.csrf}, "number": {n}, "note": {"Không có tin sau 30 giờ, bưu tá không trả lời"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != 303 || !strings.HasPrefix(loc, "/nhan-vien/su-co/") {
+		t.Fatalf("case: %d %s", resp.StatusCode, loc)
+	}
+	if e.count(`SELECT count(*) FROM lost_cases l JOIN incidents i ON i.id = l.incident_id WHERE i.kind = 'quiet' AND i.status = 'lost'
+		AND l.responsible_kind = 'courier' AND l.responsible_ref = 'BUUTA1'`) != 1 {
+		t.Error("the case does not name the courier")
+	}
+	if e.count(`SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.user_id WHERE u.username = 'dieuphoi' AND a.action = ? AND a.subject = ?`, app.AuditQuietLost, n) != 1 {
+		t.Error("the case is not audited")
+	}
+	resp, err = disp.noRedirect().PostForm(e.base+action, url.Values{"_csrf": {disp.csrf}, "number": {n}, "note": {"Không có tin sau 30 giờ, bưu tá không trả lời"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != loc || e.count(`SELECT count(*) FROM lost_cases`) != 1 {
+		t.Errorf("double submit: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	code, body := disp.get(loc)
+	if code != 200 || !strings.Contains(body, "Bưu gửi không có tin quá thời hạn") || !strings.Contains(body, "(mã BUUTA1)") || !strings.Contains(body, "Nghị định 118/2025/NĐ-CP") {
+		t.Errorf("case page: %d", code)
 	}
 }
