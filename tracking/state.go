@@ -2,6 +2,8 @@ package tracking
 
 import (
 	"fmt"
+
+	"hoso/internal/errs"
 )
 
 // Leg is one of the two journeys of a dossier.
@@ -77,6 +79,33 @@ func (s Status) Label() string {
 		return "Kết quả đã trả về nơi tiếp nhận"
 	}
 	return string(s)
+}
+
+// Statuses lists every status, the pickup leg's then the return leg's.
+var Statuses = []Status{
+	StatusRequested, StatusScheduled, StatusPickupFailed, StatusCollected, StatusAtOffice, StatusToDesk,
+	StatusAtDesk, StatusAccepted, StatusReturnedIncomplete, StatusCancelled,
+	StatusReady, StatusWithCourier, StatusOutForDelivery, StatusDeliveryFailed, StatusHeld, StatusDelivered,
+	StatusReturnedToDesk,
+}
+
+// ParseStatus reads a status from its stored or transmitted name.
+func ParseStatus(s string) (Status, error) {
+	for _, st := range Statuses {
+		if string(st) == s {
+			return st, nil
+		}
+	}
+	return "", errs.E(errs.Invalid, "unknown status %q", s)
+}
+
+// ParseLeg reads a leg from its name.
+func ParseLeg(s string) (Leg, error) {
+	switch Leg(s) {
+	case LegPickup, LegReturn:
+		return Leg(s), nil
+	}
+	return "", errs.E(errs.Invalid, "unknown leg %q", s)
 }
 
 // Terminal reports whether nothing more happens to a parcel in s.

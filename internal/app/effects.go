@@ -81,13 +81,13 @@ type PortalFields struct {
 
 // MapPortal returns a parcel's status in the portal's terms at a time
 // (nil for a status the table does not map).
-func MapPortal(p Parcel, status string, at time.Time) *PortalFields {
-	ps, ok := tracking.MapPortalStatus(tracking.Leg(p.Leg), tracking.Status(status))
+func MapPortal(p Parcel, status tracking.Status, at time.Time) *PortalFields {
+	ps, ok := tracking.MapPortalStatus(p.Leg, status)
 	if !ok {
 		return nil
 	}
 	return &PortalFields{MaHoSo: p.Dossier.Code, MaTTHC: p.Dossier.ProcedureCode, TenTTHC: p.Dossier.ProcedureName,
-		TrangThaiHoSo: ps.Code, TrangThaiLabel: ps.Label, HinhThuc: tracking.HinhThuc(tracking.Leg(p.Leg), p.Dossier.ReturnByPost),
+		TrangThaiHoSo: ps.Code, TrangThaiLabel: ps.Label, HinhThuc: tracking.HinhThuc(p.Leg, p.Dossier.ReturnByPost),
 		ThoiDiem: tracking.PortalTime(at, vnZone)}
 }
 
@@ -185,7 +185,7 @@ func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (O
 	if e.Checkpoint != nil {
 		body.LogCheckpoint = string(e.Checkpoint())
 	}
-	if pf := MapPortal(p, string(out.Status), eventAt(ev)); pf != nil {
+	if pf := MapPortal(p, out.Status, eventAt(ev)); pf != nil {
 		switch ev.Type {
 		case tracking.DeskAccepted:
 			pf.NgayTiepNhan = pf.ThoiDiem
@@ -214,7 +214,7 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 		"event":        string(ev.Type),
 		"leg":          p.Leg,
 		"parcel_id":    p.ID,
-		"status_label": tracking.Status(out.Status).Label(),
+		"status_label": out.Status.Label(),
 		"recorded_at":  ev.ServerAt.In(vnZone).Format(time.RFC3339),
 	}
 	if c := p.Custodian; c.Kind != "" {

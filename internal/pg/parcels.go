@@ -2,6 +2,7 @@ package pg
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -236,9 +237,17 @@ type parcelRow struct {
 	RouteStop       int
 }
 
-func toParcel(r parcelRow) app.Parcel {
+func toParcel(r parcelRow) (app.Parcel, error) {
+	leg, err := tracking.ParseLeg(r.Leg)
+	if err != nil {
+		return app.Parcel{}, fmt.Errorf("parcel %s: %w", r.ID, err)
+	}
+	status, err := tracking.ParseStatus(r.Status)
+	if err != nil {
+		return app.Parcel{}, fmt.Errorf("parcel %s: %w", r.ID, err)
+	}
 	return app.Parcel{
-		ID: r.ID, Number: r.TrackingNumber, Leg: r.Leg, Status: r.Status, Channel: tracking.Channel(r.Channel),
+		ID: r.ID, Number: r.TrackingNumber, Leg: leg, Status: status, Channel: tracking.Channel(r.Channel),
 		PortalClient: r.PortalClientID, CreatedBy: r.CreatedBy, DossierID: r.DossierID,
 		Dossier: tracking.Dossier{Code: r.DossierCode, ProcedureCode: r.ProcedureCode, ProcedureName: r.ProcedureName,
 			DeskCode: r.DossierDeskCode, LegalDeadline: r.LegalDeadline, ReturnByPost: r.ReturnByPost},
@@ -250,7 +259,7 @@ func toParcel(r parcelRow) app.Parcel {
 		Custodian: tracking.Party{Kind: tracking.PartyKind(r.CustodianKind), Ref: r.CustodianRef},
 		Attempts:  r.Attempts, SealID: r.SealID, ReceiptCode: r.ReceiptCode, CourierRef: r.CourierRef,
 		PlannedDate: r.PlannedDate, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd, RouteStop: r.RouteStop,
-	}
+	}, nil
 }
 
 // InsertParcel stores a new parcel with its documents and windows.
@@ -328,7 +337,11 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 	ids := make([]string, len(rows))
 	idx := make(map[string]int, len(rows))
 	for i, r := range rows {
-		out[i] = toParcel(r)
+		p, err := toParcel(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
 		ids[i] = r.ID
 		idx[r.ID] = i
 	}

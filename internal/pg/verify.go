@@ -146,7 +146,7 @@ func (d *DB) Projections(ctx context.Context, ids []string) (_ map[string]app.St
 	}
 	for _, p := range ps {
 		out[p.ID] = app.StoredProjection{Parcel: p, Projection: tracking.Projection{
-			State: tracking.State{Leg: tracking.Leg(p.Leg), Status: tracking.Status(p.Status), Custodian: p.Custodian, Attempts: p.Attempts,
+			State: tracking.State{Leg: p.Leg, Status: p.Status, Custodian: p.Custodian, Attempts: p.Attempts,
 				SealID: p.SealID, Documents: p.Documents, Collected: p.Collected},
 			Count: p.EventCount, LastHash: p.LastHash}}
 	}

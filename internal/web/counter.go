@@ -192,7 +192,7 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 			} else {
 				title = "Kết quả có địa chỉ ngoài vùng các bưu cục: giao cho bưu điện trong tỉnh"
 			}
-		case h.Leg == string(tracking.LegReturn):
+		case h.Leg == tracking.LegReturn:
 			key, title, g.Delivery = "deliver", "Kết quả chờ giao cho công dân", true
 		}
 		i, ok := hidx[key]
@@ -610,7 +610,7 @@ func (s *Server) counterConfirm(c *fiber.Ctx) error {
 	}
 	for _, l := range rv.Lines {
 		cl := confirmLine{Number: l.Parcel.Number, Dossier: l.Parcel.Dossier.Code, Result: resultLabel[l.Result], SealID: l.SealID}
-		if in.Kind == app.CounterReceive && u.Role == app.RoleDesk && l.Parcel.Leg == string(tracking.LegPickup) {
+		if in.Kind == app.CounterReceive && u.Role == app.RoleDesk && l.Parcel.Leg == tracking.LegPickup {
 			pg.Back = "/mot-cua/kiem-dem/" + l.Parcel.Number + "?nhap=" + id
 		}
 		for _, d := range l.Diffs {
@@ -708,7 +708,7 @@ func (s *Server) renderManifest(c *fiber.Ctx, status int, code string, typed map
 			v.Index = i
 			i++
 			pg.Receiving = true
-			v.Count = me.Kind == tracking.PartyDesk && l.Parcel.Leg == string(tracking.LegPickup)
+			v.Count = me.Kind == tracking.PartyDesk && l.Parcel.Leg == tracking.LegPickup
 			if t, ok := typed[l.Parcel.Number]; ok {
 				v.Typed, v.Result = typedOf(t), t.Result
 			}
@@ -917,12 +917,12 @@ type resultBody struct {
 }
 
 type resultCreated struct {
-	ID             string `json:"id"`
-	TrackingNumber string `json:"tracking_number"`
-	Status         string `json:"status"`
-	PickupID       string `json:"pickup_id,omitempty"`
-	TrackingURL    string `json:"tracking_url"`
-	CreatedAt      string `json:"created_at"`
+	ID             string          `json:"id"`
+	TrackingNumber string          `json:"tracking_number"`
+	Status         tracking.Status `json:"status"`
+	PickupID       string          `json:"pickup_id,omitempty"`
+	TrackingURL    string          `json:"tracking_url"`
+	CreatedAt      string          `json:"created_at"`
 }
 
 // portalResult: the result is ready at the desk; a return-leg parcel.
