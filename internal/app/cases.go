@@ -34,7 +34,7 @@ type Incident struct {
 
 // ProblemLabel is the dispute's problem in Vietnamese.
 func (i Incident) ProblemLabel() string {
-	if l, ok := tracking.DisputeProblems[i.Problem]; ok {
+	if l := tracking.DisputeProblem(i.Problem).Label(); l != "" {
 		return l
 	}
 	return i.Problem

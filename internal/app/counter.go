@@ -107,7 +107,7 @@ func DiffText(p Parcel, d tracking.Difference) string {
 	case "missing_parcel":
 		return "Không có trong chuyến"
 	}
-	return tracking.DisputeProblems[d.Problem]
+	return d.Problem.Label()
 }
 
 // needsCount reports whether a receiver counts each document of a parcel:

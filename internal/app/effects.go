@@ -239,7 +239,7 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 	case tracking.PickupAttemptFailed:
 		var f tracking.PickupFailed
 		if json.Unmarshal(ev.Data, &f) == nil {
-			d["reason"], d["reason_label"] = f.Reason, tracking.PickupFailReasons[f.Reason]
+			d["reason"], d["reason_label"] = f.Reason, f.Reason.Label()
 		}
 	case tracking.PickupCollected:
 		var c tracking.Collected
@@ -266,7 +266,7 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 				d["appointment_date"] = dd.AppointmentDate
 			}
 			if dd.Reason != "" {
-				d["reason"], d["reason_label"] = dd.Reason, tracking.IncompleteReasons[dd.Reason]
+				d["reason"], d["reason_label"] = dd.Reason, dd.Reason.Label()
 			}
 			if len(dd.MissingLines) > 0 {
 				d["missing_lines"] = dd.MissingLines
@@ -280,8 +280,8 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 	case tracking.DeliveryAttemptFailed:
 		var f tracking.DeliveryFailed
 		if json.Unmarshal(ev.Data, &f) == nil {
-			d["cause"], d["cause_label"] = f.Cause, tracking.DeliveryCauses[f.Cause]
-			d["action"], d["action_label"] = f.Action, tracking.DeliveryActions[f.Action]
+			d["cause"], d["cause_label"] = f.Cause, f.Cause.Label()
+			d["action"], d["action_label"] = f.Action, f.Action.Label()
 		}
 		d["attempts"] = p.Attempts
 	case tracking.DeliveryCompleted:
@@ -381,7 +381,7 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 	case tracking.PickupAttemptFailed:
 		var f tracking.PickupFailed
 		_ = json.Unmarshal(ev.Data, &f)
-		n.Kind, n.Params["reason"] = NotifyPickupFailed, f.Reason
+		n.Kind, n.Params["reason"] = NotifyPickupFailed, string(f.Reason)
 	case tracking.PickupCollected:
 		total := 0
 		for _, c := range out.Collected {
@@ -410,7 +410,7 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 	case tracking.DeskReturnedIncomplete:
 		var dd tracking.DeskDecision
 		_ = json.Unmarshal(ev.Data, &dd)
-		n.Kind, n.Params["reason"] = NotifyReturned, dd.Reason
+		n.Kind, n.Params["reason"] = NotifyReturned, string(dd.Reason)
 		var names []string
 		for _, l := range dd.MissingLines {
 			if l >= 1 && l <= len(p.Documents) {
@@ -434,7 +434,7 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 	case tracking.DeliveryAttemptFailed:
 		var f tracking.DeliveryFailed
 		_ = json.Unmarshal(ev.Data, &f)
-		n.Kind, n.Params["cause"], n.Params["action"] = NotifyDeliveryFailed, f.Cause, f.Action
+		n.Kind, n.Params["cause"], n.Params["action"] = NotifyDeliveryFailed, string(f.Cause), string(f.Action)
 		n.Params["attempts"] = strconv.Itoa(p.Attempts)
 	case tracking.DeliveryHeld:
 		n.Kind = NotifyHeld

@@ -365,7 +365,7 @@ func (h *Hops) Recall(ctx context.Context, u User, handoffID, reason string) (Pe
 // DeskDecision is the desk's verdict on a dossier it holds.
 type DeskDecision struct {
 	Accept          bool
-	Reason          string
+	Reason          tracking.IncompleteReason
 	MissingLines    []int
 	Note            string
 	AppointmentDate string
@@ -398,9 +398,9 @@ func (h *Hops) Decide(ctx context.Context, u User, number string, d DeskDecision
 		}
 	} else {
 		d.AppointmentDate = ""
-		if _, ok := tracking.IncompleteReasons[d.Reason]; !ok {
+		if !tracking.IncompleteReasons.Has(d.Reason) {
 			f.Add("reason", "Chọn lý do trả lại hồ sơ")
-		} else if d.Reason == "missing_documents" && len(d.MissingLines) == 0 {
+		} else if d.Reason == tracking.IncompleteMissingDocuments && len(d.MissingLines) == 0 {
 			f.Add("missing", "Đánh dấu các giấy tờ còn thiếu")
 		}
 	}

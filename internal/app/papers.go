@@ -513,7 +513,7 @@ func (s *Papers) ManifestInput(ctx context.Context, m ManifestPaper) labels.Mani
 		}
 		if it.Status == "disputed" {
 			k, ok := discrepancyOf[it.Problem]
-			detail := tracking.DisputeProblems[it.Problem]
+			detail := tracking.DisputeProblem(it.Problem).Label()
 			if !ok {
 				k = labels.OtherProblem
 			}

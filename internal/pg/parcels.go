@@ -365,7 +365,7 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 		p := &out[idx[r.ParcelID]]
 		p.Documents = append(p.Documents, tracking.Document{Name: r.Name, Kind: tracking.DocKind(r.Kind), Count: r.Count})
 		if r.CollectedCount != nil {
-			p.Collected = append(p.Collected, tracking.DocCount{Line: r.Line, Kind: r.Kind, Count: *r.CollectedCount, Condition: r.Condition})
+			p.Collected = append(p.Collected, tracking.DocCount{Line: r.Line, Kind: r.Kind, Count: *r.CollectedCount, Condition: tracking.Condition(r.Condition)})
 		}
 	}
 	if !withWindows {

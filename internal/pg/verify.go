@@ -218,7 +218,7 @@ func (d *DB) Projections(ctx context.Context, ids []string) (_ map[string]app.St
 				lines = nil
 			}
 			sp.Projection.Incidents = append(sp.Projection.Incidents, tracking.IncidentRecord{EventID: i.EventID, HandoffID: i.HandoffID,
-				Problem: i.Problem, MissingLines: lines, LastCustodian: tracking.Party{Kind: tracking.PartyKind(i.LastCustodianKind), Ref: i.LastCustodianRef},
+				Problem: tracking.DisputeProblem(i.Problem), MissingLines: lines, LastCustodian: tracking.Party{Kind: tracking.PartyKind(i.LastCustodianKind), Ref: i.LastCustodianRef},
 				Note: i.Note, At: i.CreatedAt})
 			c := app.StoredCase{IncidentID: i.ID, IncidentStatus: i.Status}
 			if i.LostResponsibleKind != nil {

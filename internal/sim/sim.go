@@ -705,7 +705,9 @@ func (w *world) act(ctx context.Context) error {
 			return w.guard(ctx, true, func(ctx context.Context) error { return w.hops.Decide(ctx, w.deskUser, p.Number, d) }, p.ID)
 		})
 	}
-	if p, ok := pick(func(p app.Parcel) bool { return p.Leg == tracking.LegPickup && p.Status == tracking.StatusAccepted && !w.resulted[p.ID] }); ok {
+	if p, ok := pick(func(p app.Parcel) bool {
+		return p.Leg == tracking.LegPickup && p.Status == tracking.StatusAccepted && !w.resulted[p.ID]
+	}); ok {
 		add(5, "result for "+p.Number, func() error {
 			var ret app.Parcel
 			err := w.guard(ctx, true, func(ctx context.Context) error {

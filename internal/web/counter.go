@@ -80,7 +80,7 @@ type counterPage struct {
 	FlashCode string
 	Errors    map[string]string
 	Summary   []fieldError
-	Reasons   map[string]string
+	Reasons   []tracking.Term[tracking.IncompleteReason]
 	WaitLimit int
 	// KeyChanges are the device keys the office's couriers registered or
 	// replaced in the last KeyChangeDays days.
@@ -123,7 +123,7 @@ const KeyChangeDays = 14
 func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 	u := currentUser(c)
 	ctx := c.UserContext()
-	p := counterPage{Role: string(u.Role), Base: counterBase(u), Reasons: tracking.IncompleteReasons, WaitLimit: 24, Now: s.d.Now()}
+	p := counterPage{Role: string(u.Role), Base: counterBase(u), Reasons: tracking.IncompleteReasons.Terms(), WaitLimit: 24, Now: s.d.Now()}
 	inbox, err := s.d.Hops.Inbox(ctx, u)
 	if err != nil {
 		return p, err
@@ -343,9 +343,9 @@ func parseCounts(get func(string) string, prefix string) ([]tracking.DocCount, m
 		if err != nil || n < 0 || n > tracking.MaxDocumentCopy {
 			n = -1
 		}
-		cond := "good"
+		cond := tracking.ConditionGood
 		if get("damaged_"+strings.TrimPrefix(prefix, "count_")+strconv.Itoa(i)) != "" {
-			cond = "damaged"
+			cond = tracking.ConditionDamaged
 		}
 		counts = append(counts, tracking.DocCount{Line: i, Count: n, Condition: cond})
 	}
@@ -668,7 +668,7 @@ type manifestPage struct {
 	Results    []struct{ Key, Label string }
 	Errors     map[string]string
 	Summary    []fieldError
-	ProblemFor map[string]string
+	ProblemFor func(string) string
 }
 
 // counterManifest shows a manifest: to its receiver, the form that closes
@@ -696,7 +696,7 @@ func (s *Server) renderManifest(c *fiber.Ctx, status int, code string, typed map
 	}
 	name := s.namer(ctx)
 	pg := manifestPage{Base: counterBase(u), M: m, Giver: name(m.Giver), Receiver: name(m.Receiver), Results: app.LineResults,
-		ProblemFor: tracking.DisputeProblems}
+		ProblemFor: func(p string) string { return tracking.DisputeProblem(p).Label() }}
 	if m.ClosedAt != nil {
 		pg.Closer = name(m.Closer)
 	}
@@ -838,7 +838,7 @@ func (s *Server) deskDecide(c *fiber.Ctx) error {
 	if err != nil {
 		return errs.E(errs.Invalid, "Biểu mẫu không hợp lệ")
 	}
-	d := app.DeskDecision{Accept: args.Get("decision") == "accept", Reason: args.Get("reason"), Note: args.Get("note"), AppointmentDate: args.Get("appointment")}
+	d := app.DeskDecision{Accept: args.Get("decision") == "accept", Reason: tracking.IncompleteReason(args.Get("reason")), Note: args.Get("note"), AppointmentDate: args.Get("appointment")}
 	for _, m := range args["missing"] {
 		if n, err := strconv.Atoi(m); err == nil {
 			d.MissingLines = append(d.MissingLines, n)
@@ -846,7 +846,7 @@ func (s *Server) deskDecide(c *fiber.Ctx) error {
 	}
 	if err := s.d.Hops.Decide(c.UserContext(), currentUser(c), c.Params("number"), d); err != nil {
 		if k := errs.KindOf(err); k == errs.Unprocessable || k == errs.Invalid || k == errs.Conflict {
-			c.Locals("decide", decideForm{Number: c.Params("number"), Return: !d.Accept, Appointment: d.AppointmentDate, Reason: d.Reason, Missing: d.MissingLines})
+			c.Locals("decide", decideForm{Number: c.Params("number"), Return: !d.Accept, Appointment: d.AppointmentDate, Reason: string(d.Reason), Missing: d.MissingLines})
 			return s.counterError(c, err)
 		}
 		return err
