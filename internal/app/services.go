@@ -42,6 +42,7 @@ type Store interface {
 	PostalStore
 	StaffParcelStore
 	AuditStore
+	CalendarStore
 }
 
 // Wiring is what NewServices builds the services from. The ledger's hooks
@@ -127,6 +128,7 @@ type Services struct {
 	Postal    *Postal       // postal systems pulling EMSEVT records
 	Staff     *StaffParcels // the staff parcel view
 	Audit     *AuditLog     // the audit log viewer
+	Calendar  *WorkCalendar // working days: holidays, make-up days, desks' Saturdays
 }
 
 // NewServices wires the services over one store, as the binary, the demo,
@@ -185,5 +187,6 @@ func NewServices(w Wiring) *Services {
 	s.Postal = &Postal{Store: db, Box: w.Box, Now: w.Now, Signatory: w.Signatory}
 	s.Staff = &StaffParcels{Store: db, Intake: s.Intake}
 	s.Audit = &AuditLog{Store: db, Now: w.Now}
+	s.Calendar = &WorkCalendar{Store: db, Now: w.Now}
 	return s
 }
