@@ -232,12 +232,13 @@ func (c Calendar) WorkingDaysBetween(from, to time.Time, r WorkweekRule) int {
 // there are n working days; the risk starts at the start of the
 // ceil(n·share)-th working day after the request (the request's own day
 // when the share rounds to none). Holidays and weekends do not eat into
-// the postal legs' share.
+// the postal legs' share. The deadline is a civil date or an instant read
+// in Vietnam.
 func (c Calendar) RiskAt(t, deadline time.Time, share float64, r WorkweekRule) time.Time {
 	if share <= 0 || share >= 1 {
 		share = 0.5
 	}
-	n := c.WorkingDaysBetween(DayOf(t), deadline, r)
+	n := c.WorkingDaysBetween(DayOf(t), DayOf(deadline), r)
 	if n <= 0 {
 		return t
 	}

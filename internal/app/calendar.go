@@ -334,3 +334,14 @@ func (k Clock) Deadlines(now time.Time, legal *time.Time, appointment string) De
 	}
 	return d
 }
+
+// RiskAt is when a pickup leg's deadline_risk alarm falls due: the share of
+// the working days from now to the legal deadline, counted with the desk's
+// calendar (tracking.Calendar.RiskAt).
+func (c *WorkCalendar) RiskAt(ctx context.Context, desk string, now, deadline time.Time, share float64) (time.Time, error) {
+	k, err := c.DeskClock(ctx, desk)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return k.Calendar.RiskAt(now, deadline, share, k.Rule), nil
+}

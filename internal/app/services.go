@@ -162,8 +162,9 @@ func NewServices(w Wiring) *Services {
 	if zoner == nil {
 		zoner = s.Dispatch
 	}
+	s.Calendar = &WorkCalendar{Store: db, Now: w.Now}
 	s.Intake = &Intake{Store: db, Tx: db, Ledger: s.Ledger, Units: w.Units, Box: w.Box, Hasher: w.Hasher, S10: w.S10, Hours: w.Hours,
-		Now: w.Now, NewID: w.NewID, Demo: w.Demo, Zoner: zoner, Timelines: db}
+		Now: w.Now, NewID: w.NewID, Demo: w.Demo, Zoner: zoner, Timelines: db, Calendar: s.Calendar}
 	s.Auth = &Auth{Store: db, Now: w.Now, SessionTTL: w.SessionTTL, TokenTTL: w.TokenTTL, Key: w.SessionKey,
 		IdleTimeout: w.SessionIdle, Policy: w.Login}
 	s.Accounts = &Accounts{Store: db, Tx: db, Auth: s.Auth, Now: w.Now}
@@ -187,6 +188,5 @@ func NewServices(w Wiring) *Services {
 	s.Postal = &Postal{Store: db, Box: w.Box, Now: w.Now, Signatory: w.Signatory}
 	s.Staff = &StaffParcels{Store: db, Intake: s.Intake}
 	s.Audit = &AuditLog{Store: db, Now: w.Now}
-	s.Calendar = &WorkCalendar{Store: db, Now: w.Now}
 	return s
 }
