@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hoso/internal/app"
+	"hoso/tracking"
 )
 
 // TestCalendarAdminPage: the admin lists the year's days off and make-up
@@ -212,4 +213,76 @@ func errorText(body string) string {
 		return body[i:min(len(body), i+300)]
 	}
 	return ""
+}
+
+// TestDossierDatesInWorkingDays: a portal request with a legal deadline
+// gets its deadline_risk time from the desk's working days; before the desk
+// accepts, the citizen's page and the staff page say the desk will set the
+// appointment (the system knows no procedure's working days); once the desk
+// accepts with an appointment, both show it with its weekday and the working
+// days left, counted with the calendar and the desk's Saturday rule.
+func TestDossierDatesInWorkingDays(t *testing.T) {
+	e := startServer(t, nil)
+	ctx := context.Background()
+	ict := time.FixedZone("ICT", 7*3600)
+	cal, err := e.db.WorkingCalendar(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := tracking.DayOf(time.Now())
+	deadline := cal.AddWorkingDays(today, 12, tracking.WorkweekRule{})
+
+	// The risk time of a portal request, in working days.
+	body := validBody("000.00.19.DATES-RISK")
+	body["dossier"].(map[string]any)["legal_deadline"] = deadline.Format(tracking.DateLayout)
+	r := e.portal().do("POST", "/api/v1/portal/pickups", mustJSON(t, body), "k-dates-risk")
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	var created map[string]string
+	r.json(t, &created)
+	pairs, err := e.db.PairsForTest(ctx, `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+		to_char(risk_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') FROM parcels WHERE tracking_number = ?`, created["tracking_number"])
+	if err != nil || len(pairs) != 1 {
+		t.Fatalf("risk_at: %v %v", pairs, err)
+	}
+	createdAt, _ := time.Parse(time.RFC3339Nano, pairs[0][0])
+	riskAt, _ := time.Parse(time.RFC3339Nano, pairs[0][1])
+	if want := cal.RiskAt(createdAt, time.Date(deadline.Year(), deadline.Month(), deadline.Day(), 0, 0, 0, 0, ict), 0.5, tracking.WorkweekRule{}); !riskAt.Equal(want) {
+		t.Errorf("risk_at %s, want %s (half of the working days to %s)", riskAt, want, deadline.Format(tracking.DateLayout))
+	}
+
+	// Before the desk's acceptance.
+	n := e.counterParcels(t, "desk:TN-TTPVHCC", "DATES-1")[0]
+	admin := e.login("quantri")
+	if _, page := admin.get("/nhan-vien/buu-gui/" + n); !strings.Contains(page, "Ngày hẹn trả") || !strings.Contains(page, "một cửa hẹn khi tiếp nhận") {
+		t.Error("the staff page does not say the appointment is still to be set")
+	}
+	if _, page := e.citizenPage(t, n, "5678"); !strings.Contains(page, "Bộ phận một cửa sẽ hẹn ngày trả khi tiếp nhận hồ sơ") {
+		t.Error("the citizen's page does not say the appointment is still to be set")
+	}
+
+	// The desk accepts with an appointment seven working days away.
+	desk := e.login("motcua")
+	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "dem": {"1"}, "seal": {"intact"}, "seal_id": {"NP-DATES-1"}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
+		t.Fatal("desk receives")
+	}
+	appointment := cal.AddWorkingDays(today, 7, tracking.WorkweekRule{})
+	if code, _ := desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {appointment.Format(tracking.DateLayout)}}); code != 200 {
+		t.Fatalf("accept: %d", code)
+	}
+	weekdays := [...]string{"Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"}
+	want := weekdays[appointment.Weekday()] + ", " + appointment.Format("02/01/2006")
+	if _, page := e.citizenPage(t, n, "5678"); !strings.Contains(page, want) || !strings.Contains(page, "(còn 7 ngày làm việc)") {
+		t.Errorf("the citizen's page does not show the appointment %s, 7 working days left", want)
+	}
+	if _, page := admin.get("/nhan-vien/buu-gui/" + n); !strings.Contains(page, want+" · còn 7 ngày làm việc") {
+		t.Errorf("the staff page does not show the appointment %s", want)
+	}
+	// A desk open on Saturday morning counts its Saturdays.
+	e.db.ExecForTest(ctx, `UPDATE desks SET saturday_morning = true WHERE code = 'TN-TTPVHCC'`)
+	left := cal.WorkingDaysBetween(today, appointment, tracking.WorkweekRule{SaturdayMorning: true})
+	if _, page := admin.get("/nhan-vien/buu-gui/" + n); !strings.Contains(page, fmt.Sprintf("%s · còn %d ngày làm việc", want, left)) {
+		t.Errorf("the Saturday desk's page does not count %d working days", left)
+	}
 }

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -199,4 +202,80 @@ func (s *Server) calendarDeskSave(c *fiber.Ctx) error {
 		msg = "Đã lưu: bộ phận này làm việc sáng thứ Bảy; hạn trả và cảnh báo đếm cả thứ Bảy."
 	}
 	return c.Redirect(calendarPath+"/mot-cua/"+code+"?"+s.flashQuery(c, msg), fiber.StatusSeeOther)
+}
+
+// deadlineView is a dossier's two dates as people read them, on the
+// tracking page and the staff parcel page: the legal deadline (given by the
+// portal) and the appointment to return the result (ngày hẹn trả kết quả,
+// set by the desk at acceptance), each with the working days left at the
+// desk (its calendar and Saturday rule).
+type deadlineView struct {
+	app.Deadlines
+	Done    bool // the journey ended: no countdown
+	Pending bool // no appointment yet: the desk sets it at acceptance
+}
+
+// Day writes a civil date with its weekday: "Thứ Sáu, 06/03/2026".
+func (deadlineView) Day(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return weekdayNames[t.Weekday()] + ", " + t.Format("02/01/2006")
+}
+
+// Left says how many working days are left, in plain words.
+func (d deadlineView) Left(n int) string {
+	switch {
+	case d.Done:
+		return ""
+	case n > 0:
+		return fmt.Sprintf("còn %d ngày làm việc", n)
+	case n == 0:
+		return "hôm nay là hạn"
+	}
+	return fmt.Sprintf("đã quá %d ngày làm việc", -n)
+}
+
+// deadlines reads a parcel's dates: the appointment from the desk's
+// acceptance in the pickup leg's events (the return leg reads its pickup
+// leg's). The system does not know each procedure's working days, so
+// without the desk's appointment it says the desk will set one rather than
+// invent a date. A calendar that cannot be read leaves the dates out of the
+// page (logged), never the page itself.
+func (s *Server) deadlines(ctx context.Context, p app.Parcel, evs []tracking.Event) *deadlineView {
+	appointment := acceptedAppointment(evs)
+	if appointment == "" && p.Leg == string(tracking.LegReturn) && p.ReturnOf != "" {
+		pickup, err := s.d.Intake.Events(ctx, p.ReturnOf)
+		if err != nil {
+			s.d.Log.WarnContext(ctx, "deadlines: the pickup leg's events", "parcel", p.Number, "err", err)
+		}
+		appointment = acceptedAppointment(pickup)
+	}
+	clock, err := s.d.Calendar.DeskClock(ctx, p.DeskCode)
+	if err != nil {
+		s.d.Log.WarnContext(ctx, "deadlines: the desk's calendar", "desk", p.DeskCode, "err", err)
+		return nil
+	}
+	v := &deadlineView{Deadlines: clock.Deadlines(s.d.Now(), p.Dossier.LegalDeadline, appointment)}
+	switch tracking.Status(p.Status) {
+	case tracking.StatusDelivered, tracking.StatusCancelled, tracking.StatusReturnedIncomplete:
+		v.Done = true
+	}
+	v.Pending = v.Appointment == nil && !v.Done
+	return v
+}
+
+// acceptedAppointment is the appointment of the last desk acceptance.
+func acceptedAppointment(evs []tracking.Event) string {
+	out := ""
+	for _, e := range evs {
+		if e.Type != tracking.DeskAccepted {
+			continue
+		}
+		var d tracking.DeskDecision
+		if err := json.Unmarshal(e.Data, &d); err == nil {
+			out = d.AppointmentDate
+		}
+	}
+	return out
 }
