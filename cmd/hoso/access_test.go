@@ -292,6 +292,15 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/danh-muc/buu-cuc/:code/trang-thai": refMissing(),
 		"GET /nhan-vien/can-cu-phap-ly":                     staffOnly(asAdmin),
 		"POST /nhan-vien/can-cu-phap-ly":                    staffOnly(asAdmin), // an empty form is refused after access control (404: no key)
+		// The working-day calendar (issue 18 item 5): admins only; an empty
+		// form is refused after access control (422), the fixture's :code is
+		// no desk (404).
+		"GET /nhan-vien/lich":                staffOnly(asAdmin),
+		"POST /nhan-vien/lich":               refForm(),
+		"POST /nhan-vien/lich/xoa":           refForm(),
+		"POST /nhan-vien/lich/nhap":          refForm(),
+		"GET /nhan-vien/lich/mot-cua/:code":  refMissing(),
+		"POST /nhan-vien/lich/mot-cua/:code": refMissing(),
 
 		// Printed papers: the public receipt check, and the staff downloads,
 		// each paper scoped to the staff who handle it. The fixture's parcel

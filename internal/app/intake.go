@@ -63,6 +63,11 @@ type Intake struct {
 	// legs may use before the dossier is at risk (default 0.5).
 	RiskShare float64
 	Demo      bool
+
+	// Calendar counts that share in the desk's working days; nil: wall-clock
+	// time.
+	Calendar *WorkCalendar
+
 	// Zoner, when set, places the address in a post office's zone. An
 	// address outside every zone keeps no office and waits in the
 	// dispatcher's queue (the alarm sweep raises it).
@@ -129,6 +134,11 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 			share = 0.5
 		}
 		r := now.Add(time.Duration(float64(d.Sub(now)) * share))
+		if s.Calendar != nil { // working days, with the desk's calendar
+			if r, err = s.Calendar.RiskAt(ctx, desk.Code, now, *d, share); err != nil {
+				return Parcel{}, err
+			}
+		}
 		p.RiskAt = &r
 	}
 	actor := tracking.Party{Kind: tracking.PartyCitizen}

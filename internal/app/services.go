@@ -42,6 +42,7 @@ type Store interface {
 	PostalStore
 	StaffParcelStore
 	AuditStore
+	CalendarStore
 }
 
 // Wiring is what NewServices builds the services from. The ledger's hooks
@@ -127,6 +128,7 @@ type Services struct {
 	Postal    *Postal       // postal systems pulling EMSEVT records
 	Staff     *StaffParcels // the staff parcel view
 	Audit     *AuditLog     // the audit log viewer
+	Calendar  *WorkCalendar // working days: holidays, make-up days, desks' Saturdays
 }
 
 // NewServices wires the services over one store, as the binary, the demo,
@@ -160,8 +162,9 @@ func NewServices(w Wiring) *Services {
 	if zoner == nil {
 		zoner = s.Dispatch
 	}
+	s.Calendar = &WorkCalendar{Store: db, Now: w.Now}
 	s.Intake = &Intake{Store: db, Tx: db, Ledger: s.Ledger, Units: w.Units, Box: w.Box, Hasher: w.Hasher, S10: w.S10, Hours: w.Hours,
-		Now: w.Now, NewID: w.NewID, Demo: w.Demo, Zoner: zoner, Timelines: db}
+		Now: w.Now, NewID: w.NewID, Demo: w.Demo, Zoner: zoner, Timelines: db, Calendar: s.Calendar}
 	s.Auth = &Auth{Store: db, Now: w.Now, SessionTTL: w.SessionTTL, TokenTTL: w.TokenTTL, Key: w.SessionKey,
 		IdleTimeout: w.SessionIdle, Policy: w.Login}
 	s.Accounts = &Accounts{Store: db, Tx: db, Auth: s.Auth, Now: w.Now}

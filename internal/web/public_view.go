@@ -74,6 +74,7 @@ func (s *Server) loadPublicView(ctx context.Context, number string, name, phone 
 	}
 	t := buildTimeline(p, evs, name, phone)
 	t.Hotline = s.d.Hotline
+	t.Dates = s.deadlines(ctx, p, evs)
 	b, err := s.app.Config().JSONEncoder(trackBody(t, evs, true))
 	if err != nil {
 		return nil, err

@@ -26,6 +26,7 @@ func staffNav(r app.Role) []navItem {
 		add(portalsPath, "Cổng")
 		add(auditPath, "Nhật ký")
 		add(lawPath, "Căn cứ pháp lý")
+		add(calendarPath, "Lịch nghỉ")
 	case app.RoleDispatcher:
 		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/dieu-phoi", "Điều phối")
@@ -138,6 +139,7 @@ func (s *Server) routes() {
 	staff.Post("/ban-giao/:id/thu-hoi", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.handoffRecall)
 	s.accountRoutes(staff)
 	s.referenceRoutes(staff)
+	s.calendarRoutes(staff)
 	s.auditRoutes(staff)
 	s.portalAdminRoutes(staff)
 	s.staffParcelRoutes(staff)

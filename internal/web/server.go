@@ -65,6 +65,8 @@ type Deps struct {
 	MetricsToken   string        // bearer token of /metrics; empty: direct loopback callers only
 	PowBits        int           // leading zero bits a challenge needs (default 18)
 	TransLog       *app.Log      // the transparency log (checkpoint, proofs, tiles)
+
+	Calendar *app.WorkCalendar // working days: the holiday calendar and desks' Saturdays
 }
 
 // check refuses Deps that lack a service: every route is registered, so a
@@ -82,6 +84,7 @@ func (d Deps) check() error {
 		{"Proof", d.Proof == nil}, {"Outbox", d.Outbox == nil}, {"Parties", d.Parties == nil}, {"Directory", d.Directory == nil},
 		{"TransLog", d.TransLog == nil}, {"Ready", d.Ready == nil}, {"Postal", d.Postal == nil}, {"Law", d.Law == nil},
 		{"Reference", d.Reference == nil}, {"Audit", d.Audit == nil}, {"PortalAdmin", d.PortalAdmin == nil}, {"StaffParcels", d.StaffParcels == nil},
+		{"Calendar", d.Calendar == nil},
 	} {
 		if m.missing {
 			return fmt.Errorf("web: Deps.%s is not set", m.name)

@@ -64,6 +64,7 @@ type staffParcelPageData struct {
 	Phone   string // revealed
 	Errors  map[string]string
 	Summary []fieldError
+	Dates   *deadlineView // the legal deadline and the appointment (calendar.go)
 }
 
 // eventDetail names what a supervisor needs of an event's data: the
@@ -118,6 +119,7 @@ func (s *Server) renderStaffParcel(c *fiber.Ctx, status int, p staffParcelPageDa
 		return err
 	}
 	p.Rec = rec
+	p.Dates = s.deadlines(c.UserContext(), rec.Parcel, rec.Events)
 	for _, ev := range rec.Events {
 		at := ev.ServerAt
 		if ev.DeviceAt != nil {

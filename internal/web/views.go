@@ -124,6 +124,8 @@ type publicTimeline struct {
 	Fee         int64  // to pay when the result is delivered (return leg)
 	ReceiptCode string // the door receipt's code, shown with the details
 	Hotline     string // from configuration, set per server
+
+	Dates *deadlineView // the legal deadline and the appointment in working days (calendar.go)
 }
 
 // Newest is the timeline newest first, as the page shows it.
@@ -153,6 +155,7 @@ func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []
 	}
 	t := buildTimeline(p, evs, s.namer(ctx), s.phoner(ctx))
 	t.Hotline = s.d.Hotline
+	t.Dates = s.deadlines(ctx, p, evs)
 	return t, evs, nil
 }
 
