@@ -235,6 +235,11 @@ func accessMatrix() map[string]access {
 		"GET /huy-tin-nhan/:token":  everyone().limit(),
 		"POST /huy-tin-nhan/:token": everyone().limit(),
 
+		// Complaints (TestComplaint*): the form for every number, an empty
+		// complaint refused for everyone (no problem, no proof).
+		"GET /tra-cuu/:number/phan-anh":  everyone().limit(),
+		"POST /tra-cuu/:number/phan-anh": all(422).limit(),
+
 		// Staff pages.
 		"GET /nhan-vien":                                    staffOnly(),
 		"GET /nhan-vien/yeu-cau":                            staffOnly(asDesk, asAdmin, asDispatch),
@@ -301,6 +306,11 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/lich/nhap":          refForm(),
 		"GET /nhan-vien/lich/mot-cua/:code":  refMissing(),
 		"POST /nhan-vien/lich/mot-cua/:code": refMissing(),
+
+		// A complaint's answer (the fixture's :id is no incident's: 404) and a
+		// lost-original case from a quiet parcel's alarm (TestQuietParcelLostCase).
+		"POST /nhan-vien/su-co/:id/tra-loi":     alarms,
+		"POST /nhan-vien/canh-bao/:id/that-lac": dispatch,
 
 		// Printed papers: the public receipt check, and the staff downloads,
 		// each paper scoped to the staff who handle it. The fixture's parcel

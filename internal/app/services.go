@@ -178,7 +178,7 @@ func NewServices(w Wiring) *Services {
 	s.Hops = &Hops{Store: db, Ledger: s.Ledger, Intake: s.Intake, Now: w.Now, NewID: w.NewID, Scope: s.Scope}
 	s.Parties = &Parties{Store: db}
 	s.Law = &Law{Store: db, Now: w.Now}
-	s.Cases = &Cases{Store: db, Tx: db, Now: w.Now, NewID: w.NewID, Name: s.Parties.Letter, Law: s.Law}
+	s.Cases = &Cases{Store: db, Tx: db, Now: w.Now, NewID: w.NewID, Name: s.Parties.Letter, Law: s.Law, Proof: s.Proof, Zone: w.Zone}
 	s.Money = &Money{Store: db, Tx: db, Units: w.Units, Now: w.Now}
 	s.KPIs = &KPIs{Store: db, Units: w.Units, Now: w.Now}
 	s.Outbox = &Outbox{Store: db, PhoneHash: s.Intake.PhoneHash, Now: w.Now}

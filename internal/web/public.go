@@ -260,6 +260,9 @@ type trackJSONBody struct {
 	ReceiptURL     string          `json:"receipt_url,omitempty"`    // with a proof: the door receipt's check page
 	Next           nextJSON        `json:"next"`
 	Timeline       []timelineJSON  `json:"timeline"`
+
+	// Complaints: with a proof, the citizen's complaints and their answers.
+	Complaints []complaintJSON `json:"complaints,omitempty"`
 }
 
 type problemJSON struct {

@@ -43,6 +43,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/chi-so", "Chỉ số")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
+		add("/nhan-vien/su-co", "Sự cố")
 	case app.RoleOffice:
 		add("/buu-cuc", "Nhận và chuyển")
 		add(staffParcelsPath, "Bưu gửi")
@@ -50,6 +51,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/chi-so", "Chỉ số")
 		add(accountsPath, "Bưu tá")
+		add("/nhan-vien/su-co", "Sự cố")
 	case app.RoleCourier:
 		add("/buu-ta", "Ứng dụng bưu tá")
 	}
@@ -112,6 +114,7 @@ func (s *Server) routes() {
 	pg.Get("/dang-nhap", s.loginForm)
 	pg.Post("/dang-nhap", s.loginSubmit)
 	pg.Post("/dang-xuat", s.logout)
+	s.complaintRoutes(pg)
 
 	cit := pg.Group("/yeu-cau", noStore, s.rateLimit(s.public))
 	cit.Get("", s.citizenStart)
@@ -143,6 +146,7 @@ func (s *Server) routes() {
 	s.auditRoutes(staff)
 	s.portalAdminRoutes(staff)
 	s.staffParcelRoutes(staff)
+	s.complaintStaffRoutes(staff)
 
 	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
 	office.Get("", s.counterPage)

@@ -104,6 +104,9 @@ type Server struct {
 	proof   *limiter // wrong proofs on the public timeline per client address
 	proxies trustedProxies
 	app     *fiber.App
+
+	// complaints counts wrong proofs on the complaint form per parcel number.
+	complaints *limiter
 }
 
 // New builds the Fiber app with every route. It fails when a template does
@@ -151,6 +154,7 @@ func build(d Deps) (*Server, error) {
 	s := &Server{d: d, assets: a, metrics: newMetrics(d.PoolStats), proxies: proxies,
 		public: newLimiter(d.PublicRate, time.Minute, d.Now), login: newLimiter(d.LoginRate, time.Minute, d.Now),
 		proof: newLimiter(proofsPerHour, time.Hour, d.Now)}
+	s.complaints = newLimiter(complaintProofsPerHour, time.Hour, d.Now)
 	if s.pages, err = parsePages(a); err != nil {
 		return nil, err
 	}

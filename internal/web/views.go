@@ -126,6 +126,9 @@ type publicTimeline struct {
 	Hotline     string // from configuration, set per server
 
 	Dates *deadlineView // the legal deadline and the appointment in working days (calendar.go)
+	// Complaints are the citizen's complaints and their answers
+	// (web/complaints.go).
+	Complaints []app.PublicComplaint
 }
 
 // Newest is the timeline newest first, as the page shows it.
