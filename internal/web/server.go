@@ -61,10 +61,11 @@ type Deps struct {
 	LoginRate      int      // login attempts per minute per client address (any username)
 	TrustedProxies []string // addresses and CIDR prefixes of the reverse proxies in front
 	RequestTimeout time.Duration
-	ReadTimeout    time.Duration // to read a request once a connection is open (20 s)
-	MetricsToken   string        // bearer token of /metrics; empty: direct loopback callers only
-	PowBits        int           // leading zero bits a challenge needs (default 18)
-	TransLog       *app.Log      // the transparency log (checkpoint, proofs, tiles)
+	ReadTimeout    time.Duration    // to read a request once a connection is open (20 s)
+	MetricsToken   string           // bearer token of /metrics; empty: direct loopback callers only
+	PowBits        int              // leading zero bits a challenge needs (default 18)
+	TransLog       *app.Log         // the transparency log (checkpoint, proofs, tiles)
+	Self           *app.SelfService // the citizen's self-service on the tracking page
 }
 
 // check refuses Deps that lack a service: every route is registered, so a
@@ -82,6 +83,7 @@ func (d Deps) check() error {
 		{"Proof", d.Proof == nil}, {"Outbox", d.Outbox == nil}, {"Parties", d.Parties == nil}, {"Directory", d.Directory == nil},
 		{"TransLog", d.TransLog == nil}, {"Ready", d.Ready == nil}, {"Postal", d.Postal == nil}, {"Law", d.Law == nil},
 		{"Reference", d.Reference == nil}, {"Audit", d.Audit == nil}, {"PortalAdmin", d.PortalAdmin == nil}, {"StaffParcels", d.StaffParcels == nil},
+		{"Self", d.Self == nil},
 	} {
 		if m.missing {
 			return fmt.Errorf("web: Deps.%s is not set", m.name)
