@@ -510,3 +510,17 @@ func TestCitizenRequestReportedToPortal(t *testing.T) {
 		t.Error("personal data in the report")
 	}
 }
+
+// TestSelfServiceInBrowser: the whole self-service on a 360 px phone in
+// Chromium, axe clean at each step (e2e/scenarios/selfservice.mjs).
+func TestSelfServiceInBrowser(t *testing.T) {
+	e := startServer(t, nil)
+	n := portalPickup(t, e.portal(), "000.00.19.SELF-WEB")
+	e.plan(n, "buuta1")
+	e.browser("selfservice", map[string]any{"number": n, "last3": "678", "shot": "selfservice",
+		"staff": map[string]string{"username": "quantri", "password": "mat-khau-quantri"}})
+	if k := e.count(`SELECT count(*) FROM events ev JOIN parcels p ON p.id = ev.parcel_id WHERE p.tracking_number = ?
+		AND ev.type IN ('pickup.window_changed', 'pickup.not_home', 'pickup.address_corrected', 'parcel.cancelled')`, n); k != 4 {
+		t.Errorf("%d self-service events, want 4", k)
+	}
+}

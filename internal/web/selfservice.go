@@ -315,7 +315,7 @@ func (s *Server) selfDo(c *fiber.Ctx, a app.Actor, number string, f selfForm) (s
 		if _, err := s.d.Self.NotHome(ctx, a, number); err != nil {
 			return "", nil, err
 		}
-		return "Đã ghi nhận bạn vắng nhà: bưu tá sẽ không đến trong giờ đã hẹn. Hãy chọn một khung giờ khác bên dưới.", nil, nil
+		return "Đã ghi nhận bạn vắng nhà: bưu tá sẽ không đến trong giờ đã hẹn. Hãy chọn một khung giờ khác.", nil, nil
 	case "address":
 		if _, err := s.d.Self.CorrectAddress(ctx, a, number, f.Line, f.Commune); err != nil {
 			return "", []string{"address_line", "commune_code"}, err
