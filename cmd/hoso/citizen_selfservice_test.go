@@ -524,3 +524,62 @@ func TestSelfServiceInBrowser(t *testing.T) {
 		t.Errorf("%d self-service events, want 4", k)
 	}
 }
+
+// TestTrackingETAFromThePlan: a published plan's arrival time is on the
+// tracking page and in its JSON as a half-hour band inside the window
+// ("between 9:00 and 9:30"), only with the details; a re-plan moves it; a
+// change of window withdraws it until the next plan.
+func TestTrackingETAFromThePlan(t *testing.T) {
+	e := startServer(t, nil)
+	n := portalPickup(t, e.portal(), "000.00.19.ETA-1")
+	vn := time.FixedZone("ICT", 7*3600)
+	now := time.Now().In(vn)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, vn).AddDate(0, 0, 1)
+	publish := func(eta time.Time) {
+		t.Helper()
+		ws, we := day.Add(8*time.Hour), day.Add(10*time.Hour)
+		data, _ := json.Marshal(tracking.Scheduled{Courier: "BUUTA1", Office: "BC-05443", Date: day.Format("2006-01-02"),
+			WindowStart: ws.Format(time.RFC3339), WindowEnd: we.Format(time.RFC3339), Stop: 3, ETA: eta.Format(time.RFC3339)})
+		if _, _, err := e.sys.ledger.RecordByNumber(context.Background(), n, app.EventInput{Type: tracking.PickupScheduled,
+			Actor: tracking.Party{Kind: tracking.PartyDispatcher, Ref: "DIEUPHOI"}, Data: data,
+			Schedule: &app.Schedule{Courier: "BUUTA1", Office: "BC-05443", Date: day, WindowStart: ws, WindowEnd: we, Stop: 3}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type etaBody struct {
+		ETA *struct{ From, To, Text string } `json:"eta"`
+	}
+	read := func(query string) etaBody {
+		t.Helper()
+		resp, body := e.get("/api/v1/public/track/" + n + query)
+		var out etaBody
+		if resp.StatusCode != 200 || json.Unmarshal(body, &out) != nil {
+			t.Fatalf("track: %d %.300s", resp.StatusCode, body)
+		}
+		return out
+	}
+	publish(day.Add(9*time.Hour + 15*time.Minute))
+	got := read("?phone_last4=5678")
+	if got.ETA == nil || !strings.Contains(got.ETA.Text, "9:00–9:30") {
+		t.Fatalf("ETA %+v, want 9:00–9:30", got.ETA)
+	}
+	if read("").ETA != nil {
+		t.Error("the ETA is shown without the details")
+	}
+	// Near the start of the window the band stays inside it.
+	publish(day.Add(8 * time.Hour))
+	if got = read("?phone_last4=5678"); got.ETA == nil || !strings.Contains(got.ETA.Text, "8:00–8:15") {
+		t.Errorf("ETA at the window's start %+v, want 8:00–8:15", got.ETA)
+	}
+	st, page := e.citizenPage(t, n, "5678")
+	if st != 200 || !strings.Contains(page, "Bưu tá dự kiến đến trong khoảng 8:00–8:15") {
+		t.Errorf("page %d has no ETA", st)
+	}
+	// Another window: no ETA until the next plan.
+	if _, err := e.sys.self.NotHome(context.Background(), app.Actor{}, n); err != nil {
+		t.Fatal(err)
+	}
+	if got = read("?phone_last4=5678"); got.ETA != nil {
+		t.Errorf("ETA %+v after not at home", got.ETA)
+	}
+}

@@ -245,7 +245,8 @@ type trackJSONBody struct {
 	Leg            string         `json:"leg"`
 	Status         string         `json:"status"`
 	StatusLabel    string         `json:"status_label"`
-	Details        bool           `json:"details"` // the proof was given: the fields below are present
+	Details        bool           `json:"details"`       // the proof was given: the fields below are present
+	ETA            *etaJSON       `json:"eta,omitempty"` // with a proof: when the courier should come, from the plan
 	DossierCode    string         `json:"dossier_code,omitempty"`
 	Procedure      string         `json:"procedure,omitempty"`
 	Desk           string         `json:"desk"`

@@ -124,6 +124,9 @@ func trackBody(t publicTimeline, evs []tracking.Event, details bool) trackJSONBo
 		out.DossierCode, out.Procedure, out.Documents = t.Dossier, t.Procedure, t.Documents
 		out.Citizen = &citizenJSON{Initials: t.Citizen, Phone: t.Phone}
 		out.Next.When = t.Next.When
+		if t.ETA != nil {
+			out.ETA = &etaJSON{From: rfc(t.ETA.From), To: rfc(t.ETA.To), Text: t.ETA.Text()}
+		}
 		if t.Deadline != nil {
 			out.LegalDeadline = t.Deadline.In(vietnam).Format("2006-01-02")
 		}

@@ -408,3 +408,60 @@ func (s *Server) selfServiceRoutes(pg, staff fiber.Router) {
 	staff.Get("/thay-doi/:number", clerk, s.staffSelfGet)
 	staff.Post("/thay-doi/:number", clerk, s.staffSelfPost)
 }
+
+// planETA is when the courier should come, from the latest published plan:
+// the planned arrival give or take a quarter of an hour, kept inside the
+// window. A re-plan publishes a new time; a change of window or "not at
+// home" withdraws it until the next plan.
+type planETA struct {
+	From, To time.Time
+}
+
+// ETABand is the half-width of the band told around the planned arrival.
+const ETABand = 15 * time.Minute
+
+// Text is the sentence the page shows.
+func (e planETA) Text() string {
+	return fmt.Sprintf("Bưu tá dự kiến đến trong khoảng %s–%s ngày %s", hmVN(e.From), hmVN(e.To), e.From.In(vietnam).Format("02/01/2006"))
+}
+
+func hmVN(t time.Time) string {
+	t = t.In(vietnam)
+	return fmt.Sprintf("%d:%02d", t.Hour(), t.Minute())
+}
+
+type etaJSON struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Text string `json:"text"`
+}
+
+// etaOf reads the ETA of a scheduled pickup from its latest plan event.
+func etaOf(p app.Parcel, evs []tracking.Event) *planETA {
+	if p.Leg != string(tracking.LegPickup) || p.Status != string(tracking.StatusScheduled) || len(evs) == 0 {
+		return nil
+	}
+	last := evs[len(evs)-1]
+	if last.Type != tracking.PickupScheduled {
+		return nil
+	}
+	var d tracking.Scheduled
+	if jsonUnmarshal(last.Data, &d) != nil || d.ETA == "" {
+		return nil
+	}
+	eta, err := time.Parse(time.RFC3339, d.ETA)
+	if err != nil {
+		return nil
+	}
+	e := planETA{From: eta.Add(-ETABand), To: eta.Add(ETABand)}
+	if ws, err := time.Parse(time.RFC3339, d.WindowStart); err == nil && e.From.Before(ws) {
+		e.From = ws
+	}
+	if we, err := time.Parse(time.RFC3339, d.WindowEnd); err == nil && e.To.After(we) {
+		e.To = we
+	}
+	if !e.To.After(e.From) {
+		return nil
+	}
+	return &e
+}

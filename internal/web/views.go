@@ -121,9 +121,10 @@ type publicTimeline struct {
 	// the fee to prepare for the result, the receipt.
 	Problem     *tracking.Problem
 	HolderPhone string
-	Fee         int64  // to pay when the result is delivered (return leg)
-	ReceiptCode string // the door receipt's code, shown with the details
-	Hotline     string // from configuration, set per server
+	Fee         int64    // to pay when the result is delivered (return leg)
+	ReceiptCode string   // the door receipt's code, shown with the details
+	Hotline     string   // from configuration, set per server
+	ETA         *planETA // when the courier should come, from the latest published plan
 }
 
 // Newest is the timeline newest first, as the page shows it.
@@ -231,6 +232,7 @@ func buildTimeline(p app.Parcel, evs []tracking.Event, name, phone tracking.Name
 		w = &p.Windows[0]
 	}
 	t.Next = tracking.NextStep(tracking.Leg(p.Leg), tracking.Status(p.Status), pending, w, t.Desk, p.Dossier.LegalDeadline)
+	t.ETA = etaOf(p, evs)
 	return t
 }
 
