@@ -583,3 +583,45 @@ func TestTrackingETAFromThePlan(t *testing.T) {
 		t.Errorf("ETA %+v after not at home", got.ETA)
 	}
 }
+
+// TestClerkChangeSMSHelps: a change a clerk makes for a citizen reaches
+// the citizen by SMS (item 7): the short tracking link in it, the
+// diacritics kept when the message fits the segment policy, the opt-out
+// link last; the citizen's own changes send nothing.
+func TestClerkChangeSMSHelps(t *testing.T) {
+	e := startServer(t, map[string]string{"HOSO_QUIET_HOURS": "off", "HOSO_SMS_UNICODE_SEGMENTS": "4", "HOSO_NOTIFY": "on"})
+	fastRelay(t, e)
+	n := portalPickup(t, e.portal(), "000.00.19.SMS-SELF")
+	ctx := context.Background()
+	if _, err := e.sys.self.NotHome(ctx, app.Actor{}, n); err != nil {
+		t.Fatal(err)
+	}
+	before := e.count(`SELECT count(*) FROM sms_messages`)
+	desk := e.login("motcua")
+	if st, _, body := desk.post("/nhan-vien/thay-doi/"+n, url.Values{"thao_tac": {"dia-chi"}, "address_line": {"Số 9, tổ 1"}, "commune_code": {"05443"}}); st != 303 {
+		t.Fatalf("clerk address: %d %.300s", st, body)
+	}
+	var body string
+	waitUntil(t, 20*time.Second, "the SMS of the clerk's change", func() bool {
+		ms, err := e.db.FindSMS(ctx, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if strings.Contains(m.Body, n) || strings.Contains(m.Body, "/t/") {
+				body = m.Body
+				return true
+			}
+		}
+		return false
+	})
+	if k := e.count(`SELECT count(*) FROM sms_messages`) - before; k != 1 {
+		t.Errorf("%d messages, want 1 (the citizen's own not-at-home sends nothing)", k)
+	}
+	if !strings.Contains(body, "Địa chỉ thu gom") || !strings.Contains(body, "/t/"+n) {
+		t.Errorf("SMS %q: want the change with diacritics and the short tracking link", body)
+	}
+	if i, j := strings.Index(body, "/t/"+n), strings.Index(body, "/huy-tin-nhan/"); j < i || !regexp.MustCompile(`/huy-tin-nhan/\S+$`).MatchString(body) {
+		t.Errorf("SMS %q: the opt-out link is not last", body)
+	}
+}

@@ -36,12 +36,13 @@ const (
 	NotifyDelivered       = "delivered"         // the result was handed over
 	NotifyReturnedToDesk  = "returned_to_desk"  // back at the desk after the last attempt
 	NotifyCancelled       = "cancelled"         // the request was cancelled (not by the citizen)
+	NotifyPickupChanged   = "pickup_changed"    // a clerk changed the window or address, or said "not at home", for the citizen
 )
 
 // NotifyKinds lists every kind Effects can produce.
 var NotifyKinds = []string{NotifyPickupScheduled, NotifyPickupOnTheWay, NotifyPickupFailed, NotifyCollected, NotifyAtDesk,
 	NotifyAccepted, NotifyReturned, NotifyResultReady, NotifyResultOut, NotifyDeliveryFailed, NotifyHeld, NotifyDelivered,
-	NotifyReturnedToDesk, NotifyCancelled}
+	NotifyReturnedToDesk, NotifyCancelled, NotifyPickupChanged}
 
 // CallbackBody is what a portal's callback URL receives (contracts/api.md,
 // "Callbacks"). It is stored as the outbox row's payload and POSTed byte for
@@ -502,6 +503,23 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 			return OutboxItem{}, false // they know
 		}
 		n.Kind = NotifyCancelled
+	case tracking.PickupWindowChanged, tracking.PickupNotHome, tracking.PickupAddressCorrected:
+		if ev.Actor.Kind == tracking.PartyCitizen {
+			return OutboxItem{}, false // they made the change themselves
+		}
+		n.Kind = NotifyPickupChanged
+		switch ev.Type {
+		case tracking.PickupWindowChanged:
+			var w tracking.WindowChanged
+			if json.Unmarshal(ev.Data, &w) == nil {
+				n.Params["window_start"], n.Params["window_end"] = w.WindowStart, w.WindowEnd
+			}
+			n.Params["reason"] = "window"
+		case tracking.PickupNotHome:
+			n.Params["reason"] = "not_home"
+		default:
+			n.Params["reason"] = "address"
+		}
 	default:
 		return OutboxItem{}, false
 	}
