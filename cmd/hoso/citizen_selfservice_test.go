@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"hoso/dispatch"
 	"hoso/internal/app"
 	"hoso/tracking"
 )
@@ -624,4 +625,30 @@ func TestClerkChangeSMSHelps(t *testing.T) {
 	if i, j := strings.Index(body, "/t/"+n), strings.Index(body, "/huy-tin-nhan/"); j < i || !regexp.MustCompile(`/huy-tin-nhan/\S+$`).MatchString(body) {
 		t.Errorf("SMS %q: the opt-out link is not last", body)
 	}
+}
+
+// TestSelfServiceReplansTheDay: a change to a pickup on a day the office
+// has planned re-plans that day the way a dispatcher's "lập lại kế hoạch"
+// does: a new version with the reason, and the stop moved out.
+func TestSelfServiceReplansTheDay(t *testing.T) {
+	e := startServer(t, nil)
+	ctx := context.Background()
+	n := portalPickup(t, e.portal(), "000.00.19.REPLAN-1")
+	e.plan(n, "buuta1") // published for today at BC-05443
+	p, err := e.db.FindParcelByNumber(ctx, n)
+	if err != nil || p.PlannedDate == nil || p.OfficeCode == "" {
+		t.Fatalf("parcel %s not planned: %v", n, err)
+	}
+	day, _ := dispatch.ParseDay(p.PlannedDate.In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02"))
+	admin := app.User{ID: 1, Role: app.RoleAdmin, StaffCode: "QUANTRI"}
+	if _, err := e.sys.dispatch.PlanDay(ctx, admin, p.OfficeCode, day, app.PlanOptions{Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sys.self.NotHome(ctx, app.Actor{}, n); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 30*time.Second, "the re-plan", func() bool {
+		return e.count(`SELECT count(*) FROM dispatch_plans WHERE office_code = ? AND day = ?::date AND version = 2 AND reason LIKE ?`,
+			p.OfficeCode, day.String(), "%vắng nhà%") == 1
+	})
 }

@@ -278,6 +278,15 @@ func (s *SelfService) record(ctx context.Context, p Parcel, a Actor, in EventInp
 	return !dup, err
 }
 
+// visitDay is the day a pickup's visit is planned for: the published
+// plan's day, else the day of its window (a draft plan may hold it).
+func visitDay(p Parcel) *time.Time {
+	if p.PlannedDate != nil {
+		return p.PlannedDate
+	}
+	return p.WindowStart
+}
+
 // replan re-plans an office's day when it already has a plan, the way a
 // dispatcher's "lập lại kế hoạch" does, in the background.
 func (s *SelfService) replan(ctx context.Context, office string, day *time.Time, reason string) {
@@ -338,7 +347,7 @@ func (s *SelfService) Cancel(ctx context.Context, a Actor, number, reason string
 		}
 		return Parcel{}, err
 	}
-	s.replan(ctx, p.OfficeCode, p.PlannedDate, "Công dân hủy yêu cầu "+p.Number)
+	s.replan(ctx, p.OfficeCode, visitDay(p), "Công dân hủy yêu cầu "+p.Number)
 	return s.Intake.Store.FindParcel(ctx, p.ID)
 }
 
@@ -396,9 +405,10 @@ func (s *SelfService) ChooseWindow(ctx context.Context, a Actor, number string, 
 		return Parcel{}, s.refusal(ctx, p, err)
 	}
 	if wrote {
-		s.replan(ctx, p.OfficeCode, p.PlannedDate, "Công dân đổi giờ thu gom "+p.Number)
+		old := visitDay(p)
+		s.replan(ctx, p.OfficeCode, old, "Công dân đổi giờ thu gom "+p.Number)
 		start := w.Start
-		if p.PlannedDate == nil || p.PlannedDate.In(vietnamZone).Format("2006-01-02") != start.In(vietnamZone).Format("2006-01-02") {
+		if old == nil || old.In(vietnamZone).Format("2006-01-02") != start.In(vietnamZone).Format("2006-01-02") {
 			s.replan(ctx, p.OfficeCode, &start, "Công dân đổi giờ thu gom "+p.Number)
 		}
 	}
@@ -462,7 +472,7 @@ func (s *SelfService) NotHome(ctx context.Context, a Actor, number string) (Parc
 		return Parcel{}, s.refusal(ctx, p, err)
 	}
 	if wrote {
-		s.replan(ctx, p.OfficeCode, p.PlannedDate, "Công dân báo vắng nhà "+p.Number)
+		s.replan(ctx, p.OfficeCode, visitDay(p), "Công dân báo vắng nhà "+p.Number)
 	}
 	return s.Intake.Store.FindParcel(ctx, p.ID)
 }
@@ -541,7 +551,7 @@ func (s *SelfService) CorrectAddress(ctx context.Context, a Actor, number, line,
 		return Parcel{}, s.refusal(ctx, p, err)
 	}
 	if wrote {
-		s.replan(ctx, p.OfficeCode, p.PlannedDate, "Công dân sửa địa chỉ "+p.Number)
+		s.replan(ctx, p.OfficeCode, visitDay(p), "Công dân sửa địa chỉ "+p.Number)
 	}
 	return s.Intake.Store.FindParcel(ctx, p.ID)
 }
