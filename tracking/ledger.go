@@ -189,6 +189,10 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 			return Outcome{}, err
 		}
 		shortText("data.reason", d.Reason, 500, f)
+	case PickupWindowChanged, PickupNotHome, PickupAddressCorrected:
+		if err := checkSelfService(ev, f); err != nil {
+			return Outcome{}, err
+		}
 	case HandoffReleased:
 		if err := holderActs(); err != nil {
 			return Outcome{}, err

@@ -54,20 +54,20 @@ type PickupFailReason string
 
 // The reasons a pickup attempt fails.
 const (
-	PickupNotHome          PickupFailReason = "not_home"
-	PickupDocumentsMissing PickupFailReason = "documents_missing"
-	PickupRefused          PickupFailReason = "refused"
-	PickupAddressNotFound  PickupFailReason = "address_not_found"
-	PickupOther            PickupFailReason = "other"
+	FailNotHome          PickupFailReason = "not_home"
+	FailDocumentsMissing PickupFailReason = "documents_missing"
+	FailRefused          PickupFailReason = "refused"
+	FailAddressNotFound  PickupFailReason = "address_not_found"
+	FailOther            PickupFailReason = "other"
 )
 
 // PickupFailReasons are the reason codes of a failed pickup attempt.
 var PickupFailReasons = vocabulary(
-	Term[PickupFailReason]{PickupNotHome, "Công dân không có nhà"},
-	Term[PickupFailReason]{PickupDocumentsMissing, "Thiếu giấy tờ"},
-	Term[PickupFailReason]{PickupRefused, "Công dân từ chối"},
-	Term[PickupFailReason]{PickupAddressNotFound, "Không tìm thấy địa chỉ"},
-	Term[PickupFailReason]{PickupOther, "Lý do khác"},
+	Term[PickupFailReason]{FailNotHome, "Công dân không có nhà"},
+	Term[PickupFailReason]{FailDocumentsMissing, "Thiếu giấy tờ"},
+	Term[PickupFailReason]{FailRefused, "Công dân từ chối"},
+	Term[PickupFailReason]{FailAddressNotFound, "Không tìm thấy địa chỉ"},
+	Term[PickupFailReason]{FailOther, "Lý do khác"},
 )
 
 // Label is the reason in plain Vietnamese.

@@ -8,7 +8,7 @@ import (
 )
 
 func TestVocabularies(t *testing.T) {
-	if got := tracking.PickupNotHome.Label(); got != "Công dân không có nhà" {
+	if got := tracking.FailNotHome.Label(); got != "Công dân không có nhà" {
 		t.Errorf("label %q", got)
 	}
 	if tracking.PickupFailReason("asleep").Label() != "" || tracking.PickupFailReasons.Has("asleep") {

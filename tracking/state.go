@@ -158,6 +158,7 @@ var (
 	cancellers    = []PartyKind{PartyPortal, PartyCitizen, PartyDesk, PartyAdmin, PartyDispatcher}
 	returnHolders = []PartyKind{PartyCourier, PartyOffice, PartyDesk}
 	recallers     = []PartyKind{PartyDispatcher, PartyAdmin}
+	selfServers   = []PartyKind{PartyCitizen, PartyDesk, PartyPortal, PartyAdmin}
 )
 
 // Rules is the state machine of both legs. Hand-off confirmations pick their
@@ -168,6 +169,9 @@ var Rules = []Rule{
 	{LegPickup, PickupAttemptFailed, pickupActive, StatusPickupFailed, courierOnly, CustodyNone, "", "reason: not_home, documents_missing, refused, address_not_found, other"},
 	{LegPickup, PickupCollected, pickupActive, StatusCollected, courierOnly, CustodyCollect, "EMA", "documents ticked one by one, seal id, citizen signature or one-time code"},
 	{LegPickup, ParcelCancelled, pickupActive, StatusCancelled, cancellers, CustodyNone, "", "only before collection"},
+	{LegPickup, PickupWindowChanged, pickupActive, StatusRequested, selfServers, CustodyNone, "", "internal HS1: the citizen (or a clerk) chose another free window; the planned visit is withdrawn and the day re-planned"},
+	{LegPickup, PickupNotHome, pickupActive, StatusRequested, selfServers, CustodyNone, "", "internal HS2: the citizen will not be home in the planned window; the visit is withdrawn, the day re-planned, another window asked for"},
+	{LegPickup, PickupAddressCorrected, pickupActive, "", selfServers, CustodyNone, "", "internal HS3: the address line corrected, placed and zoned again; the day re-planned"},
 	{LegPickup, HandoffReleased, pickupMoving, "", anyStaff, CustodyPending, "", "the custodian names one receiver"},
 	{LegPickup, HandoffConfirmed, pickupMoving, "*", anyStaff, CustodyMove, "EDD/EDE/EMI", "the intended receiver, documents counted, seal checked"},
 	{LegPickup, HandoffDisputed, pickupMoving, "", anyStaff, CustodyStays, "", "missing parcel, seal broken, document missing"},

@@ -148,6 +148,15 @@ func staffParcel() access {
 	return a
 }
 
+// selfChangeForm: a desk's clerk and an admin; the matrix's empty form
+// names no change (422). TestSelfServiceReachesThePortal covers scope.
+func selfChangeForm() access {
+	a := staffOnly(asDesk, asAdmin)
+	a.ans[asDesk], a.ans[asAdmin] = status, status
+	a.statuses = []int{422}
+	return a
+}
+
 // staffParcelReveal: the matrix's empty reason is refused after access
 // control (422), or 404 out of scope.
 func staffParcelReveal() access {
@@ -234,6 +243,13 @@ func accessMatrix() map[string]access {
 		"GET /yeu-cau/xong/:number": everyone().limit(),
 		"GET /huy-tin-nhan/:token":  everyone().limit(),
 		"POST /huy-tin-nhan/:token": everyone().limit(),
+		// The citizen's self-service (TestSelfServiceBadInput): no caller
+		// has a proven session here.
+		"GET /tra-cuu/:number/thay-doi":             everyone().limit(),
+		"POST /tra-cuu/:number/thay-doi":            all(401).limit(),
+		"POST /tra-cuu/:number/thay-doi/gui-ma":     everyone().limit(),
+		"POST /tra-cuu/:number/thay-doi/xac-minh":   all(401, 422).limit(),
+		"POST /tra-cuu/:number/thay-doi/gui-lai-ma": all(303, 401, 429).limit(),
 
 		// Complaints (TestComplaint*): the form for every number, an empty
 		// complaint refused for everyone (no problem, no proof).
@@ -243,6 +259,8 @@ func accessMatrix() map[string]access {
 		// Staff pages.
 		"GET /nhan-vien":                                    staffOnly(),
 		"GET /nhan-vien/yeu-cau":                            staffOnly(asDesk, asAdmin, asDispatch),
+		"GET /nhan-vien/thay-doi/:number":                   staffOnly(asDesk, asAdmin),
+		"POST /nhan-vien/thay-doi/:number":                  selfChangeForm(),
 		"POST /nhan-vien/yeu-cau":                           staffOnly(asDesk, asAdmin, asDispatch),
 		"GET /nhan-vien/tin-nhan":                           staffOnly(asAdmin), // the messages hold citizens' one-time codes
 		"GET /nhan-vien/canh-bao":                           alarms,

@@ -57,6 +57,7 @@ type system struct {
 	ref       *app.Reference    // desks and post offices
 	portals   *app.PortalAdmin  // portal clients kept by admins
 	staff     *app.StaffParcels // the staff parcel view
+	self      *app.SelfService  // the citizen's self-service
 	audit     *app.AuditLog     // the audit log viewer
 	calendar  *app.WorkCalendar // working days
 	wiring    app.Wiring        // what the services were built from (the demo seeder builds its own from it)
@@ -153,6 +154,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.cases, s.money, s.kpis, s.mailbox, s.parties, s.directory = svc.Cases, svc.Money, svc.KPIs, svc.Outbox, svc.Parties, svc.Directory
 	s.postal, s.law, s.ref, s.portals, s.staff, s.audit = svc.Postal, svc.Law, svc.Reference, svc.Portals, svc.Staff, svc.Audit
 	s.calendar = svc.Calendar
+	s.self = svc.Self
 	s.outbox.connectPortals(s.portal)
 	s.publicLn = db.NewPublicListener(log)
 	s.views = viewcache.New(viewcache.Options{TTL: time.Minute, Sync: s.publicLn.Sync})
@@ -186,6 +188,7 @@ func (s *system) webDeps() web.Deps {
 		Papers:      s.paperService(),
 		Directory:   s.directory,
 		PublicCache: s.views,
+		Self:        s.self,
 		TransLog:    s.tlog,
 		Calendar:    s.calendar,
 		Ready:       s.db.CheckSchema,

@@ -36,12 +36,13 @@ const (
 	NotifyDelivered       = "delivered"         // the result was handed over
 	NotifyReturnedToDesk  = "returned_to_desk"  // back at the desk after the last attempt
 	NotifyCancelled       = "cancelled"         // the request was cancelled (not by the citizen)
+	NotifyPickupChanged   = "pickup_changed"    // a clerk changed the window or address, or said "not at home", for the citizen
 )
 
 // NotifyKinds lists every kind Effects can produce.
 var NotifyKinds = []string{NotifyPickupScheduled, NotifyPickupOnTheWay, NotifyPickupFailed, NotifyCollected, NotifyAtDesk,
 	NotifyAccepted, NotifyReturned, NotifyResultReady, NotifyResultOut, NotifyDeliveryFailed, NotifyHeld, NotifyDelivered,
-	NotifyReturnedToDesk, NotifyCancelled}
+	NotifyReturnedToDesk, NotifyCancelled, NotifyPickupChanged}
 
 // CallbackBody is what a portal's callback URL receives (contracts/api.md,
 // "Callbacks"). It is stored as the outbox row's payload and POSTed byte for
@@ -162,15 +163,23 @@ func callbackWorthy(p Parcel, ev tracking.Event) bool {
 	switch ev.Type {
 	case tracking.HandoffReleased, tracking.HandoffDisputed:
 		return false
+	case tracking.PickupWindowChanged, tracking.PickupNotHome, tracking.PickupAddressCorrected:
+		return true // the citizen's own changes, even when the status stays
 	}
 	return p.StatusSince.Equal(ev.ServerAt) || ev.UPU != ""
 }
 
 func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (OutboxItem, bool) {
-	if p.PortalClient == "" || !callbackWorthy(p, ev) {
+	// A request made by a citizen or a clerk is reported to the portal
+	// client registered for its desk's province (chosen at intake).
+	client := p.PortalClient
+	if client == "" {
+		client = p.ReportClient
+	}
+	if client == "" || !callbackWorthy(p, ev) {
 		return OutboxItem{}, false
 	}
-	if e.Callbacks != nil && !e.Callbacks.Has(p.PortalClient) {
+	if e.Callbacks != nil && !e.Callbacks.Has(client) {
 		return OutboxItem{}, false
 	}
 	// A return leg belongs to the pickup request the portal knows: its id is
@@ -204,7 +213,7 @@ func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (O
 	if err != nil {
 		return OutboxItem{}, false
 	}
-	return OutboxItem{Topic: TopicPortal, OrderKey: p.DossierID, Target: p.PortalClient, Payload: b}, true
+	return OutboxItem{Topic: TopicPortal, OrderKey: p.DossierID, Target: client, Payload: b}, true
 }
 
 // callbackDetail is the event's facts a portal can use: no names, phones,
@@ -302,8 +311,51 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 		if json.Unmarshal(ev.Data, &c) == nil && c.Reason != "" {
 			d["reason"] = c.Reason
 		}
+		if k := ev.Actor.Kind; k == tracking.PartyCitizen || k == tracking.PartyDesk {
+			d["by"] = byOf(ev.Actor)
+		}
+	case tracking.PickupRequested:
+		// A request the portal did not make: who made it.
+		if p.PortalClient == "" {
+			switch p.Channel {
+			case tracking.ChannelCitizen:
+				d["request_created_by"] = "citizen"
+			case tracking.ChannelClerk:
+				d["request_created_by"] = "clerk"
+				d["desk_code"] = p.DeskCode
+			}
+		}
+	case tracking.PickupWindowChanged:
+		var w tracking.WindowChanged
+		if json.Unmarshal(ev.Data, &w) == nil {
+			d["window_start"], d["window_end"], d["by"] = w.WindowStart, w.WindowEnd, w.By
+		}
+	case tracking.PickupNotHome:
+		var n tracking.NotHome
+		if json.Unmarshal(ev.Data, &n) == nil {
+			d["missed_window_start"], d["missed_window_end"], d["by"] = n.WindowStart, n.WindowEnd, n.By
+		}
+	case tracking.PickupAddressCorrected:
+		var a tracking.AddressCorrected
+		if json.Unmarshal(ev.Data, &a) == nil {
+			d["commune_code"], d["location_approx"], d["by"] = a.CommuneCode, a.LocationApprox, a.By
+		}
+	}
+	if c, ok := tracking.InternalEventCodes[ev.Type]; ok {
+		d["internal_code"] = c
 	}
 	return d
+}
+
+// byOf names who recorded a change, as a portal may be told.
+func byOf(a tracking.Party) string {
+	switch a.Kind {
+	case tracking.PartyCitizen:
+		return "citizen"
+	case tracking.PartyDesk:
+		return "clerk"
+	}
+	return string(a.Kind)
 }
 
 // ReturnedDocument is one line of the result handed to the citizen, as the
@@ -451,6 +503,23 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 			return OutboxItem{}, false // they know
 		}
 		n.Kind = NotifyCancelled
+	case tracking.PickupWindowChanged, tracking.PickupNotHome, tracking.PickupAddressCorrected:
+		if ev.Actor.Kind == tracking.PartyCitizen {
+			return OutboxItem{}, false // they made the change themselves
+		}
+		n.Kind = NotifyPickupChanged
+		switch ev.Type {
+		case tracking.PickupWindowChanged:
+			var w tracking.WindowChanged
+			if json.Unmarshal(ev.Data, &w) == nil {
+				n.Params["window_start"], n.Params["window_end"] = w.WindowStart, w.WindowEnd
+			}
+			n.Params["reason"] = "window"
+		case tracking.PickupNotHome:
+			n.Params["reason"] = "not_home"
+		default:
+			n.Params["reason"] = "address"
+		}
 	default:
 		return OutboxItem{}, false
 	}

@@ -74,6 +74,15 @@ type Intake struct {
 	Zoner Zoner
 	// Timelines, when set, reads a public timeline in one query.
 	Timelines PublicTimelineStore
+	// Reports, when set, finds the portal client a citizen's or clerk's
+	// request is reported to.
+	Reports ReportStore
+}
+
+// ReportStore finds the portal client registered for a province that
+// hears of requests made without the portal (a citizen's, a clerk's).
+type ReportStore interface {
+	ReportClient(ctx context.Context, province string) (string, bool, error)
 }
 
 // Zoner finds the post office whose zone holds a point.
@@ -118,6 +127,13 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 	p.Channel, p.PortalClient, p.CreatedBy, p.Dossier = req.Channel, req.PortalClient, req.CreatedBy, req.Dossier
 	p.DeskCode, p.Documents, p.Windows, p.Demo = desk.Code, req.Documents, req.Windows, s.Demo
 	p.CreatedAt, p.UpdatedAt, p.ReceiptCode = now, now, NewReceiptCode()
+	if req.Channel != tracking.ChannelPortal && s.Reports != nil && desk.ProvinceCode != "" {
+		if client, ok, err := s.Reports.ReportClient(ctx, desk.ProvinceCode); err != nil {
+			return Parcel{}, err
+		} else if ok {
+			p.ReportClient = client
+		}
+	}
 	ws, we := req.Windows[0].Start, req.Windows[0].End
 	for _, w := range req.Windows[1:] {
 		if w.Start.Before(ws) {

@@ -43,6 +43,8 @@ type Store interface {
 	StaffParcelStore
 	AuditStore
 	CalendarStore
+	SelfServiceStore
+	ReportStore
 }
 
 // Wiring is what NewServices builds the services from. The ledger's hooks
@@ -129,6 +131,7 @@ type Services struct {
 	Staff     *StaffParcels // the staff parcel view
 	Audit     *AuditLog     // the audit log viewer
 	Calendar  *WorkCalendar // working days: holidays, make-up days, desks' Saturdays
+	Self      *SelfService  // the citizen's self-service on the tracking page
 }
 
 // NewServices wires the services over one store, as the binary, the demo,
@@ -188,5 +191,7 @@ func NewServices(w Wiring) *Services {
 	s.Postal = &Postal{Store: db, Box: w.Box, Now: w.Now, Signatory: w.Signatory}
 	s.Staff = &StaffParcels{Store: db, Intake: s.Intake}
 	s.Audit = &AuditLog{Store: db, Now: w.Now}
+	s.Intake.Reports = db
+	s.Self = &SelfService{Store: db, Tx: db, Intake: s.Intake, Flow: s.Citizen, Dispatch: s.Dispatch, Now: w.Now, Log: w.Log}
 	return s
 }

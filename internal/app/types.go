@@ -178,6 +178,9 @@ type Parcel struct {
 	RouteStop      int
 	Cell           int64 // H3 cell of the address, resolution 9 (0 when unknown)
 	Collected      []tracking.DocCount
+	// ReportClient is the portal client a citizen's or clerk's request is
+	// reported to (the one registered for the desk's province), if any.
+	ReportClient string
 }
 
 // ParcelFilter selects parcels.

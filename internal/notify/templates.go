@@ -36,11 +36,15 @@ const (
 	Delivered       = "delivered"
 	ReturnedToDesk  = "returned_to_desk"
 	Cancelled       = "cancelled"
+	// PickupChanged: a clerk changed the pickup on the citizen's behalf
+	// (Reason "window", "not_home" or "address"); the citizen's own changes
+	// send nothing, they made them.
+	PickupChanged = "pickup_changed"
 )
 
 // Kinds lists every kind with a template.
 var Kinds = []string{PickupScheduled, PickupOnTheWay, PickupFailed, Collected, AtDesk, Accepted, Returned,
-	ResultReady, ResultOut, DeliveryFailed, Held, Delivered, ReturnedToDesk, Cancelled}
+	ResultReady, ResultOut, DeliveryFailed, Held, Delivered, ReturnedToDesk, Cancelled, PickupChanged}
 
 // Critical reports whether a kind is time-critical: it matters within the
 // hour (the courier is coming today), so quiet hours do not hold it and the
@@ -197,7 +201,7 @@ func Render(p Params) (Message, bool) {
 	case PickupFailed:
 		reason := tracking.PickupFailReason(p.Reason).Label()
 		if reason == "" {
-			reason = tracking.PickupOther.Label()
+			reason = tracking.FailOther.Label()
 		}
 		add("Bưu tá chưa nhận được "+ds+": "+lower1(reason)+".", "", false)
 		next := pickupNext[p.Reason]
@@ -272,6 +276,20 @@ func Render(p Params) (Message, bool) {
 		add("Vui lòng liên hệ để nhận.", "", false)
 	case Cancelled:
 		add("Yêu cầu thu gom "+ds+" đã được hủy.", "", false)
+	case PickupChanged:
+		switch p.Reason {
+		case "not_home":
+			add("Đã ghi nhận bạn vắng nhà trong giờ hẹn nhận "+ds+": bưu tá sẽ không đến.", "", false)
+			add("Hãy chọn giờ khác trên trang tra cứu.", "", false)
+		case "address":
+			add("Địa chỉ thu gom "+ds+" đã được sửa theo yêu cầu của bạn.", "", false)
+		default:
+			if p.WindowStart.IsZero() {
+				add("Giờ thu gom "+ds+" đã được đổi theo yêu cầu của bạn.", "", false)
+			} else {
+				add("Giờ thu gom "+ds+" đã đổi sang "+hm(p.WindowStart)+"–"+hm(p.WindowEnd)+" ngày "+dm(p.WindowStart)+".", "", false)
+			}
+		}
 	default:
 		return Message{}, false
 	}

@@ -189,7 +189,8 @@ const parcelCols = `p.id, p.tracking_number, p.leg, p.status, p.channel, coalesc
 	p.event_count, p.last_hash, p.demo, p.created_at, p.updated_at, p.status_since,
 	coalesce(p.custodian_kind, '') AS custodian_kind, coalesce(p.custodian_ref, '') AS custodian_ref, p.attempts,
 	coalesce(p.seal_id, '') AS seal_id, coalesce(p.receipt_code, '') AS receipt_code, coalesce(p.courier_ref, '') AS courier_ref,
-	p.planned_date, p.window_start, p.window_end, coalesce(p.route_stop, 0) AS route_stop`
+	p.planned_date, p.window_start, p.window_end, coalesce(p.route_stop, 0) AS route_stop,
+	coalesce(p.report_client_id, '') AS report_client_id`
 
 type parcelRow struct {
 	ID              string
@@ -235,6 +236,7 @@ type parcelRow struct {
 	WindowStart     *time.Time
 	WindowEnd       *time.Time
 	RouteStop       int
+	ReportClientID  string
 }
 
 func toParcel(r parcelRow) (app.Parcel, error) {
@@ -259,6 +261,7 @@ func toParcel(r parcelRow) (app.Parcel, error) {
 		Custodian: tracking.Party{Kind: tracking.PartyKind(r.CustodianKind), Ref: r.CustodianRef},
 		Attempts:  r.Attempts, SealID: r.SealID, ReceiptCode: r.ReceiptCode, CourierRef: r.CourierRef,
 		PlannedDate: r.PlannedDate, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd, RouteStop: r.RouteStop,
+		ReportClient: r.ReportClientID,
 	}, nil
 }
 
@@ -289,12 +292,12 @@ func (d *DB) InsertParcel(ctx context.Context, p app.Parcel, phoneHash, idHash [
 		_, err := d.exec(ctx, `INSERT INTO parcels (id, tracking_number, leg, dossier_id, status, channel, portal_client_id, created_by,
 			citizen_name, phone_enc, phone_hash, phone_last3, id_hash, id_last3, province_code, commune_code, address_line, lat, lng,
 			location_approx, desk_code, office_code, return_of, fee_amount, demo, created_at, updated_at, status_since,
-			window_start, window_end, risk_at, receipt_code, cell)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			window_start, window_end, risk_at, receipt_code, cell, report_client_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, p.Number, p.Leg, p.DossierID, p.Status, string(p.Channel), client, createdBy,
 			p.CitizenName, p.PhoneEnc, phoneHash, p.PhoneLast3, idh, idLast3, p.ProvinceCode, p.CommuneCode, p.AddressLine, p.Lat, p.Lng,
 			p.LocationApprox, p.DeskCode, office, returnOf, p.FeeAmount, p.Demo, p.CreatedAt, p.UpdatedAt, p.CreatedAt,
-			p.WindowStart, p.WindowEnd, p.RiskAt, nullable(p.ReceiptCode), cellOrNull(p.Cell))
+			p.WindowStart, p.WindowEnd, p.RiskAt, nullable(p.ReceiptCode), cellOrNull(p.Cell), nullable(p.ReportClient))
 		if err != nil {
 			return err
 		}

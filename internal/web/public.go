@@ -263,6 +263,7 @@ type trackJSONBody struct {
 
 	// Complaints: with a proof, the citizen's complaints and their answers.
 	Complaints []complaintJSON `json:"complaints,omitempty"`
+	ETA        *etaJSON        `json:"eta,omitempty"` // with a proof: when the courier should come, from the plan
 }
 
 type problemJSON struct {

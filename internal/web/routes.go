@@ -127,6 +127,7 @@ func (s *Server) routes() {
 	cit.Get("/xong/:number", s.citizenDone)
 
 	staff := pg.Group("/nhan-vien", noStore)
+	s.selfServiceRoutes(pg, staff) // the citizen's self-service on the tracking page, and the clerk's
 	staff.Get("", s.requireRole(), s.staffHome)
 	staff.Get("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkForm)
 	staff.Post("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkSubmit)

@@ -67,6 +67,7 @@ type Deps struct {
 	TransLog       *app.Log      // the transparency log (checkpoint, proofs, tiles)
 
 	Calendar *app.WorkCalendar // working days: the holiday calendar and desks' Saturdays
+	Self     *app.SelfService  // the citizen's self-service on the tracking page
 }
 
 // check refuses Deps that lack a service: every route is registered, so a
@@ -85,6 +86,7 @@ func (d Deps) check() error {
 		{"TransLog", d.TransLog == nil}, {"Ready", d.Ready == nil}, {"Postal", d.Postal == nil}, {"Law", d.Law == nil},
 		{"Reference", d.Reference == nil}, {"Audit", d.Audit == nil}, {"PortalAdmin", d.PortalAdmin == nil}, {"StaffParcels", d.StaffParcels == nil},
 		{"Calendar", d.Calendar == nil},
+		{"Self", d.Self == nil},
 	} {
 		if m.missing {
 			return fmt.Errorf("web: Deps.%s is not set", m.name)

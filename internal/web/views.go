@@ -129,6 +129,7 @@ type publicTimeline struct {
 	// Complaints are the citizen's complaints and their answers
 	// (web/complaints.go).
 	Complaints []app.PublicComplaint
+	ETA        *planETA // when the courier should come, from the latest published plan
 }
 
 // Newest is the timeline newest first, as the page shows it.
@@ -237,6 +238,7 @@ func buildTimeline(p app.Parcel, evs []tracking.Event, name, phone tracking.Name
 		w = &p.Windows[0]
 	}
 	t.Next = tracking.NextStep(p.Leg, p.Status, pending, w, t.Desk, p.Dossier.LegalDeadline)
+	t.ETA = etaOf(p, evs)
 	return t
 }
 
