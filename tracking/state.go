@@ -107,6 +107,7 @@ const (
 	CustodyNone     = "none"
 	CustodyOpen     = "opens with the citizen"
 	CustodyCollect  = "citizen → courier"
+	CustodyDropOff  = "citizen → post office"
 	CustodyPending  = "pending: giver keeps it until the receiver confirms"
 	CustodyMove     = "giver → receiver"
 	CustodyStays    = "stays with the giver; incident opened"
@@ -138,6 +139,7 @@ var Rules = []Rule{
 	{LegPickup, PickupScheduled, pickupActive, StatusScheduled, schedulers, CustodyNone, "", "plan or re-plan: courier and window"},
 	{LegPickup, PickupAttemptFailed, pickupActive, StatusPickupFailed, courierOnly, CustodyNone, "", "reason: not_home, documents_missing, refused, address_not_found, other"},
 	{LegPickup, PickupCollected, pickupActive, StatusCollected, courierOnly, CustodyCollect, "EMA", "documents ticked one by one, seal id, citizen signature or one-time code"},
+	{LegPickup, PickupCollected, pickupActive, StatusAtOffice, officeOnly, CustodyDropOff, "EMA", "counter drop-off: the citizen brings the papers to a post office; documents checked line by line, seal id, citizen's code or ID checked by the server, the clerk named"},
 	{LegPickup, ParcelCancelled, pickupActive, StatusCancelled, cancellers, CustodyNone, "", "only before collection"},
 	{LegPickup, HandoffReleased, pickupMoving, "", anyStaff, CustodyPending, "", "the custodian names one receiver"},
 	{LegPickup, HandoffConfirmed, pickupMoving, "*", anyStaff, CustodyMove, "EDD/EDE/EMI", "the intended receiver, documents counted, seal checked"},
@@ -211,6 +213,31 @@ func FindRule(leg Leg, status Status, ev EventType) (Rule, bool) {
 		}
 	}
 	return Rule{}, false
+}
+
+// FindRuleFor returns the rule for an event in a leg and status that an
+// actor of kind k may record (a collection is a courier's at the door or a
+// post office's at its counter), else the first rule for the event.
+func FindRuleFor(leg Leg, status Status, ev EventType, k PartyKind) (Rule, bool) {
+	var first Rule
+	found := false
+	for _, r := range Rules {
+		if r.Leg != leg || r.Event != ev {
+			continue
+		}
+		for _, f := range r.From {
+			if f != status {
+				continue
+			}
+			if r.ActorAllowed(k) {
+				return r, true
+			}
+			if !found {
+				first, found = r, true
+			}
+		}
+	}
+	return first, found
 }
 
 // ActorAllowed reports whether a party kind may record the rule's event.
