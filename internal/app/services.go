@@ -33,6 +33,7 @@ type Store interface {
 	KPIStore
 	PartyStore
 	UnitStore
+	DropoffStore
 	OutboxStore
 	DirectoryStore
 	PublicTimelineStore
@@ -127,6 +128,7 @@ type Services struct {
 	Postal    *Postal       // postal systems pulling EMSEVT records
 	Staff     *StaffParcels // the staff parcel view
 	Audit     *AuditLog     // the audit log viewer
+	Dropoff   *Dropoff      // post office counters taking papers instead of a home visit
 }
 
 // NewServices wires the services over one store, as the binary, the demo,
@@ -185,5 +187,6 @@ func NewServices(w Wiring) *Services {
 	s.Postal = &Postal{Store: db, Box: w.Box, Now: w.Now, Signatory: w.Signatory}
 	s.Staff = &StaffParcels{Store: db, Intake: s.Intake}
 	s.Audit = &AuditLog{Store: db, Now: w.Now}
+	s.Dropoff = &Dropoff{Store: db, Ledger: s.Ledger, Devices: s.Devices, Box: w.Box, Now: w.Now, NewID: w.NewID}
 	return s
 }
