@@ -304,82 +304,11 @@ func (s *Dropoff) Record(ctx context.Context, u User, in DropoffInput) (Parcel, 
 		return Parcel{}, err
 	}
 	latest := latestScans(scans)
-	f := errs.Fields{}
-	byLine := map[int]DropoffLine{}
-	for _, l := range in.Lines {
-		if l.Line < 1 || l.Line > len(p.Documents) {
-			return Parcel{}, errs.E(errs.Invalid, "Không có dòng giấy tờ %d.", l.Line)
-		}
-		byLine[l.Line] = l
-	}
-	counts := make([]tracking.DocCount, 0, len(p.Documents))
-	short := false
-	for i, doc := range p.Documents {
-		n := i + 1
-		l, ok := byLine[n]
-		key := func(k string) string { return fmt.Sprintf("%s_%d", k, n) }
-		if !ok {
-			f.Add(key("disposition"), "Chọn cách xử lý giấy tờ này")
-			continue
-		}
-		if l.Disposition == "" || !tracking.ValidDisposition(l.Disposition) {
-			f.Add(key("disposition"), "Chọn một trong bốn cách: bản gốc gửi đi, xem rồi trả lại, quét và lưu, hoặc không cần")
-			continue
-		}
-		c := tracking.DocCount{Line: n, Kind: string(doc.Kind), Disposition: l.Disposition}
-		if l.Disposition == tracking.DispositionOriginal {
-			if _, ok := tracking.Conditions[l.Condition]; !ok {
-				f.Add(key("condition"), "Chọn tình trạng giấy tờ")
-			}
-			if l.Count < 0 || l.Count > tracking.MaxDocumentCopy {
-				f.Add(key("count"), fmt.Sprintf("Số bản từ 0 đến %d", tracking.MaxDocumentCopy))
-			}
-			c.Count, c.Condition = l.Count, l.Condition
-			if l.Condition == "missing" {
-				c.Count = 0
-			}
-			if c.Count < doc.Count {
-				short = true
-			}
-		} else {
-			c.Condition = "good"
-		}
-		if l.Disposition == tracking.DispositionScanned {
-			sc, ok := latest[n]
-			if !ok {
-				f.Add(key("scan"), "Tải lên ảnh quét của giấy tờ này trước khi xác nhận")
-			}
-			c.ScanSHA256 = sc.SHA256
-		}
-		counts = append(counts, c)
-	}
-	seal := strings.ToUpper(strings.TrimSpace(in.SealID))
-	if !tracking.ValidSealID(seal) {
-		f.Add("seal_id", "Nhập mã niêm phong in trên túi (3–40 chữ in hoa, số hoặc dấu gạch)")
-	}
-	reason := strings.TrimSpace(vntext.NFC(strings.ToValidUTF8(in.PartialReason, "")))
-	switch {
-	case short && reason == "":
-		f.Add("partial_reason", "Thiếu bản gốc so với danh sách: ghi lý do (ví dụ công dân chưa mang)")
-	case utf8.RuneCountInString(reason) > 500:
-		f.Add("partial_reason", "Lý do dài tối đa 500 ký tự")
-	}
-	secretValue := strings.TrimSpace(in.Secret)
-	switch in.Method {
-	case tracking.ProofDoorCode:
-		if len(secretValue) != 6 || strings.Trim(secretValue, "0123456789") != "" {
-			f.Add("secret", "Nhập 6 chữ số công dân đọc từ tin nhắn")
-		}
-	case tracking.ProofIDDigits:
-		if (len(secretValue) != 3 && len(secretValue) != 12) || strings.Trim(secretValue, "0123456789") != "" {
-			f.Add("secret", "Nhập 3 số cuối hoặc đủ 12 số trên CCCD của công dân")
-		}
-	default:
-		f.Add("method", "Chọn cách công dân xác nhận: mã gửi đến điện thoại hoặc số CCCD")
-	}
-	if err := f.Err(errs.Invalid, "Kiểm tra lại các ô được đánh dấu"); err != nil {
+	counts, short, seal, reason, err := checkDropoff(p, in, func(line int) (string, bool) { sc, ok := latest[line]; return sc.SHA256, ok })
+	if err != nil {
 		return Parcel{}, err
 	}
+	secretValue := strings.TrimSpace(in.Secret)
 	eventID := strings.ToLower(strings.TrimSpace(in.EventID))
 	if _, err := uuid.Parse(eventID); err != nil || len(eventID) != 36 {
 		eventID = s.NewID()
@@ -426,4 +355,102 @@ func (s *Dropoff) Record(ctx context.Context, u User, in DropoffInput) (Parcel, 
 		return Parcel{}, err
 	}
 	return s.Store.FindParcelByNumber(ctx, p.Number)
+}
+
+// Check checks a drop-off as the clerk filled it without writing anything
+// and without the citizen's proof: the web form runs it before keeping the
+// scans it carries, so a form with mistakes keeps nothing. uploading names
+// the lines that carry a new scan.
+func (s *Dropoff) Check(ctx context.Context, u User, in DropoffInput, uploading map[int]bool) error {
+	p, err := s.parcel(ctx, u, in.Number)
+	if err != nil {
+		return err
+	}
+	scans, err := s.Store.FindScans(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	latest := latestScans(scans)
+	_, _, _, _, err = checkDropoff(p, in, func(line int) (string, bool) {
+		if uploading[line] {
+			return strings.Repeat("0", 64), true
+		}
+		sc, ok := latest[line]
+		return sc.SHA256, ok
+	})
+	return err
+}
+
+// checkDropoff checks every field of a drop-off but the proof's value:
+// each line's disposition, count and condition, a scan for a scanned line
+// (scan gives the kept scan of a line), the seal, a reason when an
+// original is short, a proof method with a value of the right shape.
+func checkDropoff(p Parcel, in DropoffInput, scan func(line int) (string, bool)) (counts []tracking.DocCount, short bool, seal, reason string, err error) {
+	f := errs.Fields{}
+	byLine := map[int]DropoffLine{}
+	for _, l := range in.Lines {
+		if l.Line < 1 || l.Line > len(p.Documents) {
+			return nil, false, "", "", errs.E(errs.Invalid, "Không có dòng giấy tờ %d.", l.Line)
+		}
+		byLine[l.Line] = l
+	}
+	counts = make([]tracking.DocCount, 0, len(p.Documents))
+	for i, doc := range p.Documents {
+		n := i + 1
+		l, ok := byLine[n]
+		key := func(k string) string { return fmt.Sprintf("%s_%d", k, n) }
+		if !ok || l.Disposition == "" || !tracking.ValidDisposition(l.Disposition) {
+			f.Add(key("disposition"), "Chọn một trong bốn cách: bản gốc gửi đi, xem rồi trả lại, quét và lưu, hoặc không cần")
+			continue
+		}
+		c := tracking.DocCount{Line: n, Kind: string(doc.Kind), Disposition: l.Disposition, Condition: "good"}
+		if l.Disposition == tracking.DispositionOriginal {
+			if _, ok := tracking.Conditions[l.Condition]; !ok {
+				f.Add(key("condition"), "Chọn tình trạng giấy tờ")
+			}
+			if l.Count < 0 || l.Count > tracking.MaxDocumentCopy {
+				f.Add(key("count"), fmt.Sprintf("Số bản từ 0 đến %d", tracking.MaxDocumentCopy))
+			}
+			c.Count, c.Condition = l.Count, l.Condition
+			if l.Condition == "missing" {
+				c.Count = 0
+			}
+			if c.Count < doc.Count {
+				short = true
+			}
+		}
+		if l.Disposition == tracking.DispositionScanned {
+			sha, ok := scan(n)
+			if !ok {
+				f.Add(key("scan"), "Tải lên ảnh quét của giấy tờ này trước khi xác nhận")
+			}
+			c.ScanSHA256 = sha
+		}
+		counts = append(counts, c)
+	}
+	seal = strings.ToUpper(strings.TrimSpace(in.SealID))
+	if !utf8.ValidString(seal) || !tracking.ValidSealID(seal) {
+		f.Add("seal_id", "Nhập mã niêm phong in trên túi (3–40 chữ in hoa, số hoặc dấu gạch)")
+	}
+	reason = strings.TrimSpace(vntext.NFC(strings.ToValidUTF8(in.PartialReason, "")))
+	switch {
+	case short && reason == "":
+		f.Add("partial_reason", "Thiếu bản gốc so với danh sách: ghi lý do (ví dụ công dân chưa mang)")
+	case utf8.RuneCountInString(reason) > 500:
+		f.Add("partial_reason", "Lý do dài tối đa 500 ký tự")
+	}
+	secretValue := strings.TrimSpace(in.Secret)
+	switch in.Method {
+	case tracking.ProofDoorCode:
+		if len(secretValue) != 6 || strings.Trim(secretValue, "0123456789") != "" {
+			f.Add("secret", "Nhập 6 chữ số công dân đọc từ tin nhắn")
+		}
+	case tracking.ProofIDDigits:
+		if (len(secretValue) != 3 && len(secretValue) != 12) || strings.Trim(secretValue, "0123456789") != "" {
+			f.Add("secret", "Nhập 3 số cuối hoặc đủ 12 số trên CCCD của công dân")
+		}
+	default:
+		f.Add("method", "Chọn cách công dân xác nhận: mã gửi đến điện thoại hoặc số CCCD")
+	}
+	return counts, short, seal, reason, f.Err(errs.Invalid, "Kiểm tra lại các ô được đánh dấu")
 }

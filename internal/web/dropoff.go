@@ -170,8 +170,19 @@ func (s *Server) dropoffSubmit(c *fiber.Ctx) error {
 	if err := bad.Err(errs.Invalid, "Kiểm tra lại các ô được đánh dấu"); err != nil {
 		return s.dropoffErr(c, pg, err, ids)
 	}
-	// Scans first, each checked on its own (size, type by its bytes): a
-	// refused one changes nothing; kept ones stay for the next try.
+	// Every field first, then each scan on its own (size, type by its
+	// bytes): a form with a mistake keeps nothing.
+	uploading := map[int]bool{}
+	if mf != nil {
+		for _, l := range pg.Lines {
+			if fhs := mf.File[fmt.Sprintf("scan_%d", l.N)]; len(fhs) > 0 && fhs[0].Size > 0 {
+				uploading[l.N] = true
+			}
+		}
+	}
+	if err := s.d.Dropoff.Check(ctx, u, in, uploading); err != nil {
+		return s.dropoffErr(c, pg, err, ids)
+	}
 	if mf != nil {
 		for i := range pg.Lines {
 			l := &pg.Lines[i]
