@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"io"
 	"mime/multipart"
@@ -90,6 +91,9 @@ func TestDropoffHTTP(t *testing.T) {
 	n := e.dropoffPickup(t, portal, "000.00.19.QUAY-0001", "05443", 21.5942, 105.8482)
 	other := e.dropoffPickup(t, portal, "000.00.19.QUAY-0002", "05488", 21.5765, 105.7095)
 	e.plan(n, "buuta1") // a home visit was planned: the counter withdraws it
+	if err := e.db.ExecForTest(ctx, `UPDATE parcels SET office_code = 'BC-05488' WHERE tracking_number = ?`, other); err != nil {
+		t.Fatal(err) // the other request is the other office's
+	}
 	office := e.login("buucuc")
 	path := "/buu-cuc/nop-tai-quay/" + n
 
@@ -251,5 +255,21 @@ func TestDropoffHTTP(t *testing.T) {
 	// The public receipt check still verifies it.
 	if out, err := runVerify(t, e); err != nil {
 		t.Errorf("hoso verify: %v\n%s", err, out)
+	}
+}
+
+// TestDropoffInBrowser: the counter drop-off at 360 px in Chromium, axe
+// clean on every screen; a wrong CCCD is refused beside its field first.
+func TestDropoffInBrowser(t *testing.T) {
+	e := startServer(t, nil)
+	n := e.dropoffPickup(t, e.portal(), "000.00.19.QUAY-0360", "05443", 21.5942, 105.8482)
+	png := demo.SignaturePNG("ảnh chụp CCCD tại quầy")
+	e.browser("dropoff", map[string]any{"username": "buucuc", "password": "mat-khau-buucuc", "number": n, "dossier": "000.00.19.QUAY-0360",
+		"png": base64.StdEncoding.EncodeToString(png), "digits": "019090001234", "wrong": "999"})
+	if k, ref := e.custodian(n); k != "post_office" || ref != "BC-05443" {
+		t.Fatalf("after the drop-off in the browser the papers are with %s %s", k, ref)
+	}
+	if got := e.count(`SELECT count(*) FROM document_scans d JOIN parcels p ON p.id = d.parcel_id WHERE p.tracking_number = ? AND d.line = 3`, n); got != 1 {
+		t.Errorf("scans of line 3: %d", got)
 	}
 }

@@ -52,6 +52,7 @@ type DropoffStore interface {
 	FindParcels(ctx context.Context, f ParcelFilter) ([]Parcel, error)
 	SaveScan(ctx context.Context, s Scan, sealed []byte) error
 	FindScans(ctx context.Context, parcelID string) ([]Scan, error)
+	FindOffice(ctx context.Context, code string) (PostOffice, error)
 	InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error
 }
 
@@ -144,16 +145,28 @@ func (s *Dropoff) Find(ctx context.Context, u User, ref string) (Parcel, error) 
 	if err != nil {
 		return Parcel{}, err
 	}
-	if err := s.inScope(u, p); err != nil {
+	if err := s.inScope(ctx, u, p); err != nil {
 		return Parcel{}, err
 	}
 	return p, nil
 }
 
-// inScope: a pickup request of the clerk's own office, not yet collected.
-func (s *Dropoff) inScope(u User, p Parcel) error {
-	if p.OfficeCode != u.OfficeCode {
+// inScope: a pickup request of the clerk's own office (or, not yet given
+// to any office, of the office's province: a commune centre takes dossiers
+// from anywhere in the province), not yet collected.
+func (s *Dropoff) inScope(ctx context.Context, u User, p Parcel) error {
+	switch {
+	case p.OfficeCode == u.OfficeCode:
+	case p.OfficeCode != "":
 		return errs.E(errs.Forbidden, "Yêu cầu %s thuộc bưu cục khác: bưu cục của bạn không nhận hồ sơ này tại quầy.", p.Number)
+	default:
+		o, err := s.Store.FindOffice(ctx, u.OfficeCode)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		if err != nil || o.ProvinceCode == "" || o.ProvinceCode != p.ProvinceCode {
+			return errs.E(errs.Forbidden, "Yêu cầu %s thuộc tỉnh khác: bưu cục của bạn không nhận hồ sơ này tại quầy.", p.Number)
+		}
 	}
 	if p.Leg != string(tracking.LegPickup) {
 		return errs.E(errs.Conflict, "%s là bưu gửi trả kết quả, không phải hồ sơ cần nộp.", p.Number)
@@ -178,7 +191,7 @@ func (s *Dropoff) parcel(ctx context.Context, u User, number string) (Parcel, er
 	if err != nil {
 		return Parcel{}, err
 	}
-	return p, s.inScope(u, p)
+	return p, s.inScope(ctx, u, p)
 }
 
 // Open loads a request for the counter form with the scans kept so far.
