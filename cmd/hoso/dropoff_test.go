@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"hoso/internal/app"
 	"hoso/internal/demo"
 	"hoso/tracking"
 )
@@ -251,6 +253,27 @@ func TestDropoffHTTP(t *testing.T) {
 	}
 	if strings.Contains(txt, "Chưa nhận") {
 		t.Errorf("the receipt lists lines not carried as missing:\n%s", txt)
+	}
+	// On to the desk: the office hands the bag to a courier, who takes it
+	// to the desk; the desk counts only the carried original.
+	rel, _ := json.Marshal(tracking.Released{To: "courier:BUUTA1"})
+	if _, _, err := e.sys.ledger.RecordByNumber(ctx, n, app.EventInput{Type: tracking.HandoffReleased,
+		Actor: tracking.Party{Kind: tracking.PartyOffice, Ref: "BC-05443"}, Data: rel}); err != nil {
+		t.Fatal(err)
+	}
+	_, res := e.courier("buuta1").send(ev("handoff.confirmed", n, map[string]any{"seal_intact": true, "seal_id": "NP-QUAY-1"}),
+		ev("handoff.released", n, map[string]any{"to": "desk:TN-TTPVHCC"}))
+	wantStatuses(t, "office → courier → desk", res, "accepted", "accepted")
+	desk := e.login("motcua")
+	if st, page := desk.get("/mot-cua/kiem-dem/" + n); st != 200 || strings.Count(page, "Không có bản gốc trong bì") != 2 {
+		t.Errorf("the desk's count form: %d, want the two lines not carried marked\n%s", st, tail(page, 800))
+	}
+	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "dem": {"1"}, "seal": {"intact"}, "seal_id": {"NP-QUAY-1"},
+		"count_1": {"1"}, "count_2": {"0"}, "count_3": {"0"}}); !strings.Contains(page, `data-scan="ok"`) {
+		t.Errorf("the desk counting the carried original: %s", tail(page, 800))
+	}
+	if k, _ := e.custodian(n); k != "desk" || e.count(`SELECT count(*) FROM incidents`) != 0 {
+		t.Errorf("after the desk's count: held by %s, %d incidents", k, e.count(`SELECT count(*) FROM incidents`))
 	}
 	// The public receipt check still verifies it.
 	if out, err := runVerify(t, e); err != nil {
