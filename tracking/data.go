@@ -15,6 +15,12 @@ type DocCount struct {
 	Kind      string    `json:"kind,omitempty"`
 	Count     int       `json:"count"`
 	Condition Condition `json:"condition,omitempty"`
+	// Disposition is what became of the line at the door or counter
+	// (DispositionOriginal…); empty on events written before dispositions,
+	// which carried their originals. ScanSHA256 names the kept scan of a
+	// scanned line.
+	Disposition string `json:"disposition,omitempty"`
+	ScanSHA256  string `json:"scan_sha256,omitempty"`
 }
 
 // Scheduled is pickup.scheduled data.
@@ -43,6 +49,9 @@ type Collected struct {
 	Partial       bool       `json:"partial,omitempty"`
 	PartialReason string     `json:"partial_reason,omitempty"`
 	ReceiptCode   string     `json:"receipt_code,omitempty"`
+	// Clerk is the staff code of the post office clerk who took the papers
+	// at the counter (a counter drop-off: the actor is the office).
+	Clerk string `json:"clerk,omitempty"`
 }
 
 // Released is handoff.released data.

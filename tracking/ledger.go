@@ -81,7 +81,7 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 	if pol.MaxAttempts <= 0 {
 		pol.MaxAttempts = DefaultPolicy.MaxAttempts
 	}
-	rule, ok := FindRule(st.Leg, st.Status, ev.Type)
+	rule, ok := FindRuleFor(st.Leg, st.Status, ev.Type, ev.Actor.Kind)
 	if !ok {
 		if st.Status == "" {
 			return Outcome{}, conflict("bưu gửi chưa được tạo")
@@ -150,11 +150,18 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		}
 		checkProofVerdict(d.Proof, false, f)
 		checkDocCounts("data.documents", d.Documents, st.Documents, f)
+		checkDispositions("data.documents", d.Documents, f)
+		switch {
+		case ev.Actor.Kind == PartyOffice && !staffCodePattern.MatchString(d.Clerk):
+			f.Add("data.clerk", "thiếu mã nhân viên bưu cục nhận hồ sơ tại quầy")
+		case ev.Actor.Kind != PartyOffice && d.Clerk != "":
+			f.Add("data.clerk", "chỉ ghi khi bưu cục nhận hồ sơ tại quầy")
+		}
 		counts := make([]DocCount, len(st.Documents))
 		for i, doc := range st.Documents {
 			counts[i] = DocCount{Line: i + 1, Kind: string(doc.Kind), Count: 0, Condition: "missing"}
 		}
-		total, short := 0, false
+		total, accounted, short := 0, 0, false
 		for _, c := range d.Documents {
 			if c.Line >= 1 && c.Line <= len(counts) {
 				cond := c.Condition
@@ -162,15 +169,22 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 					cond = "good"
 				}
 				counts[c.Line-1].Count, counts[c.Line-1].Condition = c.Count, cond
+				counts[c.Line-1].Disposition, counts[c.Line-1].ScanSHA256 = c.Disposition, c.ScanSHA256
 			}
 		}
 		for i, c := range counts {
 			total += c.Count
-			if c.Count < st.Documents[i].Count {
+			// A line shown, scanned or not needed is accounted for where
+			// the citizen handed it over: only carried originals can be short.
+			if !c.Carried() {
+				accounted++
+			} else if c.Count < st.Documents[i].Count {
 				short = true
 			}
 		}
-		if len(f) == 0 && total == 0 {
+		if len(f) == 0 && total == 0 && accounted > 0 {
+			f.Add("data.documents", "không có bản gốc nào gửi đi: không cần thu gom, hồ sơ điện tử đã đủ")
+		} else if len(f) == 0 && total == 0 {
 			f.Add("data.documents", "không nhận được giấy tờ nào: ghi lần thu gom không thành công")
 		}
 		if short && !d.Partial {

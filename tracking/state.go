@@ -136,6 +136,7 @@ const (
 	CustodyNone     = "none"
 	CustodyOpen     = "opens with the citizen"
 	CustodyCollect  = "citizen → courier"
+	CustodyDropOff  = "citizen → post office"
 	CustodyPending  = "pending: giver keeps it until the receiver confirms"
 	CustodyMove     = "giver → receiver"
 	CustodyStays    = "stays with the giver; incident opened"
@@ -168,6 +169,7 @@ var Rules = []Rule{
 	{LegPickup, PickupScheduled, pickupActive, StatusScheduled, schedulers, CustodyNone, "", "plan or re-plan: courier and window"},
 	{LegPickup, PickupAttemptFailed, pickupActive, StatusPickupFailed, courierOnly, CustodyNone, "", "reason: not_home, documents_missing, refused, address_not_found, other"},
 	{LegPickup, PickupCollected, pickupActive, StatusCollected, courierOnly, CustodyCollect, "EMA", "documents ticked one by one, seal id, citizen signature or one-time code"},
+	{LegPickup, PickupCollected, pickupActive, StatusAtOffice, officeOnly, CustodyDropOff, "EMA", "counter drop-off: the citizen brings the papers to a post office; documents checked line by line, seal id, citizen's code or ID checked by the server, the clerk named"},
 	{LegPickup, ParcelCancelled, pickupActive, StatusCancelled, cancellers, CustodyNone, "", "only before collection"},
 	{LegPickup, PickupWindowChanged, pickupActive, StatusRequested, selfServers, CustodyNone, "", "internal HS1: the citizen (or a clerk) chose another free window; the planned visit is withdrawn and the day re-planned"},
 	{LegPickup, PickupNotHome, pickupActive, StatusRequested, selfServers, CustodyNone, "", "internal HS2: the citizen will not be home in the planned window; the visit is withdrawn, the day re-planned, another window asked for"},
@@ -244,6 +246,31 @@ func FindRule(leg Leg, status Status, ev EventType) (Rule, bool) {
 		}
 	}
 	return Rule{}, false
+}
+
+// FindRuleFor returns the rule for an event in a leg and status that an
+// actor of kind k may record (a collection is a courier's at the door or a
+// post office's at its counter), else the first rule for the event.
+func FindRuleFor(leg Leg, status Status, ev EventType, k PartyKind) (Rule, bool) {
+	var first Rule
+	found := false
+	for _, r := range Rules {
+		if r.Leg != leg || r.Event != ev {
+			continue
+		}
+		for _, f := range r.From {
+			if f != status {
+				continue
+			}
+			if r.ActorAllowed(k) {
+				return r, true
+			}
+			if !found {
+				first, found = r, true
+			}
+		}
+	}
+	return first, found
 }
 
 // ActorAllowed reports whether a party kind may record the rule's event.

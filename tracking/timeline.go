@@ -95,7 +95,13 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 			}
 		}
 		l.Title = "Bưu tá đã nhận " + DocumentSummary(got)
+		if ev.Actor.Kind == PartyOffice {
+			l.Title = name(ev.Actor) + " đã nhận tại quầy " + DocumentSummary(got)
+		}
 		parts := []string{}
+		if t := DispositionText(d.Documents); t != "" {
+			parts = append(parts, t)
+		}
 		if d.SealID != "" {
 			parts = append(parts, "Niêm phong số "+d.SealID+".")
 		}

@@ -349,25 +349,33 @@ func accessMatrix() map[string]access {
 		"GET /nhan-vien/in/bang-ke-thu-ho/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice),
 
 		// Counters.
-		"GET /buu-cuc":                     staffOnly(asOffice),
-		"POST /buu-cuc/nhan":               staffOnly(asOffice),
-		"POST /buu-cuc/thieu":              staffOnly(asOffice),
-		"POST /buu-cuc/chuyen":             staffOnly(asOffice),
-		"GET /buu-cuc/bang-ke/:code":       staffOnly(asOffice), // another unit's manifest: the same 404 as an unknown code
-		"POST /buu-cuc/bang-ke/:code":      staffOnly(asOffice),
-		"GET /buu-cuc/xac-nhan/:id":        staffOnly(asOffice), // a draft is its clerk's own: 404 for anyone else
-		"POST /buu-cuc/xac-nhan/:id":       staffOnly(asOffice),
-		"GET /mot-cua":                     staffOnly(asDesk),
-		"POST /mot-cua/nhan":               staffOnly(asDesk),
-		"POST /mot-cua/thieu":              staffOnly(asDesk),
-		"POST /mot-cua/chuyen":             staffOnly(asDesk),
-		"POST /mot-cua/quyet-dinh/:number": staffOnly(asDesk),
-		"POST /mot-cua/ket-qua/:number":    staffOnly(asDesk),
-		"GET /mot-cua/kiem-dem/:number":    staffOnly(asDesk),
-		"GET /mot-cua/bang-ke/:code":       staffOnly(asDesk),
-		"POST /mot-cua/bang-ke/:code":      staffOnly(asDesk),
-		"GET /mot-cua/xac-nhan/:id":        staffOnly(asDesk),
-		"POST /mot-cua/xac-nhan/:id":       staffOnly(asDesk),
+		"GET /buu-cuc":                staffOnly(asOffice),
+		"POST /buu-cuc/nhan":          staffOnly(asOffice),
+		"POST /buu-cuc/thieu":         staffOnly(asOffice),
+		"POST /buu-cuc/chuyen":        staffOnly(asOffice),
+		"GET /buu-cuc/bang-ke/:code":  staffOnly(asOffice), // another unit's manifest: the same 404 as an unknown code
+		"POST /buu-cuc/bang-ke/:code": staffOnly(asOffice),
+		"GET /buu-cuc/xac-nhan/:id":   staffOnly(asOffice), // a draft is its clerk's own: 404 for anyone else
+		"POST /buu-cuc/xac-nhan/:id":  staffOnly(asOffice),
+		// Counter drop-off: the post office's own; the fixture's parcel is
+		// already collected (409), another office's is 403 (TestDropoffHTTP).
+		"GET /buu-cuc/nop-tai-quay":              staffOnly(asOffice),
+		"POST /buu-cuc/nop-tai-quay":             staffOnly(asOffice),
+		"GET /buu-cuc/nop-tai-quay/:number":      staffOnly(asOffice),
+		"POST /buu-cuc/nop-tai-quay/:number":     staffOnly(asOffice),
+		"POST /buu-cuc/nop-tai-quay/:number/ma":  staffOnly(asOffice),
+		"GET /buu-cuc/nop-tai-quay/:number/xong": staffOnly(asOffice),
+		"GET /mot-cua":                           staffOnly(asDesk),
+		"POST /mot-cua/nhan":                     staffOnly(asDesk),
+		"POST /mot-cua/thieu":                    staffOnly(asDesk),
+		"POST /mot-cua/chuyen":                   staffOnly(asDesk),
+		"POST /mot-cua/quyet-dinh/:number":       staffOnly(asDesk),
+		"POST /mot-cua/ket-qua/:number":          staffOnly(asDesk),
+		"GET /mot-cua/kiem-dem/:number":          staffOnly(asDesk),
+		"GET /mot-cua/bang-ke/:code":             staffOnly(asDesk),
+		"POST /mot-cua/bang-ke/:code":            staffOnly(asDesk),
+		"GET /mot-cua/xac-nhan/:id":              staffOnly(asDesk),
+		"POST /mot-cua/xac-nhan/:id":             staffOnly(asDesk),
 	}
 	// The dispatcher's pages.
 	for _, r := range []string{

@@ -60,6 +60,7 @@ type system struct {
 	self      *app.SelfService  // the citizen's self-service
 	audit     *app.AuditLog     // the audit log viewer
 	calendar  *app.WorkCalendar // working days
+	dropoff   *app.Dropoff      // post office counters taking papers (counter drop-off)
 	wiring    app.Wiring        // what the services were built from (the demo seeder builds its own from it)
 	tlog      *app.Log          // the transparency log; see translog.go
 }
@@ -155,6 +156,7 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.postal, s.law, s.ref, s.portals, s.staff, s.audit = svc.Postal, svc.Law, svc.Reference, svc.Portals, svc.Staff, svc.Audit
 	s.calendar = svc.Calendar
 	s.self = svc.Self
+	s.dropoff = svc.Dropoff
 	s.outbox.connectPortals(s.portal)
 	s.publicLn = db.NewPublicListener(log)
 	s.views = viewcache.New(viewcache.Options{TTL: time.Minute, Sync: s.publicLn.Sync})
@@ -185,6 +187,7 @@ func (s *system) webDeps() web.Deps {
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Law: s.law, Devices: s.devices, Hops: s.hops,
 		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, PortalAdmin: s.portals, StaffParcels: s.staff, Audit: s.audit,
 		Proof: s.proof, Outbox: s.mailbox, Parties: s.parties, PowBits: s.cfg.Security.PowBits,
+		Dropoff:     s.dropoff,
 		Papers:      s.paperService(),
 		Directory:   s.directory,
 		PublicCache: s.views,

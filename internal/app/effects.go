@@ -255,7 +255,11 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 		if json.Unmarshal(ev.Data, &c) == nil {
 			docs := make([]map[string]any, 0, len(out.Collected))
 			for _, dc := range out.Collected {
-				docs = append(docs, map[string]any{"line": dc.Line, "kind": dc.Kind, "count": dc.Count, "condition": dc.Condition})
+				doc := map[string]any{"line": dc.Line, "kind": dc.Kind, "count": dc.Count, "condition": dc.Condition}
+				if dc.Disposition != "" { // Circular 03/2025: what became of the line
+					doc["disposition"] = dc.Disposition
+				}
+				docs = append(docs, doc)
 			}
 			d["documents"], d["seal_id"] = docs, c.SealID
 			if c.Proof != nil {

@@ -349,6 +349,10 @@ func (s *Papers) signedReceipt(ctx context.Context, p Parcel, r tracking.Receipt
 		if d.Count == 0 {
 			ld.Count = d.Listed // a line not handed over keeps its listed count, unticked
 		}
+		if d.Disposition != "" {
+			ld.Disposition = tracking.DispositionLabel(d.Disposition)
+			ld.NotCarried = d.Disposition != tracking.DispositionOriginal
+		}
 		docs[i] = ld
 	}
 	note := r.Note
@@ -358,7 +362,7 @@ func (s *Papers) signedReceipt(ctx context.Context, p Parcel, r tracking.Receipt
 	return labels.Receipt{Code: r.Code, VerifyURL: s.verifyURL(r.Code), TrackingNumber: r.TrackingNumber,
 		DossierCode: r.DossierCode, Procedure: orDefault(r.Procedure, procedure(p.Dossier)), Citizen: s.citizen(p),
 		Desk: s.desk(ctx, r.DeskCode, r.DeskName), Office: r.OfficeName, Documents: docs, SealID: r.SealID,
-		CollectedAt: r.At, CourierCode: r.CourierCode, Note: note, Hotline: s.Hotline, Proof: tracking.MethodText(r.Proof, true)}
+		CollectedAt: r.At, CourierCode: r.CourierCode, Note: note, Hotline: s.Hotline, Proof: tracking.MethodText(r.Proof, true), Counter: r.Counter}
 }
 
 func orDefault(a, b string) string {

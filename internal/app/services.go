@@ -33,6 +33,7 @@ type Store interface {
 	KPIStore
 	PartyStore
 	UnitStore
+	DropoffStore
 	OutboxStore
 	DirectoryStore
 	PublicTimelineStore
@@ -132,6 +133,7 @@ type Services struct {
 	Audit     *AuditLog     // the audit log viewer
 	Calendar  *WorkCalendar // working days: holidays, make-up days, desks' Saturdays
 	Self      *SelfService  // the citizen's self-service on the tracking page
+	Dropoff   *Dropoff      // post office counters taking papers instead of a home visit
 }
 
 // NewServices wires the services over one store, as the binary, the demo,
@@ -193,5 +195,6 @@ func NewServices(w Wiring) *Services {
 	s.Audit = &AuditLog{Store: db, Now: w.Now}
 	s.Intake.Reports = db
 	s.Self = &SelfService{Store: db, Tx: db, Intake: s.Intake, Flow: s.Citizen, Dispatch: s.Dispatch, Now: w.Now, Log: w.Log}
+	s.Dropoff = &Dropoff{Store: db, Ledger: s.Ledger, Devices: s.Devices, Box: w.Box, Now: w.Now, NewID: w.NewID}
 	return s
 }

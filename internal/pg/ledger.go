@@ -478,13 +478,13 @@ func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) (err er
 	n = 0
 	for _, w := range writes {
 		for _, c := range w.Outcome.Collected {
-			params = append(params, w.Parcel.ID, c.Line, c.Count, c.Condition)
+			params = append(params, w.Parcel.ID, c.Line, c.Count, c.Condition, c.Disposition)
 			n++
 		}
 	}
 	if n > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE parcel_documents d SET collected_count = v.cnt, condition = v.cond
-			FROM (VALUES `+values(n, []string{"uuid", "int", "int", "text"})+`) AS v(parcel, line, cnt, cond)
+		if _, err := tx.ExecContext(ctx, `UPDATE parcel_documents d SET collected_count = v.cnt, condition = v.cond, disposition = nullif(v.disp, '')
+			FROM (VALUES `+values(n, []string{"uuid", "int", "int", "text", "text"})+`) AS v(parcel, line, cnt, cond, disp)
 			WHERE d.parcel_id = v.parcel AND d.line = v.line`, params...); err != nil {
 			return translate(fmt.Errorf("collected counts: %w", err))
 		}

@@ -359,8 +359,10 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 		Count          int
 		CollectedCount *int
 		Condition      string
+		Disposition    string
 	}
-	if err := d.query(ctx, &docs, `SELECT parcel_id, line, name, kind, count, collected_count, coalesce(condition, '') AS condition
+	if err := d.query(ctx, &docs, `SELECT parcel_id, line, name, kind, count, collected_count, coalesce(condition, '') AS condition,
+		coalesce(disposition, '') AS disposition
 		FROM parcel_documents WHERE parcel_id IN (?) ORDER BY parcel_id, line`, pg.In(ids)); err != nil {
 		return nil, err
 	}
@@ -368,7 +370,7 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 		p := &out[idx[r.ParcelID]]
 		p.Documents = append(p.Documents, tracking.Document{Name: r.Name, Kind: tracking.DocKind(r.Kind), Count: r.Count})
 		if r.CollectedCount != nil {
-			p.Collected = append(p.Collected, tracking.DocCount{Line: r.Line, Kind: r.Kind, Count: *r.CollectedCount, Condition: tracking.Condition(r.Condition)})
+			p.Collected = append(p.Collected, tracking.DocCount{Line: r.Line, Kind: r.Kind, Count: *r.CollectedCount, Condition: tracking.Condition(r.Condition), Disposition: r.Disposition})
 		}
 	}
 	if !withWindows {

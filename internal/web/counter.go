@@ -495,6 +495,9 @@ type countPage struct {
 	Typed  typedScan
 	Errors map[string]string
 	Sum    []fieldError
+	// NotCarried names, by line, the documents whose original did not
+	// travel (shown and returned, scanned, in VNeID): nothing to count.
+	NotCarried map[int]string
 }
 
 // deskCount is the desk's count form for a dossier received: every line
@@ -521,7 +524,12 @@ func (s *Server) deskCount(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderCount(c *fiber.Ctx, status int, p app.Parcel, t typedScan, e error) error {
-	pg := countPage{Base: "/mot-cua", Parcel: p, Typed: t}
+	pg := countPage{Base: "/mot-cua", Parcel: p, Typed: t, NotCarried: map[int]string{}}
+	for _, c := range p.Collected {
+		if !c.Carried() {
+			pg.NotCarried[c.Line] = tracking.DispositionLabel(c.Disposition)
+		}
+	}
 	if e != nil {
 		ids := []string{"seal", "seal_id", "note"}
 		for i := range p.Documents {

@@ -46,6 +46,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/su-co", "Sự cố")
 	case app.RoleOffice:
 		add("/buu-cuc", "Nhận và chuyển")
+		add("/buu-cuc/nop-tai-quay", "Nhận tại quầy")
 		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/thu-ho", "Thu hộ")
@@ -158,6 +159,7 @@ func (s *Server) routes() {
 	office.Post("/bang-ke/:code", s.counterManifestSubmit)
 	office.Get("/xac-nhan/:id", s.counterConfirm)
 	office.Post("/xac-nhan/:id", s.counterConfirmSubmit)
+	s.dropoffRoutes(office) // counter drop-off: /buu-cuc/nop-tai-quay…
 	desk := pg.Group("/mot-cua", noStore, s.requireRole(app.RoleDesk))
 	desk.Get("", s.counterPage)
 	desk.Post("/nhan", s.counterScan)

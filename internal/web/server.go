@@ -68,6 +68,7 @@ type Deps struct {
 
 	Calendar *app.WorkCalendar // working days: the holiday calendar and desks' Saturdays
 	Self     *app.SelfService  // the citizen's self-service on the tracking page
+	Dropoff  *app.Dropoff      // post office counters taking papers instead of a home visit
 }
 
 // check refuses Deps that lack a service: every route is registered, so a
@@ -87,6 +88,7 @@ func (d Deps) check() error {
 		{"Reference", d.Reference == nil}, {"Audit", d.Audit == nil}, {"PortalAdmin", d.PortalAdmin == nil}, {"StaffParcels", d.StaffParcels == nil},
 		{"Calendar", d.Calendar == nil},
 		{"Self", d.Self == nil},
+		{"Dropoff", d.Dropoff == nil},
 	} {
 		if m.missing {
 			return fmt.Errorf("web: Deps.%s is not set", m.name)
