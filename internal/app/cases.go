@@ -49,7 +49,7 @@ func (i Incident) ProblemLabel() string {
 	if i.Problem == QuietProblem {
 		return "Bưu gửi không có tin quá thời hạn"
 	}
-	if l, ok := tracking.DisputeProblems[i.Problem]; ok {
+	if l := tracking.DisputeProblem(i.Problem).Label(); l != "" {
 		return l
 	}
 	return i.Problem

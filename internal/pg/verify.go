@@ -146,7 +146,7 @@ func (d *DB) Projections(ctx context.Context, ids []string) (_ map[string]app.St
 	}
 	for _, p := range ps {
 		out[p.ID] = app.StoredProjection{Parcel: p, Projection: tracking.Projection{
-			State: tracking.State{Leg: tracking.Leg(p.Leg), Status: tracking.Status(p.Status), Custodian: p.Custodian, Attempts: p.Attempts,
+			State: tracking.State{Leg: p.Leg, Status: p.Status, Custodian: p.Custodian, Attempts: p.Attempts,
 				SealID: p.SealID, Documents: p.Documents, Collected: p.Collected},
 			Count: p.EventCount, LastHash: p.LastHash}}
 	}
@@ -220,7 +220,7 @@ func (d *DB) Projections(ctx context.Context, ids []string) (_ map[string]app.St
 				lines = nil
 			}
 			sp.Projection.Incidents = append(sp.Projection.Incidents, tracking.IncidentRecord{EventID: i.EventID, HandoffID: i.HandoffID,
-				Problem: i.Problem, MissingLines: lines, LastCustodian: tracking.Party{Kind: tracking.PartyKind(i.LastCustodianKind), Ref: i.LastCustodianRef},
+				Problem: tracking.DisputeProblem(i.Problem), MissingLines: lines, LastCustodian: tracking.Party{Kind: tracking.PartyKind(i.LastCustodianKind), Ref: i.LastCustodianRef},
 				Note: i.Note, At: i.CreatedAt})
 			c := app.StoredCase{IncidentID: i.ID, IncidentStatus: i.Status}
 			if i.LostResponsibleKind != nil {

@@ -65,6 +65,10 @@ type Deps struct {
 	MetricsToken   string        // bearer token of /metrics; empty: direct loopback callers only
 	PowBits        int           // leading zero bits a challenge needs (default 18)
 	TransLog       *app.Log      // the transparency log (checkpoint, proofs, tiles)
+
+	Calendar *app.WorkCalendar // working days: the holiday calendar and desks' Saturdays
+	Self     *app.SelfService  // the citizen's self-service on the tracking page
+	Dropoff  *app.Dropoff      // post office counters taking papers instead of a home visit
 }
 
 // check refuses Deps that lack a service: every route is registered, so a
@@ -82,6 +86,9 @@ func (d Deps) check() error {
 		{"Proof", d.Proof == nil}, {"Outbox", d.Outbox == nil}, {"Parties", d.Parties == nil}, {"Directory", d.Directory == nil},
 		{"TransLog", d.TransLog == nil}, {"Ready", d.Ready == nil}, {"Postal", d.Postal == nil}, {"Law", d.Law == nil},
 		{"Reference", d.Reference == nil}, {"Audit", d.Audit == nil}, {"PortalAdmin", d.PortalAdmin == nil}, {"StaffParcels", d.StaffParcels == nil},
+		{"Calendar", d.Calendar == nil},
+		{"Self", d.Self == nil},
+		{"Dropoff", d.Dropoff == nil},
 	} {
 		if m.missing {
 			return fmt.Errorf("web: Deps.%s is not set", m.name)

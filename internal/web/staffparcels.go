@@ -67,8 +67,9 @@ type staffParcelPageData struct {
 	Address   string // revealed with the phone
 	Errors    map[string]string
 	Summary   []fieldError
-	Number    string // the parcel, when the path does not name it
-	CanDecide bool   // may open a lost-original case
+	Dates     *deadlineView // the legal deadline and the appointment (calendar.go)
+	Number    string        // the parcel, when the path does not name it
+	CanDecide bool          // may open a lost-original case
 	Alarms    []staffAlarmRow
 	Incidents []incidentView
 	Manifests []manifestRow
@@ -145,6 +146,7 @@ func (s *Server) renderStaffParcel(c *fiber.Ctx, status int, p staffParcelPageDa
 		return err
 	}
 	p.Rec = rec
+	p.Dates = s.deadlines(c.UserContext(), rec.Parcel, rec.Events)
 	p.CanDecide = u.Role == app.RoleAdmin || u.Role == app.RoleDispatcher
 	name := s.namer(c.UserContext())
 	for _, a := range rec.Alarms {
