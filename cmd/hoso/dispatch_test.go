@@ -414,11 +414,52 @@ func TestDispatchPageInBrowser(t *testing.T) {
 		}
 	}
 	createRequests(t, e, "000.00.19.BR", 10)
+	// One request without coordinates: placed at its commune's centre,
+	// flagged approximate on the map and in the list.
+	approx := validBody("000.00.19.BQ-A")
+	addr := approx["address"].(map[string]any)
+	delete(addr, "lat")
+	delete(addr, "lng")
+	if r := e.portal().do("POST", "/api/v1/portal/pickups", mustJSON(t, approx), "000.00.19.BQ-a"); r.status != 201 {
+		t.Fatalf("approximate request: %d %s", r.status, r.body)
+	}
 	code, loc, _ := s.post(base+"/lap", url.Values{"bc": {"BC-05443"}, "ngay": {day.String()}, "thoi_gian": {"2"}})
 	if code != 303 {
 		t.Fatalf("plan %d", code)
 	}
 	waitJob(t, s, loc)
+	code, body := s.get(base + "/ke-hoach?bc=BC-05443&ngay=" + day.String())
+	if code != 200 || !strings.Contains(body, "Vị trí gần đúng") || !strings.Contains(body, "Phường Phan Đình Phùng") ||
+		!strings.Contains(body, `class="stop-label stop-label--pickup`) || strings.Contains(body, "Số 12, tổ 3") || !strings.Contains(body, "Số xx, tổ x") {
+		t.Errorf("plan page: %d, want stop labels, commune names, the approximate flag and masked address lines", code)
+	}
+	var m struct {
+		Routes []struct {
+			Stops []struct {
+				Seq     int    `json:"seq"`
+				Commune string `json:"commune"`
+				Address string `json:"address"`
+				Approx  bool   `json:"approx"`
+			} `json:"stops"`
+		} `json:"routes"`
+	}
+	if code := s.getJSON(base+"/ban-do.json?bc=BC-05443&ngay="+day.String(), &m); code != 200 {
+		t.Fatalf("map JSON %d", code)
+	}
+	approxStops := 0
+	for _, r := range m.Routes {
+		for _, st := range r.Stops {
+			if st.Commune != "Phường Phan Đình Phùng" || st.Address != "Số xx, tổ x" || st.Seq < 1 {
+				t.Errorf("map stop %+v", st)
+			}
+			if st.Approx {
+				approxStops++
+			}
+		}
+	}
+	if approxStops != 1 {
+		t.Errorf("%d approximate stops on the map, want 1", approxStops)
+	}
 	createRequests(t, e, "000.00.19.BS", 1)
 	res := e.browser("dispatch", map[string]any{"username": "dieuphoi", "password": "mat-khau-dieuphoi", "office": "BC-05443", "day": day.String()})
 	var out struct {

@@ -181,6 +181,7 @@ func (s *system) webDeps() web.Deps {
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Law: s.law, Devices: s.devices, Hops: s.hops,
 		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, PortalAdmin: s.portals, StaffParcels: s.staff, Audit: s.audit,
 		Proof: s.proof, Outbox: s.mailbox, Parties: s.parties, PowBits: s.cfg.Security.PowBits,
+		MapTiles: s.cfg.MapTiles.URL, MapTilesOrigin: s.cfg.MapTiles.Origin,
 		Papers:      s.paperService(),
 		Directory:   s.directory,
 		PublicCache: s.views,

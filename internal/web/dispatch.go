@@ -196,6 +196,7 @@ const courierColours = 8
 type stopView struct {
 	dispatch.Stop
 	Pinned bool
+	Place  app.StopPlace // commune by name, masked address line, approximate or not
 }
 
 type routeView struct {
@@ -217,6 +218,14 @@ type routeView struct {
 type unplacedView struct {
 	dispatch.Unplaced
 	Label string
+	Place app.StopPlace
+}
+
+// unzonedView is a request no office's zone holds, its commune by name.
+type unzonedView struct {
+	Number    string
+	Commune   string
+	CreatedAt time.Time
 }
 
 type requestOpt struct {
@@ -244,7 +253,8 @@ type planPage struct {
 	Shifts    int
 	Requests  []requestOpt
 	Versions  []dispatch.Plan
-	Unzoned   []app.Parcel
+	Unzoned   []unzonedView
+	Approx    int // stops and unplaced requests placed at a commune's centre
 	Flash     string
 	Errors    map[string]string
 	Summary   []fieldError
@@ -252,6 +262,7 @@ type planPage struct {
 	Times     []timeOpt
 	MapURL    string
 	Outlines  string
+	Tiles     string // HOSO_MAP_TILES, empty: outlines only
 	Legend    []routeView
 	HasPlan   bool
 	Published bool
@@ -328,6 +339,21 @@ func (s *Server) renderPlanPage(c *fiber.Ctx, status int, officeCode, dayStr str
 	for _, x := range pins {
 		pinned[x.Parcel] = true
 	}
+	places := map[string]app.StopPlace{}
+	if p.Plan != nil {
+		var ids []string
+		for _, r := range p.Plan.Routes {
+			for _, st := range r.Stops {
+				ids = append(ids, st.Parcel)
+			}
+		}
+		for _, un := range p.Plan.Unplaced {
+			ids = append(ids, un.Parcel)
+		}
+		if places, err = s.d.Dispatch.StopPlaces(ctx, u, office.Code, ids); err != nil {
+			return err
+		}
+	}
 	if p.Plan != nil {
 		for _, r := range p.Plan.Routes {
 			rv := routeView{Courier: r.Courier, Name: names[r.Courier], Colour: colour[r.Courier], Vehicle: r.Vehicle.Label(),
@@ -336,13 +362,19 @@ func (s *Server) renderPlanPage(c *fiber.Ctx, status int, officeCode, dayStr str
 				rv.Capacity, rv.Shift = sh.Capacity, sh.Start.String()+"–"+sh.End.String()
 			}
 			for _, st := range r.Stops {
-				rv.Stops = append(rv.Stops, stopView{Stop: st, Pinned: pinned[st.Parcel]})
+				rv.Stops = append(rv.Stops, stopView{Stop: st, Pinned: pinned[st.Parcel], Place: places[st.Parcel]})
+				if places[st.Parcel].Approx {
+					p.Approx++
+				}
 				p.Requests = append(p.Requests, requestOpt{Number: st.Number, Label: st.Number + " — " + r.Courier})
 			}
 			p.Routes = append(p.Routes, rv)
 		}
 		for _, un := range p.Plan.Unplaced {
-			p.Unplaced = append(p.Unplaced, unplacedView{Unplaced: un, Label: un.Reason.Label()})
+			p.Unplaced = append(p.Unplaced, unplacedView{Unplaced: un, Label: un.Reason.Label(), Place: places[un.Parcel]})
+			if places[un.Parcel].Approx {
+				p.Approx++
+			}
 			p.Requests = append(p.Requests, requestOpt{Number: un.Number, Label: un.Number + " — chưa xếp"})
 		}
 		for _, n := range p.Changes.New {
@@ -354,15 +386,21 @@ func (s *Server) renderPlanPage(c *fiber.Ctx, status int, officeCode, dayStr str
 			p.Legend = append(p.Legend, routeView{Courier: cr.Ref, Name: cr.Name, Colour: colour[cr.Ref]})
 		}
 	}
-	if p.Unzoned, err = s.d.Dispatch.Unzoned(ctx, u, office.ProvinceCode, 50); err != nil {
+	unzoned, err := s.d.Dispatch.Unzoned(ctx, u, office.ProvinceCode, 50)
+	if err != nil {
 		return err
+	}
+	for _, x := range unzoned {
+		p.Unzoned = append(p.Unzoned, unzonedView{Number: x.Number, Commune: s.d.Dispatch.CommuneName(x.CommuneCode), CreatedAt: x.CreatedAt})
 	}
 	for _, sec := range []int{2, 5, 15, 30} {
 		p.Times = append(p.Times, timeOpt{Seconds: sec, Label: fmt.Sprintf("%d giây", sec), Selected: sec == 5})
 	}
 	p.MapURL = dispatchBase + "/ban-do.json?" + scopeQuery(office.Code, day)
 	p.Outlines = dispatchBase + "/ranh-gioi/" + office.ProvinceCode
+	p.Tiles = s.d.MapTiles
 	v := s.viewFor(c, "Kế hoạch tuyến thu gom", p)
+	v.Main = "main--wide"
 	v.Style = []string{"vendor/leaflet/leaflet.css", "css/dispatch.css"}
 	v.Script = []string{"vendor/leaflet/leaflet.js", "js/dispatch-map.js"}
 	return s.pageStatus(c, status, "dispatch_plan", v)

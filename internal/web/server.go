@@ -65,6 +65,10 @@ type Deps struct {
 	MetricsToken   string        // bearer token of /metrics; empty: direct loopback callers only
 	PowBits        int           // leading zero bits a challenge needs (default 18)
 	TransLog       *app.Log      // the transparency log (checkpoint, proofs, tiles)
+	// MapTiles is the dispatcher's map tile template (HOSO_MAP_TILES) and
+	// MapTilesOrigin its origin, the one host the dispatch pages' CSP lets
+	// images come from; empty: no tiles, no request off the server.
+	MapTiles, MapTilesOrigin string
 }
 
 // check refuses Deps that lack a service: every route is registered, so a
