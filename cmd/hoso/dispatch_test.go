@@ -517,3 +517,36 @@ func writeFile(name, text string) error { return os.WriteFile(name, []byte(text)
 func newCourier(username, office, name string) app.NewUser {
 	return app.NewUser{Username: username, Role: app.RoleCourier, OfficeCode: office, FullName: name, Password: "mat-khau-" + username}
 }
+
+// TestMapTilesCSP: with HOSO_MAP_TILES the plan page carries the tile
+// template and the dispatch pages' CSP allows images from that host and no
+// other; other pages keep images to the server itself. Without it the page
+// has no tile layer.
+func TestMapTilesCSP(t *testing.T) {
+	e := startServer(t, map[string]string{"HOSO_MAP_TILES": "https://tiles.bando.example/{z}/{x}/{y}.png"})
+	s := e.login("dieuphoi")
+	csp := func(path string) (string, string) {
+		resp, err := s.c.Get(s.base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.Header.Get("Content-Security-Policy"), string(b)
+	}
+	h, body := csp("/nhan-vien/dieu-phoi/ke-hoach?bc=BC-05443")
+	if !strings.Contains(h, "img-src 'self' data: blob: https://tiles.bando.example;") || strings.Count(h, "tiles.bando.example") != 1 {
+		t.Errorf("dispatch CSP: %s", h)
+	}
+	if !strings.Contains(body, `data-tiles="https://tiles.bando.example/{z}/{x}/{y}.png"`) {
+		t.Error("the plan page does not give the map its tile template")
+	}
+	if h, _ := csp("/tra-cuu"); strings.Contains(h, "tiles.bando.example") {
+		t.Errorf("a public page's CSP allows the tile host: %s", h)
+	}
+	plain := startServer(t, nil)
+	ps := plain.login("dieuphoi")
+	if code, body := ps.get("/nhan-vien/dieu-phoi/ke-hoach?bc=BC-05443"); code != 200 || strings.Contains(body, "data-tiles") {
+		t.Errorf("without HOSO_MAP_TILES: %d, tiles on the page", code)
+	}
+}

@@ -57,9 +57,9 @@ export default async function dispatch({ browser, baseURL, data, lib }) {
   const shapes = await mapReady(lib, page);
   if (shapes < 12) throw new Error(`map has ${shapes} interactive shapes, want routes and stops`);
   await lib.expectText(page, "#ban-do + p[role=status]", "2 tuyến");
+  await page.screenshot({ path: `${lib.outDir()}/dispatch-plan-1280-first-screen.png` });
   await aboveTheFold(page, 1280);
   await lib.checkA11y(page, "dispatch-plan-1280");
-  await page.screenshot({ path: `${lib.outDir()}/dispatch-plan-1280-first-screen.png` });
   await lib.shot(page, "dispatch-plan-1280");
   // Labels and a tooltip: the first stop's number on the map, its tooltip.
   const label = page.locator("#ban-do .stop-icon .stop-label").first();
@@ -137,9 +137,9 @@ export default async function dispatch({ browser, baseURL, data, lib }) {
   await login(lib, w, data);
   await w.goto(plan);
   await mapReady(lib, w);
+  await w.screenshot({ path: `${lib.outDir()}/dispatch-plan-1920-first-screen.png` });
   await aboveTheFold(w, 1920);
   await lib.checkA11y(w, "dispatch-plan-1920");
-  await w.screenshot({ path: `${lib.outDir()}/dispatch-plan-1920-first-screen.png` });
   werr.check();
   await wide.close();
 
