@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -146,41 +145,6 @@ func flashFor(c *fiber.Ctx) string {
 		return fmt.Sprintf("Đã nhập bưu cục: %d mới, %d cập nhật.", n, m)
 	}
 	return ""
-}
-
-// formErrors turns an application error into field messages and a summary
-// for a form; ids maps error fields to input ids.
-func formErrors(err error, ids map[string]string) (map[string]string, []fieldError) {
-	fields := map[string]string{}
-	var sum []fieldError
-	keys := make([]string, 0)
-	for k := range errs.FieldsOf(err) {
-		keys = append(keys, k)
-	}
-	// "line 9" before "line 10".
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if len(a) != len(b) && strings.TrimRight(a, "0123456789") == strings.TrimRight(b, "0123456789") {
-			return len(a) < len(b)
-		}
-		return a < b
-	})
-	for _, k := range keys {
-		m := capitalize(errs.FieldsOf(err)[k])
-		id := ids[k]
-		if id != "" {
-			fields[id] = m
-		}
-		sum = append(sum, fieldError{ID: id, Message: m})
-	}
-	if len(sum) == 0 {
-		msg := errs.MessageOf(err)
-		if msg == "" {
-			msg = "Không thực hiện được. Vui lòng thử lại."
-		}
-		sum = append(sum, fieldError{Message: msg})
-	}
-	return fields, sum
 }
 
 // userError reports whether err is one a form shows next to its fields
