@@ -13,7 +13,7 @@ func clerkValues(dossier string) url.Values {
 	s, en := nextWindow(2)
 	return url.Values{"dossier_code": {dossier}, "phone": {"0987 654 321"}, "full_name": {"Ma Văn Sơn"},
 		"id_number": {"019123456789"}, "commune": {"05443"}, "line": {"Số 3, tổ 7"}, "desk": {"TN-TTPVHCC"},
-		"slot": {fmt.Sprintf("%d-%d", s.Unix(), en.Unix())},
+		"slot":       {fmt.Sprintf("%d-%d", s.Unix(), en.Unix())},
 		"doc_name_0": {"Tờ khai"}, "doc_kind_0": {"original"}, "doc_count_0": {"1"}}
 }
 
@@ -82,8 +82,12 @@ func TestClerkRequestPostRedirectGet(t *testing.T) {
 
 	// Bad input of every kind: a redirect back, nothing filed.
 	for name, v := range map[string]url.Values{
-		"empty":     {},
-		"long name": func() url.Values { x := clerkValues("000.00.19.PRG-2"); x.Set("full_name", strings.Repeat("Nguyễn ", 200)); return x }(),
+		"empty": {},
+		"long name": func() url.Values {
+			x := clerkValues("000.00.19.PRG-2")
+			x.Set("full_name", strings.Repeat("Nguyễn ", 200))
+			return x
+		}(),
 		"non-UTF-8": func() url.Values { x := clerkValues("000.00.19.PRG-3"); x.Set("full_name", "Ma V\xffn"); return x }(),
 		"slot":      func() url.Values { x := clerkValues("000.00.19.PRG-4"); x.Set("slot", "sáng mai"); return x }(),
 		"phone":     func() url.Values { x := clerkValues("000.00.19.PRG-5"); x.Set("phone", "12345"); return x }(),
