@@ -268,9 +268,20 @@ func TestDispatchDayThroughTheServer(t *testing.T) {
 	if code != 303 || e.count(`SELECT count(*) FROM dispatch_pins`) != 1 {
 		t.Errorf("pin: %d %s", code, loc)
 	}
-	code, _, body = s.post(base+"/gan", url.Values{"bc": {"BC-05443"}, "ngay": {day.String()}, "so": {numbers[2]}, "buu_ta": {"BUUTA2"}})
-	if code != 422 || !strings.Contains(body, "không thuộc bưu cục") {
-		t.Errorf("assign to another office's courier: %d %s", code, snippet(body, "error-summary"))
+	// Refused: Post/Redirect/Get to the plan page, the message in its
+	// summary linked to the courier field, once; nothing changed.
+	before := e.tableCounts()
+	code, loc, _ = s.post(base+"/gan", url.Values{"bc": {"BC-05443"}, "ngay": {day.String()}, "so": {numbers[2]}, "buu_ta": {"BUUTA2"}})
+	if code != 303 || !strings.HasPrefix(loc, base+"/ke-hoach?") {
+		t.Fatalf("assign to another office's courier: %d %q, want 303 to the plan page", code, loc)
+	}
+	e.sameRows(t, "a refused assignment", before)
+	code, body = s.get(loc)
+	if code != 200 || !strings.Contains(body, `<a href="#buu_ta">Bưu tá BUUTA2 không thuộc bưu cục`) {
+		t.Errorf("plan page after the refused assignment: %d %s", code, snippet(body, "error-summary"))
+	}
+	if _, body = s.get(loc); strings.Contains(body, "không thuộc bưu cục") {
+		t.Error("the refusal was shown twice")
 	}
 
 	// Outlines and scope.

@@ -243,6 +243,12 @@ func km(m float64) string {
 }
 
 func (s *Server) dispatchPlanPage(c *fiber.Ctx) error {
+	if kept, kerr, ok := s.takeForm(c, planFormName); ok {
+		// Back from a refused change (Post/Redirect/Get): the message, and
+		// the assignment form as typed.
+		form := assignForm{Number: kept.Get("so"), Courier: kept.Get("buu_ta"), Pin: kept.Get("ghim") == "1"}
+		return s.renderPlanPage(c, fiber.StatusOK, c.Query("bc"), c.Query("ngay"), kerr, form)
+	}
 	return s.renderPlanPage(c, fiber.StatusOK, c.Query("bc"), c.Query("ngay"), nil, assignForm{})
 }
 
