@@ -262,6 +262,7 @@ func accessMatrix() map[string]access {
 		"GET /nhan-vien/thay-doi/:number":                   staffOnly(asDesk, asAdmin),
 		"POST /nhan-vien/thay-doi/:number":                  selfChangeForm(),
 		"POST /nhan-vien/yeu-cau":                           staffOnly(asDesk, asAdmin, asDispatch),
+		"GET /nhan-vien/yeu-cau/xong/:number":               staffOnly(asDesk, asAdmin, asDispatch),
 		"GET /nhan-vien/tin-nhan":                           staffOnly(asAdmin), // the messages hold citizens' one-time codes
 		"GET /nhan-vien/canh-bao":                           alarms,
 		"POST /nhan-vien/canh-bao/:id/xac-nhan":             alarms,

@@ -24,6 +24,7 @@ type DispatchStore interface {
 	FindParcel(ctx context.Context, id string) (Parcel, error)
 	FindParcelByNumber(ctx context.Context, number string) (Parcel, error)
 	ParcelStatuses(ctx context.Context, ids []string) (map[string]tracking.Status, error)
+	StopPlaces(ctx context.Context, ids []string) (map[string]StopPlace, error)
 	UnzonedParcels(ctx context.Context, province string, limit int) ([]Parcel, error)
 	SetParcelOffice(ctx context.Context, parcelID, office string) (bool, error)
 	SetRouteStop(ctx context.Context, parcelID string, stop int) error

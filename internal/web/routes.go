@@ -132,6 +132,7 @@ func (s *Server) routes() {
 	staff.Get("", s.requireRole(), s.staffHome)
 	staff.Get("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkForm)
 	staff.Post("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkSubmit)
+	staff.Get("/yeu-cau/xong/:number", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkDone)
 	staff.Get("/tin-nhan", s.requireRole(app.RoleAdmin), s.smsPage)
 	staff.Get("/can-cu-phap-ly", s.requireRole(app.RoleAdmin), s.lawPage)
 	staff.Post("/can-cu-phap-ly", s.requireRole(app.RoleAdmin), s.lawSave)
