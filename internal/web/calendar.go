@@ -246,7 +246,7 @@ func (d deadlineView) Left(n int) string {
 // page (logged), never the page itself.
 func (s *Server) deadlines(ctx context.Context, p app.Parcel, evs []tracking.Event) *deadlineView {
 	appointment := acceptedAppointment(evs)
-	if appointment == "" && p.Leg == string(tracking.LegReturn) && p.ReturnOf != "" {
+	if appointment == "" && p.Leg == tracking.LegReturn && p.ReturnOf != "" {
 		pickup, err := s.d.Intake.Events(ctx, p.ReturnOf)
 		if err != nil {
 			s.d.Log.WarnContext(ctx, "deadlines: the pickup leg's events", "parcel", p.Number, "err", err)

@@ -67,6 +67,8 @@ type Deps struct {
 	TransLog       *app.Log      // the transparency log (checkpoint, proofs, tiles)
 
 	Calendar *app.WorkCalendar // working days: the holiday calendar and desks' Saturdays
+	Self     *app.SelfService  // the citizen's self-service on the tracking page
+	Dropoff  *app.Dropoff      // post office counters taking papers instead of a home visit
 }
 
 // check refuses Deps that lack a service: every route is registered, so a
@@ -85,6 +87,8 @@ func (d Deps) check() error {
 		{"TransLog", d.TransLog == nil}, {"Ready", d.Ready == nil}, {"Postal", d.Postal == nil}, {"Law", d.Law == nil},
 		{"Reference", d.Reference == nil}, {"Audit", d.Audit == nil}, {"PortalAdmin", d.PortalAdmin == nil}, {"StaffParcels", d.StaffParcels == nil},
 		{"Calendar", d.Calendar == nil},
+		{"Self", d.Self == nil},
+		{"Dropoff", d.Dropoff == nil},
 	} {
 		if m.missing {
 			return fmt.Errorf("web: Deps.%s is not set", m.name)
@@ -104,6 +108,9 @@ type Server struct {
 	proof   *limiter // wrong proofs on the public timeline per client address
 	proxies trustedProxies
 	app     *fiber.App
+
+	// complaints counts wrong proofs on the complaint form per parcel number.
+	complaints *limiter
 }
 
 // New builds the Fiber app with every route. It fails when a template does
@@ -151,6 +158,7 @@ func build(d Deps) (*Server, error) {
 	s := &Server{d: d, assets: a, metrics: newMetrics(d.PoolStats), proxies: proxies,
 		public: newLimiter(d.PublicRate, time.Minute, d.Now), login: newLimiter(d.LoginRate, time.Minute, d.Now),
 		proof: newLimiter(proofsPerHour, time.Hour, d.Now)}
+	s.complaints = newLimiter(complaintProofsPerHour, time.Hour, d.Now)
 	if s.pages, err = parsePages(a); err != nil {
 		return nil, err
 	}
