@@ -267,6 +267,10 @@ func TestDossierDatesInWorkingDays(t *testing.T) {
 	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "dem": {"1"}, "seal": {"intact"}, "seal_id": {"NP-DATES-1"}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
 		t.Fatal("desk receives")
 	}
+	// The desk sees the portal's legal deadline beside the appointment it sets.
+	if _, page := desk.get("/mot-cua"); !strings.Contains(page, "Hạn giải quyết do cổng gửi: Thứ Bảy, 05/12/2026") {
+		t.Error("the desk's page does not name the legal deadline beside the appointment")
+	}
 	appointment := cal.AddWorkingDays(today, 7, tracking.WorkweekRule{})
 	if code, _ := desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {appointment.Format(tracking.DateLayout)}}); code != 200 {
 		t.Fatalf("accept: %d", code)
