@@ -81,6 +81,9 @@ func ParseDate(s string) (time.Time, error) {
 		d, err = time.Parse("2/1/2006", s)
 	}
 	if err != nil {
+		if len(s) > 20 || !utf8.ValidString(s) {
+			return time.Time{}, fmt.Errorf("ngày không viết theo dạng năm-tháng-ngày (ví dụ 2026-04-30)")
+		}
 		return time.Time{}, fmt.Errorf("ngày %q không có thật hoặc không viết theo dạng năm-tháng-ngày (ví dụ 2026-04-30)", s)
 	}
 	if d.Year() < CalendarMinYear || d.Year() > CalendarMaxYear {

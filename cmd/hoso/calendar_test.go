@@ -59,6 +59,8 @@ func TestCalendarAdminPage(t *testing.T) {
 	}{
 		{url.Values{"date": {d(2, 30)}, "kind": {"holiday"}, "name": {"Ngày không có"}}, 422, "không có thật"},
 		{url.Values{"date": {"hôm qua"}, "kind": {"holiday"}, "name": {"x"}}, 422, "năm-tháng-ngày"},
+		{url.Values{"date": {strings.Repeat("2", 5000)}, "kind": {"holiday"}, "name": {"x"}}, 422, "năm-tháng-ngày"},
+		{url.Values{"date": {"2027-0\xff-01"}, "kind": {"holiday"}, "name": {"x"}}, 422, "năm-tháng-ngày"},
 		{url.Values{"date": {""}, "kind": {"holiday"}, "name": {"x"}}, 422, "Chọn ngày"},
 		{url.Values{"date": {"2024-05-01"}, "kind": {"holiday"}, "name": {"Quốc tế Lao động"}}, 422, "đã qua"},
 		{url.Values{"date": {d(6, 10)}, "kind": {"khac"}, "name": {"x"}}, 422, "Chọn ngày nghỉ hoặc ngày làm bù"},
