@@ -518,8 +518,14 @@ func TestSelfServiceInBrowser(t *testing.T) {
 	e := startServer(t, nil)
 	n := portalPickup(t, e.portal(), "000.00.19.SELF-WEB")
 	e.plan(n, "buuta1")
-	e.browser("selfservice", map[string]any{"number": n, "last3": "678", "shot": "selfservice",
-		"staff": map[string]string{"username": "quantri", "password": "mat-khau-quantri"}})
+	n2 := portalPickup(t, e.portal(), "000.00.19.SELF-WEB2")
+	e.plan(n2, "buuta1")
+	e.browser("selfservice", map[string]any{"number": n, "clerkNumber": n2, "last3": "678", "shot": "selfservice",
+		"staff": map[string]string{"username": "quantri", "password": "mat-khau-quantri"},
+		"clerk": map[string]string{"username": "motcua", "password": "mat-khau-motcua"}})
+	if k := e.count(`SELECT count(*) FROM audit_log WHERE action = ? AND subject = ?`, app.AuditSelfNotHome, n2); k != 1 {
+		t.Errorf("the clerk's change: %d audit rows", k)
+	}
 	if k := e.count(`SELECT count(*) FROM events ev JOIN parcels p ON p.id = ev.parcel_id WHERE p.tracking_number = ?
 		AND ev.type IN ('pickup.window_changed', 'pickup.not_home', 'pickup.address_corrected', 'parcel.cancelled')`, n); k != 4 {
 		t.Errorf("%d self-service events, want 4", k)

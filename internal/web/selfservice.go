@@ -315,6 +315,9 @@ func (s *Server) selfDo(c *fiber.Ctx, a app.Actor, number string, f selfForm) (s
 		if _, err := s.d.Self.NotHome(ctx, a, number); err != nil {
 			return "", nil, err
 		}
+		if a.Clerk != nil {
+			return "Đã ghi nhận công dân vắng nhà: bưu tá sẽ không đến trong giờ đã hẹn. Hãy chọn cùng công dân một khung giờ khác.", nil, nil
+		}
 		return "Đã ghi nhận bạn vắng nhà: bưu tá sẽ không đến trong giờ đã hẹn. Hãy chọn một khung giờ khác.", nil, nil
 	case "address":
 		if _, err := s.d.Self.CorrectAddress(ctx, a, number, f.Line, f.Commune); err != nil {
