@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -658,4 +660,68 @@ func TestSelfServiceReplansTheDay(t *testing.T) {
 		return e.count(`SELECT count(*) FROM dispatch_plans WHERE office_code = ? AND day = ?::date AND version = 2 AND reason LIKE ?`,
 			p.OfficeCode, day.String(), "%vắng nhà%") == 1
 	})
+}
+
+var powChallenge = regexp.MustCompile(`name="pow_challenge" value="([^"]+)"`)
+
+// solvePow finds a nonce giving SHA-256(challenge ":" nonce) bits leading
+// zero bits, as the page's script does.
+func solvePow(challenge string, bits int) string {
+	for i := 0; ; i++ {
+		nonce := strconv.Itoa(i)
+		sum := sha256.Sum256([]byte(challenge + ":" + nonce))
+		n := 0
+		for _, x := range sum {
+			if x == 0 {
+				n += 8
+				continue
+			}
+			for x&0x80 == 0 {
+				n++
+				x <<= 1
+			}
+			break
+		}
+		if n >= bits {
+			return nonce
+		}
+	}
+}
+
+// TestSelfServiceCodeBudgets: the change page's codes count in the request
+// form's budgets: past the address's free codes the page carries a
+// proof-of-work challenge, and sending without solving it sends nothing.
+func TestSelfServiceCodeBudgets(t *testing.T) {
+	e := startServer(t, map[string]string{"HOSO_CODE_CHALLENGE_AFTER": "1", "HOSO_POW_BITS": "8"})
+	c := e.portal()
+	n1 := portalPickup(t, c, "000.00.19.POW-1")
+	n2 := portalPickup(t, c, "000.00.19.POW-2")
+	b := &selfBrowser{citizenBrowser: newCitizenBrowser(t, e), n: n1}
+	if st, _, body := b.noFollow(b.base()+"/gui-ma", url.Values{}); st != 303 {
+		t.Fatalf("first code: %d %.300s", st, body)
+	}
+	sms := e.count(`SELECT count(*) FROM sms_messages`)
+	b2 := &selfBrowser{citizenBrowser: b.citizenBrowser, n: n2}
+	_, page := b2.get(b2.base())
+	m := powChallenge.FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, "data-pow-bits") {
+		t.Fatalf("no challenge on the second code's page: %.500s", page)
+	}
+	if st, _, body := b2.noFollow(b2.base()+"/gui-ma", url.Values{}); st != 403 || !strings.Contains(body, "chống gửi tự động") {
+		t.Errorf("unsolved: %d %.300s", st, body)
+	}
+	if e.count(`SELECT count(*) FROM sms_messages`) != sms {
+		t.Error("a code went out without the challenge")
+	}
+	_, page = b2.get(b2.base())
+	m = powChallenge.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no challenge")
+	}
+	if st, loc, body := b2.noFollow(b2.base()+"/gui-ma", url.Values{"pow_challenge": {m[1]}, "pow_nonce": {solvePow(m[1], 8)}}); st != 303 || loc != b2.base() {
+		t.Errorf("solved: %d %s %.300s", st, loc, body)
+	}
+	if e.count(`SELECT count(*) FROM sms_messages`) != sms+1 {
+		t.Error("no code after the solved challenge")
+	}
 }
