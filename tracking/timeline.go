@@ -83,7 +83,7 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 		var d PickupFailed
 		_ = json.Unmarshal(ev.Data, &d)
 		l.Title = "Bưu tá chưa thu gom được hồ sơ"
-		l.Detail = PickupFailReasons[d.Reason] + ". Lịch thu gom sẽ được hẹn lại."
+		l.Detail = d.Reason.Label() + ". Lịch thu gom sẽ được hẹn lại."
 		l.Problem = true
 	case PickupCollected:
 		var d Collected
@@ -95,7 +95,13 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 			}
 		}
 		l.Title = "Bưu tá đã nhận " + DocumentSummary(got)
+		if ev.Actor.Kind == PartyOffice {
+			l.Title = name(ev.Actor) + " đã nhận tại quầy " + DocumentSummary(got)
+		}
 		parts := []string{}
+		if t := DispositionText(d.Documents); t != "" {
+			parts = append(parts, t)
+		}
 		if d.SealID != "" {
 			parts = append(parts, "Niêm phong số "+d.SealID+".")
 		}
@@ -135,7 +141,7 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 	case HandoffDisputed:
 		var d Confirmed
 		_ = json.Unmarshal(ev.Data, &d)
-		l.Title = name(ev.Actor) + " báo sai lệch khi nhận: " + lower1(DisputeProblems[d.Problem])
+		l.Title = name(ev.Actor) + " báo sai lệch khi nhận: " + lower1(d.Problem.Label())
 		l.Detail = "Bên giao vẫn chịu trách nhiệm giữ hồ sơ cho đến khi làm rõ."
 		l.Problem = true
 	case HandoffRecalled:
@@ -152,7 +158,7 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 	case DeskReturnedIncomplete:
 		var d DeskDecision
 		_ = json.Unmarshal(ev.Data, &d)
-		l.Title = "Hồ sơ chưa đầy đủ: " + lower1(IncompleteReasons[d.Reason])
+		l.Title = "Hồ sơ chưa đầy đủ: " + lower1(d.Reason.Label())
 		var names []string
 		for _, ln := range d.MissingLines {
 			if ln >= 1 && ln <= len(docs) {
@@ -179,8 +185,8 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 	case DeliveryAttemptFailed:
 		var d DeliveryFailed
 		_ = json.Unmarshal(ev.Data, &d)
-		l.Title = "Giao kết quả chưa thành công: " + lower1(DeliveryCauses[d.Cause])
-		l.Detail = DeliveryActions[d.Action] + "."
+		l.Title = "Giao kết quả chưa thành công: " + lower1(d.Cause.Label())
+		l.Detail = d.Action.Label() + "."
 		l.Problem = true
 	case DeliveryHeld:
 		l.Title = "Kết quả đang được lưu tại " + lower1(name(ev.Actor))

@@ -82,13 +82,13 @@ type PortalFields struct {
 
 // MapPortal returns a parcel's status in the portal's terms at a time
 // (nil for a status the table does not map).
-func MapPortal(p Parcel, status string, at time.Time) *PortalFields {
-	ps, ok := tracking.MapPortalStatus(tracking.Leg(p.Leg), tracking.Status(status))
+func MapPortal(p Parcel, status tracking.Status, at time.Time) *PortalFields {
+	ps, ok := tracking.MapPortalStatus(p.Leg, status)
 	if !ok {
 		return nil
 	}
 	return &PortalFields{MaHoSo: p.Dossier.Code, MaTTHC: p.Dossier.ProcedureCode, TenTTHC: p.Dossier.ProcedureName,
-		TrangThaiHoSo: ps.Code, TrangThaiLabel: ps.Label, HinhThuc: tracking.HinhThuc(tracking.Leg(p.Leg), p.Dossier.ReturnByPost),
+		TrangThaiHoSo: ps.Code, TrangThaiLabel: ps.Label, HinhThuc: tracking.HinhThuc(p.Leg, p.Dossier.ReturnByPost),
 		ThoiDiem: tracking.PortalTime(at, vnZone)}
 }
 
@@ -194,7 +194,7 @@ func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (O
 	if e.Checkpoint != nil {
 		body.LogCheckpoint = string(e.Checkpoint())
 	}
-	if pf := MapPortal(p, string(out.Status), eventAt(ev)); pf != nil {
+	if pf := MapPortal(p, out.Status, eventAt(ev)); pf != nil {
 		switch ev.Type {
 		case tracking.DeskAccepted:
 			pf.NgayTiepNhan = pf.ThoiDiem
@@ -223,7 +223,7 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 		"event":        string(ev.Type),
 		"leg":          p.Leg,
 		"parcel_id":    p.ID,
-		"status_label": tracking.Status(out.Status).Label(),
+		"status_label": out.Status.Label(),
 		"recorded_at":  ev.ServerAt.In(vnZone).Format(time.RFC3339),
 	}
 	if c := p.Custodian; c.Kind != "" {
@@ -248,14 +248,18 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 	case tracking.PickupAttemptFailed:
 		var f tracking.PickupFailed
 		if json.Unmarshal(ev.Data, &f) == nil {
-			d["reason"], d["reason_label"] = f.Reason, tracking.PickupFailReasons[f.Reason]
+			d["reason"], d["reason_label"] = f.Reason, f.Reason.Label()
 		}
 	case tracking.PickupCollected:
 		var c tracking.Collected
 		if json.Unmarshal(ev.Data, &c) == nil {
 			docs := make([]map[string]any, 0, len(out.Collected))
 			for _, dc := range out.Collected {
-				docs = append(docs, map[string]any{"line": dc.Line, "kind": dc.Kind, "count": dc.Count, "condition": dc.Condition})
+				doc := map[string]any{"line": dc.Line, "kind": dc.Kind, "count": dc.Count, "condition": dc.Condition}
+				if dc.Disposition != "" { // Circular 03/2025: what became of the line
+					doc["disposition"] = dc.Disposition
+				}
+				docs = append(docs, doc)
 			}
 			d["documents"], d["seal_id"] = docs, c.SealID
 			if c.Proof != nil {
@@ -275,7 +279,7 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 				d["appointment_date"] = dd.AppointmentDate
 			}
 			if dd.Reason != "" {
-				d["reason"], d["reason_label"] = dd.Reason, tracking.IncompleteReasons[dd.Reason]
+				d["reason"], d["reason_label"] = dd.Reason, dd.Reason.Label()
 			}
 			if len(dd.MissingLines) > 0 {
 				d["missing_lines"] = dd.MissingLines
@@ -289,8 +293,8 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 	case tracking.DeliveryAttemptFailed:
 		var f tracking.DeliveryFailed
 		if json.Unmarshal(ev.Data, &f) == nil {
-			d["cause"], d["cause_label"] = f.Cause, tracking.DeliveryCauses[f.Cause]
-			d["action"], d["action_label"] = f.Action, tracking.DeliveryActions[f.Action]
+			d["cause"], d["cause_label"] = f.Cause, f.Cause.Label()
+			d["action"], d["action_label"] = f.Action, f.Action.Label()
 		}
 		d["attempts"] = p.Attempts
 	case tracking.DeliveryCompleted:
@@ -433,7 +437,7 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 	case tracking.PickupAttemptFailed:
 		var f tracking.PickupFailed
 		_ = json.Unmarshal(ev.Data, &f)
-		n.Kind, n.Params["reason"] = NotifyPickupFailed, f.Reason
+		n.Kind, n.Params["reason"] = NotifyPickupFailed, string(f.Reason)
 	case tracking.PickupCollected:
 		total := 0
 		for _, c := range out.Collected {
@@ -462,7 +466,7 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 	case tracking.DeskReturnedIncomplete:
 		var dd tracking.DeskDecision
 		_ = json.Unmarshal(ev.Data, &dd)
-		n.Kind, n.Params["reason"] = NotifyReturned, dd.Reason
+		n.Kind, n.Params["reason"] = NotifyReturned, string(dd.Reason)
 		var names []string
 		for _, l := range dd.MissingLines {
 			if l >= 1 && l <= len(p.Documents) {
@@ -486,7 +490,7 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 	case tracking.DeliveryAttemptFailed:
 		var f tracking.DeliveryFailed
 		_ = json.Unmarshal(ev.Data, &f)
-		n.Kind, n.Params["cause"], n.Params["action"] = NotifyDeliveryFailed, f.Cause, f.Action
+		n.Kind, n.Params["cause"], n.Params["action"] = NotifyDeliveryFailed, string(f.Cause), string(f.Action)
 		n.Params["attempts"] = strconv.Itoa(p.Attempts)
 	case tracking.DeliveryHeld:
 		n.Kind = NotifyHeld

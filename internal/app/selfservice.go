@@ -84,8 +84,8 @@ func (s *SelfService) log() *slog.Logger {
 }
 
 // selfServiceStatus: a pickup still at the citizen's home.
-var selfServiceStatus = map[string]bool{
-	string(tracking.StatusRequested): true, string(tracking.StatusScheduled): true, string(tracking.StatusPickupFailed): true,
+var selfServiceStatus = map[tracking.Status]bool{
+	tracking.StatusRequested: true, tracking.StatusScheduled: true, tracking.StatusPickupFailed: true,
 }
 
 // Parcel finds a pickup by its tracking number (typed any way) and tells,
@@ -106,9 +106,9 @@ func (s *SelfService) Parcel(ctx context.Context, number string) (Parcel, error)
 // can).
 func Changeable(p Parcel) string {
 	switch {
-	case p.Leg != string(tracking.LegPickup):
+	case p.Leg != tracking.LegPickup:
 		return "Đây là bưu gửi kết quả; việc thay đổi trên trang này chỉ dành cho yêu cầu thu gom hồ sơ."
-	case p.Status == string(tracking.StatusCancelled):
+	case p.Status == tracking.StatusCancelled:
 		return "Yêu cầu này đã được hủy."
 	case !selfServiceStatus[p.Status]:
 		return "Bưu tá đã nhận hồ sơ của bạn nên không thể hủy hay đổi yêu cầu nữa. Hồ sơ đang được chuyển đến nơi tiếp nhận; nếu cần, hãy gọi số điện thoại trên trang."
@@ -316,7 +316,7 @@ func (s *SelfService) Cancel(ctx context.Context, a Actor, number, reason string
 	if err := mayAct(a, p); err != nil {
 		return Parcel{}, err
 	}
-	if p.Status == string(tracking.StatusCancelled) {
+	if p.Status == tracking.StatusCancelled {
 		return p, nil
 	}
 	if why := Changeable(p); why != "" {
@@ -339,7 +339,7 @@ func (s *SelfService) Cancel(ctx context.Context, a Actor, number, reason string
 	in := EventInput{ID: eventID(p, "cancel", ""), Type: tracking.ParcelCancelled, Actor: a.party(p), Data: data}
 	if _, err := s.record(ctx, p, a, in, nil, AuditSelfCancel, reason); err != nil {
 		cur, ferr := s.Intake.Store.FindParcel(ctx, p.ID)
-		if ferr == nil && cur.Status == string(tracking.StatusCancelled) {
+		if ferr == nil && cur.Status == tracking.StatusCancelled {
 			return cur, nil
 		}
 		if errs.Is(err, errs.Conflict) {

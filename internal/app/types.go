@@ -138,8 +138,8 @@ type PortalClient struct {
 type Parcel struct {
 	ID             string
 	Number         string
-	Leg            string // pickup | return
-	Status         string
+	Leg            tracking.Leg
+	Status         tracking.Status
 	Channel        tracking.Channel
 	PortalClient   string
 	CreatedBy      int64
@@ -190,9 +190,9 @@ type ParcelFilter struct {
 	PortalClient string
 	DeskCode     string
 	OfficeCode   string
-	Status       string
+	Status       tracking.Status
 	PhoneHash    []byte
 	IDLast3      string // the last three digits of the citizen's CCCD
-	Leg          string
+	Leg          tracking.Leg
 	Limit        int
 }

@@ -199,9 +199,9 @@ func Render(p Params) (Message, bool) {
 			"Hôm nay bưu tá đến nhận "+ds+", khoảng "+hm(p.ETA)+".", false)
 		add("Vui lòng có mặt và chuẩn bị đủ giấy tờ.", "", true)
 	case PickupFailed:
-		reason := tracking.PickupFailReasons[p.Reason]
+		reason := tracking.PickupFailReason(p.Reason).Label()
 		if reason == "" {
-			reason = tracking.PickupFailReasons["other"]
+			reason = tracking.FailOther.Label()
 		}
 		add("Bưu tá chưa nhận được "+ds+": "+lower1(reason)+".", "", false)
 		next := pickupNext[p.Reason]
@@ -226,9 +226,9 @@ func Render(p Params) (Message, bool) {
 			add("Ngày hẹn trả kết quả: "+t.Format("02/01/2006")+".", "", false)
 		}
 	case Returned:
-		reason := tracking.IncompleteReasons[p.Reason]
+		reason := tracking.IncompleteReason(p.Reason).Label()
 		if reason == "" {
-			reason = tracking.IncompleteReasons["other"]
+			reason = tracking.IncompleteOther.Label()
 		}
 		add(upper1(ds)+" chưa được tiếp nhận: "+lower1(reason)+".", "", false)
 		if p.Missing != "" {
@@ -249,9 +249,9 @@ func Render(p Params) (Message, bool) {
 		add("Hôm nay bưu tá giao kết quả "+ds+".", "", false)
 		add("Vui lòng "+need+" để nhận.", "", false)
 	case DeliveryFailed:
-		cause := tracking.DeliveryCauses[p.Cause]
+		cause := tracking.DeliveryCause(p.Cause).Label()
 		if cause == "" {
-			cause = tracking.DeliveryCauses["other"]
+			cause = tracking.CauseOther.Label()
 		}
 		n := ""
 		if p.Attempts > 0 {
@@ -342,14 +342,14 @@ func templateData(p Params) map[string]string {
 	if !p.ETA.IsZero() {
 		set("eta", hm(p.ETA))
 	}
-	if r := tracking.PickupFailReasons[p.Reason]; r != "" && (p.Kind == PickupFailed) {
+	if r := tracking.PickupFailReason(p.Reason).Label(); r != "" && (p.Kind == PickupFailed) {
 		set("reason", r)
 		set("next_step", pickupNext[p.Reason])
 	}
-	if r := tracking.IncompleteReasons[p.Reason]; r != "" && p.Kind == Returned {
+	if r := tracking.IncompleteReason(p.Reason).Label(); r != "" && p.Kind == Returned {
 		set("reason", r)
 	}
-	if c := tracking.DeliveryCauses[p.Cause]; c != "" {
+	if c := tracking.DeliveryCause(p.Cause).Label(); c != "" {
 		set("reason", c)
 		set("next_step", deliveryNext[p.Action])
 	}

@@ -2,6 +2,7 @@ package pg
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -238,9 +239,17 @@ type parcelRow struct {
 	ReportClientID  string
 }
 
-func toParcel(r parcelRow) app.Parcel {
+func toParcel(r parcelRow) (app.Parcel, error) {
+	leg, err := tracking.ParseLeg(r.Leg)
+	if err != nil {
+		return app.Parcel{}, fmt.Errorf("parcel %s: %w", r.ID, err)
+	}
+	status, err := tracking.ParseStatus(r.Status)
+	if err != nil {
+		return app.Parcel{}, fmt.Errorf("parcel %s: %w", r.ID, err)
+	}
 	return app.Parcel{
-		ID: r.ID, Number: r.TrackingNumber, Leg: r.Leg, Status: r.Status, Channel: tracking.Channel(r.Channel),
+		ID: r.ID, Number: r.TrackingNumber, Leg: leg, Status: status, Channel: tracking.Channel(r.Channel),
 		PortalClient: r.PortalClientID, CreatedBy: r.CreatedBy, DossierID: r.DossierID,
 		Dossier: tracking.Dossier{Code: r.DossierCode, ProcedureCode: r.ProcedureCode, ProcedureName: r.ProcedureName,
 			DeskCode: r.DossierDeskCode, LegalDeadline: r.LegalDeadline, ReturnByPost: r.ReturnByPost},
@@ -253,7 +262,7 @@ func toParcel(r parcelRow) app.Parcel {
 		Attempts:  r.Attempts, SealID: r.SealID, ReceiptCode: r.ReceiptCode, CourierRef: r.CourierRef,
 		PlannedDate: r.PlannedDate, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd, RouteStop: r.RouteStop,
 		ReportClient: r.ReportClientID,
-	}
+	}, nil
 }
 
 // InsertParcel stores a new parcel with its documents and windows.
@@ -331,7 +340,11 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 	ids := make([]string, len(rows))
 	idx := make(map[string]int, len(rows))
 	for i, r := range rows {
-		out[i] = toParcel(r)
+		p, err := toParcel(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
 		ids[i] = r.ID
 		idx[r.ID] = i
 	}
@@ -346,8 +359,10 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 		Count          int
 		CollectedCount *int
 		Condition      string
+		Disposition    string
 	}
-	if err := d.query(ctx, &docs, `SELECT parcel_id, line, name, kind, count, collected_count, coalesce(condition, '') AS condition
+	if err := d.query(ctx, &docs, `SELECT parcel_id, line, name, kind, count, collected_count, coalesce(condition, '') AS condition,
+		coalesce(disposition, '') AS disposition
 		FROM parcel_documents WHERE parcel_id IN (?) ORDER BY parcel_id, line`, pg.In(ids)); err != nil {
 		return nil, err
 	}
@@ -355,7 +370,7 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 		p := &out[idx[r.ParcelID]]
 		p.Documents = append(p.Documents, tracking.Document{Name: r.Name, Kind: tracking.DocKind(r.Kind), Count: r.Count})
 		if r.CollectedCount != nil {
-			p.Collected = append(p.Collected, tracking.DocCount{Line: r.Line, Kind: r.Kind, Count: *r.CollectedCount, Condition: r.Condition})
+			p.Collected = append(p.Collected, tracking.DocCount{Line: r.Line, Kind: r.Kind, Count: *r.CollectedCount, Condition: tracking.Condition(r.Condition), Disposition: r.Disposition})
 		}
 	}
 	if !withWindows {

@@ -25,7 +25,7 @@ import (
 // Changeable reports whether the page offers changes: a pickup still at
 // the citizen's home.
 func (t publicTimeline) Changeable() bool {
-	if t.Leg != string(tracking.LegPickup) {
+	if t.Leg != tracking.LegPickup {
 		return false
 	}
 	switch tracking.Status(t.Status) {
@@ -472,7 +472,7 @@ type etaJSON struct {
 
 // etaOf reads the ETA of a scheduled pickup from its latest plan event.
 func etaOf(p app.Parcel, evs []tracking.Event) *planETA {
-	if p.Leg != string(tracking.LegPickup) || p.Status != string(tracking.StatusScheduled) || len(evs) == 0 {
+	if p.Leg != tracking.LegPickup || p.Status != tracking.StatusScheduled || len(evs) == 0 {
 		return nil
 	}
 	last := evs[len(evs)-1]
