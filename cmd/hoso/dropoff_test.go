@@ -281,8 +281,9 @@ func TestDropoffHTTP(t *testing.T) {
 	}
 }
 
-// TestDropoffInBrowser: the counter drop-off at 360 px in Chromium, axe
-// clean on every screen; a wrong CCCD is refused beside its field first.
+// TestDropoffInBrowser: the counter drop-off at 360 px and 1280 px in
+// Chromium, axe clean on every screen; a wrong CCCD is refused beside its
+// field first.
 func TestDropoffInBrowser(t *testing.T) {
 	e := startServer(t, nil)
 	n := e.dropoffPickup(t, e.portal(), "000.00.19.QUAY-0360", "05443", 21.5942, 105.8482)
@@ -294,6 +295,13 @@ func TestDropoffInBrowser(t *testing.T) {
 	}
 	if got := e.count(`SELECT count(*) FROM document_scans d JOIN parcels p ON p.id = d.parcel_id WHERE p.tracking_number = ? AND d.line = 3`, n); got != 1 {
 		t.Errorf("scans of line 3: %d", got)
+	}
+	// The same at a counter's desktop width.
+	wide := e.dropoffPickup(t, e.portal(), "000.00.19.QUAY-1280", "05443", 21.5942, 105.8482)
+	e.browser("dropoff", map[string]any{"username": "buucuc", "password": "mat-khau-buucuc", "number": wide, "dossier": "000.00.19.QUAY-1280",
+		"png": base64.StdEncoding.EncodeToString(demo.SignaturePNG("ảnh chụp tại quầy 1280")), "digits": "234", "wrong": "999", "wide": true})
+	if k, _ := e.custodian(wide); k != "post_office" {
+		t.Fatalf("after the drop-off at 1280 px the papers are with %s", k)
 	}
 }
 
