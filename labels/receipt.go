@@ -88,6 +88,17 @@ func (d *doc) docTable(docs []Document, tick bool, ticked func(Document) bool) [
 	} else {
 		cols[1].w += a5W - 116
 	}
+	disp := -1 // the column of the dispositions, when any line has one
+	for _, doc := range docs {
+		if doc.Disposition != "" {
+			const w = 26.0
+			cols[1].w -= w - 6
+			cols[2].w -= 6
+			disp = len(cols)
+			cols = append(cols, column{"Xử lý", w, "C"})
+			break
+		}
+	}
 	hdr := d.tableHeader(a5X, cols, 6, 7.5)
 	const size, kindSize, lh = 8.5, 7.5, 3.7
 	rows := make([]block, len(docs))
@@ -96,7 +107,11 @@ func (d *doc) docTable(docs []Document, tick bool, ticked func(Document) bool) [
 		name := d.lines(doc.Name, cols[1].w-3, 4)
 		d.font("", kindSize)
 		kind := d.lines(doc.Kind.String(), cols[2].w-2, 2)
-		h := float64(max(len(name), len(kind)))*lh + 2.4
+		var how []string
+		if disp >= 0 {
+			how = d.lines(doc.Disposition, cols[disp].w-2, 3)
+		}
+		h := float64(max(len(name), len(kind), len(how)))*lh + 2.4
 		rows[i] = block{h: h, head: hdr, draw: func(y float64) error {
 			d.rowFrame(a5X, y, h, cols)
 			d.font("", size)
@@ -110,9 +125,21 @@ func (d *doc) docTable(docs []Document, tick bool, ticked func(Document) bool) [
 			for j, l := range kind {
 				d.cell(colX(a5X, cols, 2)+1, top+float64(j)*lh, cols[2].w-2, lh, l, "C")
 			}
+			if disp >= 0 {
+				top = y + (h-float64(len(how))*lh)/2
+				for j, l := range how {
+					d.cell(colX(a5X, cols, disp)+1, top+float64(j)*lh, cols[disp].w-2, lh, l, "C")
+				}
+			}
 			d.font("B", size+0.5)
-			d.cell(colX(a5X, cols, 3), y, cols[3].w, h, strconv.Itoa(doc.Count), "C")
-			if tick {
+			count := strconv.Itoa(doc.Count)
+			if doc.NotCarried {
+				count = "–"
+			}
+			d.cell(colX(a5X, cols, 3), y, cols[3].w, h, count, "C")
+			if tick && doc.NotCarried {
+				d.cell(colX(a5X, cols, 4), y, cols[4].w, h, "–", "C")
+			} else if tick {
 				const s = 4.2
 				d.tickBox(colX(a5X, cols, 4)+(cols[4].w-s)/2, y+(h-s)/2, s, ticked(doc))
 			}
@@ -125,8 +152,12 @@ func (d *doc) docTable(docs []Document, tick bool, ticked func(Document) bool) [
 // docSummary says "5 giấy tờ, 6 bản: 2 bản chính, 2 bản sao chứng thực, 2 bản sao".
 func docSummary(docs []Document) string {
 	var byKind [4]int
-	total := 0
+	total, kept := 0, 0
 	for _, d := range docs {
+		if d.NotCarried {
+			kept++
+			continue
+		}
 		byKind[d.Kind] += d.Count
 		total += d.Count
 	}
@@ -135,6 +166,9 @@ func docSummary(docs []Document) string {
 		if byKind[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", byKind[k], strings.ToLower(k.String())))
 		}
+	}
+	if kept > 0 {
+		return fmt.Sprintf("%d giấy tờ gửi đi, %d bản: %s; %d giấy tờ không gửi bản gốc", len(docs)-kept, total, strings.Join(parts, ", "), kept)
 	}
 	return fmt.Sprintf("%d giấy tờ, %d bản: %s", len(docs), total, strings.Join(parts, ", "))
 }
@@ -196,6 +230,9 @@ func (d *doc) receipt(r Receipt) error {
 			copy:     copyName,
 			number:   "Số: " + r.Code,
 		}
+		if r.Counter {
+			head.subtitle = "Nhận tại quầy bưu cục – hồ sơ thủ tục hành chính qua bưu chính công ích"
+		}
 		desk := r.Desk.Name
 		if r.Desk.Commune != "" {
 			desk += " (" + r.Desk.Commune + ")"
@@ -207,14 +244,19 @@ func (d *doc) receipt(r Receipt) error {
 			{"Người nộp:", r.Citizen.Initials + " – ĐT " + phone + " – " + r.Citizen.Commune},
 			{"Nơi tiếp nhận:", desk},
 		})}
-		blocks = append(blocks, d.textBlock(a5X, a5W, "B", 8.5, "Danh mục giấy tờ đã giao cho bưu tá:", 1))
+		if r.Counter {
+			blocks = append(blocks, d.textBlock(a5X, a5W, "B", 8.5, "Nhận tại quầy: "+r.Office, 2))
+			blocks = append(blocks, d.textBlock(a5X, a5W, "B", 8.5, "Danh mục giấy tờ công dân nộp tại quầy:", 1))
+		} else {
+			blocks = append(blocks, d.textBlock(a5X, a5W, "B", 8.5, "Danh mục giấy tờ đã giao cho bưu tá:", 1))
+		}
 		rows := d.docTable(r.Documents, true, func(doc Document) bool { return !r.Prefilled && doc.Received })
 		blocks = append(blocks, rows...)
 		blocks = append(blocks, d.textBlock(a5X, a5W, "B", 8.5, "Tổng cộng: "+docSummary(r.Documents)+".", 2))
 		if !r.Prefilled {
 			var missing []string
 			for _, doc := range r.Documents {
-				if !doc.Received {
+				if !doc.Received && !doc.NotCarried {
 					missing = append(missing, doc.Name)
 				}
 			}
@@ -229,7 +271,11 @@ func (d *doc) receipt(r Receipt) error {
 			blocks = append(blocks, d.textBlock(a5X, a5W, "B", 8.5, "Bằng chứng xác nhận: "+r.Proof, 2))
 		}
 		blocks = append(blocks, d.receiptDetails(r))
-		blocks = append(blocks, d.signatures(a5X, a5W, 22, "CÔNG DÂN", "", "BƯU TÁ", r.CourierCode))
+		receiver := "BƯU TÁ"
+		if r.Counter {
+			receiver = "NHÂN VIÊN BƯU CỤC"
+		}
+		blocks = append(blocks, d.signatures(a5X, a5W, 22, "CÔNG DÂN", "", receiver, r.CourierCode))
 		blocks = append(blocks, d.verifyBlock(r))
 		if r.LogNote != "" {
 			blocks = append(blocks, d.textBlock(a5X, a5W, "", 7, r.LogNote, 2))
@@ -261,7 +307,11 @@ func (d *doc) receiptDetails(r Receipt) block {
 		if r.Office != "" {
 			courier += " – " + r.Office
 		}
-		d.labelValue(a5X, y+5.3, lw, 4.3, "Bưu tá (mã nhân viên):", courier, 8.5)
+		who := "Bưu tá (mã nhân viên):"
+		if r.Counter {
+			who = "Nhân viên quầy (mã):"
+		}
+		d.labelValue(a5X, y+5.3, lw, 4.3, who, courier, 8.5)
 		d.font("", 7)
 		d.cell(a5X, y+9.6, lw, 3.8, "Phong bì được niêm phong trước mặt công dân.", "L")
 		d.sealBox(a5X+a5W-sw, y+1, sw, 12.5, r.SealID)

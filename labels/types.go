@@ -89,6 +89,12 @@ type Document struct {
 	// Received ticks the box on a receipt printed after collection. On a
 	// pre-filled receipt (Receipt.Prefilled) every box is left blank.
 	Received bool
+	// Disposition, when set, is what became of the line at the door or
+	// counter, in words ("Xem rồi trả lại"), printed in its own column.
+	// NotCarried marks a line accounted for without its paper travelling
+	// (shown, scanned, not needed): never listed as missing.
+	Disposition string
+	NotCarried  bool
 }
 
 // Label is the A6 parcel label (100 × 150 mm, thermal printer).
@@ -134,6 +140,10 @@ type Receipt struct {
 	// LogNote, when set, is printed under the verification block: where
 	// the event stands in the transparency log (its leaf index).
 	LogNote string
+	// Counter is set when the citizen handed the papers over at a post
+	// office counter: the receipt says "nhận tại quầy", Office is that
+	// office and CourierCode the clerk's staff code.
+	Counter bool
 }
 
 // ManifestParcel is one row of a handover manifest.
@@ -344,6 +354,7 @@ func cleanDocs(in []Document) []Document {
 	out := make([]Document, len(in))
 	for i, d := range in {
 		d.Name = cleanText(d.Name)
+		d.Disposition = cleanText(d.Disposition)
 		out[i] = d
 	}
 	return out

@@ -103,6 +103,9 @@ type ReceiptLine struct {
 	Kind   DocKind `json:"kind"`
 	Listed int     `json:"listed"` // copies on the dossier's list
 	Count  int     `json:"count"`  // copies handed over (0 when missing)
+	// Disposition is what became of the line (DispositionOriginal…);
+	// receipts signed before dispositions have none.
+	Disposition string `json:"disposition,omitempty"`
 }
 
 // Receipt is what a citizen's paper states, exactly as the server signs it:
@@ -141,6 +144,10 @@ type Receipt struct {
 	// confirmation (ProofDoorCode…); receipts signed before the server
 	// checked proofs have none.
 	Proof string `json:"proof,omitempty"`
+	// Counter is set when the citizen handed the papers over at a post
+	// office counter ("nhận tại quầy"): CourierCode is then the clerk's
+	// staff code and the office is where it happened.
+	Counter bool `json:"counter,omitempty"`
 	// The ledger event the receipt records, and its hash in the chain.
 	EventID   string `json:"event_id"`
 	EventHash string `json:"event_hash"`
@@ -231,6 +238,12 @@ func (r Receipt) Validate() error {
 		if d.Listed < 1 || d.Listed > MaxDocumentCopy || d.Count < 0 || d.Count > MaxDocumentCopy {
 			return bad("document line %d: counts %d of %d out of range", d.Line, d.Count, d.Listed)
 		}
+		if !ValidDisposition(d.Disposition) {
+			return bad("document line %d: disposition %q is not known", d.Line, d.Disposition)
+		}
+		if d.Disposition != "" && d.Disposition != DispositionOriginal && d.Count != 0 {
+			return bad("document line %d: %s but %d copies carried", d.Line, d.Disposition, d.Count)
+		}
 	}
 	if r.Handed() == 0 {
 		return bad("nothing was handed over")
@@ -318,6 +331,16 @@ func (r Receipt) Canonical() []byte {
 	kv("documents", strconv.Itoa(len(r.Documents)))
 	for _, d := range r.Documents {
 		kv("document", strconv.Itoa(d.Line)+"|"+string(d.Kind)+"|"+strconv.Itoa(d.Listed)+"|"+strconv.Itoa(d.Count)+"|"+d.Name)
+	}
+	// Lines added since: written only when set, so a receipt signed before
+	// them keeps its canonical text.
+	for _, d := range r.Documents {
+		if d.Disposition != "" {
+			kv("disposition", strconv.Itoa(d.Line)+"|"+d.Disposition)
+		}
+	}
+	if r.Counter {
+		kv("counter", "true")
 	}
 	return b.Bytes()
 }

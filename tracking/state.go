@@ -2,6 +2,8 @@ package tracking
 
 import (
 	"fmt"
+
+	"hoso/internal/errs"
 )
 
 // Leg is one of the two journeys of a dossier.
@@ -79,6 +81,33 @@ func (s Status) Label() string {
 	return string(s)
 }
 
+// Statuses lists every status, the pickup leg's then the return leg's.
+var Statuses = []Status{
+	StatusRequested, StatusScheduled, StatusPickupFailed, StatusCollected, StatusAtOffice, StatusToDesk,
+	StatusAtDesk, StatusAccepted, StatusReturnedIncomplete, StatusCancelled,
+	StatusReady, StatusWithCourier, StatusOutForDelivery, StatusDeliveryFailed, StatusHeld, StatusDelivered,
+	StatusReturnedToDesk,
+}
+
+// ParseStatus reads a status from its stored or transmitted name.
+func ParseStatus(s string) (Status, error) {
+	for _, st := range Statuses {
+		if string(st) == s {
+			return st, nil
+		}
+	}
+	return "", errs.E(errs.Invalid, "unknown status %q", s)
+}
+
+// ParseLeg reads a leg from its name.
+func ParseLeg(s string) (Leg, error) {
+	switch Leg(s) {
+	case LegPickup, LegReturn:
+		return Leg(s), nil
+	}
+	return "", errs.E(errs.Invalid, "unknown leg %q", s)
+}
+
 // Terminal reports whether nothing more happens to a parcel in s.
 func (s Status) Terminal() bool {
 	switch s {
@@ -107,6 +136,7 @@ const (
 	CustodyNone     = "none"
 	CustodyOpen     = "opens with the citizen"
 	CustodyCollect  = "citizen → courier"
+	CustodyDropOff  = "citizen → post office"
 	CustodyPending  = "pending: giver keeps it until the receiver confirms"
 	CustodyMove     = "giver → receiver"
 	CustodyStays    = "stays with the giver; incident opened"
@@ -129,6 +159,7 @@ var (
 	cancellers    = []PartyKind{PartyPortal, PartyCitizen, PartyDesk, PartyAdmin, PartyDispatcher}
 	returnHolders = []PartyKind{PartyCourier, PartyOffice, PartyDesk}
 	recallers     = []PartyKind{PartyDispatcher, PartyAdmin}
+	selfServers   = []PartyKind{PartyCitizen, PartyDesk, PartyPortal, PartyAdmin}
 )
 
 // Rules is the state machine of both legs. Hand-off confirmations pick their
@@ -138,7 +169,11 @@ var Rules = []Rule{
 	{LegPickup, PickupScheduled, pickupActive, StatusScheduled, schedulers, CustodyNone, "", "plan or re-plan: courier and window"},
 	{LegPickup, PickupAttemptFailed, pickupActive, StatusPickupFailed, courierOnly, CustodyNone, "", "reason: not_home, documents_missing, refused, address_not_found, other"},
 	{LegPickup, PickupCollected, pickupActive, StatusCollected, courierOnly, CustodyCollect, "EMA", "documents ticked one by one, seal id, citizen signature or one-time code"},
+	{LegPickup, PickupCollected, pickupActive, StatusAtOffice, officeOnly, CustodyDropOff, "EMA", "counter drop-off: the citizen brings the papers to a post office; documents checked line by line, seal id, citizen's code or ID checked by the server, the clerk named"},
 	{LegPickup, ParcelCancelled, pickupActive, StatusCancelled, cancellers, CustodyNone, "", "only before collection"},
+	{LegPickup, PickupWindowChanged, pickupActive, StatusRequested, selfServers, CustodyNone, "", "internal HS1: the citizen (or a clerk) chose another free window; the planned visit is withdrawn and the day re-planned"},
+	{LegPickup, PickupNotHome, pickupActive, StatusRequested, selfServers, CustodyNone, "", "internal HS2: the citizen will not be home in the planned window; the visit is withdrawn, the day re-planned, another window asked for"},
+	{LegPickup, PickupAddressCorrected, pickupActive, "", selfServers, CustodyNone, "", "internal HS3: the address line corrected, placed and zoned again; the day re-planned"},
 	{LegPickup, HandoffReleased, pickupMoving, "", anyStaff, CustodyPending, "", "the custodian names one receiver"},
 	{LegPickup, HandoffConfirmed, pickupMoving, "*", anyStaff, CustodyMove, "EDD/EDE/EMI", "the intended receiver, documents counted, seal checked"},
 	{LegPickup, HandoffDisputed, pickupMoving, "", anyStaff, CustodyStays, "", "missing parcel, seal broken, document missing"},
@@ -211,6 +246,31 @@ func FindRule(leg Leg, status Status, ev EventType) (Rule, bool) {
 		}
 	}
 	return Rule{}, false
+}
+
+// FindRuleFor returns the rule for an event in a leg and status that an
+// actor of kind k may record (a collection is a courier's at the door or a
+// post office's at its counter), else the first rule for the event.
+func FindRuleFor(leg Leg, status Status, ev EventType, k PartyKind) (Rule, bool) {
+	var first Rule
+	found := false
+	for _, r := range Rules {
+		if r.Leg != leg || r.Event != ev {
+			continue
+		}
+		for _, f := range r.From {
+			if f != status {
+				continue
+			}
+			if r.ActorAllowed(k) {
+				return r, true
+			}
+			if !found {
+				first, found = r, true
+			}
+		}
+	}
+	return first, found
 }
 
 // ActorAllowed reports whether a party kind may record the rule's event.

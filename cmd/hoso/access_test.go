@@ -148,6 +148,15 @@ func staffParcel() access {
 	return a
 }
 
+// selfChangeForm: a desk's clerk and an admin; the matrix's empty form
+// names no change (422). TestSelfServiceReachesThePortal covers scope.
+func selfChangeForm() access {
+	a := staffOnly(asDesk, asAdmin)
+	a.ans[asDesk], a.ans[asAdmin] = status, status
+	a.statuses = []int{422}
+	return a
+}
+
 // staffParcelReveal: the matrix's empty reason is refused after access
 // control (422), or 404 out of scope.
 func staffParcelReveal() access {
@@ -234,10 +243,24 @@ func accessMatrix() map[string]access {
 		"GET /yeu-cau/xong/:number": everyone().limit(),
 		"GET /huy-tin-nhan/:token":  everyone().limit(),
 		"POST /huy-tin-nhan/:token": everyone().limit(),
+		// The citizen's self-service (TestSelfServiceBadInput): no caller
+		// has a proven session here.
+		"GET /tra-cuu/:number/thay-doi":             everyone().limit(),
+		"POST /tra-cuu/:number/thay-doi":            all(401).limit(),
+		"POST /tra-cuu/:number/thay-doi/gui-ma":     everyone().limit(),
+		"POST /tra-cuu/:number/thay-doi/xac-minh":   all(401, 422).limit(),
+		"POST /tra-cuu/:number/thay-doi/gui-lai-ma": all(303, 401, 429).limit(),
+
+		// Complaints (TestComplaint*): the form for every number, an empty
+		// complaint refused for everyone (no problem, no proof).
+		"GET /tra-cuu/:number/phan-anh":  everyone().limit(),
+		"POST /tra-cuu/:number/phan-anh": all(422).limit(),
 
 		// Staff pages.
 		"GET /nhan-vien":                                    staffOnly(),
 		"GET /nhan-vien/yeu-cau":                            staffOnly(asDesk, asAdmin, asDispatch),
+		"GET /nhan-vien/thay-doi/:number":                   staffOnly(asDesk, asAdmin),
+		"POST /nhan-vien/thay-doi/:number":                  selfChangeForm(),
 		"POST /nhan-vien/yeu-cau":                           staffOnly(asDesk, asAdmin, asDispatch),
 		"GET /nhan-vien/yeu-cau/xong/:number":               staffOnly(asDesk, asAdmin, asDispatch),
 		"GET /nhan-vien/tin-nhan":                           staffOnly(asAdmin), // the messages hold citizens' one-time codes
@@ -293,6 +316,20 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/danh-muc/buu-cuc/:code/trang-thai": refMissing(),
 		"GET /nhan-vien/can-cu-phap-ly":                     staffOnly(asAdmin),
 		"POST /nhan-vien/can-cu-phap-ly":                    staffOnly(asAdmin), // an empty form is refused after access control (404: no key)
+		// The working-day calendar (issue 18 item 5): admins only; an empty
+		// form is refused after access control (422), the fixture's :code is
+		// no desk (404).
+		"GET /nhan-vien/lich":                staffOnly(asAdmin),
+		"POST /nhan-vien/lich":               refForm(),
+		"POST /nhan-vien/lich/xoa":           refForm(),
+		"POST /nhan-vien/lich/nhap":          refForm(),
+		"GET /nhan-vien/lich/mot-cua/:code":  refMissing(),
+		"POST /nhan-vien/lich/mot-cua/:code": refMissing(),
+
+		// A complaint's answer (the fixture's :id is no incident's: 404) and a
+		// lost-original case from a quiet parcel's alarm (TestQuietParcelLostCase).
+		"POST /nhan-vien/su-co/:id/tra-loi":     alarms,
+		"POST /nhan-vien/canh-bao/:id/that-lac": dispatch,
 
 		// Printed papers: the public receipt check, and the staff downloads,
 		// each paper scoped to the staff who handle it. The fixture's parcel
@@ -313,25 +350,33 @@ func accessMatrix() map[string]access {
 		"GET /nhan-vien/in/bang-ke-thu-ho/:courier/:day": staffOnly(asAdmin, asDispatch, asCourier, asOffice),
 
 		// Counters.
-		"GET /buu-cuc":                     staffOnly(asOffice),
-		"POST /buu-cuc/nhan":               staffOnly(asOffice),
-		"POST /buu-cuc/thieu":              staffOnly(asOffice),
-		"POST /buu-cuc/chuyen":             staffOnly(asOffice),
-		"GET /buu-cuc/bang-ke/:code":       staffOnly(asOffice), // another unit's manifest: the same 404 as an unknown code
-		"POST /buu-cuc/bang-ke/:code":      staffOnly(asOffice),
-		"GET /buu-cuc/xac-nhan/:id":        staffOnly(asOffice), // a draft is its clerk's own: 404 for anyone else
-		"POST /buu-cuc/xac-nhan/:id":       staffOnly(asOffice),
-		"GET /mot-cua":                     staffOnly(asDesk),
-		"POST /mot-cua/nhan":               staffOnly(asDesk),
-		"POST /mot-cua/thieu":              staffOnly(asDesk),
-		"POST /mot-cua/chuyen":             staffOnly(asDesk),
-		"POST /mot-cua/quyet-dinh/:number": staffOnly(asDesk),
-		"POST /mot-cua/ket-qua/:number":    staffOnly(asDesk),
-		"GET /mot-cua/kiem-dem/:number":    staffOnly(asDesk),
-		"GET /mot-cua/bang-ke/:code":       staffOnly(asDesk),
-		"POST /mot-cua/bang-ke/:code":      staffOnly(asDesk),
-		"GET /mot-cua/xac-nhan/:id":        staffOnly(asDesk),
-		"POST /mot-cua/xac-nhan/:id":       staffOnly(asDesk),
+		"GET /buu-cuc":                staffOnly(asOffice),
+		"POST /buu-cuc/nhan":          staffOnly(asOffice),
+		"POST /buu-cuc/thieu":         staffOnly(asOffice),
+		"POST /buu-cuc/chuyen":        staffOnly(asOffice),
+		"GET /buu-cuc/bang-ke/:code":  staffOnly(asOffice), // another unit's manifest: the same 404 as an unknown code
+		"POST /buu-cuc/bang-ke/:code": staffOnly(asOffice),
+		"GET /buu-cuc/xac-nhan/:id":   staffOnly(asOffice), // a draft is its clerk's own: 404 for anyone else
+		"POST /buu-cuc/xac-nhan/:id":  staffOnly(asOffice),
+		// Counter drop-off: the post office's own; the fixture's parcel is
+		// already collected (409), another office's is 403 (TestDropoffHTTP).
+		"GET /buu-cuc/nop-tai-quay":              staffOnly(asOffice),
+		"POST /buu-cuc/nop-tai-quay":             staffOnly(asOffice),
+		"GET /buu-cuc/nop-tai-quay/:number":      staffOnly(asOffice),
+		"POST /buu-cuc/nop-tai-quay/:number":     staffOnly(asOffice),
+		"POST /buu-cuc/nop-tai-quay/:number/ma":  staffOnly(asOffice),
+		"GET /buu-cuc/nop-tai-quay/:number/xong": staffOnly(asOffice),
+		"GET /mot-cua":                           staffOnly(asDesk),
+		"POST /mot-cua/nhan":                     staffOnly(asDesk),
+		"POST /mot-cua/thieu":                    staffOnly(asDesk),
+		"POST /mot-cua/chuyen":                   staffOnly(asDesk),
+		"POST /mot-cua/quyet-dinh/:number":       staffOnly(asDesk),
+		"POST /mot-cua/ket-qua/:number":          staffOnly(asDesk),
+		"GET /mot-cua/kiem-dem/:number":          staffOnly(asDesk),
+		"GET /mot-cua/bang-ke/:code":             staffOnly(asDesk),
+		"POST /mot-cua/bang-ke/:code":            staffOnly(asDesk),
+		"GET /mot-cua/xac-nhan/:id":              staffOnly(asDesk),
+		"POST /mot-cua/xac-nhan/:id":             staffOnly(asDesk),
 	}
 	// The dispatcher's pages.
 	for _, r := range []string{

@@ -210,8 +210,10 @@ func (s *Receipts) base(ctx context.Context, names *receiptNames, kind tracking.
 		return r, err
 	}
 	// The courier's own office; the parcel's zone office if the courier
-	// has none on record.
-	if r.OfficeCode, err = names.courierOffice(ctx, ev.Actor.Ref); err != nil {
+	// has none on record. At a counter, the office that took the papers.
+	if ev.Actor.Kind == tracking.PartyOffice {
+		r.OfficeCode = ev.Actor.Ref
+	} else if r.OfficeCode, err = names.courierOffice(ctx, ev.Actor.Ref); err != nil {
 		return r, err
 	}
 	if r.OfficeCode == "" {
@@ -236,8 +238,16 @@ func (s *Receipts) pickupReceipt(ctx context.Context, names *receiptNames, w App
 	for _, c := range w.Outcome.Collected {
 		got[c.Line] = c.Count
 	}
+	disp := map[int]string{}
+	for _, c := range w.Outcome.Collected {
+		disp[c.Line] = c.Disposition
+	}
 	for i, doc := range w.Parcel.Documents {
-		r.Documents = append(r.Documents, tracking.ReceiptLine{Line: i + 1, Name: doc.Name, Kind: doc.Kind, Listed: doc.Count, Count: got[i+1]})
+		r.Documents = append(r.Documents, tracking.ReceiptLine{Line: i + 1, Name: doc.Name, Kind: doc.Kind, Listed: doc.Count, Count: got[i+1], Disposition: disp[i+1]})
+	}
+	if w.Event.Actor.Kind == tracking.PartyOffice {
+		// A counter drop-off: the clerk stands where the courier would.
+		r.Counter, r.CourierCode = true, d.Clerk
 	}
 	r.SealID = w.Outcome.SealID
 	if r.SealID == "" {

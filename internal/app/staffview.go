@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"hoso/internal/errs"
@@ -17,6 +18,19 @@ type StaffParcelStore interface {
 	FindParcels(ctx context.Context, f ParcelFilter) ([]Parcel, error)
 	FindEvents(ctx context.Context, parcelID string) ([]tracking.Event, error)
 	FindOutbox(ctx context.Context, f OutboxFilter) ([]OutboxEntry, error)
+	FindParcelAlarms(ctx context.Context, parcelID string) ([]Alarm, error)
+	FindParcelIncidents(ctx context.Context, parcelID string) ([]Incident, error)
+	FindParcelManifests(ctx context.Context, parcelID string) ([]ParcelManifest, error)
+}
+
+// ParcelManifest is a manifest a parcel travelled on, with how its
+// hand-off on that manifest ended.
+type ParcelManifest struct {
+	Code            string
+	Giver, Receiver tracking.Party
+	HandoffStatus   string // pending | confirmed | disputed
+	CreatedAt       time.Time
+	ClosedAt        *time.Time
 }
 
 // StaffParcels is the staff view of parcels: a dispatcher answering a
@@ -39,6 +53,12 @@ type ParcelRecord struct {
 	Parcel Parcel
 	Events []tracking.Event
 	Sent   []OutboxEntry // callbacks and messages, newest first
+	// Alarms, open first; Incidents of every kind (disputes, complaints,
+	// quiet-parcel cases) with their answers and case; the Manifests it
+	// was on.
+	Alarms    []Alarm
+	Incidents []Incident
+	Manifests []ParcelManifest
 }
 
 var lastDigits = regexp.MustCompile(`^[0-9]{3}$`)
@@ -115,6 +135,15 @@ func (s *StaffParcels) Record(ctx context.Context, u User, number string) (Parce
 		return ParcelRecord{}, err
 	}
 	if r.Sent, err = s.Store.FindOutbox(ctx, OutboxFilter{State: OutboxAll, Parcel: p.ID, Limit: 200}); err != nil {
+		return ParcelRecord{}, err
+	}
+	if r.Alarms, err = s.Store.FindParcelAlarms(ctx, p.ID); err != nil {
+		return ParcelRecord{}, err
+	}
+	if r.Incidents, err = s.Store.FindParcelIncidents(ctx, p.ID); err != nil {
+		return ParcelRecord{}, err
+	}
+	if r.Manifests, err = s.Store.FindParcelManifests(ctx, p.ID); err != nil {
 		return ParcelRecord{}, err
 	}
 	return r, nil

@@ -2,6 +2,8 @@ package pg
 
 import (
 	"context"
+	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -215,4 +217,60 @@ func (d *DB) ClearHandoffAlarms(ctx context.Context, handoffID string, at time.T
 	_, err = d.exec(ctx, `UPDATE alarms a SET cleared_at = ?0 FROM handoffs h JOIN manifests m ON m.id = h.manifest_id
 		WHERE h.id = ?1 AND a.kind = 'manifest_open' AND a.subject = m.id::text AND a.cleared_at IS NULL AND m.closed_at IS NOT NULL`, at, handoffID)
 	return err
+}
+
+// SaveScan keeps a document scan, its body sealed by the caller. The same
+// bytes again for the same parcel line change nothing; for another parcel
+// they are refused.
+func (d *DB) SaveScan(ctx context.Context, s app.Scan, sealed []byte) (err error) {
+	defer errs.Wrap(&err, "pg.SaveScan %s line %d", s.ParcelID, s.Line)
+	sha, err := hex.DecodeString(s.SHA256)
+	if err != nil {
+		return errs.E(errs.Invalid, "sha256 %q", s.SHA256)
+	}
+	var by *int64
+	if s.By != 0 {
+		by = &s.By
+	}
+	res, err := d.exec(ctx, `INSERT INTO document_scans (sha256, parcel_id, line, content_type, size, body_sealed, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING`, sha, s.ParcelID, s.Line, s.ContentType, s.Size, sealed, by, s.At)
+	if err != nil || res.RowsAffected() == 1 {
+		return err
+	}
+	var owner string
+	var line int
+	if err := d.queryOne(ctx, pg.Scan(&owner, &line), `SELECT parcel_id::text, line FROM document_scans WHERE sha256 = ?`, sha); err != nil {
+		return err
+	}
+	if owner != s.ParcelID || line != s.Line {
+		return errs.E(errs.Conflict, "Tệp này đã được tải lên cho một giấy tờ khác.").WithFields(map[string]string{fmt.Sprintf("scan_%d", s.Line): "Tệp này đã dùng cho giấy tờ khác"})
+	}
+	return nil
+}
+
+// FindScans lists a parcel's document scans without their bodies, oldest
+// first.
+func (d *DB) FindScans(ctx context.Context, parcelID string) (_ []app.Scan, err error) {
+	defer errs.Wrap(&err, "pg.FindScans %s", parcelID)
+	var rows []struct {
+		SHA256      []byte
+		ParcelID    string
+		Line        int
+		ContentType string
+		Size        int
+		CreatedBy   *int64
+		CreatedAt   time.Time
+	}
+	if err := d.query(ctx, &rows, `SELECT sha256, parcel_id::text AS parcel_id, line, content_type, size, created_by, created_at
+		FROM document_scans WHERE parcel_id = ? ORDER BY created_at, sha256`, parcelID); err != nil {
+		return nil, err
+	}
+	out := make([]app.Scan, len(rows))
+	for i, r := range rows {
+		out[i] = app.Scan{SHA256: hex.EncodeToString(r.SHA256), ParcelID: r.ParcelID, Line: r.Line, ContentType: r.ContentType, Size: r.Size, At: r.CreatedAt}
+		if r.CreatedBy != nil {
+			out[i].By = *r.CreatedBy
+		}
+	}
+	return out, nil
 }

@@ -2,6 +2,8 @@ package pg
 
 import (
 	"context"
+	"fmt"
+	"hoso/tracking"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -376,9 +378,9 @@ func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) 
 }
 
 // ParcelStatuses returns the status of each parcel id.
-func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (_ map[string]string, err error) {
+func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (_ map[string]tracking.Status, err error) {
 	defer errs.Wrap(&err, "pg.ParcelStatuses")
-	out := map[string]string{}
+	out := map[string]tracking.Status{}
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -390,7 +392,11 @@ func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (_ map[string]str
 		return nil, err
 	}
 	for _, r := range rows {
-		out[r.ID] = r.Status
+		st, err := tracking.ParseStatus(r.Status)
+		if err != nil {
+			return nil, fmt.Errorf("parcel %s: %w", r.ID, err)
+		}
+		out[r.ID] = st
 	}
 	return out, nil
 }

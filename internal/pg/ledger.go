@@ -80,7 +80,7 @@ func (d *DB) LockParcels(ctx context.Context, numbers []string) (_ map[string]ap
 			ReleasedAt: h.ReleasedAt, Deadline: h.Deadline, Manifest: h.Manifest}
 	}
 	for _, p := range ps {
-		st := tracking.State{Leg: tracking.Leg(p.Leg), Status: tracking.Status(p.Status), Custodian: p.Custodian,
+		st := tracking.State{Leg: p.Leg, Status: p.Status, Custodian: p.Custodian,
 			Attempts: p.Attempts, SealID: p.SealID, Documents: p.Documents, Collected: p.Collected, Pending: pending[p.ID]}
 		out[p.Number] = app.LockedParcel{Parcel: p, State: st}
 	}
@@ -478,13 +478,13 @@ func (d *DB) AppendEvents(ctx context.Context, writes []app.AppendInput) (err er
 	n = 0
 	for _, w := range writes {
 		for _, c := range w.Outcome.Collected {
-			params = append(params, w.Parcel.ID, c.Line, c.Count, c.Condition)
+			params = append(params, w.Parcel.ID, c.Line, c.Count, c.Condition, c.Disposition)
 			n++
 		}
 	}
 	if n > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE parcel_documents d SET collected_count = v.cnt, condition = v.cond
-			FROM (VALUES `+values(n, []string{"uuid", "int", "int", "text"})+`) AS v(parcel, line, cnt, cond)
+		if _, err := tx.ExecContext(ctx, `UPDATE parcel_documents d SET collected_count = v.cnt, condition = v.cond, disposition = nullif(v.disp, '')
+			FROM (VALUES `+values(n, []string{"uuid", "int", "int", "text", "text"})+`) AS v(parcel, line, cnt, cond, disp)
 			WHERE d.parcel_id = v.parcel AND d.line = v.line`, params...); err != nil {
 			return translate(fmt.Errorf("collected counts: %w", err))
 		}

@@ -10,6 +10,7 @@ import (
 
 	"hoso/internal/app"
 	"hoso/internal/errs"
+	"hoso/tracking"
 )
 
 // The staff parcel view: search by tracking number, dossier code, phone or
@@ -59,11 +60,31 @@ type eventRow struct {
 }
 
 type staffParcelPageData struct {
-	Rec     app.ParcelRecord
-	Events  []eventRow
-	Phone   string // revealed
-	Errors  map[string]string
-	Summary []fieldError
+	Rec       app.ParcelRecord
+	Events    []eventRow
+	Phone     string // revealed
+	Errors    map[string]string
+	Summary   []fieldError
+	Dates     *deadlineView // the legal deadline and the appointment (calendar.go)
+	Number    string        // the parcel, when the path does not name it
+	CanDecide bool          // may open a lost-original case
+	Alarms    []staffAlarmRow
+	Incidents []incidentView
+	Manifests []manifestRow
+	// The quiet-parcel form sent back with its error.
+	QuietAlarm  int64
+	QuietErrors map[string]string
+	QuietNote   string
+}
+
+type staffAlarmRow struct {
+	app.Alarm
+	Quiet bool // open and of kind parcel_quiet: a lost-original case may start here
+}
+
+type manifestRow struct {
+	app.ParcelManifest
+	Giver, Receiver string
 }
 
 // eventDetail names what a supervisor needs of an event's data: the
@@ -113,11 +134,28 @@ func eventDetail(data []byte) string {
 }
 
 func (s *Server) renderStaffParcel(c *fiber.Ctx, status int, p staffParcelPageData) error {
-	rec, err := s.d.StaffParcels.Record(c.UserContext(), currentUser(c), c.Params("number"))
+	number := p.Number
+	if number == "" {
+		number = c.Params("number")
+	}
+	u := currentUser(c)
+	rec, err := s.d.StaffParcels.Record(c.UserContext(), u, number)
 	if err != nil {
 		return err
 	}
 	p.Rec = rec
+	p.Dates = s.deadlines(c.UserContext(), rec.Parcel, rec.Events)
+	p.CanDecide = u.Role == app.RoleAdmin || u.Role == app.RoleDispatcher
+	name := s.namer(c.UserContext())
+	for _, a := range rec.Alarms {
+		p.Alarms = append(p.Alarms, staffAlarmRow{Alarm: a, Quiet: a.Kind == tracking.AlarmParcelQuiet && a.ClearedAt == nil})
+	}
+	for _, i := range rec.Incidents {
+		p.Incidents = append(p.Incidents, s.incidentView(c, i))
+	}
+	for _, m := range rec.Manifests {
+		p.Manifests = append(p.Manifests, manifestRow{ParcelManifest: m, Giver: name(m.Giver), Receiver: name(m.Receiver)})
+	}
 	for _, ev := range rec.Events {
 		at := ev.ServerAt
 		if ev.DeviceAt != nil {
