@@ -279,7 +279,7 @@ func (s *Dropoff) SaveDoorScan(ctx context.Context, u User, number string, line 
 	if err != nil {
 		return Scan{}, err
 	}
-	if p.Leg != string(tracking.LegPickup) || p.Custodian.Kind != tracking.PartyCitizen {
+	if p.Leg != tracking.LegPickup || p.Custodian.Kind != tracking.PartyCitizen {
 		return Scan{}, errs.E(errs.Conflict, "hồ sơ %s đã được nhận: không thêm ảnh quét", p.Number)
 	}
 	raw, err := base64.StdEncoding.DecodeString(b64)
