@@ -203,6 +203,7 @@ func accessMatrix() map[string]access {
 		"POST /api/v1/courier/stops/:number/code":            only(asToken),
 		"POST /api/v1/courier/stops/:number/reveal":          only(asToken),
 		"POST /api/v1/courier/evidence":                      only(asToken),
+		"POST /api/v1/courier/scans":                         only(asToken),
 		"POST /api/v1/staff/events":                          staffOnly(asOffice, asDesk),
 		"POST /api/v1/staff/handoffs/:id/recall":             staffOnly(asAdmin, asDispatch), // a dispatcher's recall of a stuck release
 		"GET /api/v1/alarms":                                 alarms,
@@ -262,6 +263,7 @@ func accessMatrix() map[string]access {
 		"GET /nhan-vien/thay-doi/:number":                   staffOnly(asDesk, asAdmin),
 		"POST /nhan-vien/thay-doi/:number":                  selfChangeForm(),
 		"POST /nhan-vien/yeu-cau":                           staffOnly(asDesk, asAdmin, asDispatch),
+		"GET /nhan-vien/yeu-cau/xong/:number":               staffOnly(asDesk, asAdmin, asDispatch),
 		"GET /nhan-vien/tin-nhan":                           staffOnly(asAdmin), // the messages hold citizens' one-time codes
 		"GET /nhan-vien/canh-bao":                           alarms,
 		"POST /nhan-vien/canh-bao/:id/xac-nhan":             alarms,

@@ -3,7 +3,8 @@
 // a staff user from the demo SMS page) → another window, "tôi không có
 // nhà", a corrected address with an error first, then cancel. axe and a
 // screenshot at each step.
-// data: {number, last3, staff: {username, password}, shot}
+// A desk's clerk then does the same for another pickup at 1280 px.
+// data: {number, clerkNumber, last3, staff: {username, password}, clerk: {username, password}, shot}
 
 async function readCode(lib, browser, baseURL, staff, last3) {
   const ctx = await lib.newDesktopContext(browser, { baseURL });
@@ -79,7 +80,31 @@ export default async function selfservice({ browser, baseURL, data, lib }) {
   await page.goto(`/tra-cuu/${data.number}`);
   await lib.expectText(page, ".answer__now", "Đã hủy yêu cầu");
   await step("track");
+  // The tracking page of another pickup offers the change.
+  await page.goto(`/tra-cuu/${data.clerkNumber}`);
+  await lib.expectVisible(page, "#thay-doi");
+  await step("track-offer");
   errors.check();
   await ctx.close();
+
+  // A desk's clerk on a 1280 px screen does it for a citizen.
+  const dctx = await lib.newDesktopContext(browser, { baseURL });
+  const desk = await dctx.newPage();
+  lib.guardOrigin(desk, baseURL);
+  const derrors = lib.watchErrors(desk);
+  await desk.goto("/dang-nhap");
+  await desk.fill("#username", data.clerk.username);
+  await desk.fill("#password", data.clerk.password);
+  await desk.click("button[type=submit]");
+  await desk.goto(`/nhan-vien/thay-doi/${data.clerkNumber}`);
+  await lib.expectText(desk, "h1", "thay công dân");
+  await lib.checkA11y(desk, `${data.shot}-clerk-1280`);
+  await lib.shot(desk, `${data.shot}-clerk-1280`);
+  await desk.click("button:has-text('Công dân không có nhà giờ này')");
+  await lib.expectText(desk, ".alert--success", "vắng nhà");
+  await lib.checkA11y(desk, `${data.shot}-clerk-done-1280`);
+  await lib.shot(desk, `${data.shot}-clerk-done-1280`);
+  derrors.check();
+  await dctx.close();
   return { ok: true };
 }

@@ -401,6 +401,29 @@ func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (_ map[string]tra
 	return out, nil
 }
 
+// StopPlaces returns where each parcel's visit is: commune, address line
+// and whether the point is only the commune's.
+func (d *DB) StopPlaces(ctx context.Context, ids []string) (_ map[string]app.StopPlace, err error) {
+	defer errs.Wrap(&err, "pg.StopPlaces")
+	out := map[string]app.StopPlace{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID          string `pg:"id"`
+		CommuneCode string `pg:"commune_code"`
+		AddressLine string `pg:"address_line"`
+		Approx      bool   `pg:"location_approx,use_zero"`
+	}
+	if err := d.query(ctx, &rows, `SELECT id, commune_code, address_line, location_approx FROM parcels WHERE id IN (?)`, pg.In(ids)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = app.StopPlace{CommuneCode: r.CommuneCode, AddressLine: r.AddressLine, Approx: r.Approx}
+	}
+	return out, nil
+}
+
 // UnzonedParcels lists a province's live pickup requests that no office's
 // zone holds, oldest first.
 func (d *DB) UnzonedParcels(ctx context.Context, province string, limit int) (_ []app.Parcel, err error) {

@@ -97,6 +97,7 @@ type decideForm struct {
 	Return      bool
 	Appointment string
 	Reason      string
+	Note        string
 	Missing     []int
 }
 
@@ -293,6 +294,12 @@ func (s *Server) counterPage(c *fiber.Ctx) error {
 			msg = "Đã ghi sai lệch: bên giao vẫn chịu trách nhiệm, sự cố đã được mở"
 		}
 		p.Scan = &app.ScanResult{Kind: k, Number: n, Message: msg}
+	}
+	if vals, kerr, ok := s.takeForm(c, deskDecideForm); ok {
+		// Back from a decision with errors (Post/Redirect/Get): the
+		// choices as they were, each message beside its field.
+		p.Decided = decideFormOf(vals)
+		p.Errors, p.Summary = deskDecideErrors(kerr, p.Decided.Number)
 	}
 	if id := c.Query("nhap"); id != "" {
 		// Back from the confirmation screen: what was typed is kept.
@@ -840,6 +847,42 @@ func (s *Server) counterError(c *fiber.Ctx, err error) error {
 	return s.renderCounter(c, status, p)
 }
 
+const deskDecideForm = "desk-decide"
+
+// decideFormOf reads a kept decision back.
+func decideFormOf(v url.Values) decideForm {
+	f := decideForm{Number: v.Get("so"), Return: v.Get("decision") == "return", Appointment: v.Get("appointment"),
+		Reason: v.Get("reason"), Note: v.Get("note")}
+	for _, m := range v["missing"] {
+		if n, err := strconv.Atoi(m); err == nil {
+			f.Missing = append(f.Missing, n)
+		}
+	}
+	return f
+}
+
+// deskDecideErrors maps a decision's errors: the messages by field name
+// (the desk page has one form per parcel, the template picks the
+// decided one's), the summary linking to that parcel's inputs and naming
+// each field.
+func deskDecideErrors(err error, number string) (map[string]string, []fieldError) {
+	names := []string{"appointment", "reason", "missing"}
+	ids, order := map[string]string{}, []string{}
+	for _, n := range names {
+		ids[n] = n + "-" + number
+		order = append(order, ids[n])
+	}
+	labels := map[string]string{ids["appointment"]: "Ngày hẹn trả kết quả", ids["reason"]: "Lý do trả lại", ids["missing"]: "Giấy tờ còn thiếu"}
+	fields, sum := mapFieldErrors(err, fieldSpec{IDs: ids, Order: order, Label: func(id string) string { return labels[id] }})
+	byName := map[string]string{}
+	for _, n := range names {
+		if m, ok := fields[ids[n]]; ok {
+			byName[n] = m
+		}
+	}
+	return byName, sum
+}
+
 // deskDecide records the desk's acceptance or return as incomplete.
 func (s *Server) deskDecide(c *fiber.Ctx) error {
 	args, err := url.ParseQuery(string(c.Body()))
@@ -854,7 +897,13 @@ func (s *Server) deskDecide(c *fiber.Ctx) error {
 	}
 	if err := s.d.Hops.Decide(c.UserContext(), currentUser(c), c.Params("number"), d); err != nil {
 		if k := errs.KindOf(err); k == errs.Unprocessable || k == errs.Invalid || k == errs.Conflict {
-			c.Locals("decide", decideForm{Number: c.Params("number"), Return: !d.Accept, Appointment: d.AppointmentDate, Reason: string(d.Reason), Missing: d.MissingLines})
+			kept := url.Values{"so": {c.Params("number")}, "decision": {args.Get("decision")}, "reason": {string(d.Reason)},
+				"note": {d.Note}, "appointment": {d.AppointmentDate}, "missing": args["missing"]}
+			if s.keepForm(c, deskDecideForm, kept, err) {
+				// Post/Redirect/Get: Back never decides twice.
+				return c.Redirect("/mot-cua", fiber.StatusSeeOther)
+			}
+			c.Locals("decide", decideForm{Number: c.Params("number"), Return: !d.Accept, Appointment: d.AppointmentDate, Reason: string(d.Reason), Note: d.Note, Missing: d.MissingLines})
 			return s.counterError(c, err)
 		}
 		return err

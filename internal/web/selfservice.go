@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -62,6 +63,8 @@ type selfPage struct {
 	Summary     []fieldError
 	Flash       string
 	Demo        bool
+	Challenge   string // a proof-of-work challenge the page's script solves before sending the code
+	Bits        int
 }
 
 func (s *Server) selfNumber(c *fiber.Ctx) (string, error) {
@@ -141,6 +144,15 @@ func (s *Server) selfPageFor(c *fiber.Ctx, number string, pg selfPage) (selfPage
 		if tok != "" && pg.Summary == nil && errs.Is(err, errs.Forbidden) {
 			pg.Summary = []fieldError{{Message: errMessage(err)}}
 		}
+		// Past the address's free codes today, sending needs a solved
+		// challenge, as on the request form.
+		need, err := s.d.Citizen.NeedsChallenge(ctx, s.clientIP(c))
+		if err != nil {
+			return pg, err
+		}
+		if need {
+			pg.Challenge, pg.Bits = s.newChallenge(c), s.d.PowBits
+		}
 		pg.PhoneMasked = vntext.MaskLast3(p.PhoneLast3)
 		pg.Status = tracking.Status(p.Status).Label()
 		return pg, nil
@@ -162,7 +174,11 @@ func (s *Server) selfRender(c *fiber.Ctx, status int, pg selfPage) error {
 	if pg.Staff {
 		name = "staff_change"
 	}
-	return s.pageStatus(c, status, name, s.viewFor(c, title, pg))
+	v := s.viewFor(c, title, pg)
+	if pg.Challenge != "" {
+		v.Script = []string{"js/pow.js"}
+	}
+	return s.pageStatus(c, status, name, v)
 }
 
 // selfGet shows the change page: send a code, type it, then the changes.
@@ -188,7 +204,11 @@ func (s *Server) selfFail(c *fiber.Ctx, number string, pg selfPage, err error, f
 	default:
 		return err
 	}
+	summary := pg.Summary
 	pg.Errors, pg.Summary = fieldPage(err, fields...)
+	if summary != nil {
+		pg.Summary = summary // the caller's fuller words
+	}
 	status := fiber.StatusUnprocessableEntity
 	switch k {
 	case errs.Conflict:
@@ -221,7 +241,18 @@ func (s *Server) selfSend(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	tok, err := s.d.Self.Prove(c.UserContext(), number, s.clientIP(c), false)
+	challenged := false
+	if ch := c.FormValue("pow_challenge"); ch != "" {
+		if perr := s.checkChallenge(c, ch, c.FormValue("pow_nonce")); perr == nil {
+			challenged = true
+		} else if !errs.Is(perr, errs.Forbidden) {
+			return perr
+		}
+	}
+	tok, err := s.d.Self.Prove(c.UserContext(), number, s.clientIP(c), challenged)
+	if errors.Is(err, app.ErrChallenge) {
+		return s.selfFail(c, number, selfPage{Summary: []fieldError{{Message: errMessage(err) + " Trang sẽ tự kiểm tra trong giây lát rồi gửi; trình duyệt cần bật JavaScript."}}}, err)
+	}
 	if err != nil {
 		return s.selfFail(c, number, selfPage{}, err)
 	}
@@ -314,6 +345,9 @@ func (s *Server) selfDo(c *fiber.Ctx, a app.Actor, number string, f selfForm) (s
 	case "not_home":
 		if _, err := s.d.Self.NotHome(ctx, a, number); err != nil {
 			return "", nil, err
+		}
+		if a.Clerk != nil {
+			return "Đã ghi nhận công dân vắng nhà: bưu tá sẽ không đến trong giờ đã hẹn. Hãy chọn cùng công dân một khung giờ khác.", nil, nil
 		}
 		return "Đã ghi nhận bạn vắng nhà: bưu tá sẽ không đến trong giờ đã hẹn. Hãy chọn một khung giờ khác.", nil, nil
 	case "address":

@@ -69,6 +69,10 @@ type Deps struct {
 	Calendar *app.WorkCalendar // working days: the holiday calendar and desks' Saturdays
 	Self     *app.SelfService  // the citizen's self-service on the tracking page
 	Dropoff  *app.Dropoff      // post office counters taking papers instead of a home visit
+	// MapTiles is the dispatcher's map tile template (HOSO_MAP_TILES) and
+	// MapTilesOrigin its origin, the one host the dispatch pages' CSP lets
+	// images come from; empty: no tiles, no request off the server.
+	MapTiles, MapTilesOrigin string
 }
 
 // check refuses Deps that lack a service: every route is registered, so a
