@@ -16,6 +16,7 @@ const (
 	AlarmOutsideZone        AlarmKind = "outside_zone"
 	AlarmIncidentOpen       AlarmKind = "incident_open"
 	AlarmEvidencePending    AlarmKind = "evidence_pending"
+	AlarmResultLate         AlarmKind = "result_late"
 )
 
 // AlarmRule is one alarm rule: its kind, the words staff read, when it is
@@ -47,7 +48,7 @@ var AlarmRules = []AlarmRule{
 		"the end of the last pickup window offered passed while the parcel is in WindowStatuses (no attempt)",
 		"an attempt or a collection, or a later window", 1},
 	{AlarmDeadlineRisk, "Nguy cơ trễ hạn giải quyết hồ sơ", "a parcel",
-		"the postal legs used their share (half by default) of the time to the dossier's legal deadline while the parcel is in DeadlineRiskStatuses",
+		"the postal legs used their share (half by default) of the working days to the dossier's legal deadline while the parcel is in DeadlineRiskStatuses: counted in working days with the desk's calendar (Calendar.RiskAt), at the start of that working day, so a Tết week or a weekend eats nothing",
 		"the parcel reaches the desk", 1},
 	{AlarmOutsideZone, "Địa chỉ ngoài vùng phục vụ của mọi bưu cục", "a parcel",
 		"a requested parcel whose commune is in no post office's zone, at once",
@@ -58,6 +59,9 @@ var AlarmRules = []AlarmRule{
 	{AlarmEvidencePending, "Hết ca mà máy chủ chưa nhận được ảnh chữ ký làm bằng chứng", "a courier's submission",
 		"a collection or delivery whose proof image has not reached the server by the end of the courier's shift that day (EvidenceDueWithoutShift after midnight, Vietnam time, without a shift)",
 		"the proof arrives or the submission is resolved", 1},
+	{AlarmResultLate, "Quá ngày hẹn trả mà kết quả chưa đến tay người dân", "a parcel of the return leg",
+		"the result is in ResultLateStatuses (not delivered) at the end of the appointment date (ngày hẹn trả kết quả) the desk set at acceptance, midnight Vietnam time; without one, at the end of the ReturnWithinWorkingDays-th working day (the desk's calendar and Saturday rule) after the desk registered the result",
+		"the result is delivered or goes back to the desk", 1},
 }
 
 // Rule returns the kind's rule.
@@ -104,6 +108,15 @@ var WindowStatuses = []Status{StatusRequested, StatusScheduled}
 // DeadlineRiskStatuses are the pickup leg's statuses before the desk, in
 // which deadline_risk applies.
 var DeadlineRiskStatuses = []Status{StatusRequested, StatusScheduled, StatusPickupFailed, StatusCollected, StatusAtOffice, StatusToDesk}
+
+// ResultLateStatuses are the return leg's statuses before the citizen has
+// the result, in which result_late applies.
+var ResultLateStatuses = []Status{StatusReady, StatusWithCourier, StatusAtOffice, StatusOutForDelivery, StatusDeliveryFailed, StatusHeld}
+
+// ReturnWithinWorkingDays is result_late's threshold for a result without
+// an appointment date: delivered within this many working days after the
+// desk registered it.
+const ReturnWithinWorkingDays = 3
 
 // EvidenceDueWithoutShift is when a proof image is due, after midnight
 // Vietnam time, for a courier with no shift that day.

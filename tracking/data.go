@@ -9,69 +9,12 @@ import (
 	"hoso/internal/errs"
 )
 
-// Reason codes of a failed pickup attempt.
-var PickupFailReasons = map[string]string{
-	"not_home":          "Công dân không có nhà",
-	"documents_missing": "Thiếu giấy tờ",
-	"refused":           "Công dân từ chối",
-	"address_not_found": "Không tìm thấy địa chỉ",
-	"other":             "Lý do khác",
-}
-
-// Cause codes of a failed delivery attempt (VNPost carries a cause and a
-// solution code on every failed attempt; ours do too).
-var DeliveryCauses = map[string]string{
-	"not_home":          "Người nhận vắng nhà",
-	"wrong_address":     "Sai địa chỉ",
-	"refused":           "Người nhận từ chối",
-	"id_mismatch":       "Không xác minh được người nhận",
-	"no_fee":            "Người nhận chưa thanh toán phí",
-	"unreachable_phone": "Không liên lạc được",
-	"seal_broken":       "Niêm phong bị rách hoặc không khớp",
-	"other":             "Lý do khác",
-}
-
-// Action codes: what happens after a failed delivery attempt.
-var DeliveryActions = map[string]string{
-	"retry_next_day": "Giao lại ngày hôm sau",
-	"retry_same_day": "Giao lại trong ngày",
-	"hold_at_office": "Lưu tại bưu cục, chờ người nhận đến lấy",
-	"call_recipient": "Gọi điện hẹn lại",
-	"return_to_desk": "Trả về nơi tiếp nhận",
-}
-
-// Reasons a desk returns a dossier as incomplete.
-var IncompleteReasons = map[string]string{
-	"missing_documents": "Thiếu thành phần hồ sơ",
-	"invalid_documents": "Giấy tờ không hợp lệ",
-	"wrong_procedure":   "Sai thủ tục",
-	"wrong_desk":        "Không đúng nơi tiếp nhận",
-	"other":             "Lý do khác",
-}
-
-// Dispute problems at a hand-off.
-var DisputeProblems = map[string]string{
-	"missing_parcel":   "Thiếu bưu gửi",
-	"seal_broken":      "Niêm phong bị rách",
-	"seal_mismatch":    "Mã niêm phong không khớp",
-	"document_missing": "Thiếu giấy tờ",
-	"count_mismatch":   "Số bản không khớp",
-	"damaged":          "Giấy tờ hư hỏng",
-}
-
-// Conditions of a document as counted.
-var Conditions = map[string]string{
-	"good":    "Nguyên vẹn",
-	"damaged": "Hư hỏng",
-	"missing": "Không có",
-}
-
 // DocCount is one document line as counted at a step.
 type DocCount struct {
-	Line      int    `json:"line"`
-	Kind      string `json:"kind,omitempty"`
-	Count     int    `json:"count"`
-	Condition string `json:"condition,omitempty"`
+	Line      int       `json:"line"`
+	Kind      string    `json:"kind,omitempty"`
+	Count     int       `json:"count"`
+	Condition Condition `json:"condition,omitempty"`
 	// Disposition is what became of the line at the door or counter
 	// (DispositionOriginal…); empty on events written before dispositions,
 	// which carried their originals. ScanSHA256 names the kept scan of a
@@ -93,8 +36,8 @@ type Scheduled struct {
 
 // PickupFailed is pickup.attempt_failed data.
 type PickupFailed struct {
-	Reason string `json:"reason"`
-	Note   string `json:"note,omitempty"`
+	Reason PickupFailReason `json:"reason"`
+	Note   string           `json:"note,omitempty"`
 }
 
 // Collected is pickup.collected data. Proof is how the citizen confirmed,
@@ -128,27 +71,27 @@ type Recalled struct {
 
 // Confirmed is handoff.confirmed data (and, with Problem, handoff.disputed).
 type Confirmed struct {
-	Handoff    string     `json:"handoff,omitempty"`
-	SealIntact *bool      `json:"seal_intact,omitempty"`
-	SealID     string     `json:"seal_id,omitempty"`
-	Documents  []DocCount `json:"documents,omitempty"`
-	Problem    string     `json:"problem,omitempty"`
-	Note       string     `json:"note,omitempty"`
+	Handoff    string         `json:"handoff,omitempty"`
+	SealIntact *bool          `json:"seal_intact,omitempty"`
+	SealID     string         `json:"seal_id,omitempty"`
+	Documents  []DocCount     `json:"documents,omitempty"`
+	Problem    DisputeProblem `json:"problem,omitempty"`
+	Note       string         `json:"note,omitempty"`
 }
 
 // DeskDecision is desk.accepted / desk.returned_incomplete data.
 type DeskDecision struct {
-	Reason          string `json:"reason,omitempty"`
-	MissingLines    []int  `json:"missing_lines,omitempty"`
-	Note            string `json:"note,omitempty"`
-	AppointmentDate string `json:"appointment_date,omitempty"`
+	Reason          IncompleteReason `json:"reason,omitempty"`
+	MissingLines    []int            `json:"missing_lines,omitempty"`
+	Note            string           `json:"note,omitempty"`
+	AppointmentDate string           `json:"appointment_date,omitempty"`
 }
 
 // DeliveryFailed is delivery.attempt_failed data.
 type DeliveryFailed struct {
-	Cause  string `json:"cause"`
-	Action string `json:"action"`
-	Note   string `json:"note,omitempty"`
+	Cause  DeliveryCause  `json:"cause"`
+	Action DeliveryAction `json:"action"`
+	Note   string         `json:"note,omitempty"`
 }
 
 // Delivered is delivery.completed data. Proof is how the recipient was
@@ -236,7 +179,7 @@ func checkDocCounts(field string, counts []DocCount, docs []Document, f errs.Fie
 			f.Add(p+".count", "số bản không hợp lệ")
 		}
 		if c.Condition != "" {
-			if _, ok := Conditions[c.Condition]; !ok {
+			if !Conditions.Has(c.Condition) {
 				f.Add(p+".condition", "tình trạng phải là good, damaged hoặc missing")
 			}
 		}

@@ -36,6 +36,12 @@ const (
 	DeliveryCompleted      EventType = "delivery.completed"
 	DeliveryReturnedToDesk EventType = "delivery.returned_to_desk"
 	ParcelCancelled        EventType = "parcel.cancelled"
+
+	// The citizen's self-service before collection (or a clerk's on their
+	// behalf): another window, "I won't be home", a corrected address line.
+	PickupWindowChanged    EventType = "pickup.window_changed"
+	PickupNotHome          EventType = "pickup.not_home"
+	PickupAddressCorrected EventType = "pickup.address_corrected"
 )
 
 // EventTypes lists the vocabulary in journey order.
@@ -45,6 +51,7 @@ var EventTypes = []EventType{
 	DeskAccepted, DeskReturnedIncomplete, ResultRegistered,
 	DeliveryArrivedOffice, DeliveryOut, DeliveryAttemptFailed, DeliveryHeld,
 	DeliveryCompleted, DeliveryReturnedToDesk, ParcelCancelled,
+	PickupWindowChanged, PickupNotHome, PickupAddressCorrected,
 }
 
 // ParseEventType parses a name of the vocabulary.

@@ -22,7 +22,7 @@ type Handoff struct {
 // Incident is opened by a dispute: it names the last confirmed custodian of
 // what is missing.
 type Incident struct {
-	Problem       string
+	Problem       DisputeProblem
 	LastCustodian Party
 	MissingLines  []int
 	Note          string
@@ -133,7 +133,7 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		if err := decodeStrict(ev.Data, &d); err != nil {
 			return Outcome{}, err
 		}
-		if _, ok := PickupFailReasons[d.Reason]; !ok {
+		if !PickupFailReasons.Has(d.Reason) {
 			f.Add("data.reason", "lý do phải là not_home, documents_missing, refused, address_not_found hoặc other")
 		}
 		shortText("data.note", d.Note, 500, f)
@@ -203,6 +203,10 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 			return Outcome{}, err
 		}
 		shortText("data.reason", d.Reason, 500, f)
+	case PickupWindowChanged, PickupNotHome, PickupAddressCorrected:
+		if err := checkSelfService(ev, f); err != nil {
+			return Outcome{}, err
+		}
 	case HandoffReleased:
 		if err := holderActs(); err != nil {
 			return Outcome{}, err
@@ -277,7 +281,7 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		}
 		problem, missing := d.Problem, []int(nil)
 		if problem != "" {
-			if _, ok := DisputeProblems[problem]; !ok {
+			if !DisputeProblems.Has(problem) {
 				f.Add("data.problem", "vấn đề không hợp lệ")
 				break
 			}
@@ -354,7 +358,7 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 			return Outcome{}, err
 		}
 		if ev.Type == DeskReturnedIncomplete {
-			if _, ok := IncompleteReasons[d.Reason]; !ok {
+			if !IncompleteReasons.Has(d.Reason) {
 				f.Add("data.reason", "chọn lý do trả hồ sơ")
 			}
 			if d.Reason == "missing_documents" && len(d.MissingLines) == 0 {
@@ -392,10 +396,10 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 		if err := decodeStrict(ev.Data, &d); err != nil {
 			return Outcome{}, err
 		}
-		if _, ok := DeliveryCauses[d.Cause]; !ok {
+		if !DeliveryCauses.Has(d.Cause) {
 			f.Add("data.cause", "mã nguyên nhân không hợp lệ")
 		}
-		if _, ok := DeliveryActions[d.Action]; !ok {
+		if !DeliveryActions.Has(d.Action) {
 			f.Add("data.action", "mã hướng xử lý không hợp lệ")
 		}
 		shortText("data.note", d.Note, 500, f)
@@ -404,7 +408,7 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 			// The courier found the result's seal broken or different at
 			// the door: the courier, its last confirmed custodian, answers
 			// for it until the dispute is resolved.
-			out.Incident = &Incident{Problem: "seal_broken", LastCustodian: st.Custodian, Note: d.Note}
+			out.Incident = &Incident{Problem: ProblemSealBroken, LastCustodian: st.Custodian, Note: d.Note}
 		}
 	case DeliveryCompleted:
 		if err := holderActs(); err != nil {
@@ -460,7 +464,7 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 // what was expected, so a confirmation screen listing differences keeps the
 // count blind.
 type Difference struct {
-	Problem string // a key of DisputeProblems
+	Problem DisputeProblem
 	Line    int    // document line, from 1; 0 for the seal
 	Counted int    // copies the receiver counted on that line
 }
@@ -476,7 +480,7 @@ func checkSealStated(st State, d Confirmed, f errs.Fields) {
 	if d.SealID != "" && !ValidSealID(d.SealID) {
 		f.Add("data.seal_id", "mã niêm phong gồm 3–40 chữ in hoa, số hoặc dấu gạch")
 	}
-	if !counterReceiver(st.Pending.Receiver) || d.Problem == "missing_parcel" {
+	if !counterReceiver(st.Pending.Receiver) || d.Problem == ProblemMissingParcel {
 		return
 	}
 	switch {
@@ -496,9 +500,9 @@ func Differences(st State, d Confirmed) []Difference {
 	var out []Difference
 	switch {
 	case d.SealIntact != nil && !*d.SealIntact:
-		out = append(out, Difference{Problem: "seal_broken"})
+		out = append(out, Difference{Problem: ProblemSealBroken})
 	case d.SealID != "" && d.SealID != st.SealID:
-		out = append(out, Difference{Problem: "seal_mismatch"})
+		out = append(out, Difference{Problem: ProblemSealMismatch})
 	}
 	if len(d.Documents) == 0 {
 		return out
@@ -528,11 +532,11 @@ func Differences(st State, d Confirmed) []Difference {
 	for i := range expected {
 		switch {
 		case got[i] < expected[i]:
-			out = append(out, Difference{Problem: "document_missing", Line: i + 1, Counted: got[i]})
+			out = append(out, Difference{Problem: ProblemDocumentMissing, Line: i + 1, Counted: got[i]})
 		case got[i] > expected[i]:
-			out = append(out, Difference{Problem: "count_mismatch", Line: i + 1, Counted: got[i]})
+			out = append(out, Difference{Problem: ProblemCountMismatch, Line: i + 1, Counted: got[i]})
 		case damaged[i]:
-			out = append(out, Difference{Problem: "damaged", Line: i + 1, Counted: got[i]})
+			out = append(out, Difference{Problem: ProblemDamaged, Line: i + 1, Counted: got[i]})
 		}
 	}
 	return out
@@ -541,22 +545,22 @@ func Differences(st State, d Confirmed) []Difference {
 // compareCounts compares a confirmation with the record (see Differences).
 // It returns the problem ("" when everything matches) and the lines that
 // are short.
-func compareCounts(st State, d Confirmed) (string, []int) {
+func compareCounts(st State, d Confirmed) (DisputeProblem, []int) {
 	diffs := Differences(st, d)
 	var short []int
-	has := map[string]bool{}
+	has := map[DisputeProblem]bool{}
 	for _, x := range diffs {
 		has[x.Problem] = true
-		if x.Problem == "document_missing" {
+		if x.Problem == ProblemDocumentMissing {
 			short = append(short, x.Line)
 		}
 	}
-	for _, p := range []string{"seal_broken", "seal_mismatch"} {
+	for _, p := range []DisputeProblem{ProblemSealBroken, ProblemSealMismatch} {
 		if has[p] {
 			return p, short
 		}
 	}
-	for _, p := range []string{"document_missing", "count_mismatch", "damaged"} {
+	for _, p := range []DisputeProblem{ProblemDocumentMissing, ProblemCountMismatch, ProblemDamaged} {
 		if has[p] {
 			return p, short
 		}

@@ -33,7 +33,7 @@ type HandoffRecord struct {
 type IncidentRecord struct {
 	EventID       string
 	HandoffID     string
-	Problem       string
+	Problem       DisputeProblem
 	MissingLines  []int
 	LastCustodian Party
 	Note          string

@@ -2,6 +2,8 @@ package tracking
 
 import (
 	"fmt"
+
+	"hoso/internal/errs"
 )
 
 // Leg is one of the two journeys of a dossier.
@@ -79,6 +81,33 @@ func (s Status) Label() string {
 	return string(s)
 }
 
+// Statuses lists every status, the pickup leg's then the return leg's.
+var Statuses = []Status{
+	StatusRequested, StatusScheduled, StatusPickupFailed, StatusCollected, StatusAtOffice, StatusToDesk,
+	StatusAtDesk, StatusAccepted, StatusReturnedIncomplete, StatusCancelled,
+	StatusReady, StatusWithCourier, StatusOutForDelivery, StatusDeliveryFailed, StatusHeld, StatusDelivered,
+	StatusReturnedToDesk,
+}
+
+// ParseStatus reads a status from its stored or transmitted name.
+func ParseStatus(s string) (Status, error) {
+	for _, st := range Statuses {
+		if string(st) == s {
+			return st, nil
+		}
+	}
+	return "", errs.E(errs.Invalid, "unknown status %q", s)
+}
+
+// ParseLeg reads a leg from its name.
+func ParseLeg(s string) (Leg, error) {
+	switch Leg(s) {
+	case LegPickup, LegReturn:
+		return Leg(s), nil
+	}
+	return "", errs.E(errs.Invalid, "unknown leg %q", s)
+}
+
 // Terminal reports whether nothing more happens to a parcel in s.
 func (s Status) Terminal() bool {
 	switch s {
@@ -130,6 +159,7 @@ var (
 	cancellers    = []PartyKind{PartyPortal, PartyCitizen, PartyDesk, PartyAdmin, PartyDispatcher}
 	returnHolders = []PartyKind{PartyCourier, PartyOffice, PartyDesk}
 	recallers     = []PartyKind{PartyDispatcher, PartyAdmin}
+	selfServers   = []PartyKind{PartyCitizen, PartyDesk, PartyPortal, PartyAdmin}
 )
 
 // Rules is the state machine of both legs. Hand-off confirmations pick their
@@ -141,6 +171,9 @@ var Rules = []Rule{
 	{LegPickup, PickupCollected, pickupActive, StatusCollected, courierOnly, CustodyCollect, "EMA", "documents ticked one by one, seal id, citizen signature or one-time code"},
 	{LegPickup, PickupCollected, pickupActive, StatusAtOffice, officeOnly, CustodyDropOff, "EMA", "counter drop-off: the citizen brings the papers to a post office; documents checked line by line, seal id, citizen's code or ID checked by the server, the clerk named"},
 	{LegPickup, ParcelCancelled, pickupActive, StatusCancelled, cancellers, CustodyNone, "", "only before collection"},
+	{LegPickup, PickupWindowChanged, pickupActive, StatusRequested, selfServers, CustodyNone, "", "internal HS1: the citizen (or a clerk) chose another free window; the planned visit is withdrawn and the day re-planned"},
+	{LegPickup, PickupNotHome, pickupActive, StatusRequested, selfServers, CustodyNone, "", "internal HS2: the citizen will not be home in the planned window; the visit is withdrawn, the day re-planned, another window asked for"},
+	{LegPickup, PickupAddressCorrected, pickupActive, "", selfServers, CustodyNone, "", "internal HS3: the address line corrected, placed and zoned again; the day re-planned"},
 	{LegPickup, HandoffReleased, pickupMoving, "", anyStaff, CustodyPending, "", "the custodian names one receiver"},
 	{LegPickup, HandoffConfirmed, pickupMoving, "*", anyStaff, CustodyMove, "EDD/EDE/EMI", "the intended receiver, documents counted, seal checked"},
 	{LegPickup, HandoffDisputed, pickupMoving, "", anyStaff, CustodyStays, "", "missing parcel, seal broken, document missing"},

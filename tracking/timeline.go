@@ -83,7 +83,7 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 		var d PickupFailed
 		_ = json.Unmarshal(ev.Data, &d)
 		l.Title = "Bưu tá chưa thu gom được hồ sơ"
-		l.Detail = PickupFailReasons[d.Reason] + ". Lịch thu gom sẽ được hẹn lại."
+		l.Detail = d.Reason.Label() + ". Lịch thu gom sẽ được hẹn lại."
 		l.Problem = true
 	case PickupCollected:
 		var d Collected
@@ -141,7 +141,7 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 	case HandoffDisputed:
 		var d Confirmed
 		_ = json.Unmarshal(ev.Data, &d)
-		l.Title = name(ev.Actor) + " báo sai lệch khi nhận: " + lower1(DisputeProblems[d.Problem])
+		l.Title = name(ev.Actor) + " báo sai lệch khi nhận: " + lower1(d.Problem.Label())
 		l.Detail = "Bên giao vẫn chịu trách nhiệm giữ hồ sơ cho đến khi làm rõ."
 		l.Problem = true
 	case HandoffRecalled:
@@ -158,7 +158,7 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 	case DeskReturnedIncomplete:
 		var d DeskDecision
 		_ = json.Unmarshal(ev.Data, &d)
-		l.Title = "Hồ sơ chưa đầy đủ: " + lower1(IncompleteReasons[d.Reason])
+		l.Title = "Hồ sơ chưa đầy đủ: " + lower1(d.Reason.Label())
 		var names []string
 		for _, ln := range d.MissingLines {
 			if ln >= 1 && ln <= len(docs) {
@@ -185,8 +185,8 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 	case DeliveryAttemptFailed:
 		var d DeliveryFailed
 		_ = json.Unmarshal(ev.Data, &d)
-		l.Title = "Giao kết quả chưa thành công: " + lower1(DeliveryCauses[d.Cause])
-		l.Detail = DeliveryActions[d.Action] + "."
+		l.Title = "Giao kết quả chưa thành công: " + lower1(d.Cause.Label())
+		l.Detail = d.Action.Label() + "."
 		l.Problem = true
 	case DeliveryHeld:
 		l.Title = "Kết quả đang được lưu tại " + lower1(name(ev.Actor))
@@ -210,6 +210,27 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 		l.Problem = true
 	case ParcelCancelled:
 		l.Title = "Yêu cầu thu gom đã được hủy"
+	case PickupWindowChanged:
+		var d WindowChanged
+		_ = json.Unmarshal(ev.Data, &d)
+		l.Title = "Đã đổi giờ thu gom"
+		if ws, err := time.Parse(time.RFC3339, d.WindowStart); err == nil {
+			if we, err := time.Parse(time.RFC3339, d.WindowEnd); err == nil {
+				l.Title += fmt.Sprintf(" sang %s–%s ngày %s", hm(ws), hm(we), dmy(ws))
+			}
+		}
+		l.Detail = selfServiceBy(d.By)
+	case PickupNotHome:
+		var d NotHome
+		_ = json.Unmarshal(ev.Data, &d)
+		l.Title = "Công dân báo vắng nhà trong giờ hẹn"
+		l.Detail = "Bưu tá sẽ không đến trong giờ này; hãy chọn giờ khác. " + selfServiceBy(d.By)
+		l.Problem = true
+	case PickupAddressCorrected:
+		var d AddressCorrected
+		_ = json.Unmarshal(ev.Data, &d)
+		l.Title = "Đã sửa địa chỉ thu gom"
+		l.Detail = selfServiceBy(d.By)
 	default:
 		l.Title = string(ev.Type)
 	}
@@ -229,6 +250,19 @@ func legacyProofText(data []byte) string {
 }
 
 func money(v int64) string { return dong.Format(v) }
+
+// selfServiceBy tells who made a self-service change.
+func selfServiceBy(by string) string {
+	switch by {
+	case "clerk":
+		return "Cán bộ một cửa thực hiện thay công dân."
+	case "portal":
+		return "Thực hiện qua Cổng dịch vụ công."
+	case "citizen":
+		return "Công dân tự thực hiện trên trang tra cứu."
+	}
+	return ""
+}
 
 // Next is the next expected step of a parcel, for the citizen.
 type Next struct {
@@ -313,7 +347,12 @@ func supersedes(old, later EventType) bool {
 	case HandoffReleased:
 		return later == HandoffConfirmed || later == HandoffDisputed || later == HandoffRecalled || later == HandoffReleased
 	case PickupScheduled:
-		return later == PickupScheduled || later == PickupCollected || later == ParcelCancelled
+		return later == PickupScheduled || later == PickupCollected || later == ParcelCancelled ||
+			later == PickupWindowChanged || later == PickupNotHome
+	case PickupWindowChanged:
+		return later == PickupWindowChanged || later == PickupCollected || later == ParcelCancelled
+	case PickupNotHome:
+		return later == PickupWindowChanged || later == PickupScheduled || later == PickupCollected || later == ParcelCancelled
 	case PickupAttemptFailed:
 		return later == PickupScheduled || later == PickupCollected || later == ParcelCancelled
 	case DeliveryAttemptFailed:
@@ -348,6 +387,11 @@ func CurrentProblem(st Status, lines []Line) (Problem, bool) {
 	}
 	p := Problem{Title: last.Title, Detail: last.Detail}
 	switch st {
+	case StatusRequested:
+		if lines[len(lines)-1].Type != PickupNotHome {
+			return Problem{}, false
+		}
+		p.ToDo = "Chọn một khung giờ khác ở mục “Thay đổi yêu cầu” bên dưới, hoặc gọi số điện thoại bên dưới."
 	case StatusPickupFailed:
 		p.ToDo = "Bưu điện sẽ gọi để hẹn lại giờ thu gom. Muốn chọn giờ khác ngay, hãy gọi số điện thoại bên dưới."
 	case StatusReturnedIncomplete:

@@ -42,7 +42,7 @@ type UPUCode struct {
 
 // UPUNonDeliveryReasons maps our delivery cause codes (DeliveryCauses)
 // onto the UPU reason for non-delivery.
-var UPUNonDeliveryReasons = map[string]UPUCode{
+var UPUNonDeliveryReasons = map[DeliveryCause]UPUCode{
 	"not_home":          {"08", "Addressee absent", "Người nhận vắng nhà"},
 	"wrong_address":     {"06", "Incorrect or insufficient address", "Sai hoặc thiếu địa chỉ"},
 	"refused":           {"09", "Refused by addressee", "Người nhận từ chối"},
@@ -55,7 +55,7 @@ var UPUNonDeliveryReasons = map[string]UPUCode{
 
 // UPUActionsTaken maps our action codes (DeliveryActions) onto the UPU
 // action taken after a failed delivery.
-var UPUActionsTaken = map[string]UPUCode{
+var UPUActionsTaken = map[DeliveryAction]UPUCode{
 	"retry_next_day": {"A", "Delivery will be attempted again", "Giao lại"},
 	"retry_same_day": {"A", "Delivery will be attempted again", "Giao lại"},
 	"call_recipient": {"A", "Delivery will be attempted again", "Giao lại"},
@@ -209,7 +209,7 @@ func (r EMSEVT) Validate() error {
 	return nil
 }
 
-func inList(m map[string]UPUCode, code string) bool {
+func inList[K comparable](m map[K]UPUCode, code string) bool {
 	for _, c := range m {
 		if c.Code == code {
 			return true

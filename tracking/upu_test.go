@@ -14,25 +14,27 @@ import (
 // Every cause and action code of ours has its UPU code, and every UPU code
 // fits the list's length (reason: two digits, action: one letter).
 func TestUPUTablesCoverOurCodes(t *testing.T) {
-	for c := range tracking.DeliveryCauses {
+	for _, term := range tracking.DeliveryCauses.Terms() {
+		c := term.Code
 		u, ok := tracking.UPUNonDeliveryReasons[c]
 		if !ok || len(u.Code) != 2 || u.Code[0] < '0' || u.Code[0] > '9' || u.Label == "" || u.Vi == "" {
 			t.Errorf("cause %s: UPU reason %+v", c, u)
 		}
 	}
 	for c := range tracking.UPUNonDeliveryReasons {
-		if _, ok := tracking.DeliveryCauses[c]; !ok {
+		if !tracking.DeliveryCauses.Has(c) {
 			t.Errorf("UPU reason for a cause we do not have: %s", c)
 		}
 	}
-	for a := range tracking.DeliveryActions {
+	for _, term := range tracking.DeliveryActions.Terms() {
+		a := term.Code
 		u, ok := tracking.UPUActionsTaken[a]
 		if !ok || len(u.Code) != 1 || u.Code[0] < 'A' || u.Code[0] > 'Z' || u.Label == "" || u.Vi == "" {
 			t.Errorf("action %s: UPU action %+v", a, u)
 		}
 	}
 	for a := range tracking.UPUActionsTaken {
-		if _, ok := tracking.DeliveryActions[a]; !ok {
+		if !tracking.DeliveryActions.Has(a) {
 			t.Errorf("UPU action for an action we do not have: %s", a)
 		}
 	}
@@ -166,7 +168,14 @@ func TestUPUTablesDocumented(t *testing.T) {
 		doc[m[1]+"/"+m[2]] = [2]string{m[2], strings.TrimSpace(m[3])}
 	}
 	n := 0
-	for _, tbl := range []map[string]tracking.UPUCode{tracking.UPUNonDeliveryReasons, tracking.UPUActionsTaken} {
+	tbls := []map[string]tracking.UPUCode{{}, {}}
+	for k, c := range tracking.UPUNonDeliveryReasons {
+		tbls[0][string(k)] = c
+	}
+	for k, c := range tracking.UPUActionsTaken {
+		tbls[1][string(k)] = c
+	}
+	for _, tbl := range tbls {
 		for k, c := range tbl {
 			n++
 			if d, ok := doc[k+"/"+c.Code]; !ok || d[1] != c.Label {

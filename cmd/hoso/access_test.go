@@ -148,6 +148,15 @@ func staffParcel() access {
 	return a
 }
 
+// selfChangeForm: a desk's clerk and an admin; the matrix's empty form
+// names no change (422). TestSelfServiceReachesThePortal covers scope.
+func selfChangeForm() access {
+	a := staffOnly(asDesk, asAdmin)
+	a.ans[asDesk], a.ans[asAdmin] = status, status
+	a.statuses = []int{422}
+	return a
+}
+
 // staffParcelReveal: the matrix's empty reason is refused after access
 // control (422), or 404 out of scope.
 func staffParcelReveal() access {
@@ -235,11 +244,26 @@ func accessMatrix() map[string]access {
 		"GET /yeu-cau/xong/:number": everyone().limit(),
 		"GET /huy-tin-nhan/:token":  everyone().limit(),
 		"POST /huy-tin-nhan/:token": everyone().limit(),
+		// The citizen's self-service (TestSelfServiceBadInput): no caller
+		// has a proven session here.
+		"GET /tra-cuu/:number/thay-doi":             everyone().limit(),
+		"POST /tra-cuu/:number/thay-doi":            all(401).limit(),
+		"POST /tra-cuu/:number/thay-doi/gui-ma":     everyone().limit(),
+		"POST /tra-cuu/:number/thay-doi/xac-minh":   all(401, 422).limit(),
+		"POST /tra-cuu/:number/thay-doi/gui-lai-ma": all(303, 401, 429).limit(),
+
+		// Complaints (TestComplaint*): the form for every number, an empty
+		// complaint refused for everyone (no problem, no proof).
+		"GET /tra-cuu/:number/phan-anh":  everyone().limit(),
+		"POST /tra-cuu/:number/phan-anh": all(422).limit(),
 
 		// Staff pages.
 		"GET /nhan-vien":                                    staffOnly(),
 		"GET /nhan-vien/yeu-cau":                            staffOnly(asDesk, asAdmin, asDispatch),
+		"GET /nhan-vien/thay-doi/:number":                   staffOnly(asDesk, asAdmin),
+		"POST /nhan-vien/thay-doi/:number":                  selfChangeForm(),
 		"POST /nhan-vien/yeu-cau":                           staffOnly(asDesk, asAdmin, asDispatch),
+		"GET /nhan-vien/yeu-cau/xong/:number":               staffOnly(asDesk, asAdmin, asDispatch),
 		"GET /nhan-vien/tin-nhan":                           staffOnly(asAdmin), // the messages hold citizens' one-time codes
 		"GET /nhan-vien/canh-bao":                           alarms,
 		"POST /nhan-vien/canh-bao/:id/xac-nhan":             alarms,
@@ -293,6 +317,20 @@ func accessMatrix() map[string]access {
 		"POST /nhan-vien/danh-muc/buu-cuc/:code/trang-thai": refMissing(),
 		"GET /nhan-vien/can-cu-phap-ly":                     staffOnly(asAdmin),
 		"POST /nhan-vien/can-cu-phap-ly":                    staffOnly(asAdmin), // an empty form is refused after access control (404: no key)
+		// The working-day calendar (issue 18 item 5): admins only; an empty
+		// form is refused after access control (422), the fixture's :code is
+		// no desk (404).
+		"GET /nhan-vien/lich":                staffOnly(asAdmin),
+		"POST /nhan-vien/lich":               refForm(),
+		"POST /nhan-vien/lich/xoa":           refForm(),
+		"POST /nhan-vien/lich/nhap":          refForm(),
+		"GET /nhan-vien/lich/mot-cua/:code":  refMissing(),
+		"POST /nhan-vien/lich/mot-cua/:code": refMissing(),
+
+		// A complaint's answer (the fixture's :id is no incident's: 404) and a
+		// lost-original case from a quiet parcel's alarm (TestQuietParcelLostCase).
+		"POST /nhan-vien/su-co/:id/tra-loi":     alarms,
+		"POST /nhan-vien/canh-bao/:id/that-lac": dispatch,
 
 		// Printed papers: the public receipt check, and the staff downloads,
 		// each paper scoped to the staff who handle it. The fixture's parcel

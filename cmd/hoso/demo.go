@@ -23,6 +23,9 @@ func cmdDemo(ctx context.Context, args []string, env func(string) string, stdout
 		if k == "HOSO_DATABASE_URL" && env(k) == "" {
 			return "postgres://postgres@127.0.0.1:5432/hoso_demo?sslmode=disable"
 		}
+		if k == "HOSO_CALLBACK_ALLOW_PRIVATE" && env(k) == "" {
+			return "on" // the demo's portals listen on this machine
+		}
 		return env(k)
 	}
 	cfg, err := config.Load(denv, true)

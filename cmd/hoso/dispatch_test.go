@@ -268,9 +268,20 @@ func TestDispatchDayThroughTheServer(t *testing.T) {
 	if code != 303 || e.count(`SELECT count(*) FROM dispatch_pins`) != 1 {
 		t.Errorf("pin: %d %s", code, loc)
 	}
-	code, _, body = s.post(base+"/gan", url.Values{"bc": {"BC-05443"}, "ngay": {day.String()}, "so": {numbers[2]}, "buu_ta": {"BUUTA2"}})
-	if code != 422 || !strings.Contains(body, "không thuộc bưu cục") {
-		t.Errorf("assign to another office's courier: %d %s", code, snippet(body, "error-summary"))
+	// Refused: Post/Redirect/Get to the plan page, the message in its
+	// summary linked to the courier field, once; nothing changed.
+	before := e.tableCounts()
+	code, loc, _ = s.post(base+"/gan", url.Values{"bc": {"BC-05443"}, "ngay": {day.String()}, "so": {numbers[2]}, "buu_ta": {"BUUTA2"}})
+	if code != 303 || !strings.HasPrefix(loc, base+"/ke-hoach?") {
+		t.Fatalf("assign to another office's courier: %d %q, want 303 to the plan page", code, loc)
+	}
+	e.sameRows(t, "a refused assignment", before)
+	code, body = s.get(loc)
+	if code != 200 || !strings.Contains(body, `<a href="#buu_ta">Bưu tá BUUTA2 không thuộc bưu cục`) {
+		t.Errorf("plan page after the refused assignment: %d %s", code, snippet(body, "error-summary"))
+	}
+	if _, body = s.get(loc); strings.Contains(body, "không thuộc bưu cục") {
+		t.Error("the refusal was shown twice")
 	}
 
 	// Outlines and scope.
@@ -414,11 +425,52 @@ func TestDispatchPageInBrowser(t *testing.T) {
 		}
 	}
 	createRequests(t, e, "000.00.19.BR", 10)
+	// One request without coordinates: placed at its commune's centre,
+	// flagged approximate on the map and in the list.
+	approx := validBody("000.00.19.BQ-A")
+	addr := approx["address"].(map[string]any)
+	delete(addr, "lat")
+	delete(addr, "lng")
+	if r := e.portal().do("POST", "/api/v1/portal/pickups", mustJSON(t, approx), "000.00.19.BQ-a"); r.status != 201 {
+		t.Fatalf("approximate request: %d %s", r.status, r.body)
+	}
 	code, loc, _ := s.post(base+"/lap", url.Values{"bc": {"BC-05443"}, "ngay": {day.String()}, "thoi_gian": {"2"}})
 	if code != 303 {
 		t.Fatalf("plan %d", code)
 	}
 	waitJob(t, s, loc)
+	code, body := s.get(base + "/ke-hoach?bc=BC-05443&ngay=" + day.String())
+	if code != 200 || !strings.Contains(body, "Vị trí gần đúng") || !strings.Contains(body, "Phường Phan Đình Phùng") ||
+		!strings.Contains(body, `class="stop-label stop-label--pickup`) || strings.Contains(body, "Số 12, tổ 3") || !strings.Contains(body, "Số xx, tổ x") {
+		t.Errorf("plan page: %d, want stop labels, commune names, the approximate flag and masked address lines", code)
+	}
+	var m struct {
+		Routes []struct {
+			Stops []struct {
+				Seq     int    `json:"seq"`
+				Commune string `json:"commune"`
+				Address string `json:"address"`
+				Approx  bool   `json:"approx"`
+			} `json:"stops"`
+		} `json:"routes"`
+	}
+	if code := s.getJSON(base+"/ban-do.json?bc=BC-05443&ngay="+day.String(), &m); code != 200 {
+		t.Fatalf("map JSON %d", code)
+	}
+	approxStops := 0
+	for _, r := range m.Routes {
+		for _, st := range r.Stops {
+			if st.Commune != "Phường Phan Đình Phùng" || st.Address != "Số xx, tổ x" || st.Seq < 1 {
+				t.Errorf("map stop %+v", st)
+			}
+			if st.Approx {
+				approxStops++
+			}
+		}
+	}
+	if approxStops != 1 {
+		t.Errorf("%d approximate stops on the map, want 1", approxStops)
+	}
 	createRequests(t, e, "000.00.19.BS", 1)
 	res := e.browser("dispatch", map[string]any{"username": "dieuphoi", "password": "mat-khau-dieuphoi", "office": "BC-05443", "day": day.String()})
 	var out struct {
@@ -475,4 +527,37 @@ func writeFile(name, text string) error { return os.WriteFile(name, []byte(text)
 
 func newCourier(username, office, name string) app.NewUser {
 	return app.NewUser{Username: username, Role: app.RoleCourier, OfficeCode: office, FullName: name, Password: "mat-khau-" + username}
+}
+
+// TestMapTilesCSP: with HOSO_MAP_TILES the plan page carries the tile
+// template and the dispatch pages' CSP allows images from that host and no
+// other; other pages keep images to the server itself. Without it the page
+// has no tile layer.
+func TestMapTilesCSP(t *testing.T) {
+	e := startServer(t, map[string]string{"HOSO_MAP_TILES": "https://tiles.bando.example/{z}/{x}/{y}.png"})
+	s := e.login("dieuphoi")
+	csp := func(path string) (string, string) {
+		resp, err := s.c.Get(s.base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.Header.Get("Content-Security-Policy"), string(b)
+	}
+	h, body := csp("/nhan-vien/dieu-phoi/ke-hoach?bc=BC-05443")
+	if !strings.Contains(h, "img-src 'self' data: blob: https://tiles.bando.example;") || strings.Count(h, "tiles.bando.example") != 1 {
+		t.Errorf("dispatch CSP: %s", h)
+	}
+	if !strings.Contains(body, `data-tiles="https://tiles.bando.example/{z}/{x}/{y}.png"`) {
+		t.Error("the plan page does not give the map its tile template")
+	}
+	if h, _ := csp("/tra-cuu"); strings.Contains(h, "tiles.bando.example") {
+		t.Errorf("a public page's CSP allows the tile host: %s", h)
+	}
+	plain := startServer(t, nil)
+	ps := plain.login("dieuphoi")
+	if code, body := ps.get("/nhan-vien/dieu-phoi/ke-hoach?bc=BC-05443"); code != 200 || strings.Contains(body, "data-tiles") {
+		t.Errorf("without HOSO_MAP_TILES: %d, tiles on the page", code)
+	}
 }

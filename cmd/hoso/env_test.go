@@ -86,7 +86,9 @@ func startServer(t *testing.T, extra map[string]string) *testEnv {
 	vars := map[string]string{"HOSO_DATABASE_URL": url, "HOSO_ADDR": "127.0.0.1:0", "HOSO_PUBLIC_RATE_PER_MIN": "100000", "HOSO_LOGIN_RATE_PER_MIN": "1000",
 		// Every test calls from 127.0.0.1: the per-source budgets would meet
 		// across unrelated tests' steps. The security tests set their own.
-		"HOSO_CODE_CHALLENGE_AFTER": "100000", "HOSO_CODE_SMS_PER_SOURCE": "100000"}
+		"HOSO_CODE_CHALLENGE_AFTER": "100000", "HOSO_CODE_SMS_PER_SOURCE": "100000",
+		// The tests' portals listen on 127.0.0.1.
+		"HOSO_CALLBACK_ALLOW_PRIVATE": "on"}
 	for k, v := range extra {
 		vars[k] = v
 	}

@@ -58,6 +58,7 @@ func newFaultWorld(t *testing.T, dbURL string, extra map[string]string) *faultWo
 	w := &faultWorld{t: t, bin: bin, url: dbURL, vars: map[string]string{
 		"HOSO_PUBLIC_RATE_PER_MIN": "1000000", "HOSO_LOGIN_RATE_PER_MIN": "100000", "HOSO_DB_POOL_SIZE": "12",
 		"HOSO_RELAY_POLL": "50ms", "HOSO_RELAY_BACKOFF_BASE": "20ms", "HOSO_RELAY_BACKOFF_CAP": "200ms",
+		"HOSO_CALLBACK_ALLOW_PRIVATE": "on", // the test's portal listens on 127.0.0.1
 		// Every instance is one log: one origin, whatever each one's address.
 		"HOSO_LOG_ORIGIN": "faults.hoso.test/api/v1/log"}}
 	w.vars["HOSO_DATABASE_URL"] = w.url

@@ -544,7 +544,7 @@ func TestKPIFigures(t *testing.T) {
 		"pickups": "0/1 (0%)", "deliveries": "0/1 (0%)", "pickup-failed": "0", "delivery-failed": "1", "disputes": "1", "hold": "1 ngày 6 giờ / 1 ngày 6 giờ"})
 	check("office row", row(page, `data-office="BC-05443"`), map[string]string{
 		"pickups": "2/4 (50%)", "deliveries": "2/3 (66,7%)", "pickup-failed": "2", "delivery-failed": "2", "disputes": "1", "hold": "5 giờ / 5 giờ"})
-	for _, label := range []string{tracking.PickupFailReasons["not_home"], tracking.DeliveryCauses["wrong_address"], tracking.DisputeProblems["seal_broken"]} {
+	for _, label := range []string{tracking.FailNotHome.Label(), tracking.CauseWrongAddress.Label(), tracking.ProblemSealBroken.Label()} {
 		if !strings.Contains(page, label) {
 			t.Errorf("page lacks the label %q", label)
 		}

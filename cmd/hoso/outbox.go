@@ -78,7 +78,8 @@ func (s *system) wireOutbox() func(app.Parcel, tracking.Event, tracking.Outcome)
 // connectPortals gives the relay the portals' directory (their callback
 // URLs and secrets), once the services exist.
 func (o *outboxSystem) connectPortals(dir *app.Portal) {
-	o.portal = &outbox.PortalSender{Dir: dir, Client: outbox.NewPortalClient(o.cfg.CallbackTimeout, o.cfg.PortalWorkers), Now: o.sys.now}
+	o.portal = &outbox.PortalSender{Dir: dir, Client: outbox.NewPortalClient(o.cfg.CallbackTimeout, o.cfg.PortalWorkers), Now: o.sys.now,
+		AllowPrivate: o.cfg.CallbackAllowPrivate}
 }
 
 // optOutToken derives a parcel's opt-out token from the hash key: the same

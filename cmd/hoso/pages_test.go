@@ -32,4 +32,7 @@ func TestClerkRequestInBrowser(t *testing.T) {
 		WHERE p.tracking_number = ? AND p.channel = 'clerk' AND u.username = 'motcuaxa' AND p.id_last3 = '789'`, out.Number); n != 1 {
 		t.Errorf("parcel %s not stored as the clerk's request", out.Number)
 	}
+	if n := e.count(`SELECT count(*) FROM parcels WHERE channel = 'clerk'`); n != 1 {
+		t.Errorf("%d clerk requests after the error, the success and Back, want 1", n)
+	}
 }

@@ -319,7 +319,7 @@ func TestPublicTimelineCachedMatchesUncached(t *testing.T) {
 	}
 	states := map[string]bool{}
 	for _, r := range rows {
-		states[r.Leg+"/"+r.Status] = true
+		states[string(r.Leg)+"/"+string(r.Status)] = true
 	}
 	t.Logf("%d parcels in %d leg/status pairs: %v", len(rows), len(states), states)
 	if len(states) < 10 {

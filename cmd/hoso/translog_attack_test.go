@@ -310,7 +310,7 @@ func (a attacker) forgeDeviceSignature(d *tracking.DeviceSig, edit func([]byte) 
 // before it: a forgery that follows the rules.
 func (a attacker) decide(p app.Parcel, before []tracking.Event, ev tracking.Event) tracking.Event {
 	a.t.Helper()
-	proj, brk := tracking.Replay(p.Number, tracking.Leg(p.Leg), p.Documents, p.DeskCode, before, tracking.DefaultPolicy)
+	proj, brk := tracking.Replay(p.Number, p.Leg, p.Documents, p.DeskCode, before, tracking.DefaultPolicy)
 	if brk != nil {
 		a.t.Fatal(brk)
 	}
@@ -332,7 +332,7 @@ func (a attacker) rewriteParcel(p app.Parcel, evs []tracking.Event, seqs map[str
 		evs[i].Seal(i, prev)
 		prev = evs[i].Hash
 	}
-	proj, brk := tracking.Replay(p.Number, tracking.Leg(p.Leg), p.Documents, p.DeskCode, evs, tracking.DefaultPolicy)
+	proj, brk := tracking.Replay(p.Number, p.Leg, p.Documents, p.DeskCode, evs, tracking.DefaultPolicy)
 	if brk != nil {
 		a.t.Fatalf("the forged chain breaks the rules: %v", brk)
 	}

@@ -57,7 +57,9 @@ type system struct {
 	ref       *app.Reference    // desks and post offices
 	portals   *app.PortalAdmin  // portal clients kept by admins
 	staff     *app.StaffParcels // the staff parcel view
+	self      *app.SelfService  // the citizen's self-service
 	audit     *app.AuditLog     // the audit log viewer
+	calendar  *app.WorkCalendar // working days
 	dropoff   *app.Dropoff      // post office counters taking papers (counter drop-off)
 	wiring    app.Wiring        // what the services were built from (the demo seeder builds its own from it)
 	tlog      *app.Log          // the transparency log; see translog.go
@@ -152,6 +154,8 @@ func wire(cfg config.Config, log *slog.Logger, db *pg.DB) (*system, error) {
 	s.citizen, s.dispatch, s.devices, s.sync, s.alarms, s.hops = svc.Citizen, svc.Dispatch, svc.Devices, svc.Sync, svc.Alarms, svc.Hops
 	s.cases, s.money, s.kpis, s.mailbox, s.parties, s.directory = svc.Cases, svc.Money, svc.KPIs, svc.Outbox, svc.Parties, svc.Directory
 	s.postal, s.law, s.ref, s.portals, s.staff, s.audit = svc.Postal, svc.Law, svc.Reference, svc.Portals, svc.Staff, svc.Audit
+	s.calendar = svc.Calendar
+	s.self = svc.Self
 	s.dropoff = svc.Dropoff
 	s.outbox.connectPortals(s.portal)
 	s.publicLn = db.NewPublicListener(log)
@@ -183,11 +187,14 @@ func (s *system) webDeps() web.Deps {
 		Dispatch: s.dispatch, Sync: s.sync, Alarms: s.alarms, Cases: s.cases, Law: s.law, Devices: s.devices, Hops: s.hops,
 		Money: s.money, KPIs: s.kpis, Accounts: s.accounts, Reference: s.ref, PortalAdmin: s.portals, StaffParcels: s.staff, Audit: s.audit,
 		Proof: s.proof, Outbox: s.mailbox, Parties: s.parties, PowBits: s.cfg.Security.PowBits,
-		Dropoff:     s.dropoff,
+		Dropoff:  s.dropoff,
+		MapTiles: s.cfg.MapTiles.URL, MapTilesOrigin: s.cfg.MapTiles.Origin,
 		Papers:      s.paperService(),
 		Directory:   s.directory,
 		PublicCache: s.views,
+		Self:        s.self,
 		TransLog:    s.tlog,
+		Calendar:    s.calendar,
 		Ready:       s.db.CheckSchema,
 		PoolStats: func() (uint32, uint32, uint32) {
 			st := s.db.Stats()

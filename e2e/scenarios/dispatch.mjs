@@ -3,7 +3,11 @@
 // filed one more request, so the page must flag the plan as stale. Here the
 // dispatcher sees the map drawn with no tile layer, re-plans with the
 // progress bar, publishes, and opens the shift, zone and office pages;
-// every page passes axe and has no sideways scroll at 360 px.
+// every page passes axe and has no sideways scroll at 360 px. At 1280 and
+// 1920 px the map and the route list sit side by side, both inside the
+// first screen; each stop is labelled with its order number on the map and
+// in the list, and its tooltip gives the window, the kind, the commune by
+// name and the masked address line.
 // data: {username, password, office, day}
 
 async function login(lib, page, data) {
@@ -16,10 +20,25 @@ async function login(lib, page, data) {
 
 async function mapReady(lib, page) {
   await page.waitForSelector("#ban-do[data-ready='1']", { timeout: 15_000 });
-  const shapes = await page.locator("#ban-do path.leaflet-interactive").count();
+  const shapes = (await page.locator("#ban-do path.leaflet-interactive").count()) + (await page.locator("#ban-do .stop-icon").count());
   const outlines = await page.locator("#ban-do path").count();
   if (outlines < 20) throw new Error(`map drew only ${outlines} paths`);
   return shapes;
+}
+
+// aboveTheFold checks that the map and the route list are side by side and
+// both inside the first screen (their bounding boxes), tall enough to use.
+async function aboveTheFold(page, width) {
+  const vp = page.viewportSize();
+  const map = await page.locator("#ban-do").boundingBox();
+  const list = await page.locator("#danh-sach-diem").boundingBox();
+  if (!map || !list) throw new Error(`${width}: map or list not laid out`);
+  const inside = (b) => b.y >= 0 && b.x >= 0 && b.y + b.height <= vp.height + 1 && b.x + b.width <= vp.width + 1;
+  if (!inside(map) || !inside(list)) {
+    throw new Error(`${width}px: map ${JSON.stringify(map)} or list ${JSON.stringify(list)} not inside the ${vp.width}x${vp.height} first screen`);
+  }
+  if (list.x < map.x + map.width - 1 || Math.abs(list.y - map.y) > 40) throw new Error(`${width}px: map and list not side by side`);
+  if (map.height < 380 || map.width < 600) throw new Error(`${width}px: map only ${map.width}x${map.height}`);
 }
 
 export default async function dispatch({ browser, baseURL, data, lib }) {
@@ -38,8 +57,22 @@ export default async function dispatch({ browser, baseURL, data, lib }) {
   const shapes = await mapReady(lib, page);
   if (shapes < 12) throw new Error(`map has ${shapes} interactive shapes, want routes and stops`);
   await lib.expectText(page, "#ban-do + p[role=status]", "2 tuyến");
+  await page.screenshot({ path: `${lib.outDir()}/dispatch-plan-1280-first-screen.png` });
+  await aboveTheFold(page, 1280);
   await lib.checkA11y(page, "dispatch-plan-1280");
   await lib.shot(page, "dispatch-plan-1280");
+  // Labels and a tooltip: the first stop's number on the map, its tooltip.
+  const label = page.locator("#ban-do .stop-icon .stop-label").first();
+  const seq = (await label.innerText()).trim();
+  if (!/^\d+$/.test(seq)) throw new Error(`stop label ${seq}`);
+  await label.hover();
+  await lib.expectText(page, ".leaflet-tooltip", "Hẹn ");
+  const tipText = await page.locator(".leaflet-tooltip").first().innerText();
+  if (!/(nhận hồ sơ|trả kết quả)/.test(tipText) || !/(Phường|Xã) /.test(tipText)) throw new Error(`stop tooltip: ${tipText}`);
+  if (/\b\d{1,4}\s+(ngõ|đường|phố|ngách)/i.test(tipText)) throw new Error(`address not masked in the tooltip: ${tipText}`);
+  await page.screenshot({ path: `${lib.outDir()}/dispatch-plan-1280-tooltip.png` });
+  await lib.expectText(page, "#danh-sach-diem", "Vị trí gần đúng");
+  await lib.expectText(page, ".dispatch-legend", "Bưu cục");
 
   // Hold the first answers of the progress endpoint so the page can be
   // looked at while "running"; then let the real answers through.
@@ -95,6 +128,20 @@ export default async function dispatch({ browser, baseURL, data, lib }) {
   }
   errors.check();
   await ctx.close();
+
+  // ---- 1920 px: the same first screen ----
+  const wide = await lib.newDesktopContext(browser, { baseURL, viewport: { width: 1920, height: 1080 } });
+  const w = await wide.newPage();
+  lib.guardOrigin(w, baseURL);
+  const werr = lib.watchErrors(w);
+  await login(lib, w, data);
+  await w.goto(plan);
+  await mapReady(lib, w);
+  await w.screenshot({ path: `${lib.outDir()}/dispatch-plan-1920-first-screen.png` });
+  await aboveTheFold(w, 1920);
+  await lib.checkA11y(w, "dispatch-plan-1920");
+  werr.check();
+  await wide.close();
 
   // ---- 360 px ----
   const phone = await lib.newPhoneContext(browser, { baseURL });

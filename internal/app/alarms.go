@@ -19,6 +19,7 @@ const (
 	AlarmIncident = tracking.AlarmIncidentOpen
 	AlarmEvidence = tracking.AlarmEvidencePending
 	AlarmManifest = tracking.AlarmManifestOpen
+	AlarmLate     = tracking.AlarmResultLate
 )
 
 // Alarm is a raised alarm.
@@ -55,6 +56,10 @@ type AlarmPolicy struct {
 	// FullEvery is how often a sweep looks at every cause rather than only
 	// at what changed or fell due since the previous sweep (1 h).
 	FullEvery time.Duration
+	// ReturnWithin is the result_late rule's working days from the result's
+	// registration to its delivery when the desk set no appointment
+	// (tracking.ReturnWithinWorkingDays when zero).
+	ReturnWithin int
 }
 
 // sweepOverlap widens an incremental sweep's window back in time so that a
@@ -70,6 +75,7 @@ func DefaultAlarmPolicy() AlarmPolicy {
 		EscalateAfter: 30 * time.Minute,
 		MaxLevel:      3,
 		FullEvery:     time.Hour,
+		ReturnWithin:  tracking.ReturnWithinWorkingDays,
 		Quiet:         append([]QuietRule(nil), tracking.QuietLimits...),
 	}
 }

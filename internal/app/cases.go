@@ -30,11 +30,26 @@ type Incident struct {
 	ClosedAt      *time.Time
 	Documents     []tracking.Document
 	Case          *LostCase
+	// Kind is IncidentDispute, IncidentComplaint or IncidentQuiet.
+	Kind string
+	// DueAt is when a complaint must be answered.
+	DueAt   *time.Time
+	Answers []ComplaintAnswer // a complaint's answers, oldest first
+	// Route is the post office or desk a complaint was routed to.
+	Route tracking.Party
 }
 
 // ProblemLabel is the dispute's problem in Vietnamese.
 func (i Incident) ProblemLabel() string {
-	if l, ok := tracking.DisputeProblems[i.Problem]; ok {
+	if i.Kind == IncidentComplaint {
+		if l, ok := complaintLabel(i.Problem); ok {
+			return "Người dân phản ánh: " + l
+		}
+	}
+	if i.Problem == QuietProblem {
+		return "Bưu gửi không có tin quá thời hạn"
+	}
+	if l := tracking.DisputeProblem(i.Problem).Label(); l != "" {
 		return l
 	}
 	return i.Problem
@@ -79,6 +94,20 @@ type CaseStore interface {
 	CreateLostCase(ctx context.Context, c LostCase, userID int64) error
 	UpdateLostCase(ctx context.Context, c LostCase) error
 	InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error
+	FindParcelByNumber(ctx context.Context, number string) (Parcel, error)
+	// CreateIncident stores an incident without a ledger event (a
+	// complaint, a quiet-parcel case); when the same one is already open it
+	// returns that one's id and created false.
+	CreateIncident(ctx context.Context, i Incident) (id string, created bool, err error)
+	AddAnswer(ctx context.Context, a ComplaintAnswer) error
+	// FindParcelIncidents lists a parcel's incidents of every kind, newest
+	// first, with their answers and case.
+	FindParcelIncidents(ctx context.Context, parcelID string) ([]Incident, error)
+	FindAlarm(ctx context.Context, id int64) (Alarm, error)
+	// CourierOffice is the post office of a courier (by staff code).
+	CourierOffice(ctx context.Context, staffCode string) (string, error)
+	// WorkingCalendar gives the public holidays and make-up days.
+	WorkingCalendar(ctx context.Context) (tracking.Calendar, error)
 }
 
 // Cases handles disputes and lost originals.
@@ -91,6 +120,10 @@ type Cases struct {
 	Name func(ctx context.Context, p tracking.Party) string
 	// Law gives the citation of the law in force (nil: the default).
 	Law *Law
+	// Proof checks a citizen's proof before a complaint (with its lockout).
+	Proof *TrackingProof
+	// Zone is the province's time zone, for deadlines in working days.
+	Zone *time.Location
 }
 
 func (c *Cases) inScope(u User, i Incident) bool {
@@ -100,9 +133,11 @@ func (c *Cases) inScope(u User, i Incident) bool {
 	case RoleDispatcher:
 		return i.ProvinceCode == u.ProvinceCode
 	case RoleOffice:
-		return i.OfficeCode == u.OfficeCode || (i.LastCustodian.Kind == tracking.PartyOffice && i.LastCustodian.Ref == u.OfficeCode)
+		mine := tracking.Party{Kind: tracking.PartyOffice, Ref: u.OfficeCode}
+		return u.OfficeCode != "" && (i.OfficeCode == u.OfficeCode || i.LastCustodian == mine || i.Route == mine)
 	case RoleDesk:
-		return i.DeskCode == u.DeskCode
+		mine := tracking.Party{Kind: tracking.PartyDesk, Ref: u.DeskCode}
+		return u.DeskCode != "" && (i.DeskCode == u.DeskCode || i.LastCustodian == mine || i.Route == mine)
 	}
 	return false
 }
@@ -114,7 +149,9 @@ func (c *Cases) Incident(ctx context.Context, u User, id string) (Incident, erro
 		return Incident{}, err
 	}
 	if !c.inScope(u, i) {
-		return Incident{}, errs.E(errs.NotFound, "không tìm thấy sự cố")
+		// Incident ids are random: refusing says nothing a caller could
+		// not guess.
+		return Incident{}, errs.E(errs.Forbidden, "Sự cố này không thuộc phạm vi của bạn")
 	}
 	return i, nil
 }
@@ -168,6 +205,18 @@ func (c *Cases) DeclareLost(ctx context.Context, u User, id, note string) (LostC
 	}
 	if i.Status != "open" {
 		return LostCase{}, errs.E(errs.Conflict, "sự cố đã đóng")
+	}
+	if i.Kind != IncidentDispute && i.Kind != "" {
+		// A complaint names no custodian of its own: the last confirmed
+		// one is the ledger's, as of now.
+		p, err := c.Store.FindParcelByNumber(ctx, i.Number)
+		if err != nil {
+			return LostCase{}, err
+		}
+		if p.Custodian.Kind == "" || p.Custodian.Kind == tracking.PartyCitizen {
+			return LostCase{}, errs.E(errs.Conflict, "Bưu gửi chưa được thu gom: giấy tờ vẫn ở người dân, không mở hồ sơ thất lạc")
+		}
+		i.LastCustodian = p.Custodian
 	}
 	lines := i.MissingLines
 	if len(lines) == 0 {

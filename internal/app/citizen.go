@@ -39,7 +39,16 @@ type Flow struct {
 	ParcelID    string
 	CodeHash    []byte
 	Resends     int // times the code was sent again
+	// Purpose is FlowRequest (a new request; ParcelID is set once it is
+	// made) or FlowSelfService (ParcelID is the parcel it proves).
+	Purpose string
 }
+
+// Purposes of a flow.
+const (
+	FlowRequest     = "request"
+	FlowSelfService = "selfservice"
+)
 
 // CitizenStore is what the citizen's flow needs.
 type CitizenStore interface {
@@ -218,26 +227,8 @@ func (c *CitizenFlow) Start(ctx context.Context, r StartRequest) (token string, 
 	if n >= limit {
 		return "", errs.E(errs.RateLimited, "Số điện thoại này đã nhận %d mã trong một giờ qua. Vui lòng thử lại sau.", n)
 	}
-	b := c.Budget.withDefaults()
-	if !r.Challenged {
-		need, err := c.NeedsChallenge(ctx, r.Source)
-		if err != nil {
-			return "", err
-		}
-		if need {
-			return "", ErrChallenge
-		}
-	}
-	if _, ok, err := c.Store.AddToCounter(ctx, scopeCodeSource, c.sourceKey(r.Source), c.day(), b.PerSource); err != nil {
+	if err := c.takeBudget(ctx, r.Source, r.Challenged); err != nil {
 		return "", err
-	} else if !ok {
-		return "", errs.Wrapf(errs.RateLimited, &RetryAfter{Wait: time.Hour},
-			"Địa chỉ mạng này đã yêu cầu %d mã hôm nay, mức tối đa. Vui lòng thử lại vào ngày mai hoặc nhờ bộ phận một cửa tạo yêu cầu.", b.PerSource)
-	}
-	if _, ok, err := c.Store.AddToCounter(ctx, scopeCodeAll, []byte{0}, c.day(), b.PerDay); err != nil {
-		return "", err
-	} else if !ok {
-		return "", errs.E(errs.Unavailable, "Hệ thống đã gửi hết số mã xác nhận cho phép hôm nay. Vui lòng thử lại vào ngày mai hoặc nhờ bộ phận một cửa tạo yêu cầu.")
 	}
 	ttl := c.TTL
 	if ttl <= 0 {
@@ -254,6 +245,33 @@ func (c *CitizenFlow) Start(ctx context.Context, r StartRequest) (token string, 
 		return "", errs.Wrapf(errs.Unavailable, err, "Chưa gửi được tin nhắn. Vui lòng thử lại sau ít phút.")
 	}
 	return token, nil
+}
+
+// takeBudget counts one code in the client address's and the day's
+// budgets, asking for a solved challenge past the address's free codes.
+func (c *CitizenFlow) takeBudget(ctx context.Context, source string, challenged bool) error {
+	b := c.Budget.withDefaults()
+	if !challenged {
+		need, err := c.NeedsChallenge(ctx, source)
+		if err != nil {
+			return err
+		}
+		if need {
+			return ErrChallenge
+		}
+	}
+	if _, ok, err := c.Store.AddToCounter(ctx, scopeCodeSource, c.sourceKey(source), c.day(), b.PerSource); err != nil {
+		return err
+	} else if !ok {
+		return errs.Wrapf(errs.RateLimited, &RetryAfter{Wait: time.Hour},
+			"Địa chỉ mạng này đã yêu cầu %d mã hôm nay, mức tối đa. Vui lòng thử lại vào ngày mai hoặc nhờ bộ phận một cửa tạo yêu cầu.", b.PerSource)
+	}
+	if _, ok, err := c.Store.AddToCounter(ctx, scopeCodeAll, []byte{0}, c.day(), b.PerDay); err != nil {
+		return err
+	} else if !ok {
+		return errs.E(errs.Unavailable, "Hệ thống đã gửi hết số mã xác nhận cho phép hôm nay. Vui lòng thử lại vào ngày mai hoặc nhờ bộ phận một cửa tạo yêu cầu.")
+	}
+	return nil
 }
 
 // CodeMessage is the one-time code's SMS: fixed words and the code, never
@@ -355,6 +373,9 @@ func (c *CitizenFlow) Submit(ctx context.Context, token string, req tracking.Pic
 	}
 	if f.VerifiedAt == nil {
 		return Parcel{}, errs.E(errs.Forbidden, "Cần nhập mã xác nhận trước")
+	}
+	if f.Purpose == FlowSelfService {
+		return Parcel{}, errs.E(errs.Forbidden, "Mã xác nhận này dùng cho việc thay đổi một bưu gửi, không dùng để tạo yêu cầu mới")
 	}
 	if f.ParcelID != "" {
 		return c.Intake.Store.FindParcel(ctx, f.ParcelID)

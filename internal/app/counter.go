@@ -107,13 +107,13 @@ func DiffText(p Parcel, d tracking.Difference) string {
 	case "missing_parcel":
 		return "Không có trong chuyến"
 	}
-	return tracking.DisputeProblems[d.Problem]
+	return d.Problem.Label()
 }
 
 // needsCount reports whether a receiver counts each document of a parcel:
 // the desk, on the pickup leg.
 func needsCount(me tracking.Party, p Parcel) bool {
-	return me.Kind == tracking.PartyDesk && p.Leg == string(tracking.LegPickup)
+	return me.Kind == tracking.PartyDesk && p.Leg == tracking.LegPickup
 }
 
 // Review checks what a clerk states against the record, without writing:
@@ -209,7 +209,7 @@ func (h *Hops) Review(ctx context.Context, u User, in CounterInput) (Review, err
 		} else {
 			l.Counts = nil
 		}
-		st := tracking.State{Leg: tracking.Leg(p.Parcel.Leg), SealID: p.Parcel.SealID, Documents: p.Parcel.Documents, Collected: p.Parcel.Collected}
+		st := tracking.State{Leg: p.Parcel.Leg, SealID: p.Parcel.SealID, Documents: p.Parcel.Documents, Collected: p.Parcel.Collected}
 		diffs := tracking.Differences(st, d)
 		if l.Result == LineMissing {
 			diffs = []tracking.Difference{{Problem: "missing_parcel"}}
@@ -273,7 +273,7 @@ func (h *Hops) Record(ctx context.Context, u User, rv Review, confirmed bool) ([
 		for i, r := range res {
 			out[i] = LineOutcome{Number: items[i].Number, Err: r.Err, Disputed: r.Event.Type == tracking.HandoffDisputed}
 			if r.Err == nil && !r.Duplicate && r.Event.Type == tracking.HandoffConfirmed &&
-				me.Kind == tracking.PartyOffice && rv.Lines[i].Parcel.Leg == string(tracking.LegReturn) {
+				me.Kind == tracking.PartyOffice && rv.Lines[i].Parcel.Leg == tracking.LegReturn {
 				// The result reached the office that delivers it: EMG.
 				arrived = append(arrived, Item{Number: items[i].Number, In: EventInput{Type: tracking.DeliveryArrivedOffice, Actor: me, By: u.ID, Data: []byte("{}")}})
 			}

@@ -7,6 +7,7 @@ import (
 
 	"hoso/dispatch"
 	"hoso/internal/errs"
+	"hoso/tracking"
 )
 
 // DeliveryStore is what choosing a result's delivery window needs.
@@ -46,7 +47,7 @@ type DeliverySlot struct {
 }
 
 // deliverable: the return leg before the result leaves with a courier.
-var deliverableStatus = map[string]bool{"ready": true, "at_office": true, "held": true}
+var deliverableStatus = map[tracking.Status]bool{tracking.StatusReady: true, tracking.StatusAtOffice: true, tracking.StatusHeld: true}
 
 func (d *Dispatch) deliveryStore() (DeliveryStore, error) {
 	s, ok := d.Store.(DeliveryStore)
@@ -67,7 +68,7 @@ func (d *Dispatch) deliveryParcel(ctx context.Context, number string) (Parcel, e
 	if err != nil {
 		return Parcel{}, err
 	}
-	if p.Leg != "return" {
+	if p.Leg != tracking.LegReturn {
 		return Parcel{}, errs.E(errs.Unprocessable, "%s là bưu gửi thu gom hồ sơ, không phải kết quả để giao", p.Number)
 	}
 	if !deliverableStatus[p.Status] {

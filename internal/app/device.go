@@ -39,7 +39,7 @@ type DoorCode struct {
 type ParcelSecret struct {
 	ID        string
 	Number    string
-	Leg       string
+	Leg       tracking.Leg
 	IDHash    []byte
 	IDLast3   string
 	PhoneEnc  []byte
@@ -607,7 +607,7 @@ func (d *Devices) IssueDoorCode(ctx context.Context, u User, number string) erro
 		return errs.E(errs.RateLimited, "đã gửi %d mã trong một giờ qua", n)
 	}
 	purpose := "collect"
-	if p.Leg == string(tracking.LegReturn) {
+	if p.Leg == tracking.LegReturn {
 		purpose = "deliver"
 	}
 	code := secret.Digits(6)

@@ -10,6 +10,7 @@ import (
 	"hoso/dispatch/travel"
 	"hoso/internal/errs"
 	"hoso/internal/units"
+	"hoso/tracking"
 )
 
 // DispatchStore is what the dispatch service needs from persistence: the
@@ -22,7 +23,8 @@ type DispatchStore interface {
 	FindUsers(ctx context.Context, role Role, office string) ([]User, error)
 	FindParcel(ctx context.Context, id string) (Parcel, error)
 	FindParcelByNumber(ctx context.Context, number string) (Parcel, error)
-	ParcelStatuses(ctx context.Context, ids []string) (map[string]string, error)
+	ParcelStatuses(ctx context.Context, ids []string) (map[string]tracking.Status, error)
+	StopPlaces(ctx context.Context, ids []string) (map[string]StopPlace, error)
 	UnzonedParcels(ctx context.Context, province string, limit int) ([]Parcel, error)
 	SetParcelOffice(ctx context.Context, parcelID, office string) (bool, error)
 	SetRouteStop(ctx context.Context, parcelID string, stop int) error

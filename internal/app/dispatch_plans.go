@@ -34,10 +34,10 @@ type PlanOptions struct {
 }
 
 // visitedStatuses are pickup statuses after the courier's visit.
-var visitedStatuses = map[string]bool{
-	string(tracking.StatusPickupFailed): true, string(tracking.StatusCollected): true, string(tracking.StatusAtOffice): true,
-	string(tracking.StatusToDesk): true, string(tracking.StatusAtDesk): true, string(tracking.StatusAccepted): true,
-	string(tracking.StatusReturnedIncomplete): true,
+var visitedStatuses = map[tracking.Status]bool{
+	tracking.StatusPickupFailed: true, tracking.StatusCollected: true, tracking.StatusAtOffice: true,
+	tracking.StatusToDesk: true, tracking.StatusAtDesk: true, tracking.StatusAccepted: true,
+	tracking.StatusReturnedIncomplete: true,
 }
 
 // input gathers a day of an office for the planner.

@@ -125,7 +125,7 @@ func (d *Dispatch) Publish(ctx context.Context, u User, planID int64) (PublishRe
 var vietnamZone = time.FixedZone("ICT", 7*3600)
 
 func sameSchedule(p Parcel, courier string, day dispatch.Day, w dispatch.Window) bool {
-	if p.Status != string(tracking.StatusScheduled) || p.CourierRef != courier || p.PlannedDate == nil || p.WindowStart == nil || p.WindowEnd == nil {
+	if p.Status != tracking.StatusScheduled || p.CourierRef != courier || p.PlannedDate == nil || p.WindowStart == nil || p.WindowEnd == nil {
 		return false
 	}
 	// planned_date is a DATE: its digits as read are the day.

@@ -76,7 +76,7 @@ type Dropoff struct {
 type DropoffLine struct {
 	Line        int
 	Count       int // copies put in the envelope (0 for a line not carried)
-	Condition   string
+	Condition   tracking.Condition
 	Disposition string
 }
 
@@ -124,7 +124,7 @@ func (s *Dropoff) Find(ctx context.Context, u User, ref string) (Parcel, error) 
 		p, err = s.Store.FindParcelByNumber(ctx, n.String())
 	} else if key := tracking.DossierKey(ref); key != "" {
 		var ps []Parcel
-		ps, err = s.Store.FindParcels(ctx, ParcelFilter{DossierKey: key, Leg: string(tracking.LegPickup), Limit: 5})
+		ps, err = s.Store.FindParcels(ctx, ParcelFilter{DossierKey: key, Leg: tracking.LegPickup, Limit: 5})
 		if err == nil && len(ps) == 0 {
 			err = errs.E(errs.NotFound, "not found")
 		}
@@ -170,15 +170,15 @@ func (s *Dropoff) inScope(ctx context.Context, u User, p Parcel) error {
 			return errs.E(errs.Forbidden, "Yêu cầu %s thuộc tỉnh khác: bưu cục của bạn không nhận hồ sơ này tại quầy.", p.Number)
 		}
 	}
-	if p.Leg != string(tracking.LegPickup) {
+	if p.Leg != tracking.LegPickup {
 		return errs.E(errs.Conflict, "%s là bưu gửi trả kết quả, không phải hồ sơ cần nộp.", p.Number)
 	}
-	switch tracking.Status(p.Status) {
+	switch p.Status {
 	case tracking.StatusRequested, tracking.StatusScheduled, tracking.StatusPickupFailed:
 		return nil
 	}
 	return errs.E(errs.Conflict, "Hồ sơ %s đã được nhận rồi (trạng thái: %s). Không nhận lại lần nữa; in lại biên nhận nếu công dân cần.",
-		p.Number, strings.ToLower(tracking.Status(p.Status).Label()))
+		p.Number, strings.ToLower(p.Status.Label()))
 }
 
 func (s *Dropoff) parcel(ctx context.Context, u User, number string) (Parcel, error) {
@@ -279,7 +279,7 @@ func (s *Dropoff) SaveDoorScan(ctx context.Context, u User, number string, line 
 	if err != nil {
 		return Scan{}, err
 	}
-	if p.Leg != string(tracking.LegPickup) || p.Custodian.Kind != tracking.PartyCitizen {
+	if p.Leg != tracking.LegPickup || p.Custodian.Kind != tracking.PartyCitizen {
 		return Scan{}, errs.E(errs.Conflict, "hồ sơ %s đã được nhận: không thêm ảnh quét", p.Number)
 	}
 	raw, err := base64.StdEncoding.DecodeString(b64)
@@ -449,16 +449,16 @@ func checkDropoff(p Parcel, in DropoffInput, scan func(line int) (string, bool))
 			f.Add(key("disposition"), "Chọn một trong bốn cách: bản gốc gửi đi, xem rồi trả lại, quét và lưu, hoặc không cần")
 			continue
 		}
-		c := tracking.DocCount{Line: n, Kind: string(doc.Kind), Disposition: l.Disposition, Condition: "good"}
+		c := tracking.DocCount{Line: n, Kind: string(doc.Kind), Disposition: l.Disposition, Condition: tracking.ConditionGood}
 		if l.Disposition == tracking.DispositionOriginal {
-			if _, ok := tracking.Conditions[l.Condition]; !ok {
+			if !tracking.Conditions.Has(l.Condition) {
 				f.Add(key("condition"), "Chọn tình trạng giấy tờ")
 			}
 			if l.Count < 0 || l.Count > tracking.MaxDocumentCopy {
 				f.Add(key("count"), fmt.Sprintf("Số bản từ 0 đến %d", tracking.MaxDocumentCopy))
 			}
 			c.Count, c.Condition = l.Count, l.Condition
-			if l.Condition == "missing" {
+			if l.Condition == tracking.ConditionMissing {
 				c.Count = 0
 			}
 			if c.Count < doc.Count {

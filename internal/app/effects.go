@@ -36,12 +36,13 @@ const (
 	NotifyDelivered       = "delivered"         // the result was handed over
 	NotifyReturnedToDesk  = "returned_to_desk"  // back at the desk after the last attempt
 	NotifyCancelled       = "cancelled"         // the request was cancelled (not by the citizen)
+	NotifyPickupChanged   = "pickup_changed"    // a clerk changed the window or address, or said "not at home", for the citizen
 )
 
 // NotifyKinds lists every kind Effects can produce.
 var NotifyKinds = []string{NotifyPickupScheduled, NotifyPickupOnTheWay, NotifyPickupFailed, NotifyCollected, NotifyAtDesk,
 	NotifyAccepted, NotifyReturned, NotifyResultReady, NotifyResultOut, NotifyDeliveryFailed, NotifyHeld, NotifyDelivered,
-	NotifyReturnedToDesk, NotifyCancelled}
+	NotifyReturnedToDesk, NotifyCancelled, NotifyPickupChanged}
 
 // CallbackBody is what a portal's callback URL receives (contracts/api.md,
 // "Callbacks"). It is stored as the outbox row's payload and POSTed byte for
@@ -81,13 +82,13 @@ type PortalFields struct {
 
 // MapPortal returns a parcel's status in the portal's terms at a time
 // (nil for a status the table does not map).
-func MapPortal(p Parcel, status string, at time.Time) *PortalFields {
-	ps, ok := tracking.MapPortalStatus(tracking.Leg(p.Leg), tracking.Status(status))
+func MapPortal(p Parcel, status tracking.Status, at time.Time) *PortalFields {
+	ps, ok := tracking.MapPortalStatus(p.Leg, status)
 	if !ok {
 		return nil
 	}
 	return &PortalFields{MaHoSo: p.Dossier.Code, MaTTHC: p.Dossier.ProcedureCode, TenTTHC: p.Dossier.ProcedureName,
-		TrangThaiHoSo: ps.Code, TrangThaiLabel: ps.Label, HinhThuc: tracking.HinhThuc(tracking.Leg(p.Leg), p.Dossier.ReturnByPost),
+		TrangThaiHoSo: ps.Code, TrangThaiLabel: ps.Label, HinhThuc: tracking.HinhThuc(p.Leg, p.Dossier.ReturnByPost),
 		ThoiDiem: tracking.PortalTime(at, vnZone)}
 }
 
@@ -162,15 +163,23 @@ func callbackWorthy(p Parcel, ev tracking.Event) bool {
 	switch ev.Type {
 	case tracking.HandoffReleased, tracking.HandoffDisputed:
 		return false
+	case tracking.PickupWindowChanged, tracking.PickupNotHome, tracking.PickupAddressCorrected:
+		return true // the citizen's own changes, even when the status stays
 	}
 	return p.StatusSince.Equal(ev.ServerAt) || ev.UPU != ""
 }
 
 func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (OutboxItem, bool) {
-	if p.PortalClient == "" || !callbackWorthy(p, ev) {
+	// A request made by a citizen or a clerk is reported to the portal
+	// client registered for its desk's province (chosen at intake).
+	client := p.PortalClient
+	if client == "" {
+		client = p.ReportClient
+	}
+	if client == "" || !callbackWorthy(p, ev) {
 		return OutboxItem{}, false
 	}
-	if e.Callbacks != nil && !e.Callbacks.Has(p.PortalClient) {
+	if e.Callbacks != nil && !e.Callbacks.Has(client) {
 		return OutboxItem{}, false
 	}
 	// A return leg belongs to the pickup request the portal knows: its id is
@@ -185,7 +194,7 @@ func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (O
 	if e.Checkpoint != nil {
 		body.LogCheckpoint = string(e.Checkpoint())
 	}
-	if pf := MapPortal(p, string(out.Status), eventAt(ev)); pf != nil {
+	if pf := MapPortal(p, out.Status, eventAt(ev)); pf != nil {
 		switch ev.Type {
 		case tracking.DeskAccepted:
 			pf.NgayTiepNhan = pf.ThoiDiem
@@ -204,7 +213,7 @@ func (e *Effects) callback(p Parcel, ev tracking.Event, out tracking.Outcome) (O
 	if err != nil {
 		return OutboxItem{}, false
 	}
-	return OutboxItem{Topic: TopicPortal, OrderKey: p.DossierID, Target: p.PortalClient, Payload: b}, true
+	return OutboxItem{Topic: TopicPortal, OrderKey: p.DossierID, Target: client, Payload: b}, true
 }
 
 // callbackDetail is the event's facts a portal can use: no names, phones,
@@ -214,7 +223,7 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 		"event":        string(ev.Type),
 		"leg":          p.Leg,
 		"parcel_id":    p.ID,
-		"status_label": tracking.Status(out.Status).Label(),
+		"status_label": out.Status.Label(),
 		"recorded_at":  ev.ServerAt.In(vnZone).Format(time.RFC3339),
 	}
 	if c := p.Custodian; c.Kind != "" {
@@ -239,7 +248,7 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 	case tracking.PickupAttemptFailed:
 		var f tracking.PickupFailed
 		if json.Unmarshal(ev.Data, &f) == nil {
-			d["reason"], d["reason_label"] = f.Reason, tracking.PickupFailReasons[f.Reason]
+			d["reason"], d["reason_label"] = f.Reason, f.Reason.Label()
 		}
 	case tracking.PickupCollected:
 		var c tracking.Collected
@@ -270,7 +279,7 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 				d["appointment_date"] = dd.AppointmentDate
 			}
 			if dd.Reason != "" {
-				d["reason"], d["reason_label"] = dd.Reason, tracking.IncompleteReasons[dd.Reason]
+				d["reason"], d["reason_label"] = dd.Reason, dd.Reason.Label()
 			}
 			if len(dd.MissingLines) > 0 {
 				d["missing_lines"] = dd.MissingLines
@@ -284,8 +293,8 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 	case tracking.DeliveryAttemptFailed:
 		var f tracking.DeliveryFailed
 		if json.Unmarshal(ev.Data, &f) == nil {
-			d["cause"], d["cause_label"] = f.Cause, tracking.DeliveryCauses[f.Cause]
-			d["action"], d["action_label"] = f.Action, tracking.DeliveryActions[f.Action]
+			d["cause"], d["cause_label"] = f.Cause, f.Cause.Label()
+			d["action"], d["action_label"] = f.Action, f.Action.Label()
 		}
 		d["attempts"] = p.Attempts
 	case tracking.DeliveryCompleted:
@@ -306,8 +315,51 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 		if json.Unmarshal(ev.Data, &c) == nil && c.Reason != "" {
 			d["reason"] = c.Reason
 		}
+		if k := ev.Actor.Kind; k == tracking.PartyCitizen || k == tracking.PartyDesk {
+			d["by"] = byOf(ev.Actor)
+		}
+	case tracking.PickupRequested:
+		// A request the portal did not make: who made it.
+		if p.PortalClient == "" {
+			switch p.Channel {
+			case tracking.ChannelCitizen:
+				d["request_created_by"] = "citizen"
+			case tracking.ChannelClerk:
+				d["request_created_by"] = "clerk"
+				d["desk_code"] = p.DeskCode
+			}
+		}
+	case tracking.PickupWindowChanged:
+		var w tracking.WindowChanged
+		if json.Unmarshal(ev.Data, &w) == nil {
+			d["window_start"], d["window_end"], d["by"] = w.WindowStart, w.WindowEnd, w.By
+		}
+	case tracking.PickupNotHome:
+		var n tracking.NotHome
+		if json.Unmarshal(ev.Data, &n) == nil {
+			d["missed_window_start"], d["missed_window_end"], d["by"] = n.WindowStart, n.WindowEnd, n.By
+		}
+	case tracking.PickupAddressCorrected:
+		var a tracking.AddressCorrected
+		if json.Unmarshal(ev.Data, &a) == nil {
+			d["commune_code"], d["location_approx"], d["by"] = a.CommuneCode, a.LocationApprox, a.By
+		}
+	}
+	if c, ok := tracking.InternalEventCodes[ev.Type]; ok {
+		d["internal_code"] = c
 	}
 	return d
+}
+
+// byOf names who recorded a change, as a portal may be told.
+func byOf(a tracking.Party) string {
+	switch a.Kind {
+	case tracking.PartyCitizen:
+		return "citizen"
+	case tracking.PartyDesk:
+		return "clerk"
+	}
+	return string(a.Kind)
 }
 
 // ReturnedDocument is one line of the result handed to the citizen, as the
@@ -385,7 +437,7 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 	case tracking.PickupAttemptFailed:
 		var f tracking.PickupFailed
 		_ = json.Unmarshal(ev.Data, &f)
-		n.Kind, n.Params["reason"] = NotifyPickupFailed, f.Reason
+		n.Kind, n.Params["reason"] = NotifyPickupFailed, string(f.Reason)
 	case tracking.PickupCollected:
 		total := 0
 		for _, c := range out.Collected {
@@ -414,7 +466,7 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 	case tracking.DeskReturnedIncomplete:
 		var dd tracking.DeskDecision
 		_ = json.Unmarshal(ev.Data, &dd)
-		n.Kind, n.Params["reason"] = NotifyReturned, dd.Reason
+		n.Kind, n.Params["reason"] = NotifyReturned, string(dd.Reason)
 		var names []string
 		for _, l := range dd.MissingLines {
 			if l >= 1 && l <= len(p.Documents) {
@@ -438,7 +490,7 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 	case tracking.DeliveryAttemptFailed:
 		var f tracking.DeliveryFailed
 		_ = json.Unmarshal(ev.Data, &f)
-		n.Kind, n.Params["cause"], n.Params["action"] = NotifyDeliveryFailed, f.Cause, f.Action
+		n.Kind, n.Params["cause"], n.Params["action"] = NotifyDeliveryFailed, string(f.Cause), string(f.Action)
 		n.Params["attempts"] = strconv.Itoa(p.Attempts)
 	case tracking.DeliveryHeld:
 		n.Kind = NotifyHeld
@@ -455,6 +507,23 @@ func (e *Effects) notification(p Parcel, ev tracking.Event, out tracking.Outcome
 			return OutboxItem{}, false // they know
 		}
 		n.Kind = NotifyCancelled
+	case tracking.PickupWindowChanged, tracking.PickupNotHome, tracking.PickupAddressCorrected:
+		if ev.Actor.Kind == tracking.PartyCitizen {
+			return OutboxItem{}, false // they made the change themselves
+		}
+		n.Kind = NotifyPickupChanged
+		switch ev.Type {
+		case tracking.PickupWindowChanged:
+			var w tracking.WindowChanged
+			if json.Unmarshal(ev.Data, &w) == nil {
+				n.Params["window_start"], n.Params["window_end"] = w.WindowStart, w.WindowEnd
+			}
+			n.Params["reason"] = "window"
+		case tracking.PickupNotHome:
+			n.Params["reason"] = "not_home"
+		default:
+			n.Params["reason"] = "address"
+		}
 	default:
 		return OutboxItem{}, false
 	}

@@ -175,7 +175,7 @@ func (h *Hops) Scan(ctx context.Context, u User, raw string) (ScanResult, error)
 		res.Kind, res.Message = "duplicate", "Đã nhận bưu gửi này rồi"
 	case !mine:
 		res.Kind, res.Message = "unexpected", "Bưu gửi này không được bàn giao cho đơn vị bạn"
-	case me.Kind == tracking.PartyDesk && p.Leg == string(tracking.LegPickup):
+	case me.Kind == tracking.PartyDesk && p.Leg == tracking.LegPickup:
 		res.Kind, res.Message = "needs_count", "Kiểm đếm từng giấy tờ rồi xác nhận"
 	default:
 		res.Kind = "pending"
@@ -365,7 +365,7 @@ func (h *Hops) Recall(ctx context.Context, u User, handoffID, reason string) (Pe
 // DeskDecision is the desk's verdict on a dossier it holds.
 type DeskDecision struct {
 	Accept          bool
-	Reason          string
+	Reason          tracking.IncompleteReason
 	MissingLines    []int
 	Note            string
 	AppointmentDate string
@@ -398,9 +398,9 @@ func (h *Hops) Decide(ctx context.Context, u User, number string, d DeskDecision
 		}
 	} else {
 		d.AppointmentDate = ""
-		if _, ok := tracking.IncompleteReasons[d.Reason]; !ok {
+		if !tracking.IncompleteReasons.Has(d.Reason) {
 			f.Add("reason", "Chọn lý do trả lại hồ sơ")
-		} else if d.Reason == "missing_documents" && len(d.MissingLines) == 0 {
+		} else if d.Reason == tracking.IncompleteMissingDocuments && len(d.MissingLines) == 0 {
 			f.Add("missing", "Đánh dấu các giấy tờ còn thiếu")
 		}
 	}
@@ -459,7 +459,7 @@ func (h *Hops) RegisterResult(ctx context.Context, in ResultInput) (Parcel, erro
 	if err := f.Err(errs.Unprocessable, "Kết quả chưa hợp lệ"); err != nil {
 		return Parcel{}, err
 	}
-	ps, err := h.Intake.Store.FindParcels(ctx, ParcelFilter{DossierCode: vntext.NFC(in.DossierCode), PortalClient: in.PortalClient, Leg: string(tracking.LegPickup), Limit: 20})
+	ps, err := h.Intake.Store.FindParcels(ctx, ParcelFilter{DossierCode: vntext.NFC(in.DossierCode), PortalClient: in.PortalClient, Leg: tracking.LegPickup, Limit: 20})
 	if err != nil {
 		return Parcel{}, err
 	}
@@ -469,9 +469,9 @@ func (h *Hops) RegisterResult(ctx context.Context, in ResultInput) (Parcel, erro
 	// (filed at the counter) or whose pickups were all cancelled takes the
 	// citizen and address given.
 	var pickup *Parcel
-	waiting := ""
+	var waiting tracking.Status
 	for i := range ps {
-		switch tracking.Status(ps[i].Status) {
+		switch ps[i].Status {
 		case tracking.StatusAccepted:
 			pickup = &ps[i]
 		case tracking.StatusCancelled:
@@ -481,7 +481,7 @@ func (h *Hops) RegisterResult(ctx context.Context, in ResultInput) (Parcel, erro
 	}
 	if pickup == nil && waiting != "" {
 		return Parcel{}, errs.E(errs.Conflict, "Hồ sơ %s chưa được bộ phận một cửa tiếp nhận (đang ở trạng thái “%s”): chỉ đăng ký kết quả sau khi tiếp nhận",
-			in.DossierCode, tracking.Status(waiting).Label())
+			in.DossierCode, waiting.Label())
 	}
 	if pickup == nil && (in.Citizen == nil || in.Address == nil) {
 		return Parcel{}, errs.E(errs.Unprocessable, "Không có địa chỉ trả kết quả cho hồ sơ này").
@@ -502,7 +502,7 @@ func (h *Hops) RegisterResult(ctx context.Context, in ResultInput) (Parcel, erro
 		return Parcel{}, errs.E(errs.Unprocessable, "Không có nơi tiếp nhận %s", deskCode).WithFields(map[string]string{"desk_code": "không có"})
 	}
 	now := h.Now()
-	p := Parcel{ID: h.NewID(), Leg: string(tracking.LegReturn), Status: string(tracking.StatusReady), DeskCode: deskCode,
+	p := Parcel{ID: h.NewID(), Leg: tracking.LegReturn, Status: tracking.StatusReady, DeskCode: deskCode,
 		Documents: in.Documents, FeeAmount: in.Fee, CreatedAt: now, UpdatedAt: now, Demo: h.Intake.Demo, ReceiptCode: NewReceiptCode()}
 	var phoneHash, idHash []byte
 	if pickup != nil {
@@ -561,7 +561,7 @@ func (h *Hops) RegisterResult(ctx context.Context, in ResultInput) (Parcel, erro
 		if err != nil {
 			return err
 		}
-		p.Status, p.EventCount, p.LastHash = string(tracking.StatusReady), ev.Seq, ev.Hash
+		p.Status, p.EventCount, p.LastHash = tracking.StatusReady, ev.Seq, ev.Hash
 		p.Custodian = tracking.Party{Kind: tracking.PartyDesk, Ref: deskCode}
 		return nil
 	})

@@ -36,7 +36,7 @@ func (h *Hops) ResultsToSend(ctx context.Context, u User, limit int) ([]Parcel, 
 	if u.Role != RoleDesk || u.DeskCode == "" {
 		return nil, errs.E(errs.Forbidden, "chỉ bộ phận một cửa gửi kết quả")
 	}
-	acc, err := h.Intake.Store.FindParcels(ctx, ParcelFilter{DeskCode: u.DeskCode, Status: string(tracking.StatusAccepted), Leg: "pickup", Limit: limit})
+	acc, err := h.Intake.Store.FindParcels(ctx, ParcelFilter{DeskCode: u.DeskCode, Status: tracking.StatusAccepted, Leg: tracking.LegPickup, Limit: limit})
 	if err != nil {
 		return nil, err
 	}

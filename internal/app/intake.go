@@ -63,12 +63,26 @@ type Intake struct {
 	// legs may use before the dossier is at risk (default 0.5).
 	RiskShare float64
 	Demo      bool
+
+	// Calendar counts that share in the desk's working days; nil: wall-clock
+	// time.
+	Calendar *WorkCalendar
+
 	// Zoner, when set, places the address in a post office's zone. An
 	// address outside every zone keeps no office and waits in the
 	// dispatcher's queue (the alarm sweep raises it).
 	Zoner Zoner
 	// Timelines, when set, reads a public timeline in one query.
 	Timelines PublicTimelineStore
+	// Reports, when set, finds the portal client a citizen's or clerk's
+	// request is reported to.
+	Reports ReportStore
+}
+
+// ReportStore finds the portal client registered for a province that
+// hears of requests made without the portal (a citizen's, a clerk's).
+type ReportStore interface {
+	ReportClient(ctx context.Context, province string) (string, bool, error)
 }
 
 // Zoner finds the post office whose zone holds a point.
@@ -109,10 +123,17 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 	if err != nil {
 		return Parcel{}, err
 	}
-	p.ID, p.Leg, p.Status = s.NewID(), string(tracking.LegPickup), string(tracking.StatusRequested)
+	p.ID, p.Leg, p.Status = s.NewID(), tracking.LegPickup, tracking.StatusRequested
 	p.Channel, p.PortalClient, p.CreatedBy, p.Dossier = req.Channel, req.PortalClient, req.CreatedBy, req.Dossier
 	p.DeskCode, p.Documents, p.Windows, p.Demo = desk.Code, req.Documents, req.Windows, s.Demo
 	p.CreatedAt, p.UpdatedAt, p.ReceiptCode = now, now, NewReceiptCode()
+	if req.Channel != tracking.ChannelPortal && s.Reports != nil && desk.ProvinceCode != "" {
+		if client, ok, err := s.Reports.ReportClient(ctx, desk.ProvinceCode); err != nil {
+			return Parcel{}, err
+		} else if ok {
+			p.ReportClient = client
+		}
+	}
 	ws, we := req.Windows[0].Start, req.Windows[0].End
 	for _, w := range req.Windows[1:] {
 		if w.Start.Before(ws) {
@@ -129,6 +150,11 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 			share = 0.5
 		}
 		r := now.Add(time.Duration(float64(d.Sub(now)) * share))
+		if s.Calendar != nil { // working days, with the desk's calendar
+			if r, err = s.Calendar.RiskAt(ctx, desk.Code, now, *d, share); err != nil {
+				return Parcel{}, err
+			}
+		}
 		p.RiskAt = &r
 	}
 	actor := tracking.Party{Kind: tracking.PartyCitizen}
@@ -173,7 +199,7 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 		if err != nil {
 			return err
 		}
-		p.Status, p.StatusSince, p.EventCount, p.LastHash = string(tracking.StatusRequested), ev.ServerAt, ev.Seq, ev.Hash
+		p.Status, p.StatusSince, p.EventCount, p.LastHash = tracking.StatusRequested, ev.ServerAt, ev.Seq, ev.Hash
 		p.Custodian = tracking.Party{Kind: tracking.PartyCitizen}
 		return nil
 	})
@@ -186,10 +212,10 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 // Cancel cancels a pickup that has not been collected. Cancelling a cancelled
 // pickup changes nothing and returns it.
 func (s *Intake) Cancel(ctx context.Context, p Parcel, actor tracking.Party, reason string) (Parcel, error) {
-	if p.Status == string(tracking.StatusCancelled) {
+	if p.Status == tracking.StatusCancelled {
 		return p, nil
 	}
-	if p.Leg != string(tracking.LegPickup) {
+	if p.Leg != tracking.LegPickup {
 		return Parcel{}, errs.E(errs.Conflict, "chỉ hủy được yêu cầu thu gom")
 	}
 	data, err := tracking.MarshalData(tracking.Cancelled{Reason: vntext.NFC(reason)})
@@ -199,7 +225,7 @@ func (s *Intake) Cancel(ctx context.Context, p Parcel, actor tracking.Party, rea
 	_, _, err = s.Ledger.Record(ctx, p.ID, EventInput{Type: tracking.ParcelCancelled, Actor: actor, Data: data})
 	if errs.Is(err, errs.Conflict) {
 		cur, ferr := s.Store.FindParcel(ctx, p.ID)
-		if ferr == nil && cur.Status == string(tracking.StatusCancelled) {
+		if ferr == nil && cur.Status == tracking.StatusCancelled {
 			return cur, nil
 		}
 		return Parcel{}, errs.E(errs.Conflict, "bưu gửi %s đã được thu gom, không thể hủy", p.Number)

@@ -551,14 +551,14 @@ func hopOrder(k tracking.PartyKind) int {
 
 // codeCounts lists the codes with a count, most frequent first, labelled
 // from the vocabulary; unknown codes keep their code as the label.
-func codeCounts(m map[string]int, labels map[string]string) []CodeCount {
+func codeCounts[C ~string](m map[string]int, labels tracking.Vocabulary[C]) []CodeCount {
 	var out []CodeCount
 	for code, n := range m {
 		if n == 0 {
 			continue
 		}
-		l, ok := labels[code]
-		if !ok {
+		l := labels.Label(C(code))
+		if l == "" {
 			l = code
 			if code == "" {
 				l = "Không ghi lý do"

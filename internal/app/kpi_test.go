@@ -185,7 +185,7 @@ func TestBuildKPIReport(t *testing.T) {
 	if r.Deliveries != (app.Ratio{Hit: 3, Total: 4}) {
 		t.Errorf("deliveries %+v", r.Deliveries)
 	}
-	if r.PickupFailedTotal() != 3 || r.PickupFailures[0].Code != "not_home" || r.PickupFailures[0].Label != tracking.PickupFailReasons["not_home"] {
+	if r.PickupFailedTotal() != 3 || r.PickupFailures[0].Code != "not_home" || r.PickupFailures[0].Label != tracking.FailNotHome.Label() {
 		t.Errorf("pickup failures %+v", r.PickupFailures)
 	}
 	if r.DeliveryFailedTotal() != 1 || r.DisputeTotal() != 3 {

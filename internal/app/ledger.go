@@ -360,10 +360,10 @@ func (l *Ledger) seal(lp LockedParcel, ev tracking.Event, out tracking.Outcome, 
 	ev.Seal(lp.Parcel.EventCount, lp.Parcel.LastHash)
 	p := lp.Parcel
 	p.EventCount, p.LastHash, p.UpdatedAt = ev.Seq, ev.Hash, ev.ServerAt
-	if string(out.Status) != p.Status || p.StatusSince.IsZero() {
+	if out.Status != p.Status || p.StatusSince.IsZero() {
 		p.StatusSince = ev.ServerAt
 	}
-	p.Status = string(out.Status)
+	p.Status = out.Status
 	if out.Custodian != nil {
 		p.Custodian = *out.Custodian
 	}
@@ -412,7 +412,7 @@ func (l *Ledger) first(ctx context.Context, p Parcel, in EventInput) (tracking.E
 	if err != nil {
 		return tracking.Event{}, err
 	}
-	st := tracking.State{Leg: tracking.Leg(p.Leg), Documents: p.Documents}
+	st := tracking.State{Leg: p.Leg, Documents: p.Documents}
 	ev := tracking.Event{ID: l.NewID(), ParcelID: p.ID, Number: p.Number, Type: in.Type, Actor: in.Actor,
 		ServerAt: l.Now().UTC().Truncate(time.Microsecond), Data: data}
 	out, err := tracking.Decide(st, ev, l.Policy, l.NewID)

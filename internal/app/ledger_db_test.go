@@ -346,7 +346,7 @@ func TestRandomBatchesEqualApplyingEachOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(st.Status) != got.Status || st.Custodian != got.Custodian {
+			if st.Status != got.Status || st.Custodian != got.Custodian {
 				t.Fatalf("seed %d %s: replay gives %s %+v, ledger has %s %+v", seed, p.Number, st.Status, st.Custodian, got.Status, got.Custodian)
 			}
 		}

@@ -57,6 +57,18 @@ type OpenCPSEvent struct {
 	UPUCode        string `json:"upu_code"`
 	At             string `json:"at"`
 	ThoiDiemXuLy   string `json:"ThoiDiemXuLy"`
+	// Event and InternalCode name a change the citizen (or a clerk on their
+	// behalf) made that leaves the portal's status as it was: another
+	// window, not at home, a corrected address (tracking.InternalEventCodes).
+	Event        string `json:"event,omitempty"`
+	InternalCode string `json:"internal_code,omitempty"`
+}
+
+// selfServiceNotes are the GhiChu of the citizen's own changes.
+var selfServiceNotes = map[string]string{
+	"pickup.window_changed":    "Đổi giờ thu gom",
+	"pickup.not_home":          "Công dân báo vắng nhà, chờ chọn giờ khác",
+	"pickup.address_corrected": "Sửa địa chỉ thu gom",
 }
 
 var kindVi = map[string]string{"original": "Bản chính", "certified_copy": "Bản sao chứng thực", "copy": "Bản sao"}
@@ -93,9 +105,16 @@ func ToOpenCPS(payload []byte) ([]byte, error) {
 			d.ThongTinTra = strings.TrimSpace(fmt.Sprintf("Đã trả kết quả qua bưu điện cho %s %s, xác nhận bằng %s", strings.ToLower(r.Label), r.Initials, methodVi[r.Method]))
 		}
 	}
-	body := OpenCPSBody{Service: "DongBoHoSoMC", IsUpdating: true, Data: []OpenCPSDossier{d},
-		Hoso: OpenCPSEvent{EventID: cb.EventID, PickupID: cb.PickupID, TrackingNumber: cb.TrackingNumber, Status: cb.Status, UPUCode: cb.UPUCode,
-			At: cb.At, ThoiDiemXuLy: pf.ThoiDiem}}
+	ev := OpenCPSEvent{EventID: cb.EventID, PickupID: cb.PickupID, TrackingNumber: cb.TrackingNumber, Status: cb.Status, UPUCode: cb.UPUCode,
+		At: cb.At, ThoiDiemXuLy: pf.ThoiDiem}
+	if code, _ := cb.Detail["internal_code"].(string); code != "" {
+		ev.Event, _ = cb.Detail["event"].(string)
+		ev.InternalCode = code
+		if note := selfServiceNotes[ev.Event]; note != "" {
+			d.GhiChu = note + " (bưu gửi " + cb.TrackingNumber + ")"
+		}
+	}
+	body := OpenCPSBody{Service: "DongBoHoSoMC", IsUpdating: true, Data: []OpenCPSDossier{d}, Hoso: ev}
 	return json.Marshal(body)
 }
 

@@ -319,7 +319,7 @@ func (s *Papers) LabelInput(ctx context.Context, p Parcel) labels.Label {
 	l := labels.Label{TrackingNumber: p.Number, TrackingURL: s.trackingURL(p.Number), From: s.citizen(p),
 		To: s.desk(ctx, p.DeskCode, ""), DossierCode: p.Dossier.Code, Procedure: procedure(p.Dossier),
 		ProcedureCode: p.Dossier.ProcedureCode, DocumentCount: envelopeCount(p), SealID: p.SealID}
-	if p.Leg == string(tracking.LegReturn) {
+	if p.Leg == tracking.LegReturn {
 		l.Service = "TRẢ KẾT QUẢ HỒ SƠ"
 	}
 	return l
@@ -376,7 +376,7 @@ func orDefault(a, b string) string {
 // receipt once collected, pre-filled before. A receipt whose signature no
 // longer matches is never printed.
 func (s *Papers) ReceiptInput(ctx context.Context, p Parcel, office string) (labels.Receipt, error) {
-	if p.Leg != string(tracking.LegPickup) {
+	if p.Leg != tracking.LegPickup {
 		return labels.Receipt{}, errs.E(errs.Conflict, "Bưu gửi %s là chặng trả kết quả: in phiếu giao kết quả.", p.Number)
 	}
 	c, err := s.Receipts.Find(ctx, p.ID, tracking.ReceiptPickup)
@@ -391,7 +391,7 @@ func (s *Papers) ReceiptInput(ctx context.Context, p Parcel, office string) (lab
 	case !errs.Is(err, errs.NotFound):
 		return labels.Receipt{}, err
 	}
-	switch tracking.Status(p.Status) {
+	switch p.Status {
 	case tracking.StatusRequested, tracking.StatusScheduled, tracking.StatusPickupFailed:
 		return s.prefilledReceipt(ctx, p, office)
 	case tracking.StatusCancelled:
@@ -517,7 +517,7 @@ func (s *Papers) ManifestInput(ctx context.Context, m ManifestPaper) labels.Mani
 		}
 		if it.Status == "disputed" {
 			k, ok := discrepancyOf[it.Problem]
-			detail := tracking.DisputeProblems[it.Problem]
+			detail := tracking.DisputeProblem(it.Problem).Label()
 			if !ok {
 				k = labels.OtherProblem
 			}

@@ -43,6 +43,9 @@ type Store interface {
 	PostalStore
 	StaffParcelStore
 	AuditStore
+	CalendarStore
+	SelfServiceStore
+	ReportStore
 }
 
 // Wiring is what NewServices builds the services from. The ledger's hooks
@@ -128,6 +131,8 @@ type Services struct {
 	Postal    *Postal       // postal systems pulling EMSEVT records
 	Staff     *StaffParcels // the staff parcel view
 	Audit     *AuditLog     // the audit log viewer
+	Calendar  *WorkCalendar // working days: holidays, make-up days, desks' Saturdays
+	Self      *SelfService  // the citizen's self-service on the tracking page
 	Dropoff   *Dropoff      // post office counters taking papers instead of a home visit
 }
 
@@ -162,8 +167,9 @@ func NewServices(w Wiring) *Services {
 	if zoner == nil {
 		zoner = s.Dispatch
 	}
+	s.Calendar = &WorkCalendar{Store: db, Now: w.Now}
 	s.Intake = &Intake{Store: db, Tx: db, Ledger: s.Ledger, Units: w.Units, Box: w.Box, Hasher: w.Hasher, S10: w.S10, Hours: w.Hours,
-		Now: w.Now, NewID: w.NewID, Demo: w.Demo, Zoner: zoner, Timelines: db}
+		Now: w.Now, NewID: w.NewID, Demo: w.Demo, Zoner: zoner, Timelines: db, Calendar: s.Calendar}
 	s.Auth = &Auth{Store: db, Now: w.Now, SessionTTL: w.SessionTTL, TokenTTL: w.TokenTTL, Key: w.SessionKey,
 		IdleTimeout: w.SessionIdle, Policy: w.Login}
 	s.Accounts = &Accounts{Store: db, Tx: db, Auth: s.Auth, Now: w.Now}
@@ -177,7 +183,7 @@ func NewServices(w Wiring) *Services {
 	s.Hops = &Hops{Store: db, Ledger: s.Ledger, Intake: s.Intake, Now: w.Now, NewID: w.NewID, Scope: s.Scope}
 	s.Parties = &Parties{Store: db}
 	s.Law = &Law{Store: db, Now: w.Now}
-	s.Cases = &Cases{Store: db, Tx: db, Now: w.Now, NewID: w.NewID, Name: s.Parties.Letter, Law: s.Law}
+	s.Cases = &Cases{Store: db, Tx: db, Now: w.Now, NewID: w.NewID, Name: s.Parties.Letter, Law: s.Law, Proof: s.Proof, Zone: w.Zone}
 	s.Money = &Money{Store: db, Tx: db, Units: w.Units, Now: w.Now}
 	s.KPIs = &KPIs{Store: db, Units: w.Units, Now: w.Now}
 	s.Outbox = &Outbox{Store: db, PhoneHash: s.Intake.PhoneHash, Now: w.Now}
@@ -185,8 +191,10 @@ func NewServices(w Wiring) *Services {
 	s.Reference = &Reference{Store: db, Tx: db, Units: w.Units, Now: w.Now}
 	s.Portals = &PortalAdmin{Store: db, Tx: db, Portal: s.Portal, Now: w.Now, Demo: w.Demo}
 	s.Postal = &Postal{Store: db, Box: w.Box, Now: w.Now, Signatory: w.Signatory}
-	s.Staff = &StaffParcels{Store: db, Intake: s.Intake}
+	s.Staff = &StaffParcels{Store: db, Intake: s.Intake, Now: w.Now}
 	s.Audit = &AuditLog{Store: db, Now: w.Now}
+	s.Intake.Reports = db
+	s.Self = &SelfService{Store: db, Tx: db, Intake: s.Intake, Flow: s.Citizen, Dispatch: s.Dispatch, Now: w.Now, Log: w.Log}
 	s.Dropoff = &Dropoff{Store: db, Ledger: s.Ledger, Devices: s.Devices, Box: w.Box, Now: w.Now, NewID: w.NewID}
 	return s
 }

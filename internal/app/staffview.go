@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"hoso/internal/errs"
@@ -17,6 +18,29 @@ type StaffParcelStore interface {
 	FindParcels(ctx context.Context, f ParcelFilter) ([]Parcel, error)
 	FindEvents(ctx context.Context, parcelID string) ([]tracking.Event, error)
 	FindOutbox(ctx context.Context, f OutboxFilter) ([]OutboxEntry, error)
+	FindParcelAlarms(ctx context.Context, parcelID string) ([]Alarm, error)
+	FindParcelIncidents(ctx context.Context, parcelID string) ([]Incident, error)
+	FindParcelManifests(ctx context.Context, parcelID string) ([]ParcelManifest, error)
+	InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error
+}
+
+// Revealed is a parcel's contact data shown after a reason.
+type Revealed struct {
+	Phone, Name, Address string
+}
+
+// AuditRevealContact is written, beside reveal_phone, when the full name
+// and the address are shown with the phone.
+const AuditRevealContact = "reveal_contact"
+
+// ParcelManifest is a manifest a parcel travelled on, with how its
+// hand-off on that manifest ended.
+type ParcelManifest struct {
+	Code            string
+	Giver, Receiver tracking.Party
+	HandoffStatus   string // pending | confirmed | disputed
+	CreatedAt       time.Time
+	ClosedAt        *time.Time
 }
 
 // StaffParcels is the staff view of parcels: a dispatcher answering a
@@ -32,6 +56,7 @@ type StaffParcelStore interface {
 type StaffParcels struct {
 	Store  StaffParcelStore
 	Intake *Intake
+	Now    func() time.Time
 }
 
 // ParcelRecord is one parcel as a supervisor sees it.
@@ -39,6 +64,12 @@ type ParcelRecord struct {
 	Parcel Parcel
 	Events []tracking.Event
 	Sent   []OutboxEntry // callbacks and messages, newest first
+	// Alarms, open first; Incidents of every kind (disputes, complaints,
+	// quiet-parcel cases) with their answers and case; the Manifests it
+	// was on.
+	Alarms    []Alarm
+	Incidents []Incident
+	Manifests []ParcelManifest
 }
 
 var lastDigits = regexp.MustCompile(`^[0-9]{3}$`)
@@ -117,6 +148,15 @@ func (s *StaffParcels) Record(ctx context.Context, u User, number string) (Parce
 	if r.Sent, err = s.Store.FindOutbox(ctx, OutboxFilter{State: OutboxAll, Parcel: p.ID, Limit: 200}); err != nil {
 		return ParcelRecord{}, err
 	}
+	if r.Alarms, err = s.Store.FindParcelAlarms(ctx, p.ID); err != nil {
+		return ParcelRecord{}, err
+	}
+	if r.Incidents, err = s.Store.FindParcelIncidents(ctx, p.ID); err != nil {
+		return ParcelRecord{}, err
+	}
+	if r.Manifests, err = s.Store.FindParcelManifests(ctx, p.ID); err != nil {
+		return ParcelRecord{}, err
+	}
 	return r, nil
 }
 
@@ -132,6 +172,29 @@ func (s *StaffParcels) RevealPhone(ctx context.Context, u User, number, reason s
 		return "", errs.E(errs.Invalid, "Ghi lý do xem số điện thoại (5–300 ký tự)").WithFields(map[string]string{"reason": "Ghi lý do, 5–300 ký tự"})
 	}
 	return s.Intake.RevealPhone(ctx, u, r.Parcel, reason)
+}
+
+// RevealContact opens the phone (RevealPhone, audited reveal_phone) and
+// shows the citizen's full name and address, audited too with the same
+// reason.
+func (s *StaffParcels) RevealContact(ctx context.Context, u User, number, reason string) (Revealed, error) {
+	phone, err := s.RevealPhone(ctx, u, number, reason)
+	if err != nil {
+		return Revealed{}, err
+	}
+	r, err := s.Record(ctx, u, number)
+	if err != nil {
+		return Revealed{}, err
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	reason = strings.TrimSpace(vntext.NFC(strings.ToValidUTF8(reason, "")))
+	if err := s.Store.InsertAudit(ctx, u.ID, AuditRevealContact, r.Parcel.Number, reason, now()); err != nil {
+		return Revealed{}, err
+	}
+	return Revealed{Phone: phone, Name: r.Parcel.CitizenName, Address: r.Parcel.AddressLine}, nil
 }
 
 func validNumber(s string) bool {

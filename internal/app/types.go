@@ -138,8 +138,8 @@ type PortalClient struct {
 type Parcel struct {
 	ID             string
 	Number         string
-	Leg            string // pickup | return
-	Status         string
+	Leg            tracking.Leg
+	Status         tracking.Status
 	Channel        tracking.Channel
 	PortalClient   string
 	CreatedBy      int64
@@ -178,6 +178,9 @@ type Parcel struct {
 	RouteStop      int
 	Cell           int64 // H3 cell of the address, resolution 9 (0 when unknown)
 	Collected      []tracking.DocCount
+	// ReportClient is the portal client a citizen's or clerk's request is
+	// reported to (the one registered for the desk's province), if any.
+	ReportClient string
 }
 
 // ParcelFilter selects parcels.
@@ -187,9 +190,9 @@ type ParcelFilter struct {
 	PortalClient string
 	DeskCode     string
 	OfficeCode   string
-	Status       string
+	Status       tracking.Status
 	PhoneHash    []byte
 	IDLast3      string // the last three digits of the citizen's CCCD
-	Leg          string
+	Leg          tracking.Leg
 	Limit        int
 }

@@ -205,7 +205,7 @@ func (v *Verifier) checkProjection(number string, sp StoredProjection, chain []t
 		pol = tracking.DefaultPolicy
 	}
 	p := sp.Parcel
-	proj, brk := tracking.Replay(number, tracking.Leg(p.Leg), p.Documents, p.DeskCode, chain, pol)
+	proj, brk := tracking.Replay(number, p.Leg, p.Documents, p.DeskCode, chain, pol)
 	if brk != nil {
 		return "parcel " + brk.String()
 	}

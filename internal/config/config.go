@@ -43,6 +43,7 @@ type Config struct {
 	SMS            SMS           // HOSO_SMS_*
 	Notify         Notify        // the relay and notification providers (notify.go)
 	Citizen        Citizen       // HOSO_HOTLINE (citizen.go)
+	MapTiles       MapTiles      // HOSO_MAP_TILES (maptiles.go): off by default
 	// Signatory is what an EMI record of a delivery names as its signatory:
 	// "role" (the default) or "initials" (HOSO_EMSEVT_SIGNATORY).
 	Signatory string
@@ -253,6 +254,7 @@ func Load(env func(string) string, demo bool) (Config, error) {
 	}
 	problems = append(problems, c.Security.load(env, c.SessionTTL)...)
 	problems = append(problems, c.Citizen.load(env)...)
+	problems = append(problems, c.MapTiles.load(env)...)
 	if v := strings.TrimSpace(env("HOSO_SERVICE_HOURS")); v != "" {
 		s, e, err := parseHours(v)
 		if err != nil {
@@ -493,6 +495,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.String("base_url", c.BaseURL),
 		slog.String("hotline", c.Citizen.Hotline),
+		slog.String("map_tiles", c.MapTiles.Origin),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("demo", c.Demo),
 		slog.String("data_key", fp(c.Keys.Data)),

@@ -59,6 +59,11 @@ type Notify struct {
 	BackoffBase     time.Duration // HOSO_RELAY_BACKOFF_BASE (10s)
 	BackoffCap      time.Duration // HOSO_RELAY_BACKOFF_CAP (1h)
 	MaxAge          time.Duration // HOSO_RELAY_MAX_AGE (24h): retried at least this long, then dead
+	// CallbackAllowPrivate (HOSO_CALLBACK_ALLOW_PRIVATE, off; on in the
+	// demo): callbacks may go to loopback and private addresses. Tests and
+	// the demo only: otherwise the relay resolves each callback's host just
+	// before sending and refuses a non-public address.
+	CallbackAllowPrivate bool
 }
 
 // DefaultNotify is the configuration with no variable set.
@@ -151,6 +156,7 @@ func (n *Notify) Load(env func(string) string, sms SMS) []string {
 	dur("HOSO_RELAY_BACKOFF_BASE", &n.BackoffBase, 10*time.Millisecond)
 	dur("HOSO_RELAY_BACKOFF_CAP", &n.BackoffCap, 10*time.Millisecond)
 	dur("HOSO_RELAY_MAX_AGE", &n.MaxAge, time.Second)
+	onOff("HOSO_CALLBACK_ALLOW_PRIVATE", &n.CallbackAllowPrivate)
 
 	if v := get("HOSO_QUIET_HOURS"); v != "" {
 		if strings.EqualFold(v, "off") {
@@ -222,6 +228,7 @@ func (n Notify) LogValue() slog.Value {
 		slog.Int("portal_workers", n.PortalWorkers),
 		slog.Int("notify_workers", n.NotifyWorkers),
 		slog.Duration("callback_timeout", n.CallbackTimeout),
+		slog.Bool("callback_allow_private", n.CallbackAllowPrivate),
 		slog.Duration("backoff_base", n.BackoffBase),
 		slog.Duration("backoff_cap", n.BackoffCap),
 		slog.Duration("max_age", n.MaxAge),

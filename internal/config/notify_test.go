@@ -13,7 +13,7 @@ func TestNotifyLoad(t *testing.T) {
 		t.Fatalf("defaults: %v", p)
 	}
 	if n.QuietStart != 21*time.Hour || n.QuietEnd != 7*time.Hour || n.PerDay != 6 || n.UnicodeSegments != 1 || n.MaxSegments != 2 ||
-		!n.Enabled || !n.Relay || n.BackoffBase != 10*time.Second || n.BackoffCap != time.Hour || n.MaxAge != 24*time.Hour || n.Zalo() {
+		!n.Enabled || !n.Relay || n.BackoffBase != 10*time.Second || n.BackoffCap != time.Hour || n.MaxAge != 24*time.Hour || n.Zalo() || n.CallbackAllowPrivate {
 		t.Errorf("defaults %+v", n)
 	}
 	p := n.Load(env(map[string]string{"HOSO_QUIET_HOURS": "22:30-06:00", "HOSO_SMS_PER_DAY": "0", "HOSO_SMS_PHONE_FORMAT": "84",
@@ -23,12 +23,16 @@ func TestNotifyLoad(t *testing.T) {
 		n.SMSURL != "https://sms.example.vn/send" || n.SMSToken != "t" {
 		t.Errorf("set: %v %+v", p, n)
 	}
+	if n.Load(env(map[string]string{"HOSO_CALLBACK_ALLOW_PRIVATE": "on"}), SMS{}); !n.CallbackAllowPrivate {
+		t.Error("HOSO_CALLBACK_ALLOW_PRIVATE=on not read")
+	}
 	if n.Load(env(map[string]string{"HOSO_QUIET_HOURS": "off"}), SMS{}); !n.QuietOff {
 		t.Error("quiet hours off")
 	}
 	for name, val := range map[string]string{
 		"HOSO_QUIET_HOURS": "21h-7h", "HOSO_SMS_PER_DAY": "-1", "HOSO_SMS_MAX_SEGMENTS": "0", "HOSO_SMS_PHONE_FORMAT": "0084",
 		"HOSO_RELAY_POLL": "1ms", "HOSO_NOTIFY": "maybe", "HOSO_ZALO_APP_ID": "1", "HOSO_SMS_OK_FIELD": "x", "HOSO_CALLBACK_TIMEOUT": "abc",
+		"HOSO_CALLBACK_ALLOW_PRIVATE": "maybe",
 	} {
 		p := n.Load(env(map[string]string{name: val}), SMS{})
 		if len(p) == 0 || !strings.Contains(strings.Join(p, ";"), "HOSO_") {

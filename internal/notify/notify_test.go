@@ -81,6 +81,7 @@ func TestTemplatesSayWhatMatters(t *testing.T) {
 		{notify.Delivered, []string{"08:41 24/11"}},
 		{notify.ReturnedToDesk, []string{"2 lần"}},
 		{notify.Cancelled, []string{"hủy"}},
+		{notify.PickupChanged, []string{"vắng nhà", "chọn giờ khác"}},
 	}
 	for _, c := range cases {
 		p := fullParams(c.kind)

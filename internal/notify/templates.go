@@ -36,11 +36,15 @@ const (
 	Delivered       = "delivered"
 	ReturnedToDesk  = "returned_to_desk"
 	Cancelled       = "cancelled"
+	// PickupChanged: a clerk changed the pickup on the citizen's behalf
+	// (Reason "window", "not_home" or "address"); the citizen's own changes
+	// send nothing, they made them.
+	PickupChanged = "pickup_changed"
 )
 
 // Kinds lists every kind with a template.
 var Kinds = []string{PickupScheduled, PickupOnTheWay, PickupFailed, Collected, AtDesk, Accepted, Returned,
-	ResultReady, ResultOut, DeliveryFailed, Held, Delivered, ReturnedToDesk, Cancelled}
+	ResultReady, ResultOut, DeliveryFailed, Held, Delivered, ReturnedToDesk, Cancelled, PickupChanged}
 
 // Critical reports whether a kind is time-critical: it matters within the
 // hour (the courier is coming today), so quiet hours do not hold it and the
@@ -195,9 +199,9 @@ func Render(p Params) (Message, bool) {
 			"Hôm nay bưu tá đến nhận "+ds+", khoảng "+hm(p.ETA)+".", false)
 		add("Vui lòng có mặt và chuẩn bị đủ giấy tờ.", "", true)
 	case PickupFailed:
-		reason := tracking.PickupFailReasons[p.Reason]
+		reason := tracking.PickupFailReason(p.Reason).Label()
 		if reason == "" {
-			reason = tracking.PickupFailReasons["other"]
+			reason = tracking.FailOther.Label()
 		}
 		add("Bưu tá chưa nhận được "+ds+": "+lower1(reason)+".", "", false)
 		next := pickupNext[p.Reason]
@@ -222,9 +226,9 @@ func Render(p Params) (Message, bool) {
 			add("Ngày hẹn trả kết quả: "+t.Format("02/01/2006")+".", "", false)
 		}
 	case Returned:
-		reason := tracking.IncompleteReasons[p.Reason]
+		reason := tracking.IncompleteReason(p.Reason).Label()
 		if reason == "" {
-			reason = tracking.IncompleteReasons["other"]
+			reason = tracking.IncompleteOther.Label()
 		}
 		add(upper1(ds)+" chưa được tiếp nhận: "+lower1(reason)+".", "", false)
 		if p.Missing != "" {
@@ -245,9 +249,9 @@ func Render(p Params) (Message, bool) {
 		add("Hôm nay bưu tá giao kết quả "+ds+".", "", false)
 		add("Vui lòng "+need+" để nhận.", "", false)
 	case DeliveryFailed:
-		cause := tracking.DeliveryCauses[p.Cause]
+		cause := tracking.DeliveryCause(p.Cause).Label()
 		if cause == "" {
-			cause = tracking.DeliveryCauses["other"]
+			cause = tracking.CauseOther.Label()
 		}
 		n := ""
 		if p.Attempts > 0 {
@@ -272,6 +276,20 @@ func Render(p Params) (Message, bool) {
 		add("Vui lòng liên hệ để nhận.", "", false)
 	case Cancelled:
 		add("Yêu cầu thu gom "+ds+" đã được hủy.", "", false)
+	case PickupChanged:
+		switch p.Reason {
+		case "not_home":
+			add("Đã ghi nhận bạn vắng nhà trong giờ hẹn nhận "+ds+": bưu tá sẽ không đến.", "", false)
+			add("Hãy chọn giờ khác trên trang tra cứu.", "", false)
+		case "address":
+			add("Địa chỉ thu gom "+ds+" đã được sửa theo yêu cầu của bạn.", "", false)
+		default:
+			if p.WindowStart.IsZero() {
+				add("Giờ thu gom "+ds+" đã được đổi theo yêu cầu của bạn.", "", false)
+			} else {
+				add("Giờ thu gom "+ds+" đã đổi sang "+hm(p.WindowStart)+"–"+hm(p.WindowEnd)+" ngày "+dm(p.WindowStart)+".", "", false)
+			}
+		}
 	default:
 		return Message{}, false
 	}
@@ -324,14 +342,14 @@ func templateData(p Params) map[string]string {
 	if !p.ETA.IsZero() {
 		set("eta", hm(p.ETA))
 	}
-	if r := tracking.PickupFailReasons[p.Reason]; r != "" && (p.Kind == PickupFailed) {
+	if r := tracking.PickupFailReason(p.Reason).Label(); r != "" && (p.Kind == PickupFailed) {
 		set("reason", r)
 		set("next_step", pickupNext[p.Reason])
 	}
-	if r := tracking.IncompleteReasons[p.Reason]; r != "" && p.Kind == Returned {
+	if r := tracking.IncompleteReason(p.Reason).Label(); r != "" && p.Kind == Returned {
 		set("reason", r)
 	}
-	if c := tracking.DeliveryCauses[p.Cause]; c != "" {
+	if c := tracking.DeliveryCause(p.Cause).Label(); c != "" {
 		set("reason", c)
 		set("next_step", deliveryNext[p.Action])
 	}

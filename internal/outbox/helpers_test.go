@@ -253,7 +253,7 @@ func newDB(t *testing.T) *pg.DB {
 var fastBackoff = outbox.Backoff{Base: 5 * time.Millisecond, Factor: 2, Cap: 40 * time.Millisecond, Jitter: 0.2, MaxAge: time.Hour}
 
 func portalRelay(db *pg.DB, dir outbox.Directory, timeout time.Duration, workers int) *outbox.Relay {
-	sender := &outbox.PortalSender{Dir: dir, Client: outbox.NewPortalClient(timeout, workers)}
+	sender := &outbox.PortalSender{Dir: dir, Client: outbox.NewPortalClient(timeout, workers), AllowPrivate: true}
 	return &outbox.Relay{Store: db, Backoff: fastBackoff, Poll: 20 * time.Millisecond, Lease: 5 * time.Second,
 		Topics: []outbox.Topic{{Name: app.TopicPortal, Sender: sender, Workers: workers, Timeout: timeout, BlockOnDead: true}}}
 }

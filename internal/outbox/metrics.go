@@ -27,7 +27,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hoso_outbox_attempts_total",
 			Help: "Delivery attempts by topic and outcome (sent, skipped, retry, dead, deferred, discarded)."}, []string{"topic", "outcome"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hoso_outbox_failures_total",
-			Help: "Failed delivery attempts by topic and reason (timeout, network, http_4xx, http_5xx, redirect, refused, config, other)."},
+			Help: "Failed delivery attempts by topic and reason (timeout, network, http_4xx, http_5xx, redirect, refused, config, blocked_address, other)."},
 			[]string{"topic", "reason"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hoso_outbox_delivery_seconds",
 			Help:    "Time from the commit of an outbox row to its delivery, by topic.",

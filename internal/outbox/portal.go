@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"sync"
@@ -40,6 +41,14 @@ type PortalSender struct {
 	// CacheFor keeps a client's URL and secret in memory this long (default
 	// 30 s), so a burst of callbacks does not open the secret each time.
 	CacheFor time.Duration
+	// AllowPrivate lets callbacks go to loopback, private, link-local and
+	// multicast addresses (HOSO_CALLBACK_ALLOW_PRIVATE: tests and the demo
+	// only). Without it the host is resolved again just before each send
+	// and a non-public address is refused (DNS rebinding: the name was
+	// public when the admin set it).
+	AllowPrivate bool
+	// Resolve looks a host up (default: the system resolver).
+	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
 
 	mu    sync.Mutex
 	cache map[string]target
@@ -130,6 +139,9 @@ func (p *PortalSender) Send(ctx context.Context, row app.OutboxRow) Result {
 	if err != nil || u.Host == "" {
 		return Result{Err: errors.New("địa chỉ callback không hợp lệ"), Reason: "config"}
 	}
+	if err := p.checkHost(ctx, u.Hostname()); err != nil {
+		return Result{Err: err, Reason: "blocked_address"}
+	}
 	payload := row.Payload
 	if t.shape == app.ShapeOpenCPS {
 		// The client's shape, made from the stored payload alone: every
@@ -179,6 +191,36 @@ func (p *PortalSender) Send(ctx context.Context, row app.OutboxRow) Result {
 	default:
 		return Result{Err: fmt.Errorf("callback: HTTP %d", s), Reason: "http_4xx"}
 	}
+}
+
+// checkHost resolves the callback's host now and refuses it when any of
+// its addresses is not public (app.PublicAddr), unless AllowPrivate.
+func (p *PortalSender) checkHost(ctx context.Context, host string) error {
+	if p.AllowPrivate {
+		return nil
+	}
+	var addrs []netip.Addr
+	if a, err := netip.ParseAddr(host); err == nil {
+		addrs = []netip.Addr{a}
+	} else {
+		resolve := p.Resolve
+		if resolve == nil {
+			resolve = func(ctx context.Context, host string) ([]netip.Addr, error) {
+				return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+			}
+		}
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if addrs, err = resolve(rctx, host); err != nil || len(addrs) == 0 {
+			return fmt.Errorf("callback: không tra được tên miền %s", host)
+		}
+	}
+	for _, a := range addrs {
+		if !app.PublicAddr(a) {
+			return fmt.Errorf("callback: không gửi, %s trỏ tới địa chỉ nội bộ %s", host, a)
+		}
+	}
+	return nil
 }
 
 // retryAfter reads a Retry-After header: seconds or an HTTP date.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -530,4 +532,88 @@ func TestBackoffBounds(t *testing.T) {
 	if at.Sub(t0) < 24*time.Hour {
 		t.Errorf("retried for only %s", at.Sub(t0))
 	}
+}
+
+// A callback whose host resolves, at send time, to a loopback address (DNS
+// rebinding: the name was public when the admin set it) is never sent
+// without HOSO_CALLBACK_ALLOW_PRIVATE: each attempt is refused with the
+// reason written on the row, retried, then dead. A literal private address
+// is refused the same way; with the flag the same callback goes through.
+func TestCallbackHostCheckedAtSendTime(t *testing.T) {
+	db := newDB(t)
+	c := newClock()
+	p := newFakePortal(t, "dvc-19", func(int, string, int) action { return ok })
+	p.now = c.Now
+	port := p.srv.Listener.Addr().(*net.TCPAddr).Port
+	rebound := fmt.Sprintf("http://cong.dvc.example:%d/callback?tinh=19", port)
+	dir := directory{"dvc-19": {rebound, p.secret}, "dvc-ip": {p.URL(), p.secret}}
+	insertCallbacks(t, db, "dvc-19", 1, 2, c.Now())
+	r := portalRelay(db, dir, time.Second, 4)
+	r.Now = c.Now
+	r.Backoff.MaxAge = time.Minute
+	sender := r.Topics[0].Sender.(*outbox.PortalSender)
+	sender.Now = c.Now
+	sender.AllowPrivate = false
+	lookups := atomic.Int32{}
+	sender.Resolve = func(_ context.Context, host string) ([]netip.Addr, error) {
+		lookups.Add(1)
+		if host != "cong.dvc.example" {
+			return nil, fmt.Errorf("unknown host %s", host)
+		}
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	ctx := context.Background()
+	for i := 0; count(t, db, `SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL`) == 0; i++ {
+		if _, err := r.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c.Add(time.Minute)
+		if i > 10 {
+			t.Fatal("never dead")
+		}
+	}
+	p.mu.Lock()
+	if p.requests != 0 || len(p.badSig) != 0 {
+		t.Errorf("the portal on 127.0.0.1 got %d requests (%d refused)", p.requests, len(p.badSig))
+	}
+	p.mu.Unlock()
+	if lookups.Load() < 2 {
+		t.Errorf("the host was resolved %d times, want once per attempt", lookups.Load())
+	}
+	if n := count(t, db, `SELECT count(*) FROM outbox WHERE target = 'dvc-19' AND dead_at IS NOT NULL AND attempts >= 2
+		AND last_error LIKE '%cong.dvc.example trỏ tới địa chỉ nội bộ 127.0.0.1%'`); n != 1 {
+		t.Errorf("%d rebound rows dead with the reason, want 1", n)
+	}
+	// A literal loopback address is refused the same way.
+	if res := sender.Send(ctx, app.OutboxRow{Target: "dvc-ip", Payload: []byte("{}")}); res.Err == nil || res.Reason != "blocked_address" ||
+		!strings.Contains(res.Err.Error(), "địa chỉ nội bộ 127.0.0.1") {
+		t.Errorf("literal 127.0.0.1: %+v", res)
+	}
+	if n := count(t, db, `SELECT count(*) FROM outbox WHERE target = 'dvc-19' AND dead_at IS NULL AND sent_at IS NULL`); n != 1 {
+		t.Errorf("%d rows held behind the dead one, want 1", n)
+	}
+	// A lookup that fails is refused too, never sent.
+	res := sender.Send(ctx, app.OutboxRow{Target: "dvc-x", Payload: []byte("{}")})
+	if res.Err != nil {
+		t.Errorf("a client without URL: %v", res.Err)
+	}
+	dir["dvc-y"] = struct {
+		url    string
+		secret []byte
+	}{"https://khong-co.example/cb", p.secret}
+	if res := sender.Send(ctx, app.OutboxRow{Target: "dvc-y", Payload: []byte("{}")}); res.Err == nil || res.Reason != "blocked_address" {
+		t.Errorf("unresolvable host: %+v", res)
+	}
+	// With the flag (tests, the demo) the same callback is sent.
+	sender.AllowPrivate = true
+	sender.Forget("dvc-19")
+	dir["dvc-19"] = dir["dvc-ip"]
+	if res := sender.Send(ctx, app.OutboxRow{Target: "dvc-19", Payload: []byte(`{"event_id":"ev-1","dossier_code":"000.00.19.H12-251124-9999","status":"collected","detail":{"seq":0}}`)}); res.Err != nil {
+		t.Errorf("with the flag: %v", res.Err)
+	}
+	p.mu.Lock()
+	if p.requests != 1 {
+		t.Errorf("with the flag the portal got %d requests, want 1", p.requests)
+	}
+	p.mu.Unlock()
 }

@@ -57,6 +57,7 @@ func TestAlarmQueriesFollowTheRules(t *testing.T) {
 	for kind, want := range map[tracking.AlarmKind]string{
 		tracking.AlarmWindowMissed: list(tracking.WindowStatuses),
 		tracking.AlarmDeadlineRisk: list(tracking.DeadlineRiskStatuses),
+		tracking.AlarmResultLate:   list(tracking.ResultLateStatuses),
 	} {
 		q := alarmQuery{}
 		for _, x := range alarmQueries {

@@ -20,6 +20,8 @@ type alarmParams struct {
 	Since        *time.Time
 	Statuses     []string `pg:",array"`
 	LimitMinutes int      `pg:",use_zero"`
+	// ReturnDays is result_late's working days without an appointment.
+	ReturnDays int `pg:",use_zero"`
 }
 
 // alarmQuery is one alarm rule of tracking.AlarmRules in SQL: the INSERT
@@ -111,7 +113,7 @@ var alarmQueries = []alarmQuery{
 		raise: alarmInsert + `SELECT 'incident_open', i.id::text, i.parcel_id, p.province_code, p.office_code, p.desk_code, 2,
 				json_build_object('number', p.tracking_number, 'problem', i.problem, 'last_custodian', i.last_custodian_kind || ':' || i.last_custodian_ref),
 				i.created_at, ?now
-			FROM incidents i JOIN parcels p ON p.id = i.parcel_id WHERE i.status = 'open'` + alarmConflict,
+			FROM incidents i JOIN parcels p ON p.id = i.parcel_id WHERE i.status = 'open' AND i.kind = 'dispute'` + alarmConflict,
 		clear: `UPDATE alarms a SET cleared_at = ?now FROM incidents i
 			WHERE a.kind = 'incident_open' AND a.cleared_at IS NULL AND i.id = a.subject::uuid AND i.status <> 'open'`},
 	{kind: tracking.AlarmEvidencePending,
@@ -130,6 +132,29 @@ var alarmQueries = []alarmQuery{
 		clear: `UPDATE alarms a SET cleared_at = ?now FROM device_events de
 			WHERE a.kind = 'evidence_pending' AND a.cleared_at IS NULL AND de.id = a.subject::uuid
 				AND (de.status <> 'rejected' OR de.resolved_at IS NOT NULL)`},
+	{kind: tracking.AlarmResultLate,
+		// Due at the end of the appointment date the desk set at acceptance
+		// (the latest desk.accepted event of the pickup leg), else at the end
+		// of the ReturnDays-th working day after the result was registered,
+		// counted by calendar_add_working_days (migration 0020: the table the
+		// admin edits and the desk's Saturday rule). The appointment was
+		// checked as a date when it was recorded; the pattern guards the cast.
+		raise: alarmInsert + `SELECT 'result_late', p.id::text, p.id, p.province_code, p.office_code, p.desk_code, 1,
+				json_build_object('number', p.tracking_number, 'status', p.status, 'appointment', ap.day, 'registered', p.created_at,
+					'holder', coalesce(p.custodian_kind, '') || ':' || coalesce(p.custodian_ref, '')),
+				x.due, ?now
+			FROM parcels p JOIN desks k ON k.code = p.desk_code
+			LEFT JOIN LATERAL (SELECT CASE WHEN e.data->>'appointment_date' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+					THEN (e.data->>'appointment_date')::date END AS day
+				FROM events e WHERE e.parcel_id = p.return_of AND e.type = 'desk.accepted' ORDER BY e.parcel_seq DESC LIMIT 1) ap ON true
+			CROSS JOIN LATERAL (SELECT ((coalesce(ap.day, calendar_add_working_days((p.created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,
+				?return_days::int, k.saturday_morning)) + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh') AS due) x
+			WHERE p.leg = 'return' AND p.status IN ('ready', 'with_courier', 'at_office', 'out_for_delivery', 'delivery_failed', 'held')
+			  AND x.due <= ?now AND (?since IS NULL OR x.due > ?since)` + alarmConflict,
+		clear: `UPDATE alarms a SET cleared_at = ?now FROM parcels p
+			WHERE a.kind = 'result_late' AND a.cleared_at IS NULL AND p.id = a.parcel_id
+			  AND p.status NOT IN ('ready', 'with_courier', 'at_office', 'out_for_delivery', 'delivery_failed', 'held')
+			  AND (?since IS NULL OR p.id IN (SELECT e.parcel_id FROM events e WHERE e.server_at > ?since))`},
 }
 
 // SweepAlarms raises and clears the alarms of every rule, each rule with
@@ -141,7 +166,11 @@ func (d *DB) SweepAlarms(ctx context.Context, now time.Time, p app.AlarmPolicy, 
 	var st app.SweepStats
 	err = d.InTx(ctx, func(ctx context.Context) error {
 		for _, q := range alarmQueries {
-			runs := []alarmParams{{Now: now, Since: since}}
+			returnDays := p.ReturnWithin
+			if returnDays <= 0 {
+				returnDays = tracking.ReturnWithinWorkingDays
+			}
+			runs := []alarmParams{{Now: now, Since: since, ReturnDays: returnDays}}
 			if q.perQuietLimit {
 				runs = runs[:0]
 				for _, l := range p.Quiet {

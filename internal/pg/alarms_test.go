@@ -13,7 +13,7 @@ import (
 )
 
 // TestAlarmRules: each rule whose cause lives in the parcel or manifest
-// tables raises nothing a minute before its threshold, one alarm at it
+// tables (result_late across Tết: TestResultLateAcrossTet) raises nothing a minute before its threshold, one alarm at it
 // (once, at the rule's level, due at the threshold), and clears when the
 // cause ends. The rules whose cause is a ledger hand-off, an incident or a
 // courier's submission are tested through the server in cmd/hoso
@@ -76,6 +76,17 @@ func TestAlarmRules(t *testing.T) {
 			return id, t0.Add(5 * time.Hour)
 		}, func(t *testing.T, id string) {
 			f.exec(t, `UPDATE parcels SET status = 'at_desk' WHERE id = ?`, id)
+		}},
+		{tracking.AlarmResultLate, func(t *testing.T) (string, time.Time) {
+			// Registered Tuesday 24/11/2026 evening (Vietnam), no appointment:
+			// three working days (Wed, Thu, Fri), due at midnight starting Saturday.
+			d := f.dossier(t, true)
+			pickup := f.parcel(t, d, "pickup", "accepted", t0, "")
+			id := f.parcel(t, d, "return", "with_courier", t0, pickup)
+			f.exec(t, `UPDATE parcels SET created_at = ? WHERE id = ?`, t0, id)
+			return id, time.Date(2026, 11, 28, 0, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+		}, func(t *testing.T, id string) {
+			f.exec(t, `UPDATE parcels SET status = 'delivered' WHERE id = ?`, id)
 		}},
 		{tracking.AlarmOutsideZone, func(t *testing.T) (string, time.Time) {
 			id := f.parcel(t, f.dossier(t, true), "pickup", "requested", t0, "")

@@ -28,17 +28,23 @@ type incidentRow struct {
 	DeskCode          string
 	CreatedAt         time.Time
 	ClosedAt          *time.Time
+	Kind              string
+	DueAt             *time.Time
+	RouteKind         string
+	RouteRef          string
 }
 
 const incidentCols = `i.id::text AS id, i.parcel_id::text AS parcel_id, p.tracking_number AS number, d.code AS dossier_code, i.problem,
 	i.missing_lines, i.last_custodian_kind, i.last_custodian_ref, i.note, i.status, i.resolution, p.province_code,
-	coalesce(p.office_code, '') AS office_code, p.desk_code, i.created_at, i.closed_at`
+	coalesce(p.office_code, '') AS office_code, p.desk_code, i.created_at, i.closed_at, i.kind, i.due_at,
+	coalesce(i.route_kind, '') AS route_kind, coalesce(i.route_ref, '') AS route_ref`
 
 func toIncident(r incidentRow) app.Incident {
 	return app.Incident{ID: r.ID, ParcelID: r.ParcelID, Number: r.Number, DossierCode: r.DossierCode, Problem: r.Problem,
 		MissingLines: r.MissingLines, LastCustodian: tracking.Party{Kind: tracking.PartyKind(r.LastCustodianKind), Ref: r.LastCustodianRef},
 		Note: r.Note, Status: r.Status, Resolution: r.Resolution, ProvinceCode: r.ProvinceCode, OfficeCode: r.OfficeCode,
-		DeskCode: r.DeskCode, CreatedAt: r.CreatedAt, ClosedAt: r.ClosedAt}
+		DeskCode: r.DeskCode, CreatedAt: r.CreatedAt, ClosedAt: r.ClosedAt, Kind: r.Kind, DueAt: r.DueAt,
+		Route: tracking.Party{Kind: tracking.PartyKind(r.RouteKind), Ref: r.RouteRef}}
 }
 
 // FindIncidents lists incidents in a scope, newest first.
@@ -46,10 +52,13 @@ func (d *DB) FindIncidents(ctx context.Context, f app.AlarmFilter, openOnly bool
 	defer errs.Wrap(&err, "pg.FindIncidents")
 	var rows []incidentRow
 	err = d.query(ctx, &rows, `SELECT `+incidentCols+` FROM incidents i JOIN parcels p ON p.id = i.parcel_id JOIN dossiers d ON d.id = p.dossier_id
-		WHERE (? = '' OR p.province_code = ?) AND (? = '' OR p.office_code = ? OR (i.last_custodian_kind = 'post_office' AND i.last_custodian_ref = ?))
-		  AND (? = '' OR p.desk_code = ?) AND (NOT ? OR i.status = 'open')
-		ORDER BY i.status = 'open' DESC, i.created_at DESC LIMIT 300`,
-		f.Province, f.Province, f.Office, f.Office, f.Office, f.Desk, f.Desk, openOnly)
+		WHERE (? = '' OR p.province_code = ?)
+		  AND (? = '' OR p.office_code = ? OR (i.last_custodian_kind = 'post_office' AND i.last_custodian_ref = ?)
+		       OR (i.route_kind = 'post_office' AND i.route_ref = ?))
+		  AND (? = '' OR p.desk_code = ? OR (i.last_custodian_kind = 'desk' AND i.last_custodian_ref = ?) OR (i.route_kind = 'desk' AND i.route_ref = ?))
+		  AND (NOT ? OR i.status = 'open')
+		ORDER BY i.status = 'open' DESC, i.due_at NULLS LAST, i.created_at DESC LIMIT 300`,
+		f.Province, f.Province, f.Office, f.Office, f.Office, f.Office, f.Desk, f.Desk, f.Desk, f.Desk, openOnly)
 	out := make([]app.Incident, len(rows))
 	for i, r := range rows {
 		out[i] = toIncident(r)
@@ -97,6 +106,9 @@ func (d *DB) FindIncident(ctx context.Context, id string) (_ app.Incident, err e
 		inc.Case = &app.LostCase{ID: c.ID, IncidentID: id, Responsible: tracking.Party{Kind: tracking.PartyKind(c.ResponsibleKind), Ref: c.ResponsibleRef},
 			Lines: c.Lines, ReissueState: c.ReissueState, ApologyState: c.ApologyState, ApologyText: c.ApologyText,
 			CostsAmount: c.CostsAmount, CostsState: c.CostsState, Status: c.Status, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	}
+	if inc.Answers, err = d.findAnswers(ctx, id); err != nil {
+		return app.Incident{}, err
 	}
 	return inc, nil
 }

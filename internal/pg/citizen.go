@@ -15,8 +15,16 @@ import (
 func (d *DB) CreateFlow(ctx context.Context, tokenHash []byte, f app.Flow) (err error) {
 	defer errs.Wrap(&err, "pg.CreateFlow")
 	return d.InTx(ctx, func(ctx context.Context) error {
-		if _, err := d.exec(ctx, `INSERT INTO citizen_flows (token_hash, dossier_code, phone_enc, phone_hash, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, tokenHash, f.DossierCode, f.PhoneEnc, f.PhoneHash, f.CreatedAt, f.ExpiresAt); err != nil {
+		purpose := f.Purpose
+		if purpose == "" {
+			purpose = app.FlowRequest
+		}
+		var parcel any
+		if f.ParcelID != "" {
+			parcel = f.ParcelID
+		}
+		if _, err := d.exec(ctx, `INSERT INTO citizen_flows (token_hash, dossier_code, phone_enc, phone_hash, created_at, expires_at, purpose, parcel_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tokenHash, f.DossierCode, f.PhoneEnc, f.PhoneHash, f.CreatedAt, f.ExpiresAt, purpose, parcel); err != nil {
 			return err
 		}
 		_, err := d.exec(ctx, `INSERT INTO otp_codes (id, purpose, subject, code_hash, created_at, expires_at) VALUES (?, 'citizen_flow', encode(?::bytea, 'hex'), ?, ?, ?)`,
@@ -39,9 +47,10 @@ func (d *DB) FindFlow(ctx context.Context, tokenHash []byte, now time.Time) (_ a
 		ParcelID    string
 		CodeHash    []byte
 		Resends     int
+		Purpose     string
 	}
 	err = d.queryOne(ctx, &r, `SELECT f.dossier_code, f.phone_enc, f.phone_hash, f.created_at, f.expires_at, f.verified_at, f.attempts,
-		coalesce(f.parcel_id::text, '') AS parcel_id, o.code_hash, f.resends
+		coalesce(f.parcel_id::text, '') AS parcel_id, o.code_hash, f.resends, f.purpose
 		FROM citizen_flows f JOIN otp_codes o ON o.purpose = 'citizen_flow' AND o.subject = encode(f.token_hash, 'hex')
 		WHERE f.token_hash = ? AND f.expires_at > ?`, tokenHash, now)
 	return app.Flow(r), err
@@ -108,7 +117,7 @@ func (d *DB) ExtendFlow(ctx context.Context, tokenHash []byte, until time.Time) 
 // FinishFlow links a flow to the pickup it created.
 func (d *DB) FinishFlow(ctx context.Context, tokenHash []byte, parcelID string) (err error) {
 	defer errs.Wrap(&err, "pg.FinishFlow %s", parcelID)
-	_, err = d.exec(ctx, `UPDATE citizen_flows SET parcel_id = ? WHERE token_hash = ?`, parcelID, tokenHash)
+	_, err = d.exec(ctx, `UPDATE citizen_flows SET parcel_id = ? WHERE token_hash = ? AND purpose = 'request'`, parcelID, tokenHash)
 	return err
 }
 

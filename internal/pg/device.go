@@ -145,7 +145,7 @@ func (d *DB) StoredEvidence(ctx context.Context, shas [][]byte) (_ map[string]ap
 type parcelSecretRow struct {
 	ID            string
 	Number        string
-	Leg           string
+	Leg           tracking.Leg
 	IDHash        []byte
 	IDLast3       string `pg:"id_last3"`
 	PhoneEnc      []byte

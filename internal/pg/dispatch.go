@@ -2,6 +2,8 @@ package pg
 
 import (
 	"context"
+	"fmt"
+	"hoso/tracking"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -376,9 +378,9 @@ func (d *DB) FindRequests(ctx context.Context, office string, day dispatch.Day) 
 }
 
 // ParcelStatuses returns the status of each parcel id.
-func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (_ map[string]string, err error) {
+func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (_ map[string]tracking.Status, err error) {
 	defer errs.Wrap(&err, "pg.ParcelStatuses")
-	out := map[string]string{}
+	out := map[string]tracking.Status{}
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -390,7 +392,34 @@ func (d *DB) ParcelStatuses(ctx context.Context, ids []string) (_ map[string]str
 		return nil, err
 	}
 	for _, r := range rows {
-		out[r.ID] = r.Status
+		st, err := tracking.ParseStatus(r.Status)
+		if err != nil {
+			return nil, fmt.Errorf("parcel %s: %w", r.ID, err)
+		}
+		out[r.ID] = st
+	}
+	return out, nil
+}
+
+// StopPlaces returns where each parcel's visit is: commune, address line
+// and whether the point is only the commune's.
+func (d *DB) StopPlaces(ctx context.Context, ids []string) (_ map[string]app.StopPlace, err error) {
+	defer errs.Wrap(&err, "pg.StopPlaces")
+	out := map[string]app.StopPlace{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID          string `pg:"id"`
+		CommuneCode string `pg:"commune_code"`
+		AddressLine string `pg:"address_line"`
+		Approx      bool   `pg:"location_approx,use_zero"`
+	}
+	if err := d.query(ctx, &rows, `SELECT id, commune_code, address_line, location_approx FROM parcels WHERE id IN (?)`, pg.In(ids)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = app.StopPlace{CommuneCode: r.CommuneCode, AddressLine: r.AddressLine, Approx: r.Approx}
 	}
 	return out, nil
 }

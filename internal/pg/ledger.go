@@ -80,7 +80,7 @@ func (d *DB) LockParcels(ctx context.Context, numbers []string) (_ map[string]ap
 			ReleasedAt: h.ReleasedAt, Deadline: h.Deadline, Manifest: h.Manifest}
 	}
 	for _, p := range ps {
-		st := tracking.State{Leg: tracking.Leg(p.Leg), Status: tracking.Status(p.Status), Custodian: p.Custodian,
+		st := tracking.State{Leg: p.Leg, Status: p.Status, Custodian: p.Custodian,
 			Attempts: p.Attempts, SealID: p.SealID, Documents: p.Documents, Collected: p.Collected, Pending: pending[p.ID]}
 		out[p.Number] = app.LockedParcel{Parcel: p, State: st}
 	}

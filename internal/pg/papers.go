@@ -69,7 +69,7 @@ func (d *DB) FindCourierDay(ctx context.Context, staffCode string, day time.Time
 	}
 	out := make([]app.PlannedStop, len(ps))
 	for i, p := range ps {
-		out[i] = app.PlannedStop{Parcel: p, ETA: eta[p.ID], Delivery: p.Leg == "return"}
+		out[i] = app.PlannedStop{Parcel: p, ETA: eta[p.ID], Delivery: p.Leg == tracking.LegReturn}
 		if j, ok := planStop[p.ID]; ok && out[i].Delivery {
 			x := planned[j]
 			e, ws, we := x.ETA, x.Window, x.WindowE

@@ -2,6 +2,7 @@ package pg
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/go-pg/pg/v10"
@@ -188,7 +189,8 @@ const parcelCols = `p.id, p.tracking_number, p.leg, p.status, p.channel, coalesc
 	p.event_count, p.last_hash, p.demo, p.created_at, p.updated_at, p.status_since,
 	coalesce(p.custodian_kind, '') AS custodian_kind, coalesce(p.custodian_ref, '') AS custodian_ref, p.attempts,
 	coalesce(p.seal_id, '') AS seal_id, coalesce(p.receipt_code, '') AS receipt_code, coalesce(p.courier_ref, '') AS courier_ref,
-	p.planned_date, p.window_start, p.window_end, coalesce(p.route_stop, 0) AS route_stop`
+	p.planned_date, p.window_start, p.window_end, coalesce(p.route_stop, 0) AS route_stop,
+	coalesce(p.report_client_id, '') AS report_client_id`
 
 type parcelRow struct {
 	ID              string
@@ -234,11 +236,20 @@ type parcelRow struct {
 	WindowStart     *time.Time
 	WindowEnd       *time.Time
 	RouteStop       int
+	ReportClientID  string
 }
 
-func toParcel(r parcelRow) app.Parcel {
+func toParcel(r parcelRow) (app.Parcel, error) {
+	leg, err := tracking.ParseLeg(r.Leg)
+	if err != nil {
+		return app.Parcel{}, fmt.Errorf("parcel %s: %w", r.ID, err)
+	}
+	status, err := tracking.ParseStatus(r.Status)
+	if err != nil {
+		return app.Parcel{}, fmt.Errorf("parcel %s: %w", r.ID, err)
+	}
 	return app.Parcel{
-		ID: r.ID, Number: r.TrackingNumber, Leg: r.Leg, Status: r.Status, Channel: tracking.Channel(r.Channel),
+		ID: r.ID, Number: r.TrackingNumber, Leg: leg, Status: status, Channel: tracking.Channel(r.Channel),
 		PortalClient: r.PortalClientID, CreatedBy: r.CreatedBy, DossierID: r.DossierID,
 		Dossier: tracking.Dossier{Code: r.DossierCode, ProcedureCode: r.ProcedureCode, ProcedureName: r.ProcedureName,
 			DeskCode: r.DossierDeskCode, LegalDeadline: r.LegalDeadline, ReturnByPost: r.ReturnByPost},
@@ -250,7 +261,8 @@ func toParcel(r parcelRow) app.Parcel {
 		Custodian: tracking.Party{Kind: tracking.PartyKind(r.CustodianKind), Ref: r.CustodianRef},
 		Attempts:  r.Attempts, SealID: r.SealID, ReceiptCode: r.ReceiptCode, CourierRef: r.CourierRef,
 		PlannedDate: r.PlannedDate, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd, RouteStop: r.RouteStop,
-	}
+		ReportClient: r.ReportClientID,
+	}, nil
 }
 
 // InsertParcel stores a new parcel with its documents and windows.
@@ -280,12 +292,12 @@ func (d *DB) InsertParcel(ctx context.Context, p app.Parcel, phoneHash, idHash [
 		_, err := d.exec(ctx, `INSERT INTO parcels (id, tracking_number, leg, dossier_id, status, channel, portal_client_id, created_by,
 			citizen_name, phone_enc, phone_hash, phone_last3, id_hash, id_last3, province_code, commune_code, address_line, lat, lng,
 			location_approx, desk_code, office_code, return_of, fee_amount, demo, created_at, updated_at, status_since,
-			window_start, window_end, risk_at, receipt_code, cell)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			window_start, window_end, risk_at, receipt_code, cell, report_client_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, p.Number, p.Leg, p.DossierID, p.Status, string(p.Channel), client, createdBy,
 			p.CitizenName, p.PhoneEnc, phoneHash, p.PhoneLast3, idh, idLast3, p.ProvinceCode, p.CommuneCode, p.AddressLine, p.Lat, p.Lng,
 			p.LocationApprox, p.DeskCode, office, returnOf, p.FeeAmount, p.Demo, p.CreatedAt, p.UpdatedAt, p.CreatedAt,
-			p.WindowStart, p.WindowEnd, p.RiskAt, nullable(p.ReceiptCode), cellOrNull(p.Cell))
+			p.WindowStart, p.WindowEnd, p.RiskAt, nullable(p.ReceiptCode), cellOrNull(p.Cell), nullable(p.ReportClient))
 		if err != nil {
 			return err
 		}
@@ -328,7 +340,11 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 	ids := make([]string, len(rows))
 	idx := make(map[string]int, len(rows))
 	for i, r := range rows {
-		out[i] = toParcel(r)
+		p, err := toParcel(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
 		ids[i] = r.ID
 		idx[r.ID] = i
 	}
@@ -354,7 +370,7 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 		p := &out[idx[r.ParcelID]]
 		p.Documents = append(p.Documents, tracking.Document{Name: r.Name, Kind: tracking.DocKind(r.Kind), Count: r.Count})
 		if r.CollectedCount != nil {
-			p.Collected = append(p.Collected, tracking.DocCount{Line: r.Line, Kind: r.Kind, Count: *r.CollectedCount, Condition: r.Condition, Disposition: r.Disposition})
+			p.Collected = append(p.Collected, tracking.DocCount{Line: r.Line, Kind: r.Kind, Count: *r.CollectedCount, Condition: tracking.Condition(r.Condition), Disposition: r.Disposition})
 		}
 	}
 	if !withWindows {

@@ -33,8 +33,8 @@ func (d *DB) FindPublicTimeline(ctx context.Context, number string) (_ app.Parce
 	var r struct {
 		ID            string
 		Number        string
-		Leg           string
-		Status        string
+		Leg           tracking.Leg
+		Status        tracking.Status
 		DossierCode   string
 		ProcedureName string
 		LegalDeadline *time.Time

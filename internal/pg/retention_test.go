@@ -73,7 +73,7 @@ func (f *retentionFixture) dossier(t *testing.T, returnByPost bool) string {
 }
 
 // parcel makes a parcel of a dossier in a status reached at since.
-func (f *retentionFixture) parcel(t *testing.T, dossier, leg, status string, since time.Time, returnOf string) string {
+func (f *retentionFixture) parcel(t *testing.T, dossier string, leg tracking.Leg, status tracking.Status, since time.Time, returnOf string) string {
 	t.Helper()
 	f.serial++
 	letters := "EA"

@@ -146,7 +146,7 @@ func (d *DB) Projections(ctx context.Context, ids []string) (_ map[string]app.St
 	}
 	for _, p := range ps {
 		out[p.ID] = app.StoredProjection{Parcel: p, Projection: tracking.Projection{
-			State: tracking.State{Leg: tracking.Leg(p.Leg), Status: tracking.Status(p.Status), Custodian: p.Custodian, Attempts: p.Attempts,
+			State: tracking.State{Leg: p.Leg, Status: p.Status, Custodian: p.Custodian, Attempts: p.Attempts,
 				SealID: p.SealID, Documents: p.Documents, Collected: p.Collected},
 			Count: p.EventCount, LastHash: p.LastHash}}
 	}
@@ -198,6 +198,8 @@ func (d *DB) Projections(ctx context.Context, ids []string) (_ map[string]app.St
 			sp.Projection.Handoffs = append(sp.Projection.Handoffs, r)
 		})
 	}
+	// Only disputes come from the ledger; complaints and quiet-parcel cases
+	// (migration 0018) have no event to replay.
 	var is []struct {
 		ID, ParcelID, EventID, HandoffID, Problem, LastCustodianKind, LastCustodianRef, Note, Status string
 		MissingLines                                                                                 []int `pg:",array"`
@@ -208,7 +210,7 @@ func (d *DB) Projections(ctx context.Context, ids []string) (_ map[string]app.St
 		i.last_custodian_kind, i.last_custodian_ref, i.note, i.status, i.missing_lines, i.created_at,
 		l.responsible_kind AS lost_responsible_kind, l.responsible_ref AS lost_responsible_ref
 		FROM incidents i LEFT JOIN events e ON e.id = i.event_id LEFT JOIN lost_cases l ON l.incident_id = i.id
-		WHERE i.parcel_id IN (?) ORDER BY i.parcel_id, e.parcel_seq, i.created_at`, pg.In(ids)); err != nil {
+		WHERE i.parcel_id IN (?) AND i.kind = 'dispute' ORDER BY i.parcel_id, e.parcel_seq, i.created_at`, pg.In(ids)); err != nil {
 		return nil, err
 	}
 	for _, i := range is {
@@ -218,7 +220,7 @@ func (d *DB) Projections(ctx context.Context, ids []string) (_ map[string]app.St
 				lines = nil
 			}
 			sp.Projection.Incidents = append(sp.Projection.Incidents, tracking.IncidentRecord{EventID: i.EventID, HandoffID: i.HandoffID,
-				Problem: i.Problem, MissingLines: lines, LastCustodian: tracking.Party{Kind: tracking.PartyKind(i.LastCustodianKind), Ref: i.LastCustodianRef},
+				Problem: tracking.DisputeProblem(i.Problem), MissingLines: lines, LastCustodian: tracking.Party{Kind: tracking.PartyKind(i.LastCustodianKind), Ref: i.LastCustodianRef},
 				Note: i.Note, At: i.CreatedAt})
 			c := app.StoredCase{IncidentID: i.ID, IncidentStatus: i.Status}
 			if i.LostResponsibleKind != nil {

@@ -493,7 +493,7 @@ func (w *world) replay(ctx context.Context, ids []string) error {
 		if b := tracking.VerifyChain(p.Number, chain, p.LastHash, p.EventCount); b != nil {
 			return fmt.Errorf("hash chain: %s", b)
 		}
-		st := tracking.State{Leg: tracking.Leg(p.Leg), Documents: p.Documents}
+		st := tracking.State{Leg: p.Leg, Documents: p.Documents}
 		for _, e := range chain {
 			in := e
 			if e.Type == tracking.DeliveryReturnedToDesk {
@@ -518,7 +518,7 @@ func (w *world) replay(ctx context.Context, ids []string) error {
 			}
 			st = st.Apply(out)
 		}
-		if string(st.Status) != p.Status || st.Custodian != p.Custodian {
+		if st.Status != p.Status || st.Custodian != p.Custodian {
 			return fmt.Errorf("%s: the rules give %s with %s, the projection says %s with %s", p.Number, st.Status, st.Custodian, p.Status, p.Custodian)
 		}
 		h, waiting := pend[id]

@@ -601,7 +601,7 @@ func (w *world) act(ctx context.Context) error {
 	holds := func(who tracking.Party, sts ...tracking.Status) func(app.Parcel) bool {
 		return func(p app.Parcel) bool {
 			_, waiting := pend[p.ID]
-			return p.Custodian == who && !waiting && !queued[p.Number] && slices.Contains(sts, tracking.Status(p.Status))
+			return p.Custodian == who && !waiting && !queued[p.Number] && slices.Contains(sts, p.Status)
 		}
 	}
 	waitingFor := func(who tracking.Party) func(app.Parcel) bool {
@@ -620,7 +620,7 @@ func (w *world) act(ctx context.Context) error {
 	var choices []choice
 	add := func(weight int, name string, run func() error) { choices = append(choices, choice{weight, name, run}) }
 	if p, ok := pick(func(p app.Parcel) bool {
-		return p.Leg == "pickup" && slices.Contains([]string{"requested", "scheduled", "pickup_failed"}, p.Status) &&
+		return p.Leg == tracking.LegPickup && slices.Contains([]tracking.Status{tracking.StatusRequested, tracking.StatusScheduled, tracking.StatusPickupFailed}, p.Status) &&
 			(p.CourierRef == me.Ref || p.CourierRef == "") && !queued[p.Number]
 	}); ok {
 		add(14, "visit "+p.Number, func() error {
@@ -658,7 +658,7 @@ func (w *world) act(ctx context.Context) error {
 		})
 	}
 	if _, ok := pick(func(p app.Parcel) bool {
-		return p.Leg == "return" && holds(me, tracking.StatusWithCourier, tracking.StatusOutForDelivery, tracking.StatusDeliveryFailed)(p)
+		return p.Leg == tracking.LegReturn && holds(me, tracking.StatusWithCourier, tracking.StatusOutForDelivery, tracking.StatusDeliveryFailed)(p)
 	}); ok {
 		add(8, "deliver", func() error { return w.deliver(ctx, c, ps, holds) })
 	}
@@ -705,7 +705,9 @@ func (w *world) act(ctx context.Context) error {
 			return w.guard(ctx, true, func(ctx context.Context) error { return w.hops.Decide(ctx, w.deskUser, p.Number, d) }, p.ID)
 		})
 	}
-	if p, ok := pick(func(p app.Parcel) bool { return p.Leg == "pickup" && p.Status == "accepted" && !w.resulted[p.ID] }); ok {
+	if p, ok := pick(func(p app.Parcel) bool {
+		return p.Leg == tracking.LegPickup && p.Status == tracking.StatusAccepted && !w.resulted[p.ID]
+	}); ok {
 		add(5, "result for "+p.Number, func() error {
 			var ret app.Parcel
 			err := w.guard(ctx, true, func(ctx context.Context) error {
@@ -741,7 +743,7 @@ func (w *world) act(ctx context.Context) error {
 		})
 	}
 	if p, ok := pick(func(p app.Parcel) bool {
-		return p.Leg == "pickup" && (p.Status == "requested" || p.Status == "scheduled")
+		return p.Leg == tracking.LegPickup && (p.Status == tracking.StatusRequested || p.Status == tracking.StatusScheduled)
 	}); ok {
 		add(1, "cancel "+p.Number, func() error {
 			return w.guard(ctx, true, func(ctx context.Context) error {
@@ -845,7 +847,7 @@ func (w *world) parcels(ctx context.Context) ([]app.Parcel, error) {
 	sort.Slice(unknown, func(i, j int) bool { return unknown[i].Number < unknown[j].Number })
 	for _, p := range unknown {
 		w.adopt(p.ID, len(p.Documents))
-		if p.Leg == "return" && p.ReturnOf != "" {
+		if p.Leg == tracking.LegReturn && p.ReturnOf != "" {
 			w.resulted[p.ReturnOf] = true
 		}
 	}
@@ -1057,7 +1059,7 @@ func (w *world) counts(p app.Parcel, short bool) []tracking.DocCount {
 func (w *world) deliver(ctx context.Context, c *device, ps []app.Parcel, holds func(tracking.Party, ...tracking.Status) func(app.Parcel) bool) error {
 	me := c.user.Party()
 	for _, p := range ps {
-		if p.Leg != "return" || !holds(me, tracking.StatusWithCourier, tracking.StatusOutForDelivery, tracking.StatusDeliveryFailed)(p) {
+		if p.Leg != tracking.LegReturn || !holds(me, tracking.StatusWithCourier, tracking.StatusOutForDelivery, tracking.StatusDeliveryFailed)(p) {
 			continue
 		}
 		w.action = "deliver " + p.Number
@@ -1133,12 +1135,12 @@ func (w *world) mischief(ctx context.Context, ps []app.Parcel, pend map[string]t
 	case 4, 5:
 		fits(func(q app.Parcel) bool {
 			_, waiting := pend[q.ID]
-			return !waiting && (q.Custodian.Kind == tracking.PartyOffice || (q.Custodian.Kind == tracking.PartyDesk && q.Leg == string(tracking.LegReturn)) || q.Custodian == c.user.Party()) &&
-				!tracking.Status(q.Status).Terminal()
+			return !waiting && (q.Custodian.Kind == tracking.PartyOffice || (q.Custodian.Kind == tracking.PartyDesk && q.Leg == tracking.LegReturn) || q.Custodian == c.user.Party()) &&
+				!q.Status.Terminal()
 		})
 	case 6:
 		fits(func(q app.Parcel) bool {
-			return q.Leg == string(tracking.LegReturn) && q.Custodian == c.user.Party() && q.Status == string(tracking.StatusOutForDelivery)
+			return q.Leg == tracking.LegReturn && q.Custodian == c.user.Party() && q.Status == tracking.StatusOutForDelivery
 		})
 	case 7:
 		fits(func(q app.Parcel) bool { _, ok := pend[q.ID]; return ok })
@@ -1213,7 +1215,7 @@ func (w *world) mischief(ctx context.Context, ps []app.Parcel, pend map[string]t
 			u = w.officeUser
 			to = []tracking.Party{w.stranger.Party(), {Kind: tracking.PartyCourier, Ref: "NOBODY"}, {Kind: tracking.PartyCourier, Ref: strings.ToLower(c.user.StaffCode)},
 				{Kind: tracking.PartyCourier, Ref: w.deskUser.StaffCode}, {Kind: tracking.PartyOffice, Ref: "BC-99999"}}[w.rng.IntN(5)]
-		case p.Custodian.Kind == tracking.PartyDesk && p.Leg == string(tracking.LegReturn):
+		case p.Custodian.Kind == tracking.PartyDesk && p.Leg == tracking.LegReturn:
 			u = w.deskUser
 			to = []tracking.Party{w.stranger.Party(), {Kind: tracking.PartyCourier, Ref: c.user.StaffCode + " "}, {Kind: tracking.PartyOffice, Ref: "BC-99999"}}[w.rng.IntN(3)]
 		case p.Custodian.Kind == tracking.PartyCourier && p.Custodian != c.user.Party():
@@ -1252,7 +1254,7 @@ func (w *world) mischief(ctx context.Context, ps []app.Parcel, pend map[string]t
 		}
 	case 6:
 		// A result delivered with another seal than the desk's.
-		if p.Leg != string(tracking.LegReturn) || p.Custodian != c.user.Party() || p.Status != string(tracking.StatusOutForDelivery) || p.SealID == "" {
+		if p.Leg != tracking.LegReturn || p.Custodian != c.user.Party() || p.Status != tracking.StatusOutForDelivery || p.SealID == "" {
 			return w.idle(ctx)
 		}
 		w.record(c, tracking.DeliveryCompleted, p.Number, map[string]any{"verification": "proxy", "proxy_name": "Người lạ",
@@ -1282,7 +1284,7 @@ func (w *world) mischief(ctx context.Context, ps []app.Parcel, pend map[string]t
 // and change nothing.
 func (w *world) forge(ctx context.Context, c *device, p app.Parcel) error {
 	t := tracking.PickupCollected
-	if p.Leg == "return" {
+	if p.Leg == tracking.LegReturn {
 		t = tracking.DeliveryCompleted
 	}
 	id := w.newID()

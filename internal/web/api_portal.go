@@ -219,11 +219,11 @@ func (s *Server) portalDesks(c *fiber.Ctx) error {
 }
 
 type createdJSON struct {
-	ID             string `json:"id"`
-	TrackingNumber string `json:"tracking_number"`
-	Status         string `json:"status"`
-	TrackingURL    string `json:"tracking_url"`
-	CreatedAt      string `json:"created_at"`
+	ID             string          `json:"id"`
+	TrackingNumber string          `json:"tracking_number"`
+	Status         tracking.Status `json:"status"`
+	TrackingURL    string          `json:"tracking_url"`
+	CreatedAt      string          `json:"created_at"`
 }
 
 func (s *Server) portalCreate(c *fiber.Ctx) error {
@@ -321,10 +321,10 @@ func (s *Server) states(c *fiber.Ctx) error {
 }
 
 type stateJSON struct {
-	Status string `json:"status"`
-	Label  string `json:"label"`
-	Leg    string `json:"leg"`
-	Final  bool   `json:"final"`
+	Status tracking.Status `json:"status"`
+	Label  string          `json:"label"`
+	Leg    tracking.Leg    `json:"leg"`
+	Final  bool            `json:"final"`
 }
 
 func statesDocument() fiber.Map {
@@ -340,7 +340,7 @@ func statesDocument() fiber.Map {
 					continue
 				}
 				seen[st] = true
-				sts = append(sts, stateJSON{Status: string(st), Label: st.Label(), Leg: string(leg), Final: st.Terminal()})
+				sts = append(sts, stateJSON{Status: st, Label: st.Label(), Leg: leg, Final: st.Terminal()})
 			}
 		}
 	}

@@ -8,24 +8,47 @@ import (
 
 	"hoso/internal/app"
 	"hoso/internal/errs"
+	"hoso/tracking"
 )
 
 type incidentsPage struct {
 	Incidents []incidentView
 	CanDecide bool
+	Overdue   int // complaints past their deadline without an answer
 }
 
 type incidentView struct {
 	app.Incident
 	Custodian   string
 	Responsible string
+	RoutedTo    string // a complaint's unit
+	Overdue     bool
+	Answers     []answerView
+}
+
+type answerView struct {
+	app.ComplaintAnswer
+	Unit string
 }
 
 func (s *Server) incidentView(c *fiber.Ctx, i app.Incident) incidentView {
 	name := s.namer(c.UserContext())
-	v := incidentView{Incident: i, Custodian: name(i.LastCustodian)}
+	v := incidentView{Incident: i, Custodian: name(i.LastCustodian), Overdue: i.Overdue(s.d.Now())}
+	if i.LastCustodian.Kind == tracking.PartyCitizen {
+		v.Custodian = "Người dân (chưa thu gom)"
+	}
 	if i.Case != nil {
 		v.Responsible = name(i.Case.Responsible)
+	}
+	if i.IsComplaint() {
+		v.RoutedTo = name(i.RoutedTo())
+	}
+	for _, a := range i.Answers {
+		av := answerView{ComplaintAnswer: a, Unit: name(a.Unit)}
+		if a.Unit.Kind == tracking.PartyAdmin {
+			av.Unit = "Quản trị hệ thống"
+		}
+		v.Answers = append(v.Answers, av)
 	}
 	return v
 }
@@ -38,9 +61,13 @@ func (s *Server) incidentsPage(c *fiber.Ctx) error {
 	}
 	p := incidentsPage{CanDecide: u.Role == app.RoleAdmin || u.Role == app.RoleDispatcher}
 	for _, i := range is {
-		p.Incidents = append(p.Incidents, s.incidentView(c, i))
+		v := s.incidentView(c, i)
+		if v.Overdue {
+			p.Overdue++
+		}
+		p.Incidents = append(p.Incidents, v)
 	}
-	return s.page(c, "incidents", "Sự cố bàn giao", p)
+	return s.page(c, "incidents", "Sự cố và phản ánh", p)
 }
 
 type incidentPage struct {
@@ -49,6 +76,13 @@ type incidentPage struct {
 	Cite      string // the law in force on lost dossiers, as the admin set it
 	Errors    map[string]string
 	Summary   []fieldError
+	Answer    string // the answer typed, kept on an error
+	MaxAnswer int
+}
+
+func (s *Server) newIncidentPage(c *fiber.Ctx, u app.User, i app.Incident) incidentPage {
+	return incidentPage{I: s.incidentView(c, i), CanDecide: u.Role == app.RoleAdmin || u.Role == app.RoleDispatcher,
+		Cite: s.d.Law.Cite(c.UserContext(), app.CiteLostOriginal), MaxAnswer: app.MaxComplaintAnswer}
 }
 
 func (s *Server) incidentPage(c *fiber.Ctx) error {
@@ -57,8 +91,7 @@ func (s *Server) incidentPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, "incident", "Sự cố "+i.Number, incidentPage{I: s.incidentView(c, i), CanDecide: u.Role == app.RoleAdmin || u.Role == app.RoleDispatcher,
-		Cite: s.d.Law.Cite(c.UserContext(), app.CiteLostOriginal)})
+	return s.page(c, "incident", "Sự cố "+i.Number, s.newIncidentPage(c, u, i))
 }
 
 func (s *Server) incidentAction(c *fiber.Ctx) error {
@@ -93,7 +126,7 @@ func (s *Server) incidentAction(c *fiber.Ctx) error {
 		if ferr != nil {
 			return ferr
 		}
-		p := incidentPage{I: s.incidentView(c, i), CanDecide: true, Cite: s.d.Law.Cite(c.UserContext(), app.CiteLostOriginal)}
+		p := s.newIncidentPage(c, u, i)
 		p.Errors, p.Summary = fieldPage(err, "resolution", "note", "costs_amount", "reissue", "apology", "costs_state")
 		status := fiber.StatusUnprocessableEntity
 		if k == errs.Conflict {

@@ -437,69 +437,6 @@ func (s *Server) citizenDone(c *fiber.Ctx) error {
 	return s.page(c, "citizen_done", "Đã gửi yêu cầu", d)
 }
 
-// clerkForm is the same request made by a clerk on a citizen's behalf.
-func (s *Server) clerkForm(c *fiber.Ctx) error {
-	u := currentUser(c)
-	form := pickupForm{Mode: "clerk", Action: "/nhan-vien/yeu-cau", Desk: u.DeskCode,
-		DossierCode: vntext.NFC(c.Query("ma_ho_so")), Phone: strings.TrimSpace(c.Query("dt")),
-		Query: vntext.NFC(c.Query("tim")), Commune: strings.TrimSpace(c.Query("xa"))}
-	// A desk pre-fills only its own dossiers, a dispatcher those of their
-	// province; an admin any.
-	scope := app.PrefillFilter{DeskCode: u.DeskCode}
-	if u.Role == app.RoleDispatcher {
-		scope.ProvinceCode = u.ProvinceCode
-	}
-	allowed := u.Role == app.RoleAdmin || scope.DeskCode != "" || scope.ProvinceCode != ""
-	if form.DossierCode != "" && allowed {
-		if d, docs, ok, err := s.d.Intake.Prefill(c.UserContext(), form.DossierCode, scope, u.Role == app.RoleAdmin); err == nil && ok {
-			form.Prefilled = true
-			form.Desk, form.ProcedureName = d.DeskCode, d.ProcedureName
-			for i, doc := range docs {
-				if i < formDocRows {
-					form.Docs = append(form.Docs, docRow{Idx: i, Name: doc.Name, Kind: string(doc.Kind), Count: itoa(doc.Count)})
-				}
-			}
-		}
-	}
-	if err := s.fillPickupForm(c.UserContext(), &form); err != nil {
-		return err
-	}
-	return s.page(c, "clerk_request", "Tạo yêu cầu thay công dân", form)
-}
-
-func (s *Server) clerkSubmit(c *fiber.Ctx) error {
-	u := currentUser(c)
-	form := pickupForm{Mode: "clerk", Action: "/nhan-vien/yeu-cau",
-		DossierCode: vntext.NFC(c.FormValue("dossier_code")), Phone: strings.TrimSpace(c.FormValue("phone"))}
-	if p, ok := vntext.NormalizePhone(form.Phone); ok {
-		form.Phone = p
-	}
-	req, docIdx, rerr := readPickupForm(c, &form)
-	s.provinceOf(&req)
-	req.Channel, req.CreatedBy = tracking.ChannelClerk, u.ID
-	var p app.Parcel
-	var err error
-	if rerr == nil {
-		p, err = s.d.Intake.Create(c.UserContext(), req)
-	} else {
-		req.Normalize()
-		err = mergeFieldErrors(rerr, req.Validate(s.d.Now(), s.d.Intake.Hours))
-	}
-	if err != nil {
-		k := errs.KindOf(err)
-		if k != errs.Invalid && k != errs.Unprocessable && k != errs.Conflict {
-			return err
-		}
-		form.setErrors(err, docIdx)
-		if ferr := s.fillPickupForm(c.UserContext(), &form); ferr != nil {
-			return ferr
-		}
-		return s.pageStatus(c, fiber.StatusUnprocessableEntity, "clerk_request", s.viewFor(c, "Tạo yêu cầu thay công dân", form))
-	}
-	Logger(c.UserContext()).Info("clerk request", "user_id", u.ID, "tracking_number", p.Number)
-	return c.Redirect("/tra-cuu/"+p.Number+"?moi=1", fiber.StatusSeeOther)
-}
-
 type staffHomePage struct {
 	User app.User
 }

@@ -80,7 +80,7 @@ type counterPage struct {
 	FlashCode string
 	Errors    map[string]string
 	Summary   []fieldError
-	Reasons   map[string]string
+	Reasons   []tracking.Term[tracking.IncompleteReason]
 	WaitLimit int
 	// KeyChanges are the device keys the office's couriers registered or
 	// replaced in the last KeyChangeDays days.
@@ -97,6 +97,7 @@ type decideForm struct {
 	Return      bool
 	Appointment string
 	Reason      string
+	Note        string
 	Missing     []int
 }
 
@@ -123,7 +124,7 @@ const KeyChangeDays = 14
 func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 	u := currentUser(c)
 	ctx := c.UserContext()
-	p := counterPage{Role: string(u.Role), Base: counterBase(u), Reasons: tracking.IncompleteReasons, WaitLimit: 24, Now: s.d.Now()}
+	p := counterPage{Role: string(u.Role), Base: counterBase(u), Reasons: tracking.IncompleteReasons.Terms(), WaitLimit: 24, Now: s.d.Now()}
 	inbox, err := s.d.Hops.Inbox(ctx, u)
 	if err != nil {
 		return p, err
@@ -192,7 +193,7 @@ func (s *Server) counterData(c *fiber.Ctx) (counterPage, error) {
 			} else {
 				title = "Kết quả có địa chỉ ngoài vùng các bưu cục: giao cho bưu điện trong tỉnh"
 			}
-		case h.Leg == string(tracking.LegReturn):
+		case h.Leg == tracking.LegReturn:
 			key, title, g.Delivery = "deliver", "Kết quả chờ giao cho công dân", true
 		}
 		i, ok := hidx[key]
@@ -294,6 +295,12 @@ func (s *Server) counterPage(c *fiber.Ctx) error {
 		}
 		p.Scan = &app.ScanResult{Kind: k, Number: n, Message: msg}
 	}
+	if vals, kerr, ok := s.takeForm(c, deskDecideForm); ok {
+		// Back from a decision with errors (Post/Redirect/Get): the
+		// choices as they were, each message beside its field.
+		p.Decided = decideFormOf(vals)
+		p.Errors, p.Summary = deskDecideErrors(kerr, p.Decided.Number)
+	}
 	if id := c.Query("nhap"); id != "" {
 		// Back from the confirmation screen: what was typed is kept.
 		if in, err := s.d.Hops.Draft(c.UserContext(), currentUser(c), id); err == nil && in.Kind == app.CounterReceive && len(in.Lines) == 1 {
@@ -343,9 +350,9 @@ func parseCounts(get func(string) string, prefix string) ([]tracking.DocCount, m
 		if err != nil || n < 0 || n > tracking.MaxDocumentCopy {
 			n = -1
 		}
-		cond := "good"
+		cond := tracking.ConditionGood
 		if get("damaged_"+strings.TrimPrefix(prefix, "count_")+strconv.Itoa(i)) != "" {
-			cond = "damaged"
+			cond = tracking.ConditionDamaged
 		}
 		counts = append(counts, tracking.DocCount{Line: i, Count: n, Condition: cond})
 	}
@@ -618,7 +625,7 @@ func (s *Server) counterConfirm(c *fiber.Ctx) error {
 	}
 	for _, l := range rv.Lines {
 		cl := confirmLine{Number: l.Parcel.Number, Dossier: l.Parcel.Dossier.Code, Result: resultLabel[l.Result], SealID: l.SealID}
-		if in.Kind == app.CounterReceive && u.Role == app.RoleDesk && l.Parcel.Leg == string(tracking.LegPickup) {
+		if in.Kind == app.CounterReceive && u.Role == app.RoleDesk && l.Parcel.Leg == tracking.LegPickup {
 			pg.Back = "/mot-cua/kiem-dem/" + l.Parcel.Number + "?nhap=" + id
 		}
 		for _, d := range l.Diffs {
@@ -676,7 +683,7 @@ type manifestPage struct {
 	Results    []struct{ Key, Label string }
 	Errors     map[string]string
 	Summary    []fieldError
-	ProblemFor map[string]string
+	ProblemFor func(string) string
 }
 
 // counterManifest shows a manifest: to its receiver, the form that closes
@@ -704,7 +711,7 @@ func (s *Server) renderManifest(c *fiber.Ctx, status int, code string, typed map
 	}
 	name := s.namer(ctx)
 	pg := manifestPage{Base: counterBase(u), M: m, Giver: name(m.Giver), Receiver: name(m.Receiver), Results: app.LineResults,
-		ProblemFor: tracking.DisputeProblems}
+		ProblemFor: func(p string) string { return tracking.DisputeProblem(p).Label() }}
 	if m.ClosedAt != nil {
 		pg.Closer = name(m.Closer)
 	}
@@ -716,7 +723,7 @@ func (s *Server) renderManifest(c *fiber.Ctx, status int, code string, typed map
 			v.Index = i
 			i++
 			pg.Receiving = true
-			v.Count = me.Kind == tracking.PartyDesk && l.Parcel.Leg == string(tracking.LegPickup)
+			v.Count = me.Kind == tracking.PartyDesk && l.Parcel.Leg == tracking.LegPickup
 			if t, ok := typed[l.Parcel.Number]; ok {
 				v.Typed, v.Result = typedOf(t), t.Result
 			}
@@ -840,13 +847,49 @@ func (s *Server) counterError(c *fiber.Ctx, err error) error {
 	return s.renderCounter(c, status, p)
 }
 
+const deskDecideForm = "desk-decide"
+
+// decideFormOf reads a kept decision back.
+func decideFormOf(v url.Values) decideForm {
+	f := decideForm{Number: v.Get("so"), Return: v.Get("decision") == "return", Appointment: v.Get("appointment"),
+		Reason: v.Get("reason"), Note: v.Get("note")}
+	for _, m := range v["missing"] {
+		if n, err := strconv.Atoi(m); err == nil {
+			f.Missing = append(f.Missing, n)
+		}
+	}
+	return f
+}
+
+// deskDecideErrors maps a decision's errors: the messages by field name
+// (the desk page has one form per parcel, the template picks the
+// decided one's), the summary linking to that parcel's inputs and naming
+// each field.
+func deskDecideErrors(err error, number string) (map[string]string, []fieldError) {
+	names := []string{"appointment", "reason", "missing"}
+	ids, order := map[string]string{}, []string{}
+	for _, n := range names {
+		ids[n] = n + "-" + number
+		order = append(order, ids[n])
+	}
+	labels := map[string]string{ids["appointment"]: "Ngày hẹn trả kết quả", ids["reason"]: "Lý do trả lại", ids["missing"]: "Giấy tờ còn thiếu"}
+	fields, sum := mapFieldErrors(err, fieldSpec{IDs: ids, Order: order, Label: func(id string) string { return labels[id] }})
+	byName := map[string]string{}
+	for _, n := range names {
+		if m, ok := fields[ids[n]]; ok {
+			byName[n] = m
+		}
+	}
+	return byName, sum
+}
+
 // deskDecide records the desk's acceptance or return as incomplete.
 func (s *Server) deskDecide(c *fiber.Ctx) error {
 	args, err := url.ParseQuery(string(c.Body()))
 	if err != nil {
 		return errs.E(errs.Invalid, "Biểu mẫu không hợp lệ")
 	}
-	d := app.DeskDecision{Accept: args.Get("decision") == "accept", Reason: args.Get("reason"), Note: args.Get("note"), AppointmentDate: args.Get("appointment")}
+	d := app.DeskDecision{Accept: args.Get("decision") == "accept", Reason: tracking.IncompleteReason(args.Get("reason")), Note: args.Get("note"), AppointmentDate: args.Get("appointment")}
 	for _, m := range args["missing"] {
 		if n, err := strconv.Atoi(m); err == nil {
 			d.MissingLines = append(d.MissingLines, n)
@@ -854,7 +897,13 @@ func (s *Server) deskDecide(c *fiber.Ctx) error {
 	}
 	if err := s.d.Hops.Decide(c.UserContext(), currentUser(c), c.Params("number"), d); err != nil {
 		if k := errs.KindOf(err); k == errs.Unprocessable || k == errs.Invalid || k == errs.Conflict {
-			c.Locals("decide", decideForm{Number: c.Params("number"), Return: !d.Accept, Appointment: d.AppointmentDate, Reason: d.Reason, Missing: d.MissingLines})
+			kept := url.Values{"so": {c.Params("number")}, "decision": {args.Get("decision")}, "reason": {string(d.Reason)},
+				"note": {d.Note}, "appointment": {d.AppointmentDate}, "missing": args["missing"]}
+			if s.keepForm(c, deskDecideForm, kept, err) {
+				// Post/Redirect/Get: Back never decides twice.
+				return c.Redirect("/mot-cua", fiber.StatusSeeOther)
+			}
+			c.Locals("decide", decideForm{Number: c.Params("number"), Return: !d.Accept, Appointment: d.AppointmentDate, Reason: string(d.Reason), Note: d.Note, Missing: d.MissingLines})
 			return s.counterError(c, err)
 		}
 		return err
@@ -925,12 +974,12 @@ type resultBody struct {
 }
 
 type resultCreated struct {
-	ID             string `json:"id"`
-	TrackingNumber string `json:"tracking_number"`
-	Status         string `json:"status"`
-	PickupID       string `json:"pickup_id,omitempty"`
-	TrackingURL    string `json:"tracking_url"`
-	CreatedAt      string `json:"created_at"`
+	ID             string          `json:"id"`
+	TrackingNumber string          `json:"tracking_number"`
+	Status         tracking.Status `json:"status"`
+	PickupID       string          `json:"pickup_id,omitempty"`
+	TrackingURL    string          `json:"tracking_url"`
+	CreatedAt      string          `json:"created_at"`
 }
 
 // portalResult: the result is ready at the desk; a return-leg parcel.

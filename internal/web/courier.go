@@ -48,28 +48,28 @@ func (s *Server) staffAPI(c *fiber.Ctx) error {
 }
 
 type stopJSON struct {
-	Stop           int            `json:"stop"`
-	TrackingNumber string         `json:"tracking_number"`
-	Kind           string         `json:"kind"` // pickup | delivery | handoff
-	Leg            string         `json:"leg"`
-	Status         string         `json:"status"`
-	StatusLabel    string         `json:"status_label"`
-	Window         *windowJSON    `json:"window,omitempty"`
-	Windows        []windowJSON   `json:"windows"`
-	Address        stopAddress    `json:"address"`
-	Contact        citizenJSON    `json:"contact"`
-	DossierCode    string         `json:"dossier_code"`
-	Procedure      string         `json:"procedure"`
-	Desk           string         `json:"desk"`
-	DeskCode       string         `json:"desk_code"`
-	Documents      []docJSON      `json:"documents"`
-	SealID         string         `json:"seal_id,omitempty"`
-	ReceiptCode    string         `json:"receipt_code,omitempty"`
-	Fee            int64          `json:"fee"`
-	Attempts       int            `json:"attempts"`
-	Holder         string         `json:"holder"`
-	Pending        *pendingJSON   `json:"pending_handoff,omitempty"`
-	Extra          map[string]any `json:"-"`
+	Stop           int             `json:"stop"`
+	TrackingNumber string          `json:"tracking_number"`
+	Kind           string          `json:"kind"` // pickup | delivery | handoff
+	Leg            tracking.Leg    `json:"leg"`
+	Status         tracking.Status `json:"status"`
+	StatusLabel    string          `json:"status_label"`
+	Window         *windowJSON     `json:"window,omitempty"`
+	Windows        []windowJSON    `json:"windows"`
+	Address        stopAddress     `json:"address"`
+	Contact        citizenJSON     `json:"contact"`
+	DossierCode    string          `json:"dossier_code"`
+	Procedure      string          `json:"procedure"`
+	Desk           string          `json:"desk"`
+	DeskCode       string          `json:"desk_code"`
+	Documents      []docJSON       `json:"documents"`
+	SealID         string          `json:"seal_id,omitempty"`
+	ReceiptCode    string          `json:"receipt_code,omitempty"`
+	Fee            int64           `json:"fee"`
+	Attempts       int             `json:"attempts"`
+	Holder         string          `json:"holder"`
+	Pending        *pendingJSON    `json:"pending_handoff,omitempty"`
+	Extra          map[string]any  `json:"-"`
 }
 
 type stopAddress struct {
@@ -111,7 +111,7 @@ func (s *Server) courierRoute(c *fiber.Ctx) error {
 		return err
 	}
 	for i, p := range ps {
-		st := stopJSON{Stop: i + 1, TrackingNumber: p.Number, Leg: p.Leg, Status: p.Status, StatusLabel: statusLabel(p.Status),
+		st := stopJSON{Stop: i + 1, TrackingNumber: p.Number, Leg: p.Leg, Status: p.Status, StatusLabel: p.Status.Label(),
 			DossierCode: p.Dossier.Code, Procedure: p.Dossier.ProcedureName, Desk: name(partyDesk(p.DeskCode)), DeskCode: p.DeskCode,
 			Contact: citizenJSON{Initials: initials(p.CitizenName), Phone: maskLast3(p.PhoneLast3)},
 			Address: stopAddress{Commune: s.communeName(p.CommuneCode), Line: p.AddressLine, Lat: p.Lat, Lng: p.Lng, Approx: p.LocationApprox},
@@ -120,7 +120,7 @@ func (s *Server) courierRoute(c *fiber.Ctx) error {
 			st.Stop = p.RouteStop
 		}
 		switch {
-		case p.Leg == "return":
+		case p.Leg == tracking.LegReturn:
 			st.Kind = "delivery"
 		case p.Custodian == me:
 			st.Kind = "handoff"

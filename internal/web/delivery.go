@@ -9,6 +9,7 @@ import (
 	"hoso/dispatch"
 	"hoso/internal/app"
 	"hoso/internal/errs"
+	"hoso/tracking"
 )
 
 // The delivery window of a result (issue 19): its free slots and the
@@ -43,7 +44,7 @@ func (s *Server) ownResult(c *fiber.Ctx) (app.Parcel, error) {
 	if err != nil {
 		return app.Parcel{}, err
 	}
-	if p.PortalClient != portalClient(c).ID || p.Leg != "return" {
+	if p.PortalClient != portalClient(c).ID || p.Leg != tracking.LegReturn {
 		return app.Parcel{}, errs.E(errs.NotFound, "không tìm thấy kết quả")
 	}
 	return p, nil

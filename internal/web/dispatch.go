@@ -1,9 +1,9 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -148,41 +148,6 @@ func flashFor(c *fiber.Ctx) string {
 	return ""
 }
 
-// formErrors turns an application error into field messages and a summary
-// for a form; ids maps error fields to input ids.
-func formErrors(err error, ids map[string]string) (map[string]string, []fieldError) {
-	fields := map[string]string{}
-	var sum []fieldError
-	keys := make([]string, 0)
-	for k := range errs.FieldsOf(err) {
-		keys = append(keys, k)
-	}
-	// "line 9" before "line 10".
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if len(a) != len(b) && strings.TrimRight(a, "0123456789") == strings.TrimRight(b, "0123456789") {
-			return len(a) < len(b)
-		}
-		return a < b
-	})
-	for _, k := range keys {
-		m := capitalize(errs.FieldsOf(err)[k])
-		id := ids[k]
-		if id != "" {
-			fields[id] = m
-		}
-		sum = append(sum, fieldError{ID: id, Message: m})
-	}
-	if len(sum) == 0 {
-		msg := errs.MessageOf(err)
-		if msg == "" {
-			msg = "Không thực hiện được. Vui lòng thử lại."
-		}
-		sum = append(sum, fieldError{Message: msg})
-	}
-	return fields, sum
-}
-
 // userError reports whether err is one a form shows next to its fields
 // rather than on an error page.
 func userError(err error) bool {
@@ -196,6 +161,7 @@ const courierColours = 8
 type stopView struct {
 	dispatch.Stop
 	Pinned bool
+	Place  app.StopPlace // commune by name, masked address line, approximate or not
 }
 
 type routeView struct {
@@ -217,6 +183,25 @@ type routeView struct {
 type unplacedView struct {
 	dispatch.Unplaced
 	Label string
+	Place app.StopPlace
+}
+
+// unzoned lists a province's requests no office's zone holds, each
+// commune by name.
+func (s *Server) unzoned(ctx context.Context, u app.User, province string) ([]unzonedView, error) {
+	ps, err := s.d.Dispatch.Unzoned(ctx, u, province, 50)
+	out := make([]unzonedView, 0, len(ps))
+	for _, x := range ps {
+		out = append(out, unzonedView{Number: x.Number, Commune: s.d.Dispatch.CommuneName(x.CommuneCode), CreatedAt: x.CreatedAt})
+	}
+	return out, err
+}
+
+// unzonedView is a request no office's zone holds, its commune by name.
+type unzonedView struct {
+	Number    string
+	Commune   string
+	CreatedAt time.Time
 }
 
 type requestOpt struct {
@@ -244,7 +229,8 @@ type planPage struct {
 	Shifts    int
 	Requests  []requestOpt
 	Versions  []dispatch.Plan
-	Unzoned   []app.Parcel
+	Unzoned   []unzonedView
+	Approx    int // stops and unplaced requests placed at a commune's centre
 	Flash     string
 	Errors    map[string]string
 	Summary   []fieldError
@@ -252,6 +238,7 @@ type planPage struct {
 	Times     []timeOpt
 	MapURL    string
 	Outlines  string
+	Tiles     string // HOSO_MAP_TILES, empty: outlines only
 	Legend    []routeView
 	HasPlan   bool
 	Published bool
@@ -268,6 +255,12 @@ func km(m float64) string {
 }
 
 func (s *Server) dispatchPlanPage(c *fiber.Ctx) error {
+	if kept, kerr, ok := s.takeForm(c, planFormName); ok {
+		// Back from a refused change (Post/Redirect/Get): the message, and
+		// the assignment form as typed.
+		form := assignForm{Number: kept.Get("so"), Courier: kept.Get("buu_ta"), Pin: kept.Get("ghim") == "1"}
+		return s.renderPlanPage(c, fiber.StatusOK, c.Query("bc"), c.Query("ngay"), kerr, form)
+	}
 	return s.renderPlanPage(c, fiber.StatusOK, c.Query("bc"), c.Query("ngay"), nil, assignForm{})
 }
 
@@ -328,6 +321,21 @@ func (s *Server) renderPlanPage(c *fiber.Ctx, status int, officeCode, dayStr str
 	for _, x := range pins {
 		pinned[x.Parcel] = true
 	}
+	places := map[string]app.StopPlace{}
+	if p.Plan != nil {
+		var ids []string
+		for _, r := range p.Plan.Routes {
+			for _, st := range r.Stops {
+				ids = append(ids, st.Parcel)
+			}
+		}
+		for _, un := range p.Plan.Unplaced {
+			ids = append(ids, un.Parcel)
+		}
+		if places, err = s.d.Dispatch.StopPlaces(ctx, u, office.Code, ids); err != nil {
+			return err
+		}
+	}
 	if p.Plan != nil {
 		for _, r := range p.Plan.Routes {
 			rv := routeView{Courier: r.Courier, Name: names[r.Courier], Colour: colour[r.Courier], Vehicle: r.Vehicle.Label(),
@@ -336,13 +344,19 @@ func (s *Server) renderPlanPage(c *fiber.Ctx, status int, officeCode, dayStr str
 				rv.Capacity, rv.Shift = sh.Capacity, sh.Start.String()+"–"+sh.End.String()
 			}
 			for _, st := range r.Stops {
-				rv.Stops = append(rv.Stops, stopView{Stop: st, Pinned: pinned[st.Parcel]})
+				rv.Stops = append(rv.Stops, stopView{Stop: st, Pinned: pinned[st.Parcel], Place: places[st.Parcel]})
+				if places[st.Parcel].Approx {
+					p.Approx++
+				}
 				p.Requests = append(p.Requests, requestOpt{Number: st.Number, Label: st.Number + " — " + r.Courier})
 			}
 			p.Routes = append(p.Routes, rv)
 		}
 		for _, un := range p.Plan.Unplaced {
-			p.Unplaced = append(p.Unplaced, unplacedView{Unplaced: un, Label: un.Reason.Label()})
+			p.Unplaced = append(p.Unplaced, unplacedView{Unplaced: un, Label: un.Reason.Label(), Place: places[un.Parcel]})
+			if places[un.Parcel].Approx {
+				p.Approx++
+			}
 			p.Requests = append(p.Requests, requestOpt{Number: un.Number, Label: un.Number + " — chưa xếp"})
 		}
 		for _, n := range p.Changes.New {
@@ -354,7 +368,7 @@ func (s *Server) renderPlanPage(c *fiber.Ctx, status int, officeCode, dayStr str
 			p.Legend = append(p.Legend, routeView{Courier: cr.Ref, Name: cr.Name, Colour: colour[cr.Ref]})
 		}
 	}
-	if p.Unzoned, err = s.d.Dispatch.Unzoned(ctx, u, office.ProvinceCode, 50); err != nil {
+	if p.Unzoned, err = s.unzoned(ctx, u, office.ProvinceCode); err != nil {
 		return err
 	}
 	for _, sec := range []int{2, 5, 15, 30} {
@@ -362,7 +376,9 @@ func (s *Server) renderPlanPage(c *fiber.Ctx, status int, officeCode, dayStr str
 	}
 	p.MapURL = dispatchBase + "/ban-do.json?" + scopeQuery(office.Code, day)
 	p.Outlines = dispatchBase + "/ranh-gioi/" + office.ProvinceCode
+	p.Tiles = s.d.MapTiles
 	v := s.viewFor(c, "Kế hoạch tuyến thu gom", p)
+	v.Main = "main--wide"
 	v.Style = []string{"vendor/leaflet/leaflet.css", "css/dispatch.css"}
 	v.Script = []string{"vendor/leaflet/leaflet.js", "js/dispatch-map.js"}
 	return s.pageStatus(c, status, "dispatch_plan", v)

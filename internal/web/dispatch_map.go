@@ -33,6 +33,9 @@ type mapStop struct {
 	Window  string   `json:"window"`
 	Visited bool     `json:"visited,omitempty"`
 	Pinned  bool     `json:"pinned,omitempty"`
+	Commune string   `json:"commune"`
+	Address string   `json:"address"`          // masked (app.MaskAddressLine)
+	Approx  bool     `json:"approx,omitempty"` // placed at the commune's centre
 }
 
 type mapRoute struct {
@@ -52,9 +55,12 @@ type mapBreak struct {
 }
 
 type mapUnplaced struct {
-	Number string   `json:"number"`
-	At     mapPoint `json:"at"`
-	Reason string   `json:"reason"`
+	Number  string   `json:"number"`
+	At      mapPoint `json:"at"`
+	Reason  string   `json:"reason"`
+	Commune string   `json:"commune"`
+	Address string   `json:"address"`
+	Approx  bool     `json:"approx,omitempty"`
 }
 
 type mapData struct {
@@ -128,6 +134,19 @@ func (s *Server) dispatchMapJSON(c *fiber.Ctx) error {
 			for _, x := range pins {
 				pinned[x.Parcel] = true
 			}
+			var ids []string
+			for _, r := range plan.Routes {
+				for _, st := range r.Stops {
+					ids = append(ids, st.Parcel)
+				}
+			}
+			for _, un := range plan.Unplaced {
+				ids = append(ids, un.Parcel)
+			}
+			places, err := s.d.Dispatch.StopPlaces(ctx, u, office.Code, ids)
+			if err != nil {
+				return err
+			}
 			colour, names := map[string]int{}, map[string]string{}
 			for i, cr := range couriers {
 				colour[cr.Ref], names[cr.Ref] = i%courierColours, cr.Name
@@ -155,14 +174,18 @@ func (s *Server) dispatchMapJSON(c *fiber.Ctx) error {
 						kind = dispatch.KindDelivery
 					}
 					mr.Path = append(mr.Path, mp(st.Point))
+					pl := places[st.Parcel]
 					mr.Stops = append(mr.Stops, mapStop{Seq: st.Seq, Kind: string(kind), Number: st.Number, At: mp(st.Point),
-						ETA: st.ETA.In(vietnam).Format("15:04"), Window: st.Window.Label(), Visited: st.Visited, Pinned: pinned[st.Parcel]})
+						ETA: st.ETA.In(vietnam).Format("15:04"), Window: st.Window.Label(), Visited: st.Visited, Pinned: pinned[st.Parcel],
+						Commune: pl.Commune, Address: pl.AddressLine, Approx: pl.Approx})
 				}
 				mr.Path = append(mr.Path, mp(end))
 				out.Routes = append(out.Routes, mr)
 			}
 			for _, un := range plan.Unplaced {
-				out.Unplaced = append(out.Unplaced, mapUnplaced{Number: un.Number, At: mp(un.Point), Reason: un.Reason.Label()})
+				pl := places[un.Parcel]
+				out.Unplaced = append(out.Unplaced, mapUnplaced{Number: un.Number, At: mp(un.Point), Reason: un.Reason.Label(),
+					Commune: pl.Commune, Address: pl.AddressLine, Approx: pl.Approx})
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hoso/dispatch"
 	"hoso/internal/app"
 	"hoso/internal/errs"
 	"hoso/internal/vntext"
@@ -35,7 +36,7 @@ func (s *Server) dispatchStart(c *fiber.Ctx) error {
 	id, err := s.d.Dispatch.StartPlan(c.UserContext(), u, office.Code, day, opt)
 	if err != nil {
 		if userError(err) {
-			return s.renderPlanPage(c, fiber.StatusUnprocessableEntity, office.Code, day.String(), err, assignForm{})
+			return s.planBack(c, fiber.StatusUnprocessableEntity, office.Code, day, err, assignForm{})
 		}
 		return err
 	}
@@ -123,16 +124,33 @@ func (s *Server) dispatchAssign(c *fiber.Ctx) error {
 		if form.Courier == "" {
 			f.Add("courier", "Chọn bưu tá")
 		}
-		return s.renderPlanPage(c, fiber.StatusUnprocessableEntity, office.Code, day.String(), f.Err(errs.Unprocessable, "Chưa gán được"), form)
+		return s.planBack(c, fiber.StatusUnprocessableEntity, office.Code, day, f.Err(errs.Unprocessable, "Chưa gán được"), form)
 	}
 	plan, err := s.d.Dispatch.Assign(c.UserContext(), u, office.Code, day, form.Number, form.Courier, form.Pin)
 	if err != nil {
 		if userError(err) || errs.Is(err, errs.NotFound) {
-			return s.renderPlanPage(c, fiber.StatusUnprocessableEntity, office.Code, day.String(), err, form)
+			return s.planBack(c, fiber.StatusUnprocessableEntity, office.Code, day, err, form)
 		}
 		return err
 	}
 	return c.Redirect(planURL(office.Code, day, "tb", "gan", "n", strconv.Itoa(plan.Version))+"#tuyen", fiber.StatusSeeOther)
+}
+
+const planFormName = "dispatch-plan"
+
+// planBack answers a plan page's POST that was refused: Post/Redirect/Get
+// to the plan page with the assignment form as typed and the messages
+// beside its fields (forms.go), or, when that cannot be kept, the page
+// itself with status.
+func (s *Server) planBack(c *fiber.Ctx, status int, office string, day dispatch.Day, err error, form assignForm) error {
+	kept := url.Values{"so": {form.Number}, "buu_ta": {form.Courier}}
+	if form.Pin {
+		kept.Set("ghim", "1")
+	}
+	if s.keepForm(c, planFormName, kept, err) {
+		return c.Redirect(planURL(office, day), fiber.StatusSeeOther)
+	}
+	return s.renderPlanPage(c, status, office, day.String(), err, form)
 }
 
 func (s *Server) dispatchPin(c *fiber.Ctx) error {
@@ -142,7 +160,7 @@ func (s *Server) dispatchPin(c *fiber.Ctx) error {
 	}
 	if err := s.d.Dispatch.Pin(c.UserContext(), u, office.Code, day, c.FormValue("so"), c.FormValue("buu_ta")); err != nil {
 		if userError(err) || errs.Is(err, errs.NotFound) {
-			return s.renderPlanPage(c, fiber.StatusUnprocessableEntity, office.Code, day.String(), err, assignForm{})
+			return s.planBack(c, fiber.StatusUnprocessableEntity, office.Code, day, err, assignForm{})
 		}
 		return err
 	}
@@ -156,7 +174,7 @@ func (s *Server) dispatchUnpin(c *fiber.Ctx) error {
 	}
 	if err := s.d.Dispatch.Unpin(c.UserContext(), u, office.Code, day, c.FormValue("so")); err != nil {
 		if userError(err) || errs.Is(err, errs.NotFound) {
-			return s.renderPlanPage(c, fiber.StatusUnprocessableEntity, office.Code, day.String(), err, assignForm{})
+			return s.planBack(c, fiber.StatusUnprocessableEntity, office.Code, day, err, assignForm{})
 		}
 		return err
 	}
@@ -172,6 +190,9 @@ func (s *Server) dispatchPublish(c *fiber.Ctx) error {
 	res, err := s.d.Dispatch.Publish(c.UserContext(), u, id)
 	if err != nil {
 		if userError(err) {
+			if _, office, day, serr := s.dispatchScope(c, c.FormValue("bc"), c.FormValue("ngay")); serr == nil {
+				return s.planBack(c, fiber.StatusConflict, office.Code, day, err, assignForm{})
+			}
 			return s.renderPlanPage(c, fiber.StatusConflict, c.FormValue("bc"), c.FormValue("ngay"), err, assignForm{})
 		}
 		return err

@@ -157,7 +157,7 @@ func (s *Server) dropoffSubmit(c *fiber.Ctx) error {
 		key := func(k string) string { return fmt.Sprintf("%s_%d", k, l.N) }
 		ids = append(ids, key("disposition"), key("count"), key("condition"), key("scan"))
 		l.Disposition, l.Count, l.Condition = form(key("disposition")), form(key("count")), form(key("condition"))
-		line := app.DropoffLine{Line: l.N, Disposition: l.Disposition, Condition: l.Condition}
+		line := app.DropoffLine{Line: l.N, Disposition: l.Disposition, Condition: tracking.Condition(l.Condition)}
 		if l.Disposition == tracking.DispositionOriginal {
 			n, err := strconv.Atoi(strings.TrimSpace(l.Count))
 			if err != nil {
@@ -265,7 +265,7 @@ func (s *Server) dropoffDone(c *fiber.Ctx) error {
 		return err
 	}
 	p := rec.Parcel
-	if p.Custodian != u.Party() && p.Status != string(tracking.StatusAtOffice) {
+	if p.Custodian != u.Party() && p.Status != tracking.StatusAtOffice {
 		return c.Redirect(dropoffPath+"/"+p.Number, fiber.StatusSeeOther)
 	}
 	pg := dropoffDonePage{Parcel: p, Kept: tracking.DispositionText(p.Collected)}

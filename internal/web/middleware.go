@@ -87,7 +87,12 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 		// The courier app runs the barcode reader compiled to WebAssembly.
 		script += " 'wasm-unsafe-eval'"
 	}
-	h.Set("Content-Security-Policy", "default-src 'self'; "+script+"; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; "+
+	img := "img-src 'self' data: blob:"
+	if s.d.MapTilesOrigin != "" && strings.HasPrefix(c.Path(), dispatchBase+"/") {
+		// The dispatcher's map tiles (HOSO_MAP_TILES), from that host only.
+		img += " " + s.d.MapTilesOrigin
+	}
+	h.Set("Content-Security-Policy", "default-src 'self'; "+script+"; style-src 'self'; "+img+"; font-src 'self'; "+
 		"connect-src 'self'; worker-src 'self'; manifest-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "+
 		"frame-ancestors 'none'; form-action 'self'")
 	h.Set("X-Content-Type-Options", "nosniff")

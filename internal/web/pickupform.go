@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -108,49 +107,23 @@ func formField(name string, docIdx []int) string {
 	return name
 }
 
-// setErrors records field errors for the template, in form order.
+// setErrors records field errors for the template, in form order, through
+// the staff forms' one mapper (forms.go).
 func (f *pickupForm) setErrors(err error, docIdx []int) {
-	f.Errors = map[string]string{}
-	// Several names may land on one input ("windows" and "windows[0].end"
-	// on the time slots): the first in name order speaks, every time.
-	fs := errs.FieldsOf(err)
-	names := make([]string, 0, len(fs))
-	for name := range fs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		id := formField(name, docIdx)
-		if _, ok := f.Errors[id]; !ok {
-			f.Errors[id] = capitalize(fs[name])
-		}
+	ids := map[string]string{}
+	for name := range errs.FieldsOf(err) {
+		ids[name] = formField(name, docIdx)
 	}
 	order := []string{"dossier_code", "phone", "full_name", "id_number", "commune", "line", "desk", "slot"}
 	for i := 0; i < formDocRows; i++ {
 		order = append(order, "doc_name_"+itoa(i), "doc_kind_"+itoa(i), "doc_count_"+itoa(i))
 	}
-	seen := map[string]bool{}
-	for _, id := range order {
-		if m, ok := f.Errors[id]; ok {
-			f.Summary = append(f.Summary, fieldError{ID: id, Message: namedMessage(id, m)})
-			seen[id] = true
+	f.Errors, f.Summary = mapFieldErrors(err, fieldSpec{IDs: ids, Order: order, Label: func(id string) string {
+		if l := fieldLabel(id); l != "Thông tin" {
+			return l
 		}
-	}
-	var rest []string
-	for id := range f.Errors {
-		if !seen[id] {
-			rest = append(rest, id)
-		}
-	}
-	sort.Strings(rest)
-	for _, id := range rest {
-		f.Summary = append(f.Summary, fieldError{ID: id, Message: f.Errors[id]})
-	}
-	if len(f.Summary) == 0 {
-		if m := errs.MessageOf(err); m != "" {
-			f.Summary = append(f.Summary, fieldError{ID: "", Message: m})
-		}
-	}
+		return ""
+	}})
 }
 
 // fill loads the choices of the form: matching communes, desks, slots.
@@ -322,16 +295,6 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(string(r[0])) + string(r[1:])
-}
-
-// namedMessage is a field's message for the summary: it names the field
-// unless it already does.
-func namedMessage(id, m string) string {
-	label := fieldLabel(id)
-	if strings.Contains(strings.ToLower(m), strings.ToLower(label)) {
-		return m
-	}
-	return label + ": " + lowerFirst(m)
 }
 
 // fieldLabel names an input of the request form in the error summary, where

@@ -241,25 +241,29 @@ func (s *Server) canSeeDetails(c *fiber.Ctx, e *publicEntry) bool {
 }
 
 type trackJSONBody struct {
-	TrackingNumber string         `json:"tracking_number"`
-	Leg            string         `json:"leg"`
-	Status         string         `json:"status"`
-	StatusLabel    string         `json:"status_label"`
-	Details        bool           `json:"details"` // the proof was given: the fields below are present
-	DossierCode    string         `json:"dossier_code,omitempty"`
-	Procedure      string         `json:"procedure,omitempty"`
-	Desk           string         `json:"desk"`
-	LegalDeadline  string         `json:"legal_deadline,omitempty"`
-	Citizen        *citizenJSON   `json:"citizen,omitempty"`
-	Documents      string         `json:"documents,omitempty"`
-	Holder         string         `json:"holder"`
-	HolderPhone    string         `json:"holder_phone,omitempty"` // the office or desk holding the papers (the desk while they are at home)
-	Hotline        string         `json:"hotline"`
-	Problem        *problemJSON   `json:"problem,omitempty"`        // what is wrong now and what to do, first on the page
-	Fee            int64          `json:"fee_to_prepare,omitempty"` // with a proof: đồng to pay when the result is delivered
-	ReceiptURL     string         `json:"receipt_url,omitempty"`    // with a proof: the door receipt's check page
-	Next           nextJSON       `json:"next"`
-	Timeline       []timelineJSON `json:"timeline"`
+	TrackingNumber string          `json:"tracking_number"`
+	Leg            tracking.Leg    `json:"leg"`
+	Status         tracking.Status `json:"status"`
+	StatusLabel    string          `json:"status_label"`
+	Details        bool            `json:"details"` // the proof was given: the fields below are present
+	DossierCode    string          `json:"dossier_code,omitempty"`
+	Procedure      string          `json:"procedure,omitempty"`
+	Desk           string          `json:"desk"`
+	LegalDeadline  string          `json:"legal_deadline,omitempty"`
+	Citizen        *citizenJSON    `json:"citizen,omitempty"`
+	Documents      string          `json:"documents,omitempty"`
+	Holder         string          `json:"holder"`
+	HolderPhone    string          `json:"holder_phone,omitempty"` // the office or desk holding the papers (the desk while they are at home)
+	Hotline        string          `json:"hotline"`
+	Problem        *problemJSON    `json:"problem,omitempty"`        // what is wrong now and what to do, first on the page
+	Fee            int64           `json:"fee_to_prepare,omitempty"` // with a proof: đồng to pay when the result is delivered
+	ReceiptURL     string          `json:"receipt_url,omitempty"`    // with a proof: the door receipt's check page
+	Next           nextJSON        `json:"next"`
+	Timeline       []timelineJSON  `json:"timeline"`
+
+	// Complaints: with a proof, the citizen's complaints and their answers.
+	Complaints []complaintJSON `json:"complaints,omitempty"`
+	ETA        *etaJSON        `json:"eta,omitempty"` // with a proof: when the courier should come, from the plan
 }
 
 type problemJSON struct {

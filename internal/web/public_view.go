@@ -74,6 +74,10 @@ func (s *Server) loadPublicView(ctx context.Context, number string, name, phone 
 	}
 	t := buildTimeline(p, evs, name, phone)
 	t.Hotline = s.d.Hotline
+	t.Dates = s.deadlines(ctx, p, evs)
+	if t.Complaints, err = s.d.Cases.Complaints(ctx, p.ID); err != nil {
+		return nil, err
+	}
 	b, err := s.app.Config().JSONEncoder(trackBody(t, evs, true))
 	if err != nil {
 		return nil, err
@@ -123,7 +127,11 @@ func trackBody(t publicTimeline, evs []tracking.Event, details bool) trackJSONBo
 		}
 		out.DossierCode, out.Procedure, out.Documents = t.Dossier, t.Procedure, t.Documents
 		out.Citizen = &citizenJSON{Initials: t.Citizen, Phone: t.Phone}
+		out.Complaints = complaintsJSON(t.Complaints)
 		out.Next.When = t.Next.When
+		if t.ETA != nil {
+			out.ETA = &etaJSON{From: rfc(t.ETA.From), To: rfc(t.ETA.To), Text: t.ETA.Text()}
+		}
 		if t.Deadline != nil {
 			out.LegalDeadline = t.Deadline.In(vietnam).Format("2006-01-02")
 		}

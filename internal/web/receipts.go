@@ -33,10 +33,11 @@ type receiptPage struct {
 	Title    string
 	Delivery bool
 	// The parcel, for a code whose papers are not collected yet too.
-	Number, Status, StatusLabel string
-	Cancelled                   bool
-	Dossier, Procedure, Desk    string
-	Initials, Phone             string
+	Number, StatusLabel      string
+	Status                   tracking.Status
+	Cancelled                bool
+	Dossier, Procedure, Desk string
+	Initials, Phone          string
 	// What the signed receipt states.
 	Lines            []receiptLineView
 	Summary          string
@@ -118,11 +119,11 @@ func (s *Server) receiptShow(c *fiber.Ctx) error {
 		Title: tracking.ReceiptPickup.Label(), KeyID: rc.Signer.KeyID(), PublicKey: rc.PublicKey}
 	p := chk.Parcel
 	if p.ID != "" {
-		if p.Leg == string(tracking.LegReturn) {
+		if p.Leg == tracking.LegReturn {
 			v.Title, v.Delivery = tracking.ReceiptDelivery.Label(), true
 		}
-		v.Number, v.Status, v.StatusLabel = p.Number, p.Status, tracking.Status(p.Status).Label()
-		v.Cancelled = p.Status == string(tracking.StatusCancelled)
+		v.Number, v.Status, v.StatusLabel = p.Number, p.Status, p.Status.Label()
+		v.Cancelled = p.Status == tracking.StatusCancelled
 		v.Dossier, v.Procedure = p.Dossier.Code, p.Dossier.ProcedureName
 		v.Initials, v.Phone = vntext.Initials(p.CitizenName), vntext.MaskLast3(p.PhoneLast3)
 		if d, err := s.d.Directory.Desk(c.UserContext(), p.DeskCode); err == nil {

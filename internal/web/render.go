@@ -65,7 +65,7 @@ func templateFuncs(a *assets.Assets) template.FuncMap {
 		"money":     formatMoney,
 		"initials":  vntext.Initials,
 		"maskLast3": vntext.MaskLast3,
-		"status":    func(s string) string { return tracking.Status(s).Label() },
+		"status":    func(s any) string { return parcelStatus(s).Label() },
 		"badge":     badgeClass,
 		"kind":      func(k tracking.DocKind) string { return k.Label() },
 		"role":      func(r app.Role) string { return r.Label() },
@@ -107,8 +107,20 @@ func weekdayVN(t time.Time) string {
 // formatMoney writes đồng with dots between thousands: 150.000 ₫.
 func formatMoney(v int64) string { return dong.Format(v) }
 
-func badgeClass(s string) string {
-	switch tracking.Status(s) {
+// parcelStatus reads a status given to a template function, typed or as its
+// stored name (views built from other rows carry it as a string).
+func parcelStatus(v any) tracking.Status {
+	switch s := v.(type) {
+	case tracking.Status:
+		return s
+	case string:
+		return tracking.Status(s)
+	}
+	return ""
+}
+
+func badgeClass(v any) string {
+	switch parcelStatus(v) {
 	case tracking.StatusRequested:
 		return "badge--requested"
 	case tracking.StatusScheduled, tracking.StatusPickupFailed:

@@ -26,6 +26,7 @@ func staffNav(r app.Role) []navItem {
 		add(portalsPath, "Cổng")
 		add(auditPath, "Nhật ký")
 		add(lawPath, "Căn cứ pháp lý")
+		add(calendarPath, "Lịch nghỉ")
 	case app.RoleDispatcher:
 		add(staffParcelsPath, "Bưu gửi")
 		add("/nhan-vien/dieu-phoi", "Điều phối")
@@ -42,6 +43,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/canh-bao", "Cảnh báo")
 		add("/nhan-vien/chi-so", "Chỉ số")
 		add("/nhan-vien/yeu-cau", "Tạo yêu cầu")
+		add("/nhan-vien/su-co", "Sự cố")
 	case app.RoleOffice:
 		add("/buu-cuc", "Nhận và chuyển")
 		add("/buu-cuc/nop-tai-quay", "Nhận tại quầy")
@@ -50,6 +52,7 @@ func staffNav(r app.Role) []navItem {
 		add("/nhan-vien/thu-ho", "Thu hộ")
 		add("/nhan-vien/chi-so", "Chỉ số")
 		add(accountsPath, "Bưu tá")
+		add("/nhan-vien/su-co", "Sự cố")
 	case app.RoleCourier:
 		add("/buu-ta", "Ứng dụng bưu tá")
 	}
@@ -113,6 +116,7 @@ func (s *Server) routes() {
 	pg.Get("/dang-nhap", s.loginForm)
 	pg.Post("/dang-nhap", s.loginSubmit)
 	pg.Post("/dang-xuat", s.logout)
+	s.complaintRoutes(pg)
 
 	cit := pg.Group("/yeu-cau", noStore, s.rateLimit(s.public))
 	cit.Get("", s.citizenStart)
@@ -125,9 +129,11 @@ func (s *Server) routes() {
 	cit.Get("/xong/:number", s.citizenDone)
 
 	staff := pg.Group("/nhan-vien", noStore)
+	s.selfServiceRoutes(pg, staff) // the citizen's self-service on the tracking page, and the clerk's
 	staff.Get("", s.requireRole(), s.staffHome)
 	staff.Get("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkForm)
 	staff.Post("/yeu-cau", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkSubmit)
+	staff.Get("/yeu-cau/xong/:number", s.requireRole(app.RoleDesk, app.RoleAdmin, app.RoleDispatcher), s.clerkDone)
 	staff.Get("/tin-nhan", s.requireRole(app.RoleAdmin), s.smsPage)
 	staff.Get("/can-cu-phap-ly", s.requireRole(app.RoleAdmin), s.lawPage)
 	staff.Post("/can-cu-phap-ly", s.requireRole(app.RoleAdmin), s.lawSave)
@@ -140,9 +146,11 @@ func (s *Server) routes() {
 	staff.Post("/ban-giao/:id/thu-hoi", s.requireRole(app.RoleAdmin, app.RoleDispatcher), s.handoffRecall)
 	s.accountRoutes(staff)
 	s.referenceRoutes(staff)
+	s.calendarRoutes(staff)
 	s.auditRoutes(staff)
 	s.portalAdminRoutes(staff)
 	s.staffParcelRoutes(staff)
+	s.complaintStaffRoutes(staff)
 
 	office := pg.Group("/buu-cuc", noStore, s.requireRole(app.RoleOffice))
 	office.Get("", s.counterPage)

@@ -65,7 +65,14 @@ type Deps struct {
 	MetricsToken   string        // bearer token of /metrics; empty: direct loopback callers only
 	PowBits        int           // leading zero bits a challenge needs (default 18)
 	TransLog       *app.Log      // the transparency log (checkpoint, proofs, tiles)
-	Dropoff        *app.Dropoff  // post office counters taking papers instead of a home visit
+
+	Calendar *app.WorkCalendar // working days: the holiday calendar and desks' Saturdays
+	Self     *app.SelfService  // the citizen's self-service on the tracking page
+	Dropoff  *app.Dropoff      // post office counters taking papers instead of a home visit
+	// MapTiles is the dispatcher's map tile template (HOSO_MAP_TILES) and
+	// MapTilesOrigin its origin, the one host the dispatch pages' CSP lets
+	// images come from; empty: no tiles, no request off the server.
+	MapTiles, MapTilesOrigin string
 }
 
 // check refuses Deps that lack a service: every route is registered, so a
@@ -83,6 +90,8 @@ func (d Deps) check() error {
 		{"Proof", d.Proof == nil}, {"Outbox", d.Outbox == nil}, {"Parties", d.Parties == nil}, {"Directory", d.Directory == nil},
 		{"TransLog", d.TransLog == nil}, {"Ready", d.Ready == nil}, {"Postal", d.Postal == nil}, {"Law", d.Law == nil},
 		{"Reference", d.Reference == nil}, {"Audit", d.Audit == nil}, {"PortalAdmin", d.PortalAdmin == nil}, {"StaffParcels", d.StaffParcels == nil},
+		{"Calendar", d.Calendar == nil},
+		{"Self", d.Self == nil},
 		{"Dropoff", d.Dropoff == nil},
 	} {
 		if m.missing {
@@ -103,6 +112,9 @@ type Server struct {
 	proof   *limiter // wrong proofs on the public timeline per client address
 	proxies trustedProxies
 	app     *fiber.App
+
+	// complaints counts wrong proofs on the complaint form per parcel number.
+	complaints *limiter
 }
 
 // New builds the Fiber app with every route. It fails when a template does
@@ -150,6 +162,7 @@ func build(d Deps) (*Server, error) {
 	s := &Server{d: d, assets: a, metrics: newMetrics(d.PoolStats), proxies: proxies,
 		public: newLimiter(d.PublicRate, time.Minute, d.Now), login: newLimiter(d.LoginRate, time.Minute, d.Now),
 		proof: newLimiter(proofsPerHour, time.Hour, d.Now)}
+	s.complaints = newLimiter(complaintProofsPerHour, time.Hour, d.Now)
 	if s.pages, err = parsePages(a); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"hoso/internal/app"
 	"hoso/internal/errs"
+	"hoso/tracking"
 )
 
 // The staff parcel view: search by tracking number, dossier code, phone or
@@ -59,11 +60,33 @@ type eventRow struct {
 }
 
 type staffParcelPageData struct {
-	Rec     app.ParcelRecord
-	Events  []eventRow
-	Phone   string // revealed
-	Errors  map[string]string
-	Summary []fieldError
+	Rec       app.ParcelRecord
+	Events    []eventRow
+	Phone     string // revealed
+	Name      string // revealed with the phone
+	Address   string // revealed with the phone
+	Errors    map[string]string
+	Summary   []fieldError
+	Dates     *deadlineView // the legal deadline and the appointment (calendar.go)
+	Number    string        // the parcel, when the path does not name it
+	CanDecide bool          // may open a lost-original case
+	Alarms    []staffAlarmRow
+	Incidents []incidentView
+	Manifests []manifestRow
+	// The quiet-parcel form sent back with its error.
+	QuietAlarm  int64
+	QuietErrors map[string]string
+	QuietNote   string
+}
+
+type staffAlarmRow struct {
+	app.Alarm
+	Quiet bool // open and of kind parcel_quiet: a lost-original case may start here
+}
+
+type manifestRow struct {
+	app.ParcelManifest
+	Giver, Receiver string
 }
 
 // eventDetail names what a supervisor needs of an event's data: the
@@ -113,11 +136,28 @@ func eventDetail(data []byte) string {
 }
 
 func (s *Server) renderStaffParcel(c *fiber.Ctx, status int, p staffParcelPageData) error {
-	rec, err := s.d.StaffParcels.Record(c.UserContext(), currentUser(c), c.Params("number"))
+	number := p.Number
+	if number == "" {
+		number = c.Params("number")
+	}
+	u := currentUser(c)
+	rec, err := s.d.StaffParcels.Record(c.UserContext(), u, number)
 	if err != nil {
 		return err
 	}
 	p.Rec = rec
+	p.Dates = s.deadlines(c.UserContext(), rec.Parcel, rec.Events)
+	p.CanDecide = u.Role == app.RoleAdmin || u.Role == app.RoleDispatcher
+	name := s.namer(c.UserContext())
+	for _, a := range rec.Alarms {
+		p.Alarms = append(p.Alarms, staffAlarmRow{Alarm: a, Quiet: a.Kind == tracking.AlarmParcelQuiet && a.ClearedAt == nil})
+	}
+	for _, i := range rec.Incidents {
+		p.Incidents = append(p.Incidents, s.incidentView(c, i))
+	}
+	for _, m := range rec.Manifests {
+		p.Manifests = append(p.Manifests, manifestRow{ParcelManifest: m, Giver: name(m.Giver), Receiver: name(m.Receiver)})
+	}
 	for _, ev := range rec.Events {
 		at := ev.ServerAt
 		if ev.DeviceAt != nil {
@@ -136,7 +176,7 @@ func (s *Server) staffParcelPage(c *fiber.Ctx) error {
 
 func (s *Server) staffParcelReveal(c *fiber.Ctx) error {
 	u := currentUser(c)
-	phone, err := s.d.StaffParcels.RevealPhone(c.UserContext(), u, c.Params("number"), c.FormValue("reason"))
+	rv, err := s.d.StaffParcels.RevealContact(c.UserContext(), u, c.Params("number"), c.FormValue("reason"))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
@@ -146,5 +186,5 @@ func (s *Server) staffParcelReveal(c *fiber.Ctx) error {
 		return s.renderStaffParcel(c, fiber.StatusUnprocessableEntity, p)
 	}
 	Logger(c.UserContext()).Info("phone revealed", "user_id", u.ID, "number", c.Params("number"), "ip", s.clientIP(c))
-	return s.renderStaffParcel(c, fiber.StatusOK, staffParcelPageData{Phone: phone})
+	return s.renderStaffParcel(c, fiber.StatusOK, staffParcelPageData{Phone: rv.Phone, Name: rv.Name, Address: rv.Address})
 }

@@ -14,8 +14,6 @@ func parseParty(s string) (tracking.Party, error) { return tracking.ParseParty(s
 
 type contextCtx = context.Context
 
-func statusLabel(s string) string { return tracking.Status(s).Label() }
-
 func initials(s string) string { return vntext.Initials(s) }
 
 func maskLast3(s string) string { return vntext.MaskLast3(s) }

@@ -12,24 +12,24 @@ import (
 )
 
 type pickupJSON struct {
-	ID             string         `json:"id"`
-	TrackingNumber string         `json:"tracking_number"`
-	Status         string         `json:"status"`
-	StatusLabel    string         `json:"status_label"`
-	Leg            string         `json:"leg"`
-	Channel        string         `json:"channel"`
-	Dossier        dossierJSON    `json:"dossier"`
-	Citizen        citizenJSON    `json:"citizen"`
-	Address        addressJSON    `json:"address"`
-	Documents      []docJSON      `json:"documents"`
-	Windows        []windowJSON   `json:"windows"`
-	Schedule       *windowJSON    `json:"schedule"`
-	Custodian      custodianJSON  `json:"custodian"`
-	Next           nextJSON       `json:"next"`
-	TrackingURL    string         `json:"tracking_url"`
-	CreatedAt      string         `json:"created_at"`
-	UpdatedAt      string         `json:"updated_at"`
-	Timeline       []timelineJSON `json:"timeline"`
+	ID             string          `json:"id"`
+	TrackingNumber string          `json:"tracking_number"`
+	Status         tracking.Status `json:"status"`
+	StatusLabel    string          `json:"status_label"`
+	Leg            tracking.Leg    `json:"leg"`
+	Channel        string          `json:"channel"`
+	Dossier        dossierJSON     `json:"dossier"`
+	Citizen        citizenJSON     `json:"citizen"`
+	Address        addressJSON     `json:"address"`
+	Documents      []docJSON       `json:"documents"`
+	Windows        []windowJSON    `json:"windows"`
+	Schedule       *windowJSON     `json:"schedule"`
+	Custodian      custodianJSON   `json:"custodian"`
+	Next           nextJSON        `json:"next"`
+	TrackingURL    string          `json:"tracking_url"`
+	CreatedAt      string          `json:"created_at"`
+	UpdatedAt      string          `json:"updated_at"`
+	Timeline       []timelineJSON  `json:"timeline"`
 	// Portal is the status in the national portal's terms, beside ours
 	// (docs/portal-status.md).
 	Portal *app.PortalFields `json:"portal,omitempty"`
@@ -100,8 +100,8 @@ func (s *Server) namer(ctx context.Context) tracking.Namer { return s.d.Parties.
 // publicTimeline is what anyone with the number may see.
 type publicTimeline struct {
 	Number      string
-	Leg         string
-	Status      string
+	Leg         tracking.Leg
+	Status      tracking.Status
 	StatusLabel string
 	Dossier     string
 	Procedure   string
@@ -124,6 +124,12 @@ type publicTimeline struct {
 	Fee         int64  // to pay when the result is delivered (return leg)
 	ReceiptCode string // the door receipt's code, shown with the details
 	Hotline     string // from configuration, set per server
+
+	Dates *deadlineView // the legal deadline and the appointment in working days (calendar.go)
+	// Complaints are the citizen's complaints and their answers
+	// (web/complaints.go).
+	Complaints []app.PublicComplaint
+	ETA        *planETA // when the courier should come, from the latest published plan
 }
 
 // Newest is the timeline newest first, as the page shows it.
@@ -153,6 +159,7 @@ func (s *Server) timeline(ctx context.Context, p app.Parcel) (publicTimeline, []
 	}
 	t := buildTimeline(p, evs, s.namer(ctx), s.phoner(ctx))
 	t.Hotline = s.d.Hotline
+	t.Dates = s.deadlines(ctx, p, evs)
 	return t, evs, nil
 }
 
@@ -171,11 +178,11 @@ func buildTimeline(p app.Parcel, evs []tracking.Event, name, phone tracking.Name
 	// the public (hoso verify reports it). Events the rules cannot replay
 	// leave the row's values.
 	if len(evs) > 0 {
-		if proj, brk := tracking.Replay(p.Number, tracking.Leg(p.Leg), p.Documents, p.DeskCode, evs, tracking.DefaultPolicy); brk == nil {
-			p.Status, p.Custodian = string(proj.State.Status), proj.State.Custodian
+		if proj, brk := tracking.Replay(p.Number, p.Leg, p.Documents, p.DeskCode, evs, tracking.DefaultPolicy); brk == nil {
+			p.Status, p.Custodian = proj.State.Status, proj.State.Custodian
 		}
 	}
-	t := publicTimeline{Number: p.Number, Leg: p.Leg, Status: p.Status, StatusLabel: tracking.Status(p.Status).Label(),
+	t := publicTimeline{Number: p.Number, Leg: p.Leg, Status: p.Status, StatusLabel: p.Status.Label(),
 		Dossier: p.Dossier.Code, Procedure: p.Dossier.ProcedureName, Deadline: p.Dossier.LegalDeadline,
 		Citizen: vntext.Initials(p.CitizenName), Phone: vntext.MaskLast3(p.PhoneLast3),
 		Documents: tracking.DocumentSummary(p.Documents)}
@@ -184,7 +191,7 @@ func buildTimeline(p app.Parcel, evs []tracking.Event, name, phone tracking.Name
 		t.Holder = name(p.Custodian)
 		if p.Custodian.Kind == tracking.PartyCitizen {
 			t.Holder = "Công dân (hồ sơ còn ở nhà)"
-			if p.Leg == string(tracking.LegReturn) {
+			if p.Leg == tracking.LegReturn {
 				t.Holder = "Người nhận"
 			}
 		}
@@ -193,7 +200,7 @@ func buildTimeline(p app.Parcel, evs []tracking.Event, name, phone tracking.Name
 		t.Lines = append(t.Lines, tracking.Describe(e, p.Documents, name))
 	}
 	tracking.Fold(t.Lines)
-	if pr, ok := tracking.CurrentProblem(tracking.Status(p.Status), t.Lines); ok {
+	if pr, ok := tracking.CurrentProblem(p.Status, t.Lines); ok {
 		t.Problem = &pr
 	}
 	if p.Custodian.Kind != "" && p.Custodian.Kind != tracking.PartyCitizen {
@@ -203,7 +210,7 @@ func buildTimeline(p app.Parcel, evs []tracking.Event, name, phone tracking.Name
 		// Papers still at home or with the citizen: the desk answers.
 		t.HolderPhone = phone(tracking.Party{Kind: tracking.PartyDesk, Ref: p.DeskCode})
 	}
-	if p.Leg == string(tracking.LegReturn) {
+	if p.Leg == tracking.LegReturn {
 		t.Fee = p.FeeAmount
 	}
 	// A receipt exists once the papers were collected or the result
@@ -230,7 +237,8 @@ func buildTimeline(p app.Parcel, evs []tracking.Event, name, phone tracking.Name
 	} else if len(p.Windows) > 0 {
 		w = &p.Windows[0]
 	}
-	t.Next = tracking.NextStep(tracking.Leg(p.Leg), tracking.Status(p.Status), pending, w, t.Desk, p.Dossier.LegalDeadline)
+	t.Next = tracking.NextStep(p.Leg, p.Status, pending, w, t.Desk, p.Dossier.LegalDeadline)
+	t.ETA = etaOf(p, evs)
 	return t
 }
 

@@ -1,10 +1,12 @@
 // dispatch-map.js: the dispatcher's map, drawn with Leaflet on its SVG
-// renderer and no tile layer: the province's and communes' outlines, the
+// renderer and, unless the deployment set a tile server (HOSO_MAP_TILES,
+// data-tiles), no tile layer: the province's and communes' outlines, the
 // offices and their H3 zones, and, on the plan page, each courier's route
-// (a polyline from the office through the stops and back) with stops as
-// circle markers in the courier's colour, visited stops hollow, unplaced
-// requests ringed in red. Everything on the map is also in the tables
-// below it; the map only helps the eye.
+// (a polyline from the office through the stops and back) with each stop
+// labelled by its order number in the courier's colour (round: pickup,
+// square: delivery; white when visited; dashed when the point is only the
+// commune's centre), unplaced requests ringed in red. Everything on the
+// map is also in the list beside it; the map only helps the eye.
 (function () {
   "use strict";
   var el = document.getElementById("ban-do");
@@ -21,6 +23,12 @@
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Ranh giới: thanglequoc/vietnamese-provinces-database (MIT)");
   map.setView([21.59, 105.83], 10);
+  var tiles = el.getAttribute("data-tiles");
+  if (tiles) {
+    var host = "";
+    try { host = new URL(tiles.replace(/[{}]/g, "")).host; } catch (e) { host = ""; }
+    L.tileLayer(tiles, { maxZoom: 19, attribution: "Bản đồ nền: " + host }).addTo(map);
+  }
 
   var note = document.createElement("p");
   note.className = "muted";
@@ -41,9 +49,21 @@
   // goes in as a text node.
   function tip(layer, text) {
     var span = document.createElement("span");
-    span.textContent = text;
+    (Array.isArray(text) ? text : [text]).forEach(function (line, i) {
+      if (i > 0) {
+        span.appendChild(document.createElement("br"));
+      }
+      span.appendChild(document.createTextNode(line));
+    });
     layer.bindTooltip(span, { sticky: true });
     return layer;
+  }
+
+  // place is a stop's commune and masked address line, and whether the
+  // point is only the commune's centre.
+  function place(s) {
+    var line = (s.commune || "") + (s.address ? " · " + s.address : "");
+    return s.approx ? [line, "Vị trí gần đúng: đặt ở tâm xã, phường"] : [line];
   }
 
   function draw(outlines, data) {
@@ -86,30 +106,27 @@
       tip(line, r.courier + (r.name ? " — " + r.name : "") + ": " + r.stops.length + " điểm").addTo(map);
       work.extend(line.getBounds());
       r.stops.forEach(function (s) {
-        // Pickups are round, results to deliver square (legend below the
-        // map); visited stops hollow.
-        var m;
-        if (s.kind === "delivery") {
-          var sq = document.createElement("span");
-          sq.className = "stop-delivery__square";
-          sq.style.borderColor = colour; // CSSOM, allowed by the page's CSP
-          sq.style.backgroundColor = s.visited ? "#ffffff" : colour;
-          m = L.marker(s.at, { keyboard: false, icon: L.divIcon({ className: "stop-delivery", iconSize: [13, 13], html: sq }) });
-        } else {
-          m = L.circleMarker(s.at, {
-            radius: 6, color: colour, weight: 2,
-            fillColor: s.visited ? "#ffffff" : colour, fillOpacity: 1
-          });
-        }
-        var brk = r["break"] && r["break"].after === s.seq ? " · nghỉ trưa " + r["break"].start + "–" + r["break"].end + " sau điểm này" : "";
-        tip(m, r.courier + " · " + s.seq + ". " + (s.kind === "delivery" ? "Trả kết quả " : "Nhận hồ sơ ") + s.number +
-          " · đến " + s.eta + " (hẹn " + s.window + ")" + (s.visited ? " · đã đến" : "") + (s.pinned ? " · đã ghim" : "") + brk).addTo(map);
+        // The stop's order number in the courier's colour: round for a
+        // pickup, square for a result to deliver (legend beside the map).
+        var label = document.createElement("span");
+        label.className = "stop-label stop-label--" + (s.kind === "delivery" ? "delivery" : "pickup") +
+          " stop-label--c" + (r.colour % colours.length) + (s.visited ? " stop-label--visited" : "") + (s.approx ? " stop-label--approx" : "");
+        label.textContent = String(s.seq);
+        var m = L.marker(s.at, { keyboard: false, riseOnHover: true,
+          icon: L.divIcon({ className: "stop-icon", iconSize: [24, 24], iconAnchor: [12, 12], html: label }) });
+        var brk = r["break"] && r["break"].after === s.seq ? ["Nghỉ trưa " + r["break"].start + "–" + r["break"].end + " sau điểm này"] : [];
+        tip(m, [r.courier + (r.name ? " — " + r.name : "") + " · điểm " + s.seq + ": " + (s.kind === "delivery" ? "trả kết quả " : "nhận hồ sơ ") + s.number,
+          "Hẹn " + s.window + " · dự kiến đến " + s.eta + (s.visited ? " · đã đến" : "") + (s.pinned ? " · đã ghim" : "")]
+          .concat(place(s), brk)).addTo(map);
       });
     });
 
     (data.unplaced || []).forEach(function (u) {
       var m = L.circleMarker(u.at, { radius: 7, color: "#b42318", weight: 3, fillColor: "#ffffff", fillOpacity: 1, dashArray: "3 2" });
-      tip(m, u.number + ": " + u.reason).addTo(map);
+      if (u.approx) {
+        m.setStyle({ dashArray: "1 3" });
+      }
+      tip(m, ["Chưa xếp được: " + u.number, u.reason].concat(place(u))).addTo(map);
       work.extend(m.getLatLng());
     });
 
@@ -117,7 +134,7 @@
       var m = L.circleMarker(o.at, {
         radius: o.code === data.office.code ? 9 : 6, color: "#111111", weight: 2, fillColor: "#ffd23f", fillOpacity: 1
       });
-      tip(m, o.name + " (" + o.code + ")").addTo(map);
+      tip(m, "Bưu cục " + o.name + " (" + o.code + ")").addTo(map);
       if (o.code === data.office.code) {
         bounds.extend(m.getLatLng());
         if (work.isValid()) {

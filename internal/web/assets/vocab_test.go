@@ -1,0 +1,48 @@
+package assets_test
+
+import (
+	"os"
+	"regexp"
+	"testing"
+
+	"hoso/tracking"
+)
+
+// The courier app carries its own copy of the code lists (it works offline);
+// every code it offers must be one the server accepts, with the same label,
+// or a courier's choice is refused at sync or shown in other words.
+func TestCourierAppVocabularies(t *testing.T) {
+	b, err := os.ReadFile("static/courier/text.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	list := func(name string) map[string]string {
+		t.Helper()
+		block := regexp.MustCompile(`(?s)export const ` + name + ` = \[(.*?)\];`).FindStringSubmatch(src)
+		if block == nil {
+			t.Fatalf("text.js has no list %s", name)
+		}
+		out := map[string]string{}
+		for _, m := range regexp.MustCompile(`\["([a-z_]+)", "([^"]+)"\]`).FindAllStringSubmatch(block[1], -1) {
+			out[m[1]] = m[2]
+		}
+		if len(out) == 0 {
+			t.Fatalf("list %s is empty", name)
+		}
+		return out
+	}
+	check := func(name string, got map[string]string, label func(string) string) {
+		for code, l := range got {
+			if want := label(code); want == "" {
+				t.Errorf("%s: the app offers %q, which the server refuses", name, code)
+			} else if want != l {
+				t.Errorf("%s %q: the app says %q, the server %q", name, code, l, want)
+			}
+		}
+	}
+	check("pickupFailReasons", list("pickupFailReasons"), func(c string) string { return tracking.PickupFailReason(c).Label() })
+	check("deliveryCauses", list("deliveryCauses"), func(c string) string { return tracking.DeliveryCause(c).Label() })
+	check("deliveryActions", list("deliveryActions"), func(c string) string { return tracking.DeliveryAction(c).Label() })
+	check("disputeProblems", list("disputeProblems"), func(c string) string { return tracking.DisputeProblem(c).Label() })
+}
