@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -284,6 +285,21 @@ func TestDossierDatesInWorkingDays(t *testing.T) {
 	}
 	if _, page := admin.get("/nhan-vien/buu-gui/" + n); !strings.Contains(page, want+" · còn 7 ngày làm việc") {
 		t.Errorf("the staff page does not show the appointment %s", want)
+	}
+	// The tracking JSON carries the same dates, with the proof only.
+	var track struct {
+		Dates *struct {
+			Appointment     string `json:"appointment_date"`
+			AppointmentLeft *int   `json:"appointment_working_days_left"`
+			Done            bool   `json:"done"`
+		} `json:"dates"`
+	}
+	if _, b := e.get("/api/v1/public/track/" + n + "?phone_last4=5678"); json.Unmarshal(b, &track) != nil || track.Dates == nil ||
+		track.Dates.Appointment != appointment.Format(tracking.DateLayout) || track.Dates.AppointmentLeft == nil || *track.Dates.AppointmentLeft != 7 || track.Dates.Done {
+		t.Errorf("tracking JSON dates: %s", b)
+	}
+	if _, b := e.get("/api/v1/public/track/" + n); strings.Contains(string(b), `"dates"`) {
+		t.Errorf("the dates without a proof: %s", b)
 	}
 	// A desk open on Saturday morning counts its Saturdays.
 	e.db.ExecForTest(ctx, `UPDATE desks SET saturday_morning = true WHERE code = 'TN-TTPVHCC'`)

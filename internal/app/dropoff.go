@@ -173,12 +173,12 @@ func (s *Dropoff) inScope(ctx context.Context, u User, p Parcel) error {
 	if p.Leg != tracking.LegPickup {
 		return errs.E(errs.Conflict, "%s là bưu gửi trả kết quả, không phải hồ sơ cần nộp.", p.Number)
 	}
-	switch tracking.Status(p.Status) {
+	switch p.Status {
 	case tracking.StatusRequested, tracking.StatusScheduled, tracking.StatusPickupFailed:
 		return nil
 	}
 	return errs.E(errs.Conflict, "Hồ sơ %s đã được nhận rồi (trạng thái: %s). Không nhận lại lần nữa; in lại biên nhận nếu công dân cần.",
-		p.Number, strings.ToLower(tracking.Status(p.Status).Label()))
+		p.Number, strings.ToLower(p.Status.Label()))
 }
 
 func (s *Dropoff) parcel(ctx context.Context, u User, number string) (Parcel, error) {
