@@ -178,6 +178,9 @@ export default async function counter({ browser, baseURL, data, lib }) {
       await lib.expectText(page, ".error-summary", "Chọn ngày hẹn trả kết quả");
       await lib.expectURL(page, /\/mot-cua$/);
       await lib.expectVisible(page, `#appointment-${data.number}[aria-invalid=true]`);
+      if (!(await page.evaluate(() => document.activeElement && document.activeElement.classList.contains("error-summary")))) {
+        throw new Error("the error summary does not have the focus");
+      }
       if ((await page.inputValue(`#note-${data.number}`)) !== "Hẹn trả trong tuần") throw new Error("the refused decision lost its note");
       await lib.expectNoOverflow(page);
       await lib.checkA11y(page, `desk-decide-error-${w}`);
