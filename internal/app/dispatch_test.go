@@ -35,6 +35,7 @@ type dispatchEnv struct {
 	d        *app.Dispatch
 	intake   *app.Intake
 	ledger   *app.Ledger
+	svc      *app.Services
 	now      time.Time
 	day      dispatch.Day
 	disp     app.User // dispatcher of Thái Nguyên
@@ -48,7 +49,6 @@ type dispatchEnv struct {
 func (e *dispatchEnv) collect(u app.User, number string) {
 	e.t.Helper()
 	ctx := context.Background()
-	clock := func() time.Time { return e.now }
 	phone, err := app.NewSoftDevice("phone-"+u.StaffCode, bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		e.t.Fatal(err)
@@ -58,8 +58,7 @@ func (e *dispatchEnv) collect(u app.User, number string) {
 	if _, _, err := e.db.SaveDeviceKey(ctx, u.ID, phone.ID, app.DeviceKey{Alg: alg, PublicKey: pub}, e.now); err != nil {
 		e.t.Fatal(err)
 	}
-	devs := &app.Devices{Store: e.db, Now: clock}
-	sha, err := devs.StoreEvidence(ctx, u, number, "signature", "image/png", base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n"+number)))
+	sha, err := e.svc.Devices.StoreEvidence(ctx, u, number, "signature", "image/png", base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n"+number)))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -69,8 +68,7 @@ func (e *dispatchEnv) collect(u app.User, number string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	sync := &app.Sync{Ledger: e.ledger, Store: e.db, Now: clock, Check: devs.Check}
-	res, err := sync.Apply(ctx, u, phone.ID, []json.RawMessage{raw})
+	res, err := e.svc.Sync.Apply(ctx, u, phone.ID, []json.RawMessage{raw})
 	if err != nil || res[0].Status != "accepted" {
 		e.t.Fatalf("collect %s: %v %+v", number, err, res)
 	}
@@ -95,7 +93,7 @@ func newDispatchEnv(t *testing.T) *dispatchEnv {
 		Hours:         tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: days, Zone: vn},
 		DispatchHours: dispatch.DefaultHours, Outlines: units.NewOutlines(), PlanTime: 400 * time.Millisecond, ReplanTime: 200 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	e.ledger, e.intake, e.d = svc.Ledger, svc.Intake, svc.Dispatch
+	e.ledger, e.intake, e.d, e.svc = svc.Ledger, svc.Intake, svc.Dispatch, svc
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
