@@ -1,138 +1,215 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"hoso/internal/app"
 	"hoso/internal/errs"
+	"hoso/internal/pg"
+	"hoso/internal/pg/pgtest"
+	"hoso/internal/secret"
+	"hoso/internal/units"
 	"hoso/tracking"
 )
 
-// caseStore is an in-memory CaseStore: one parcel, its incidents, answers
-// and audit rows.
-type caseStore struct {
-	parcel    app.Parcel
-	incidents map[string]app.Incident
-	cases     []app.LostCase
-	answers   []app.ComplaintAnswer
-	audit     []string
-	alarms    map[int64]app.Alarm
-	calendar  tracking.Calendar
+// casesEnv is a database with the desk and two post offices of Thái
+// Nguyên, an office of Hà Nội, a dispatcher of each province, an office
+// user of each Thái Nguyên office, the courier BUUTA1 of Phan Đình Phùng
+// with a registered phone, and the services NewServices wires (the Cases
+// of the test among them).
+type casesEnv struct {
+	t       *testing.T
+	db      *pg.DB
+	svc     *app.Services
+	signer  *fixture // signs the courier's events with the registered phone
+	disp    app.User // dispatcher of Thái Nguyên (19)
+	hanoi   app.User // dispatcher of Hà Nội (01)
+	office  app.User // staff of BC-05443
+	other   app.User // staff of BC-05488
+	courier app.User // BUUTA1, of BC-05443
+	n       int
 }
 
-func (s *caseStore) FindIncidents(context.Context, app.AlarmFilter, bool) ([]app.Incident, error) {
-	return nil, nil
-}
+var (
+	caseOffice  = tracking.Party{Kind: tracking.PartyOffice, Ref: "BC-05443"}
+	caseCourier = tracking.Party{Kind: tracking.PartyCourier, Ref: "BUUTA1"}
+)
 
-func (s *caseStore) FindIncident(_ context.Context, id string) (app.Incident, error) {
-	i, ok := s.incidents[id]
-	if !ok {
-		return app.Incident{}, errs.E(errs.NotFound, "không tìm thấy sự cố")
-	}
-	i.Number, i.ProvinceCode, i.OfficeCode, i.DeskCode = s.parcel.Number, s.parcel.ProvinceCode, s.parcel.OfficeCode, s.parcel.DeskCode
-	i.Documents = s.parcel.Documents
-	for _, a := range s.answers {
-		if a.IncidentID == id {
-			i.Answers = append(i.Answers, a)
-		}
-	}
-	return i, nil
-}
-
-func (s *caseStore) CloseIncident(_ context.Context, id, status, resolution string, _ int64, at time.Time) error {
-	i := s.incidents[id]
-	if i.Status != "open" {
-		return errs.E(errs.Conflict, "sự cố đã đóng")
-	}
-	i.Status, i.Resolution, i.ClosedAt = status, resolution, &at
-	s.incidents[id] = i
-	return nil
-}
-
-func (s *caseStore) CreateLostCase(_ context.Context, c app.LostCase, _ int64) error {
-	s.cases = append(s.cases, c)
-	return nil
-}
-
-func (s *caseStore) UpdateLostCase(context.Context, app.LostCase) error { return nil }
-
-func (s *caseStore) InsertAudit(_ context.Context, _ int64, action, subject, _ string, _ time.Time) error {
-	s.audit = append(s.audit, action+" "+subject)
-	return nil
-}
-
-func (s *caseStore) FindParcelByNumber(_ context.Context, n string) (app.Parcel, error) {
-	if n != s.parcel.Number {
-		return app.Parcel{}, errs.E(errs.NotFound, "không có")
-	}
-	return s.parcel, nil
-}
-
-func (s *caseStore) CreateIncident(_ context.Context, i app.Incident) (string, bool, error) {
-	for id, o := range s.incidents {
-		if o.Kind == i.Kind && ((i.Kind == app.IncidentComplaint && o.Problem == i.Problem && o.Status == "open") ||
-			(i.Kind == app.IncidentQuiet && o.Status != "resolved")) {
-			return id, false, nil
-		}
-	}
-	s.incidents[i.ID] = i
-	return i.ID, true, nil
-}
-
-func (s *caseStore) AddAnswer(_ context.Context, a app.ComplaintAnswer) error {
-	s.answers = append(s.answers, a)
-	return nil
-}
-
-func (s *caseStore) FindParcelIncidents(context.Context, string) ([]app.Incident, error) {
-	var out []app.Incident
-	for id := range s.incidents {
-		i, _ := s.FindIncident(context.Background(), id)
-		out = append(out, i)
-	}
-	return out, nil
-}
-
-func (s *caseStore) FindAlarm(_ context.Context, id int64) (app.Alarm, error) {
-	a, ok := s.alarms[id]
-	if !ok {
-		return app.Alarm{}, errs.E(errs.NotFound, "không tìm thấy cảnh báo")
-	}
-	return a, nil
-}
-
-func (s *caseStore) CourierOffice(_ context.Context, code string) (string, error) {
-	if code == "BUUTA1" {
-		return "BC-05443", nil
-	}
-	return "", errs.E(errs.NotFound, "không có")
-}
-
-func (s *caseStore) WorkingCalendar(context.Context) (tracking.Calendar, error) {
-	return s.calendar, nil
-}
-
-type noTx struct{}
-
-func (noTx) InTx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
-
-func newCases(t *testing.T, holder tracking.Party) (*app.Cases, *caseStore) {
+func newCasesEnv(t *testing.T) *casesEnv {
 	t.Helper()
-	st := &caseStore{incidents: map[string]app.Incident{}, alarms: map[int64]app.Alarm{},
-		parcel: app.Parcel{ID: "p1", Number: "EA123456785VN", ProvinceCode: "19", OfficeCode: "BC-05443", DeskCode: "TN-TTPVHCC",
-			Custodian: holder, Dossier: tracking.Dossier{Code: "000.00.19.X"},
-			Documents: []tracking.Document{{Name: "Tờ khai", Kind: tracking.Original, Count: 1}}}}
-	n := 0
-	c := &app.Cases{Store: st, Tx: noTx{}, Now: func() time.Time { return time.Date(2026, 12, 4, 9, 0, 0, 0, ict) }, Zone: ict,
-		NewID: func() string { n++; return fmt.Sprintf("id-%d", n) }}
-	return c, st
+	db, _ := pgtest.New(t)
+	ctx := context.Background()
+	set, err := units.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _ := secret.NewBox(bytes.Repeat([]byte{1}, 32))
+	hasher, _ := secret.NewHasher(bytes.Repeat([]byte{2}, 32))
+	all := [7]bool{true, true, true, true, true, true, true}
+	svc := app.NewServices(app.Wiring{Store: db, Units: set, Box: box, Hasher: hasher, Now: time.Now, NewID: uuid.NewString, Zone: ict,
+		S10:   app.S10Config{Pickup: "EA", Return: "EB", Country: "VN"},
+		Hours: tracking.ServiceHours{Start: 0, End: 24 * time.Hour, Days: all, Zone: ict}})
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.UpsertDesk(ctx, app.Desk{Code: "TN-TTPVHCC", Name: "Trung tâm", Level: "province", CommuneCode: "05443", ProvinceCode: "19"}))
+	must(db.UpsertOffice(ctx, app.PostOffice{Code: "BC-05443", Name: "Bưu cục Phan Đình Phùng", CommuneCode: "05443", ProvinceCode: "19", Lat: 21.5887, Lng: 105.8338}))
+	must(db.UpsertOffice(ctx, app.PostOffice{Code: "BC-05488", Name: "Bưu cục Đại Phúc", CommuneCode: "05488", ProvinceCode: "19", Lat: 21.5765, Lng: 105.7095}))
+	must(db.UpsertOffice(ctx, app.PostOffice{Code: "BC-00004", Name: "Bưu cục Ba Đình", CommuneCode: "00004", ProvinceCode: "01", Lat: 21.0368, Lng: 105.8342}))
+	mk := func(n app.NewUser) app.User {
+		t.Helper()
+		n.Password = "mat-khau-" + n.Username
+		n.FullName = "Nhân viên " + n.Username
+		u, err := svc.Auth.CreateUser(ctx, n)
+		must(err)
+		return u
+	}
+	e := &casesEnv{t: t, db: db, svc: svc}
+	e.disp = mk(app.NewUser{Username: "dieuphoi", Role: app.RoleDispatcher, OfficeCode: "BC-05443"})
+	e.hanoi = mk(app.NewUser{Username: "dieuphoihn", Role: app.RoleDispatcher, OfficeCode: "BC-00004"})
+	e.office = mk(app.NewUser{Username: "buucuc", Role: app.RoleOffice, OfficeCode: "BC-05443"})
+	e.other = mk(app.NewUser{Username: "daiphuc", Role: app.RoleOffice, OfficeCode: "BC-05488"})
+	e.courier = mk(app.NewUser{Username: "buuta1", Role: app.RoleCourier, OfficeCode: "BC-05443", StaffCode: "BUUTA1"})
+	soft, err := app.NewSoftDevice("may-BUUTA1", bytes.Repeat([]byte{3}, 32))
+	must(err)
+	alg, key := soft.PublicKey()
+	pub, _ := base64.StdEncoding.DecodeString(key)
+	k, _, err := db.SaveDeviceKey(ctx, e.courier.ID, soft.ID, app.DeviceKey{Alg: alg, PublicKey: pub}, time.Now().Add(-time.Minute))
+	must(err)
+	e.signer = &fixture{t: t, db: db, ledger: svc.Ledger, intake: svc.Intake,
+		phones: map[tracking.Party]*phone{caseCourier: {user: e.courier, soft: soft, key: k}}}
+	return e
 }
 
-var dispatcher = app.User{ID: 7, Role: app.RoleDispatcher, ProvinceCode: "19"}
+func (e *casesEnv) count(q string, args ...any) int {
+	e.t.Helper()
+	n, err := e.db.CountForTest(context.Background(), q, args...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// parcel is a new pickup request of a citizen whose phone ends in 5678,
+// with an original and two certified copies.
+func (e *casesEnv) parcel() app.Parcel {
+	e.t.Helper()
+	e.n++
+	start := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
+	p, err := e.svc.Intake.Create(context.Background(), tracking.PickupRequest{
+		Dossier:   tracking.Dossier{Code: fmt.Sprintf("000.00.19.CASE-%d", e.n), DeskCode: "TN-TTPVHCC"},
+		Citizen:   tracking.Citizen{FullName: "Nguyễn Văn A", Phone: "0912345678"},
+		Address:   tracking.Address{ProvinceCode: "19", CommuneCode: "05443", Line: "Số 1"},
+		Documents: []tracking.Document{{Name: "Tờ khai", Kind: tracking.Original, Count: 1}, {Name: "CCCD", Kind: tracking.CertifiedCopy, Count: 2}},
+		Windows:   []tracking.Window{{Start: start, End: start.Add(2 * time.Hour)}},
+		Channel:   tracking.ChannelCitizen,
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// record records events of a parcel through the ledger, the courier's
+// signed by the courier's phone.
+func (e *casesEnv) record(p app.Parcel, ins ...app.EventInput) {
+	e.t.Helper()
+	for _, in := range ins {
+		if err := e.signer.record(p, in); err != nil {
+			e.t.Fatalf("%s by %v on %s: %v", in.Type, in.Actor, p.Number, err)
+		}
+	}
+}
+
+func (e *casesEnv) custodian(p app.Parcel) tracking.Party {
+	e.t.Helper()
+	got, err := e.db.FindParcelByNumber(context.Background(), p.Number)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return got.Custodian
+}
+
+func handIn(from, to tracking.Party) []app.EventInput {
+	return []app.EventInput{
+		{Type: tracking.HandoffReleased, Actor: from, Data: data(tracking.Released{To: to.String()})},
+		{Type: tracking.HandoffConfirmed, Actor: to, Data: data(map[string]any{"seal_intact": true, "seal_id": "NP-1"})},
+	}
+}
+
+// collected is a parcel the courier collected and holds.
+func (e *casesEnv) collected() app.Parcel {
+	e.t.Helper()
+	p := e.parcel()
+	e.record(p, collectIn(caseCourier))
+	return p
+}
+
+// atOffice is a parcel the courier collected and handed to BC-05443,
+// which confirmed taking it.
+func (e *casesEnv) atOffice() app.Parcel {
+	e.t.Helper()
+	p := e.collected()
+	e.record(p, handIn(caseCourier, caseOffice)...)
+	if got := e.custodian(p); got != caseOffice {
+		e.t.Fatalf("%s held by %v, want the office", p.Number, got)
+	}
+	return p
+}
+
+// complaint is a citizen's complaint on p, with the right proof.
+func (e *casesEnv) complaint(p app.Parcel, problem, note string) app.Incident {
+	e.t.Helper()
+	inc, created, err := e.svc.Cases.Report(context.Background(), app.ComplaintInput{Number: p.Number, PhoneLast4: "5678", Problem: problem, Note: note})
+	if err != nil || !created {
+		e.t.Fatalf("complaint on %s: %v (created %v)", p.Number, err, created)
+	}
+	return inc
+}
+
+// quietAlarm is the id of the parcel's parcel_quiet alarm, open or
+// cleared as asked.
+func (e *casesEnv) quietAlarm(p app.Parcel, cleared bool) int64 {
+	e.t.Helper()
+	as, err := e.db.FindAlarms(context.Background(), app.AlarmFilter{Limit: 1000})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.Kind == tracking.AlarmParcelQuiet && a.Number == p.Number && (a.ClearedAt != nil) == cleared {
+			return a.ID
+		}
+	}
+	e.t.Fatalf("no parcel_quiet alarm (cleared %v) for %s", cleared, p.Number)
+	return 0
+}
+
+// sweep raises and clears alarms as of now, looking at every cause.
+func (e *casesEnv) sweep(now time.Time) {
+	e.t.Helper()
+	if _, err := e.svc.Alarms.SweepFull(context.Background(), now); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// casesOf counts the lost-original cases of a parcel (responsible as
+// kind:ref, or any with "").
+func (e *casesEnv) casesOf(p app.Parcel, responsible string) int {
+	e.t.Helper()
+	return e.count(`SELECT count(*) FROM lost_cases l JOIN incidents i ON i.id = l.incident_id JOIN parcels p ON p.id = i.parcel_id
+		WHERE p.tracking_number = ? AND (? = '' OR l.responsible_kind || ':' || l.responsible_ref = ?)`, p.Number, responsible, responsible)
+}
 
 // TestLostCaseNamesLastConfirmedCustodian: a complaint recorded while the
 // post office held the parcel, declared lost after the courier confirmed
@@ -141,77 +218,96 @@ var dispatcher = app.User{ID: 7, Role: app.RoleDispatcher, ProvinceCode: "19"}
 // and nothing staff typed. The same from a quiet parcel's alarm; a parcel
 // never collected has no lost-original case.
 func TestLostCaseNamesLastConfirmedCustodian(t *testing.T) {
+	e := newCasesEnv(t)
 	ctx := context.Background()
-	office := tracking.Party{Kind: tracking.PartyOffice, Ref: "BC-05443"}
-	courier := tracking.Party{Kind: tracking.PartyCourier, Ref: "BUUTA1"}
-	c, st := newCases(t, office)
-	st.incidents["c1"] = app.Incident{ID: "c1", ParcelID: "p1", Kind: app.IncidentComplaint, Problem: app.ComplaintDocsMissing,
-		LastCustodian: office, Status: "open"}
-	st.parcel.Custodian = courier // the courier confirmed taking it since
-	lc, err := c.DeclareLost(ctx, dispatcher, "c1", "Không tìm thấy giấy tờ")
+	c := e.svc.Cases
+
+	p := e.atOffice()
+	inc := e.complaint(p, app.ComplaintDocsMissing, "Biên nhận ghi thiếu giấy tờ")
+	if e.count(`SELECT count(*) FROM incidents WHERE id = ?::uuid AND last_custodian_kind = 'post_office' AND last_custodian_ref = 'BC-05443'`, inc.ID) != 1 {
+		t.Fatal("the complaint does not name the office that held the parcel")
+	}
+	e.record(p, handIn(caseOffice, caseCourier)...) // the courier confirmed taking it since
+	if got := e.custodian(p); got != caseCourier {
+		t.Fatalf("held by %v, want the courier", got)
+	}
+	lc, err := c.DeclareLost(ctx, e.disp, inc.ID, "Không tìm thấy giấy tờ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lc.Responsible != courier {
-		t.Errorf("case names %v, want the last confirmed custodian %v", lc.Responsible, courier)
+	if lc.Responsible != caseCourier || e.casesOf(p, caseCourier.String()) != 1 || e.casesOf(p, "") != 1 {
+		t.Errorf("case names %v (%d stored for the courier), want the last confirmed custodian %v", lc.Responsible, e.casesOf(p, caseCourier.String()), caseCourier)
 	}
 	if !strings.Contains(lc.ApologyText, app.DefaultCitation) {
 		t.Error("the apology does not cite the decree in force")
 	}
 
-	// From a quiet parcel's open alarm.
-	c, st = newCases(t, courier)
-	st.alarms[3] = app.Alarm{ID: 3, Kind: tracking.AlarmParcelQuiet, Number: "EA123456785VN", ProvinceCode: "19", OfficeCode: "BC-05443"}
-	inc, err := c.DeclareQuietLost(ctx, dispatcher, 3, "Không có tin quá 48 giờ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if inc.Case == nil || inc.Case.Responsible != courier || len(st.cases) != 1 || st.cases[0].Responsible != courier {
-		t.Fatalf("quiet case: %+v", inc.Case)
-	}
-	if _, err := c.DeclareQuietLost(ctx, dispatcher, 3, "Lần hai bấm nhầm"); !errs.Is(err, errs.Conflict) || len(st.cases) != 1 {
-		t.Errorf("a second case for the same parcel: %v (%d cases)", err, len(st.cases))
-	}
-	if _, err := c.DeclareQuietLost(ctx, app.User{ID: 8, Role: app.RoleOffice, OfficeCode: "BC-05443"}, 3, "Không có tin quá 48 giờ"); !errs.Is(err, errs.Forbidden) {
-		t.Errorf("an office declares: %v", err)
-	}
-	if _, err := c.DeclareQuietLost(ctx, app.User{ID: 9, Role: app.RoleDispatcher, ProvinceCode: "01"}, 3, "Không có tin quá 48 giờ"); !errs.Is(err, errs.NotFound) {
-		t.Errorf("another province's dispatcher: %v", err)
-	}
+	// From a quiet parcel's open alarm: the courier held it past its limit.
+	quiet := e.collected()
+	e.sweep(time.Now().Add(11 * time.Hour))
+	alarm := e.quietAlarm(quiet, false)
 	for _, note := range []string{"", "ab", "\xff\xfe lỗi", strings.Repeat("x", 1001)} {
-		c, st := newCases(t, courier)
-		st.alarms[3] = app.Alarm{ID: 3, Kind: tracking.AlarmParcelQuiet, Number: "EA123456785VN", ProvinceCode: "19"}
-		if _, err := c.DeclareQuietLost(ctx, dispatcher, 3, note); !errs.Is(err, errs.Invalid) || len(st.cases) != 0 {
+		if _, err := c.DeclareQuietLost(ctx, e.disp, alarm, note); !errs.Is(err, errs.Invalid) || e.casesOf(quiet, "") != 0 {
 			t.Errorf("note %.20q: %v", note, err)
 		}
 	}
+	if n := e.count(`SELECT count(*) FROM incidents i JOIN parcels p ON p.id = i.parcel_id WHERE p.tracking_number = ?`, quiet.Number); n != 0 {
+		t.Errorf("refused notes wrote %d incidents", n)
+	}
+	qi, err := c.DeclareQuietLost(ctx, e.disp, alarm, "Không có tin quá 48 giờ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qi.Case == nil || qi.Case.Responsible != caseCourier || e.casesOf(quiet, "") != 1 || e.casesOf(quiet, caseCourier.String()) != 1 {
+		t.Fatalf("quiet case: %+v (%d stored)", qi.Case, e.casesOf(quiet, ""))
+	}
+	if _, err := c.DeclareQuietLost(ctx, e.disp, alarm, "Lần hai bấm nhầm"); !errs.Is(err, errs.Conflict) || e.casesOf(quiet, "") != 1 {
+		t.Errorf("a second case for the same parcel: %v (%d cases)", err, e.casesOf(quiet, ""))
+	}
+	if _, err := c.DeclareQuietLost(ctx, e.office, alarm, "Không có tin quá 48 giờ"); !errs.Is(err, errs.Forbidden) {
+		t.Errorf("an office declares: %v", err)
+	}
+	if _, err := c.DeclareQuietLost(ctx, e.hanoi, alarm, "Không có tin quá 48 giờ"); !errs.Is(err, errs.NotFound) {
+		t.Errorf("another province's dispatcher: %v", err)
+	}
+
+	// A cleared alarm (the parcel moved again) opens nothing.
+	moved := e.collected()
+	e.sweep(time.Now().Add(11 * time.Hour))
+	open := e.quietAlarm(moved, false)
+	e.record(moved, handIn(caseCourier, caseOffice)...)
+	e.sweep(time.Now().Add(11 * time.Hour))
+	if cl := e.quietAlarm(moved, true); cl != open {
+		t.Fatalf("cleared alarm %d, want %d", cl, open)
+	}
+	if _, err := c.DeclareQuietLost(ctx, e.disp, open, "Không có tin quá 48 giờ"); !errs.Is(err, errs.Conflict) || e.casesOf(moved, "") != 0 {
+		t.Errorf("cleared alarm: %v", err)
+	}
 
 	// Not yet collected: the papers are with the citizen.
-	c, st = newCases(t, tracking.Party{})
-	st.alarms[3] = app.Alarm{ID: 3, Kind: tracking.AlarmParcelQuiet, Number: "EA123456785VN", ProvinceCode: "19"}
-	if _, err := c.DeclareQuietLost(ctx, dispatcher, 3, "Không có tin quá 48 giờ"); !errs.Is(err, errs.Conflict) || len(st.cases) != 0 {
+	waiting := e.parcel()
+	e.sweep(time.Now().Add(25 * time.Hour))
+	if _, err := c.DeclareQuietLost(ctx, e.disp, e.quietAlarm(waiting, false), "Không có tin quá 48 giờ"); !errs.Is(err, errs.Conflict) || e.casesOf(waiting, "") != 0 {
 		t.Errorf("uncollected parcel: %v", err)
-	}
-	// A cleared alarm (the parcel moved again) opens nothing.
-	c, st = newCases(t, courier)
-	now := time.Now()
-	st.alarms[4] = app.Alarm{ID: 4, Kind: tracking.AlarmParcelQuiet, Number: "EA123456785VN", ProvinceCode: "19", ClearedAt: &now}
-	if _, err := c.DeclareQuietLost(ctx, dispatcher, 4, "Không có tin quá 48 giờ"); !errs.Is(err, errs.Conflict) || len(st.cases) != 0 {
-		t.Errorf("cleared alarm: %v", err)
 	}
 }
 
 // TestComplaintAnswerDeadlineSkipsWeekends: two working days from a Friday
 // morning is the Tuesday, at the same time; from a Wednesday with the
-// Thursday a public holiday, the Monday.
+// Thursday a public holiday (a day of the calendar in the database), the
+// Monday.
 func TestComplaintAnswerDeadlineSkipsWeekends(t *testing.T) {
+	e := newCasesEnv(t)
 	ctx := context.Background()
-	c, st := newCases(t, tracking.Party{})
+	c := e.svc.Cases
 	fri := time.Date(2026, 12, 4, 9, 0, 0, 0, ict)
 	if got, err := c.AnswerDue(ctx, fri); err != nil || !got.Equal(time.Date(2026, 12, 8, 9, 0, 0, 0, ict)) {
 		t.Errorf("due %v %v", got, err)
 	}
-	st.calendar = tracking.NewCalendar([]tracking.CalendarDay{{Date: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), Kind: tracking.DayOff, Name: "Nghỉ bù"}})
+	day := tracking.CalendarDay{Date: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), Kind: tracking.DayOff, Name: "Nghỉ bù"}
+	if err := e.db.CreateCalendarDay(ctx, day, 0, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	wed := time.Date(2026, 12, 2, 9, 0, 0, 0, ict)
 	if got, err := c.AnswerDue(ctx, wed); err != nil || !got.Equal(time.Date(2026, 12, 7, 9, 0, 0, 0, ict)) {
 		t.Errorf("due over a holiday %v %v", got, err)
@@ -222,35 +318,42 @@ func TestComplaintAnswerDeadlineSkipsWeekends(t *testing.T) {
 // twice is one answer; bad text is refused with nothing written; a courier
 // and another office are refused.
 func TestComplaintAnswers(t *testing.T) {
+	e := newCasesEnv(t)
 	ctx := context.Background()
-	office := tracking.Party{Kind: tracking.PartyOffice, Ref: "BC-05443"}
-	c, st := newCases(t, office)
-	st.incidents["c1"] = app.Incident{ID: "c1", ParcelID: "p1", Kind: app.IncidentComplaint, Problem: app.ComplaintNoShow, LastCustodian: office, Status: "open"}
-	mine := app.User{ID: 5, Role: app.RoleOffice, OfficeCode: "BC-05443"}
+	c := e.svc.Cases
+	p := e.atOffice()
+	id := e.complaint(p, app.ComplaintNoShow, "").ID
+	answers := func() int {
+		return e.count(`SELECT count(*) FROM complaint_answers WHERE incident_id = ?::uuid`, id)
+	}
 	for _, body := range []string{"", "ok", "\xffsai", strings.Repeat("a", 2001), "có\x00ký tự"} {
-		if err := c.Answer(ctx, mine, "c1", body, false); !errs.Is(err, errs.Invalid) {
+		if err := c.Answer(ctx, e.office, id, body, false); !errs.Is(err, errs.Invalid) {
 			t.Errorf("answer %.20q: %v", body, err)
 		}
 	}
-	if len(st.answers) != 0 {
+	if answers() != 0 || e.count(`SELECT count(*) FROM audit_log WHERE action = ?`, app.AuditComplaintAnswered) != 0 {
 		t.Fatal("a refused answer was written")
 	}
-	if err := c.Answer(ctx, app.User{ID: 6, Role: app.RoleOffice, OfficeCode: "BC-05488"}, "c1", "Bưu tá sẽ đến sáng mai", false); !errs.Is(err, errs.Forbidden) {
+	if err := c.Answer(ctx, e.other, id, "Bưu tá sẽ đến sáng mai", false); !errs.Is(err, errs.Forbidden) {
 		t.Errorf("another office: %v", err)
 	}
-	if err := c.Answer(ctx, app.User{ID: 4, Role: app.RoleCourier, OfficeCode: "BC-05443"}, "c1", "Bưu tá sẽ đến sáng mai", false); !errs.Is(err, errs.Forbidden) {
+	if err := c.Answer(ctx, e.courier, id, "Bưu tá sẽ đến sáng mai", false); !errs.Is(err, errs.Forbidden) {
 		t.Errorf("a courier: %v", err)
 	}
-	if err := c.Answer(ctx, mine, "c1", "Bưu tá sẽ đến sáng mai", false); err != nil {
+	if err := c.Answer(ctx, e.office, id, "Bưu tá sẽ đến sáng mai", false); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Answer(ctx, mine, "c1", " Bưu tá sẽ đến sáng mai ", false); !errs.Is(err, errs.Conflict) {
+	if err := c.Answer(ctx, e.office, id, " Bưu tá sẽ đến sáng mai ", false); !errs.Is(err, errs.Conflict) {
 		t.Errorf("double submit: %v", err)
 	}
-	if len(st.answers) != 1 || st.answers[0].Unit != office || len(st.audit) != 1 || st.audit[0] != app.AuditComplaintAnswered+" EA123456785VN" {
-		t.Errorf("answers %v audit %v", st.answers, st.audit)
+	if n, mine, audit := answers(),
+		e.count(`SELECT count(*) FROM complaint_answers WHERE incident_id = ?::uuid AND unit = ? AND answered_by = ?`, id, caseOffice.String(), e.office.ID),
+		e.count(`SELECT count(*) FROM audit_log WHERE action = ? AND subject = ?`, app.AuditComplaintAnswered, p.Number); n != 1 || mine != 1 || audit != 1 ||
+		e.count(`SELECT count(*) FROM audit_log WHERE action = ?`, app.AuditComplaintAnswered) != 1 {
+		t.Errorf("answers %d (by the office %d), audit rows %d", n, mine, audit)
 	}
-	if err := c.Answer(ctx, mine, "c1", "Đã đến lấy giấy tờ, xin lỗi bạn", true); err != nil || st.incidents["c1"].Status != "resolved" {
-		t.Errorf("answer and close: %v %s", err, st.incidents["c1"].Status)
+	if err := c.Answer(ctx, e.office, id, "Đã đến lấy giấy tờ, xin lỗi bạn", true); err != nil ||
+		e.count(`SELECT count(*) FROM incidents WHERE id = ?::uuid AND status = 'resolved'`, id) != 1 {
+		t.Errorf("answer and close: %v", err)
 	}
 }
