@@ -74,7 +74,7 @@ export default async function selfservice({ browser, baseURL, data, lib }) {
   // Cancel.
   await page.fill("#reason", "Tôi tự mang hồ sơ đến");
   await page.click("button:has-text('Hủy yêu cầu thu gom')");
-  await lib.expectText(page, "main", "đã được hủy");
+  await lib.expectText(page, ".alert--success", "Đã hủy yêu cầu thu gom");
   await step("cancelled");
 
   await page.goto(`/tra-cuu/${data.number}`);
