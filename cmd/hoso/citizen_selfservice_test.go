@@ -379,6 +379,12 @@ func TestSelfServiceBadInput(t *testing.T) {
 	} else {
 		t.Error("the seed has no commune of province 19 outside BC-05443's zone")
 	}
+	if st, _, body := b.act(url.Values{"thao_tac": {"huy"}, "reason": {strings.Repeat("dài ", 1000)}}); st != 422 || !strings.Contains(body, "quá dài") {
+		t.Errorf("a far too long reason: %d %.300s", st, body)
+	}
+	if st, _, body := b.act(url.Values{"thao_tac": {"huy"}, "reason": {strings.Repeat("ư", 301)}}); st != 422 || !strings.Contains(body, "300 ký tự") {
+		t.Errorf("a too long reason: %d %.300s", st, body)
+	}
 	if st, _, body := b.act(url.Values{"thao_tac": {"xoa-het"}}); st != 422 || !strings.Contains(body, "Chưa chọn việc") {
 		t.Errorf("unknown action: %d %.300s", st, body)
 	}
