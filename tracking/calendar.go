@@ -81,7 +81,10 @@ func ParseDate(s string) (time.Time, error) {
 		d, err = time.Parse("2/1/2006", s)
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("ngày %q không đúng dạng năm-tháng-ngày (ví dụ 2026-04-30)", s)
+		if len(s) > 20 || !utf8.ValidString(s) {
+			return time.Time{}, fmt.Errorf("ngày không viết theo dạng năm-tháng-ngày (ví dụ 2026-04-30)")
+		}
+		return time.Time{}, fmt.Errorf("ngày %q không có thật hoặc không viết theo dạng năm-tháng-ngày (ví dụ 2026-04-30)", s)
 	}
 	if d.Year() < CalendarMinYear || d.Year() > CalendarMaxYear {
 		return time.Time{}, fmt.Errorf("năm %d ngoài khoảng %d–%d", d.Year(), CalendarMinYear, CalendarMaxYear)

@@ -190,3 +190,26 @@ func TestCalendarDayValidate(t *testing.T) {
 		t.Errorf("ParseDate dd/mm/yyyy: %v %v", d, err)
 	}
 }
+
+// FuzzParseDate: any text is a date of the calendar's years that reads
+// back the same, or an error that does not echo long or garbled input.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2026-04-30", "30/04/2026", "2/9/2026", "2026-02-30", "", "\xff", "9999-01-01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := tracking.ParseDate(s)
+		if err != nil {
+			if len(err.Error()) > 200 {
+				t.Fatalf("the error echoes the input: %q", err)
+			}
+			return
+		}
+		if d.Year() < tracking.CalendarMinYear || d.Year() > tracking.CalendarMaxYear || d.Hour() != 0 {
+			t.Fatalf("ParseDate(%q) = %s", s, d)
+		}
+		if back, err := tracking.ParseDate(d.Format(tracking.DateLayout)); err != nil || !back.Equal(d) {
+			t.Fatalf("%s does not read back", d)
+		}
+	})
+}

@@ -132,3 +132,21 @@ func TestReceiptDispositionsCanonical(t *testing.T) {
 		t.Fatalf("canonical text:\n%s", c)
 	}
 }
+
+// TestDescribeCounterDropOff: the public timeline says the office took the
+// papers at its counter and which lines did not travel.
+func TestDescribeCounterDropOff(t *testing.T) {
+	data := mustData(tracking.Collected{Documents: []tracking.DocCount{{Line: 1, Count: 1, Disposition: "original"}, {Line: 2, Disposition: "scanned", ScanSHA256: strings.Repeat("cd", 32)}},
+		SealID: "NP-7", Proof: serverProof, Clerk: "BC1-01"})
+	name := func(p tracking.Party) string { return "Bưu cục Phan Đình Phùng" }
+	l := tracking.Describe(tracking.Event{Type: tracking.PickupCollected, Actor: officeA, Data: data}, docs, name)
+	if !strings.HasPrefix(l.Title, "Bưu cục Phan Đình Phùng đã nhận tại quầy 1 giấy tờ") {
+		t.Errorf("title %q", l.Title)
+	}
+	if !strings.Contains(l.Detail, "Không gửi bản gốc: 1 giấy tờ đã quét và lưu bản điện tử.") || strings.Contains(l.Detail, strings.Repeat("cd", 32)) {
+		t.Errorf("detail %q", l.Detail)
+	}
+	if got := tracking.DispositionText([]tracking.DocCount{{Line: 1, Count: 1}}); got != "" {
+		t.Errorf("an old event's lines: %q", got)
+	}
+}

@@ -465,8 +465,8 @@ func Decide(st State, ev Event, pol Policy, newID func() string) (Outcome, error
 // count blind.
 type Difference struct {
 	Problem DisputeProblem
-	Line    int    // document line, from 1; 0 for the seal
-	Counted int    // copies the receiver counted on that line
+	Line    int // document line, from 1; 0 for the seal
+	Counted int // copies the receiver counted on that line
 }
 
 // counterReceiver reports whether a party receives at a counter (a post

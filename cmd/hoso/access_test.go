@@ -203,6 +203,7 @@ func accessMatrix() map[string]access {
 		"POST /api/v1/courier/stops/:number/code":            only(asToken),
 		"POST /api/v1/courier/stops/:number/reveal":          only(asToken),
 		"POST /api/v1/courier/evidence":                      only(asToken),
+		"POST /api/v1/courier/scans":                         only(asToken),
 		"POST /api/v1/staff/events":                          staffOnly(asOffice, asDesk),
 		"POST /api/v1/staff/handoffs/:id/recall":             staffOnly(asAdmin, asDispatch), // a dispatcher's recall of a stuck release
 		"GET /api/v1/alarms":                                 alarms,

@@ -81,7 +81,8 @@ func startBenchWith(ctx context.Context, adminURL, name string, pool int, extra 
 		return nil, err
 	}
 	vars := map[string]string{"HOSO_DATABASE_URL": url, "HOSO_ADDR": "127.0.0.1:0", "HOSO_PUBLIC_RATE_PER_MIN": "100000000",
-		"HOSO_LOGIN_RATE_PER_MIN": "100000", "HOSO_DB_POOL_SIZE": strconv.Itoa(pool), "HOSO_LOG_LEVEL": "error"}
+		"HOSO_LOGIN_RATE_PER_MIN": "100000", "HOSO_DB_POOL_SIZE": strconv.Itoa(pool), "HOSO_LOG_LEVEL": "error",
+		"HOSO_CALLBACK_ALLOW_PRIVATE": "on"} // the benchmarks' portals listen on 127.0.0.1
 	for k, v := range benchKeys {
 		vars[k] = v
 	}

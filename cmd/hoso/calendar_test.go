@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -30,7 +31,7 @@ func TestCalendarAdminPage(t *testing.T) {
 	audits := func() int { return e.count(`SELECT count(*) FROM audit_log WHERE action LIKE 'calendar.%'`) }
 
 	code, body := admin.get("/nhan-vien/lich?nam=2026")
-	if code != 200 || !strings.Contains(body, "Tết Nguyên đán (mùng 1)") || !strings.Contains(body, "Thứ Ba, 17/02/2026") {
+	if code != 200 || !strings.Contains(body, "Tết Nguyên đán (mùng 1)") || !strings.Contains(body, `id="ngay-2026-02-17"`) {
 		t.Fatalf("the 2026 calendar: %d %.300s", code, body)
 	}
 	if code, body := admin.get("/nhan-vien/lich?nam=2025"); code != 200 || !strings.Contains(body, "Làm bù cho thứ Sáu 02/5") {
@@ -57,8 +58,10 @@ func TestCalendarAdminPage(t *testing.T) {
 		status int
 		want   string
 	}{
-		{url.Values{"date": {d(2, 30)}, "kind": {"holiday"}, "name": {"Ngày không có"}}, 422, "không đọc được"},
-		{url.Values{"date": {"hôm qua"}, "kind": {"holiday"}, "name": {"x"}}, 422, "không đọc được"},
+		{url.Values{"date": {d(2, 30)}, "kind": {"holiday"}, "name": {"Ngày không có"}}, 422, "không có thật"},
+		{url.Values{"date": {"hôm qua"}, "kind": {"holiday"}, "name": {"x"}}, 422, "năm-tháng-ngày"},
+		{url.Values{"date": {strings.Repeat("2", 5000)}, "kind": {"holiday"}, "name": {"x"}}, 422, "năm-tháng-ngày"},
+		{url.Values{"date": {"2027-0\xff-01"}, "kind": {"holiday"}, "name": {"x"}}, 422, "năm-tháng-ngày"},
 		{url.Values{"date": {""}, "kind": {"holiday"}, "name": {"x"}}, 422, "Chọn ngày"},
 		{url.Values{"date": {"2024-05-01"}, "kind": {"holiday"}, "name": {"Quốc tế Lao động"}}, 422, "đã qua"},
 		{url.Values{"date": {d(6, 10)}, "kind": {"khac"}, "name": {"x"}}, 422, "Chọn ngày nghỉ hoặc ngày làm bù"},
@@ -267,6 +270,10 @@ func TestDossierDatesInWorkingDays(t *testing.T) {
 	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "dem": {"1"}, "seal": {"intact"}, "seal_id": {"NP-DATES-1"}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
 		t.Fatal("desk receives")
 	}
+	// The desk sees the portal's legal deadline beside the appointment it sets.
+	if _, page := desk.get("/mot-cua"); !strings.Contains(page, "Hạn giải quyết do cổng gửi: Thứ Bảy, 05/12/2026") {
+		t.Error("the desk's page does not name the legal deadline beside the appointment")
+	}
 	appointment := cal.AddWorkingDays(today, 7, tracking.WorkweekRule{})
 	if code, _ := desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {appointment.Format(tracking.DateLayout)}}); code != 200 {
 		t.Fatalf("accept: %d", code)
@@ -279,10 +286,54 @@ func TestDossierDatesInWorkingDays(t *testing.T) {
 	if _, page := admin.get("/nhan-vien/buu-gui/" + n); !strings.Contains(page, want+" · còn 7 ngày làm việc") {
 		t.Errorf("the staff page does not show the appointment %s", want)
 	}
+	// The tracking JSON carries the same dates, with the proof only.
+	var track struct {
+		Dates *struct {
+			Appointment     string `json:"appointment_date"`
+			AppointmentLeft *int   `json:"appointment_working_days_left"`
+			Done            bool   `json:"done"`
+		} `json:"dates"`
+	}
+	if _, b := e.get("/api/v1/public/track/" + n + "?phone_last4=5678"); json.Unmarshal(b, &track) != nil || track.Dates == nil ||
+		track.Dates.Appointment != appointment.Format(tracking.DateLayout) || track.Dates.AppointmentLeft == nil || *track.Dates.AppointmentLeft != 7 || track.Dates.Done {
+		t.Errorf("tracking JSON dates: %s", b)
+	}
+	if _, b := e.get("/api/v1/public/track/" + n); strings.Contains(string(b), `"dates"`) {
+		t.Errorf("the dates without a proof: %s", b)
+	}
 	// A desk open on Saturday morning counts its Saturdays.
 	e.db.ExecForTest(ctx, `UPDATE desks SET saturday_morning = true WHERE code = 'TN-TTPVHCC'`)
 	left := cal.WorkingDaysBetween(today, appointment, tracking.WorkweekRule{SaturdayMorning: true})
 	if _, page := admin.get("/nhan-vien/buu-gui/" + n); !strings.Contains(page, fmt.Sprintf("%s · còn %d ngày làm việc", want, left)) {
 		t.Errorf("the Saturday desk's page does not count %d working days", left)
+	}
+}
+
+// TestCalendarPagesInBrowser: the calendar page, its errors, the desk's
+// Saturday rule, the staff parcel page and the citizen's tracking page with
+// the appointment, at 360 px and 1280 px, axe clean (e2e/scenarios/calendar.mjs).
+func TestCalendarPagesInBrowser(t *testing.T) {
+	e := startServer(t, nil)
+	n := e.counterParcels(t, "desk:TN-TTPVHCC", "CAL-B")[0]
+	desk := e.login("motcua")
+	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "dem": {"1"}, "seal": {"intact"}, "seal_id": {"NP-CAL-B"}, "count_1": {"1"}, "count_2": {"1"}, "count_3": {"2"}}); !strings.Contains(page, `data-scan="ok"`) {
+		t.Fatal("desk receives")
+	}
+	cal, err := e.db.WorkingCalendar(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	appointment := cal.AddWorkingDays(tracking.DayOf(time.Now()), 5, tracking.WorkweekRule{})
+	if code, _ := desk.postForm("/mot-cua/quyet-dinh/"+n, url.Values{"decision": {"accept"}, "appointment": {appointment.Format(tracking.DateLayout)}}); code != 200 {
+		t.Fatalf("accept: %d", code)
+	}
+	next := time.Now().In(time.FixedZone("ICT", 7*3600)).Year() + 1
+	out := e.browser("calendar", map[string]any{"admin": map[string]string{"username": "quantri", "password": "mat-khau-quantri"},
+		"year": next, "number": n, "last4": "5678"})
+	if !strings.Contains(string(out), "track360") || !strings.Contains(string(out), "track1280") {
+		t.Errorf("browser run: %s", out)
+	}
+	if n := e.count(`SELECT count(*) FROM calendar_days WHERE name LIKE 'Ngày nghỉ thử %'`); n != 2 {
+		t.Errorf("%d days added from the browser, want 2", n)
 	}
 }

@@ -273,13 +273,27 @@ func TestComplaintProofLockout(t *testing.T) {
 
 // TestComplaintInBrowser: the complaint form, its errors and the tracking
 // page at 360 px, the office's incidents list and answer at 1280 px, the
-// staff parcel page at 1280 px and 360 px, axe clean (e2e/scenarios/complaint.mjs).
+// staff parcel page at 1280 px and 360 px, a lost-original case opened
+// from a quiet parcel's alarm at 1280 px, axe clean
+// (e2e/scenarios/complaint.mjs).
 func TestComplaintInBrowser(t *testing.T) {
 	e := startServer(t, nil)
 	n := e.newPickup(t, "000.00.19.PHANANH-UI")
-	e.browser("complaint", map[string]any{"number": n, "last4": "5678",
+	quiet := e.newPickup(t, "000.00.19.IM-LANG-UI")
+	courier := e.courier("buuta1")
+	docs := []map[string]any{{"line": 1, "count": 1}, {"line": 2, "count": 1}, {"line": 3, "count": 2}}
+	_, res := courier.send(ev("pickup.collected", quiet, map[string]any{"documents": docs, "seal_id": "NP-903", "proof": courier.sigProof(quiet)}))
+	wantStatuses(t, "collect", res, "accepted")
+	alarms := &app.Alarms{Store: e.db, Now: time.Now, Policy: app.DefaultAlarmPolicy()}
+	if _, err := alarms.SweepAt(context.Background(), time.Now().Add(30*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	e.browser("complaint", map[string]any{"number": n, "last4": "5678", "quiet": quiet,
 		"office":     map[string]string{"username": "buucuc", "password": "mat-khau-buucuc"},
 		"dispatcher": map[string]string{"username": "dieuphoi", "password": "mat-khau-dieuphoi"}})
+	if e.count(`SELECT count(*) FROM lost_cases WHERE responsible_kind = 'courier' AND responsible_ref = 'BUUTA1'`) != 1 {
+		t.Error("the case opened in the browser does not name the courier")
+	}
 	if e.count(`SELECT count(*) FROM complaint_answers`) != 1 {
 		t.Error("the answer typed in the browser was not stored")
 	}

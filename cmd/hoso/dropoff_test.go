@@ -281,8 +281,9 @@ func TestDropoffHTTP(t *testing.T) {
 	}
 }
 
-// TestDropoffInBrowser: the counter drop-off at 360 px in Chromium, axe
-// clean on every screen; a wrong CCCD is refused beside its field first.
+// TestDropoffInBrowser: the counter drop-off at 360 px and 1280 px in
+// Chromium, axe clean on every screen; a wrong CCCD is refused beside its
+// field first.
 func TestDropoffInBrowser(t *testing.T) {
 	e := startServer(t, nil)
 	n := e.dropoffPickup(t, e.portal(), "000.00.19.QUAY-0360", "05443", 21.5942, 105.8482)
@@ -294,5 +295,88 @@ func TestDropoffInBrowser(t *testing.T) {
 	}
 	if got := e.count(`SELECT count(*) FROM document_scans d JOIN parcels p ON p.id = d.parcel_id WHERE p.tracking_number = ? AND d.line = 3`, n); got != 1 {
 		t.Errorf("scans of line 3: %d", got)
+	}
+	// The same at a counter's desktop width.
+	wide := e.dropoffPickup(t, e.portal(), "000.00.19.QUAY-1280", "05443", 21.5942, 105.8482)
+	e.browser("dropoff", map[string]any{"username": "buucuc", "password": "mat-khau-buucuc", "number": wide, "dossier": "000.00.19.QUAY-1280",
+		"png": base64.StdEncoding.EncodeToString(demo.SignaturePNG("ảnh chụp tại quầy 1280")), "digits": "234", "wrong": "999", "wide": true})
+	if k, _ := e.custodian(wide); k != "post_office" {
+		t.Fatalf("after the drop-off at 1280 px the papers are with %s", k)
+	}
+}
+
+// TestDoorDispositions: the courier states each line's disposition at the
+// door; a scanned line waits for its scan, which the courier uploads for a
+// stop of their own route (size and type checked); the receipt and the
+// desk follow the disposition; old events without one still verify.
+func TestDoorDispositions(t *testing.T) {
+	e := startServer(t, nil)
+	n := e.dropoffPickup(t, e.portal(), "000.00.19.CUA-0001", "05443", 21.5942, 105.8482)
+	old := e.dropoffPickup(t, e.portal(), "000.00.19.CUA-0002", "05443", 21.5942, 105.8482)
+	e.assign("buuta1", n, old)
+	c := e.courier("buuta1")
+	png := demo.SignaturePNG("ảnh quét tại cửa " + n)
+	sum := sha256.Sum256(png)
+	sha := hex.EncodeToString(sum[:])
+	docs := []map[string]any{{"line": 1, "count": 1, "disposition": "original"}, {"line": 2, "count": 0, "disposition": "not_needed"},
+		{"line": 3, "count": 0, "disposition": "scanned", "scan_sha256": sha}}
+	_, res := c.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-CUA-1", "proof": c.sigProof(n)}))
+	wantStatuses(t, "scanned line before its scan", res, "rejected")
+	for _, tc := range []struct {
+		name string
+		who  *courierClient
+		body map[string]any
+		code int
+	}{
+		{"another courier's stop", e.courier("buuta2"), map[string]any{"tracking_number": n, "line": 3, "data": base64.StdEncoding.EncodeToString(png)}, 403},
+		{"not base64", c, map[string]any{"tracking_number": n, "line": 3, "data": "%%%"}, 400},
+		{"wrong type", c, map[string]any{"tracking_number": n, "line": 3, "data": base64.StdEncoding.EncodeToString([]byte("GIF89a"))}, 400},
+		{"too big", c, map[string]any{"tracking_number": n, "line": 3, "data": base64.StdEncoding.EncodeToString(append(append([]byte{}, png...), make([]byte, 5<<20)...))}, 400},
+		{"no such line", c, map[string]any{"tracking_number": n, "line": 9, "data": base64.StdEncoding.EncodeToString(png)}, 400},
+	} {
+		if code, body := tc.who.post("/api/v1/courier/scans", tc.body); code != tc.code {
+			t.Errorf("%s: %d, want %d: %s", tc.name, code, tc.code, body)
+		}
+	}
+	if got := e.count(`SELECT count(*) FROM document_scans`); got != 0 {
+		t.Fatalf("refused scans kept: %d", got)
+	}
+	if code, body := c.post("/api/v1/courier/scans", map[string]any{"tracking_number": n, "line": 3, "data": base64.StdEncoding.EncodeToString(png)}); code != 201 || !strings.Contains(string(body), sha) {
+		t.Fatalf("scan upload: %d %s", code, body)
+	}
+	// A scan of line 3 named for line 2 is refused.
+	wrong := []map[string]any{{"line": 1, "count": 1, "disposition": "original"}, {"line": 2, "count": 0, "disposition": "scanned", "scan_sha256": sha},
+		{"line": 3, "count": 0, "disposition": "scanned", "scan_sha256": sha}}
+	_, res = c.send(ev("pickup.collected", n, map[string]any{"documents": wrong, "seal_id": "NP-CUA-1", "proof": c.sigProof(n)}))
+	wantStatuses(t, "a scan named for another line", res, "rejected")
+	_, res = c.send(ev("pickup.collected", n, map[string]any{"documents": docs, "seal_id": "NP-CUA-1", "proof": c.sigProof(n)}))
+	wantStatuses(t, "scanned line with its scan", res, "accepted")
+	// An event without dispositions, as the app sent them before.
+	_, res = c.send(ev("pickup.collected", old, map[string]any{"documents": docs3, "seal_id": "NP-CUA-2", "proof": c.sigProof(old)}))
+	wantStatuses(t, "collection without dispositions", res, "accepted")
+	if got := e.count(`SELECT count(*) FROM parcel_documents d JOIN parcels p ON p.id = d.parcel_id WHERE p.tracking_number = ? AND d.disposition IS NULL`, old); got != 3 {
+		t.Errorf("old-style lines: %d without a disposition, want 3", got)
+	}
+	office := e.login("buucuc")
+	resp, err := office.c.Get(office.base + "/nhan-vien/in/bien-nhan/" + n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("receipt: %d", resp.StatusCode)
+	}
+	txt := strings.Join(strings.Fields(pdfText(t, "bien-nhan-cua-xu-ly", pdf)), " ")
+	for _, want := range []string{"Bản gốc gửi đi", "Không cần: đã có trên VNeID/CSDL", "Quét/chụp và lưu", "BƯU TÁ"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("the door receipt lacks %q:\n%s", want, txt)
+		}
+	}
+	if strings.Contains(txt, "Nhận tại quầy") || strings.Contains(txt, "Chưa nhận") {
+		t.Errorf("the door receipt says it was a counter, or lists lines not carried as missing:\n%s", txt)
+	}
+	if out, err := runVerify(t, e); err != nil {
+		t.Errorf("hoso verify: %v\n%s", err, out)
 	}
 }

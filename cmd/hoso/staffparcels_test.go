@@ -8,8 +8,8 @@ import (
 
 // TestStaffParcelView: a dispatcher finds a parcel by tracking number,
 // dossier code, phone (keyed hash) or the last CCCD digits and opens its
-// record: the chain of events, the documents, the phone masked until a
-// reason is given (audited); another desk finds nothing and gets 404; a
+// record: the chain of events, the documents, the phone, full name and
+// address masked until a reason is given (audited); another desk finds nothing and gets 404; a
 // courier is refused.
 func TestStaffParcelView(t *testing.T) {
 	e := startServer(t, nil)
@@ -38,15 +38,18 @@ func TestStaffParcelView(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "pickup.requested") || !strings.Contains(body, "Tờ khai đăng ký kết hôn") || !strings.Contains(body, "…678") {
 		t.Fatalf("record: %d %s", code, tail(body, 400))
 	}
-	if strings.Contains(body, "0912345678") || strings.Contains(body, "019090001234") {
+	if strings.Contains(body, "0912345678") || strings.Contains(body, "019090001234") || strings.Contains(body, "Nguyễn Văn A") || strings.Contains(body, "Số 12, tổ 3") {
 		t.Error("personal data unmasked before a reveal")
 	}
 	if code, _, _ := disp.post("/nhan-vien/buu-gui/"+number+"/xem-so", url.Values{"reason": {""}}); code != 422 {
 		t.Errorf("reveal without a reason: %d", code)
 	}
 	code, _, body = disp.post("/nhan-vien/buu-gui/"+number+"/xem-so", url.Values{"reason": {"Người dân gọi hỏi lịch hẹn"}})
-	if code != 200 || !strings.Contains(body, "0912345678") {
+	if code != 200 || !strings.Contains(body, "0912345678") || !strings.Contains(body, "Nguyễn Văn A") || !strings.Contains(body, "Số 12, tổ 3") {
 		t.Errorf("reveal: %d", code)
+	}
+	if e.count(`SELECT count(*) FROM audit_log WHERE action = 'reveal_contact' AND subject = ? AND reason = 'Người dân gọi hỏi lịch hẹn'`, number) != 1 {
+		t.Error("the name and address shown are not audited")
 	}
 	if e.count(`SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.user_id WHERE u.username = 'dieuphoi' AND a.action = 'reveal_phone'
 		AND a.subject = ? AND a.reason = 'Người dân gọi hỏi lịch hẹn'`, number) != 1 {

@@ -170,6 +170,21 @@ export default async function counter({ browser, baseURL, data, lib }) {
     }
     case "desk_accept": {
       await page.goto("/mot-cua");
+      // No appointment date: the page again by a redirect (Post/Redirect/
+      // Get), the message beside the date and in the summary, nothing
+      // typed in the URL.
+      await page.fill(`#note-${data.number}`, "Hẹn trả trong tuần");
+      await page.click("text=Lưu quyết định");
+      await lib.expectText(page, ".error-summary", "Chọn ngày hẹn trả kết quả");
+      await lib.expectURL(page, /\/mot-cua$/);
+      await lib.expectVisible(page, `#appointment-${data.number}[aria-invalid=true]`);
+      if (!(await page.evaluate(() => document.activeElement && document.activeElement.classList.contains("error-summary")))) {
+        throw new Error("the error summary does not have the focus");
+      }
+      if ((await page.inputValue(`#note-${data.number}`)) !== "Hẹn trả trong tuần") throw new Error("the refused decision lost its note");
+      await lib.expectNoOverflow(page);
+      await lib.checkA11y(page, `desk-decide-error-${w}`);
+      await lib.shot(page, `desk-decide-error-${w}`);
       await page.fill(`#appointment-${data.number}`, "2026-12-20");
       await page.click("text=Lưu quyết định");
       await lib.expectText(page, ".alert", "Đã tiếp nhận hồ sơ");

@@ -97,7 +97,7 @@ func (c *WorkCalendar) checkDay(in CalendarDayInput) (tracking.CalendarDay, errs
 	case strings.TrimSpace(in.Date) == "":
 		f.Add("date", "Chọn ngày")
 	case err != nil:
-		f.Add("date", "Ngày không đọc được: "+err.Error())
+		f.Add("date", capitalise(err.Error()))
 	case date.Year() < c.thisYear():
 		f.Add("date", fmt.Sprintf("Năm %d đã qua: lịch của năm cũ chỉ được xem, không sửa", date.Year()))
 	default:

@@ -106,6 +106,8 @@ type CaseStore interface {
 	FindAlarm(ctx context.Context, id int64) (Alarm, error)
 	// CourierOffice is the post office of a courier (by staff code).
 	CourierOffice(ctx context.Context, staffCode string) (string, error)
+	// WorkingCalendar gives the public holidays and make-up days.
+	WorkingCalendar(ctx context.Context) (tracking.Calendar, error)
 }
 
 // Cases handles disputes and lost originals.

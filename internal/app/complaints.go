@@ -43,8 +43,9 @@ var ComplaintProblems = []struct{ Key, Label string }{
 // QuietProblem is the problem of a quiet-parcel case.
 const QuietProblem = "parcel_quiet"
 
-// ComplaintAnswerDays is how many working days (Monday to Friday, in the
-// province's time zone) the responsible unit has to answer a complaint.
+// ComplaintAnswerDays is how many working days (the working-day calendar:
+// weekends and public holidays off, make-up days on) the responsible unit
+// has to answer a complaint.
 const ComplaintAnswerDays = 2
 
 // MaxComplaintNote bounds the citizen's note and a staff answer, in
@@ -103,20 +104,21 @@ func (i Incident) Overdue(now time.Time) bool {
 // IsComplaint reports whether the incident is a citizen's complaint.
 func (i Incident) IsComplaint() bool { return i.Kind == IncidentComplaint }
 
-// AddWorkingDays returns t moved n working days (Monday to Friday) later in
-// zone, at the same time of day.
-func AddWorkingDays(t time.Time, n int, zone *time.Location) time.Time {
+// AnswerDue is ComplaintAnswerDays working days after now (the working-day
+// calendar: weekends, public holidays and make-up days), at the same time
+// of day in the province's zone.
+func (c *Cases) AnswerDue(ctx context.Context, now time.Time) (time.Time, error) {
+	zone := c.Zone
 	if zone == nil {
 		zone = time.UTC
 	}
-	t = t.In(zone)
-	for n > 0 {
-		t = t.AddDate(0, 0, 1)
-		if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
+	cal, err := c.Store.WorkingCalendar(ctx)
+	if err != nil {
+		return time.Time{}, err
 	}
-	return t
+	local := now.In(zone)
+	d := cal.AddWorkingDays(time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC), ComplaintAnswerDays, tracking.WorkweekRule{})
+	return time.Date(d.Year(), d.Month(), d.Day(), local.Hour(), local.Minute(), local.Second(), 0, zone), nil
 }
 
 // checkComplaint validates and normalises the form's problem and note.
@@ -169,7 +171,10 @@ func (c *Cases) Report(ctx context.Context, in ComplaintInput) (_ Incident, crea
 		return Incident{}, false, err
 	}
 	now := c.Now()
-	due := AddWorkingDays(now, ComplaintAnswerDays, c.Zone)
+	due, err := c.AnswerDue(ctx, now)
+	if err != nil {
+		return Incident{}, false, err
+	}
 	holder := p.Custodian
 	if holder.Kind == "" {
 		holder = tracking.Party{Kind: tracking.PartyCitizen}

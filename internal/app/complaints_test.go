@@ -21,6 +21,7 @@ type caseStore struct {
 	answers   []app.ComplaintAnswer
 	audit     []string
 	alarms    map[int64]app.Alarm
+	calendar  tracking.Calendar
 }
 
 func (s *caseStore) FindIncidents(context.Context, app.AlarmFilter, bool) ([]app.Incident, error) {
@@ -111,6 +112,10 @@ func (s *caseStore) CourierOffice(_ context.Context, code string) (string, error
 	return "", errs.E(errs.NotFound, "không có")
 }
 
+func (s *caseStore) WorkingCalendar(context.Context) (tracking.Calendar, error) {
+	return s.calendar, nil
+}
+
 type noTx struct{}
 
 func (noTx) InTx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
@@ -197,15 +202,19 @@ func TestLostCaseNamesLastConfirmedCustodian(t *testing.T) {
 }
 
 // TestComplaintAnswerDeadlineSkipsWeekends: two working days from a Friday
-// morning is the Tuesday.
+// morning is the Tuesday, at the same time; from a Wednesday with the
+// Thursday a public holiday, the Monday.
 func TestComplaintAnswerDeadlineSkipsWeekends(t *testing.T) {
+	ctx := context.Background()
+	c, st := newCases(t, tracking.Party{})
 	fri := time.Date(2026, 12, 4, 9, 0, 0, 0, ict)
-	if got := app.AddWorkingDays(fri, app.ComplaintAnswerDays, ict); !got.Equal(time.Date(2026, 12, 8, 9, 0, 0, 0, ict)) {
-		t.Errorf("due %v", got)
+	if got, err := c.AnswerDue(ctx, fri); err != nil || !got.Equal(time.Date(2026, 12, 8, 9, 0, 0, 0, ict)) {
+		t.Errorf("due %v %v", got, err)
 	}
+	st.calendar = tracking.NewCalendar([]tracking.CalendarDay{{Date: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), Kind: tracking.DayOff, Name: "Nghỉ bù"}})
 	wed := time.Date(2026, 12, 2, 9, 0, 0, 0, ict)
-	if got := app.AddWorkingDays(wed, 2, ict); !got.Equal(time.Date(2026, 12, 4, 9, 0, 0, 0, ict)) {
-		t.Errorf("due %v", got)
+	if got, err := c.AnswerDue(ctx, wed); err != nil || !got.Equal(time.Date(2026, 12, 7, 9, 0, 0, 0, ict)) {
+		t.Errorf("due over a holiday %v %v", got, err)
 	}
 }
 

@@ -408,6 +408,11 @@ func (d *Devices) checkProof(ctx context.Context, in *Incoming, now time.Time, c
 	if !ok {
 		return errs.E(errs.NotFound, "không có bưu gửi số %s", in.Number)
 	}
+	if !delivery {
+		if err := d.checkScans(ctx, ps, in); err != nil {
+			return err
+		}
+	}
 	verdict := map[string]any{"checked_by": tracking.CheckedByServer}
 	switch p.Method {
 	case tracking.ProofDoorCode:

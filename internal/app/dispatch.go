@@ -132,12 +132,61 @@ func (d *Dispatch) Offices(ctx context.Context, u User) ([]PostOffice, error) {
 	return d.Store.FindOffices(ctx, province)
 }
 
+// scopeMemo remembers, for one request, the offices a user was found to
+// dispatch: a page that lists an office's couriers, shifts, plan, versions,
+// pins and stops checks the scope once, not once per call. It lives in the
+// request's context (WithScopeMemo) and dies with it, so a change of role
+// or of an office's province is seen by the next request.
+type scopeMemo struct {
+	mu sync.Mutex
+	ok map[scopeKey]PostOffice
+}
+
+type scopeKey struct {
+	user int64
+	role Role
+	prov string
+	code string
+}
+
+type scopeMemoKey struct{}
+
+// WithScopeMemo gives a request's context its scope memo (the web layer
+// calls it once per request).
+func WithScopeMemo(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(scopeMemoKey{}).(*scopeMemo); ok {
+		return ctx
+	}
+	return context.WithValue(ctx, scopeMemoKey{}, &scopeMemo{ok: map[scopeKey]PostOffice{}})
+}
+
 // Office returns an office the user may dispatch; another province's office
-// is Forbidden, an unknown one NotFound.
+// is Forbidden, an unknown one NotFound. Within one request (WithScopeMemo)
+// an office found in scope is not fetched again.
 func (d *Dispatch) Office(ctx context.Context, u User, code string) (PostOffice, error) {
 	if err := mayDispatch(u); err != nil {
 		return PostOffice{}, err
 	}
+	memo, _ := ctx.Value(scopeMemoKey{}).(*scopeMemo)
+	key := scopeKey{user: u.ID, role: u.Role, prov: u.ProvinceCode, code: code}
+	if memo != nil {
+		memo.mu.Lock()
+		o, ok := memo.ok[key]
+		memo.mu.Unlock()
+		if ok {
+			return o, nil
+		}
+	}
+	o, err := d.office(ctx, u, code)
+	if err == nil && memo != nil {
+		memo.mu.Lock()
+		memo.ok[key] = o
+		memo.mu.Unlock()
+	}
+	return o, err
+}
+
+func (d *Dispatch) office(ctx context.Context, u User, code string) (PostOffice, error) {
 	o, err := d.Store.FindOffice(ctx, code)
 	if errs.Is(err, errs.NotFound) {
 		return PostOffice{}, errs.E(errs.NotFound, "Không có bưu cục %s", code)

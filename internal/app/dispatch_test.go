@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,6 +35,7 @@ type dispatchEnv struct {
 	d        *app.Dispatch
 	intake   *app.Intake
 	ledger   *app.Ledger
+	svc      *app.Services
 	now      time.Time
 	day      dispatch.Day
 	disp     app.User // dispatcher of Thái Nguyên
@@ -47,7 +49,6 @@ type dispatchEnv struct {
 func (e *dispatchEnv) collect(u app.User, number string) {
 	e.t.Helper()
 	ctx := context.Background()
-	clock := func() time.Time { return e.now }
 	phone, err := app.NewSoftDevice("phone-"+u.StaffCode, bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		e.t.Fatal(err)
@@ -57,8 +58,7 @@ func (e *dispatchEnv) collect(u app.User, number string) {
 	if _, _, err := e.db.SaveDeviceKey(ctx, u.ID, phone.ID, app.DeviceKey{Alg: alg, PublicKey: pub}, e.now); err != nil {
 		e.t.Fatal(err)
 	}
-	devs := &app.Devices{Store: e.db, Now: clock}
-	sha, err := devs.StoreEvidence(ctx, u, number, "signature", "image/png", base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n"+number)))
+	sha, err := e.svc.Devices.StoreEvidence(ctx, u, number, "signature", "image/png", base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n"+number)))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -68,8 +68,7 @@ func (e *dispatchEnv) collect(u app.User, number string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	sync := &app.Sync{Ledger: e.ledger, Store: e.db, Now: clock, Check: devs.Check}
-	res, err := sync.Apply(ctx, u, phone.ID, []json.RawMessage{raw})
+	res, err := e.svc.Sync.Apply(ctx, u, phone.ID, []json.RawMessage{raw})
 	if err != nil || res[0].Status != "accepted" {
 		e.t.Fatalf("collect %s: %v %+v", number, err, res)
 	}
@@ -94,7 +93,7 @@ func newDispatchEnv(t *testing.T) *dispatchEnv {
 		Hours:         tracking.ServiceHours{Start: 7*time.Hour + 30*time.Minute, End: 17*time.Hour + 30*time.Minute, Days: days, Zone: vn},
 		DispatchHours: dispatch.DefaultHours, Outlines: units.NewOutlines(), PlanTime: 400 * time.Millisecond, ReplanTime: 200 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	e.ledger, e.intake, e.d = svc.Ledger, svc.Intake, svc.Dispatch
+	e.ledger, e.intake, e.d, e.svc = svc.Ledger, svc.Intake, svc.Dispatch, svc
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -564,5 +563,68 @@ func TestPlanJobProgress(t *testing.T) {
 	}
 	if !j.Done || j.Err != "" || j.PlanID == 0 || j.Percent(time.Now()) != 100 || j.Improved == 0 {
 		t.Fatalf("job %+v", j)
+	}
+}
+
+// countingOffices counts the office look-ups behind the scope checks.
+type countingOffices struct {
+	app.DispatchStore
+	n atomic.Int32
+}
+
+func (c *countingOffices) FindOffice(ctx context.Context, code string) (app.PostOffice, error) {
+	c.n.Add(1)
+	return c.DispatchStore.FindOffice(ctx, code)
+}
+
+// A page asks the dispatch service several things about one office; with
+// the request's scope memo the office is checked once, a refusal is never
+// remembered, and the memo of one user does not let another in.
+func TestOneOfficeScopeCheckPerRequest(t *testing.T) {
+	e := newDispatchEnv(t)
+	cs := &countingOffices{DispatchStore: e.d.Store}
+	e.d.Store = cs
+	page := func(ctx context.Context, u app.User, office string) error {
+		if _, err := e.d.Couriers(ctx, u, office); err != nil {
+			return err
+		}
+		if _, err := e.d.Shifts(ctx, u, office, e.day, e.day); err != nil {
+			return err
+		}
+		_, err := e.d.Pins(ctx, u, office, e.day)
+		return err
+	}
+	if err := page(context.Background(), e.disp, "BC-05443"); err != nil {
+		t.Fatal(err)
+	}
+	if n := cs.n.Swap(0); n != 3 {
+		t.Errorf("without a memo: %d office look-ups, want 3 (one per call)", n)
+	}
+	ctx := app.WithScopeMemo(context.Background())
+	if app.WithScopeMemo(ctx) != ctx {
+		t.Error("a second memo replaced the request's")
+	}
+	if err := page(ctx, e.disp, "BC-05443"); err != nil {
+		t.Fatal(err)
+	}
+	if n := cs.n.Swap(0); n != 1 {
+		t.Errorf("with the request's memo: %d office look-ups, want 1", n)
+	}
+	// Hà Nội's dispatcher, in the same context, is still refused, every time.
+	for i := 0; i < 2; i++ {
+		if err := page(ctx, e.hanoi, "BC-05443"); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("another province's dispatcher: %v", err)
+		}
+	}
+	if n := cs.n.Swap(0); n != 2 {
+		t.Errorf("refusals: %d look-ups, want 2 (never remembered)", n)
+	}
+	// A courier is refused before any look-up.
+	courier := app.User{ID: e.disp.ID, Role: app.RoleCourier, OfficeCode: "BC-05443", ProvinceCode: "19"}
+	if err := page(ctx, courier, "BC-05443"); !errs.Is(err, errs.Forbidden) {
+		t.Fatalf("courier: %v", err)
+	}
+	if n := cs.n.Load(); n != 0 {
+		t.Errorf("a courier's refusal looked up %d offices", n)
 	}
 }

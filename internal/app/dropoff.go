@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -171,12 +173,12 @@ func (s *Dropoff) inScope(ctx context.Context, u User, p Parcel) error {
 	if p.Leg != tracking.LegPickup {
 		return errs.E(errs.Conflict, "%s là bưu gửi trả kết quả, không phải hồ sơ cần nộp.", p.Number)
 	}
-	switch tracking.Status(p.Status) {
+	switch p.Status {
 	case tracking.StatusRequested, tracking.StatusScheduled, tracking.StatusPickupFailed:
 		return nil
 	}
 	return errs.E(errs.Conflict, "Hồ sơ %s đã được nhận rồi (trạng thái: %s). Không nhận lại lần nữa; in lại biên nhận nếu công dân cần.",
-		p.Number, strings.ToLower(tracking.Status(p.Status).Label()))
+		p.Number, strings.ToLower(p.Status.Label()))
 }
 
 func (s *Dropoff) parcel(ctx context.Context, u User, number string) (Parcel, error) {
@@ -259,6 +261,37 @@ func (s *Dropoff) SaveScan(ctx context.Context, u User, number string, line int,
 	if err != nil {
 		return Scan{}, err
 	}
+	return s.keepScan(ctx, u, p, line, body)
+}
+
+// SaveDoorScan keeps the scan a courier took at the door of a stop on their
+// route (base64, as the courier app sends it); the collection event names
+// it by its SHA-256 and the server checks it is kept before accepting it.
+func (s *Dropoff) SaveDoorScan(ctx context.Context, u User, number string, line int, b64 string) (Scan, error) {
+	ps, err := s.Devices.Store.ParcelSecret(ctx, strings.ToUpper(strings.TrimSpace(number)))
+	if err != nil {
+		return Scan{}, err
+	}
+	if !OnStop(u, ps.Holder, ps.Courier, ps.Receiver) {
+		return Scan{}, errs.E(errs.Forbidden, "bưu gửi %s không thuộc tuyến của bạn", number)
+	}
+	p, err := s.Store.FindParcelByNumber(ctx, ps.Number)
+	if err != nil {
+		return Scan{}, err
+	}
+	if p.Leg != tracking.LegPickup || p.Custodian.Kind != tracking.PartyCitizen {
+		return Scan{}, errs.E(errs.Conflict, "hồ sơ %s đã được nhận: không thêm ảnh quét", p.Number)
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return Scan{}, errs.E(errs.Invalid, "Ảnh quét không hợp lệ").WithFields(map[string]string{"data": "ảnh mã hóa base64"})
+	}
+	return s.keepScan(ctx, u, p, line, raw)
+}
+
+// keepScan checks a scan (its line, size, type by its bytes) and keeps it
+// sealed with the data key, audited in the same transaction.
+func (s *Dropoff) keepScan(ctx context.Context, u User, p Parcel, line int, body []byte) (Scan, error) {
 	f := errs.Fields{}
 	field := fmt.Sprintf("scan_%d", line)
 	ct := ScanType(body)
@@ -278,7 +311,7 @@ func (s *Dropoff) SaveScan(ctx context.Context, u User, number string, line int,
 	sum := sha256.Sum256(body)
 	sc := Scan{SHA256: hex.EncodeToString(sum[:]), ParcelID: p.ID, Line: line, ContentType: ct, Size: len(body), By: u.ID, At: s.Now().UTC()}
 	sealed := s.Box.Seal(body, []byte(ScanSeal+p.ID))
-	err = s.Ledger.Tx.InTx(ctx, func(ctx context.Context) error {
+	err := s.Ledger.Tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.SaveScan(ctx, sc, sealed); err != nil {
 			return err
 		}
@@ -466,4 +499,52 @@ func checkDropoff(p Parcel, in DropoffInput, scan func(line int) (string, bool))
 		f.Add("method", "Chọn cách công dân xác nhận: mã gửi đến điện thoại hoặc số CCCD")
 	}
 	return counts, short, seal, reason, f.Err(errs.Invalid, "Kiểm tra lại các ô được đánh dấu")
+}
+
+// scanFinder is the store's list of kept scans (the PostgreSQL store has
+// it; a store without it cannot accept a scanned line).
+type scanFinder interface {
+	FindScans(ctx context.Context, parcelID string) ([]Scan, error)
+}
+
+// checkScans checks, for a collection at the door, that every line marked
+// scanned names a scan the server keeps for that parcel and line: the
+// device's word is never taken for it. Missing, the event waits for the
+// scan like a signature image (pending evidence).
+func (d *Devices) checkScans(ctx context.Context, ps ParcelSecret, in *Incoming) error {
+	var data struct {
+		Documents []tracking.DocCount `json:"documents"`
+	}
+	if err := json.Unmarshal(in.Event.Data, &data); err != nil {
+		return nil // the rules refuse malformed data with their own message
+	}
+	var need []tracking.DocCount
+	for _, c := range data.Documents {
+		if c.Disposition == tracking.DispositionScanned && c.ScanSHA256 != "" {
+			need = append(need, c)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	sf, ok := d.Store.(scanFinder)
+	if !ok {
+		return errs.E(errs.Internal, "no scan store")
+	}
+	scans, err := sf.FindScans(ctx, ps.ID)
+	if err != nil {
+		return err
+	}
+	kept := map[string]int{}
+	for _, sc := range scans {
+		kept[sc.SHA256] = sc.Line
+	}
+	for _, c := range need {
+		if line, ok := kept[strings.ToLower(c.ScanSHA256)]; !ok || line != c.Line {
+			in.EvidencePending = true
+			return errs.E(errs.NotFound, "máy chủ chưa nhận được ảnh quét giấy tờ dòng %d của bưu gửi %s: gửi ảnh trước sự kiện", c.Line, ps.Number).
+				WithFields(map[string]string{fmt.Sprintf("data.documents[%d].scan_sha256", c.Line-1): "chưa có ảnh quét với mã này"})
+		}
+	}
+	return nil
 }

@@ -50,11 +50,11 @@ func newFixture(t *testing.T) *fixture {
 	}
 	box, _ := secret.NewBox(bytes.Repeat([]byte{1}, 32))
 	hasher, _ := secret.NewHasher(bytes.Repeat([]byte{2}, 32))
-	l := &app.Ledger{Store: db, Tx: db, Policy: tracking.DefaultPolicy, Now: time.Now, NewID: uuid.NewString}
 	all := [7]bool{true, true, true, true, true, true, true}
-	in := &app.Intake{Store: db, Tx: db, Ledger: l, Units: set, Box: box, Hasher: hasher,
+	svc := app.NewServices(app.Wiring{Store: db, Units: set, Box: box, Hasher: hasher, Now: time.Now, NewID: uuid.NewString,
 		S10:   app.S10Config{Pickup: "EA", Return: "EB", Country: "VN"},
-		Hours: tracking.ServiceHours{Start: 0, End: 24 * time.Hour, Days: all, Zone: vn}, Now: time.Now, NewID: uuid.NewString}
+		Hours: tracking.ServiceHours{Start: 0, End: 24 * time.Hour, Days: all, Zone: vn}})
+	l, in := svc.Ledger, svc.Intake
 	if err := db.UpsertDesk(ctx, app.Desk{Code: "MC1", Name: "Bộ phận một cửa", Level: "commune", CommuneCode: "05443", ProvinceCode: "19"}); err != nil {
 		t.Fatal(err)
 	}

@@ -191,7 +191,7 @@ func NewServices(w Wiring) *Services {
 	s.Reference = &Reference{Store: db, Tx: db, Units: w.Units, Now: w.Now}
 	s.Portals = &PortalAdmin{Store: db, Tx: db, Portal: s.Portal, Now: w.Now, Demo: w.Demo}
 	s.Postal = &Postal{Store: db, Box: w.Box, Now: w.Now, Signatory: w.Signatory}
-	s.Staff = &StaffParcels{Store: db, Intake: s.Intake}
+	s.Staff = &StaffParcels{Store: db, Intake: s.Intake, Now: w.Now}
 	s.Audit = &AuditLog{Store: db, Now: w.Now}
 	s.Intake.Reports = db
 	s.Self = &SelfService{Store: db, Tx: db, Intake: s.Intake, Flow: s.Citizen, Dispatch: s.Dispatch, Now: w.Now, Log: w.Log}

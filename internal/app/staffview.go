@@ -21,7 +21,17 @@ type StaffParcelStore interface {
 	FindParcelAlarms(ctx context.Context, parcelID string) ([]Alarm, error)
 	FindParcelIncidents(ctx context.Context, parcelID string) ([]Incident, error)
 	FindParcelManifests(ctx context.Context, parcelID string) ([]ParcelManifest, error)
+	InsertAudit(ctx context.Context, userID int64, action, subject, reason string, at time.Time) error
 }
+
+// Revealed is a parcel's contact data shown after a reason.
+type Revealed struct {
+	Phone, Name, Address string
+}
+
+// AuditRevealContact is written, beside reveal_phone, when the full name
+// and the address are shown with the phone.
+const AuditRevealContact = "reveal_contact"
 
 // ParcelManifest is a manifest a parcel travelled on, with how its
 // hand-off on that manifest ended.
@@ -46,6 +56,7 @@ type ParcelManifest struct {
 type StaffParcels struct {
 	Store  StaffParcelStore
 	Intake *Intake
+	Now    func() time.Time
 }
 
 // ParcelRecord is one parcel as a supervisor sees it.
@@ -161,6 +172,29 @@ func (s *StaffParcels) RevealPhone(ctx context.Context, u User, number, reason s
 		return "", errs.E(errs.Invalid, "Ghi lý do xem số điện thoại (5–300 ký tự)").WithFields(map[string]string{"reason": "Ghi lý do, 5–300 ký tự"})
 	}
 	return s.Intake.RevealPhone(ctx, u, r.Parcel, reason)
+}
+
+// RevealContact opens the phone (RevealPhone, audited reveal_phone) and
+// shows the citizen's full name and address, audited too with the same
+// reason.
+func (s *StaffParcels) RevealContact(ctx context.Context, u User, number, reason string) (Revealed, error) {
+	phone, err := s.RevealPhone(ctx, u, number, reason)
+	if err != nil {
+		return Revealed{}, err
+	}
+	r, err := s.Record(ctx, u, number)
+	if err != nil {
+		return Revealed{}, err
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	reason = strings.TrimSpace(vntext.NFC(strings.ToValidUTF8(reason, "")))
+	if err := s.Store.InsertAudit(ctx, u.ID, AuditRevealContact, r.Parcel.Number, reason, now()); err != nil {
+		return Revealed{}, err
+	}
+	return Revealed{Phone: phone, Name: r.Parcel.CitizenName, Address: r.Parcel.AddressLine}, nil
 }
 
 func validNumber(s string) bool {

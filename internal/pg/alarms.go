@@ -113,7 +113,7 @@ var alarmQueries = []alarmQuery{
 		raise: alarmInsert + `SELECT 'incident_open', i.id::text, i.parcel_id, p.province_code, p.office_code, p.desk_code, 2,
 				json_build_object('number', p.tracking_number, 'problem', i.problem, 'last_custodian', i.last_custodian_kind || ':' || i.last_custodian_ref),
 				i.created_at, ?now
-			FROM incidents i JOIN parcels p ON p.id = i.parcel_id WHERE i.status = 'open'` + alarmConflict,
+			FROM incidents i JOIN parcels p ON p.id = i.parcel_id WHERE i.status = 'open' AND i.kind = 'dispute'` + alarmConflict,
 		clear: `UPDATE alarms a SET cleared_at = ?now FROM incidents i
 			WHERE a.kind = 'incident_open' AND a.cleared_at IS NULL AND i.id = a.subject::uuid AND i.status <> 'open'`},
 	{kind: tracking.AlarmEvidencePending,

@@ -27,8 +27,8 @@ import (
 // client, then on the pages the admin creates the staff (temporary
 // passwords changed at the first sign-in), the dispatcher publishes the
 // first plan, and one pickup goes from the portal through the courier, the
-// post office and into the desk's hands. The database is only read, to
-// check.
+// post office and into the desk's hands, which accept it with an appointment
+// date and register the result. The database is only read, to check.
 func TestGoLiveGuide(t *testing.T) {
 	needProbe(t)
 	ctx := context.Background()
@@ -231,6 +231,23 @@ func TestGoLiveGuide(t *testing.T) {
 	if w.count(`SELECT count(*) FROM parcels WHERE tracking_number = ? AND custodian_kind = 'desk' AND custodian_ref = 'TN-TTPVHCC' AND NOT demo`, number) != 1 {
 		t.Fatal("the pickup is not in the desk's hands")
 	}
+	// The desk accepts it with an appointment date and, later, registers
+	// the result: the return leg starts, ready for the post.
+	appointment := time.Now().In(time.FixedZone("ICT", 7*3600)).AddDate(0, 0, 7).Format("2006-01-02")
+	if r := desk.form("/mot-cua", "/mot-cua/quyet-dinh/"+number, url.Values{"decision": {"accept"}, "appointment": {appointment}}); r.status != 303 {
+		t.Fatalf("desk accepts: %d %.300s", r.status, r.body)
+	}
+	if w.count(`SELECT count(*) FROM parcels WHERE tracking_number = ? AND status = 'accepted'`, number) != 1 {
+		t.Fatal("the pickup is not accepted")
+	}
+	if r := desk.form("/mot-cua", "/mot-cua/ket-qua/"+number, url.Values{"doc_name_0": {"Giấy chứng nhận"}, "doc_kind_0": {"original"},
+		"doc_count_0": {"1"}, "fee": {"0"}}); r.status != 303 {
+		t.Fatalf("desk registers the result: %d %.300s", r.status, r.body)
+	}
+	if w.count(`SELECT count(*) FROM parcels r JOIN parcels p ON p.id = r.return_of WHERE p.tracking_number = ? AND r.leg = 'return' AND r.status = 'ready' AND NOT r.demo`, number) != 1 {
+		t.Fatal("no result ready for the post")
+	}
+
 	// The citizen sees it arrive; nothing of the demo anywhere.
 	if r := w.client(184, false).get("/tra-cuu/" + number); r.status != 200 || !strings.Contains(r.body, "TN-TTPVHCC") && !strings.Contains(r.body, "một cửa") && !strings.Contains(r.body, "Trung tâm") {
 		t.Errorf("public tracking: %d", r.status)

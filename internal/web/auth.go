@@ -48,6 +48,8 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	case err == nil:
 		c.Locals(localUser, u)
 		c.Locals(localToken, tok)
+		// One office-scope check per request (app.WithScopeMemo).
+		c.SetUserContext(app.WithScopeMemo(c.UserContext()))
 		if stop, err := s.mustChangeGate(c, u); stop {
 			return err
 		}

@@ -81,7 +81,9 @@ func (s *Server) calendarRender(c *fiber.Ctx, status, year int, p calendarPage) 
 	if p.Values.Kind == "" {
 		p.Values.Kind = string(tracking.DayOff)
 	}
-	return s.pageStatus(c, status, "calendar", s.viewFor(c, fmt.Sprintf("Lịch ngày nghỉ năm %d", year), p))
+	v := s.viewFor(c, fmt.Sprintf("Lịch ngày nghỉ năm %d", year), p)
+	v.Style = []string{"css/dispatch.css"} // full-width file inputs, as on the reference page
+	return s.pageStatus(c, status, "calendar", v)
 }
 
 func (s *Server) calendarPage(c *fiber.Ctx) error {

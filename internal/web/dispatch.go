@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -185,6 +186,17 @@ type unplacedView struct {
 	Place app.StopPlace
 }
 
+// unzoned lists a province's requests no office's zone holds, each
+// commune by name.
+func (s *Server) unzoned(ctx context.Context, u app.User, province string) ([]unzonedView, error) {
+	ps, err := s.d.Dispatch.Unzoned(ctx, u, province, 50)
+	out := make([]unzonedView, 0, len(ps))
+	for _, x := range ps {
+		out = append(out, unzonedView{Number: x.Number, Commune: s.d.Dispatch.CommuneName(x.CommuneCode), CreatedAt: x.CreatedAt})
+	}
+	return out, err
+}
+
 // unzonedView is a request no office's zone holds, its commune by name.
 type unzonedView struct {
 	Number    string
@@ -356,12 +368,8 @@ func (s *Server) renderPlanPage(c *fiber.Ctx, status int, officeCode, dayStr str
 			p.Legend = append(p.Legend, routeView{Courier: cr.Ref, Name: cr.Name, Colour: colour[cr.Ref]})
 		}
 	}
-	unzoned, err := s.d.Dispatch.Unzoned(ctx, u, office.ProvinceCode, 50)
-	if err != nil {
+	if p.Unzoned, err = s.unzoned(ctx, u, office.ProvinceCode); err != nil {
 		return err
-	}
-	for _, x := range unzoned {
-		p.Unzoned = append(p.Unzoned, unzonedView{Number: x.Number, Commune: s.d.Dispatch.CommuneName(x.CommuneCode), CreatedAt: x.CreatedAt})
 	}
 	for _, sec := range []int{2, 5, 15, 30} {
 		p.Times = append(p.Times, timeOpt{Seconds: sec, Label: fmt.Sprintf("%d giây", sec), Selected: sec == 5})

@@ -33,9 +33,10 @@ type zonesPage struct {
 	Errors     map[string]string
 	Summary    []fieldError
 	Flash      string
-	Unzoned    []app.Parcel
+	Unzoned    []unzonedView
 	MapURL     string
 	Outlines   string
+	Tiles      string // HOSO_MAP_TILES, empty: outlines only
 	Res        int
 	AnyChecked bool
 }
@@ -73,11 +74,12 @@ func (s *Server) renderZones(c *fiber.Ctx, status int, officeCode string, form *
 		p.Communes = append(p.Communes, communeOpt{Code: cm.Code, Name: cm.FullName, Owner: owners[cm.Code], Checked: checked[cm.Code]})
 	}
 	sort.SliceStable(p.Communes, func(i, j int) bool { return vntext.Fold(p.Communes[i].Name) < vntext.Fold(p.Communes[j].Name) })
-	if p.Unzoned, err = s.d.Dispatch.Unzoned(ctx, u, office.ProvinceCode, 50); err != nil {
+	if p.Unzoned, err = s.unzoned(ctx, u, office.ProvinceCode); err != nil {
 		return err
 	}
 	p.MapURL = dispatchBase + "/ban-do.json?bc=" + url.QueryEscape(office.Code)
 	p.Outlines = dispatchBase + "/ranh-gioi/" + office.ProvinceCode
+	p.Tiles = s.d.MapTiles
 	v := s.viewFor(c, "Vùng phục vụ của bưu cục", p)
 	v.Style = []string{"vendor/leaflet/leaflet.css", "css/dispatch.css"}
 	v.Script = []string{"vendor/leaflet/leaflet.js", "js/dispatch-map.js"}

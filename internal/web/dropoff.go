@@ -274,3 +274,23 @@ func (s *Server) dropoffDone(c *fiber.Ctx) error {
 	}
 	return s.page(c, "counter_dropoff_done", "Đã nhận hồ sơ tại quầy", pg)
 }
+
+type scanRequest struct {
+	TrackingNumber string `json:"tracking_number"`
+	Line           int    `json:"line"`
+	Data           string `json:"data"` // base64 of a JPEG, PNG or PDF
+}
+
+// courierScan keeps the scan of a document line taken at the door
+// (Circular 03/2025); the collection event names it by its SHA-256.
+func (s *Server) courierScan(c *fiber.Ctx) error {
+	var req scanRequest
+	if err := decodeJSON(c.Body(), &req); err != nil {
+		return err
+	}
+	sc, err := s.d.Dropoff.SaveDoorScan(c.UserContext(), currentUser(c), req.TrackingNumber, req.Line, req.Data)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"sha256": sc.SHA256, "line": sc.Line, "content_type": sc.ContentType})
+}

@@ -263,7 +263,10 @@ type trackJSONBody struct {
 
 	// Complaints: with a proof, the citizen's complaints and their answers.
 	Complaints []complaintJSON `json:"complaints,omitempty"`
-	ETA        *etaJSON        `json:"eta,omitempty"` // with a proof: when the courier should come, from the plan
+	// Dates: with a proof, the appointment date and the working days left
+	// (the desk's calendar and Saturday rule), as the page shows them.
+	Dates *datesJSON `json:"dates,omitempty"`
+	ETA   *etaJSON   `json:"eta,omitempty"` // with a proof: when the courier should come, from the plan
 }
 
 type problemJSON struct {
@@ -314,4 +317,35 @@ func (s *Server) communesJSON(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	return c.JSON(out)
+}
+
+// datesJSON is the dossier's dates in working days.
+type datesJSON struct {
+	LegalDeadline   string `json:"legal_deadline,omitempty"`
+	LegalLeft       *int   `json:"legal_working_days_left,omitempty"` // negative: passed
+	Appointment     string `json:"appointment_date,omitempty"`        // set by the desk at acceptance
+	AppointmentLeft *int   `json:"appointment_working_days_left,omitempty"`
+	Done            bool   `json:"done"` // the journey ended: no countdown
+}
+
+func datesBody(d *deadlineView) *datesJSON {
+	if d == nil || (d.Legal == nil && d.Appointment == nil) {
+		return nil
+	}
+	out := &datesJSON{Done: d.Done}
+	if d.Legal != nil {
+		out.LegalDeadline = d.Legal.Format("2006-01-02")
+		if !d.Done {
+			n := d.LegalLeft
+			out.LegalLeft = &n
+		}
+	}
+	if d.Appointment != nil {
+		out.Appointment = d.Appointment.Format("2006-01-02")
+		if !d.Done {
+			n := d.AppointmentLeft
+			out.AppointmentLeft = &n
+		}
+	}
+	return out
 }

@@ -135,6 +135,7 @@ func trackBody(t publicTimeline, evs []tracking.Event, details bool) trackJSONBo
 		if t.Deadline != nil {
 			out.LegalDeadline = t.Deadline.In(vietnam).Format("2006-01-02")
 		}
+		out.Dates = datesBody(t.Dates)
 	}
 	for i, l := range t.Lines {
 		tj := timelineJSON{Type: string(l.Type), UPUCode: l.UPU, Text: l.Title, Problem: l.Problem, Superseded: l.Superseded}

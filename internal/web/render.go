@@ -245,6 +245,17 @@ func (s *Server) viewFor(c *fiber.Ctx, title string, page any) view {
 		add(n.Href, n.Label)
 	}
 	add("/tra-cuu", "Tra cứu")
+	// One current item: the longest match (/buu-cuc/nop-tai-quay, not
+	// also /buu-cuc).
+	best := -1
+	for i, n := range v.Nav {
+		if n.Current && (best < 0 || len(n.Href) > len(v.Nav[best].Href)) {
+			best = i
+		}
+	}
+	for i := range v.Nav {
+		v.Nav[i].Current = i == best
+	}
 	return v
 }
 

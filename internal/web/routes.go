@@ -85,6 +85,7 @@ func (s *Server) routes() {
 	courier.Post("/stops/:number/code", s.courierDoorCode)
 	courier.Post("/stops/:number/reveal", s.courierReveal)
 	courier.Post("/evidence", s.courierEvidence)
+	courier.Post("/scans", s.courierScan) // a document scanned at the door (Circular 03/2025)
 	api.Post("/staff/events", s.loadSession, s.staffAPI, s.checkCSRF, s.courierEvents)
 	api.Get("/alarms", s.loadSession, s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk), s.alarmsJSON)
 	clerks := s.requireRole(app.RoleAdmin, app.RoleDispatcher, app.RoleOffice, app.RoleDesk)

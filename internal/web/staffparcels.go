@@ -63,6 +63,8 @@ type staffParcelPageData struct {
 	Rec       app.ParcelRecord
 	Events    []eventRow
 	Phone     string // revealed
+	Name      string // revealed with the phone
+	Address   string // revealed with the phone
 	Errors    map[string]string
 	Summary   []fieldError
 	Dates     *deadlineView // the legal deadline and the appointment (calendar.go)
@@ -174,7 +176,7 @@ func (s *Server) staffParcelPage(c *fiber.Ctx) error {
 
 func (s *Server) staffParcelReveal(c *fiber.Ctx) error {
 	u := currentUser(c)
-	phone, err := s.d.StaffParcels.RevealPhone(c.UserContext(), u, c.Params("number"), c.FormValue("reason"))
+	rv, err := s.d.StaffParcels.RevealContact(c.UserContext(), u, c.Params("number"), c.FormValue("reason"))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
@@ -184,5 +186,5 @@ func (s *Server) staffParcelReveal(c *fiber.Ctx) error {
 		return s.renderStaffParcel(c, fiber.StatusUnprocessableEntity, p)
 	}
 	Logger(c.UserContext()).Info("phone revealed", "user_id", u.ID, "number", c.Params("number"), "ip", s.clientIP(c))
-	return s.renderStaffParcel(c, fiber.StatusOK, staffParcelPageData{Phone: phone})
+	return s.renderStaffParcel(c, fiber.StatusOK, staffParcelPageData{Phone: rv.Phone, Name: rv.Name, Address: rv.Address})
 }

@@ -97,6 +97,10 @@
     var res = document.querySelector('[data-scan]');
     if (res) feedback(res.getAttribute('data-scan'));
     bind();
-    focusScan();
+    // A form that came back with errors (a refused decision): the
+    // summary first, read aloud, its links lead to the fields.
+    var summary = document.querySelector('.error-summary');
+    if (summary && !res) summary.focus();
+    else focusScan();
   });
 })();
