@@ -379,6 +379,12 @@ func TestSelfServiceBadInput(t *testing.T) {
 	} else {
 		t.Error("the seed has no commune of province 19 outside BC-05443's zone")
 	}
+	if st, _, body := b.act(url.Values{"thao_tac": {"huy"}, "reason": {strings.Repeat("dài ", 1000)}}); st != 422 || !strings.Contains(body, "quá dài") {
+		t.Errorf("a far too long reason: %d %.300s", st, body)
+	}
+	if st, _, body := b.act(url.Values{"thao_tac": {"huy"}, "reason": {strings.Repeat("ư", 301)}}); st != 422 || !strings.Contains(body, "300 ký tự") {
+		t.Errorf("a too long reason: %d %.300s", st, body)
+	}
 	if st, _, body := b.act(url.Values{"thao_tac": {"xoa-het"}}); st != 422 || !strings.Contains(body, "Chưa chọn việc") {
 		t.Errorf("unknown action: %d %.300s", st, body)
 	}
@@ -512,6 +518,24 @@ func TestCitizenRequestReportedToPortal(t *testing.T) {
 	if strings.Contains(strings.Join(hp.raw, ""), "Trần") || strings.Contains(strings.Join(hp.raw, ""), "0987000111") {
 		t.Error("personal data in the report")
 	}
+	// A clerk's request for the same portal: "request created by clerk".
+	clerk, err := e.db.FindUserByUsername(ctx, "motcua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Dossier.Code, req.Citizen.Phone, req.Channel, req.CreatedBy = "000.00.19.CLERK-RPT", "0987000222", tracking.ChannelClerk, clerk.ID
+	cp, err := e.sys.intake.Create(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 20*time.Second, "the report of the clerk's request", func() bool {
+		for _, cb := range hp.applied() {
+			if cb.TrackingNumber == cp.Number && cb.Detail["request_created_by"] == "clerk" && cb.Detail["desk_code"] == "TN-TTPVHCC" {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // TestSelfServiceInBrowser: the whole self-service on a 360 px phone in

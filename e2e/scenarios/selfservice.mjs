@@ -74,7 +74,7 @@ export default async function selfservice({ browser, baseURL, data, lib }) {
   // Cancel.
   await page.fill("#reason", "Tôi tự mang hồ sơ đến");
   await page.click("button:has-text('Hủy yêu cầu thu gom')");
-  await lib.expectText(page, "main", "đã được hủy");
+  await lib.expectText(page, ".alert--success", "Đã hủy yêu cầu thu gom");
   await step("cancelled");
 
   await page.goto(`/tra-cuu/${data.number}`);
@@ -96,6 +96,7 @@ export default async function selfservice({ browser, baseURL, data, lib }) {
   await desk.fill("#username", data.clerk.username);
   await desk.fill("#password", data.clerk.password);
   await desk.click("button[type=submit]");
+  await lib.expectURL(desk, /\/nhan-vien(\?|$)/); // signed in: the redirect finished before going on
   await desk.goto(`/nhan-vien/thay-doi/${data.clerkNumber}`);
   await lib.expectText(desk, "h1", "thay công dân");
   await lib.checkA11y(desk, `${data.shot}-clerk-1280`);

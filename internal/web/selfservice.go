@@ -296,15 +296,19 @@ func (s *Server) selfResend(c *fiber.Ctx) error {
 // selfForm reads a change form.
 type selfForm struct {
 	Action, Slot, Line, Commune, Reason string
-	bad                                 bool // a value is not UTF-8 or far too long
+	bad                                 bool // a value is not UTF-8
+	long                                bool // a value is far longer than any field takes
 }
 
 func readSelfForm(c *fiber.Ctx) selfForm {
 	f := selfForm{Action: c.FormValue("thao_tac"), Slot: c.FormValue("slot"), Line: c.FormValue("address_line"),
 		Commune: c.FormValue("commune_code"), Reason: c.FormValue("reason")}
 	for _, v := range []string{f.Action, f.Slot, f.Line, f.Commune, f.Reason} {
-		if !utf8.ValidString(v) || len(v) > 2000 {
+		if !utf8.ValidString(v) {
 			f.bad = true
+		}
+		if len(v) > 2000 {
+			f.long = true
 		}
 	}
 	return f
@@ -315,6 +319,9 @@ func (s *Server) selfDo(c *fiber.Ctx, a app.Actor, number string, f selfForm) (s
 	ctx := c.UserContext()
 	if f.bad {
 		return "", nil, errs.E(errs.Invalid, "Nội dung gửi lên có ký tự không đọc được. Hãy gõ lại bằng bàn phím tiếng Việt.")
+	}
+	if f.long {
+		return "", nil, errs.E(errs.Invalid, "Nội dung gửi lên quá dài. Địa chỉ tối đa %d ký tự, lý do tối đa 300 ký tự.", app.MaxAddressLine)
 	}
 	switch selfActions[f.Action] {
 	case "cancel":
@@ -368,7 +375,7 @@ func (s *Server) selfPost(c *fiber.Ctx) error {
 	tok := c.Cookies(s.cookieName(selfCookie))
 	f := readSelfForm(c)
 	pg := selfPage{Slot: f.Slot, Line: f.Line, Commune: f.Commune, Reason: f.Reason}
-	if f.bad {
+	if f.bad || f.long {
 		pg = selfPage{}
 	}
 	if _, err := s.d.Self.Verified(c.UserContext(), tok, number); err != nil {
@@ -419,7 +426,7 @@ func (s *Server) staffSelfPost(c *fiber.Ctx) error {
 	}
 	f := readSelfForm(c)
 	pg := selfPage{Slot: f.Slot, Line: f.Line, Commune: f.Commune, Reason: f.Reason, Staff: true}
-	if f.bad {
+	if f.bad || f.long {
 		pg = selfPage{Staff: true}
 	}
 	msg, fields, err := s.selfDo(c, app.Actor{Clerk: &u}, number, f)
