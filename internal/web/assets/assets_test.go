@@ -257,7 +257,7 @@ func TestFontsCSSPointsAtVendoredFiles(t *testing.T) {
 			t.Errorf("fonts.css refers to %s, which is not embedded", name)
 		}
 	}
-	if n := bytes.Count(body, []byte("font-display: swap;")); n != 9 {
-		t.Errorf("font-display: swap appears %d times, want 9", n)
+	if n := bytes.Count(body, []byte("font-display: optional;")); n != 9 {
+		t.Errorf("font-display: optional appears %d times, want 9", n)
 	}
 }
