@@ -172,7 +172,7 @@ func TestWholeDayOnThePlanPage(t *testing.T) {
 			t.Errorf("plan page lacks %s", n)
 		}
 	}
-	for _, w := range []string{"Trả kết quả", "Nhận hồ sơ", "nghỉ trưa", "Điểm vuông: trả kết quả"} {
+	for _, w := range []string{"Trả kết quả", "Nhận hồ sơ", "nghỉ trưa", "Vuông: trả kết quả"} {
 		if !strings.Contains(page, w) {
 			t.Errorf("plan page lacks %q", w)
 		}

@@ -38,7 +38,7 @@ async function aboveTheFold(page, width) {
     throw new Error(`${width}px: map ${JSON.stringify(map)} or list ${JSON.stringify(list)} not inside the ${vp.width}x${vp.height} first screen`);
   }
   if (list.x < map.x + map.width - 1 || Math.abs(list.y - map.y) > 40) throw new Error(`${width}px: map and list not side by side`);
-  if (map.height < 380 || map.width < 600) throw new Error(`${width}px: map only ${map.width}x${map.height}`);
+  if (map.height < 340 || map.width < 600) throw new Error(`${width}px: map only ${map.width}x${map.height}`);
 }
 
 export default async function dispatch({ browser, baseURL, data, lib }) {

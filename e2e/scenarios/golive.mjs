@@ -104,7 +104,7 @@ export default async function golive({ browser, baseURL, data, lib }) {
     await lib.expectText(page, "h1", data.number);
     await check(lib, page, `staff-parcel-${width}`);
     await page.fill("#reason", "Người dân gọi hỏi lịch hẹn");
-    await page.click("button:has-text('Xem số')");
+    await page.getByRole("button", { name: "Hiện", exact: true }).click();
     await lib.expectVisible(page, "#so-dien-thoai");
     await check(lib, page, `staff-parcel-revealed-${width}`);
 
