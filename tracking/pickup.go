@@ -18,11 +18,14 @@ const (
 	ChannelPortal  Channel = "portal"
 	ChannelCitizen Channel = "citizen"
 	ChannelClerk   Channel = "clerk"
+	// ChannelCounter: made by a post office clerk for a citizen who brings
+	// the papers to the counter; there is no home visit, so no window.
+	ChannelCounter Channel = "counter"
 )
 
 // Valid reports whether c is one of the channels.
 func (c Channel) Valid() bool {
-	return c == ChannelPortal || c == ChannelCitizen || c == ChannelClerk
+	return c == ChannelPortal || c == ChannelCitizen || c == ChannelClerk || c == ChannelCounter
 }
 
 // DocKind says whether a document is an original, a certified copy or a copy.
@@ -104,7 +107,8 @@ type PickupRequest struct {
 	Windows      []Window
 	Channel      Channel
 	PortalClient string // set for ChannelPortal
-	CreatedBy    int64  // staff user for ChannelClerk
+	CreatedBy    int64  // staff user for ChannelClerk and ChannelCounter
+	OfficeCode   string // the post office whose counter takes the papers (ChannelCounter only)
 }
 
 // ServiceHours bounds the windows citizens may choose.
@@ -176,7 +180,20 @@ func (r *PickupRequest) Validate(now time.Time, hours ServiceHours) error {
 			f.Add(p+".count", fmt.Sprintf("số bản từ 1 đến %d", MaxDocumentCopy))
 		}
 	}
-	validateWindows(f, r.Windows, now, hours)
+	if r.Channel == ChannelCounter {
+		// The citizen hands the papers over at the counter: no home visit.
+		if len(r.Windows) > 0 {
+			f.Add("windows", "yêu cầu nộp tại quầy không hẹn giờ đến nhà")
+		}
+		if r.OfficeCode == "" {
+			f.Add("office_code", "yêu cầu nộp tại quầy phải ghi bưu cục nhận")
+		}
+	} else {
+		validateWindows(f, r.Windows, now, hours)
+		if r.OfficeCode != "" {
+			f.Add("office_code", "chỉ yêu cầu nộp tại quầy mới ghi bưu cục nhận")
+		}
+	}
 	if !r.Channel.Valid() {
 		f.Add("channel", "kênh tiếp nhận không hợp lệ")
 	}

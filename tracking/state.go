@@ -150,7 +150,7 @@ var (
 	pickupMoving  = []Status{StatusCollected, StatusAtOffice, StatusToDesk}
 	returnMoving  = []Status{StatusReady, StatusWithCourier, StatusAtOffice, StatusDeliveryFailed, StatusHeld}
 	anyStaff      = []PartyKind{PartyCourier, PartyOffice, PartyDesk}
-	requesters    = []PartyKind{PartyPortal, PartyCitizen, PartyDesk, PartyAdmin, PartyDispatcher}
+	requesters    = []PartyKind{PartyPortal, PartyCitizen, PartyDesk, PartyOffice, PartyAdmin, PartyDispatcher}
 	schedulers    = []PartyKind{PartyDispatcher, PartySystem, PartyAdmin}
 	courierOnly   = []PartyKind{PartyCourier}
 	deskOnly      = []PartyKind{PartyDesk}

@@ -66,6 +66,8 @@ func Describe(ev Event, docs []Document, name Namer) Line {
 			l.Detail = "Công dân tự gửi yêu cầu."
 		case ChannelClerk:
 			l.Detail = "Cán bộ tạo yêu cầu thay công dân."
+		case ChannelCounter:
+			l.Detail = "Công dân mang giấy tờ đến quầy bưu cục; nhân viên bưu cục tạo yêu cầu."
 		}
 		if len(docs) > 0 {
 			l.Detail += " Danh sách: " + DocumentSummary(docs) + "."
@@ -268,6 +270,12 @@ func selfServiceBy(by string) string {
 type Next struct {
 	What string
 	When string
+}
+
+// CounterNext is the next step of a request made at a post office counter
+// whose papers are not yet taken: no visit is coming.
+func CounterNext() Next {
+	return Next{What: "Giao giấy tờ tại quầy bưu cục: nhân viên kiểm từng giấy tờ, niêm phong và đưa giấy biên nhận"}
 }
 
 // NextStep tells what happens next. pending names the receiver of a pending

@@ -363,6 +363,8 @@ func accessMatrix() map[string]access {
 		// already collected (409), another office's is 403 (TestDropoffHTTP).
 		"GET /buu-cuc/nop-tai-quay":              staffOnly(asOffice),
 		"POST /buu-cuc/nop-tai-quay":             staffOnly(asOffice),
+		"GET /buu-cuc/nop-tai-quay/moi":          staffOnly(asOffice),
+		"POST /buu-cuc/nop-tai-quay/moi":         staffOnly(asOffice),
 		"GET /buu-cuc/nop-tai-quay/:number":      staffOnly(asOffice),
 		"POST /buu-cuc/nop-tai-quay/:number":     staffOnly(asOffice),
 		"POST /buu-cuc/nop-tai-quay/:number/ma":  staffOnly(asOffice),

@@ -25,6 +25,7 @@ const (
 	AuditDropoffCode     = "dropoff.code_sent"
 	AuditDropoffScan     = "dropoff.scan_saved"
 	AuditDropoffReceived = "dropoff.received"
+	AuditDropoffRequest  = "dropoff.request_created"
 )
 
 // Limits of a document scan kept instead of its paper.
@@ -70,6 +71,9 @@ type Dropoff struct {
 	Box     *secret.Box
 	Now     func() time.Time
 	NewID   func() string
+	// Intake makes the request of a citizen who brings the papers without
+	// one (Create).
+	Intake *Intake
 }
 
 // DropoffLine is what the clerk states of one document line.
@@ -151,6 +155,66 @@ func (s *Dropoff) Find(ctx context.Context, u User, ref string) (Parcel, error) 
 		return Parcel{}, err
 	}
 	return p, nil
+}
+
+// Create makes the pickup request of a citizen who brings the papers to
+// the counter without one: the same rules as any request (the dossier code,
+// the citizen, the address the result goes back to, a desk, the document
+// list), but no home visit and no window; the request belongs to the
+// clerk's office, whatever office the home address is zoned to, and goes
+// to a desk of the office's province. The request and its audit line are
+// one transaction; the clerk goes on to check the papers (Record). The
+// caller's channel, office and author are replaced by the clerk's.
+func (s *Dropoff) Create(ctx context.Context, u User, req tracking.PickupRequest) (p Parcel, err error) {
+	defer errs.Wrap(&err, "Dropoff.Create")
+	if err := mayDropoff(u); err != nil {
+		return Parcel{}, err
+	}
+	req.Channel, req.PortalClient, req.CreatedBy, req.OfficeCode, req.Windows = tracking.ChannelCounter, "", u.ID, u.OfficeCode, nil
+	o, err := s.Store.FindOffice(ctx, u.OfficeCode)
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return Parcel{}, errs.E(errs.Forbidden, "Tài khoản của bạn gắn với bưu cục %s, không còn trong danh mục.", u.OfficeCode)
+		}
+		return Parcel{}, err
+	}
+	if code := strings.TrimSpace(req.Dossier.DeskCode); code != "" {
+		desk, err := s.Intake.Store.FindDesk(ctx, code)
+		if err == nil && o.ProvinceCode != "" && desk.ProvinceCode != o.ProvinceCode {
+			msg := "chọn nơi tiếp nhận trong tỉnh của bưu cục: bưu cục chỉ chuyển hồ sơ trong tỉnh"
+			return Parcel{}, errs.E(errs.Unprocessable, "Nơi tiếp nhận %s ở tỉnh khác", code).
+				WithFields(map[string]string{"dossier.desk_code": msg})
+		}
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return Parcel{}, err
+		}
+	}
+	err = s.Ledger.Tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if p, err = s.Intake.Create(ctx, req); err != nil {
+			return err
+		}
+		return s.Store.InsertAudit(ctx, u.ID, AuditDropoffRequest, p.Number, "công dân mang giấy tờ đến quầy, chưa có yêu cầu", s.Now())
+	})
+	if err != nil {
+		return Parcel{}, err
+	}
+	return p, nil
+}
+
+// Pending lists the requests made at the clerk's counter whose papers are
+// not yet taken (a citizen who left before the check, a form not finished):
+// the clerk resumes or the citizen's request stays for a home visit.
+func (s *Dropoff) Pending(ctx context.Context, u User) ([]Parcel, error) {
+	if err := mayDropoff(u); err != nil {
+		return nil, err
+	}
+	ps, err := s.Store.FindParcels(ctx, ParcelFilter{OfficeCode: u.OfficeCode, Status: tracking.StatusRequested,
+		Leg: tracking.LegPickup, Channel: tracking.ChannelCounter, Limit: 50})
+	if err != nil {
+		return nil, fmt.Errorf("Dropoff.Pending: %w", err)
+	}
+	return ps, nil
 }
 
 // inScope: a pickup request of the clerk's own office (or, not yet given

@@ -327,6 +327,9 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 			case tracking.ChannelClerk:
 				d["request_created_by"] = "clerk"
 				d["desk_code"] = p.DeskCode
+			case tracking.ChannelCounter:
+				d["request_created_by"] = "post_office"
+				d["office_code"] = p.OfficeCode
 			}
 		}
 	case tracking.PickupWindowChanged:

@@ -134,16 +134,23 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 			p.ReportClient = client
 		}
 	}
-	ws, we := req.Windows[0].Start, req.Windows[0].End
-	for _, w := range req.Windows[1:] {
-		if w.Start.Before(ws) {
-			ws = w.Start
+	if len(req.Windows) > 0 {
+		ws, we := req.Windows[0].Start, req.Windows[0].End
+		for _, w := range req.Windows[1:] {
+			if w.Start.Before(ws) {
+				ws = w.Start
+			}
+			if w.End.After(we) {
+				we = w.End
+			}
 		}
-		if w.End.After(we) {
-			we = w.End
-		}
+		p.WindowStart, p.WindowEnd = &ws, &we
 	}
-	p.WindowStart, p.WindowEnd = &ws, &we
+	if req.Channel == tracking.ChannelCounter {
+		// The papers are handed over at this office's counter, whatever
+		// office the home address belongs to.
+		p.OfficeCode = req.OfficeCode
+	}
 	if d := req.Dossier.LegalDeadline; d != nil && d.After(now) {
 		share := s.RiskShare
 		if share <= 0 || share >= 1 {
@@ -163,6 +170,8 @@ func (s *Intake) Create(ctx context.Context, req tracking.PickupRequest) (p Parc
 		actor = tracking.Party{Kind: tracking.PartyPortal, Ref: req.PortalClient}
 	case tracking.ChannelClerk:
 		actor = tracking.Party{Kind: tracking.PartyDesk, Ref: desk.Code}
+	case tracking.ChannelCounter:
+		actor = tracking.Party{Kind: tracking.PartyOffice, Ref: req.OfficeCode}
 	}
 	err = s.Tx.InTx(ctx, func(ctx context.Context) error {
 		dossierID, err := s.Store.UpsertDossier(ctx, req.PortalClient, req.Dossier, s.Demo, now)

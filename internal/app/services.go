@@ -195,6 +195,6 @@ func NewServices(w Wiring) *Services {
 	s.Audit = &AuditLog{Store: db, Now: w.Now}
 	s.Intake.Reports = db
 	s.Self = &SelfService{Store: db, Tx: db, Intake: s.Intake, Flow: s.Citizen, Dispatch: s.Dispatch, Now: w.Now, Log: w.Log}
-	s.Dropoff = &Dropoff{Store: db, Ledger: s.Ledger, Devices: s.Devices, Box: w.Box, Now: w.Now, NewID: w.NewID}
+	s.Dropoff = &Dropoff{Store: db, Ledger: s.Ledger, Devices: s.Devices, Box: w.Box, Now: w.Now, NewID: w.NewID, Intake: s.Intake}
 	return s
 }

@@ -194,5 +194,6 @@ type ParcelFilter struct {
 	PhoneHash    []byte
 	IDLast3      string // the last three digits of the citizen's CCCD
 	Leg          tracking.Leg
+	Channel      tracking.Channel
 	Limit        int
 }

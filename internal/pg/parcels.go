@@ -451,9 +451,10 @@ func (d *DB) FindParcels(ctx context.Context, f app.ParcelFilter) (_ []app.Parce
 		AND (?::bytea IS NULL OR p.phone_hash = ?)
 		AND (? = '' OR p.leg = ?)
 		AND (? = '' OR p.id_last3 = ?)
+		AND (? = '' OR p.channel = ?)
 		ORDER BY p.created_at DESC, p.tracking_number LIMIT ?`,
 		f.DossierCode, f.DossierCode, f.DossierKey, f.DossierKey, f.PortalClient, f.PortalClient, f.DeskCode, f.DeskCode,
-		f.OfficeCode, f.OfficeCode, f.Status, f.Status, phone, phone, f.Leg, f.Leg, f.IDLast3, f.IDLast3, limit)
+		f.OfficeCode, f.OfficeCode, f.Status, f.Status, phone, phone, f.Leg, f.Leg, f.IDLast3, f.IDLast3, f.Channel, f.Channel, limit)
 }
 
 // ActivePickup returns the number of the dossier's pickup that is neither

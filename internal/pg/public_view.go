@@ -35,6 +35,7 @@ func (d *DB) FindPublicTimeline(ctx context.Context, number string) (_ app.Parce
 		Number        string
 		Leg           tracking.Leg
 		Status        tracking.Status
+		Channel       string
 		DossierCode   string
 		ProcedureName string
 		LegalDeadline *time.Time
@@ -52,7 +53,7 @@ func (d *DB) FindPublicTimeline(ctx context.Context, number string) (_ app.Parce
 		Windows       string
 		Events        string
 	}
-	err = d.queryOne(ctx, &r, `SELECT p.id, p.tracking_number AS number, p.leg, p.status, d.code AS dossier_code,
+	err = d.queryOne(ctx, &r, `SELECT p.id, p.tracking_number AS number, p.leg, p.status, p.channel, d.code AS dossier_code,
 			d.procedure_name, d.legal_deadline, p.citizen_name, p.phone_last3, p.desk_code,
 			coalesce(p.custodian_kind, '') AS custodian_kind, coalesce(p.custodian_ref, '') AS custodian_ref,
 			p.planned_date, p.window_start, p.window_end, p.fee_amount, coalesce(p.receipt_code, '') AS receipt_code,
@@ -72,7 +73,7 @@ func (d *DB) FindPublicTimeline(ctx context.Context, number string) (_ app.Parce
 	if err != nil {
 		return app.Parcel{}, nil, fmt.Errorf("FindPublicTimeline(%q): %w", number, err)
 	}
-	p := app.Parcel{ID: r.ID, Number: r.Number, Leg: r.Leg, Status: r.Status,
+	p := app.Parcel{ID: r.ID, Number: r.Number, Leg: r.Leg, Status: r.Status, Channel: tracking.Channel(r.Channel),
 		Dossier:     tracking.Dossier{Code: r.DossierCode, ProcedureName: r.ProcedureName, LegalDeadline: r.LegalDeadline},
 		CitizenName: r.CitizenName, PhoneLast3: r.PhoneLast3, DeskCode: r.DeskCode,
 		Custodian:   tracking.Party{Kind: tracking.PartyKind(r.CustodianKind), Ref: r.CustodianRef},

@@ -28,6 +28,8 @@ const dropoffPath = "/buu-cuc/nop-tai-quay"
 func (s *Server) dropoffRoutes(office fiber.Router) {
 	office.Get("/nop-tai-quay", s.dropoffFind)
 	office.Post("/nop-tai-quay", s.dropoffFindSubmit)
+	office.Get("/nop-tai-quay/moi", s.dropoffNewForm)
+	office.Post("/nop-tai-quay/moi", s.dropoffNewSubmit)
 	office.Get("/nop-tai-quay/:number", s.dropoffForm)
 	office.Post("/nop-tai-quay/:number", s.dropoffSubmit)
 	office.Post("/nop-tai-quay/:number/ma", s.dropoffCode)
@@ -35,13 +37,20 @@ func (s *Server) dropoffRoutes(office fiber.Router) {
 }
 
 type dropoffFindPage struct {
-	Ref     string
-	Errors  map[string]string
-	Summary []fieldError
+	Ref      string
+	Errors   map[string]string
+	Summary  []fieldError
+	NotFound bool         // offer to make the request at the counter
+	Pending  []app.Parcel // requests made at this counter, papers not yet taken
 }
 
 func (s *Server) dropoffFind(c *fiber.Ctx) error {
-	return s.page(c, "counter_dropoff_find", "Nhận hồ sơ tại quầy", dropoffFindPage{})
+	pg := dropoffFindPage{}
+	var err error
+	if pg.Pending, err = s.d.Dropoff.Pending(c.UserContext(), currentUser(c)); err != nil {
+		return err
+	}
+	return s.page(c, "counter_dropoff_find", "Nhận hồ sơ tại quầy", pg)
 }
 
 func (s *Server) dropoffFindSubmit(c *fiber.Ctx) error {
@@ -51,9 +60,12 @@ func (s *Server) dropoffFindSubmit(c *fiber.Ctx) error {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.NotFound {
 			return err
 		}
-		pg := dropoffFindPage{Ref: strings.ToValidUTF8(ref, "")}
+		pg := dropoffFindPage{Ref: strings.ToValidUTF8(ref, ""), NotFound: errs.KindOf(err) == errs.NotFound}
 		pg.Errors, pg.Summary = fieldPage(err, "ref")
 		status, _, _, _ := classify(err)
+		if pg.Pending, err = s.d.Dropoff.Pending(c.UserContext(), currentUser(c)); err != nil {
+			return err
+		}
 		return s.pageStatus(c, status, "counter_dropoff_find", s.viewFor(c, "Nhận hồ sơ tại quầy", pg))
 	}
 	return c.Redirect(dropoffPath+"/"+p.Number, fiber.StatusSeeOther)

@@ -22,7 +22,7 @@ const formDocRows = 8
 // pickupForm is the request form shared by the citizen's and the clerk's
 // pages.
 type pickupForm struct {
-	Mode          string // citizen | clerk
+	Mode          string // citizen | clerk | counter (a post office clerk, no visit)
 	Action        string
 	DossierCode   string
 	Phone         string
@@ -149,7 +149,7 @@ func (s *Server) fillPickupForm(ctx context.Context, f *pickupForm) error {
 			f.Desks = append(f.Desks, k)
 		}
 	}
-	if f.Commune != "" {
+	if f.Commune != "" && f.Mode != "counter" {
 		slots, err := s.d.Intake.Slots(ctx, f.Commune, 5)
 		if err != nil {
 			return err
@@ -230,9 +230,13 @@ func readPickupValues(formValue func(string, ...string) string, f *pickupForm) (
 			req.Address.Lat, req.Address.Lng = &la, &ln
 		}
 	}
-	if f.Slot == "" {
+	switch {
+	case f.Mode == "counter":
+		// Handed over at the counter: no visit, no window.
+		f.Slot = ""
+	case f.Slot == "":
 		fe.Add("slot", "Chọn một khung giờ bưu tá đến nhà")
-	} else {
+	default:
 		a, b, ok := strings.Cut(f.Slot, "-")
 		sa, err1 := strconv.ParseInt(a, 10, 64)
 		sb, err2 := strconv.ParseInt(b, 10, 64)

@@ -238,6 +238,9 @@ func buildTimeline(p app.Parcel, evs []tracking.Event, name, phone tracking.Name
 		w = &p.Windows[0]
 	}
 	t.Next = tracking.NextStep(p.Leg, p.Status, pending, w, t.Desk, p.Dossier.LegalDeadline)
+	if p.Channel == tracking.ChannelCounter && p.Status == tracking.StatusRequested && w == nil {
+		t.Next = tracking.CounterNext()
+	}
 	t.ETA = etaOf(p, evs)
 	return t
 }
