@@ -301,6 +301,21 @@ func TestDossierDatesInWorkingDays(t *testing.T) {
 	if _, b := e.get("/api/v1/public/track/" + n); strings.Contains(string(b), `"dates"`) {
 		t.Errorf("the dates without a proof: %s", b)
 	}
+	// The portal reads the appointment the desk set in the pickup it asks for.
+	var list []struct {
+		TrackingNumber string `json:"tracking_number"`
+		Dates          *struct {
+			Appointment string `json:"appointment_date"`
+			Left        *int   `json:"appointment_working_days_left"`
+		} `json:"dates"`
+	}
+	pr := e.portal().do("GET", "/api/v1/portal/pickups?dossier_code=000.00.19.DATES-1", nil, "")
+	if pr.status != 200 || json.Unmarshal(pr.body, &list) != nil || len(list) == 0 {
+		t.Fatalf("portal list: %d %s", pr.status, pr.body)
+	}
+	if got := list[0]; got.Dates == nil || got.Dates.Appointment != appointment.Format(tracking.DateLayout) || got.Dates.Left == nil || *got.Dates.Left != 7 {
+		t.Errorf("the portal's pickup lacks the appointment: %s", pr.body)
+	}
 	// A desk open on Saturday morning counts its Saturdays.
 	e.db.ExecForTest(ctx, `UPDATE desks SET saturday_morning = true WHERE code = 'TN-TTPVHCC'`)
 	left := cal.WorkingDaysBetween(today, appointment, tracking.WorkweekRule{SaturdayMorning: true})

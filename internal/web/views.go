@@ -30,6 +30,9 @@ type pickupJSON struct {
 	CreatedAt      string          `json:"created_at"`
 	UpdatedAt      string          `json:"updated_at"`
 	Timeline       []timelineJSON  `json:"timeline"`
+	// Dates: the legal deadline and the appointment date the desk set at
+	// acceptance, with the working days left (the desk's calendar).
+	Dates *datesJSON `json:"dates,omitempty"`
 	// Portal is the status in the national portal's terms, beside ours
 	// (docs/portal-status.md).
 	Portal *app.PortalFields `json:"portal,omitempty"`
@@ -265,6 +268,7 @@ func (s *Server) pickupViewCtx(ctx context.Context, p app.Parcel) (pickupJSON, e
 		CreatedAt:   rfc(p.CreatedAt), UpdatedAt: rfc(p.UpdatedAt),
 		Documents: []docJSON{}, Windows: []windowJSON{}, Timeline: []timelineJSON{},
 		Portal: app.MapPortal(p, p.Status, p.StatusSince),
+		Dates:  datesBody(t.Dates),
 	}
 	if p.Dossier.LegalDeadline != nil {
 		v.Dossier.LegalDeadline = p.Dossier.LegalDeadline.In(vietnam).Format("2006-01-02")
