@@ -84,6 +84,9 @@ func TestCounterRequestHTTP(t *testing.T) {
 		if !strings.Contains(page, c.field) || !strings.Contains(page, "error-summary") || !strings.Contains(page, `value="0`) && c.name != "no phone" {
 			t.Errorf("%s: the form after the redirect lacks %q or the typed phone: %s", c.name, c.field, tail(page, 800))
 		}
+		if strings.Contains(page, "Khung giờ") || strings.Contains(page, "khung giờ") {
+			t.Errorf("%s: the counter form speaks of a visit window", c.name)
+		}
 	}
 	if n := parcels(); n != 0 {
 		t.Fatalf("%d counter requests after bad input", n)

@@ -73,39 +73,66 @@ func (s *Server) clerkForm(c *fiber.Ctx) error {
 
 func (s *Server) clerkSubmit(c *fiber.Ctx) error {
 	u := currentUser(c)
-	form := pickupForm{Mode: "clerk", Action: clerkPath,
-		DossierCode: vntext.NFC(c.FormValue("dossier_code")), Phone: strings.TrimSpace(c.FormValue("phone"))}
+	return s.staffRequestSubmit(c, staffRequest{Mode: "clerk", Path: clerkPath, FormName: clerkFormName,
+		Template: "clerk_request", Title: "Tạo yêu cầu thay công dân", Channel: tracking.ChannelClerk,
+		Create: func(req tracking.PickupRequest) (string, error) {
+			p, err := s.d.Intake.Create(c.UserContext(), req)
+			if err != nil {
+				return "", err
+			}
+			Logger(c.UserContext()).Info("clerk request", "user_id", u.ID, "tracking_number", p.Number)
+			return clerkPath + "/xong/" + url.PathEscape(p.Number), nil
+		}})
+}
+
+// staffRequest is one of the staff's request forms (the clerk's, the post
+// office counter's) as staffRequestSubmit handles it.
+type staffRequest struct {
+	Mode, Path, FormName, Template, Title string
+	Channel                               tracking.Channel // with the user as author (and, at a counter, their office)
+	// Create makes the request and returns where to go next.
+	Create func(req tracking.PickupRequest) (string, error)
+}
+
+// staffRequestSubmit reads a staff request form and makes the request. A
+// form with errors redirects to the form, which shows what was typed with
+// each message beside its field (Post/Redirect/Get, forms.go); a form too
+// large for the cookie answers the POST itself.
+func (s *Server) staffRequestSubmit(c *fiber.Ctx, r staffRequest) error {
+	form := pickupForm{Mode: r.Mode, Action: r.Path,
+		DossierCode: vntext.NFC(strings.ToValidUTF8(c.FormValue("dossier_code"), "")),
+		Phone:       strings.TrimSpace(strings.ToValidUTF8(c.FormValue("phone"), ""))}
 	if p, ok := vntext.NormalizePhone(form.Phone); ok {
 		form.Phone = p
 	}
-	req, docIdx, rerr := readPickupForm(c, &form)
+	req, docIdx, err := readPickupForm(c, &form)
 	s.provinceOf(&req)
-	req.Channel, req.CreatedBy = tracking.ChannelClerk, u.ID
-	var p app.Parcel
-	var err error
-	if rerr == nil {
-		p, err = s.d.Intake.Create(c.UserContext(), req)
+	u := currentUser(c)
+	req.Channel, req.CreatedBy = r.Channel, u.ID
+	if r.Channel == tracking.ChannelCounter {
+		req.OfficeCode = u.OfficeCode
+	}
+	next := ""
+	if err == nil {
+		next, err = r.Create(req)
 	} else {
 		req.Normalize()
-		err = mergeFieldErrors(rerr, req.Validate(s.d.Now(), s.d.Intake.Hours))
+		err = mergeFieldErrors(err, req.Validate(s.d.Now(), s.d.Intake.Hours))
 	}
-	if err != nil {
-		k := errs.KindOf(err)
-		if k != errs.Invalid && k != errs.Unprocessable && k != errs.Conflict {
-			return err
-		}
-		if s.keepForm(c, clerkFormName, postedValues(c, clerkInputs()), err) {
-			return c.Redirect(clerkPath, fiber.StatusSeeOther)
-		}
-		// Too much typed for a cookie: the form answers the POST itself.
-		form.setErrors(err, docIdx)
-		if ferr := s.fillPickupForm(c.UserContext(), &form); ferr != nil {
-			return ferr
-		}
-		return s.pageStatus(c, fiber.StatusUnprocessableEntity, "clerk_request", s.viewFor(c, "Tạo yêu cầu thay công dân", form))
+	if err == nil {
+		return c.Redirect(next, fiber.StatusSeeOther)
 	}
-	Logger(c.UserContext()).Info("clerk request", "user_id", u.ID, "tracking_number", p.Number)
-	return c.Redirect(clerkPath+"/xong/"+url.PathEscape(p.Number), fiber.StatusSeeOther)
+	if k := errs.KindOf(err); k != errs.Invalid && k != errs.Unprocessable && k != errs.Conflict {
+		return err
+	}
+	if s.keepForm(c, r.FormName, postedValues(c, clerkInputs()), err) {
+		return c.Redirect(r.Path, fiber.StatusSeeOther)
+	}
+	form.setErrors(err, docIdx)
+	if ferr := s.fillPickupForm(c.UserContext(), &form); ferr != nil {
+		return ferr
+	}
+	return s.pageStatus(c, fiber.StatusUnprocessableEntity, r.Template, s.viewFor(c, r.Title, form))
 }
 
 // clerkDonePage is the success page of a clerk's request.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"hoso/internal/errs"
 	"hoso/internal/vntext"
 	"hoso/tracking"
 )
@@ -43,39 +42,15 @@ func (s *Server) dropoffNewForm(c *fiber.Ctx) error {
 
 func (s *Server) dropoffNewSubmit(c *fiber.Ctx) error {
 	u := currentUser(c)
-	form := pickupForm{Mode: "counter", Action: dropoffNewPath,
-		DossierCode: vntext.NFC(strings.ToValidUTF8(c.FormValue("dossier_code"), "")),
-		Phone:       strings.TrimSpace(strings.ToValidUTF8(c.FormValue("phone"), ""))}
-	if p, ok := vntext.NormalizePhone(form.Phone); ok {
-		form.Phone = p
-	}
-	req, docIdx, rerr := readPickupForm(c, &form)
-	s.provinceOf(&req)
-	req.Channel, req.CreatedBy, req.OfficeCode = tracking.ChannelCounter, u.ID, u.OfficeCode
-	var err error
-	var number string
-	if rerr == nil {
-		p, cerr := s.d.Dropoff.Create(c.UserContext(), u, req)
-		number, err = p.Number, cerr
-	} else {
-		req.Normalize()
-		err = mergeFieldErrors(rerr, req.Validate(s.d.Now(), s.d.Intake.Hours))
-	}
-	if err != nil {
-		k := errs.KindOf(err)
-		if k != errs.Invalid && k != errs.Unprocessable && k != errs.Conflict {
-			return err
-		}
-		if s.keepForm(c, dropoffNewFormName, postedValues(c, clerkInputs()), err) {
-			return c.Redirect(dropoffNewPath, fiber.StatusSeeOther)
-		}
-		form.setErrors(err, docIdx)
-		if ferr := s.fillPickupForm(c.UserContext(), &form); ferr != nil {
-			return ferr
-		}
-		return s.pageStatus(c, fiber.StatusUnprocessableEntity, "counter_request", s.viewFor(c, dropoffNewTitle, form))
-	}
-	Logger(c.UserContext()).Info("counter request", "user_id", u.ID, "tracking_number", number)
-	return c.Redirect(dropoffPath+"/"+url.PathEscape(number)+"?"+s.flashQuery(c,
-		"Đã tạo yêu cầu "+number+". Kiểm từng giấy tờ, niêm phong rồi xác nhận với công dân."), fiber.StatusSeeOther)
+	return s.staffRequestSubmit(c, staffRequest{Mode: "counter", Path: dropoffNewPath, FormName: dropoffNewFormName,
+		Template: "counter_request", Title: dropoffNewTitle, Channel: tracking.ChannelCounter,
+		Create: func(req tracking.PickupRequest) (string, error) {
+			p, err := s.d.Dropoff.Create(c.UserContext(), u, req)
+			if err != nil {
+				return "", err
+			}
+			Logger(c.UserContext()).Info("counter request", "user_id", u.ID, "tracking_number", p.Number)
+			return dropoffPath + "/" + url.PathEscape(p.Number) + "?" + s.flashQuery(c,
+				"Đã tạo yêu cầu "+p.Number+". Kiểm từng giấy tờ, niêm phong rồi xác nhận với công dân."), nil
+		}})
 }
