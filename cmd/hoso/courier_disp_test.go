@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 // courier collects a pickup whose lines are an original carried, one
 // shown and handed back, one scanned and kept with a photo taken on the
 // phone; then another with the network gone at the door and flaky when it
-// comes back. The ledger's collection has each line's disposition and the
+// comes back (its second line not brought: not needed, in VNeID). The ledger's collection has each line's disposition and the
 // scan's SHA-256 the app computed, the server keeps that scan for that
 // line, the desk expects only the original, and the scan always reached the
 // server before the event that names it.
@@ -75,6 +76,9 @@ func TestCourierAppDispositions(t *testing.T) {
 			disp  string
 			count int
 		}{{"original", 1}, {"shown", 0}, {"scanned", 0}}
+		if i == 1 {
+			want[1].disp = "not_needed" // not brought: the data is in VNeID
+		}
 		for j, w := range want {
 			d := data.Documents[j]
 			if d.Line != j+1 || d.Disposition != w.disp || d.Count != w.count {
@@ -96,8 +100,8 @@ func TestCourierAppDispositions(t *testing.T) {
 		// The desk expects only the original: the lines not carried are 0.
 		if got := e.count(`SELECT count(*) FROM parcel_documents d JOIN parcels p ON p.id = d.parcel_id WHERE p.tracking_number = ?
 			AND ((d.line = 1 AND d.collected_count = 1 AND d.disposition = 'original')
-			  OR (d.line = 2 AND d.collected_count = 0 AND d.disposition = 'shown')
-			  OR (d.line = 3 AND d.collected_count = 0 AND d.disposition = 'scanned'))`, n); got != 3 {
+			  OR (d.line = 2 AND d.collected_count = 0 AND d.disposition = ?)
+			  OR (d.line = 3 AND d.collected_count = 0 AND d.disposition = 'scanned'))`, n, want[1].disp); got != 3 {
 			t.Errorf("%s: %d document lines as the desk expects them, want 3", n, got)
 		}
 		if k, ref := e.custodian(n); k != "courier" || ref != "BUUTA1" {
@@ -132,6 +136,22 @@ func TestCourierAppDispositions(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("requests: %+v", out.Log)
+	}
+	// The courier takes the first bag to the desk: the desk's count form
+	// marks the two lines not carried and counts only the original.
+	n := numbers[0]
+	_, sent := e.courier("buuta1").send(ev("handoff.released", n, map[string]any{"to": "desk:TN-TTPVHCC"}))
+	wantStatuses(t, "courier → desk", sent, "accepted")
+	desk := e.login("motcua")
+	if st, page := desk.get("/mot-cua/kiem-dem/" + n); st != 200 || strings.Count(page, "Không có bản gốc trong bì") != 2 {
+		t.Errorf("the desk's count form: %d, want the two lines not carried marked\n%s", st, tail(page, 800))
+	}
+	if _, page := desk.postForm("/mot-cua/nhan", url.Values{"so": {n}, "dem": {"1"}, "seal": {"intact"}, "seal_id": {"NP-QUET-001"},
+		"count_1": {"1"}, "count_2": {"0"}, "count_3": {"0"}}); !strings.Contains(page, `data-scan="ok"`) {
+		t.Errorf("the desk counting the carried original: %s", tail(page, 800))
+	}
+	if k, _ := e.custodian(n); k != "desk" || e.count(`SELECT count(*) FROM incidents`) != 0 {
+		t.Errorf("after the desk's count: held by %s, %d incidents", k, e.count(`SELECT count(*) FROM incidents`))
 	}
 	if o, err := runVerify(t, e); err != nil || !strings.Contains(o, "OK") {
 		t.Errorf("verify: %v\n%s", err, o)

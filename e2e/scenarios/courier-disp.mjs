@@ -7,7 +7,8 @@
 // input with capture); the review and the summary count only the original.
 // The scan is uploaded to /api/v1/courier/scans before the event names it.
 // Then a second pickup: the network drops while the courier is at the
-// door, the scan is taken offline, the page is reloaded at the review
+// door, the second line is not brought (not needed: in VNeID), the scan
+// is taken offline, the page is reloaded at the review
 // (the draft keeps the photo), the collection is recorded offline; the
 // outbox holds the scan before the event, the event names the scan's
 // SHA-256. Back online, the first upload of the scan fails (a flaky
@@ -73,7 +74,7 @@ export default async function courierDisp(args) {
  * photo. With reloadAtReview, the page is reloaded once the review shows
  * (offline: the draft must keep the photo).
  */
-async function lines(page, lib, png, { shots = false, reloadAtReview = false, number }) {
+async function lines(page, lib, png, { shots = false, reloadAtReview = false, number, absent = false }) {
   await page.locator("#main h1", { hasText: "Kiểm từng giấy tờ" }).waitFor();
   // 1: the original, carried (the default).
   await lib.expectText(page, ".card--doc .card__label", "Giấy tờ 1/3");
@@ -87,12 +88,20 @@ async function lines(page, lib, png, { shots = false, reloadAtReview = false, nu
     await lib.shot(page, "courier-disposition-360");
   }
   await page.getByRole("button", { name: "Giấy tờ tiếp theo" }).click();
-  // 2: shown and handed back: no count asked.
+  // 2: shown and handed back (no count asked), or (absent) not brought
+  // and not needed: its data is in VNeID.
   await lib.expectText(page, ".card--doc .card__label", "Giấy tờ 2/3");
-  await choose(page, "Công dân có giấy tờ này không?", "Có");
-  await choose(page, "Xử lý giấy tờ này", "Xem rồi trả lại");
-  if (await page.locator(".stepper").count()) throw new Error("a count is asked for a line shown and handed back");
-  await lib.expectText(page, ".notice--ok", "trả giấy tờ cho công dân");
+  if (absent) {
+    await choose(page, "Công dân có giấy tờ này không?", "Không có");
+    await page.locator("label.choice--check", { hasText: "Không cần: đã có trên VNeID/CSDL" }).click();
+    await lib.checkA11y(page, "courier-not-needed-360");
+    await lib.shot(page, "courier-not-needed-360");
+  } else {
+    await choose(page, "Công dân có giấy tờ này không?", "Có");
+    await choose(page, "Xử lý giấy tờ này", "Xem rồi trả lại");
+    if (await page.locator(".stepper").count()) throw new Error("a count is asked for a line shown and handed back");
+    await lib.expectText(page, ".notice--ok", "trả giấy tờ cho công dân");
+  }
   await page.getByRole("button", { name: "Giấy tờ tiếp theo" }).click();
   // 3: scanned and kept: a photo is needed.
   await lib.expectText(page, ".card--doc .card__label", "Giấy tờ 3/3");
@@ -124,7 +133,8 @@ async function lines(page, lib, png, { shots = false, reloadAtReview = false, nu
     await page.locator("#main h1", { hasText: "Xem lại giấy tờ" }).waitFor({ timeout: 15_000 });
   }
   const dispositions = await page.locator("li.review__row").evaluateAll((els) => els.map((e) => e.dataset.disposition));
-  if (JSON.stringify(dispositions) !== JSON.stringify(["original", "shown", "scanned"])) throw new Error(`review: ${JSON.stringify(dispositions)}`);
+  const want = ["original", absent ? "not_needed" : "shown", "scanned"];
+  if (JSON.stringify(dispositions) !== JSON.stringify(want)) throw new Error(`review: ${JSON.stringify(dispositions)}`);
   await lib.expectText(page, "li.review__row[data-disposition=scanned]", "đã chụp ảnh");
   await lib.expectText(page, ".notice--ok", "Đủ giấy tờ theo danh sách");
   if (shots) {
@@ -241,7 +251,7 @@ async function run({ browser, baseURL, data, lib }) {
   await page.getByRole("button", { name: "Đã đến, kiểm giấy tờ" }).click();
   await ctx.setOffline(true);
   await lib.expectText(page, "#mat-mang", "Mất mạng");
-  await lines(page, lib, data.pngs[1], { reloadAtReview: true, number: n2 });
+  await lines(page, lib, data.pngs[1], { reloadAtReview: true, number: n2, absent: true });
   await finish(page, lib, n2, "NP-QUET-002", false);
   await waitCount(page, 1);
   const queued = await page.evaluate(async () => (await HosoSync.listOutbox()).map((it) => ({

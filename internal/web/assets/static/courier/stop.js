@@ -123,9 +123,11 @@ function dispositionLabel(k) {
 
 // A line's state on the device: present, kindOk, disposition (default the
 // original carried), count and condition (for a carried original), scan
-// (the JPEG bytes of a line scanned and kept; kept in the draft).
+// (the JPEG bytes of a line scanned and kept; kept in the draft), and
+// notNeeded for a line the citizen does not bring because its data is in
+// VNeID or a national database.
 function freshDocs(s) {
-  return (s.documents || []).map((d) => ({ present: null, kindOk: true, disposition: "original", count: d.count, condition: "good", scan: null }));
+  return (s.documents || []).map((d) => ({ present: null, kindOk: true, disposition: "original", count: d.count, condition: "good", scan: null, notNeeded: false }));
 }
 
 /** The line is in the citizen's hands and of the right kind. */
@@ -138,9 +140,15 @@ function carried(v) {
   return handed(v) && (v.disposition || "original") === "original";
 }
 
-/** Handed over but not carried: shown, scanned or not needed. */
+/** The line's disposition as recorded. */
+function dispositionOf(v) {
+  if (v.present === false) return v.notNeeded ? "not_needed" : "original";
+  return v.disposition || "original";
+}
+
+/** Accounted for at the door, not carried: shown, scanned or not needed. */
 function kept(v) {
-  return handed(v) && !carried(v);
+  return (handed(v) && !carried(v)) || (v.present === false && !!v.notNeeded);
 }
 
 /** Copies of originals going in the bag. */
@@ -201,6 +209,8 @@ function DocStep({ s, i, docs, setDoc, errors }) {
     <${Choices} legend="Công dân có giấy tờ này không?" name=${"co-" + i} value=${v.present === null ? "" : v.present ? "yes" : "no"}
       options=${[["yes", "Có"], ["no", "Không có"]]} error=${errors.present}
       onChange=${(x) => setDoc(i, { present: x === "yes" })} />
+    ${v.present === false ? html`<${Check} name=${"khong-can-" + i} checked=${!!v.notNeeded} onChange=${(x) => setDoc(i, { notNeeded: x })}>
+      Không cần: đã có trên VNeID/CSDL<span class="choice__sub">Bỏ chọn nếu công dân phải bổ sung giấy tờ này (thu gom một phần)</span></${Check}>` : null}
     ${v.present ? html`
       <${Choices} legend=${`Có đúng là ${kindName.toLowerCase()}?`} name=${"loai-" + i} value=${v.kindOk ? "ok" : "khac"}
         options=${[["ok", `Đúng, ${kindName.toLowerCase()}`], ["khac", "Không, khác loại", "Không nhận giấy tờ này: ghi thu gom một phần"]]}
@@ -241,10 +251,11 @@ function Review({ s, docs, partialReason, setPartialReason, errors }) {
     <ul class="review">${s.documents.map((d, i) => {
       const v = docs[i];
       if (kept(v)) {
-        return html`<li class="review__row" key=${d.line} data-disposition=${v.disposition}>
+        const disp = dispositionOf(v);
+        return html`<li class="review__row" key=${d.line} data-disposition=${disp}>
           <span class="review__mark" aria-hidden="true">✓</span>
           <span><span class="review__name">${d.name}</span>
-          <span class="review__meta">${dispositionLabel(v.disposition)} · không cho vào túi${v.disposition === "scanned" ? " · đã chụp ảnh" : ""}</span></span>
+          <span class="review__meta">${dispositionLabel(disp)} · không cho vào túi${disp === "scanned" ? " · đã chụp ảnh" : ""}</span></span>
         </li>`;
       }
       const got = carried(v) ? v.count : 0;
@@ -540,8 +551,8 @@ function PickupFlow({ s }) {
         const d = s.documents[i];
         const v = docs[i];
         if (kept(v)) {
-          const line = { line: d.line, count: 0, condition: "good", kind: d.kind, disposition: v.disposition };
-          if (v.disposition === "scanned") {
+          const line = { line: d.line, count: 0, condition: "good", kind: d.kind, disposition: dispositionOf(v) };
+          if (line.disposition === "scanned") {
             const im = await evidence("scan", "image/jpeg", v.scan);
             im.line = d.line;
             images.push(im);
@@ -582,7 +593,7 @@ function PickupFlow({ s }) {
     <div class="card">
       <p class="card__label">Tóm tắt</p>
       <p>${total} bản gốc gửi đi${short.length ? ` · thu gom một phần (thiếu ${short.length})` : " · đủ theo danh sách"}</p>
-      ${notCarried ? html`<p>${notCarried} giấy tờ không gửi bản gốc${docs.some((v) => kept(v) && v.disposition === "scanned") ? ` (${docs.filter((v) => kept(v) && v.disposition === "scanned").length} ảnh quét sẽ gửi lên máy chủ trước)` : ""}</p>` : null}
+      ${notCarried ? html`<p>${notCarried} giấy tờ không gửi bản gốc${docs.some((v) => kept(v) && dispositionOf(v) === "scanned") ? ` (${docs.filter((v) => kept(v) && dispositionOf(v) === "scanned").length} ảnh quét sẽ gửi lên máy chủ trước)` : ""}</p>` : null}
       <p>Nhãn <strong class="mono">${number}</strong> · niêm phong <strong class="mono">${seal}</strong></p>
     </div>
     <${ConfirmStep} s=${s} method=${method} setMethod=${setMethod} otp=${otp} setOtp=${setOtp} qr=${qr} setQr=${setQr}
