@@ -140,14 +140,16 @@ func (s *Server) courierRoute(c *fiber.Ctx) error {
 		for _, w := range p.Windows {
 			st.Windows = append(st.Windows, windowJSON{Start: rfc(w.Start), End: rfc(w.End)})
 		}
-		counted := map[int]int{}
+		counted := map[int]tracking.DocCount{}
 		for _, cd := range p.Collected {
-			counted[cd.Line] = cd.Count
+			counted[cd.Line] = cd
 		}
 		for j, d := range p.Documents {
 			dj := docJSON{Line: j + 1, Name: d.Name, Kind: string(d.Kind), Count: d.Count}
-			if n, ok := counted[j+1]; ok {
+			if cd, ok := counted[j+1]; ok {
+				n := cd.Count
 				dj.CollectedCount = &n
+				dj.Disposition = cd.Disposition
 			}
 			st.Documents = append(st.Documents, dj)
 		}

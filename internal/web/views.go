@@ -64,6 +64,10 @@ type docJSON struct {
 	Kind           string `json:"kind"`
 	Count          int    `json:"count"`
 	CollectedCount *int   `json:"collected_count,omitempty"`
+	// Disposition is what became of the line at the door or counter
+	// (tracking.Dispositions), once collected; absent before, and on
+	// collections written before dispositions.
+	Disposition string `json:"disposition,omitempty"`
 }
 
 type windowJSON struct {

@@ -31,7 +31,10 @@ export function overlay(route, events, me) {
         s.seal_id = d.seal_id;
         for (const c of d.documents || []) {
           const doc = (s.documents || []).find((x) => x.line === c.line);
-          if (doc) doc.collected_count = c.count;
+          if (doc) {
+            doc.collected_count = c.count;
+            if (c.disposition) doc.disposition = c.disposition;
+          }
         }
         break;
       case "pickup.attempt_failed":

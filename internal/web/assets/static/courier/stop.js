@@ -2,6 +2,9 @@
 // documents one by one, partial pickup with a reason or a failed attempt,
 // the label's S10 number and the seal, the citizen's signature or one-time
 // code, the CCCD card's QR code or its last digits, then pickup.collected.
+// Each document line has its disposition (Circular 03/2025): the original
+// carried (counted), shown and handed back, scanned and kept (a photo,
+// uploaded before the event that names its SHA-256), or not needed.
 // At a delivery: out for delivery, the return envelope's seal, verify the
 // recipient (one-time code, CCCD QR, CCCD number or its last 3 digits, a
 // proxy with an authorisation, or only a signature), signature or photo,
@@ -16,7 +19,7 @@ import * as s10 from "./s10.js";
 import * as cccd from "./cccd.js";
 import { dropDraft, evidence, lastRejection, loadDraft, record, requestCode, reveal, saveDraft, setActive, state, toast } from "./store.js";
 import {
-  conditions, deliveryActions, deliveryCauses, docKinds, money, pickupFailReasons, time, windowText,
+  conditions, deliveryActions, deliveryCauses, dispositions, docKinds, money, pickupFailReasons, time, windowText,
 } from "./text.js";
 import {
   Check, Choices, dataURLBytes, PhotoField, Scanner, SignatureField, Stepper, TextArea, TextField, Title,
@@ -92,7 +95,8 @@ function Dossier({ s }) {
     <p>Số hiệu bưu gửi <strong class="mono">${s.tracking_number}</strong></p>
     ${s.documents && s.documents.length ? html`<ul class="docs">${s.documents.map((d) => html`<li key=${d.line}>
         <span class="docs__name">${d.name}</span>
-        <span class="docs__meta">${docKinds[d.kind] || d.kind} · ${d.count} bản${d.collected_count != null ? ` · đã nhận ${d.collected_count}` : ""}</span>
+        <span class="docs__meta">${docKinds[d.kind] || d.kind} · ${d.count} bản${d.disposition && d.disposition !== "original"
+          ? ` · ${dispositionLabel(d.disposition).toLowerCase()}` : d.collected_count != null ? ` · đã nhận ${d.collected_count}` : ""}</span>
       </li>`)}</ul>` : null}
     ${s.fee ? html`<p>Phí thu khi giao: <strong>${money(s.fee)}</strong></p>` : null}
   </div>`;
@@ -113,12 +117,48 @@ function Actions({ children }) {
 
 // ---------------------------------------------------------------- pickup
 
-function freshDocs(s) {
-  return (s.documents || []).map((d) => ({ present: null, kindOk: true, count: d.count, condition: "good" }));
+function dispositionLabel(k) {
+  return (dispositions.find((x) => x[0] === k) || [k, k])[1];
 }
 
+// A line's state on the device: present, kindOk, disposition (default the
+// original carried), count and condition (for a carried original), scan
+// (the JPEG bytes of a line scanned and kept; kept in the draft), and
+// notNeeded for a line the citizen does not bring because its data is in
+// VNeID or a national database.
+function freshDocs(s) {
+  return (s.documents || []).map((d) => ({ present: null, kindOk: true, disposition: "original", count: d.count, condition: "good", scan: null, notNeeded: false }));
+}
+
+/** The line is in the citizen's hands and of the right kind. */
+function handed(v) {
+  return !!(v.present && v.kindOk);
+}
+
+/** The line's original goes in the bag (the only lines counted). */
+function carried(v) {
+  return handed(v) && (v.disposition || "original") === "original";
+}
+
+/** The line's disposition as recorded. */
+function dispositionOf(v) {
+  if (v.present === false) return v.notNeeded ? "not_needed" : "original";
+  return v.disposition || "original";
+}
+
+/** Accounted for at the door, not carried: shown, scanned or not needed. */
+function kept(v) {
+  return (handed(v) && !carried(v)) || (v.present === false && !!v.notNeeded);
+}
+
+/** Copies of originals going in the bag. */
+function carriedTotal(s, docs) {
+  return (s.documents || []).reduce((a, d, i) => a + (carried(docs[i]) ? docs[i].count : 0), 0);
+}
+
+/** Lines whose original is short: missing, of another kind, or fewer copies. */
 function shortLines(s, docs) {
-  return (s.documents || []).filter((d, i) => !docs[i].present || !docs[i].kindOk || docs[i].count < d.count);
+  return (s.documents || []).filter((d, i) => !kept(docs[i]) && (!carried(docs[i]) || docs[i].count < d.count));
 }
 
 function PickupFailForm({ s, back }) {
@@ -169,33 +209,66 @@ function DocStep({ s, i, docs, setDoc, errors }) {
     <${Choices} legend="Công dân có giấy tờ này không?" name=${"co-" + i} value=${v.present === null ? "" : v.present ? "yes" : "no"}
       options=${[["yes", "Có"], ["no", "Không có"]]} error=${errors.present}
       onChange=${(x) => setDoc(i, { present: x === "yes" })} />
+    ${v.present === false ? html`<${Check} name=${"khong-can-" + i} checked=${!!v.notNeeded} onChange=${(x) => setDoc(i, { notNeeded: x })}>
+      Không cần: đã có trên VNeID/CSDL<span class="choice__sub">Bỏ chọn nếu công dân phải bổ sung giấy tờ này (thu gom một phần)</span></${Check}>` : null}
     ${v.present ? html`
       <${Choices} legend=${`Có đúng là ${kindName.toLowerCase()}?`} name=${"loai-" + i} value=${v.kindOk ? "ok" : "khac"}
         options=${[["ok", `Đúng, ${kindName.toLowerCase()}`], ["khac", "Không, khác loại", "Không nhận giấy tờ này: ghi thu gom một phần"]]}
         onChange=${(x) => setDoc(i, { kindOk: x === "ok" })} />
       ${v.kindOk ? html`
-        <${Stepper} label="Số bản nhận" value=${v.count} min=${0} max=${Math.max(20, d.count)} onChange=${(n) => setDoc(i, { count: n })} />
-        <${Choices} legend="Tình trạng" name=${"tt-" + i} value=${v.condition}
-          options=${[["good", conditions.good], ["damaged", conditions.damaged, "Vẫn nhận, ghi rõ trên biên nhận"]]}
-          onChange=${(x) => setDoc(i, { condition: x })} />` : null}` : null}
+        <${Choices} legend="Xử lý giấy tờ này" name=${"xl-" + i} value=${v.disposition || "original"}
+          hint="Chỉ bản gốc gửi đi được cho vào túi (Thông tư 03/2025/TT-VPCP)"
+          options=${dispositions.map(([k, label]) => [k, label, dispositionHints[k]])}
+          onChange=${(x) => setDoc(i, { disposition: x })} />
+        ${(v.disposition || "original") === "original" ? html`
+          <${Stepper} label="Số bản gốc cho vào túi" value=${v.count} min=${0} max=${Math.max(20, d.count)} onChange=${(n) => setDoc(i, { count: n })} />
+          <${Choices} legend="Tình trạng" name=${"tt-" + i} value=${v.condition}
+            options=${[["good", conditions.good], ["damaged", conditions.damaged, "Vẫn nhận, ghi rõ trên biên nhận"]]}
+            onChange=${(x) => setDoc(i, { condition: x })} />` : null}
+        ${v.disposition === "scanned" ? html`
+          <${PhotoField} key=${"quet-" + i} id=${"anh-quet-" + d.line} label="Chụp ảnh giấy tờ" max=${2000} initial=${v.scan}
+            alt=${`Ảnh chụp giấy tờ: ${d.name}`} error=${v.scan ? "" : errors.scan}
+            hint="Đặt giấy tờ trên mặt phẳng, đủ sáng, chụp thẳng cả trang. Ảnh được lưu trên máy và gửi lên máy chủ trước khi ghi nhận hồ sơ; không hiện công khai."
+            onPhoto=${(b) => setDoc(i, { scan: b })} />
+          <p class="muted">Chụp xong, trả giấy tờ cho công dân: không cho vào túi.</p>` : null}
+        ${v.disposition === "shown" ? html`<p class="notice notice--ok">Đối chiếu xong, trả giấy tờ cho công dân: không cho vào túi.</p>` : null}
+        ${v.disposition === "not_needed" ? html`<p class="notice notice--ok">Không nhận giấy tờ này: dữ liệu đã có trên VNeID hoặc cơ sở dữ liệu quốc gia.</p>` : null}` : null}` : null}
   </div>`;
 }
 
+const dispositionHints = {
+  original: "Đếm số bản và cho vào túi niêm phong",
+  shown: "Xem để đối chiếu rồi trả lại công dân",
+  scanned: "Chụp ảnh giấy tờ, lưu bản điện tử, trả lại bản giấy",
+  not_needed: "Dữ liệu đã có trên VNeID hoặc cơ sở dữ liệu quốc gia",
+};
+
 function Review({ s, docs, partialReason, setPartialReason, errors }) {
   const short = shortLines(s, docs);
-  const total = s.documents.reduce((a, d, i) => a + (docs[i].present && docs[i].kindOk ? docs[i].count : 0), 0);
+  const total = carriedTotal(s, docs);
+  const notCarried = docs.filter(kept).length;
   return html`<div class="stack">
     <ul class="review">${s.documents.map((d, i) => {
       const v = docs[i];
-      const got = v.present && v.kindOk ? v.count : 0;
+      if (kept(v)) {
+        const disp = dispositionOf(v);
+        return html`<li class="review__row" key=${d.line} data-disposition=${disp}>
+          <span class="review__mark" aria-hidden="true">✓</span>
+          <span><span class="review__name">${d.name}</span>
+          <span class="review__meta">${dispositionLabel(disp)} · không cho vào túi${disp === "scanned" ? " · đã chụp ảnh" : ""}</span></span>
+        </li>`;
+      }
+      const got = carried(v) ? v.count : 0;
       const ok = got >= d.count;
-      return html`<li class=${"review__row" + (ok ? "" : " review__row--short")} key=${d.line}>
+      return html`<li class=${"review__row" + (ok ? "" : " review__row--short")} key=${d.line} data-disposition="original">
         <span class="review__mark" aria-hidden="true">${ok ? "✓" : "!"}</span>
         <span><span class="review__name">${d.name}</span>
-        <span class="review__meta">${got}/${d.count} bản${!v.present ? " · không có" : !v.kindOk ? " · khác loại, không nhận" : v.condition === "damaged" ? " · hư hỏng" : ""}</span></span>
+        <span class="review__meta">${got}/${d.count} bản gốc gửi đi${!v.present ? " · không có" : !v.kindOk ? " · khác loại, không nhận" : v.condition === "damaged" ? " · hư hỏng" : ""}</span></span>
       </li>`;
     })}</ul>
-    ${total === 0
+    ${total === 0 && notCarried > 0
+      ? html`<p class="notice notice--error" role="alert">Không có bản gốc nào gửi đi: hồ sơ không cần thu gom. Sửa cách xử lý nếu có bản gốc phải gửi, hoặc ghi lần thu gom không thành công.</p>`
+      : total === 0
       ? html`<p class="notice notice--error" role="alert">Không nhận được giấy tờ nào: hãy ghi lần thu gom không thành công (lý do thiếu giấy tờ).</p>`
       : short.length
         ? html`<p class="notice notice--warn">Thiếu ${short.length} giấy tờ so với danh sách: đây là thu gom một phần.</p>
@@ -386,6 +459,10 @@ function PickupFlow({ s }) {
         setErrors({ present: "Chọn Có hoặc Không có" });
         return;
       }
+      if (handed(docs[docIndex]) && docs[docIndex].disposition === "scanned" && !docs[docIndex].scan) {
+        setErrors({ scan: "Chưa có ảnh: bấm “Chụp ảnh giấy tờ”, hoặc chọn cách xử lý khác" });
+        return;
+      }
       setErrors({});
       if (docIndex + 1 < s.documents.length) setDocIndex(docIndex + 1);
       else setStep("review");
@@ -407,7 +484,8 @@ function PickupFlow({ s }) {
   }
 
   const short = shortLines(s, docs);
-  const total = s.documents.reduce((a, d, i) => a + (docs[i].present && docs[i].kindOk ? docs[i].count : 0), 0);
+  const total = carriedTotal(s, docs);
+  const notCarried = docs.filter(kept).length;
 
   if (step === "review") {
     const next = () => {
@@ -465,13 +543,29 @@ function PickupFlow({ s }) {
     if (Object.keys(f).length) return;
     setBusy(true);
     try {
-      const documents = s.documents.map((d, i) => {
-        const v = docs[i];
-        if (!v.present || !v.kindOk || v.count === 0) return { line: d.line, count: 0, condition: "missing" };
-        return { line: d.line, count: v.count, condition: v.condition, kind: d.kind };
-      });
-      const data = { documents, seal_id: seal.trim().toUpperCase() };
+      // Each scan is queued before the event, which names its SHA-256 over
+      // the exact bytes uploaded.
       const images = [];
+      const documents = [];
+      for (let i = 0; i < s.documents.length; i++) {
+        const d = s.documents[i];
+        const v = docs[i];
+        if (kept(v)) {
+          const line = { line: d.line, count: 0, condition: "good", kind: d.kind, disposition: dispositionOf(v) };
+          if (line.disposition === "scanned") {
+            const im = await evidence("scan", "image/jpeg", v.scan);
+            im.line = d.line;
+            images.push(im);
+            line.scan_sha256 = im.sha256;
+          }
+          documents.push(line);
+        } else if (!carried(v) || v.count === 0) {
+          documents.push({ line: d.line, count: 0, condition: "missing", disposition: "original" });
+        } else {
+          documents.push({ line: d.line, count: v.count, condition: v.condition, kind: d.kind, disposition: "original" });
+        }
+      }
+      const data = { documents, seal_id: seal.trim().toUpperCase() };
       if (method === "signature") {
         const im = await evidence("signature", "image/png", dataURLBytes(padRef.current.toDataURL("image/png")));
         data.proof = { method: "signature", sha256: im.sha256 };
@@ -498,7 +592,8 @@ function PickupFlow({ s }) {
     ${head(4, "Công dân xác nhận")}
     <div class="card">
       <p class="card__label">Tóm tắt</p>
-      <p>${total} bản giấy tờ${short.length ? ` · thu gom một phần (thiếu ${short.length})` : " · đủ theo danh sách"}</p>
+      <p>${total} bản gốc gửi đi${short.length ? ` · thu gom một phần (thiếu ${short.length})` : " · đủ theo danh sách"}</p>
+      ${notCarried ? html`<p>${notCarried} giấy tờ không gửi bản gốc${docs.some((v) => kept(v) && dispositionOf(v) === "scanned") ? ` (${docs.filter((v) => kept(v) && dispositionOf(v) === "scanned").length} ảnh quét sẽ gửi lên máy chủ trước)` : ""}</p>` : null}
       <p>Nhãn <strong class="mono">${number}</strong> · niêm phong <strong class="mono">${seal}</strong></p>
     </div>
     <${ConfirmStep} s=${s} method=${method} setMethod=${setMethod} otp=${otp} setOtp=${setOtp} qr=${qr} setQr=${setQr}

@@ -330,7 +330,11 @@ export function startPosition() {
   }
 }
 
-/** A signature or photo ready for the outbox: {kind, contentType, sha256, base64}. */
+/**
+ * A signature, photo or document scan ready for the outbox: {kind,
+ * contentType, sha256, base64}; the SHA-256 is over the exact bytes sent.
+ * A scan (kind "scan") also needs its document line (im.line).
+ */
 export async function evidence(kind, contentType, bytes) {
   const sum = await crypto.subtle.digest("SHA-256", bytes);
   return { kind, contentType, sha256: hex(sum), base64: base64(bytes) };
@@ -356,10 +360,17 @@ export async function record(type, number, data, images = [], secret = "") {
   ev.data = data;
   ev.signature = await sign(device.privateKey, ev);
   if (secret) ev.secret = secret;
-  const items = images.map((im) => ({
-    kind: "evidence", username: session.username, number, sha256: im.sha256,
-    evidence: { tracking_number: number, kind: im.kind, content_type: im.contentType, data: im.base64 },
-  }));
+  // A document scan goes to /api/v1/courier/scans (upload "scan"), the
+  // signature and photo to /api/v1/courier/evidence; both before the event.
+  const items = images.map((im) => (im.kind === "scan"
+    ? {
+      kind: "evidence", upload: "scan", username: session.username, number, sha256: im.sha256,
+      evidence: { tracking_number: number, line: im.line, data: im.base64 },
+    }
+    : {
+      kind: "evidence", username: session.username, number, sha256: im.sha256,
+      evidence: { tracking_number: number, kind: im.kind, content_type: im.contentType, data: im.base64 },
+    }));
   items.push({ kind: "event", username: session.username, number, id: ev.id, event: ev });
   await S.enqueue(items);
   if (type === "handoff.released") {

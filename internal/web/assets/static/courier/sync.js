@@ -5,10 +5,13 @@
  * (vendor/idb/umd.js) loaded before it. It defines globalThis.HosoSync.
  *
  * Every action of the courier becomes an outbox item, stored before the
- * screen moves on: the signed event, preceded by the images (signature or
- * photo) it names. flush() sends the items of the signed-in courier in the
- * order they were recorded: images one by one to /api/v1/courier/evidence,
- * events in batches of up to 500 to /api/v1/courier/events. The server
+ * screen moves on: the signed event, preceded by the images (signature,
+ * photo, document scan) it names. flush() sends the items of the signed-in
+ * courier in the order they were recorded: images one by one to
+ * /api/v1/courier/evidence (document scans, upload "scan", to
+ * /api/v1/courier/scans), events in batches of up to 500 to
+ * /api/v1/courier/events; an image not yet sent stops the run before the
+ * event that names it. The server
  * answers per event: accepted and duplicate leave the outbox for the
  * journal ("sent"), rejected ones move to "rejected" with the server's
  * reason (they are kept on the server too). A network failure, a 5xx or a
@@ -248,7 +251,7 @@
   async function postEvidence(session, it, out) {
     let res;
     try {
-      res = await request(session, "POST", "/api/v1/courier/evidence", JSON.stringify(it.evidence));
+      res = await request(session, "POST", it.upload === "scan" ? "/api/v1/courier/scans" : "/api/v1/courier/evidence", JSON.stringify(it.evidence));
     } catch (e) {
       out.status = "offline";
       out.error = "Không kết nối được máy chủ";
@@ -256,6 +259,9 @@
     }
     const d = await db();
     if (res.ok) {
+      // Read the short answer to its end: the connection is free again, and
+      // a page closed later leaves no upload looking cut off.
+      await res.text().catch(() => "");
       await d.delete("outbox", it.seq);
       out.evidence++;
       return true;
@@ -276,7 +282,7 @@
     tx.objectStore("outbox").delete(it.seq);
     tx.objectStore("rejected").put({
       id: "anh-" + it.seq + "-" + (it.sha256 || "").slice(0, 12), kind: "evidence", username: it.username,
-      number: it.evidence.tracking_number, evidenceKind: it.evidence.kind, error: err, at: Date.now(),
+      number: it.evidence.tracking_number, evidenceKind: it.upload === "scan" ? "scan" : it.evidence.kind, line: it.evidence.line, error: err, at: Date.now(),
     });
     await tx.done;
     out.rejected++;

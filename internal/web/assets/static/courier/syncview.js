@@ -49,17 +49,33 @@ function ReplaceKey({ pending }) {
 const fieldNames = { secret: "Giá trị đã nhập", at: "Thời điểm", lat: "Vị trí", lng: "Vị trí", "data.proof.sha256": "Ảnh chữ ký",
   "data.signature_sha256": "Ảnh chữ ký", "data.photo_sha256": "Ảnh chụp", "data.seal_id": "Mã niêm phong", tracking_number: "Số hiệu" };
 
+/** A field the server names, in words ("Giấy tờ 3, ảnh quét"). */
+function fieldName(k) {
+  if (fieldNames[k]) return fieldNames[k];
+  const m = /^data\.documents\[(\d+)\]\.(scan_sha256|disposition|count)$/.exec(k);
+  if (m) return `Giấy tờ ${Number(m[1]) + 1}, ${{ scan_sha256: "ảnh quét", disposition: "cách xử lý", count: "số bản" }[m[2]]}`;
+  return k;
+}
+
 /** The server's per-field reasons that add to its message. */
 function fieldText(err) {
   return Object.entries(err.fields || {})
     .filter(([, v]) => v && v !== err.message)
-    .map(([k, v]) => `${fieldNames[k] || k}: ${v}`)
+    .map(([k, v]) => `${fieldName(k)}: ${v}`)
     .join("; ");
 }
 
 function itemText(it) {
-  if (it.kind === "evidence") return it.evidence.kind === "photo" ? "Ảnh người nhận" : "Ảnh chữ ký";
+  if (it.kind === "evidence") {
+    if (it.upload === "scan") return `Ảnh quét giấy tờ ${it.evidence.line}`;
+    return it.evidence.kind === "photo" ? "Ảnh người nhận" : "Ảnh chữ ký";
+  }
   return eventLabels[it.event.type] || it.event.type;
+}
+
+function rejectedText(r) {
+  if (r.kind !== "evidence") return eventLabels[r.event.type] || r.event.type;
+  return r.evidenceKind === "scan" ? `Ảnh quét giấy tờ ${r.line || ""}`.trim() : "Ảnh";
 }
 
 export function SyncScreen() {
@@ -99,7 +115,7 @@ export function SyncScreen() {
       <h2 id="tu-choi-h">Máy chủ từ chối (${state.rejected.length})</h2>
       <p class="muted">Những việc này đã được lưu lại để điều phối viên xem xét. Báo điều phối viên nếu cần ghi lại.</p>
       <ul class="list">${state.rejected.map((r) => html`<li class="list__row list__row--rejected" key=${r.id} data-id=${r.id}>
-          <span><strong>${r.kind === "evidence" ? "Ảnh" : eventLabels[r.event.type] || r.event.type}</strong> · <span class="mono">${r.kind === "evidence" ? r.number : r.event.tracking_number}</span></span>
+          <span><strong>${rejectedText(r)}</strong> · <span class="mono">${r.kind === "evidence" ? r.number : r.event.tracking_number}</span></span>
           <span class="reason">${r.error.message}</span>
           ${fieldText(r.error) ? html`<span class="muted small">${fieldText(r.error)}</span>` : null}
           <button type="button" class="btn btn--ghost" onClick=${() => dismissRejected(r.id)}>Đã biết, ẩn<span class="visually-hidden"> ${r.id}</span></button>

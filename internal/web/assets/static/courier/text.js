@@ -13,6 +13,15 @@ export const conditions = {
   missing: "Không có",
 };
 
+// What became of a document line at the door (tracking.Dispositions,
+// Circular 03/2025/TT-VPCP): only an original carried goes in the bag.
+export const dispositions = [
+  ["original", "Bản gốc gửi đi"],
+  ["shown", "Xem rồi trả lại"],
+  ["scanned", "Quét/chụp và lưu bản điện tử"],
+  ["not_needed", "Không cần: đã có trên VNeID/CSDL"],
+];
+
 // pickup.attempt_failed reasons.
 export const pickupFailReasons = [
   ["not_home", "Công dân không có nhà"],

@@ -134,10 +134,10 @@ export function SignatureField({ padRef, onChange, label }) {
   </div>`;
 }
 
-/** Shrinks a photo to at most 1280 px and returns JPEG bytes. */
-async function shrink(file) {
+/** Shrinks a photo to at most max px on its longer side and returns JPEG bytes. */
+async function shrink(file, max = 1280) {
   const bmp = await createImageBitmap(file);
-  const scale = Math.min(1, 1280 / Math.max(bmp.width, bmp.height));
+  const scale = Math.min(1, max / Math.max(bmp.width, bmp.height));
   const c = document.createElement("canvas");
   c.width = Math.round(bmp.width * scale);
   c.height = Math.round(bmp.height * scale);
@@ -146,17 +146,23 @@ async function shrink(file) {
   return new Uint8Array(await blob.arrayBuffer());
 }
 
-/** Takes a photo with the phone's camera; onPhoto(jpegBytes | null). */
-export function PhotoField({ onPhoto, label }) {
-  const id = useId("anh");
-  const [preview, setPreview] = useState("");
+/**
+ * Takes a photo with the phone's camera (a file input with capture: it
+ * works offline); onPhoto(jpegBytes | null). Options: label (the button),
+ * max (longer side in px), initial (bytes taken before, e.g. from a
+ * draft), alt (the preview's text), error (shown under the button), id.
+ */
+export function PhotoField({ onPhoto, label, max = 1280, initial = null, alt = "Ảnh vừa chụp", error = "", id: given, hint }) {
+  const auto = useId("anh");
+  const id = given || auto;
+  const [preview, setPreview] = useState(() => (initial ? URL.createObjectURL(new Blob([initial], { type: "image/jpeg" })) : ""));
   const [err, setErr] = useState("");
   useEffect(() => () => preview && URL.revokeObjectURL(preview), [preview]);
   const pick = async (e) => {
     const f = e.currentTarget.files && e.currentTarget.files[0];
     if (!f) return;
     try {
-      const bytes = await shrink(f);
+      const bytes = await shrink(f, max);
       setPreview(URL.createObjectURL(new Blob([bytes], { type: "image/jpeg" })));
       setErr("");
       onPhoto(bytes);
@@ -165,11 +171,14 @@ export function PhotoField({ onPhoto, label }) {
       onPhoto(null);
     }
   };
-  return html`<div class="field photo">
+  const shown = err || error;
+  return html`<div class=${"field photo" + (shown ? " field--error" : "")}>
+    ${hint ? html`<p class="field__hint" id=${id + "-goi-y"}>${hint}</p>` : null}
     <label class="btn btn--secondary btn--block photo__btn" for=${id}>${preview ? "Chụp lại ảnh" : label || "Chụp ảnh người nhận"}</label>
-    <input id=${id} class="visually-hidden" type="file" accept="image/*" capture="environment" onChange=${pick} />
-    <${FieldError} id=${id + "-loi"} text=${err} />
-    ${preview ? html`<img class="photo__preview" src=${preview} alt="Ảnh vừa chụp" />` : null}
+    <input id=${id} class="visually-hidden" type="file" accept="image/*" capture="environment" onChange=${pick}
+      aria-describedby=${[hint ? id + "-goi-y" : "", shown ? id + "-loi" : ""].filter(Boolean).join(" ") || undefined} />
+    <${FieldError} id=${id + "-loi"} text=${shown} />
+    ${preview ? html`<img class="photo__preview" src=${preview} alt=${alt} />` : null}
   </div>`;
 }
 
