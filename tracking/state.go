@@ -156,7 +156,7 @@ var (
 	deskOnly      = []PartyKind{PartyDesk}
 	officeOnly    = []PartyKind{PartyOffice}
 	resultMakers  = []PartyKind{PartyDesk, PartyPortal}
-	cancellers    = []PartyKind{PartyPortal, PartyCitizen, PartyDesk, PartyAdmin, PartyDispatcher}
+	cancellers    = []PartyKind{PartyPortal, PartyCitizen, PartyDesk, PartyOffice, PartyAdmin, PartyDispatcher}
 	returnHolders = []PartyKind{PartyCourier, PartyOffice, PartyDesk}
 	recallers     = []PartyKind{PartyDispatcher, PartyAdmin}
 	selfServers   = []PartyKind{PartyCitizen, PartyDesk, PartyPortal, PartyAdmin}

@@ -368,6 +368,7 @@ func accessMatrix() map[string]access {
 		"GET /buu-cuc/nop-tai-quay/:number":      staffOnly(asOffice),
 		"POST /buu-cuc/nop-tai-quay/:number":     staffOnly(asOffice),
 		"POST /buu-cuc/nop-tai-quay/:number/ma":  staffOnly(asOffice),
+		"POST /buu-cuc/nop-tai-quay/:number/huy": staffOnly(asOffice),
 		"GET /buu-cuc/nop-tai-quay/:number/xong": staffOnly(asOffice),
 		"GET /mot-cua":                           staffOnly(asDesk),
 		"POST /mot-cua/nhan":                     staffOnly(asDesk),

@@ -198,3 +198,87 @@ func TestCounterRequestInBrowser(t *testing.T) {
 		t.Errorf("the request is not a counter request")
 	}
 }
+
+// TestCounterRequestCancel: a counter request whose papers were never
+// taken is cancelled by its own office with a reason (else the dossier's
+// one open pickup stays blocked), audited, the office as the event's actor;
+// bad reasons change nothing; another office, a request the counter did not
+// make and another role are refused; the dossier then takes a new request.
+func TestCounterRequestCancel(t *testing.T) {
+	e := startServer(t, nil)
+	ctx := context.Background()
+	office := e.login("buucuc")
+	if _, err := e.sys.auth.CreateUser(ctx, app.NewUser{Username: "buucuc2", Password: "mat-khau-buucuc2", FullName: "Cán bộ bưu cục 2",
+		Role: app.RoleOffice, OfficeCode: "BC-05488"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, loc, body := office.noFollow("/buu-cuc/nop-tai-quay/moi", counterValues("000.00.19.HUY-0001")); st != 303 || !strings.Contains(loc, "/buu-cuc/nop-tai-quay/") {
+		t.Fatalf("counter request: %d %q %s", st, loc, tail(body, 300))
+	}
+	pairs, err := e.db.PairsForTest(ctx, `SELECT tracking_number, status FROM parcels WHERE channel = 'counter'`)
+	if err != nil || len(pairs) != 1 {
+		t.Fatal(err, pairs)
+	}
+	n := pairs[0][0]
+	path := "/buu-cuc/nop-tai-quay/" + n
+	if _, body := office.get(path); !strings.Contains(body, "Công dân không nộp nữa?") || !strings.Contains(body, `action="`+path+`/huy"`) {
+		t.Fatalf("the drop-off form of a counter request offers no cancel: %s", tail(body, 500))
+	}
+	events := e.count(`SELECT count(*) FROM events`)
+	for _, c := range []struct{ name, reason, want string }{
+		{"empty", "", "Ghi lý do hủy"},
+		{"too short", " a ", "Ghi lý do hủy"},
+		{"non-UTF-8", "kh\xffông nộp", "không đọc được"},
+		{"control", "không\x00nộp", "không đọc được"},
+		{"too long", strings.Repeat("dài ", 80), "tối đa 300"},
+	} {
+		st, _, body := office.noFollow(path+"/huy", url.Values{"cancel_reason": {c.reason}})
+		if st != 422 || !strings.Contains(body, c.want) || !strings.Contains(body, `id="cancel_reason"`) {
+			t.Errorf("%s: %d %s", c.name, st, tail(body, 300))
+		}
+	}
+	if k := e.count(`SELECT count(*) FROM events`); k != events {
+		t.Fatalf("bad reasons wrote %d events", k-events)
+	}
+	// Another office, another role, a request the counter did not make.
+	if st, _, _ := e.login("buucuc2").noFollow(path+"/huy", url.Values{"cancel_reason": {"không nộp"}}); st != 403 {
+		t.Errorf("another office cancelled: %d", st)
+	}
+	if st, _, _ := e.login("motcua").noFollow(path+"/huy", url.Values{"cancel_reason": {"không nộp"}}); st != 403 {
+		t.Errorf("a desk clerk used the counter's cancel: %d", st)
+	}
+	portalN := e.dropoffPickup(t, e.portal(), "000.00.19.HUY-PORTAL", "05443", 21.5942, 105.8482)
+	if st, _, _ := office.noFollow("/buu-cuc/nop-tai-quay/"+portalN+"/huy", url.Values{"cancel_reason": {"không nộp"}}); st != 403 {
+		t.Errorf("the counter cancelled a portal request: %d", st)
+	}
+	if k := e.count(`SELECT count(*) FROM parcels WHERE status = 'cancelled'`); k != 0 {
+		t.Fatalf("%d cancelled after refusals", k)
+	}
+
+	st, loc, _ := office.noFollow(path+"/huy", url.Values{"cancel_reason": {"Công dân không nộp nữa"}})
+	if st != 303 || !strings.HasPrefix(loc, "/buu-cuc/nop-tai-quay?") {
+		t.Fatalf("cancel: %d %q", st, loc)
+	}
+	if _, body := office.get(loc); !strings.Contains(body, "Đã hủy yêu cầu "+n) || strings.Contains(body, `href="`+path+`"`) {
+		t.Errorf("the find page after the cancel: %s", tail(body, 400))
+	}
+	if k := e.count(`SELECT count(*) FROM events ev JOIN parcels p ON p.id = ev.parcel_id WHERE p.tracking_number = ? AND ev.type = 'parcel.cancelled'
+		AND ev.actor_kind = 'post_office' AND ev.actor_ref = 'BC-05443'`, n); k != 1 {
+		t.Errorf("cancel events by the office: %d", k)
+	}
+	if k := e.count(`SELECT count(*) FROM audit_log WHERE action = ? AND subject = ? AND reason = 'Công dân không nộp nữa'`, app.AuditDropoffCancel, n); k != 1 {
+		t.Errorf("cancel audit rows: %d", k)
+	}
+	// Again: a conflict, nothing written.
+	events = e.count(`SELECT count(*) FROM events`)
+	if st, _, body := office.noFollow(path+"/huy", url.Values{"cancel_reason": {"lần nữa"}}); st != 409 || !strings.Contains(body, "đã hủy") {
+		t.Errorf("cancel twice: %d %s", st, tail(body, 300))
+	}
+	if k := e.count(`SELECT count(*) FROM events`); k != events {
+		t.Error("the second cancel wrote an event")
+	}
+	// The dossier is free for a new request.
+	if st, loc, body := office.noFollow("/buu-cuc/nop-tai-quay/moi", counterValues("000.00.19.HUY-0001")); st != 303 || loc == "/buu-cuc/nop-tai-quay/moi" {
+		t.Errorf("a new request after the cancel: %d %q %s", st, loc, tail(body, 300))
+	}
+}

@@ -26,6 +26,7 @@ const (
 	AuditDropoffScan     = "dropoff.scan_saved"
 	AuditDropoffReceived = "dropoff.received"
 	AuditDropoffRequest  = "dropoff.request_created"
+	AuditDropoffCancel   = "dropoff.request_cancelled"
 )
 
 // Limits of a document scan kept instead of its paper.
@@ -202,6 +203,49 @@ func (s *Dropoff) Create(ctx context.Context, u User, req tracking.PickupRequest
 	return p, nil
 }
 
+// CancelCounter cancels a request made at the clerk's own counter whose
+// papers were never taken (the citizen changed their mind or left): else
+// the dossier's one open pickup would stay blocked by it. Only a counter
+// request of this office, still waiting, with a reason; the cancellation
+// is a ledger event with the office as actor, audited in the same
+// transaction, and goes to the portal as any cancellation.
+func (s *Dropoff) CancelCounter(ctx context.Context, u User, number, reason string) (Parcel, error) {
+	p, err := s.parcel(ctx, u, number)
+	if err != nil {
+		return Parcel{}, err
+	}
+	if p.Channel != tracking.ChannelCounter || p.OfficeCode != u.OfficeCode {
+		return Parcel{}, errs.E(errs.Forbidden, "Chỉ hủy ở quầy được yêu cầu do chính bưu cục tạo tại quầy; yêu cầu khác do công dân hoặc bộ phận một cửa hủy.")
+	}
+	if p.Status != tracking.StatusRequested {
+		return Parcel{}, errs.E(errs.Conflict, "Yêu cầu %s không còn chờ nhận giấy tờ.", p.Number)
+	}
+	field := func(msg string) error {
+		return errs.E(errs.Invalid, "%s", msg).WithFields(map[string]string{"cancel_reason": msg})
+	}
+	reason = strings.TrimSpace(vntext.NFC(reason))
+	switch n := utf8.RuneCountInString(reason); {
+	case !utf8.ValidString(reason) || vntext.HasControl(reason):
+		return Parcel{}, field("Lý do có ký tự không đọc được: gõ lại bằng bàn phím")
+	case n < 3:
+		return Parcel{}, field("Ghi lý do hủy, ví dụ “công dân không nộp nữa”")
+	case n > 300:
+		return Parcel{}, field("Lý do dài tối đa 300 ký tự")
+	}
+	var out Parcel
+	err = s.Ledger.Tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if out, err = s.Intake.Cancel(ctx, p, u.Party(), reason); err != nil {
+			return err
+		}
+		return s.Store.InsertAudit(ctx, u.ID, AuditDropoffCancel, p.Number, reason, s.Now())
+	})
+	if err != nil {
+		return Parcel{}, err
+	}
+	return out, nil
+}
+
 // Pending lists the requests made at the clerk's counter whose papers are
 // not yet taken (a citizen who left before the check, a form not finished):
 // the clerk resumes or the citizen's request stays for a home visit.
@@ -240,6 +284,8 @@ func (s *Dropoff) inScope(ctx context.Context, u User, p Parcel) error {
 	switch p.Status {
 	case tracking.StatusRequested, tracking.StatusScheduled, tracking.StatusPickupFailed:
 		return nil
+	case tracking.StatusCancelled:
+		return errs.E(errs.Conflict, "Yêu cầu %s đã hủy. Nếu công dân nộp lại, tạo yêu cầu mới tại quầy.", p.Number)
 	}
 	return errs.E(errs.Conflict, "Hồ sơ %s đã được nhận rồi (trạng thái: %s). Không nhận lại lần nữa; in lại biên nhận nếu công dân cần.",
 		p.Number, strings.ToLower(p.Status.Label()))

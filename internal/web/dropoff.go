@@ -33,10 +33,12 @@ func (s *Server) dropoffRoutes(office fiber.Router) {
 	office.Get("/nop-tai-quay/:number", s.dropoffForm)
 	office.Post("/nop-tai-quay/:number", s.dropoffSubmit)
 	office.Post("/nop-tai-quay/:number/ma", s.dropoffCode)
+	office.Post("/nop-tai-quay/:number/huy", s.dropoffCancel)
 	office.Get("/nop-tai-quay/:number/xong", s.dropoffDone)
 }
 
 type dropoffFindPage struct {
+	Flash    string
 	Ref      string
 	Errors   map[string]string
 	Summary  []fieldError
@@ -45,7 +47,7 @@ type dropoffFindPage struct {
 }
 
 func (s *Server) dropoffFind(c *fiber.Ctx) error {
-	pg := dropoffFindPage{}
+	pg := dropoffFindPage{Flash: s.flashText(c)}
 	var err error
 	if pg.Pending, err = s.d.Dropoff.Pending(c.UserContext(), currentUser(c)); err != nil {
 		return err
@@ -94,6 +96,7 @@ type dropoffPage struct {
 	Dispositions  []struct{ Key, Label string }
 	Conditions    []struct{ Key, Label string }
 	MaxScanMB     int
+	CancelReason  string // as typed, when cancelling a counter request failed
 }
 
 var dropoffConditions = []struct{ Key, Label string }{{"good", "Nguyên vẹn"}, {"damaged", "Hư hỏng"}, {"missing", "Không mang theo"}}
@@ -137,6 +140,29 @@ func (s *Server) dropoffCode(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect(dropoffPath+"/"+url.PathEscape(n)+"?"+s.flashQuery(c, "Đã gửi mã 6 chữ số đến điện thoại của công dân. Mời công dân đọc mã khi đã kiểm xong giấy tờ."), fiber.StatusSeeOther)
+}
+
+// dropoffCancel cancels a request made at this counter whose papers were
+// never taken, with a reason (app.Dropoff.CancelCounter).
+func (s *Server) dropoffCancel(c *fiber.Ctx) error {
+	ctx, u := c.UserContext(), currentUser(c)
+	reason := c.FormValue("cancel_reason")
+	p, err := s.d.Dropoff.CancelCounter(ctx, u, c.Params("number"), reason)
+	if errs.KindOf(err) == errs.Invalid {
+		cur, scans, oerr := s.d.Dropoff.Open(ctx, u, c.Params("number"))
+		if oerr != nil {
+			return oerr
+		}
+		pg := s.dropoffPageFor(c, cur, scans)
+		pg.Flash, pg.CancelReason = "", strings.ToValidUTF8(reason, "")
+		pg.Errors, pg.Summary = fieldPage(err, "cancel_reason")
+		return s.renderDropoff(c, fiber.StatusUnprocessableEntity, pg)
+	}
+	if err != nil {
+		return err
+	}
+	Logger(ctx).Info("counter request cancelled", "user_id", u.ID, "tracking_number", p.Number)
+	return c.Redirect(dropoffPath+"?"+s.flashQuery(c, "Đã hủy yêu cầu "+p.Number+". Hồ sơ của công dân không còn bị giữ."), fiber.StatusSeeOther)
 }
 
 // readScan reads one uploaded file, at most app.MaxScanBytes+1 bytes of it.
