@@ -19,8 +19,8 @@ type DocCount struct {
 	// (DispositionOriginal…); empty on events written before dispositions,
 	// which carried their originals. ScanSHA256 names the kept scan of a
 	// scanned line.
-	Disposition string `json:"disposition,omitempty"`
-	ScanSHA256  string `json:"scan_sha256,omitempty"`
+	Disposition Disposition `json:"disposition,omitempty"`
+	ScanSHA256  string      `json:"scan_sha256,omitempty"`
 }
 
 // Scheduled is pickup.scheduled data.

@@ -8,53 +8,45 @@ import (
 	"hoso/internal/errs"
 )
 
-// Dispositions of a document line at the door or the counter (Circular
-// 03/2025/TT-VPCP: paper received is digitised as the rule). Only an
-// original carried travels in the envelope; the other lines are accounted
-// for where the citizen handed them over.
+// Disposition is what became of a document line at the door or the
+// counter (Circular 03/2025/TT-VPCP: paper received is digitised as the
+// rule). Only an original carried travels in the envelope; the other lines
+// are accounted for where the citizen handed them over. Empty, in an event
+// written before dispositions existed, means the original was carried.
+type Disposition string
+
+// The dispositions.
 const (
-	DispositionOriginal  = "original"   // the paper is carried to the desk
-	DispositionShown     = "shown"      // shown for comparison and handed back
-	DispositionScanned   = "scanned"    // scanned or photographed, the scan kept as evidence
-	DispositionNotNeeded = "not_needed" // the data is in VNeID or a national database
+	DispositionOriginal  Disposition = "original"   // the paper is carried to the desk
+	DispositionShown     Disposition = "shown"      // shown for comparison and handed back
+	DispositionScanned   Disposition = "scanned"    // scanned or photographed, the scan kept as evidence
+	DispositionNotNeeded Disposition = "not_needed" // the data is in VNeID or a national database
 )
 
 // Dispositions names the dispositions in Vietnamese, in the order a form
 // offers them.
-var Dispositions = []struct{ Key, Label string }{
-	{DispositionOriginal, "Bản gốc gửi đi"},
-	{DispositionShown, "Xem rồi trả lại"},
-	{DispositionScanned, "Quét/chụp và lưu bản điện tử"},
-	{DispositionNotNeeded, "Không cần: đã có trên VNeID/CSDL"},
-}
+var Dispositions = vocabulary(
+	Term[Disposition]{DispositionOriginal, "Bản gốc gửi đi"},
+	Term[Disposition]{DispositionShown, "Xem rồi trả lại"},
+	Term[Disposition]{DispositionScanned, "Quét/chụp và lưu bản điện tử"},
+	Term[Disposition]{DispositionNotNeeded, "Không cần: đã có trên VNeID/CSDL"},
+)
 
-// DispositionLabel is a disposition in Vietnamese; an event written before
+// Label is the disposition in Vietnamese; an event written before
 // dispositions existed (empty) carried its originals.
-func DispositionLabel(d string) string {
+func (d Disposition) Label() string {
 	if d == "" {
 		d = DispositionOriginal
 	}
-	for _, x := range Dispositions {
-		if x.Key == d {
-			return x.Label
-		}
+	if l := Dispositions.Label(d); l != "" {
+		return l
 	}
-	return d
+	return string(d)
 }
 
-// ValidDisposition reports whether d is a known disposition (empty counts
-// as an original, for events written before dispositions).
-func ValidDisposition(d string) bool {
-	if d == "" {
-		return true
-	}
-	for _, x := range Dispositions {
-		if x.Key == d {
-			return true
-		}
-	}
-	return false
-}
+// Valid reports whether d is a known disposition (empty counts as an
+// original, for events written before dispositions).
+func (d Disposition) Valid() bool { return d == "" || Dispositions.Has(d) }
 
 // Carried reports whether a counted line travels in the envelope.
 func (c DocCount) Carried() bool {
@@ -67,7 +59,7 @@ func (c DocCount) Carried() bool {
 func checkDispositions(field string, counts []DocCount, f errs.Fields) {
 	for i, c := range counts {
 		p := fmt.Sprintf("%s[%d]", field, i)
-		if !ValidDisposition(c.Disposition) {
+		if !c.Disposition.Valid() {
 			f.Add(p+".disposition", "chọn: bản gốc gửi đi, xem rồi trả lại, quét và lưu, hoặc không cần (đã có trên VNeID/CSDL)")
 			continue
 		}
@@ -90,14 +82,17 @@ var staffCodePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{2,40}$`)
 // travel: "Không gửi bản gốc: 1 giấy tờ xem rồi trả lại, 1 giấy tờ đã quét
 // và lưu." Empty when every line carried its original.
 func DispositionText(counts []DocCount) string {
-	n := map[string]int{}
+	n := map[Disposition]int{}
 	for _, c := range counts {
 		if !c.Carried() {
 			n[c.Disposition]++
 		}
 	}
 	var parts []string
-	for _, x := range []struct{ key, text string }{
+	for _, x := range []struct {
+		key  Disposition
+		text string
+	}{
 		{DispositionShown, "xem rồi trả lại"},
 		{DispositionScanned, "đã quét và lưu bản điện tử"},
 		{DispositionNotNeeded, "không cần vì đã có trên VNeID/CSDL"},

@@ -105,7 +105,7 @@ type ReceiptLine struct {
 	Count  int     `json:"count"`  // copies handed over (0 when missing)
 	// Disposition is what became of the line (DispositionOriginal…);
 	// receipts signed before dispositions have none.
-	Disposition string `json:"disposition,omitempty"`
+	Disposition Disposition `json:"disposition,omitempty"`
 }
 
 // Receipt is what a citizen's paper states, exactly as the server signs it:
@@ -238,7 +238,7 @@ func (r Receipt) Validate() error {
 		if d.Listed < 1 || d.Listed > MaxDocumentCopy || d.Count < 0 || d.Count > MaxDocumentCopy {
 			return bad("document line %d: counts %d of %d out of range", d.Line, d.Count, d.Listed)
 		}
-		if !ValidDisposition(d.Disposition) {
+		if !d.Disposition.Valid() {
 			return bad("document line %d: disposition %q is not known", d.Line, d.Disposition)
 		}
 		if d.Disposition != "" && d.Disposition != DispositionOriginal && d.Count != 0 {
@@ -336,7 +336,7 @@ func (r Receipt) Canonical() []byte {
 	// them keeps its canonical text.
 	for _, d := range r.Documents {
 		if d.Disposition != "" {
-			kv("disposition", strconv.Itoa(d.Line)+"|"+d.Disposition)
+			kv("disposition", strconv.Itoa(d.Line)+"|"+string(d.Disposition))
 		}
 	}
 	if r.Counter {

@@ -82,7 +82,7 @@ type DropoffLine struct {
 	Line        int
 	Count       int // copies put in the envelope (0 for a line not carried)
 	Condition   tracking.Condition
-	Disposition string
+	Disposition tracking.Disposition
 }
 
 // DropoffInput is one counter drop-off as the clerk submits it.
@@ -555,7 +555,7 @@ func checkDropoff(p Parcel, in DropoffInput, scan func(line int) (string, bool))
 		n := i + 1
 		l, ok := byLine[n]
 		key := func(k string) string { return fmt.Sprintf("%s_%d", k, n) }
-		if !ok || l.Disposition == "" || !tracking.ValidDisposition(l.Disposition) {
+		if !ok || l.Disposition == "" || !l.Disposition.Valid() {
 			f.Add(key("disposition"), "Chọn một trong bốn cách: bản gốc gửi đi, xem rồi trả lại, quét và lưu, hoặc không cần")
 			continue
 		}

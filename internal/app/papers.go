@@ -350,7 +350,7 @@ func (s *Papers) signedReceipt(ctx context.Context, p Parcel, r tracking.Receipt
 			ld.Count = d.Listed // a line not handed over keeps its listed count, unticked
 		}
 		if d.Disposition != "" {
-			ld.Disposition = tracking.DispositionLabel(d.Disposition)
+			ld.Disposition = d.Disposition.Label()
 			ld.NotCarried = d.Disposition != tracking.DispositionOriginal
 		}
 		docs[i] = ld

@@ -238,7 +238,7 @@ func (s *Receipts) pickupReceipt(ctx context.Context, names *receiptNames, w App
 	for _, c := range w.Outcome.Collected {
 		got[c.Line] = c.Count
 	}
-	disp := map[int]string{}
+	disp := map[int]tracking.Disposition{}
 	for _, c := range w.Outcome.Collected {
 		disp[c.Line] = c.Disposition
 	}

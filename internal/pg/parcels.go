@@ -359,7 +359,7 @@ func (d *DB) loadParcelsWith(ctx context.Context, withWindows bool, where string
 		Count          int
 		CollectedCount *int
 		Condition      string
-		Disposition    string
+		Disposition    tracking.Disposition
 	}
 	if err := d.query(ctx, &docs, `SELECT parcel_id, line, name, kind, count, collected_count, coalesce(condition, '') AS condition,
 		coalesce(disposition, '') AS disposition

@@ -534,7 +534,7 @@ func (s *Server) renderCount(c *fiber.Ctx, status int, p app.Parcel, t typedScan
 	pg := countPage{Base: "/mot-cua", Parcel: p, Typed: t, NotCarried: map[int]string{}}
 	for _, c := range p.Collected {
 		if !c.Carried() {
-			pg.NotCarried[c.Line] = tracking.DispositionLabel(c.Disposition)
+			pg.NotCarried[c.Line] = c.Disposition.Label()
 		}
 	}
 	if e != nil {

@@ -77,7 +77,7 @@ func (s *Server) dropoffFindSubmit(c *fiber.Ctx) error {
 type dropoffLineForm struct {
 	N           int
 	Doc         tracking.Document
-	Disposition string
+	Disposition tracking.Disposition
 	Count       string
 	Condition   string
 	Scan        *app.Scan // the latest kept scan of the line
@@ -93,7 +93,7 @@ type dropoffPage struct {
 	Flash         string
 	Errors        map[string]string
 	Summary       []fieldError
-	Dispositions  []struct{ Key, Label string }
+	Dispositions  []tracking.Term[tracking.Disposition]
 	Conditions    []struct{ Key, Label string }
 	MaxScanMB     int
 	CancelReason  string // as typed, when cancelling a counter request failed
@@ -108,7 +108,7 @@ func (s *Server) dropoffPageFor(c *fiber.Ctx, p app.Parcel, scans []app.Scan) dr
 			latest[sc.Line] = sc
 		}
 	}
-	pg := dropoffPage{Parcel: p, EventID: uuid.NewString(), Method: tracking.ProofDoorCode, Dispositions: tracking.Dispositions,
+	pg := dropoffPage{Parcel: p, EventID: uuid.NewString(), Method: tracking.ProofDoorCode, Dispositions: tracking.Dispositions.Terms(),
 		Conditions: dropoffConditions, MaxScanMB: app.MaxScanBytes >> 20, Flash: s.flashText(c)}
 	for i, d := range p.Documents {
 		l := dropoffLineForm{N: i + 1, Doc: d, Count: strconv.Itoa(d.Count), Condition: "good"}
@@ -194,7 +194,7 @@ func (s *Server) dropoffSubmit(c *fiber.Ctx) error {
 		l := &pg.Lines[i]
 		key := func(k string) string { return fmt.Sprintf("%s_%d", k, l.N) }
 		ids = append(ids, key("disposition"), key("count"), key("condition"), key("scan"))
-		l.Disposition, l.Count, l.Condition = form(key("disposition")), form(key("count")), form(key("condition"))
+		l.Disposition, l.Count, l.Condition = tracking.Disposition(form(key("disposition"))), form(key("count")), form(key("condition"))
 		line := app.DropoffLine{Line: l.N, Disposition: l.Disposition, Condition: tracking.Condition(l.Condition)}
 		if l.Disposition == tracking.DispositionOriginal {
 			n, err := strconv.Atoi(strings.TrimSpace(l.Count))

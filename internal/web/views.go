@@ -67,7 +67,7 @@ type docJSON struct {
 	// Disposition is what became of the line at the door or counter
 	// (tracking.Dispositions), once collected; absent before, and on
 	// collections written before dispositions.
-	Disposition string `json:"disposition,omitempty"`
+	Disposition tracking.Disposition `json:"disposition,omitempty"`
 }
 
 type windowJSON struct {

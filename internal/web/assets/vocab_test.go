@@ -48,20 +48,16 @@ func TestCourierAppVocabularies(t *testing.T) {
 	// Dispositions at the door: the same four values as the server, in the
 	// order the counter's form offers them, with the same labels.
 	disp := list("dispositions")
-	check("dispositions", disp, func(c string) string {
-		if c == "" || !tracking.ValidDisposition(c) {
-			return ""
-		}
-		return tracking.DispositionLabel(c)
-	})
-	if len(disp) != len(tracking.Dispositions) {
-		t.Errorf("dispositions: the app offers %d, the server knows %d", len(disp), len(tracking.Dispositions))
+	check("dispositions", disp, func(c string) string { return tracking.Dispositions.Label(tracking.Disposition(c)) })
+	terms := tracking.Dispositions.Terms()
+	if len(disp) != len(terms) {
+		t.Errorf("dispositions: the app offers %d, the server knows %d", len(disp), len(terms))
 	}
 	order := regexp.MustCompile(`(?s)export const dispositions = \[(.*?)\];`).FindStringSubmatch(src)
 	keys := regexp.MustCompile(`\["([a-z_]+)",`).FindAllStringSubmatch(order[1], -1)
-	for i, d := range tracking.Dispositions {
-		if i >= len(keys) || keys[i][1] != d.Key {
-			t.Errorf("dispositions: the app's order differs from the server's at %d (%s)", i, d.Key)
+	for i, d := range terms {
+		if i >= len(keys) || keys[i][1] != string(d.Code) {
+			t.Errorf("dispositions: the app's order differs from the server's at %d (%s)", i, d.Code)
 		}
 	}
 }
