@@ -37,7 +37,8 @@ func stealKeptForm(t *testing.T, from, to *staffClient) {
 // absence forms answer a refused POST with 303 to their page, which shows
 // what was typed and the message beside its field, once: Back (the same
 // GET again) shows the page clean and submits nothing. Bytes that are not
-// text are refused the same way. The kept form is bound to the session and
+// text are refused the same way; a form too long for a cookie is answered
+// with the page itself (422), nothing typed lost. The kept form is bound to the session and
 // to the office: another dispatcher of the province given the cookie, and
 // the same dispatcher on another office's page, see none of it.
 func TestDispatchFormsPostRedirectGet(t *testing.T) {
@@ -93,6 +94,13 @@ func TestDispatchFormsPostRedirectGet(t *testing.T) {
 		if !strings.Contains(body, tc.want) || !strings.Contains(body, `class="input--code">`+tc.kept+`</textarea>`) {
 			t.Errorf("bad cells %q: the page lacks the message or the text: %s", tc.add, snippet(body, "error-summary"))
 		}
+	}
+	// Too much typed for a cookie: the page itself answers the POST (422)
+	// with everything typed, nothing lost.
+	long := strings.TrimSpace(strings.Repeat("xyz ", 300))
+	if code, _, body := s.post(base+"/vung/o", url.Values{"bc": {"BC-05488"}, "them": {long}}); code != 422 ||
+		!strings.Contains(body, "“xyz” không phải mã ô H3") || !strings.Contains(body, `class="input--code">`+long+`</textarea>`) {
+		t.Errorf("a form too long for a cookie: %d %s", code, snippet(body, "error-summary"))
 	}
 	if n := e.count(`SELECT count(*) FROM zone_cells`); n != cells {
 		t.Errorf("refused forms changed zone_cells: %d → %d", cells, n)
