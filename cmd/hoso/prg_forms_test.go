@@ -70,7 +70,7 @@ func TestDispatchFormsPostRedirectGet(t *testing.T) {
 		t.Fatalf("zones page after the redirect: %d", code)
 	}
 	for _, want := range []string{`value="05443" checked`, `value="full" checked`, `name="thay_the" value="1" checked`,
-		"chồng lên vùng của bưu cục BC-05443", `class="field__error"`, `href="#xa-dau-tien"`} {
+		"chồng lên vùng của bưu cục BC-05443", `class="field__error"`, `href="#xa-dau-tien">Xã, phường: `} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the zones page after a refused cover lacks %q", want)
 		}
@@ -82,7 +82,7 @@ func TestDispatchFormsPostRedirectGet(t *testing.T) {
 	// 2. Bad cells, then bytes that are not text: the message beside the
 	// cells box, what was text kept in it.
 	for _, tc := range []struct{ add, want, kept string }{
-		{"xyz, 8a65b5fffffffff", "“xyz” không phải mã ô H3", "xyz, 8a65b5fffffffff"},
+		{"xyz, 8a65b5fffffffff", `href="#o-them">Thêm ô: “xyz” không phải mã ô H3`, "xyz, 8a65b5fffffffff"},
 		{"8a\xff\xfe", "không phải mã ô H3", ""},
 	} {
 		code, loc, _ := s.post(base+"/vung/o", url.Values{"bc": {"BC-05488"}, "them": {tc.add}})

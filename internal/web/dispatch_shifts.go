@@ -97,6 +97,35 @@ var (
 	absenceInputs = []string{"buu_ta", "ngay", "tu", "den", "ly_do", "ca_ngay"}
 )
 
+// labelOf names an input in a form's error summary, read away from the
+// input: "Sức chở: …".
+func labelOf(labels map[string]string) func(string) string {
+	return func(id string) string { return labels[id] }
+}
+
+// shiftFields and absenceFields map the two forms' errors to their inputs,
+// in the order the page shows them, each named in the summary.
+var (
+	shiftFields = fieldSpec{
+		IDs: map[string]string{"courier": "ca-buu-ta", "office": "ca-buu-ta", "day": "ca-ngay", "days": "ca-so-ngay",
+			"start": "ca-bat-dau", "end": "ca-ket-thuc", "capacity": "ca-suc-cho", "max_stops": "ca-diem-toi-da",
+			"break_from": "ca-nghi-tu", "break_to": "ca-nghi-den", "break_minutes": "ca-nghi-phut", "max_minutes": "ca-toi-da-phut",
+			"vehicle": "ca-phuong-tien", "start_place": "ca-noi-di", "end_place": "ca-noi-ve"},
+		Order: []string{"ca-buu-ta", "ca-ngay", "ca-so-ngay", "ca-bat-dau", "ca-ket-thuc", "ca-suc-cho", "ca-diem-toi-da",
+			"ca-nghi-tu", "ca-nghi-den", "ca-nghi-phut", "ca-toi-da-phut", "ca-phuong-tien", "ca-noi-di", "ca-noi-ve"},
+		Label: labelOf(map[string]string{"ca-buu-ta": "Bưu tá", "ca-ngay": "Từ ngày", "ca-so-ngay": "Số ngày làm việc",
+			"ca-bat-dau": "Giờ bắt đầu", "ca-ket-thuc": "Giờ kết thúc", "ca-suc-cho": "Sức chở", "ca-diem-toi-da": "Số điểm dừng tối đa",
+			"ca-nghi-tu": "Nghỉ trưa, bắt đầu sớm nhất", "ca-nghi-den": "Nghỉ trưa, bắt đầu muộn nhất", "ca-nghi-phut": "Số phút nghỉ trưa",
+			"ca-toi-da-phut": "Thời gian tối đa của tuyến", "ca-phuong-tien": "Phương tiện", "ca-noi-di": "Nơi xuất phát", "ca-noi-ve": "Nơi kết thúc"}),
+	}
+	absenceFields = fieldSpec{
+		IDs:   map[string]string{"courier": "vang-buu-ta", "day": "vang-ngay", "from": "vang-tu", "to": "vang-den", "reason": "vang-ly-do"},
+		Order: []string{"vang-buu-ta", "vang-ngay", "vang-tu", "vang-den", "vang-ly-do"},
+		Label: labelOf(map[string]string{"vang-buu-ta": "Bưu tá", "vang-ngay": "Ngày", "vang-tu": "Vắng từ", "vang-den": "Có mặt lại lúc",
+			"vang-ly-do": "Lý do"}),
+	}
+)
+
 // shiftFormOf reads the shift form (posted or kept).
 func shiftFormOf(get func(string) string) shiftForm {
 	return shiftForm{Courier: get("buu_ta"), Day: get("ngay"), Days: get("so_ngay"), Start: get("bat_dau"),
@@ -157,16 +186,12 @@ func (s *Server) renderShifts(c *fiber.Ctx, status int, officeCode, dayStr strin
 	p.Absence = absenceForm{Day: from.String(), AllDay: true}
 	if form != nil {
 		p.Form = *form
-		p.Errors, p.Summary = formErrors(formErr, map[string]string{"courier": "ca-buu-ta", "day": "ca-ngay", "days": "ca-so-ngay",
-			"start": "ca-bat-dau", "end": "ca-ket-thuc", "capacity": "ca-suc-cho", "max_stops": "ca-diem-toi-da", "vehicle": "ca-phuong-tien",
-			"office": "ca-buu-ta", "start_place": "ca-noi-di", "end_place": "ca-noi-ve",
-			"break_from": "ca-nghi-tu", "break_to": "ca-nghi-den", "break_minutes": "ca-nghi-phut", "max_minutes": "ca-toi-da-phut"})
+		p.Errors, p.Summary = mapFieldErrors(formErr, shiftFields)
 		p.Flash = ""
 	}
 	if abs != nil {
 		p.Absence = *abs
-		p.AbsErrors, p.AbsSum = formErrors(formErr, map[string]string{"courier": "vang-buu-ta", "day": "vang-ngay", "from": "vang-tu",
-			"to": "vang-den", "reason": "vang-ly-do"})
+		p.AbsErrors, p.AbsSum = mapFieldErrors(formErr, absenceFields)
 		p.Flash = ""
 	}
 	for _, k := range dispatch.VehicleKinds {

@@ -50,6 +50,14 @@ func (s *Server) dispatchZonesPage(c *fiber.Ctx) error {
 // office's page, to the session that typed it.
 func zonesFormName(office string) string { return "dispatch-zones:" + office }
 
+// zoneFields maps the zone forms' errors to their inputs, in the page's
+// order, each named in the summary.
+var zoneFields = fieldSpec{
+	IDs:   map[string]string{"communes": "xa-dau-tien", "cells": "xa-dau-tien", "mode": "cach-phu", "add": "o-them", "remove": "o-bot"},
+	Order: []string{"xa-dau-tien", "cach-phu", "o-them", "o-bot"},
+	Label: labelOf(map[string]string{"xa-dau-tien": "Xã, phường", "cach-phu": "Ô nào tính là của xã", "o-them": "Thêm ô", "o-bot": "Bỏ ô"}),
+}
+
 // zonesFormOf reads the zone forms' values (posted or kept).
 func zonesFormOf(get func(string) string, communes []string) *zonesPage {
 	form := &zonesPage{Mode: get("cach_phu"), Replace: get("thay_the") == "1", Skip: get("bo_qua") == "1", Add: get("them"), Remove: get("bot")}
@@ -95,7 +103,7 @@ func (s *Server) renderZones(c *fiber.Ctx, status int, officeCode string, form *
 			checked[cm.Code] = cm.Checked
 			p.AnyChecked = p.AnyChecked || cm.Checked
 		}
-		p.Errors, p.Summary = formErrors(formErr, map[string]string{"communes": "xa-dau-tien", "cells": "xa-dau-tien", "mode": "cach-phu", "add": "o-them", "remove": "o-bot"})
+		p.Errors, p.Summary = mapFieldErrors(formErr, zoneFields)
 		p.Flash = ""
 	}
 	if p.Offices, err = s.d.Dispatch.Zones(ctx, u); err != nil {
