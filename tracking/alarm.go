@@ -17,6 +17,7 @@ const (
 	AlarmIncidentOpen       AlarmKind = "incident_open"
 	AlarmEvidencePending    AlarmKind = "evidence_pending"
 	AlarmResultLate         AlarmKind = "result_late"
+	AlarmComplaintOverdue   AlarmKind = "complaint_overdue"
 )
 
 // AlarmRule is one alarm rule: its kind, the words staff read, when it is
@@ -62,6 +63,9 @@ var AlarmRules = []AlarmRule{
 	{AlarmResultLate, "Quá ngày hẹn trả mà kết quả chưa đến tay người dân", "a parcel of the return leg",
 		"the result is in ResultLateStatuses (not delivered) at the end of the appointment date (ngày hẹn trả kết quả) the desk set at acceptance, midnight Vietnam time; without one, at the end of the ReturnWithinWorkingDays-th working day (the desk's calendar and Saturday rule) after the desk registered the result",
 		"the result is delivered or goes back to the desk", 1},
+	{AlarmComplaintOverdue, "Phản ánh của người dân quá hạn 2 ngày làm việc mà chưa được trả lời", "a citizen's complaint",
+		"an open complaint with no answer at its answer deadline (ComplaintAnswerDays working days after it was made, the working-day calendar), raised for the unit it was routed to",
+		"the first answer, or the complaint is closed", 1},
 }
 
 // Rule returns the kind's rule.

@@ -374,3 +374,67 @@ func TestQuietParcelLostCase(t *testing.T) {
 		t.Errorf("case page: %d", code)
 	}
 }
+
+// TestOverdueComplaintOnTheAlarmsPage: a complaint nobody answered by its
+// deadline is on the alarms page of the office it was routed to and of the
+// province's dispatcher, in Vietnamese, with a link to the complaint's
+// page where the office answers it; another office does not see it; the
+// answer clears it at the next sweep.
+func TestOverdueComplaintOnTheAlarmsPage(t *testing.T) {
+	e := startServer(t, nil)
+	e.addUser(app.NewUser{Username: "daiphuc", Role: app.RoleOffice, OfficeCode: "BC-05488"})
+	n := e.newPickup(t, "000.00.19.PHANANH-QUAHAN")
+	v := e.visitor()
+	v.get("/tra-cuu/" + n + "/phan-anh")
+	if code, _, _ := v.post("/tra-cuu/"+n+"/phan-anh", complaintForm(app.ComplaintNoShow, "Hẹn sáng thứ Hai mà không ai đến.", "5678")); code != 303 {
+		t.Fatalf("complaint: %d", code)
+	}
+	ids := e.psql(`SELECT id FROM incidents WHERE kind = 'complaint'`)
+	if len(ids) != 1 {
+		t.Fatalf("complaints: %v", ids)
+	}
+	id := ids[0]
+	dues := e.psql(`SELECT to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM incidents WHERE id = '` + id + `'`)
+	due, err := time.Parse(time.RFC3339, dues[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	alarms := &app.Alarms{Store: e.db, Now: time.Now, Policy: app.DefaultAlarmPolicy()}
+	sweep := func(at time.Time) {
+		t.Helper()
+		if _, err := alarms.SweepAt(context.Background(), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := `<a href="/nhan-vien/su-co/` + id + `">Xem và trả lời phản ánh</a>`
+	label := "Phản ánh của người dân quá hạn 2 ngày làm việc mà chưa được trả lời"
+	office, disp, other := e.login("buucuc"), e.login("dieuphoi"), e.login("daiphuc")
+	sweep(due.Add(-time.Minute))
+	if _, body := office.get("/nhan-vien/canh-bao"); strings.Contains(body, link) {
+		t.Fatal("alarm before the deadline")
+	}
+	sweep(due.Add(time.Minute))
+	for name, s := range map[string]*staffClient{"the office": office, "the dispatcher": disp} {
+		code, body := s.get("/nhan-vien/canh-bao")
+		if code != 200 || !strings.Contains(body, link) || !strings.Contains(body, label) || !strings.Contains(body, n) ||
+			!strings.Contains(body, "Bưu cục Phan Đình Phùng") {
+			t.Errorf("%s's alarms page: %d, the overdue complaint is not shown with its link", name, code)
+		}
+	}
+	if _, body := other.get("/nhan-vien/canh-bao"); strings.Contains(body, link) || strings.Contains(body, n) {
+		t.Error("another office sees the complaint's alarm")
+	}
+	if code, body := office.get("/nhan-vien/su-co/" + id); code != 200 || !strings.Contains(body, `action="/nhan-vien/su-co/`+id+`/tra-loi"`) {
+		t.Fatalf("the link leads to %d without the answer form", code)
+	}
+	if code, _ := office.postForm("/nhan-vien/su-co/"+id+"/tra-loi", url.Values{"answer": {"Xin lỗi bạn, bưu tá sẽ đến sáng mai từ 8 giờ."}}); code != 200 {
+		t.Fatalf("answer: %d", code)
+	}
+	sweep(due.Add(2 * time.Minute))
+	if _, body := office.get("/nhan-vien/canh-bao"); strings.Contains(body, link) {
+		t.Error("the answered complaint's alarm is still open")
+	}
+	if got := e.count(`SELECT count(*) FROM alarms WHERE kind = 'complaint_overdue' AND subject = ? AND cleared_at IS NOT NULL`, id); got != 1 {
+		t.Errorf("%d cleared complaint alarms, want 1", got)
+	}
+}

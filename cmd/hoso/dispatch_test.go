@@ -126,9 +126,13 @@ func TestDispatchDayThroughTheServer(t *testing.T) {
 	if cells < 3 {
 		t.Fatalf("%d cells after cover", cells)
 	}
-	code, _, body := s.post(base+"/vung/phu", url.Values{"bc": {"BC-05488"}, "xa": {"05443"}, "cach_phu": {"center"}})
-	if code != 422 || !strings.Contains(body, "chồng lên vùng của bưu cục BC-05443") {
-		t.Errorf("overlap: %d %s", code, snippet(body, "error-summary"))
+	// Refused: Post/Redirect/Get to the office's zones page, which names
+	// the overlap.
+	code, loc, _ = s.post(base+"/vung/phu", url.Values{"bc": {"BC-05488"}, "xa": {"05443"}, "cach_phu": {"center"}})
+	if code != 303 || loc != base+"/vung?bc=BC-05488" {
+		t.Errorf("overlap: %d %q, want 303 to the zones page", code, loc)
+	} else if _, body := s.get(loc); !strings.Contains(body, "chồng lên vùng của bưu cục BC-05443") {
+		t.Errorf("overlap not named: %s", snippet(body, "error-summary"))
 	}
 	if n := e.count(`SELECT count(*) FROM zone_cells`); n != cells {
 		t.Errorf("refused cover changed zone_cells: %d → %d", cells, n)
@@ -164,9 +168,13 @@ func TestDispatchDayThroughTheServer(t *testing.T) {
 			v.Set("nghi_phut", "45")
 		}, "nằm ngoài ca"},
 	} {
-		code, _, body := s.post(base+"/ca", shift(tc.mod))
-		if code != 422 || !strings.Contains(body, tc.want) {
-			t.Errorf("%s: %d, want %q in %s", name, code, tc.want, snippet(body, "error-summary"))
+		code, loc, _ := s.post(base+"/ca", shift(tc.mod))
+		if code != 303 || loc != base+"/ca?bc=BC-05443" {
+			t.Errorf("%s: %d %q, want 303 to the shifts page", name, code, loc)
+			continue
+		}
+		if _, body := s.get(loc); !strings.Contains(body, tc.want) {
+			t.Errorf("%s: want %q in %s", name, tc.want, snippet(body, "error-summary"))
 		}
 	}
 	if n := e.count(`SELECT count(*) FROM courier_shifts`); n != 0 {
@@ -276,7 +284,7 @@ func TestDispatchDayThroughTheServer(t *testing.T) {
 		t.Fatalf("assign to another office's courier: %d %q, want 303 to the plan page", code, loc)
 	}
 	e.sameRows(t, "a refused assignment", before)
-	code, body = s.get(loc)
+	code, body := s.get(loc)
 	if code != 200 || !strings.Contains(body, `<a href="#buu_ta">Bưu tá BUUTA2 không thuộc bưu cục`) {
 		t.Errorf("plan page after the refused assignment: %d %s", code, snippet(body, "error-summary"))
 	}

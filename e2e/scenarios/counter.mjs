@@ -69,6 +69,17 @@ export default async function counter({ browser, baseURL, data, lib }) {
       // parcel starts on a fresh form.
       if ((await page.inputValue("#so")) !== "EA999999995VN") throw new Error("the refused scan was not kept to correct");
       await page.goto("/buu-cuc");
+      // A code that is not a tracking number: refused through Post/Redirect/
+      // Get (the page's script follows the redirect), the answer and the
+      // code typed kept on the form; a reload shows the form clean.
+      const notNumber = await scan(page, "KHONG-PHAI-SO", data.seal);
+      if (notNumber !== "unexpected") throw new Error(`a code that is not a number scanned as ${notNumber}`);
+      await lib.expectText(page, "[data-scan]", "không phải số hiệu bưu gửi hợp lệ");
+      if ((await page.inputValue("#so")) !== "KHONG-PHAI-SO") throw new Error("the refused code was not kept to correct");
+      await lib.checkA11y(page, `office-unexpected-${w}`);
+      await page.reload();
+      if ((await page.locator("[data-scan]").count()) !== 0 || (await page.inputValue("#so")) !== "") throw new Error("a reload showed the refused scan again");
+      await page.goto("/buu-cuc");
       const kind = await scan(page, data.number, data.seal);
       if (kind !== "ok") throw new Error(`scan gave ${kind}`);
       const again = await scan(page, data.number, data.seal);

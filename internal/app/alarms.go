@@ -11,15 +11,16 @@ import (
 
 // Alarm kinds: the rules of tracking.AlarmRules.
 const (
-	AlarmHandoff  = tracking.AlarmHandoffUnconfirmed
-	AlarmQuiet    = tracking.AlarmParcelQuiet
-	AlarmWindow   = tracking.AlarmWindowMissed
-	AlarmDeadline = tracking.AlarmDeadlineRisk
-	AlarmUnzoned  = tracking.AlarmOutsideZone
-	AlarmIncident = tracking.AlarmIncidentOpen
-	AlarmEvidence = tracking.AlarmEvidencePending
-	AlarmManifest = tracking.AlarmManifestOpen
-	AlarmLate     = tracking.AlarmResultLate
+	AlarmHandoff   = tracking.AlarmHandoffUnconfirmed
+	AlarmQuiet     = tracking.AlarmParcelQuiet
+	AlarmWindow    = tracking.AlarmWindowMissed
+	AlarmDeadline  = tracking.AlarmDeadlineRisk
+	AlarmUnzoned   = tracking.AlarmOutsideZone
+	AlarmIncident  = tracking.AlarmIncidentOpen
+	AlarmEvidence  = tracking.AlarmEvidencePending
+	AlarmManifest  = tracking.AlarmManifestOpen
+	AlarmLate      = tracking.AlarmResultLate
+	AlarmComplaint = tracking.AlarmComplaintOverdue
 )
 
 // Alarm is a raised alarm.

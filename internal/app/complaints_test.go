@@ -357,3 +357,102 @@ func TestComplaintAnswers(t *testing.T) {
 		t.Errorf("answer and close: %v", err)
 	}
 }
+
+// complaintAlarms are the complaint_overdue alarms of an incident (open
+// or cleared) that u sees.
+func (e *casesEnv) complaintAlarms(u app.User, incident string) (open, cleared []app.Alarm) {
+	e.t.Helper()
+	as, err := e.svc.Alarms.List(context.Background(), u, app.AlarmFilter{Limit: 1000})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.Kind != tracking.AlarmComplaintOverdue || a.Subject != incident {
+			continue
+		}
+		if a.ClearedAt == nil {
+			open = append(open, a)
+		} else {
+			cleared = append(cleared, a)
+		}
+	}
+	return open, cleared
+}
+
+// TestOverdueComplaintRaisesAlarm: a complaint still unanswered at its
+// deadline (two working days) raises one complaint_overdue alarm for the
+// office it was routed to, seen by that office and the province's
+// dispatcher but not by another office or province; none before the
+// deadline; it clears at the first answer. A complaint answered in time
+// raises nothing; one closed without an answer clears too.
+func TestOverdueComplaintRaisesAlarm(t *testing.T) {
+	e := newCasesEnv(t)
+	ctx := context.Background()
+	p := e.atOffice()
+	inc := e.complaint(p, app.ComplaintNoShow, "Hẹn sáng nay mà không thấy ai")
+	if inc.DueAt == nil || inc.Route != caseOffice {
+		t.Fatalf("complaint due %v routed to %v", inc.DueAt, inc.Route)
+	}
+	due := *inc.DueAt
+	e.sweep(due.Add(-time.Minute))
+	if open, _ := e.complaintAlarms(e.disp, inc.ID); len(open) != 0 {
+		t.Fatalf("alarm before the deadline: %+v", open)
+	}
+	e.sweep(due.Add(time.Minute))
+	e.sweep(due.Add(2 * time.Minute)) // once per cause
+	open, _ := e.complaintAlarms(e.office, inc.ID)
+	if len(open) != 1 {
+		t.Fatalf("office sees %d open complaint alarms, want 1", len(open))
+	}
+	a := open[0]
+	if a.Number != p.Number || a.OfficeCode != "BC-05443" || a.ProvinceCode != "19" || a.DeskCode != "" || !a.DueAt.Equal(due) || a.Level != 1 {
+		t.Errorf("alarm %+v", a)
+	}
+	if !strings.Contains(a.Label(), "Phản ánh") || !strings.Contains(string(a.Detail), inc.ID) {
+		t.Errorf("label %q detail %s", a.Label(), a.Detail)
+	}
+	if o, _ := e.complaintAlarms(e.disp, inc.ID); len(o) != 1 {
+		t.Errorf("the province's dispatcher sees %d", len(o))
+	}
+	if o, _ := e.complaintAlarms(e.other, inc.ID); len(o) != 0 {
+		t.Errorf("another office sees %d", len(o))
+	}
+	if o, _ := e.complaintAlarms(e.hanoi, inc.ID); len(o) != 0 {
+		t.Errorf("another province's dispatcher sees %d", len(o))
+	}
+	if err := e.svc.Cases.Answer(ctx, e.office, inc.ID, "Bưu tá sẽ đến lúc 8 giờ sáng mai", false); err != nil {
+		t.Fatal(err)
+	}
+	e.sweep(due.Add(3 * time.Minute))
+	if o, c := e.complaintAlarms(e.office, inc.ID); len(o) != 0 || len(c) != 1 {
+		t.Errorf("after the answer: %d open, %d cleared", len(o), len(c))
+	}
+	e.sweep(due.Add(4 * time.Minute))
+	if o, _ := e.complaintAlarms(e.office, inc.ID); len(o) != 0 {
+		t.Error("an answered complaint raised again")
+	}
+
+	// Answered in time: nothing raised.
+	inTime := e.complaint(p, app.ComplaintDocsMissing, "Thiếu bản sao CCCD")
+	if err := e.svc.Cases.Answer(ctx, e.office, inTime.ID, "Bản sao vẫn ở bưu cục, chúng tôi sẽ chuyển tiếp", false); err != nil {
+		t.Fatal(err)
+	}
+	e.sweep(inTime.DueAt.Add(time.Hour))
+	if o, c := e.complaintAlarms(e.disp, inTime.ID); len(o)+len(c) != 0 {
+		t.Errorf("answered in time, yet %d open and %d cleared alarms", len(o), len(c))
+	}
+
+	// Closed without an answer (resolved by the dispatcher): cleared.
+	closed := e.complaint(p, app.ComplaintOther, "Muốn đổi giờ hẹn")
+	e.sweep(closed.DueAt.Add(time.Hour))
+	if o, _ := e.complaintAlarms(e.disp, closed.ID); len(o) != 1 {
+		t.Fatalf("overdue, %d open alarms", len(o))
+	}
+	if err := e.db.CloseIncident(ctx, closed.ID, "resolved", "Đã gọi điện hẹn lại", e.disp.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.sweep(closed.DueAt.Add(2 * time.Hour))
+	if o, c := e.complaintAlarms(e.disp, closed.ID); len(o) != 0 || len(c) != 1 {
+		t.Errorf("closed: %d open, %d cleared", len(o), len(c))
+	}
+}

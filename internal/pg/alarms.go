@@ -155,6 +155,22 @@ var alarmQueries = []alarmQuery{
 			WHERE a.kind = 'result_late' AND a.cleared_at IS NULL AND p.id = a.parcel_id
 			  AND p.status NOT IN ('ready', 'with_courier', 'at_office', 'out_for_delivery', 'delivery_failed', 'held')
 			  AND (?since IS NULL OR p.id IN (SELECT e.parcel_id FROM events e WHERE e.server_at > ?since))`},
+	{kind: tracking.AlarmComplaintOverdue,
+		// A citizen's complaint still open without an answer at its
+		// deadline (migration 0018's due_at), for the unit it was routed to:
+		// the office or the desk sees it, the province's dispatcher too.
+		// Complaints are few: looked at whole every time, and an answer
+		// (which writes no ledger event) is seen by the next sweep.
+		raise: alarmInsert + `SELECT 'complaint_overdue', i.id::text, i.parcel_id, p.province_code,
+				CASE WHEN i.route_kind = 'post_office' THEN i.route_ref END, CASE WHEN i.route_kind = 'desk' THEN i.route_ref END, 1,
+				json_build_object('number', p.tracking_number, 'incident', i.id, 'problem', i.problem, 'holder', i.route_kind || ':' || i.route_ref),
+				i.due_at, ?now
+			FROM incidents i JOIN parcels p ON p.id = i.parcel_id
+			WHERE i.kind = 'complaint' AND i.status = 'open' AND i.due_at <= ?now
+			  AND NOT EXISTS (SELECT 1 FROM complaint_answers ca WHERE ca.incident_id = i.id)` + alarmConflict,
+		clear: `UPDATE alarms a SET cleared_at = ?now FROM incidents i
+			WHERE a.kind = 'complaint_overdue' AND a.cleared_at IS NULL AND i.id = a.subject::uuid
+			  AND (i.status <> 'open' OR EXISTS (SELECT 1 FROM complaint_answers ca WHERE ca.incident_id = i.id))`},
 }
 
 // SweepAlarms raises and clears the alarms of every rule, each rule with

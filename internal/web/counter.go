@@ -295,6 +295,16 @@ func (s *Server) counterPage(c *fiber.Ctx) error {
 		}
 		p.Scan = &app.ScanResult{Kind: k, Number: n, Message: msg}
 	}
+	if vals, kerr, ok := s.takeForm(c, counterScanForm); ok {
+		// Back from a refused scan (Post/Redirect/Get): what was typed, the
+		// messages beside their fields, or the scan's answer.
+		p.Typed = typedScan{Number: vals.Get("so"), SealID: vals.Get("seal_id"), Seal: vals.Get("seal"), Note: vals.Get("note")}
+		if vals.Get("scan_kind") == "unexpected" {
+			p.Scan = &app.ScanResult{Kind: "unexpected", Number: vals.Get("scan_so"), Message: errs.MessageOf(kerr)}
+		} else {
+			p.Errors, p.Summary = fieldPage(kerr, "so", "seal", "seal_id", "note")
+		}
+	}
 	if vals, kerr, ok := s.takeForm(c, deskDecideForm); ok {
 		// Back from a decision with errors (Post/Redirect/Get): the
 		// choices as they were, each message beside its field.
@@ -369,6 +379,22 @@ func sealResult(v string) string {
 	return ""
 }
 
+// The scan box's and the desk's count form's kept forms (Post/Redirect/
+// Get, forms.go): bound to the session that typed them; a count comes back
+// only on its parcel's count form.
+const counterScanForm = "counter-scan"
+
+func countFormName(number string) string { return "counter-count:" + number }
+
+// counterScanInputs are what the scan box and the count form post.
+func counterScanInputs() []string {
+	in := []string{"so", "dem", "seal", "seal_id", "note"}
+	for i := 1; i <= tracking.MaxDocuments; i++ {
+		in = append(in, "count_"+strconv.Itoa(i), "damaged_"+strconv.Itoa(i))
+	}
+	return in
+}
+
 // counterScan receives one scanned (or typed) parcel: the seal is stated
 // (intact with its id, or broken); a desk receiving a dossier counts every
 // document first, blind. Without differences it records and redirects;
@@ -396,11 +422,30 @@ func (s *Server) counterScan(c *fiber.Ctx) error {
 		}
 		return s.renderCounter(c, status, p)
 	}
+	// A refused scan: Post/Redirect/Get to the counter page with what was
+	// typed (forms.go), so Back never scans again; the page itself with
+	// 422 when that cannot be kept.
+	back := func(res *app.ScanResult, e error) error {
+		kept := postedValues(c, counterScanInputs())
+		if res != nil {
+			kept.Set("scan_kind", res.Kind)
+			kept.Set("scan_so", res.Number)
+			e = errs.E(errs.Unprocessable, "%s", res.Message)
+		}
+		if s.keepWhole(c, counterScanForm, kept, e) {
+			return c.Redirect(base, fiber.StatusSeeOther)
+		}
+		if res != nil {
+			e = nil
+		}
+		return rerender(fiber.StatusUnprocessableEntity, res, e)
+	}
 	switch sc.Kind {
 	case "outside":
+		// The same answer as for a number that does not exist, at once.
 		return rerender(fiber.StatusForbidden, &sc, nil)
 	case "unexpected":
-		return rerender(fiber.StatusUnprocessableEntity, &sc, nil)
+		return back(&sc, nil)
 	case "duplicate":
 		// Already received: nothing to correct, the form is fresh for the
 		// next parcel.
@@ -415,7 +460,7 @@ func (s *Server) counterScan(c *fiber.Ctx) error {
 			if l.Result != "" {
 				e = errs.E(errs.Unprocessable, "Chưa đủ thông tin").WithFields(map[string]string{"seal_id": "quét hoặc gõ mã niêm phong trên bì"})
 			}
-			return rerender(fiber.StatusUnprocessableEntity, nil, e)
+			return back(nil, e)
 		}
 		q := url.Values{"seal": {c.FormValue("seal")}, "seal_id": {l.SealID}}
 		return c.Redirect(base+"/kiem-dem/"+sc.Number+"?"+q.Encode(), fiber.StatusSeeOther)
@@ -426,9 +471,12 @@ func (s *Server) counterScan(c *fiber.Ctx) error {
 	if err != nil {
 		if k := errs.KindOf(err); k == errs.Unprocessable || k == errs.Invalid {
 			if countForm {
+				if s.keepWhole(c, countFormName(sc.Number), postedValues(c, counterScanInputs()), err) {
+					return c.Redirect(base+"/kiem-dem/"+url.PathEscape(sc.Number), fiber.StatusSeeOther)
+				}
 				return s.renderCount(c, fiber.StatusUnprocessableEntity, *sc.Parcel, typed, err)
 			}
-			return rerender(fiber.StatusUnprocessableEntity, nil, err)
+			return back(nil, err)
 		}
 		return err
 	}
@@ -520,6 +568,13 @@ func (s *Server) deskCount(c *fiber.Ctx) error {
 			return errs.E(errs.Forbidden, "%s", sc.Message)
 		}
 		return c.Redirect("/mot-cua?"+s.flashQuery(c, sc.Number+": "+sc.Message), fiber.StatusSeeOther)
+	}
+	if vals, kerr, ok := s.takeForm(c, countFormName(sc.Number)); ok {
+		// Back from a refused count (Post/Redirect/Get): the seal and the
+		// counts as typed, the messages beside their fields.
+		_, counts := parseCounts(vals.Get, "count_")
+		t := typedScan{Number: sc.Number, Seal: vals.Get("seal"), SealID: vals.Get("seal_id"), Note: vals.Get("note"), Counts: counts}
+		return s.renderCount(c, fiber.StatusOK, *sc.Parcel, t, kerr)
 	}
 	t := typedScan{Number: sc.Number, Seal: c.Query("seal"), SealID: c.Query("seal_id"), Counts: map[int]string{}}
 	if id := c.Query("nhap"); id != "" {

@@ -84,12 +84,97 @@ func (s *Server) dispatchShiftsPage(c *fiber.Ctx) error {
 	return s.renderShifts(c, fiber.StatusOK, c.Query("bc"), c.Query("ngay"), nil, nil, nil)
 }
 
+// The shift and absence forms' kept forms (Post/Redirect/Get, forms.go):
+// a refused form comes back only on its office's page, to the session that
+// typed it.
+func shiftFormName(office string) string   { return "dispatch-shift:" + office }
+func absenceFormName(office string) string { return "dispatch-absence:" + office }
+
+// shiftInputs and absenceInputs are what the two forms post.
+var (
+	shiftInputs = []string{"buu_ta", "ngay", "so_ngay", "bat_dau", "ket_thuc", "suc_cho", "diem_toi_da", "phuong_tien",
+		"noi_di", "noi_ve", "thu_ho", "nghi_tu", "nghi_den", "nghi_phut", "toi_da_phut"}
+	absenceInputs = []string{"buu_ta", "ngay", "tu", "den", "ly_do", "ca_ngay"}
+)
+
+// labelOf names an input in a form's error summary, read away from the
+// input: "Sức chở: …".
+func labelOf(labels map[string]string) func(string) string {
+	return func(id string) string { return labels[id] }
+}
+
+// shiftFields and absenceFields map the two forms' errors to their inputs,
+// in the order the page shows them, each named in the summary.
+var (
+	shiftFields = fieldSpec{
+		IDs: map[string]string{"courier": "ca-buu-ta", "office": "ca-buu-ta", "day": "ca-ngay", "days": "ca-so-ngay",
+			"start": "ca-bat-dau", "end": "ca-ket-thuc", "capacity": "ca-suc-cho", "max_stops": "ca-diem-toi-da",
+			"break_from": "ca-nghi-tu", "break_to": "ca-nghi-den", "break_minutes": "ca-nghi-phut", "max_minutes": "ca-toi-da-phut",
+			"vehicle": "ca-phuong-tien", "start_place": "ca-noi-di", "end_place": "ca-noi-ve"},
+		Order: []string{"ca-buu-ta", "ca-ngay", "ca-so-ngay", "ca-bat-dau", "ca-ket-thuc", "ca-suc-cho", "ca-diem-toi-da",
+			"ca-nghi-tu", "ca-nghi-den", "ca-nghi-phut", "ca-toi-da-phut", "ca-phuong-tien", "ca-noi-di", "ca-noi-ve"},
+		Label: labelOf(map[string]string{"ca-buu-ta": "Bưu tá", "ca-ngay": "Từ ngày", "ca-so-ngay": "Số ngày làm việc",
+			"ca-bat-dau": "Giờ bắt đầu", "ca-ket-thuc": "Giờ kết thúc", "ca-suc-cho": "Sức chở", "ca-diem-toi-da": "Số điểm dừng tối đa",
+			"ca-nghi-tu": "Nghỉ trưa, bắt đầu sớm nhất", "ca-nghi-den": "Nghỉ trưa, bắt đầu muộn nhất", "ca-nghi-phut": "Số phút nghỉ trưa",
+			"ca-toi-da-phut": "Thời gian tối đa của tuyến", "ca-phuong-tien": "Phương tiện", "ca-noi-di": "Nơi xuất phát", "ca-noi-ve": "Nơi kết thúc"}),
+	}
+	absenceFields = fieldSpec{
+		IDs:   map[string]string{"courier": "vang-buu-ta", "day": "vang-ngay", "from": "vang-tu", "to": "vang-den", "reason": "vang-ly-do"},
+		Order: []string{"vang-buu-ta", "vang-ngay", "vang-tu", "vang-den", "vang-ly-do"},
+		Label: labelOf(map[string]string{"vang-buu-ta": "Bưu tá", "vang-ngay": "Ngày", "vang-tu": "Vắng từ", "vang-den": "Có mặt lại lúc",
+			"vang-ly-do": "Lý do"}),
+	}
+)
+
+// shiftFormOf reads the shift form (posted or kept).
+func shiftFormOf(get func(string) string) shiftForm {
+	return shiftForm{Courier: get("buu_ta"), Day: get("ngay"), Days: get("so_ngay"), Start: get("bat_dau"),
+		End: get("ket_thuc"), Capacity: get("suc_cho"), MaxStops: get("diem_toi_da"), Vehicle: get("phuong_tien"),
+		From: get("noi_di"), To: get("noi_ve"), COD: get("thu_ho") == "1",
+		BreakFrom: get("nghi_tu"), BreakTo: get("nghi_den"), BreakMinutes: get("nghi_phut"), MaxMinutes: get("toi_da_phut")}
+}
+
+// absenceFormOf reads the absence form (posted or kept).
+func absenceFormOf(get func(string) string) absenceForm {
+	return absenceForm{Courier: get("buu_ta"), Day: get("ngay"), From: get("tu"), To: get("den"), Reason: get("ly_do"), AllDay: get("ca_ngay") == "1"}
+}
+
+// shiftsBack answers a refused shift or absence form: Post/Redirect/Get to
+// the office's shifts page at the week shown, with everything typed and the
+// messages beside their fields, or, when that cannot be kept, the page
+// itself with 422.
+func (s *Server) shiftsBack(c *fiber.Ctx, office string, form *shiftForm, abs *absenceForm, formErr error) error {
+	name, inputs := shiftFormName(office), shiftInputs
+	if abs != nil {
+		name, inputs = absenceFormName(office), absenceInputs
+	}
+	if s.keepWhole(c, name, postedValues(c, inputs), formErr) {
+		var week dispatch.Day
+		if d, err := dispatch.ParseDay(c.FormValue("xem")); err == nil {
+			week = d
+		}
+		return c.Redirect(dispatchBase+"/ca?"+scopeQuery(office, week), fiber.StatusSeeOther)
+	}
+	return s.renderShifts(c, fiber.StatusUnprocessableEntity, office, c.FormValue("xem"), form, abs, formErr)
+}
+
 func (s *Server) renderShifts(c *fiber.Ctx, status int, officeCode, dayStr string, form *shiftForm, abs *absenceForm, formErr error) error {
 	u, office, from, err := s.dispatchScope(c, officeCode, dayStr)
 	if err != nil {
 		return err
 	}
 	ctx := c.UserContext()
+	if form == nil && abs == nil {
+		// Back from a refused form: as it was typed, the messages beside
+		// their fields.
+		if kept, kerr, ok := s.takeForm(c, shiftFormName(office.Code)); ok {
+			f := shiftFormOf(kept.Get)
+			form, formErr = &f, kerr
+		} else if kept, kerr, ok := s.takeForm(c, absenceFormName(office.Code)); ok {
+			a := absenceFormOf(kept.Get)
+			abs, formErr = &a, kerr
+		}
+	}
 	h := s.d.Dispatch.Hours
 	if h.End <= h.Start {
 		h = dispatch.DefaultHours
@@ -101,16 +186,12 @@ func (s *Server) renderShifts(c *fiber.Ctx, status int, officeCode, dayStr strin
 	p.Absence = absenceForm{Day: from.String(), AllDay: true}
 	if form != nil {
 		p.Form = *form
-		p.Errors, p.Summary = formErrors(formErr, map[string]string{"courier": "ca-buu-ta", "day": "ca-ngay", "days": "ca-so-ngay",
-			"start": "ca-bat-dau", "end": "ca-ket-thuc", "capacity": "ca-suc-cho", "max_stops": "ca-diem-toi-da", "vehicle": "ca-phuong-tien",
-			"office": "ca-buu-ta", "start_place": "ca-noi-di", "end_place": "ca-noi-ve",
-			"break_from": "ca-nghi-tu", "break_to": "ca-nghi-den", "break_minutes": "ca-nghi-phut", "max_minutes": "ca-toi-da-phut"})
+		p.Errors, p.Summary = mapFieldErrors(formErr, shiftFields)
 		p.Flash = ""
 	}
 	if abs != nil {
 		p.Absence = *abs
-		p.AbsErrors, p.AbsSum = formErrors(formErr, map[string]string{"courier": "vang-buu-ta", "day": "vang-ngay", "from": "vang-tu",
-			"to": "vang-den", "reason": "vang-ly-do"})
+		p.AbsErrors, p.AbsSum = mapFieldErrors(formErr, absenceFields)
 		p.Flash = ""
 	}
 	for _, k := range dispatch.VehicleKinds {
@@ -159,10 +240,7 @@ func (s *Server) dispatchShiftCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := shiftForm{Courier: c.FormValue("buu_ta"), Day: c.FormValue("ngay"), Days: c.FormValue("so_ngay"), Start: c.FormValue("bat_dau"),
-		End: c.FormValue("ket_thuc"), Capacity: c.FormValue("suc_cho"), MaxStops: c.FormValue("diem_toi_da"), Vehicle: c.FormValue("phuong_tien"),
-		From: c.FormValue("noi_di"), To: c.FormValue("noi_ve"), COD: c.FormValue("thu_ho") == "1",
-		BreakFrom: c.FormValue("nghi_tu"), BreakTo: c.FormValue("nghi_den"), BreakMinutes: c.FormValue("nghi_phut"), MaxMinutes: c.FormValue("toi_da_phut")}
+	form := shiftFormOf(func(k string) string { return c.FormValue(k) })
 	f := errs.Fields{}
 	sh := dispatch.Shift{Courier: form.Courier, Office: office.Code, COD: form.COD, Vehicle: dispatch.VehicleKind(form.Vehicle)}
 	if sh.Day, err = dispatch.ParseDay(form.Day); err != nil {
@@ -216,7 +294,7 @@ func (s *Server) dispatchShiftCreate(c *fiber.Ctx) error {
 		f.Add("days", "Số ngày là một số từ 1 đến 31")
 	}
 	if err := f.Err(errs.Unprocessable, "Chưa thêm được ca làm việc"); err != nil {
-		return s.renderShifts(c, fiber.StatusUnprocessableEntity, office.Code, c.FormValue("xem"), &form, nil, err)
+		return s.shiftsBack(c, office.Code, &form, nil, err)
 	}
 	var week [7]bool
 	if s.d.Intake != nil {
@@ -225,7 +303,7 @@ func (s *Server) dispatchShiftCreate(c *fiber.Ctx) error {
 	created, err := s.d.Dispatch.CreateShifts(c.UserContext(), u, sh, days, week)
 	if err != nil {
 		if userError(err) {
-			return s.renderShifts(c, fiber.StatusUnprocessableEntity, office.Code, c.FormValue("xem"), &form, nil, err)
+			return s.shiftsBack(c, office.Code, &form, nil, err)
 		}
 		return err
 	}
@@ -248,8 +326,7 @@ func (s *Server) dispatchAbsenceCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := absenceForm{Courier: c.FormValue("buu_ta"), Day: c.FormValue("ngay"), From: c.FormValue("tu"), To: c.FormValue("den"),
-		Reason: c.FormValue("ly_do"), AllDay: c.FormValue("ca_ngay") == "1"}
+	form := absenceFormOf(func(k string) string { return c.FormValue(k) })
 	f := errs.Fields{}
 	a := dispatch.Absence{Courier: form.Courier, Reason: strings.TrimSpace(form.Reason)}
 	if a.Day, err = dispatch.ParseDay(form.Day); err != nil {
@@ -269,11 +346,11 @@ func (s *Server) dispatchAbsenceCreate(c *fiber.Ctx) error {
 		f.Add("courier", "Chọn bưu tá")
 	}
 	if err := f.Err(errs.Unprocessable, "Chưa ghi được vắng mặt"); err != nil {
-		return s.renderShifts(c, fiber.StatusUnprocessableEntity, office.Code, c.FormValue("xem"), nil, &form, err)
+		return s.shiftsBack(c, office.Code, nil, &form, err)
 	}
 	if _, err := s.d.Dispatch.CreateAbsence(c.UserContext(), u, office.Code, a); err != nil {
 		if userError(err) {
-			return s.renderShifts(c, fiber.StatusUnprocessableEntity, office.Code, c.FormValue("xem"), nil, &form, err)
+			return s.shiftsBack(c, office.Code, nil, &form, err)
 		}
 		return err
 	}

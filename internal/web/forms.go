@@ -222,3 +222,20 @@ func postedValues(c *fiber.Ctx, names []string) url.Values {
 	}
 	return v
 }
+
+// keepWhole is keepForm for a form whose every typed value must come back
+// whole: a value keepForm would leave out for its length (a long list of
+// cells, a long note) makes it report false, and the caller answers the
+// POST with the form itself, so nothing typed is lost. Bytes that are not
+// text are still left out: the message beside their field says to type
+// them again.
+func (s *Server) keepWhole(c *fiber.Ctx, form string, values url.Values, err error) bool {
+	for _, xs := range values {
+		for _, x := range xs {
+			if len(x) > 1000 && utf8.ValidString(x) {
+				return false
+			}
+		}
+	}
+	return s.keepForm(c, form, values, err)
+}
