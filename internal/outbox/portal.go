@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"hoso/internal/app"
@@ -67,9 +68,21 @@ func NewPortalClient(timeout time.Duration, conns int) *http.Client {
 	if conns <= 0 {
 		conns = 8
 	}
+	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	guarded := *d
+	guarded.Control = refusePrivate
 	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy: http.ProxyFromEnvironment,
+		// A request marked by publicOnly connects only to a public address:
+		// the check is made on the address actually dialled, after the
+		// resolver's answer, so a name that changes its answer between the
+		// send-time check and the connection (DNS rebinding) is refused.
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if ctx.Value(publicOnlyKey{}) != nil {
+				return guarded.DialContext(ctx, network, addr)
+			}
+			return d.DialContext(ctx, network, addr)
+		},
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: timeout,
 		MaxIdleConns:          conns * 4,
@@ -78,6 +91,28 @@ func NewPortalClient(timeout time.Duration, conns int) *http.Client {
 	}
 	return &http.Client{Transport: tr, Timeout: timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// publicOnlyKey marks a request's context: its connection must go to a
+// public address.
+type publicOnlyKey struct{}
+
+// errPrivateDial is a connection refused because the address dialled is
+// not public.
+var errPrivateDial = errors.New("địa chỉ nội bộ")
+
+// refusePrivate is the dialer's check of the address it is about to
+// connect to.
+func refusePrivate(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil || !app.PublicAddr(a.Unmap()) {
+		return fmt.Errorf("%w %s", errPrivateDial, host)
+	}
+	return nil
 }
 
 func (p *PortalSender) now() time.Time {
@@ -167,8 +202,19 @@ func (p *PortalSender) Send(ctx context.Context, row app.OutboxRow) Result {
 	if client == nil {
 		client = NewPortalClient(10*time.Second, 8)
 	}
+	if !p.AllowPrivate {
+		// Through an egress proxy the proxy dials the portal, and the
+		// send-time check above is what we can do; otherwise the address
+		// dialled is checked again at connect time.
+		if proxy, perr := http.ProxyFromEnvironment(req); perr == nil && proxy == nil {
+			req = req.WithContext(context.WithValue(req.Context(), publicOnlyKey{}, true))
+		}
+	}
 	resp, err := client.Do(req)
 	if err != nil {
+		if errors.Is(err, errPrivateDial) {
+			return Result{Err: fmt.Errorf("callback: không gửi, %s nối tới %v", u.Hostname(), err), Reason: "blocked_address"}
+		}
 		reason, msg := "network", "không kết nối được"
 		var ne net.Error
 		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {

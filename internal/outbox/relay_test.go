@@ -592,6 +592,27 @@ func TestCallbackHostCheckedAtSendTime(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM outbox WHERE target = 'dvc-19' AND dead_at IS NULL AND sent_at IS NULL`); n != 1 {
 		t.Errorf("%d rows held behind the dead one, want 1", n)
 	}
+	// The name's answer changes between the send-time check and the
+	// connection (the check's resolver says public, the dialler's says
+	// loopback): the address actually dialled is checked too, never sent.
+	checkResolve := sender.Resolve
+	sender.Resolve = func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil
+	}
+	dir["dvc-rebind"] = struct {
+		url    string
+		secret []byte
+	}{fmt.Sprintf("http://localhost:%d/callback?tinh=19", port), p.secret}
+	if res := sender.Send(ctx, app.OutboxRow{Target: "dvc-rebind", Payload: []byte("{}")}); res.Err == nil || res.Reason != "blocked_address" ||
+		!strings.Contains(res.Err.Error(), "địa chỉ nội bộ") {
+		t.Errorf("rebound between check and connect: %+v", res)
+	}
+	p.mu.Lock()
+	if p.requests != 0 {
+		t.Errorf("the rebound name reached the portal on loopback: %d requests", p.requests)
+	}
+	p.mu.Unlock()
+	sender.Resolve = checkResolve
 	// A lookup that fails is refused too, never sent.
 	res := sender.Send(ctx, app.OutboxRow{Target: "dvc-x", Payload: []byte("{}")})
 	if res.Err != nil {
