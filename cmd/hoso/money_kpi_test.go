@@ -34,12 +34,12 @@ func evAt(typ, number string, data any, at time.Time) map[string]any {
 	return m
 }
 
-// backdate moves a parcel's creation two days back, so a day of events
+// backdate moves a parcel's creation four days back, so a day of events
 // recorded with past device times happens after it existed (the server
 // refuses a device time before its parcel was created).
 func backdate(t *testing.T, e *testEnv, number string) {
 	t.Helper()
-	if err := e.db.ExecForTest(context.Background(), `UPDATE parcels SET created_at = created_at - interval '2 days' WHERE tracking_number = ?`, number); err != nil {
+	if err := e.db.ExecForTest(context.Background(), `UPDATE parcels SET created_at = created_at - interval '4 days' WHERE tracking_number = ?`, number); err != nil {
 		t.Fatal(err)
 	}
 }
