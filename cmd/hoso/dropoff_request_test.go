@@ -207,6 +207,9 @@ func TestCounterRequestInBrowser(t *testing.T) {
 func TestCounterRequestCancel(t *testing.T) {
 	e := startServer(t, nil)
 	ctx := context.Background()
+	hp := newCallbackPortal(t, "dvc-quay-huy", func(int) int { return 200 })
+	callbackClient(t, e, "dvc-quay-huy", hp)
+	fastRelay(t, e)
 	office := e.login("buucuc")
 	if _, err := e.sys.auth.CreateUser(ctx, app.NewUser{Username: "buucuc2", Password: "mat-khau-buucuc2", FullName: "Cán bộ bưu cục 2",
 		Role: app.RoleOffice, OfficeCode: "BC-05488"}); err != nil {
@@ -269,6 +272,15 @@ func TestCounterRequestCancel(t *testing.T) {
 	if k := e.count(`SELECT count(*) FROM audit_log WHERE action = ? AND subject = ? AND reason = 'Công dân không nộp nữa'`, app.AuditDropoffCancel, n); k != 1 {
 		t.Errorf("cancel audit rows: %d", k)
 	}
+	// The desk's portal hears of it, cancelled by the post office.
+	waitUntil(t, 20*time.Second, "the cancellation's callback", func() bool {
+		for _, cb := range hp.applied() {
+			if cb.TrackingNumber == n && cb.Detail["event"] == "parcel.cancelled" && cb.Detail["by"] == "post_office" {
+				return true
+			}
+		}
+		return false
+	})
 	// Again: a conflict, nothing written.
 	events = e.count(`SELECT count(*) FROM events`)
 	if st, _, body := office.noFollow(path+"/huy", url.Values{"cancel_reason": {"lần nữa"}}); st != 409 || !strings.Contains(body, "đã hủy") {

@@ -315,7 +315,7 @@ func (e *Effects) callbackDetail(p Parcel, ev tracking.Event, out tracking.Outco
 		if json.Unmarshal(ev.Data, &c) == nil && c.Reason != "" {
 			d["reason"] = c.Reason
 		}
-		if k := ev.Actor.Kind; k == tracking.PartyCitizen || k == tracking.PartyDesk {
+		if k := ev.Actor.Kind; k == tracking.PartyCitizen || k == tracking.PartyDesk || k == tracking.PartyOffice {
 			d["by"] = byOf(ev.Actor)
 		}
 	case tracking.PickupRequested:
@@ -361,6 +361,8 @@ func byOf(a tracking.Party) string {
 		return "citizen"
 	case tracking.PartyDesk:
 		return "clerk"
+	case tracking.PartyOffice:
+		return "post_office"
 	}
 	return string(a.Kind)
 }
