@@ -147,6 +147,7 @@ type world struct {
 	alarms   *app.Alarms
 	cases    *app.Cases
 	disp     *app.Dispatch
+	dropoff  *app.Dropoff
 	verifier *app.Verifier
 	tlog     *app.Log
 
@@ -391,6 +392,7 @@ func (w *world) wire() {
 		DispatchHours: dispatch.DefaultHours, PlanTime: 20 * time.Second, ReplanTime: 20 * time.Second,
 	})
 	w.ledger, w.intake, w.devices, w.sync, w.hops, w.alarms, w.cases, w.disp = svc.Ledger, svc.Intake, svc.Devices, svc.Sync, svc.Hops, svc.Alarms, svc.Cases, svc.Dispatch
+	w.dropoff = svc.Dropoff
 	w.verifier = &app.Verifier{Store: w.db, Now: w.clock, Zone: vn, Projections: w.db, Log: &app.LogAudit{Store: w.db, Policy: logPolicy}}
 }
 
@@ -760,6 +762,7 @@ func (w *world) act(ctx context.Context) error {
 			return w.plan(ctx, true)
 		})
 	}
+	add(2, "counter walk-in", func() error { return w.walkIn(ctx) })
 	add(4, "mischief", func() error { return w.mischief(ctx, ps, pend) })
 	total := 0
 	for _, ch := range choices {
@@ -898,6 +901,67 @@ func (w *world) request(ctx context.Context) error {
 	w.adopt(p.ID, len(docs))
 	w.dossier[p.ID] = code
 	return nil
+}
+
+// walkIn is a citizen who brings the papers to the post office counter
+// without a request: the clerk makes the request there (no window, never
+// planned), then either takes the papers (the citizen's CCCD digits checked
+// by the server; sometimes a wrong number first, refused) or, the citizen
+// gone, cancels it with a reason.
+func (w *world) walkIn(ctx context.Context) error {
+	w.dossiers++
+	code := fmt.Sprintf("SIM-%d-%03d-Q", w.cfg.Seed, w.dossiers)
+	id := fmt.Sprintf("0190%08d", w.rng.IntN(1e8))
+	docs := []tracking.Document{{Name: "Tờ khai", Kind: tracking.Original, Count: 1}}
+	if w.rng.IntN(2) == 0 {
+		docs = append(docs, tracking.Document{Name: "Giấy xác nhận", Kind: tracking.Original, Count: 1})
+	}
+	var p app.Parcel
+	err := w.guard(ctx, true, func(ctx context.Context) error {
+		var err error
+		p, err = w.dropoff.Create(ctx, w.officeUser, tracking.PickupRequest{
+			Dossier:   tracking.Dossier{Code: code, DeskCode: w.desk.Code, ProcedureName: "Thủ tục mô phỏng", ReturnByPost: true},
+			Citizen:   tracking.Citizen{FullName: "Công dân đến quầy", Phone: fmt.Sprintf("09%08d", w.rng.IntN(1e8)), IDNumber: id},
+			Address:   tracking.Address{ProvinceCode: "19", CommuneCode: "05443", Line: fmt.Sprintf("Số %d", 1+w.rng.IntN(200))},
+			Documents: docs,
+		})
+		return err
+	})
+	if err != nil || p.ID == "" {
+		return err // refused or crashed: nothing to go on with
+	}
+	w.adopt(p.ID, len(docs))
+	w.dossier[p.ID] = code
+	if w.rng.IntN(5) == 0 {
+		return w.guard(ctx, true, func(ctx context.Context) error {
+			_, err := w.dropoff.CancelCounter(ctx, w.officeUser, p.Number, "Công dân không nộp nữa")
+			return err
+		}, p.ID)
+	}
+	in := app.DropoffInput{Number: p.Number, EventID: w.newID(), SealID: fmt.Sprintf("NP-Q%05d", w.rng.IntN(1e5)), Method: tracking.ProofIDDigits, Secret: id[9:]}
+	for i, d := range docs {
+		in.Lines = append(in.Lines, app.DropoffLine{Line: i + 1, Disposition: tracking.DispositionOriginal, Count: d.Count, Condition: tracking.ConditionGood})
+	}
+	if w.rng.IntN(4) == 0 {
+		wrong := in
+		wrong.EventID, wrong.Secret = w.newID(), "000"
+		if id[9:] == "000" {
+			wrong.Secret = "111"
+		}
+		if err := w.guard(ctx, false, func(ctx context.Context) error {
+			_, err := w.dropoff.Record(ctx, w.officeUser, wrong)
+			if err == nil {
+				return fmt.Errorf("counter drop-off %s accepted a wrong CCCD", p.Number)
+			}
+			return err
+		}, p.ID); err != nil {
+			return err
+		}
+	}
+	return w.guard(ctx, true, func(ctx context.Context) error {
+		_, err := w.dropoff.Record(ctx, w.officeUser, in)
+		return err
+	}, p.ID)
 }
 
 // plan plans (or re-plans) the day, checks the plan independently against
