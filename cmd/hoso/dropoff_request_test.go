@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hoso/internal/app"
+	"hoso/internal/errs"
 )
 
 // counterValues is a complete request a post office clerk makes at the
@@ -224,6 +225,10 @@ func TestCounterRequestCancel(t *testing.T) {
 	}
 	n := pairs[0][0]
 	path := "/buu-cuc/nop-tai-quay/" + n
+	// No visit was arranged: "not at home" has nothing to withdraw.
+	if _, err := e.sys.self.NotHome(ctx, app.Actor{}, n); errs.KindOf(err) != errs.Conflict {
+		t.Errorf("not at home on a counter request: %v", err)
+	}
 	if _, body := office.get(path); !strings.Contains(body, "Công dân không nộp nữa?") || !strings.Contains(body, `action="`+path+`/huy"`) {
 		t.Fatalf("the drop-off form of a counter request offers no cancel: %s", tail(body, 500))
 	}

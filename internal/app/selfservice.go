@@ -462,6 +462,11 @@ func (s *SelfService) NotHome(ctx context.Context, a Actor, number string) (Parc
 			return p, nil
 		}
 	}
+	if key == "" && len(p.Windows) == 0 {
+		// No visit was ever arranged (a request made at a post office
+		// counter): there is nothing to be away from.
+		return Parcel{}, errs.E(errs.Conflict, "Yêu cầu %s chưa hẹn giờ bưu tá đến nhà: chọn một khung giờ nếu muốn bưu tá đến.", p.Number)
+	}
 	data, err := tracking.MarshalData(d)
 	if err != nil {
 		return Parcel{}, err
