@@ -263,9 +263,32 @@ func TestCounterRequestCancel(t *testing.T) {
 		t.Fatalf("%d cancelled after refusals", k)
 	}
 
-	st, loc, _ := office.noFollow(path+"/huy", url.Values{"cancel_reason": {"Công dân không nộp nữa"}})
-	if st != 303 || !strings.HasPrefix(loc, "/buu-cuc/nop-tai-quay?") {
-		t.Fatalf("cancel: %d %q", st, loc)
+	// Twenty cancels at once (a double-clicked button, a flaky counter PC):
+	// one event, one audit line; the others are told it is cancelled.
+	var wg sync.WaitGroup
+	codes := make([]int, 20)
+	locs := make([]string, 20)
+	for i := range codes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			codes[i], locs[i], _ = office.noFollow(path+"/huy", url.Values{"cancel_reason": {"Công dân không nộp nữa"}})
+		}(i)
+	}
+	wg.Wait()
+	loc, done := "", 0
+	for i, st := range codes {
+		switch st {
+		case 303:
+			done++
+			loc = locs[i]
+		case 409:
+		default:
+			t.Errorf("parallel cancel %d: %d", i, st)
+		}
+	}
+	if done != 1 || !strings.HasPrefix(loc, "/buu-cuc/nop-tai-quay?") {
+		t.Fatalf("20 parallel cancels: %d succeeded (%v)", done, codes)
 	}
 	if _, body := office.get(loc); !strings.Contains(body, "Đã hủy yêu cầu "+n) || strings.Contains(body, `href="`+path+`"`) {
 		t.Errorf("the find page after the cancel: %s", tail(body, 400))

@@ -232,10 +232,18 @@ func (s *Dropoff) CancelCounter(ctx context.Context, u User, number, reason stri
 	case n > 300:
 		return Parcel{}, field("Lý do dài tối đa 300 ký tự")
 	}
-	var out Parcel
+	data, err := tracking.MarshalData(tracking.Cancelled{Reason: reason})
+	if err != nil {
+		return Parcel{}, err
+	}
+	// The ledger itself refuses a second cancellation (the parcel is then
+	// no longer waiting): cancels sent at once write one event and one
+	// audit line, the others are told it is already cancelled.
 	err = s.Ledger.Tx.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		if out, err = s.Intake.Cancel(ctx, p, u.Party(), reason); err != nil {
+		if _, _, err := s.Ledger.Record(ctx, p.ID, EventInput{Type: tracking.ParcelCancelled, Actor: u.Party(), Data: data, By: u.ID}); err != nil {
+			if errs.Is(err, errs.Conflict) {
+				return errs.E(errs.Conflict, "Yêu cầu %s không còn chờ nhận giấy tờ (đã hủy hoặc đã nhận).", p.Number)
+			}
 			return err
 		}
 		return s.Store.InsertAudit(ctx, u.ID, AuditDropoffCancel, p.Number, reason, s.Now())
@@ -243,7 +251,7 @@ func (s *Dropoff) CancelCounter(ctx context.Context, u User, number, reason stri
 	if err != nil {
 		return Parcel{}, err
 	}
-	return out, nil
+	return s.Store.FindParcelByNumber(ctx, p.Number)
 }
 
 // Pending lists the requests made at the clerk's counter whose papers are
